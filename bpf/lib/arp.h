@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * ARP answered from BPF: in l3 mode there is no L2 between containers, so every
+ * address of the container's network (its gateway and its peers) resolves to
+ * the host-side veth MAC, and the datapath routes from there.
+ */
+#ifndef BPFNET_BPF_ARP_H
+#define BPFNET_BPF_ARP_H
+
+#include "lib/parse.h"
+
+static __always_inline int arp_should_answer(const struct bpfnet_ep *ep, __be32 tip)
+{
+	__u32 net_id = ep->net_id;
+	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
+
+	if (!net || tip == ep->ip)	/* never claim the asker's own address (DAD) */
+		return 0;
+	return tip == net->gateway || (tip & net->mask) == net->subnet;
+}
+
+/* Turn the request in place into our reply and send it back out of the veth. */
+static __always_inline int arp_reply(struct __sk_buff *skb, struct arp_pkt *arp,
+				     const struct bpfnet_ep *ep)
+{
+	struct ethhdr *eth = (void *)(long)skb->data;
+	__be32 tip = arp->body.tip;
+
+	if ((void *)(eth + 1) > (void *)(long)skb->data_end)
+		return DROP(DROP_TRUNCATED);
+	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
+	mac_copy(arp->body.tha, arp->body.sha);
+	arp->body.tip = arp->body.sip;
+	mac_copy(arp->body.sha, ep->host_mac);
+	arp->body.sip = tip;
+	mac_copy(eth->h_dest, eth->h_source);
+	mac_copy(eth->h_source, ep->host_mac);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* ARP from a container: answer requests for its network, let replies reach the node. */
+static __always_inline int arp_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
+{
+	struct arp_pkt *arp;
+	int ret = parse_arp(skb, &arp);
+
+	if (ret)
+		return ret;
+	if (!mac_equal(arp->body.sha, ep->mac))
+		return DROP(DROP_SPOOFED_MAC);
+	/* 0.0.0.0 is a probe (RFC 5227), the only other address a container may claim */
+	if (arp->body.sip != ep->ip && arp->body.sip != 0)
+		return DROP(DROP_SPOOFED_IP);
+	if (arp->hdr.ar_op == bpf_htons(ARPOP_REPLY))
+		return TC_ACT_OK;
+	if (arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST))
+		return DROP(DROP_BAD_ARP);
+	if (!arp_should_answer(ep, arp->body.tip))
+		return DROP(DROP_ARP_NOT_ANSWERED);
+	return arp_reply(skb, arp, ep);
+}
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Every map of the datapath, in one place. Pinned by name under the instance's bpffs dir. */
+#ifndef BPFNET_BPF_MAPS_H
+#define BPFNET_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "bpfnet/abi.h"
+
+/* Endpoint of each host-side veth: who may send from it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_EP_MAX);
+	__type(key, __u32);
+	__type(value, struct bpfnet_ep);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ep_by_ifindex SEC(".maps");
+
+/* Endpoint owning each container address: where to forward to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_EP_MAX);
+	__type(key, __be32);
+	__type(value, struct bpfnet_ep);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ep_by_ip SEC(".maps");
+
+/* Network of each network id: subnet and gateway, for ARP answers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BPFNET_NET_MAX);
+	__type(key, __u32);
+	__type(value, struct bpfnet_net);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} networks SEC(".maps");
+
+/* Traffic counters of each endpoint id, per CPU so the fast path never contends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFNET_EP_MAX);
+	__type(key, __u32);
+	__type(value, struct bpfnet_ep_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ep_stats SEC(".maps");
+
+/* Packets dropped for each enum bpfnet_drop_reason, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFNET_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} drop_stats SEC(".maps");
+
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Bounds-checked header access for tc programs. */
+#ifndef BPFNET_BPF_PARSE_H
+#define BPFNET_BPF_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "lib/drop.h"
+
+/*
+ * ARP, spelled out here because linux/if_arp.h drags in libc headers that do
+ * not exist for the BPF target.
+ */
+#define ARPHRD_ETHER 1
+#define ARPOP_REQUEST 1
+#define ARPOP_REPLY 2
+
+struct arphdr {
+	__be16 ar_hrd;
+	__be16 ar_pro;
+	__u8 ar_hln;
+	__u8 ar_pln;
+	__be16 ar_op;
+};
+
+/* The IPv4-over-Ethernet ARP body that follows struct arphdr. */
+struct arp_eth_ipv4 {
+	__u8 sha[ETH_ALEN];
+	__be32 sip;
+	__u8 tha[ETH_ALEN];
+	__be32 tip;
+} __attribute__((packed));
+
+struct arp_pkt {
+	struct arphdr hdr;
+	struct arp_eth_ipv4 body;
+} __attribute__((packed));
+
+/*
+ * Make the first @len bytes linear so direct packet access can see them. Only
+ * pulls when the packet really is that long: a short packet is left as it is
+ * and the caller's bounds check reports it as truncated.
+ */
+static __always_inline void ctx_pull(struct __sk_buff *skb, __u32 len)
+{
+	if ((void *)(long)skb->data + len > (void *)(long)skb->data_end && skb->len >= len)
+		bpf_skb_pull_data(skb, len);
+}
+
+static __always_inline struct ethhdr *parse_eth(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return NULL;
+	return eth;
+}
+
+/* The IPv4 header after the Ethernet header, with version, ihl and length checked. */
+static __always_inline int parse_ipv4(struct __sk_buff *skb, struct iphdr **out)
+{
+	void *data, *data_end;
+	struct iphdr *iph;
+	__u32 tot_len;
+
+	ctx_pull(skb, ETH_HLEN + sizeof(*iph));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	iph = data + ETH_HLEN;
+	if ((void *)(iph + 1) > data_end)
+		return DROP(DROP_TRUNCATED);
+	if (iph->version != 4 || iph->ihl < 5)
+		return DROP(DROP_BAD_IP_HEADER);
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len < iph->ihl * 4U || tot_len > skb->len - ETH_HLEN)
+		return DROP(DROP_BAD_IP_HEADER);
+	*out = iph;
+	return 0;
+}
+
+/* An Ethernet/IPv4 ARP packet after the Ethernet header. */
+static __always_inline int parse_arp(struct __sk_buff *skb, struct arp_pkt **out)
+{
+	void *data, *data_end;
+	struct arp_pkt *arp;
+
+	ctx_pull(skb, ETH_HLEN + sizeof(*arp));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	arp = data + ETH_HLEN;
+	if ((void *)(arp + 1) > data_end)
+		return DROP(DROP_TRUNCATED);
+	if (arp->hdr.ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->hdr.ar_pro != bpf_htons(ETH_P_IP) ||
+	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4)
+		return DROP(DROP_BAD_ARP);
+	*out = arp;
+	return 0;
+}
+
+static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+static __always_inline void mac_copy(__u8 *dst, const __u8 *src)
+{
+	__builtin_memcpy(dst, src, ETH_ALEN);
+}
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Per-endpoint counters. Per-CPU slots: plain increments are race-free. */
+#ifndef BPFNET_BPF_STATS_H
+#define BPFNET_BPF_STATS_H
+
+#include "lib/maps.h"
+
+static __always_inline struct bpfnet_ep_stats *ep_stats_of(__u32 ep_id)
+{
+	return bpf_map_lookup_elem(&ep_stats, &ep_id);
+}
+
+static __always_inline void ep_count_tx(__u32 ep_id, __u32 len)
+{
+	struct bpfnet_ep_stats *st = ep_stats_of(ep_id);
+
+	if (st) {
+		st->tx_packets++;
+		st->tx_bytes += len;
+	}
+}
+
+static __always_inline void ep_count_rx(__u32 ep_id, __u32 len)
+{
+	struct bpfnet_ep_stats *st = ep_stats_of(ep_id);
+
+	if (st) {
+		st->rx_packets++;
+		st->rx_bytes += len;
+	}
+}
+
+static __always_inline void ep_count_drop(__u32 ep_id)
+{
+	struct bpfnet_ep_stats *st = ep_stats_of(ep_id);
+
+	if (st)
+		st->drops++;
+}
+
+#endif

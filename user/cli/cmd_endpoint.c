@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bpfnet endpoint add|ls|show|rm */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static json_t *endpoint_json(const struct bpfnet_endpoint_info *e)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:s, s:i, s:o, s:i, s:i}",
+			 "name", e->name, "network", e->network, "netns", e->netns, "ifname",
+			 e->ifname, "ip", json_ip(e->ip), "prefix_len", e->prefix_len, "gateway",
+			 json_ip(e->gateway), "mac", json_mac(e->mac), "host_ifname",
+			 e->host_ifname, "host_ifindex", e->host_ifindex, "host_mac",
+			 json_mac(e->host_mac), "mtu", e->mtu, "id", e->id);
+}
+
+static void endpoint_print(const struct bpfnet_endpoint_info *e)
+{
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	const uint8_t *m = e->mac, *h = e->host_mac;
+
+	printf("name:     %s\nnetwork:  %s\nnetns:    %s\nifname:   %s\nip:       %s/%u\n"
+	       "gateway:  %s\nmac:      %02x:%02x:%02x:%02x:%02x:%02x\nmtu:      %u\n"
+	       "host-if:  %s (ifindex %u, mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
+	       e->name, e->network, e->netns, e->ifname, ip_str(e->ip, ip), e->prefix_len,
+	       ip_str(e->gateway, gw), m[0], m[1], m[2], m[3], m[4], m[5], e->mtu,
+	       e->host_ifname, e->host_ifindex, h[0], h[1], h[2], h[3], h[4], h[5]);
+}
+
+static int parse_mtu(const char *s, unsigned int *mtu)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v == 0 || v > 65535 || *s == '-')
+		return usage_error("invalid MTU '%s': a number from 68 to 65535", s);
+	*mtu = v;
+	return 0;
+}
+
+static int do_add(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_endpoint_opts o = { .sz = sizeof(o) };
+	struct bpfnet_endpoint_info info;
+	const char *mtu = NULL;
+	const struct opt opts[] = {
+		{ "netns", &o.netns }, { "name", &o.name }, { "ip", &o.ip },
+		{ "ifname", &o.ifname }, { "mtu", &mtu }, {}
+	};
+	int err;
+
+	if (parse_args(&endpoint_cmds[0], argc, argv, opts, &o.network, 1, 1))
+		return EXIT_USAGE;
+	if (!o.netns)
+		return usage_error("endpoint add needs --netns NAME|PATH");
+	if (parse_mtu(mtu, &o.mtu))
+		return EXIT_USAGE;
+	err = bpfnet_endpoint__add(cli->bn, &o, &info);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(endpoint_json(&info));
+	else
+		endpoint_print(&info);
+	return EXIT_OK;
+}
+
+static int do_ls(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_endpoint_info *eps;
+	size_t n;
+	int err;
+
+	if (parse_args(&endpoint_cmds[1], argc, argv, NULL, NULL, 0, 0))
+		return EXIT_USAGE;
+	err = bpfnet_endpoint__list(cli->bn, &eps, &n);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, endpoint_json(&eps[i]));
+		print_json(arr);
+	} else {
+		printf("%-16s %-12s %-18s %-17s %-14s %s\n", "NAME", "NETWORK", "IP", "MAC",
+		       "HOST-IF", "NETNS");
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *m = eps[i].mac;
+			char ip[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+
+			snprintf(cidr, sizeof(cidr), "%s/%u", ip_str(eps[i].ip, ip),
+				 eps[i].prefix_len);
+			printf("%-16s %-12s %-18s %02x:%02x:%02x:%02x:%02x:%02x %-14s %s\n",
+			       eps[i].name, eps[i].network, cidr, m[0], m[1], m[2], m[3], m[4],
+			       m[5], eps[i].host_ifname, eps[i].netns);
+		}
+	}
+	free(eps);
+	return EXIT_OK;
+}
+
+static int do_show(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_endpoint_info info;
+	const char *name;
+	int err;
+
+	if (parse_args(&endpoint_cmds[2], argc, argv, NULL, &name, 1, 1))
+		return EXIT_USAGE;
+	err = bpfnet_endpoint__get(cli->bn, name, &info);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(endpoint_json(&info));
+	else
+		endpoint_print(&info);
+	return EXIT_OK;
+}
+
+static int do_rm(struct cli *cli, int argc, char **argv)
+{
+	const char *name;
+	int err;
+
+	if (parse_args(&endpoint_cmds[3], argc, argv, NULL, &name, 1, 1))
+		return EXIT_USAGE;
+	err = bpfnet_endpoint__remove(cli->bn, name);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(json_pack("{s:s}", "removed", name));
+	return EXIT_OK;
+}
+
+const struct cmd endpoint_cmds[] = {
+	{ "endpoint add", do_add,
+	  "NETWORK --netns NAME|PATH [--name EP] [--ip IP] [--ifname IF] [--mtu N]" },
+	{ "endpoint ls", do_ls, "" },
+	{ "endpoint show", do_show, "EP" },
+	{ "endpoint rm", do_rm, "EP" },
+	{}
+};

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bpfnet network create|ls|show|rm */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static json_t *network_json(const struct bpfnet_network_info *n)
+{
+	char subnet[INET_ADDRSTRLEN + 4];
+	char ip[INET_ADDRSTRLEN];
+
+	snprintf(subnet, sizeof(subnet), "%s/%u", ip_str(n->subnet, ip), n->prefix_len);
+	return json_pack("{s:s, s:i, s:s, s:s, s:o, s:i}", "name", n->name, "id", n->id, "mode",
+			 n->mode, "subnet", subnet, "gateway", json_ip(n->gateway), "endpoints",
+			 n->endpoints);
+}
+
+static void network_print(const struct bpfnet_network_info *n)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	printf("name:      %s\nmode:      %s\nsubnet:    %s/%u\ngateway:   %s\nendpoints: %u\n",
+	       n->name, n->mode, ip_str(n->subnet, a), n->prefix_len, ip_str(n->gateway, b),
+	       n->endpoints);
+}
+
+static int do_create(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_network_opts o = { .sz = sizeof(o) };
+	struct bpfnet_network_info info;
+	const struct opt opts[] = {
+		{ "mode", &o.mode }, { "subnet", &o.subnet }, { "gateway", &o.gateway }, {}
+	};
+	int err;
+
+	if (parse_args(&network_cmds[0], argc, argv, opts, &o.name, 1, 1))
+		return EXIT_USAGE;
+	err = bpfnet_network__create(cli->bn, &o, &info);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(network_json(&info));
+	else
+		network_print(&info);
+	return EXIT_OK;
+}
+
+static int do_ls(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_network_info *nets;
+	size_t n;
+	int err;
+
+	if (parse_args(&network_cmds[1], argc, argv, NULL, NULL, 0, 0))
+		return EXIT_USAGE;
+	err = bpfnet_network__list(cli->bn, &nets, &n);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, network_json(&nets[i]));
+		print_json(arr);
+	} else {
+		printf("%-20s %-6s %-18s %-15s %s\n", "NAME", "MODE", "SUBNET", "GATEWAY",
+		       "ENDPOINTS");
+		for (size_t i = 0; i < n; i++) {
+			char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN + 4];
+
+			snprintf(sub, sizeof(sub), "%s/%u", ip_str(nets[i].subnet, a),
+				 nets[i].prefix_len);
+			printf("%-20s %-6s %-18s %-15s %u\n", nets[i].name, nets[i].mode, sub,
+			       ip_str(nets[i].gateway, b), nets[i].endpoints);
+		}
+	}
+	free(nets);
+	return EXIT_OK;
+}
+
+static int do_show(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_network_info info;
+	const char *name;
+	int err;
+
+	if (parse_args(&network_cmds[2], argc, argv, NULL, &name, 1, 1))
+		return EXIT_USAGE;
+	err = bpfnet_network__get(cli->bn, name, &info);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(network_json(&info));
+	else
+		network_print(&info);
+	return EXIT_OK;
+}
+
+static int do_rm(struct cli *cli, int argc, char **argv)
+{
+	const char *name;
+	int err;
+
+	if (parse_args(&network_cmds[3], argc, argv, NULL, &name, 1, 1))
+		return EXIT_USAGE;
+	err = bpfnet_network__remove(cli->bn, name);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(json_pack("{s:s}", "removed", name));
+	return EXIT_OK;
+}
+
+const struct cmd network_cmds[] = {
+	{ "network create", do_create, "NAME --subnet CIDR [--mode l3] [--gateway IP]" },
+	{ "network ls", do_ls, "" },
+	{ "network show", do_show, "NAME" },
+	{ "network rm", do_rm, "NAME" },
+	{}
+};

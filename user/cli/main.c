@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bpfnet: command-line front end of libbpfnet. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define BPFNET_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bpfnet [--instance NAME] [--json] [--bpffs DIR] OBJECT COMMAND [ARGS]\n"
+		"\n"
+		"  bpfnet init --uplink DEV           load the datapath and attach it to the uplink\n"
+		"  bpfnet down                        detach, unpin and delete everything\n"
+		"  bpfnet status                      the instance's node state\n"
+		"  bpfnet network create NAME --subnet CIDR [--mode l3] [--gateway IP]\n"
+		"  bpfnet network ls | show NAME | rm NAME\n"
+		"  bpfnet endpoint add NETWORK --netns NAME|PATH [--name EP] [--ip IP]\n"
+		"                      [--ifname IF] [--mtu N]\n"
+		"  bpfnet endpoint ls | show EP | rm EP\n"
+		"  bpfnet stats                       per-endpoint and per-drop-reason counters\n"
+		"  bpfnet version\n"
+		"\n"
+		"Options may stand anywhere. --json prints JSON, errors included.\n"
+		"--instance (default 'default', or $BPFNET_INSTANCE) keeps pins under\n"
+		"<bpffs>/bpfnet/NAME and state under /run/bpfnet/NAME.\n"
+		"Exit status: 0 done, 1 failed (nothing changed), 2 bad command line.\n");
+}
+
+/* Global options may stand anywhere; take them out and leave the command words. */
+/* Is @a the global option @name ("--name VALUE" or "--name=VALUE")? Then take its value. */
+static bool global_value(const char *a, const char *name, int *argc, char **argv, int *i,
+			 const char **val, int *err)
+{
+	size_t len = strlen(name);
+
+	*err = 0;
+	if (strncmp(a, name, len) || (a[len] && a[len] != '='))
+		return false;
+	if (a[len] == '=')
+		*val = a + len + 1;
+	else if (*i + 1 < *argc)
+		*val = argv[++*i];
+	else
+		*err = usage_error("option '%s' needs a value", name);
+	return true;
+}
+
+static int take_globals(int *argc, char **argv, struct bpfnet_opts *o, struct cli *cli)
+{
+	int out = 0, err;
+
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			cli->json = true;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(EXIT_OK);
+		}
+		if (global_value(a, "--instance", argc, argv, &i, &o->instance, &err) ||
+		    global_value(a, "--bpffs", argc, argv, &i, &o->bpffs, &err)) {
+			if (err)
+				return err;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	const struct cmd *cmds;	/* object with verbs */
+	int (*run)(struct cli *cli, int argc, char **argv);	/* or a single command */
+} objects[] = {
+	{ "init", NULL, do_init },
+	{ "down", NULL, do_down },
+	{ "status", NULL, do_status },
+	{ "network", network_cmds, NULL },
+	{ "endpoint", endpoint_cmds, NULL },
+	{ "stats", NULL, do_stats },
+};
+
+static int run_object(struct cli *cli, int argc, char **argv)
+{
+	size_t len = strlen(argv[0]), n = sizeof(objects) / sizeof(objects[0]), match = n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(objects[i].name, argv[0], len))
+			continue;
+		if (match != n && strcmp(objects[i].name, argv[0]))
+			return usage_error("'%s' is ambiguous", argv[0]);
+		match = i;
+		if (!strcmp(objects[i].name, argv[0]))
+			break;
+	}
+	if (match == n)
+		return usage_error("unknown object '%s' (try 'bpfnet help')", argv[0]);
+	if (objects[match].cmds)
+		return dispatch(cli, objects[match].name, objects[match].cmds, argc - 1, argv + 1);
+	return objects[match].run(cli, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct bpfnet_opts o = { .sz = sizeof(o), .instance = getenv("BPFNET_INSTANCE") };
+	struct cli cli = {};
+	int err, ret;
+
+	argc--;
+	argv++;
+	if (take_globals(&argc, argv, &o, &cli))
+		return EXIT_USAGE;
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[0], "version")) {
+		printf(cli.json ? "{\"version\": \"%s\"}\n" : "bpfnet %s\n", BPFNET_VERSION);
+		return EXIT_OK;
+	}
+	err = bpfnet__open(&o, &cli.bn);
+	if (err)
+		return usage_error("invalid instance name '%s': 1-32 letters, digits, '_', '.', '-'",
+				   o.instance);
+	ret = run_object(&cli, argc, argv);
+	bpfnet__close(cli.bn);
+	return ret;
+}

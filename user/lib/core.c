@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The instance handle: options, error messages, logging and the state lock. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+#include "fsutil.h"
+
+static int default_print(enum bpfnet_log_level level, const char *fmt, va_list ap)
+{
+	if (level == BPFNET_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bpfnet_print_fn print_fn = default_print;
+
+bpfnet_print_fn bpfnet_set_print(bpfnet_print_fn fn)
+{
+	bpfnet_print_fn old = print_fn;
+
+	print_fn = fn;
+	return old;
+}
+
+void bn_print(enum bpfnet_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!print_fn)
+		return;
+	va_start(ap, fmt);
+	print_fn(level, fmt, ap);
+	va_end(ap);
+}
+
+/* libbpf's messages go through the same callback, as warnings or debug. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!print_fn)
+		return 0;
+	return print_fn(level == LIBBPF_WARN ? BPFNET_WARN : BPFNET_DEBUG, fmt, ap);
+}
+
+int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(bn->errmsg, sizeof(bn->errmsg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *bpfnet__errmsg(const struct bpfnet *bn)
+{
+	return bn->errmsg;
+}
+
+const char *bpfnet__instance(const struct bpfnet *bn)
+{
+	return bn->instance;
+}
+
+int name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len >= BPFNET_NAME_MAX || !isalnum((unsigned char)name[0]))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return 0;
+	return 1;
+}
+
+unsigned int fnv1a32(const char *s)
+{
+	unsigned int h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static const char *opt_or_env(const char *opt, const char *env, const char *def)
+{
+	const char *v = opt && *opt ? opt : getenv(env);
+
+	return v && *v ? v : def;
+}
+
+int bpfnet__open(const struct bpfnet_opts *opts, struct bpfnet **out)
+{
+	const char *inst = BPFNET_DEFAULT_INSTANCE, *run = NULL, *bpffs = NULL;
+	struct bpfnet *bn;
+
+	if (opts && opts->sz >= sizeof(*opts)) {
+		inst = opts->instance && *opts->instance ? opts->instance : inst;
+		run = opts->run_dir;
+		bpffs = opts->bpffs;
+	}
+	if (strlen(inst) > BPFNET_INSTANCE_MAX || !name_valid(inst))
+		return -EINVAL;
+	bn = calloc(1, sizeof(*bn));
+	if (!bn)
+		return -ENOMEM;
+	bn->lock_fd = -1;
+	strcpy(bn->instance, inst);
+	snprintf(bn->bpffs_opt, sizeof(bn->bpffs_opt), "%s", opt_or_env(bpffs, "BPFNET_BPFFS", ""));
+	snprintf(bn->run_dir, sizeof(bn->run_dir), "%s/%s",
+		 opt_or_env(run, "BPFNET_RUN_DIR", BPFNET_DEFAULT_RUN_DIR), inst);
+	libbpf_set_print(libbpf_print);
+	*out = bn;
+	return 0;
+}
+
+void bpfnet__close(struct bpfnet *bn)
+{
+	if (!bn)
+		return;
+	bn_unlock(bn);
+	free(bn);
+}
+
+int bn_lock(struct bpfnet *bn)
+{
+	char path[PATH_MAX + 8];
+	int err, fd;
+
+	err = mkdir_p(bn->run_dir, 0755);
+	if (err)
+		return bn_fail(bn, err, "cannot create state dir %s: %s", bn->run_dir, strerror(-err));
+	snprintf(path, sizeof(path), "%s/lock", bn->run_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		return bn_fail(bn, err, "cannot open lock %s: %s", path, strerror(-err));
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		err = -errno;
+		close(fd);
+		return bn_fail(bn, err, "cannot lock %s: %s", path, strerror(-err));
+	}
+	bn->lock_fd = fd;
+	return 0;
+}
+
+void bn_unlock(struct bpfnet *bn)
+{
+	if (bn->lock_fd < 0)
+		return;
+	close(bn->lock_fd);
+	bn->lock_fd = -1;
+}

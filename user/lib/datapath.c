@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath.h"
+#include "fsutil.h"
+#include "ipam.h"
+#include "datapath.skel.h"
+
+/* Distinct per instance so two instances sharing an uplink do not replace each other. */
+static __u32 dp_tc_priority(const struct bpfnet *bn)
+{
+	return 1 + fnv1a32(bn->instance) % 0xfff0;
+}
+
+static int pin_prog_atomic(struct bpfnet *bn, struct bpf_program *prog, const char *dir)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, bpf_program__name(prog));
+	/* bpffs refuses dots in names (reserved), hence "_new" */
+	snprintf(tmp, sizeof(tmp), "%s_new", path);
+	unlink(tmp);
+	err = bpf_obj_pin(bpf_program__fd(prog), tmp);
+	if (err)
+		return bn_fail(bn, -errno, "cannot pin %s: %s", tmp, strerror(errno));
+	/* bpffs supports rename(2): readers see the old or the new program, never none */
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		unlink(tmp);
+		return bn_fail(bn, err, "cannot pin %s: %s", path, strerror(-err));
+	}
+	return 0;
+}
+
+int dp_load(struct bpfnet *bn)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts);
+	struct datapath_bpf *skel;
+	const char *dir;
+	int err;
+
+	err = bn_pin_dir(bn, &dir);
+	if (err)
+		return err;
+	err = mkdir_p(dir, 0700);
+	if (err)
+		return bn_fail(bn, err, "cannot create %s: %s", dir, strerror(-err));
+	oopts.pin_root_path = dir;
+	skel = datapath_bpf__open_opts(&oopts);
+	if (!skel)
+		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
+	err = datapath_bpf__load(skel);
+	if (err) {
+		bn_fail(bn, err, "the kernel refused the datapath (%s); see the libbpf log above",
+			strerror(-err));
+		goto out;
+	}
+	err = pin_prog_atomic(bn, skel->progs.from_container, dir) ?:
+	      pin_prog_atomic(bn, skel->progs.from_uplink, dir);
+out:
+	datapath_bpf__destroy(skel);
+	return err;
+}
+
+static int pinned_fd(struct bpfnet *bn, const char *name, const char *what)
+{
+	char path[PATH_MAX];
+	const char *dir;
+	int fd, err = bn_pin_dir(bn, &dir);
+
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return bn_fail(bn, -errno, "cannot open the %s %s: %s (is the node initialized? "
+			       "run 'bpfnet init --uplink DEV')", what, path, strerror(errno));
+	return fd;
+}
+
+int dp_map_fd(struct bpfnet *bn, const char *map)
+{
+	return pinned_fd(bn, map, "map");
+}
+
+int dp_attach(struct bpfnet *bn, int ifindex, const char *prog, bool *created_hook)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = dp_tc_priority(bn),
+		    .flags = BPF_TC_F_REPLACE);
+	int fd = pinned_fd(bn, prog, "program"), err;
+
+	if (fd < 0)
+		return fd;
+	err = bpf_tc_hook_create(&hook);
+	if (created_hook)
+		*created_hook = !err;
+	if (err && err != -EEXIST) {
+		bn_fail(bn, err, "cannot create the clsact qdisc on ifindex %d: %s", ifindex,
+			strerror(-err));
+		goto out;
+	}
+	opts.prog_fd = fd;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		bn_fail(bn, err, "cannot attach %s to ifindex %d: %s", prog, ifindex, strerror(-err));
+out:
+	close(fd);
+	return err;
+}
+
+int dp_detach(struct bpfnet *bn, int ifindex, bool destroy_hook)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = dp_tc_priority(bn));
+	int err = bpf_tc_detach(&hook, &opts);
+
+	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+		return bn_fail(bn, err, "cannot detach from ifindex %d: %s", ifindex,
+			       strerror(-err));
+	if (destroy_hook) {
+		/* the hook was ours; take the whole clsact qdisc down as init found it */
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		err = bpf_tc_hook_destroy(&hook);
+		if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+			return bn_fail(bn, err, "cannot remove clsact from ifindex %d: %s",
+				       ifindex, strerror(-err));
+	}
+	return 0;
+}
+
+int dp_unpin(struct bpfnet *bn)
+{
+	char parent[PATH_MAX];
+	const char *dir;
+	int err = bn_pin_dir(bn, &dir);
+
+	if (err)
+		return err;
+	err = remove_flat_dir(dir);
+	if (err)
+		return bn_fail(bn, err, "cannot remove pins under %s: %s", dir, strerror(-err));
+	/* <bpffs>/bpfnet goes too once the last instance is gone */
+	snprintf(parent, sizeof(parent), "%s", dir);
+	*strrchr(parent, '/') = '\0';
+	rmdir(parent);
+	return 0;
+}
+
+static int map_update(struct bpfnet *bn, const char *map, const void *key, const void *val)
+{
+	int fd = dp_map_fd(bn, map), err;
+
+	if (fd < 0)
+		return fd;
+	err = bpf_map_update_elem(fd, key, val, BPF_ANY) ? -errno : 0;
+	close(fd);
+	if (err)
+		return bn_fail(bn, err, "cannot update map %s: %s", map, strerror(-err));
+	return 0;
+}
+
+static int map_delete(struct bpfnet *bn, const char *map, const void *key)
+{
+	int fd = dp_map_fd(bn, map), err;
+
+	if (fd < 0)
+		return fd;
+	err = bpf_map_delete_elem(fd, key) && errno != ENOENT ? -errno : 0;
+	close(fd);
+	if (err)
+		return bn_fail(bn, err, "cannot delete from map %s: %s", map, strerror(-err));
+	return 0;
+}
+
+int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net)
+{
+	struct bpfnet_net val = {
+		.subnet = net->subnet.s_addr,
+		.mask = htonl(prefix_mask(net->prefix_len)),
+		.gateway = net->gateway.s_addr,
+		.mode = BPFNET_MODE_L3,
+	};
+	__u32 key = net->id;
+
+	return map_update(bn, BPFNET_MAP_NETWORKS, &key, &val);
+}
+
+int dp_net_clear(struct bpfnet *bn, unsigned int net_id)
+{
+	struct bpfnet_net val = {};
+	__u32 key = net_id;
+
+	/* an array slot cannot be deleted, only zeroed (mode NONE) */
+	return map_update(bn, BPFNET_MAP_NETWORKS, &key, &val);
+}
+
+static void ep_value(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
+		     struct bpfnet_ep *val)
+{
+	memset(val, 0, sizeof(*val));
+	val->ifindex = ep->host_ifindex;
+	val->id = ep->id;
+	val->net_id = net_id;
+	val->ip = ep->ip.s_addr;
+	memcpy(val->mac, ep->mac, sizeof(val->mac));
+	memcpy(val->host_mac, ep->host_mac, sizeof(val->host_mac));
+	val->flags = BPFNET_EP_F_VALID;
+}
+
+static int ep_stats_zero(struct bpfnet *bn, unsigned int id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct bpfnet_ep_stats *zero;
+	__u32 key = id;
+	int err;
+
+	if (ncpu < 0)
+		return bn_fail(bn, ncpu, "cannot count CPUs");
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	err = map_update(bn, BPFNET_MAP_EP_STATS, &key, zero);
+	free(zero);
+	return err;
+}
+
+int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id)
+{
+	struct bpfnet_ep val;
+	__u32 ifindex = ep->host_ifindex;
+	__be32 ip = ep->ip.s_addr;
+
+	ep_value(ep, net_id, &val);
+	return ep_stats_zero(bn, ep->id) ?: map_update(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex, &val)
+	       ?: map_update(bn, BPFNET_MAP_EP_BY_IP, &ip, &val);
+}
+
+int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)
+{
+	__u32 ifindex = ep->host_ifindex;
+	__be32 ip = ep->ip.s_addr;
+
+	return map_delete(bn, BPFNET_MAP_EP_BY_IP, &ip) ?:
+	       map_delete(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex);
+}
+
+int dp_percpu_sum(int map_fd, unsigned int key, __u64 *out, size_t value_size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = value_size / sizeof(__u64);
+	__u64 *vals;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	/* per-CPU values come back as one 8-byte-aligned slot per possible CPU */
+	vals = calloc((size_t)ncpu, value_size);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, value_size);
+	for (int c = 0; c < ncpu; c++)
+		for (size_t w = 0; w < words; w++)
+			out[w] += vals[c * words + w];
+out:
+	free(vals);
+	return err;
+}

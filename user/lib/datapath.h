@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The BPF side seen from the control plane: load, pin, attach, map access. */
+#ifndef BPFNET_DATAPATH_H
+#define BPFNET_DATAPATH_H
+
+#include <stdbool.h>
+#include "internal.h"
+#include "bpfnet/abi.h"
+
+/* tc filter handle every bpfnet filter uses; the priority tells instances apart. */
+#define DP_TC_HANDLE 0xb9f
+
+/*
+ * Load the datapath with its maps reused from (or pinned to) the instance's pin
+ * dir, and pin its programs there, replacing older ones atomically so that a
+ * re-init upgrades the code without losing map contents.
+ */
+int dp_load(struct bpfnet *bn);
+/* Attach pinned program @prog to tc ingress of @ifindex, replacing ours if there. */
+int dp_attach(struct bpfnet *bn, int ifindex, const char *prog, bool *created_hook);
+int dp_detach(struct bpfnet *bn, int ifindex, bool destroy_hook);
+/* Remove every pin of the instance and its directory. */
+int dp_unpin(struct bpfnet *bn);
+/* fd of a pinned map, or -errno (with the message set). Caller closes. */
+int dp_map_fd(struct bpfnet *bn, const char *map);
+
+int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net);
+int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
+int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id);
+int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
+
+/* Sum a per-CPU array slot of @value_size bytes of u64 counters into @out. */
+int dp_percpu_sum(int map_fd, unsigned int key, __u64 *out, size_t value_size);
+
+#endif

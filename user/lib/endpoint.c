@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Endpoints: a veth pair from the node into a container netns, its address,
+ * routes and map entries. endpoint add either completes or undoes all it did.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+
+#include "internal.h"
+#include "datapath.h"
+#include "fsutil.h"
+#include "ipam.h"
+#include "netlink.h"
+#include "netns.h"
+#include "state.h"
+#include "endpoint.h"
+
+#define EP_DEFAULT_IFNAME "eth0"
+#define EP_MTU_MIN 68		/* the IPv4 minimum (RFC 791) */
+#define EP_MTU_MAX 65535
+
+/* Everything one endpoint add works with, so each step stays a short function. */
+struct ep_add {
+	struct bpfnet *bn;
+	struct state *st;
+	const struct bpfnet_network_info *net;
+	struct bpfnet_endpoint_info ep;
+	int netns_fd;
+	struct nl *node_nl;
+	struct nl *ct_nl;
+};
+
+static void host_ifname_of(const struct bpfnet *bn, unsigned int id, char buf[IF_NAMESIZE])
+{
+	/* bn + instance hash + id: unique per instance, and <= 14 characters */
+	snprintf(buf, IF_NAMESIZE, "bn%06x-%u", fnv1a32(bn->instance) & 0xffffff, id);
+}
+
+static int ifname_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	return strcspn(s, "/: \t\n") == len;
+}
+
+static int alloc_ep_id(struct ep_add *a)
+{
+	for (unsigned int id = 1; id < BPFNET_EP_MAX; id++) {
+		size_t i;
+
+		for (i = 0; i < a->st->n_eps && a->st->eps[i].id != id; i++)
+			;
+		if (i == a->st->n_eps) {
+			a->ep.id = id;
+			return 0;
+		}
+	}
+	return bn_fail(a->bn, -ENOSPC, "no room for another endpoint (at most %d)",
+		       BPFNET_EP_MAX - 1);
+}
+
+static int pick_address(struct ep_add *a, const char *want)
+{
+	const struct bpfnet_network_info *net = a->net;
+	struct in_addr *used = calloc(a->st->n_eps + 1, sizeof(*used));
+	struct ipam_pool pool = { net->subnet, net->prefix_len, net->gateway, used, 0 };
+	char sub[INET_ADDRSTRLEN];
+	int err;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->st->n_eps; i++)
+		if (!strcmp(a->st->eps[i].network, net->name))
+			used[pool.n_used++] = a->st->eps[i].ip;
+	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
+	if (!want) {
+		err = ipam_pick(&pool, &a->ep.ip);
+		if (err == -ENOSPC)
+			bn_fail(a->bn, err, "network '%s' (%s/%u) has no free address left",
+				net->name, sub, net->prefix_len);
+	} else if (ip4_parse(want, &a->ep.ip)) {
+		err = bn_fail(a->bn, -EINVAL, "invalid address '%s': expected IPv4 such as 10.1.0.2",
+			      want);
+	} else {
+		err = ipam_check(&pool, a->ep.ip);
+		if (err == -EDOM)
+			bn_fail(a->bn, err, "%s is outside network '%s' (%s/%u)", want, net->name,
+				sub, net->prefix_len);
+		else if (err == -EINVAL)
+			bn_fail(a->bn, err, "%s is the network or broadcast address of '%s'", want,
+				net->name);
+		else if (err == -EADDRINUSE)
+			bn_fail(a->bn, err, "%s is already in use in network '%s' (gateway or "
+				"another endpoint)", want, net->name);
+	}
+	free(used);
+	return err;
+}
+
+static int open_netns(struct ep_add *a, const char *spec)
+{
+	int err;
+
+	if (!spec || !*spec)
+		return bn_fail(a->bn, -EINVAL, "a network namespace is required (--netns NAME|PATH)");
+	err = netns_open(spec, a->ep.netns, sizeof(a->ep.netns), &a->netns_fd);
+	if (err == -ENOENT)
+		return bn_fail(a->bn, err, "no network namespace '%s' (looked at %s; create it "
+			       "with 'ip netns add' or give a path)", spec, a->ep.netns);
+	if (err)
+		return bn_fail(a->bn, err, "'%s' (%s) is not a network namespace: %s", spec,
+			       a->ep.netns, strerror(-err));
+	return 0;
+}
+
+static int name_endpoint(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+{
+	const char *name = o->name;
+
+	if (!name && strchr(o->netns, '/'))
+		return bn_fail(a->bn, -EINVAL, "--name is required when --netns is a path");
+	if (!name)
+		name = o->netns;
+	if (!name_valid(name))
+		return bn_fail(a->bn, -EINVAL, "invalid endpoint name '%s': use 1-%d letters, "
+			       "digits, '_', '.' or '-', starting with a letter or digit", name,
+			       BPFNET_NAME_MAX - 1);
+	if (state_ep(a->st, name))
+		return bn_fail(a->bn, -EEXIST, "endpoint '%s' already exists (choose another "
+			       "with --name)", name);
+	strcpy(a->ep.name, name);
+	return 0;
+}
+
+static int choose_mtu(struct ep_add *a, unsigned int want)
+{
+	struct nl_link up;
+	int err;
+
+	if (want) {
+		if (want < EP_MTU_MIN || want > EP_MTU_MAX)
+			return bn_fail(a->bn, -EINVAL, "MTU %u out of range %d..%d", want,
+				       EP_MTU_MIN, EP_MTU_MAX);
+		a->ep.mtu = want;
+		return 0;
+	}
+	err = nl_link_get_by_name(a->node_nl, a->st->node.uplink, &up);
+	if (err)
+		return bn_fail(a->bn, err, "cannot read the uplink %s's MTU: %s",
+			       a->st->node.uplink, strerror(-err));
+	a->ep.mtu = up.mtu;
+	return 0;
+}
+
+static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+{
+	const char *ifname = o->ifname ? o->ifname : EP_DEFAULT_IFNAME;
+	int err;
+
+	if (!a->st->node.initialized)
+		return bn_fail(a->bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
+			       "--uplink DEV' first");
+	a->net = o->network ? state_net(a->st, o->network) : NULL;
+	if (!a->net)
+		return bn_fail(a->bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+			       o->network ? o->network : "");
+	if (!ifname_valid(ifname))
+		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
+			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
+	err = open_netns(a, o->netns) ?: name_endpoint(a, o) ?: pick_address(a, o->ip) ?:
+	      alloc_ep_id(a) ?: choose_mtu(a, o->mtu);
+	if (err)
+		return err;
+	strcpy(a->ep.ifname, ifname);
+	strcpy(a->ep.network, a->net->name);
+	a->ep.prefix_len = a->net->prefix_len;
+	a->ep.gateway = a->net->gateway;
+	host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
+	mac_for_ip(a->ep.ip, a->ep.mac);
+	if (getrandom(a->ep.host_mac, sizeof(a->ep.host_mac), 0) != sizeof(a->ep.host_mac))
+		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	a->ep.host_mac[0] = (a->ep.host_mac[0] & 0xfe) | 0x02;	/* unicast, locally administered */
+	return 0;
+}
+
+/* IPv6 is not routed by bpfnet yet; keep the veths quiet instead of dropping their RS/ND. */
+static int ipv6_off(void *ifname)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", (char *)ifname);
+	write_knob(path, "1");	/* no IPv6 in this kernel is as good */
+	return 0;
+}
+
+static int configure_container(struct ep_add *a)
+{
+	struct nl_route4 dflt = { .gateway = a->ep.gateway };
+	struct nl_link eth, lo;
+	int err;
+
+	err = nl_open(&a->ct_nl, a->netns_fd);
+	if (err)
+		return bn_fail(a->bn, err, "cannot open netlink in %s: %s", a->ep.netns,
+			       strerror(-err));
+	netns_run(a->netns_fd, ipv6_off, a->ep.ifname);
+	err = nl_link_get_by_name(a->ct_nl, a->ep.ifname, &eth) ?:
+	      nl_link_get_by_name(a->ct_nl, "lo", &lo) ?:
+	      nl_addr_add4(a->ct_nl, eth.ifindex, a->ep.ip, a->ep.prefix_len) ?:
+	      nl_link_set_up(a->ct_nl, lo.ifindex) ?: nl_link_set_up(a->ct_nl, eth.ifindex);
+	if (!err) {
+		dflt.ifindex = eth.ifindex;
+		err = nl_route_add4(a->ct_nl, &dflt);
+	}
+	if (err)
+		return bn_fail(a->bn, err, "cannot configure %s in %s: %s %s", a->ep.ifname,
+			       a->ep.netns, strerror(-err), nl_errmsg(a->ct_nl));
+	return 0;
+}
+
+static int configure_node(struct ep_add *a)
+{
+	struct nl_route4 host_route = { .dst = a->ep.ip, .prefix_len = 32 };
+	struct nl_link host;
+	int err;
+
+	err = nl_link_get_by_name(a->node_nl, a->ep.host_ifname, &host);
+	if (err)
+		return bn_fail(a->bn, err, "cannot find %s: %s", a->ep.host_ifname, strerror(-err));
+	a->ep.host_ifindex = host.ifindex;
+	ipv6_off(a->ep.host_ifname);
+	/* map entries first: the program must know the endpoint before its first packet */
+	err = dp_ep_set(a->bn, &a->ep, a->net->id) ?:
+	      dp_attach(a->bn, host.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
+	if (err)
+		return err;
+	host_route.ifindex = host.ifindex;
+	/* the node reaches the container over its veth, without ARP */
+	err = nl_link_set_up(a->node_nl, host.ifindex) ?: nl_route_add4(a->node_nl, &host_route) ?:
+	      nl_neigh_add4(a->node_nl, host.ifindex, a->ep.ip, a->ep.mac);
+	if (err)
+		return bn_fail(a->bn, err, "cannot configure %s: %s %s", a->ep.host_ifname,
+			       strerror(-err), nl_errmsg(a->node_nl));
+	return 0;
+}
+
+static int create_veth(struct ep_add *a)
+{
+	struct nl_veth_opts v = {
+		.name = a->ep.host_ifname,
+		.mac = a->ep.host_mac,
+		.peer_name = a->ep.ifname,
+		.peer_mac = a->ep.mac,
+		.peer_netns_fd = a->netns_fd,
+		.mtu = a->ep.mtu,
+	};
+	int err = nl_veth_create(a->node_nl, &v);
+
+	if (err == -EEXIST)
+		return bn_fail(a->bn, err, "%s already exists in %s, or %s in the node",
+			       a->ep.ifname, a->ep.netns, a->ep.host_ifname);
+	if (err)
+		return bn_fail(a->bn, err, "cannot create the veth pair: %s %s", strerror(-err),
+			       nl_errmsg(a->node_nl));
+	return 0;
+}
+
+/* Undo a failed add; the first error's message is the one the user needs. */
+static void ep_add_undo(struct ep_add *a)
+{
+	char msg[sizeof(a->bn->errmsg)];
+
+	memcpy(msg, a->bn->errmsg, sizeof(msg));
+	dp_ep_clear(a->bn, &a->ep);
+	/* deleting one end takes the peer, its routes and the tc filter with it */
+	ep_delete_veth(a->bn, a->node_nl, &a->ep);
+	memcpy(a->bn->errmsg, msg, sizeof(msg));
+}
+
+static int ep_add_locked(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+{
+	int err;
+
+	err = nl_open(&a->node_nl, -1);
+	if (err)
+		return bn_fail(a->bn, err, "cannot open netlink: %s", strerror(-err));
+	err = validate(a, o) ?: create_veth(a);
+	if (err)
+		return err;
+	err = configure_container(a) ?: configure_node(a) ?: state_add_ep(a->st, &a->ep) ?:
+	      state_save(a->bn, a->st);
+	if (err)
+		ep_add_undo(a);
+	return err;
+}
+
+int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *opts,
+			 struct bpfnet_endpoint_info *out)
+{
+	struct ep_add a = { .bn = bn, .netns_fd = -1 };
+	struct state st;
+	int err;
+
+	if (!opts || opts->sz < sizeof(*opts))
+		return bn_fail(bn, -EINVAL, "bad options");
+	err = bn_lock(bn) ?: state_load(bn, &st);
+	if (err)
+		goto unlock;
+	a.st = &st;
+	err = ep_add_locked(&a, opts);
+	if (!err && out)
+		*out = a.ep;
+	nl_close(a.node_nl);
+	nl_close(a.ct_nl);
+	if (a.netns_fd >= 0)
+		close(a.netns_fd);
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+/* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
+int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoint_info *ep)
+{
+	struct nl_link link;
+	int err = nl_link_get_by_name(nl, ep->host_ifname, &link);
+
+	if (err == -ENODEV)
+		return 0;
+	if (!err)
+		err = nl_link_del(nl, link.ifindex);
+	if (err && err != -ENODEV)
+		return bn_fail(bn, err, "cannot delete %s: %s %s", ep->host_ifname, strerror(-err),
+			       nl_errmsg(nl));
+	return 0;
+}
+
+int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
+{
+	struct bpfnet_endpoint_info *ep;
+	struct nl *nl = NULL;
+	struct state st;
+	int err;
+
+	err = bn_lock(bn) ?: state_load(bn, &st);
+	if (err)
+		goto unlock;
+	ep = state_ep(&st, name);
+	if (!ep) {
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+			      name);
+		goto free;
+	}
+	err = nl_open(&nl, -1);
+	if (err) {
+		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+		goto free;
+	}
+	err = (st.node.initialized ? dp_ep_clear(bn, ep) : 0) ?: ep_delete_veth(bn, nl, ep);
+	if (!err) {
+		state_del_ep(&st, name);
+		err = state_save(bn, &st);
+	}
+	nl_close(nl);
+free:
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out)
+{
+	struct bpfnet_endpoint_info *ep;
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	ep = state_ep(&st, name);
+	if (ep)
+		*out = *ep;
+	else
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+			      name);
+	state_free(&st);
+	return err;
+}
+
+static int cmp_ep(const void *a, const void *b)
+{
+	return strcmp(((const struct bpfnet_endpoint_info *)a)->name,
+		      ((const struct bpfnet_endpoint_info *)b)->name);
+}
+
+int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
+{
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	qsort(st.eps, st.n_eps, sizeof(*st.eps), cmp_ep);
+	*out = st.eps;
+	*count = st.n_eps;
+	st.eps = NULL;
+	state_free(&st);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What the library's modules share and callers never see. */
+#ifndef BPFNET_INTERNAL_H
+#define BPFNET_INTERNAL_H
+
+#include <errno.h>
+#include <limits.h>
+#include "bpfnet/bpfnet.h"
+
+#define BPFNET_INSTANCE_MAX 32		/* instance name length, without the NUL */
+#define BPFNET_DEFAULT_INSTANCE "default"
+#define BPFNET_DEFAULT_BPFFS "/sys/fs/bpf"
+#define BPFNET_DEFAULT_RUN_DIR "/run/bpfnet"
+#define BPFNET_NETNS_DIR "/var/run/netns"
+
+struct bpfnet {
+	char instance[BPFNET_INSTANCE_MAX + 1];
+	char bpffs_opt[PATH_MAX];	/* as given; "" = find one */
+	char pin_dir[PATH_MAX];		/* <bpffs>/bpfnet/<instance>, once resolved */
+	char run_dir[PATH_MAX];		/* <run>/<instance> */
+	char errmsg[512];
+	int lock_fd;			/* held while a command changes state; -1 otherwise */
+};
+
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+void bn_print(enum bpfnet_log_level level, const char *fmt, ...) __printf(2, 3);
+#define pr_warn(fmt, ...) bn_print(BPFNET_WARN, "bpfnet: " fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...) bn_print(BPFNET_INFO, "bpfnet: " fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...) bn_print(BPFNET_DEBUG, "bpfnet: " fmt, ##__VA_ARGS__)
+
+/* Record why a call failed, for bpfnet__errmsg(); returns @err (a negative errno). */
+int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...) __printf(3, 4);
+
+/* <bpffs>/bpfnet/<instance>, finding (or mounting) the bpffs on first use. */
+int bn_pin_dir(struct bpfnet *bn, const char **out);
+
+/* Exclusive per-instance lock around read-modify-write of state and maps. */
+int bn_lock(struct bpfnet *bn);
+void bn_unlock(struct bpfnet *bn);
+
+/* A name users give to networks and endpoints: [A-Za-z0-9][A-Za-z0-9_.-]*, < BPFNET_NAME_MAX. */
+int name_valid(const char *name);
+
+/* 32-bit FNV-1a: stable short ids derived from names (veth names, tc priorities). */
+unsigned int fnv1a32(const char *s);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * rtnetlink through libmnl: links, veth pairs, addresses, routes, neighbours.
+ * A struct nl is a NETLINK_ROUTE socket bound to the netns it was opened in;
+ * every request waits for the kernel's ACK and keeps its extended-ACK message.
+ * Functions return 0 or -errno.
+ */
+#ifndef BPFNET_NETLINK_H
+#define BPFNET_NETLINK_H
+
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+struct nl;
+
+/* Open a socket in the netns of @netns_fd (-1: the caller's current netns). */
+int nl_open(struct nl **out, int netns_fd);
+void nl_close(struct nl *nl);
+/* The kernel's extended-ACK text of the last failed request, or "". */
+const char *nl_errmsg(const struct nl *nl);
+
+struct nl_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	uint8_t mac[6];
+	unsigned int mtu;
+	unsigned int flags;	/* IFF_* */
+	char kind[16];		/* IFLA_INFO_KIND, "" if none */
+};
+
+int nl_link_get_by_name(struct nl *nl, const char *name, struct nl_link *out);
+int nl_link_get_by_index(struct nl *nl, int ifindex, struct nl_link *out);
+/* Calls @cb for every link; stops and returns its value when non-zero. */
+int nl_link_foreach(struct nl *nl, int (*cb)(const struct nl_link *link, void *arg), void *arg);
+int nl_link_set_up(struct nl *nl, int ifindex);
+int nl_link_del(struct nl *nl, int ifindex);
+
+struct nl_veth_opts {
+	const char *name;		/* end created in this socket's netns */
+	const uint8_t *mac;		/* NULL: kernel picks */
+	const char *peer_name;
+	const uint8_t *peer_mac;	/* NULL: kernel picks */
+	int peer_netns_fd;		/* netns the peer is created in; -1: same as @name */
+	unsigned int mtu;		/* both ends; 0: kernel default */
+};
+/* One RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL); -EEXIST if either name is taken. */
+int nl_veth_create(struct nl *nl, const struct nl_veth_opts *opts);
+
+int nl_addr_add4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len);
+
+struct nl_route4 {
+	struct in_addr dst;
+	unsigned int prefix_len;	/* 0: default route */
+	struct in_addr gateway;		/* 0.0.0.0: directly connected (scope link) */
+	int ifindex;
+};
+int nl_route_add4(struct nl *nl, const struct nl_route4 *route);
+int nl_route_del4(struct nl *nl, const struct nl_route4 *route);
+
+/* A permanent IPv4 neighbour entry. */
+int nl_neigh_add4(struct nl *nl, int ifindex, struct in_addr addr, const uint8_t mac[6]);
+
+#endif

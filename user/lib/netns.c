@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/nsfs.h>
+
+#include "internal.h"
+#include "netns.h"
+
+int netns_open(const char *spec, char *path, size_t path_len, int *fd)
+{
+	int nfd, err;
+
+	if (!*spec)
+		return -EINVAL;
+	if (strchr(spec, '/'))
+		snprintf(path, path_len, "%s", spec);
+	else if (snprintf(path, path_len, "%s/%s", BPFNET_NETNS_DIR, spec) >= (int)path_len)
+		return -ENAMETOOLONG;
+	nfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nfd < 0)
+		return -errno;
+	/* NS_GET_NSTYPE tells a netns file from any other file at that path */
+	err = ioctl(nfd, NS_GET_NSTYPE);
+	if (err != CLONE_NEWNET) {
+		close(nfd);
+		return -EINVAL;
+	}
+	*fd = nfd;
+	return 0;
+}
+
+int netns_run(int fd, int (*fn)(void *arg), void *arg)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret;
+
+	if (self < 0)
+		return -errno;
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		ret = -errno;
+		close(self);
+		return ret;
+	}
+	ret = fn(arg);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* cannot happen for a netns we were in; carrying on in the wrong one would be worse */
+		pr_warn("cannot return to the original netns: %s\n", strerror(errno));
+		abort();
+	}
+	close(self);
+	return ret;
+}

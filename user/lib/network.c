@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Networks: validation, id allocation, state and the networks map. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "datapath.h"
+#include "ipam.h"
+#include "state.h"
+
+/* Modes this build implements; the error for any other lists them. */
+static const char *const known_modes[] = { "l3" };
+#define KNOWN_MODES "l3"
+
+static int mode_valid(const char *mode)
+{
+	for (size_t i = 0; i < sizeof(known_modes) / sizeof(known_modes[0]); i++)
+		if (!strcmp(mode, known_modes[i]))
+			return 1;
+	return 0;
+}
+
+static int parse_subnet(struct bpfnet *bn, const char *s, struct bpfnet_network_info *n)
+{
+	int err;
+
+	if (!s)
+		return bn_fail(bn, -EINVAL, "a subnet is required (--subnet CIDR, e.g. 10.1.0.0/24)");
+	err = cidr4_parse(s, &n->subnet, &n->prefix_len);
+	if (err == -ERANGE)
+		return bn_fail(bn, -EINVAL, "subnet '%s': prefix length must be %d..%d", s,
+			       IPAM_PREFIX_MIN, IPAM_PREFIX_MAX);
+	if (err == -EDOM)
+		return bn_fail(bn, -EINVAL, "subnet '%s' has host bits set: give the network "
+			       "address (e.g. 10.1.0.0/24)", s);
+	if (err)
+		return bn_fail(bn, -EINVAL, "invalid subnet '%s': expected an IPv4 CIDR such as "
+			       "10.1.0.0/24", s);
+	return 0;
+}
+
+static int parse_gateway(struct bpfnet *bn, const char *s, struct bpfnet_network_info *n)
+{
+	struct ipam_pool pool = { .subnet = n->subnet, .prefix_len = n->prefix_len };
+
+	if (!s) {
+		n->gateway = subnet_first_host(n->subnet);
+		return 0;
+	}
+	if (ip4_parse(s, &n->gateway))
+		return bn_fail(bn, -EINVAL, "invalid gateway '%s': expected an IPv4 address", s);
+	if (ipam_check(&pool, n->gateway))
+		return bn_fail(bn, -EINVAL, "gateway %s must be a host address inside the subnet",
+			       s);
+	return 0;
+}
+
+static int check_overlap(struct bpfnet *bn, struct state *st, const struct bpfnet_network_info *n)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < st->n_nets; i++) {
+		const struct bpfnet_network_info *o = &st->nets[i];
+
+		if (subnets_overlap(n->subnet, n->prefix_len, o->subnet, o->prefix_len))
+			return bn_fail(bn, -EEXIST, "subnet overlaps network '%s' (%s/%u)",
+				       o->name, inet_ntop(AF_INET, &o->subnet, a, sizeof(a)),
+				       o->prefix_len);
+	}
+	return 0;
+}
+
+static int alloc_net_id(struct bpfnet *bn, struct state *st, unsigned int *id)
+{
+	for (unsigned int i = 1; i < BPFNET_NET_MAX; i++) {
+		if (!state_net_by_id(st, i)) {
+			*id = i;
+			return 0;
+		}
+	}
+	return bn_fail(bn, -ENOSPC, "no room for another network (at most %d)",
+		       BPFNET_NET_MAX - 1);
+}
+
+static int network_build(struct bpfnet *bn, struct state *st, const struct bpfnet_network_opts *o,
+			 struct bpfnet_network_info *n)
+{
+	const char *mode = o->mode ? o->mode : "l3";
+
+	memset(n, 0, sizeof(*n));
+	if (!o->name || !name_valid(o->name))
+		return bn_fail(bn, -EINVAL, "invalid network name '%s': use 1-%d letters, digits, "
+			       "'_', '.' or '-', starting with a letter or digit",
+			       o->name ? o->name : "", BPFNET_NAME_MAX - 1);
+	if (state_net(st, o->name))
+		return bn_fail(bn, -EEXIST, "network '%s' already exists", o->name);
+	if (!mode_valid(mode))
+		return bn_fail(bn, -EINVAL, "unknown mode '%s': allowed: " KNOWN_MODES, mode);
+	strcpy(n->name, o->name);
+	snprintf(n->mode, sizeof(n->mode), "%s", mode);
+	return parse_subnet(bn, o->subnet, n) ?: parse_gateway(bn, o->gateway, n) ?:
+	       check_overlap(bn, st, n) ?: alloc_net_id(bn, st, &n->id);
+}
+
+int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,
+			   struct bpfnet_network_info *out)
+{
+	struct bpfnet_network_info n;
+	struct state st;
+	int err;
+
+	if (!opts || opts->sz < sizeof(*opts))
+		return bn_fail(bn, -EINVAL, "bad options");
+	err = bn_lock(bn) ?: state_load(bn, &st);
+	if (err)
+		goto unlock;
+	err = network_build(bn, &st, opts, &n);
+	if (!err && st.node.initialized)
+		err = dp_net_set(bn, &n);
+	if (err)
+		goto free;
+	err = state_add_net(&st, &n) ?: state_save(bn, &st);
+	if (err && st.node.initialized)
+		dp_net_clear(bn, n.id);
+	if (!err && out)
+		*out = n;
+free:
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+int bpfnet_network__remove(struct bpfnet *bn, const char *name)
+{
+	struct bpfnet_network_info *n;
+	unsigned int users;
+	struct state st;
+	int err;
+
+	err = bn_lock(bn) ?: state_load(bn, &st);
+	if (err)
+		goto unlock;
+	n = state_net(&st, name);
+	users = state_net_users(&st, name);
+	if (!n)
+		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
+	else if (users)
+		err = bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
+			      "first ('bpfnet endpoint ls')", name, users);
+	else if (st.node.initialized)
+		err = dp_net_clear(bn, n->id);
+	if (!err) {
+		state_del_net(&st, name);
+		err = state_save(bn, &st);
+	}
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+int bpfnet_network__get(struct bpfnet *bn, const char *name, struct bpfnet_network_info *out)
+{
+	struct bpfnet_network_info *n;
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	n = state_net(&st, name);
+	if (n) {
+		*out = *n;
+		out->endpoints = state_net_users(&st, name);
+	} else {
+		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
+	}
+	state_free(&st);
+	return err;
+}
+
+static int cmp_net(const void *a, const void *b)
+{
+	return strcmp(((const struct bpfnet_network_info *)a)->name,
+		      ((const struct bpfnet_network_info *)b)->name);
+}
+
+int bpfnet_network__list(struct bpfnet *bn, struct bpfnet_network_info **out, size_t *count)
+{
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < st.n_nets; i++)
+		st.nets[i].endpoints = state_net_users(&st, st.nets[i].name);
+	qsort(st.nets, st.n_nets, sizeof(*st.nets), cmp_net);
+	*out = st.nets;
+	*count = st.n_nets;
+	st.nets = NULL;
+	state_free(&st);
+	return 0;
+}

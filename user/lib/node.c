@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The node: datapath load/upgrade, uplink attach, and taking it all down. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "datapath.h"
+#include "endpoint.h"
+#include "netlink.h"
+#include "state.h"
+
+/* Write every network and endpoint of the state into the maps, re-attach to each veth. */
+static int sync_datapath(struct bpfnet *bn, struct state *st, struct nl *nl)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < st->n_nets && !err; i++)
+		err = dp_net_set(bn, &st->nets[i]);
+	for (size_t i = 0; i < st->n_eps && !err; i++) {
+		struct bpfnet_endpoint_info *ep = &st->eps[i];
+		struct bpfnet_network_info *net = state_net(st, ep->network);
+		struct nl_link link;
+
+		/* a veth whose container netns was deleted is gone; endpoint rm cleans up */
+		if (!net || nl_link_get_by_name(nl, ep->host_ifname, &link))
+			continue;
+		ep->host_ifindex = link.ifindex;
+		err = dp_ep_set(bn, ep, net->id) ?:
+		      dp_attach(bn, link.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
+	}
+	return err;
+}
+
+static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink)
+{
+	int was_initialized = st->node.initialized, err;
+	struct nl_link up;
+	bool created = false;
+
+	if (was_initialized && strcmp(st->node.uplink, uplink))
+		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: run 'bpfnet "
+			       "down' first to move it", bn->instance, st->node.uplink);
+	err = nl_link_get_by_name(nl, uplink, &up);
+	if (err)
+		return bn_fail(bn, err, "no device '%s' in this network namespace: %s", uplink,
+			       strerror(-err));
+	err = dp_load(bn) ?: dp_attach(bn, up.ifindex, BPFNET_PROG_FROM_UPLINK, &created);
+	if (!err) {
+		st->node.initialized = 1;
+		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
+		st->node.uplink_ifindex = up.ifindex;
+		st->node.created_clsact |= created;
+		err = sync_datapath(bn, st, nl) ?: state_save(bn, st);
+	}
+	if (err && !was_initialized) {
+		char msg[sizeof(bn->errmsg)];
+
+		memcpy(msg, bn->errmsg, sizeof(msg));
+		dp_detach(bn, up.ifindex, created);
+		dp_unpin(bn);
+		memcpy(bn->errmsg, msg, sizeof(msg));
+	}
+	return err;
+}
+
+int bpfnet_node__init(struct bpfnet *bn, const char *uplink)
+{
+	struct nl *nl = NULL;
+	struct state st;
+	int err;
+
+	if (!uplink || !*uplink)
+		return bn_fail(bn, -EINVAL, "an uplink is required (--uplink DEV)");
+	err = bn_lock(bn) ?: state_load(bn, &st);
+	if (err)
+		goto unlock;
+	err = nl_open(&nl, -1);
+	if (err)
+		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	else
+		err = init_locked(bn, &st, nl, uplink);
+	nl_close(nl);
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+/* Veths of this instance that no state names: leftovers of a crashed add. */
+struct sweep {
+	struct bpfnet *bn;
+	struct nl *nl;
+	char prefix[IF_NAMESIZE];
+};
+
+static int sweep_one(const struct nl_link *link, void *arg)
+{
+	struct sweep *s = arg;
+
+	if (!strncmp(link->name, s->prefix, strlen(s->prefix)) && !strcmp(link->kind, "veth"))
+		nl_link_del(s->nl, link->ifindex);
+	return 0;
+}
+
+static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl)
+{
+	struct sweep sweep = { bn, nl, "" };
+	struct nl_link up;
+	int err = 0;
+
+	for (size_t i = 0; i < st->n_eps && !err; i++)
+		err = ep_delete_veth(bn, nl, &st->eps[i]);
+	snprintf(sweep.prefix, sizeof(sweep.prefix), "bn%06x-", fnv1a32(bn->instance) & 0xffffff);
+	if (!err)
+		err = nl_link_foreach(nl, sweep_one, &sweep);
+	if (!err && st->node.initialized && !nl_link_get_by_name(nl, st->node.uplink, &up))
+		err = dp_detach(bn, up.ifindex, st->node.created_clsact);
+	return err ?: dp_unpin(bn) ?: state_remove(bn);
+}
+
+int bpfnet_node__down(struct bpfnet *bn)
+{
+	struct nl *nl = NULL;
+	struct state st;
+	int err;
+
+	err = bn_lock(bn) ?: state_load(bn, &st);
+	if (err)
+		goto unlock;
+	err = nl_open(&nl, -1);
+	if (err)
+		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	else
+		err = down_locked(bn, &st, nl);
+	nl_close(nl);
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out)
+{
+	const char *dir = "";
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->initialized = st.node.initialized;
+	snprintf(out->uplink, sizeof(out->uplink), "%s", st.node.uplink);
+	out->uplink_ifindex = st.node.uplink_ifindex;
+	if (st.node.initialized && !bn_pin_dir(bn, &dir))
+		snprintf(out->pin_dir, sizeof(out->pin_dir), "%s", dir);
+	state_free(&st);
+	return 0;
+}

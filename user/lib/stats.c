@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Counters: the per-CPU maps summed over CPUs, endpoints named from the state. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "datapath.h"
+#include "state.h"
+
+#define DROP_NAME(name, str) str,
+static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
+#undef DROP_NAME
+
+static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_EP_STATS), err = 0;
+
+	if (fd < 0)
+		return fd;
+	out->endpoints = calloc(st->n_eps + 1, sizeof(*out->endpoints));
+	if (!out->endpoints)
+		err = -ENOMEM;
+	for (size_t i = 0; i < st->n_eps && !err; i++) {
+		struct bpfnet_endpoint_stats *es = &out->endpoints[i];
+		struct bpfnet_ep_stats sum;
+
+		err = dp_percpu_sum(fd, st->eps[i].id, (__u64 *)&sum, sizeof(sum));
+		strcpy(es->name, st->eps[i].name);
+		es->tx_packets = sum.tx_packets;
+		es->tx_bytes = sum.tx_bytes;
+		es->rx_packets = sum.rx_packets;
+		es->rx_bytes = sum.rx_bytes;
+		es->drops = sum.drops;
+		out->n_endpoints++;
+	}
+	close(fd);
+	return err ? bn_fail(bn, err, "cannot read endpoint counters: %s", strerror(-err)) : 0;
+}
+
+static int read_drops(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_DROP_STATS), err = 0;
+
+	if (fd < 0)
+		return fd;
+	/* reason 0 is never used: list the real ones */
+	out->drops = calloc(BPFNET_DROP_MAX, sizeof(*out->drops));
+	if (!out->drops)
+		err = -ENOMEM;
+	for (unsigned int r = 1; r < BPFNET_DROP_MAX && !err; r++) {
+		__u64 n;
+
+		err = dp_percpu_sum(fd, r, &n, sizeof(n));
+		out->drops[out->n_drops].reason = drop_names[r];
+		out->drops[out->n_drops++].packets = n;
+	}
+	close(fd);
+	return err ? bn_fail(bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;
+}
+
+int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	struct state st;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = state_load(bn, &st);
+	if (err)
+		return err;
+	if (!st.node.initialized)
+		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
+			      "DEV' first");
+	else
+		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out);
+	state_free(&st);
+	if (err)
+		bpfnet_stats__free(out);
+	return err;
+}
+
+void bpfnet_stats__free(struct bpfnet_stats *stats)
+{
+	free(stats->endpoints);
+	free(stats->drops);
+	memset(stats, 0, sizeof(*stats));
+}
