@@ -104,14 +104,18 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-check: deps all
+# deps first, then the build: a fresh machine has neither packages nor objects
+check: deps
+	$(MAKE) all
 	tests/run
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	tools/demo
 
-bench: deps all
-	tools/bench
+bench: deps
+	$(MAKE) all
+	tools/bench $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bpfnet

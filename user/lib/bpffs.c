@@ -10,6 +10,7 @@
  *    our mount namespace is our parent's: a mount in a private one would vanish
  *    when this process exits, and the pins with it.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static int ancestor_bpffs(char *out, size_t len, int *same_ns_as_parent)
 	return -ENOENT;
 }
 
-static int find_bpffs(struct bpfnet *bn, char *out, size_t len)
+static int find_bpffs(struct bpfnet *bn, char *out, size_t len, bool may_mount)
 {
 	int same_ns_as_parent;
 
@@ -92,6 +93,9 @@ static int find_bpffs(struct bpfnet *bn, char *out, size_t len)
 			       "(ip netns exec?); mount one on the host (mount -t bpf bpf %s) "
 			       "or pass --bpffs DIR",
 			       BPFNET_DEFAULT_BPFFS, BPFNET_DEFAULT_BPFFS);
+	if (!may_mount)
+		return bn_fail(bn, -ENOENT, "no bpffs at %s: nothing of bpfnet is pinned there",
+			       BPFNET_DEFAULT_BPFFS);
 	snprintf(out, len, "%s", BPFNET_DEFAULT_BPFFS);
 	if (mount("bpf", out, "bpf", 0, "mode=0700") < 0)
 		return bn_fail(bn, -errno, "cannot mount a bpffs at %s: %s", out, strerror(errno));
@@ -99,13 +103,13 @@ static int find_bpffs(struct bpfnet *bn, char *out, size_t len)
 	return 0;
 }
 
-int bn_pin_dir(struct bpfnet *bn, const char **out)
+static int pin_dir(struct bpfnet *bn, const char **out, bool may_mount)
 {
 	char root[PATH_MAX];
 	int err;
 
 	if (!bn->pin_dir[0]) {
-		err = find_bpffs(bn, root, sizeof(root));
+		err = find_bpffs(bn, root, sizeof(root), may_mount);
 		if (err)
 			return err;
 		if (snprintf(bn->pin_dir, sizeof(bn->pin_dir), "%s/bpfnet/%s", root, bn->instance) >=
@@ -114,4 +118,14 @@ int bn_pin_dir(struct bpfnet *bn, const char **out)
 	}
 	*out = bn->pin_dir;
 	return 0;
+}
+
+int bn_pin_dir(struct bpfnet *bn, const char **out)
+{
+	return pin_dir(bn, out, false);
+}
+
+int bn_pin_dir_mount(struct bpfnet *bn, const char **out)
+{
+	return pin_dir(bn, out, true);
 }

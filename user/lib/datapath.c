@@ -46,7 +46,7 @@ int dp_load(struct bpfnet *bn)
 	const char *dir;
 	int err;
 
-	err = bn_pin_dir(bn, &dir);
+	err = bn_pin_dir_mount(bn, &dir);
 	if (err)
 		return err;
 	err = mkdir_p(dir, 0700);
@@ -180,15 +180,21 @@ static int map_delete(struct bpfnet *bn, const char *map, const void *key)
 	return 0;
 }
 
+void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val)
+{
+	memset(val, 0, sizeof(*val));
+	val->subnet = net->subnet.s_addr;
+	val->mask = htonl(prefix_mask(net->prefix_len));
+	val->gateway = net->gateway.s_addr;
+	val->mode = BPFNET_MODE_L3;
+}
+
 int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net)
 {
-	struct bpfnet_net val = {
-		.subnet = net->subnet.s_addr,
-		.mask = htonl(prefix_mask(net->prefix_len)),
-		.gateway = net->gateway.s_addr,
-		.mode = BPFNET_MODE_L3,
-	};
+	struct bpfnet_net val;
 	__u32 key = net->id;
+
+	dp_net_encode(net, &val);
 
 	return map_update(bn, BPFNET_MAP_NETWORKS, &key, &val);
 }
@@ -202,8 +208,8 @@ int dp_net_clear(struct bpfnet *bn, unsigned int net_id)
 	return map_update(bn, BPFNET_MAP_NETWORKS, &key, &val);
 }
 
-static void ep_value(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
-		     struct bpfnet_ep *val)
+void dp_ep_encode(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
+		  struct bpfnet_ep *val)
 {
 	memset(val, 0, sizeof(*val));
 	val->ifindex = ep->host_ifindex;
@@ -238,7 +244,7 @@ int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned
 	__u32 ifindex = ep->host_ifindex;
 	__be32 ip = ep->ip.s_addr;
 
-	ep_value(ep, net_id, &val);
+	dp_ep_encode(ep, net_id, &val);
 	return ep_stats_zero(bn, ep->id) ?: map_update(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex, &val)
 	       ?: map_update(bn, BPFNET_MAP_EP_BY_IP, &ip, &val);
 }

@@ -24,6 +24,10 @@ int dp_unpin(struct bpfnet *bn);
 /* fd of a pinned map, or -errno (with the message set). Caller closes. */
 int dp_map_fd(struct bpfnet *bn, const char *map);
 
+/* The map values for a network and an endpoint, as the BPF side reads them. */
+void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val);
+void dp_ep_encode(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
+		  struct bpfnet_ep *val);
 int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net);
 int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
 int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id);

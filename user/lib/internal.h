@@ -32,8 +32,10 @@ void bn_print(enum bpfnet_log_level level, const char *fmt, ...) __printf(2, 3);
 /* Record why a call failed, for bpfnet__errmsg(); returns @err (a negative errno). */
 int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...) __printf(3, 4);
 
-/* <bpffs>/bpfnet/<instance>, finding (or mounting) the bpffs on first use. */
+/* <bpffs>/bpfnet/<instance>, finding the bpffs on first use. */
 int bn_pin_dir(struct bpfnet *bn, const char **out);
+/* The same, mounting a bpffs at /sys/fs/bpf when there is none (init only). */
+int bn_pin_dir_mount(struct bpfnet *bn, const char **out);
 
 /* Exclusive per-instance lock around read-modify-write of state and maps. */
 int bn_lock(struct bpfnet *bn);

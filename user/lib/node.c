@@ -2,6 +2,7 @@
 /* The node: datapath load/upgrade, uplink attach, and taking it all down. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "datapath.h"
@@ -124,6 +125,12 @@ int bpfnet_node__down(struct bpfnet *bn)
 	struct state st;
 	int err;
 
+	/* no state: never initialized here, or already down; only stray pins may remain */
+	if (access(bn->run_dir, F_OK) && errno == ENOENT) {
+		const char *dir;
+
+		return bn_pin_dir(bn, &dir) ? 0 : dp_unpin(bn);
+	}
 	err = bn_lock(bn) ?: state_load(bn, &st);
 	if (err)
 		goto unlock;

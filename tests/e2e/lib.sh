@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# Shared code of the end-to-end tests: a sandbox of network namespaces, a
+# private bpffs and state dir, TAP output, and helpers that never hang.
+#
+#   source "$(dirname "$0")/lib.sh"
+#   sandbox_setup            # node + ext netns, uplink veth, bpffs, traps
+#   bn init --uplink "$UPLINK"
+#   check "ping works" ns c1 ping -c1 -W2 10.10.0.3
+#   done_testing             # plan line, exit status
+#
+# Layout (every name starts with $PFX = "bnt<pid>-", unique per run):
+#   $NODE  node netns: $UPLINK = 192.168.77.1/24, where bpfnet runs
+#   $EXT   ext netns:  $EXT_IF = 192.168.77.2/24, the "outside" host
+#   $(nsname c1) ...  container netns made with new_ns
+#   $TMP   /run/bpfnet-test.XXXXXX: bpffs/ (mounted), run/ (BPFNET_RUN_DIR), scratch
+#
+# Everything is removed by the EXIT trap, also on failure or Ctrl-C.
+
+set -u
+set -o pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
+BPFNET=${BPFNET:-$REPO_DIR/build/bpfnet}
+
+PFX="bnt$$-"
+NODE="${PFX}node"
+EXT="${PFX}ext"
+UPLINK=up0
+EXT_IF=ext0
+NODE_IP=192.168.77.1
+EXT_IP=192.168.77.2
+# a unique instance per script (and per run): e.g. "e2e-10-cli-12345"
+INST=${INST:-"e2e-$(basename "$0" .sh | tr -c 'A-Za-z0-9_.\n-' '_')-$$"}
+INST=${INST:0:32}
+TMP=""
+BG_PIDS=()
+T_NUM=0
+T_FAILED=0
+_TORN_DOWN=0
+
+# ---- TAP --------------------------------------------------------------------
+
+# diag TEXT...: every line of TEXT as a "# " comment
+diag() {
+	local line
+	printf '%s\n' "$*" | while IFS= read -r line; do printf '# %s\n' "$line"; done
+}
+
+# diag_file FILE: a file's lines as comments (at most 40)
+diag_file() {
+	[ -s "$1" ] || return 0
+	head -n 40 "$1" | while IFS= read -r line; do printf '#   %s\n' "$line"; done
+}
+
+ok() {
+	T_NUM=$((T_NUM + 1))
+	printf 'ok %d - %s\n' "$T_NUM" "$*"
+}
+
+not_ok() {
+	T_NUM=$((T_NUM + 1))
+	T_FAILED=$((T_FAILED + 1))
+	printf 'not ok %d - %s\n' "$T_NUM" "$*"
+}
+
+# result RC DESC: ok when RC is 0
+result() {
+	local rc=$1
+	shift
+	if [ "$rc" = 0 ]; then ok "$@"; else not_ok "$@"; fi
+}
+
+# check DESC CMD...: ok when CMD exits 0; its output is shown when it does not
+check() {
+	local desc=$1 out rc
+	shift
+	out=$(mktemp "${TMP:-/tmp}/check.XXXXXX")
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "command: $* (exit $rc)"
+		diag_file "$out"
+	fi
+	rm -f "$out"
+	return $rc
+}
+
+# check_fails DESC CMD...: ok when CMD exits non-zero (and does not time out)
+check_fails() {
+	local desc=$1 out rc
+	shift
+	out=$(mktemp "${TMP:-/tmp}/check.XXXXXX")
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ $rc != 0 ] && [ $rc != 124 ]; then
+		ok "$desc"
+		rm -f "$out"
+		return 0
+	fi
+	not_ok "$desc"
+	diag "command: $* (exit $rc, expected a failure)"
+	diag_file "$out"
+	rm -f "$out"
+	return 1
+}
+
+# is GOT WANT DESC
+is() {
+	if [ "$1" == "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "got:  '$1'"
+		diag "want: '$2'"
+		return 1
+	fi
+}
+
+# skip_test DESC REASON
+skip_test() {
+	T_NUM=$((T_NUM + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$T_NUM" "$1" "$2"
+}
+
+# bail DESC: a failure after which the script cannot go on
+bail() {
+	not_ok "$*"
+	diag "cannot go on"
+	done_testing
+}
+
+done_testing() {
+	printf '1..%d\n' "$T_NUM"
+	if [ "$T_FAILED" != 0 ]; then
+		diag "$T_FAILED of $T_NUM failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# ---- running things -----------------------------------------------------------
+
+# bn ARGS...: bpfnet of this script's instance, in the node netns
+bn() {
+	timeout -k 5 60 ip netns exec "$NODE" "$BPFNET" --instance "$INST" "$@"
+}
+
+# nsname SHORT: the full netns name of a container ("c1" -> "bnt123-c1")
+nsname() {
+	printf '%s%s' "$PFX" "$1"
+}
+
+# ns SHORT CMD...: run CMD in netns SHORT (c1, node, ext, ...), 10 s at most
+ns() {
+	local n=$1
+	shift
+	timeout -k 2 "${NS_TIMEOUT:-10}" ip netns exec "$PFX$n" "$@"
+}
+
+# new_ns SHORT...: create container netns (with lo up)
+new_ns() {
+	local n
+	for n in "$@"; do
+		ip netns add "$PFX$n" || return 1
+		ip -n "$PFX$n" link set lo up || return 1
+	done
+}
+
+# wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while true; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.2
+	done
+}
+
+# bg CMD...: start a server in the background (killed by the trap)
+bg() {
+	"$@" >/dev/null 2>&1 &
+	BG_PIDS+=($!)
+}
+
+# bg_kill_all: stop every background server started with bg
+bg_kill_all() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	BG_PIDS=()
+}
+
+# json EXPR: evaluate python EXPR with d = the JSON on stdin, print the result
+json() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(json.dumps(r) if isinstance(r, (dict, list, bool)) or r is None else r)
+' "$1"
+}
+
+# tcp_listening SHORT PORT: something listens on TCP PORT in netns SHORT
+tcp_listening() {
+	ns "$1" ss -Hltn "sport = :$2" | grep -q .
+}
+
+udp_listening() {
+	ns "$1" ss -Hlun "sport = :$2" | grep -q .
+}
+
+# stat_of EP FIELD: one per-endpoint counter from bpfnet stats
+stat_of() {
+	bn --json stats | json "[e['$2'] for e in d['endpoints'] if e['name'] == '$1'][0]"
+}
+
+# drop_count REASON: one drop-reason counter from bpfnet stats
+drop_count() {
+	bn --json stats | json "d['drops']['$1']"
+}
+
+# ---- the sandbox -----------------------------------------------------------------
+
+sandbox_teardown() {
+	local n p
+	[ "$_TORN_DOWN" = 1 ] && return 0
+	_TORN_DOWN=1
+	trap - EXIT INT TERM
+	bg_kill_all
+	# the instance first (it only touches the node netns and our bpffs/run dir)
+	if [ -n "$TMP" ] && ip netns list 2>/dev/null | grep -q "^$NODE\b"; then
+		timeout -k 5 30 ip netns exec "$NODE" "$BPFNET" --instance "$INST" down \
+			>/dev/null 2>&1
+	fi
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case "$n" in
+		"$PFX"*)
+			# any process still in one of our namespaces was started by this test
+			for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+			ip netns del "$n" 2>/dev/null
+			;;
+		esac
+	done
+	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+		if mountpoint -q "$TMP/bpffs"; then
+			umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs"
+		fi
+		rm -rf --one-file-system "$TMP"
+	fi
+}
+
+_on_signal() {
+	diag "interrupted by SIG$1, cleaning up"
+	sandbox_teardown
+	exit $((128 + $2))
+}
+
+# sandbox_setup: temp dir with a private bpffs, node and ext netns joined by the uplink veth
+sandbox_setup() {
+	local n
+	trap 'sandbox_teardown' EXIT
+	trap '_on_signal INT 2' INT
+	trap '_on_signal TERM 15' TERM
+	trap '_on_signal HUP 1' HUP
+	if [ "$(id -u)" != 0 ]; then
+		diag "the end-to-end tests need root"
+		exit 1
+	fi
+	if [ ! -x "$BPFNET" ]; then
+		diag "$BPFNET is missing: run make first"
+		exit 1
+	fi
+	TMP=$(mktemp -d /run/bpfnet-test.XXXXXX) || exit 1
+	mkdir -p "$TMP/bpffs" "$TMP/run"
+	mount -t bpf bpf "$TMP/bpffs" || { diag "cannot mount a bpffs"; exit 1; }
+	export BPFNET_BPFFS="$TMP/bpffs" BPFNET_RUN_DIR="$TMP/run"
+	unset BPFNET_INSTANCE
+	diag "sandbox: prefix $PFX, instance $INST, tmp $TMP"
+	ip netns add "$NODE" && ip netns add "$EXT" &&
+		ip -n "$NODE" link set lo up && ip -n "$EXT" link set lo up &&
+		ip -n "$NODE" link add "$UPLINK" type veth peer name "$EXT_IF" netns "$EXT" &&
+		ip -n "$NODE" addr add "$NODE_IP/24" dev "$UPLINK" &&
+		ip -n "$EXT" addr add "$EXT_IP/24" dev "$EXT_IF" &&
+		ip -n "$NODE" link set "$UPLINK" up &&
+		ip -n "$EXT" link set "$EXT_IF" up ||
+		{ diag "cannot build the sandbox network"; exit 1; }
+	# IPv6 DAD and router solicitations only add noise to counters
+	for n in "$NODE" "$EXT"; do
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+	done
+	return 0
+}

@@ -1,0 +1,952 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Packet tests of the tc programs from_container and from_uplink, run with
+ * BPF_PROG_TEST_RUN on hand-built frames.
+ *
+ * The process moves into a private network namespace first and creates veth
+ * pairs there: test_run needs real ifindexes (it looks up the device of
+ * __sk_buff.ifindex in the current netns), and everything vanishes with the
+ * process. The skeleton is loaded with pinning turned off, the endpoint and
+ * network maps are seeded by hand, and each table entry below is one run:
+ * input frame, expected verdict, expected output frame, expected drop reason
+ * (through drop_stats) and expected per-endpoint counter deltas (ep_stats).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+
+#include "bpfnet/abi.h"
+#include "datapath.skel.h"
+#include "pktbuild.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DEFAULT_TTL 64
+#define IP_ID 0x1c46
+#define UDP_SPORT 40000
+#define UDP_DPORT 5353
+#define TCP_SPORT 43210
+#define TCP_DPORT 8080
+#define TCP_SEQ 0x01020304
+#define TCP_ACK 0x0a0b0c0d
+#define TCP_WINDOW 64240
+#define ICMP_ID 0x4242
+#define ICMP_SEQ 7
+#define VLAN_TCI 10
+#define TRAILER_PAD_TO 96	/* longer than any frame built here */
+#define IPV6_HDR_LEN 40
+#define IPV6_NEXT_UDP 17
+
+#define NET1 1
+#define NET2 2
+#define NETMASK_24 IP4(255, 255, 255, 0)
+
+#define IP_A IP4(10, 1, 0, 2)
+#define IP_B IP4(10, 1, 0, 3)
+#define IP_C IP4(10, 2, 0, 2)
+#define GW1 IP4(10, 1, 0, 1)
+#define GW2 IP4(10, 2, 0, 1)
+#define IP_UNUSED_IN_NET1 IP4(10, 1, 0, 77)	/* in A's subnet, no endpoint */
+#define IP_OUTSIDE IP4(192, 168, 9, 9)		/* outside every subnet */
+#define IP_NOT_EP IP4(10, 9, 9, 9)		/* routed by the node */
+#define IP_REMOTE IP4(192, 168, 50, 2)		/* a host behind the uplink */
+#define IP_FOREIGN IP4(10, 1, 0, 99)		/* not the sender's address */
+
+/* The hosts of the test: three endpoints, and the far side of an uplink. */
+enum host_id {
+	EP_A,
+	EP_B,
+	EP_C,
+	UPLINK,
+	HOST_COUNT,
+};
+
+struct host {
+	const char *ifname;		/* host-side veth */
+	const char *peer;		/* its peer, the container side */
+	uint8_t mac[ETH_ALEN];		/* container MAC; for UPLINK the remote router's */
+	uint8_t host_mac[ETH_ALEN];	/* host-side veth MAC */
+	uint32_t ip;			/* host order */
+	uint32_t ep_id;			/* 0: not an endpoint */
+	uint32_t net_id;
+	unsigned int ifindex;		/* filled in once the veth exists */
+};
+
+static struct host hosts[HOST_COUNT] = {
+	[EP_A] = { "bn-a", "bn-a-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x02 },
+		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x02 }, IP_A, 1, NET1, 0 },
+	[EP_B] = { "bn-b", "bn-b-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x03 },
+		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x03 }, IP_B, 2, NET1, 0 },
+	[EP_C] = { "bn-c", "bn-c-ct", { 0x02, 0x00, 0x0a, 0x02, 0x00, 0x02 },
+		   { 0x02, 0xfe, 0x0a, 0x02, 0x00, 0x02 }, IP_C, 3, NET2, 0 },
+	[UPLINK] = { "bn-up", "bn-up-rt", { 0x02, 0x00, 0xc0, 0xa8, 0x32, 0x02 },
+		     { 0x02, 0xfe, 0xc0, 0xa8, 0x32, 0x01 }, IP_REMOTE, 0, 0, 0 },
+};
+
+struct net_seed {
+	uint32_t id;
+	uint32_t subnet;
+	uint32_t mask;
+	uint32_t gateway;
+};
+
+static const struct net_seed nets[] = {
+	{ NET1, IP4(10, 1, 0, 0), NETMASK_24, GW1 },
+	{ NET2, IP4(10, 2, 0, 0), NETMASK_24, GW2 },
+};
+
+static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t zero_mac[ETH_ALEN];
+static const uint8_t foreign_mac[ETH_ALEN] = { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
+/* Three NOPs and an end of list: an ihl 6 header. */
+static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
+static const char payload[] = "bpfnet test payload, odd length";
+
+enum prog_id {
+	PROG_FROM_CONTAINER,
+	PROG_FROM_UPLINK,
+};
+
+enum pkt_kind {
+	PK_UDP,
+	PK_TCP,
+	PK_ICMP,
+	PK_ARP,
+	PK_IPV6,
+	PK_VLAN,	/* a tagged IPv4/UDP frame */
+};
+
+enum expect_out {
+	OUT_DROPPED,	/* SHOT: the bytes do not matter */
+	OUT_UNCHANGED,
+	OUT_FORWARDED,	/* routed to endpoint .to */
+	OUT_ARP_REPLY,	/* the request turned into our reply */
+};
+
+struct ep_delta {
+	int tx;		/* packets; bytes must grow by packets * frame length */
+	int rx;
+	int drops;
+};
+
+struct pkt_case {
+	const char *name;
+	enum prog_id prog;
+	enum host_id dev;		/* veth it enters on */
+	/* input frame */
+	enum pkt_kind kind;
+	enum host_id from;		/* eth src, ARP sha/sip, IPv4 saddr */
+	uint32_t dst_ip;		/* IPv4 daddr or ARP tip */
+	uint16_t arp_op;		/* 0: request */
+	uint8_t ttl;			/* 0: DEFAULT_TTL */
+	uint16_t frag;			/* IPv4 flags and offset; 0: DF */
+	bool ip_opts;			/* ihl 6 */
+	size_t pad_to;			/* zero padding up to this length */
+	void (*mangle)(struct pkt *p);	/* break the valid frame in one way */
+	size_t trunc_to;		/* cut the frame to this length */
+	/* expectations */
+	int verdict;
+	enum bpfnet_drop_reason drop;	/* BPFNET_DROP_UNUSED: none */
+	enum expect_out out;
+	enum host_id to;		/* for OUT_FORWARDED */
+	struct ep_delta delta[HOST_COUNT];
+};
+
+struct counters {
+	uint64_t drops[BPFNET_DROP_MAX];
+	struct bpfnet_ep_stats ep[HOST_COUNT];
+};
+
+static struct datapath_bpf *skel;
+static int ncpus;
+
+#define DROP_NAME(name, str) [BPFNET_##name] = #name,
+static const char *const drop_names[BPFNET_DROP_MAX] = {
+	BPFNET_FOREACH_DROP(DROP_NAME)
+};
+#undef DROP_NAME
+
+static const char *verdict_name(int verdict)
+{
+	switch (verdict) {
+	case TC_ACT_UNSPEC:
+		return "TC_ACT_UNSPEC";
+	case TC_ACT_OK:
+		return "TC_ACT_OK";
+	case TC_ACT_SHOT:
+		return "TC_ACT_SHOT";
+	case TC_ACT_REDIRECT:
+		return "TC_ACT_REDIRECT";
+	default:
+		return "?";
+	}
+}
+
+/* ---- mangling: each breaks exactly one thing of a valid frame ---- */
+
+static uint8_t *l3(struct pkt *p)
+{
+	return p->data + p->l3_off;
+}
+
+static void spoof_eth_src(struct pkt *p)
+{
+	memcpy(p->data + ETH_OFF_SRC, foreign_mac, ETH_ALEN);
+}
+
+static void spoof_arp_sha(struct pkt *p)
+{
+	memcpy(l3(p) + ARP_OFF_SHA, foreign_mac, ETH_ALEN);
+}
+
+static void spoof_arp_sip(struct pkt *p)
+{
+	put_be32(l3(p) + ARP_OFF_SIP, IP_FOREIGN);
+}
+
+/* RFC 5227 probe: sender address 0.0.0.0. */
+static void arp_probe(struct pkt *p)
+{
+	put_be32(l3(p) + ARP_OFF_SIP, 0);
+}
+
+static void arp_hlen_8(struct pkt *p)
+{
+	l3(p)[ARP_OFF_HLN] = 8;
+}
+
+static void arp_op_rarp(struct pkt *p)
+{
+	put_be16(l3(p) + ARP_OFF_OP, 3);	/* RARP request */
+}
+
+/* Spoofed source address, with every checksum still right. */
+static void spoof_ip_src(struct pkt *p)
+{
+	put_be32(l3(p) + IP_OFF_SADDR, IP_FOREIGN);
+	pkt_ipv4_finish(p);
+}
+
+static void ip_ttl_0(struct pkt *p)
+{
+	l3(p)[IP_OFF_TTL] = 0;
+	ipv4_csum_set(l3(p));
+}
+
+static void ip_ihl_4(struct pkt *p)
+{
+	l3(p)[IP_OFF_VER_IHL] = IPV4_VERSION << 4 | 4;
+	ipv4_csum_set(l3(p));
+}
+
+static void ip_version_6(struct pkt *p)
+{
+	l3(p)[IP_OFF_VER_IHL] = 6 << 4 | (l3(p)[IP_OFF_VER_IHL] & 0x0f);
+	ipv4_csum_set(l3(p));
+}
+
+static void ip_tot_len_too_big(struct pkt *p)
+{
+	put_be16(l3(p) + IP_OFF_TOT_LEN, (uint16_t)(p->len - p->l3_off + 1));
+	ipv4_csum_set(l3(p));
+}
+
+static void ip_tot_len_below_ihl(struct pkt *p)
+{
+	put_be16(l3(p) + IP_OFF_TOT_LEN, IPV4_HDR_LEN - 4);
+	ipv4_csum_set(l3(p));
+}
+
+/* Pick the IP id that gives the header checksum @want, for the carry corner cases. */
+static void ip_id_for_csum(struct pkt *p, uint16_t want)
+{
+	uint32_t id;
+
+	for (id = 0; id <= 0xffff; id++) {
+		put_be16(l3(p) + IP_OFF_ID, (uint16_t)id);
+		if (ipv4_csum_compute(l3(p)) == want) {
+			ipv4_csum_set(l3(p));
+			return;
+		}
+	}
+	abort();
+}
+
+/* TTL-1 adds 0x0100: from 0xff.. the addition carries out of the top (end-around). */
+static void ip_csum_end_around_carry(struct pkt *p)
+{
+	ip_id_for_csum(p, 0xff42);
+}
+
+/* TTL-1 adds 0x0100: 0xfeff becomes 0xffff, which must be written as 0x0000. */
+static void ip_csum_negative_zero(struct pkt *p)
+{
+	ip_id_for_csum(p, 0xfeff);
+}
+
+/* ---- input frames ---- */
+
+static void build_arp(const struct pkt_case *c, struct pkt *p)
+{
+	const struct host *src = &hosts[c->from];
+	uint16_t op = c->arp_op ? c->arp_op : ARP_OP_REQUEST;
+	struct arp_spec arp = {
+		.op = op,
+		.sha = src->mac,
+		.sip = src->ip,
+		.tha = op == ARP_OP_REQUEST ? zero_mac : src->host_mac,
+		.tip = c->dst_ip,
+	};
+
+	pkt_eth(p, op == ARP_OP_REQUEST ? broadcast_mac : src->host_mac, src->mac, ETH_P_ARP);
+	pkt_arp(p, &arp);
+}
+
+static void build_ipv6(const struct pkt_case *c, struct pkt *p)
+{
+	const struct host *src = &hosts[c->from];
+	uint8_t *ip6;
+
+	pkt_eth(p, src->host_mac, src->mac, ETH_P_IPV6);
+	ip6 = pkt_put(p, IPV6_HDR_LEN);
+	ip6[0] = 6 << 4;
+	put_be16(ip6 + 4, UDP_HDR_LEN);
+	ip6[6] = IPV6_NEXT_UDP;
+	ip6[7] = DEFAULT_TTL;
+	ip6[8] = 0xfd;		/* fd00::2 -> fd00::3 */
+	ip6[23] = 2;
+	ip6[24] = 0xfd;
+	ip6[39] = 3;
+	pkt_udp(p, UDP_SPORT, UDP_DPORT);
+}
+
+static uint8_t ipv4_proto_of(enum pkt_kind kind)
+{
+	switch (kind) {
+	case PK_TCP:
+		return IPPROTO_TCP;
+	case PK_ICMP:
+		return IPPROTO_ICMP;
+	default:
+		return IPPROTO_UDP;
+	}
+}
+
+static void build_l4(enum pkt_kind kind, struct pkt *p)
+{
+	switch (kind) {
+	case PK_TCP:
+		pkt_tcp(p, TCP_SPORT, TCP_DPORT, TCP_SEQ, TCP_ACK, TCP_FLAG_PSH | TCP_FLAG_ACK,
+			TCP_WINDOW);
+		break;
+	case PK_ICMP:
+		pkt_icmp_echo(p, ICMP_ID, ICMP_SEQ);
+		break;
+	default:
+		pkt_udp(p, UDP_SPORT, UDP_DPORT);
+		break;
+	}
+	pkt_append(p, payload, strlen(payload));
+}
+
+static void build_ipv4(const struct pkt_case *c, struct pkt *p)
+{
+	const struct host *src = &hosts[c->from];
+	struct ipv4_spec ip = {
+		.saddr = src->ip,
+		.daddr = c->dst_ip,
+		.proto = ipv4_proto_of(c->kind),
+		.ttl = c->ttl ? c->ttl : DEFAULT_TTL,
+		.id = IP_ID,
+		.frag = c->frag ? c->frag : IPV4_FLAG_DF,
+		.opts = c->ip_opts ? ip_options : NULL,
+		.opts_len = c->ip_opts ? sizeof(ip_options) : 0,
+	};
+
+	if (c->kind == PK_VLAN) {
+		pkt_eth(p, src->host_mac, src->mac, ETH_P_8021Q);
+		pkt_vlan(p, VLAN_TCI, ETH_P_IP);
+	} else {
+		pkt_eth(p, src->host_mac, src->mac, ETH_P_IP);
+	}
+	pkt_ipv4(p, &ip);
+	build_l4(c->kind, p);
+	pkt_ipv4_finish(p);
+}
+
+static void build_input(const struct pkt_case *c, struct pkt *p)
+{
+	pkt_init(p);
+	switch (c->kind) {
+	case PK_ARP:
+		build_arp(c, p);
+		break;
+	case PK_IPV6:
+		build_ipv6(c, p);
+		break;
+	default:
+		build_ipv4(c, p);
+		break;
+	}
+	if (c->mangle)
+		c->mangle(p);
+	if (c->pad_to)
+		pkt_pad_to(p, c->pad_to);
+	if (c->trunc_to)
+		p->len = c->trunc_to;
+}
+
+/* ---- expected output frames ---- */
+
+/* Routed into @to's netns: gateway MAC to container MAC, TTL-1, checksum from scratch. */
+static void expect_forwarded(const struct pkt *in, const struct host *to, struct pkt *out)
+{
+	*out = *in;
+	memcpy(out->data + ETH_OFF_DST, to->mac, ETH_ALEN);
+	memcpy(out->data + ETH_OFF_SRC, to->host_mac, ETH_ALEN);
+	l3(out)[IP_OFF_TTL]--;
+	ipv4_csum_set(l3(out));
+}
+
+/* The reply, written from scratch; only trailing padding is carried over. */
+static void expect_arp_reply(const struct pkt_case *c, const struct pkt *in, struct pkt *out)
+{
+	const struct host *asker = &hosts[c->from];
+	size_t arp_end = ETH_HLEN + ARP_LEN;
+	struct arp_spec arp = {
+		.op = ARP_OP_REPLY,
+		.sha = asker->host_mac,
+		.sip = c->dst_ip,
+		.tha = asker->mac,
+		.tip = get_be32(in->data + in->l3_off + ARP_OFF_SIP),
+	};
+
+	pkt_init(out);
+	pkt_eth(out, asker->mac, asker->host_mac, ETH_P_ARP);
+	pkt_arp(out, &arp);
+	if (in->len > arp_end)
+		pkt_append(out, in->data + arp_end, in->len - arp_end);
+}
+
+static void build_expected(const struct pkt_case *c, const struct pkt *in, struct pkt *out)
+{
+	switch (c->out) {
+	case OUT_FORWARDED:
+		expect_forwarded(in, &hosts[c->to], out);
+		break;
+	case OUT_ARP_REPLY:
+		expect_arp_reply(c, in, out);
+		break;
+	default:
+		*out = *in;
+		break;
+	}
+}
+
+/* ---- maps ---- */
+
+static void *percpu_buf(size_t value_size)
+{
+	void *buf = calloc((size_t)ncpus, (value_size + 7) & ~(size_t)7);
+
+	assert_non_null(buf);
+	return buf;
+}
+
+static uint64_t read_drop_count(uint32_t reason)
+{
+	uint64_t *vals = percpu_buf(sizeof(*vals)), sum = 0;
+	int i, err;
+
+	err = bpf_map__lookup_elem(skel->maps.drop_stats, &reason, sizeof(reason), vals,
+				   (size_t)ncpus * sizeof(*vals), 0);
+	if (err)
+		fail_msg("drop_stats[%u]: lookup failed: %s", reason, strerror(-err));
+	for (i = 0; i < ncpus; i++)
+		sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static void read_ep_stats(uint32_t ep_id, struct bpfnet_ep_stats *out)
+{
+	struct bpfnet_ep_stats *vals = percpu_buf(sizeof(*vals));
+	int i, err;
+
+	err = bpf_map__lookup_elem(skel->maps.ep_stats, &ep_id, sizeof(ep_id), vals,
+				   (size_t)ncpus * sizeof(*vals), 0);
+	if (err)
+		fail_msg("ep_stats[%u]: lookup failed: %s", ep_id, strerror(-err));
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ncpus; i++) {
+		out->tx_packets += vals[i].tx_packets;
+		out->tx_bytes += vals[i].tx_bytes;
+		out->rx_packets += vals[i].rx_packets;
+		out->rx_bytes += vals[i].rx_bytes;
+		out->drops += vals[i].drops;
+	}
+	free(vals);
+}
+
+static void snapshot(struct counters *c)
+{
+	uint32_t r;
+	int h;
+
+	memset(c, 0, sizeof(*c));
+	for (r = 0; r < BPFNET_DROP_MAX; r++)
+		c->drops[r] = read_drop_count(r);
+	for (h = 0; h < HOST_COUNT; h++)
+		if (hosts[h].ep_id)
+			read_ep_stats(hosts[h].ep_id, &c->ep[h]);
+}
+
+static struct bpfnet_ep ep_value(const struct host *h)
+{
+	struct bpfnet_ep ep = {
+		.ifindex = h->ifindex,
+		.id = h->ep_id,
+		.net_id = h->net_id,
+		.ip = htonl(h->ip),
+		.flags = BPFNET_EP_F_VALID,
+	};
+
+	memcpy(ep.mac, h->mac, ETH_ALEN);
+	memcpy(ep.host_mac, h->host_mac, ETH_ALEN);
+	return ep;
+}
+
+static int map_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
+		      size_t val_size)
+{
+	int err = bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
+
+	if (err)
+		fprintf(stderr, "seeding %s failed: %s\n", bpf_map__name(map), strerror(-err));
+	return err;
+}
+
+static int seed_endpoint(const struct host *h)
+{
+	struct bpfnet_ep ep = ep_value(h);
+	__u32 ifindex = h->ifindex;
+	__be32 ip = ep.ip;
+
+	if (map_update(skel->maps.ep_by_ifindex, &ifindex, sizeof(ifindex), &ep, sizeof(ep)))
+		return -1;
+	return map_update(skel->maps.ep_by_ip, &ip, sizeof(ip), &ep, sizeof(ep));
+}
+
+static int seed_network(const struct net_seed *n)
+{
+	struct bpfnet_net net = {
+		.subnet = htonl(n->subnet),
+		.mask = htonl(n->mask),
+		.gateway = htonl(n->gateway),
+		.mode = BPFNET_MODE_L3,
+	};
+
+	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
+}
+
+static int seed_maps(void)
+{
+	size_t i;
+
+	for (i = 0; i < HOST_COUNT; i++)
+		if (hosts[i].ep_id && seed_endpoint(&hosts[i]))
+			return -1;
+	for (i = 0; i < ARRAY_SIZE(nets); i++)
+		if (seed_network(&nets[i]))
+			return -1;
+	return 0;
+}
+
+/* ---- group fixture ---- */
+
+static int setup_datapath(void **state)
+{
+	struct bpf_map *map;
+	int err;
+
+	(void)state;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		fprintf(stderr, "libbpf_num_possible_cpus: %s\n", strerror(-ncpus));
+		return -1;
+	}
+	skel = datapath_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "datapath_bpf__open: %s\n", strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);	/* nothing outside this process */
+	err = datapath_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "datapath_bpf__load: %s\n", strerror(-err));
+		return -1;
+	}
+	return seed_maps();
+}
+
+static int teardown_datapath(void **state)
+{
+	(void)state;
+	datapath_bpf__destroy(skel);
+	skel = NULL;
+	return 0;
+}
+
+/* ---- running and checking ---- */
+
+static int run_prog(const struct pkt_case *c, const struct pkt *in, struct pkt *out)
+{
+	struct bpf_program *prog = c->prog == PROG_FROM_UPLINK ? skel->progs.from_uplink :
+								 skel->progs.from_container;
+	struct __sk_buff ctx = { .ifindex = hosts[c->dev].ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in->data,
+		.data_size_in = (__u32)in->len,
+		.data_out = out->data,
+		.data_size_out = sizeof(out->data),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+	);
+	int err;
+
+	pkt_init(out);
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err)
+		fail_msg("%s: BPF_PROG_TEST_RUN failed: %s", c->name, strerror(errno));
+	out->len = opts.data_size_out;
+	out->l3_off = in->l3_off;
+	out->l4_off = in->l4_off;
+	return (int)opts.retval;
+}
+
+static void dump_row(const struct pkt *p, size_t row)
+{
+	size_t i;
+
+	for (i = row; i < row + 16; i++) {
+		if (i < p->len)
+			print_error(" %02x", p->data[i]);
+		else
+			print_error("   ");
+	}
+}
+
+static bool row_differs(const struct pkt *a, const struct pkt *b, size_t row)
+{
+	size_t i;
+
+	for (i = row; i < row + 16; i++) {
+		bool in_a = i < a->len, in_b = i < b->len;
+
+		if (in_a != in_b || (in_a && a->data[i] != b->data[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Side by side hex dump, rows that differ marked. */
+static void hexdump_diff(const struct pkt *want, const struct pkt *got)
+{
+	size_t row, len = want->len > got->len ? want->len : got->len;
+
+	print_error("  offs  expected (%zu bytes)%*sgot (%zu bytes)\n", want->len, 29, "",
+		    got->len);
+	for (row = 0; row < len; row += 16) {
+		print_error("  %04zx ", row);
+		dump_row(want, row);
+		print_error("  |");
+		dump_row(got, row);
+		print_error("%s\n", row_differs(want, got, row) ? "  <-- differs" : "");
+	}
+}
+
+static void assert_pkt_equal(const char *name, const struct pkt *want, const struct pkt *got)
+{
+	size_t i;
+
+	if (want->len == got->len && !memcmp(want->data, got->data, want->len))
+		return;
+	hexdump_diff(want, got);
+	for (i = 0; i < want->len && i < got->len && want->data[i] == got->data[i]; i++)
+		;
+	fail_msg("%s: output frame differs from the expected one, first at byte %zu "
+		 "(expected %zu bytes, got %zu)", name, i, want->len, got->len);
+}
+
+static void check_verdict(const struct pkt_case *c, int got)
+{
+	if (got != c->verdict)
+		fail_msg("%s: verdict: expected %s (%d), got %s (%d)", c->name,
+			 verdict_name(c->verdict), c->verdict, verdict_name(got), got);
+}
+
+/* Exactly the expected reason counted once, every other reason untouched. */
+static void check_drop_stats(const struct pkt_case *c, const struct counters *before,
+			     const struct counters *after)
+{
+	uint32_t r;
+
+	for (r = 0; r < BPFNET_DROP_MAX; r++) {
+		uint64_t want = c->drop != BPFNET_DROP_UNUSED && r == c->drop ? 1 : 0;
+		uint64_t got = after->drops[r] - before->drops[r];
+
+		if (got != want)
+			fail_msg("%s: drop_stats[%s]: expected +%llu, got +%llu (expected drop "
+				 "reason: %s)", c->name, drop_names[r], (unsigned long long)want,
+				 (unsigned long long)got,
+				 c->drop ? drop_names[c->drop] : "none");
+	}
+}
+
+static void check_counter(const struct pkt_case *c, enum host_id h, const char *what,
+			  uint64_t want, uint64_t before, uint64_t after)
+{
+	if (after - before != want)
+		fail_msg("%s: ep_stats of %s (id %u) %s: expected +%llu, got +%llu", c->name,
+			 hosts[h].ifname, hosts[h].ep_id, what, (unsigned long long)want,
+			 (unsigned long long)(after - before));
+}
+
+static void check_ep_stats(const struct pkt_case *c, size_t frame_len,
+			   const struct counters *before, const struct counters *after)
+{
+	int h;
+
+	for (h = 0; h < HOST_COUNT; h++) {
+		const struct bpfnet_ep_stats *b = &before->ep[h], *a = &after->ep[h];
+		const struct ep_delta *d = &c->delta[h];
+
+		check_counter(c, h, "tx_packets", d->tx, b->tx_packets, a->tx_packets);
+		check_counter(c, h, "tx_bytes", d->tx * frame_len, b->tx_bytes, a->tx_bytes);
+		check_counter(c, h, "rx_packets", d->rx, b->rx_packets, a->rx_packets);
+		check_counter(c, h, "rx_bytes", d->rx * frame_len, b->rx_bytes, a->rx_bytes);
+		check_counter(c, h, "drops", d->drops, b->drops, a->drops);
+	}
+}
+
+/* Independent of the expected frame: what routing must and must not have touched. */
+static void check_forwarded(const struct pkt_case *c, const struct pkt *in, const struct pkt *out)
+{
+	const uint8_t *ip_in = in->data + in->l3_off, *ip_out = out->data + out->l3_off;
+	size_t l4_len = get_be16(ip_out + IP_OFF_TOT_LEN) - ipv4_hdr_len(ip_out);
+
+	if (ip_out[IP_OFF_TTL] != ip_in[IP_OFF_TTL] - 1)
+		fail_msg("%s: TTL: expected %u, got %u", c->name, ip_in[IP_OFF_TTL] - 1,
+			 ip_out[IP_OFF_TTL]);
+	if (!ipv4_csum_valid(ip_out) || get_be16(ip_out + IP_OFF_CHECK) != ipv4_csum_compute(ip_out))
+		fail_msg("%s: IPv4 header checksum: expected 0x%04x, got 0x%04x", c->name,
+			 ipv4_csum_compute(ip_out), get_be16(ip_out + IP_OFF_CHECK));
+	if (memcmp(in->data + in->l4_off, out->data + out->l4_off, in->len - in->l4_off))
+		fail_msg("%s: transport header, payload or trailer changed", c->name);
+	if (!ipv4_is_fragment(ip_out) && !l4_csum_valid(ip_out, out->data + out->l4_off, l4_len))
+		fail_msg("%s: transport checksum no longer valid", c->name);
+}
+
+static void run_case(void **state)
+{
+	const struct pkt_case *c = *state;
+	struct counters before, after;
+	struct pkt in, want, got;
+	int verdict;
+
+	build_input(c, &in);
+	snapshot(&before);
+	verdict = run_prog(c, &in, &got);
+	snapshot(&after);
+
+	check_verdict(c, verdict);
+	check_drop_stats(c, &before, &after);
+	check_ep_stats(c, in.len, &before, &after);
+	if (c->out == OUT_DROPPED)
+		return;
+	build_expected(c, &in, &want);
+	assert_pkt_equal(c->name, &want, &got);
+	if (c->out == OUT_FORWARDED)
+		check_forwarded(c, &in, &got);
+}
+
+/* ---- the cases ---- */
+
+#define SHOT(reason)                                   \
+	.verdict = TC_ACT_SHOT, .drop = BPFNET_##reason, \
+	.out = OUT_DROPPED
+#define A_DROPS .delta = { [EP_A] = { .drops = 1 } }
+#define A_TX .delta = { [EP_A] = { .tx = 1 } }
+#define A_TO_B                                                                  \
+	.verdict = TC_ACT_REDIRECT, .out = OUT_FORWARDED, .to = EP_B,          \
+	.delta = { [EP_A] = { .tx = 1 }, [EP_B] = { .rx = 1 } }
+#define ARP_REPLY .verdict = TC_ACT_REDIRECT, .out = OUT_ARP_REPLY, A_TX
+#define UPLINK_IN .prog = PROG_FROM_UPLINK, .dev = UPLINK, .from = UPLINK
+#define UPLINK_PASS .verdict = TC_ACT_UNSPEC, .out = OUT_UNCHANGED
+
+static const struct pkt_case cases[] = {
+	/* 1. ARP from a container */
+	{ "arp: request for the gateway is answered",
+	  .kind = PK_ARP, .dst_ip = GW1, ARP_REPLY },
+	{ "arp: request for a peer is proxy-answered (l3 mode)",
+	  .kind = PK_ARP, .dst_ip = IP_B, ARP_REPLY },
+	{ "arp: request for an unused address of the subnet is proxy-answered",
+	  .kind = PK_ARP, .dst_ip = IP_UNUSED_IN_NET1, ARP_REPLY },
+	{ "arp: padded 60-byte request is answered, padding kept",
+	  .kind = PK_ARP, .dst_ip = GW1, .pad_to = PKT_ETH_MIN_LEN, ARP_REPLY },
+	{ "arp: probe (sender 0.0.0.0) for the gateway is answered",
+	  .kind = PK_ARP, .dst_ip = GW1, .mangle = arp_probe, ARP_REPLY },
+	{ "arp: request for the sender's own address (DAD) is not answered",
+	  .kind = PK_ARP, .dst_ip = IP_A, SHOT(DROP_ARP_NOT_ANSWERED), A_DROPS },
+	{ "arp: request outside the subnet is not answered",
+	  .kind = PK_ARP, .dst_ip = IP_OUTSIDE, SHOT(DROP_ARP_NOT_ANSWERED), A_DROPS },
+	{ "arp: request for an address of another network is not answered",
+	  .kind = PK_ARP, .dst_ip = IP_C, SHOT(DROP_ARP_NOT_ANSWERED), A_DROPS },
+	{ "arp: sender hardware address not the endpoint's",
+	  .kind = PK_ARP, .dst_ip = GW1, .mangle = spoof_arp_sha, SHOT(DROP_SPOOFED_MAC), A_DROPS },
+	{ "arp: sender protocol address not the endpoint's",
+	  .kind = PK_ARP, .dst_ip = GW1, .mangle = spoof_arp_sip, SHOT(DROP_SPOOFED_IP), A_DROPS },
+	{ "arp: reply from the container goes to the node unchanged",
+	  .kind = PK_ARP, .dst_ip = GW1, .arp_op = ARP_OP_REPLY,
+	  .verdict = TC_ACT_OK, .out = OUT_UNCHANGED, A_TX },
+	{ "arp: hardware address length 8",
+	  .kind = PK_ARP, .dst_ip = GW1, .mangle = arp_hlen_8, SHOT(DROP_BAD_ARP), A_DROPS },
+	{ "arp: opcode 3 (RARP)",
+	  .kind = PK_ARP, .dst_ip = GW1, .mangle = arp_op_rarp, SHOT(DROP_BAD_ARP), A_DROPS },
+	{ "arp: truncated (eth + 10 bytes)",
+	  .kind = PK_ARP, .dst_ip = GW1, .trunc_to = ETH_HLEN + 10, SHOT(DROP_TRUNCATED), A_DROPS },
+
+	/* 2. IPv4 between two endpoints of one network */
+	{ "ipv4: udp A->B is routed", .kind = PK_UDP, .dst_ip = IP_B, A_TO_B },
+	{ "ipv4: tcp A->B is routed", .kind = PK_TCP, .dst_ip = IP_B, A_TO_B },
+	{ "ipv4: icmp echo A->B is routed", .kind = PK_ICMP, .dst_ip = IP_B, A_TO_B },
+	{ "ipv4: ip options (ihl 6) A->B are routed",
+	  .kind = PK_UDP, .dst_ip = IP_B, .ip_opts = true, A_TO_B },
+	{ "ipv4: first fragment (MF) A->B is routed",
+	  .kind = PK_UDP, .dst_ip = IP_B, .frag = IPV4_FLAG_MF, A_TO_B },
+	{ "ipv4: later fragment (MF, offset 185) A->B is routed",
+	  .kind = PK_UDP, .dst_ip = IP_B, .frag = IPV4_FLAG_MF | 185, A_TO_B },
+	{ "ipv4: ttl 2 A->B leaves with ttl 1",
+	  .kind = PK_UDP, .dst_ip = IP_B, .ttl = 2, A_TO_B },
+	{ "ipv4: trailing bytes past tot_len A->B are kept",
+	  .kind = PK_ICMP, .dst_ip = IP_B, .pad_to = TRAILER_PAD_TO, A_TO_B },
+	{ "ipv4: checksum 0xff42, TTL-1 carries end-around",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_csum_end_around_carry, A_TO_B },
+	{ "ipv4: checksum 0xfeff, TTL-1 gives 0x0000 not 0xffff",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_csum_negative_zero, A_TO_B },
+
+	/* 3. policy */
+	{ "ipv4: ttl 1 is dropped",
+	  .kind = PK_UDP, .dst_ip = IP_B, .ttl = 1, SHOT(DROP_TTL_EXCEEDED), A_DROPS },
+	{ "ipv4: ttl 0 is dropped",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_ttl_0, SHOT(DROP_TTL_EXCEEDED), A_DROPS },
+	{ "ipv4: source MAC not the endpoint's",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = spoof_eth_src, SHOT(DROP_SPOOFED_MAC), A_DROPS },
+	{ "ipv4: source address not the endpoint's",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = spoof_ip_src, SHOT(DROP_SPOOFED_IP), A_DROPS },
+	{ "ipv4: A->C crosses networks",
+	  .kind = PK_UDP, .dst_ip = IP_C, SHOT(DROP_OTHER_NETWORK), A_DROPS },
+	{ "ipv4: A->10.9.9.9 (no endpoint) goes to the node unchanged",
+	  .kind = PK_UDP, .dst_ip = IP_NOT_EP, .verdict = TC_ACT_OK, .out = OUT_UNCHANGED, A_TX },
+	{ "ipv4: A->gateway goes to the node unchanged",
+	  .kind = PK_ICMP, .dst_ip = GW1, .verdict = TC_ACT_OK, .out = OUT_UNCHANGED, A_TX },
+
+	/* 4. malformed */
+	{ "ipv4: header cut short (eth + 12 bytes)",
+	  .kind = PK_UDP, .dst_ip = IP_B, .trunc_to = ETH_HLEN + 12, SHOT(DROP_TRUNCATED),
+	  A_DROPS },
+	{ "ipv4: ihl 4",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_ihl_4, SHOT(DROP_BAD_IP_HEADER), A_DROPS },
+	{ "ipv4: version 6 in an ETH_P_IP frame",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_version_6, SHOT(DROP_BAD_IP_HEADER),
+	  A_DROPS },
+	{ "ipv4: tot_len larger than the frame",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_tot_len_too_big, SHOT(DROP_BAD_IP_HEADER),
+	  A_DROPS },
+	{ "ipv4: tot_len smaller than the header",
+	  .kind = PK_UDP, .dst_ip = IP_B, .mangle = ip_tot_len_below_ihl,
+	  SHOT(DROP_BAD_IP_HEADER), A_DROPS },
+	{ "eth: IPv6 ethertype", .kind = PK_IPV6, SHOT(DROP_UNSUPPORTED_L3), A_DROPS },
+	{ "eth: 802.1Q tagged frame",
+	  .kind = PK_VLAN, .dst_ip = IP_B, SHOT(DROP_UNSUPPORTED_L3), A_DROPS },
+	{ "eth: frame on a veth without an endpoint",
+	  .dev = UPLINK, .kind = PK_UDP, .dst_ip = IP_B, SHOT(DROP_NO_ENDPOINT) },
+
+	/* 5. from the uplink */
+	{ "uplink: ipv4 to B is routed into B", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B,
+	  .verdict = TC_ACT_REDIRECT, .out = OUT_FORWARDED, .to = EP_B,
+	  .delta = { [EP_B] = { .rx = 1 } } },
+	{ "uplink: tcp to C (network 2) is routed into C", UPLINK_IN, .kind = PK_TCP,
+	  .dst_ip = IP_C, .verdict = TC_ACT_REDIRECT, .out = OUT_FORWARDED, .to = EP_C,
+	  .delta = { [EP_C] = { .rx = 1 } } },
+	{ "uplink: ipv4 to a non-endpoint is the node's", UPLINK_IN, .kind = PK_UDP,
+	  .dst_ip = IP_NOT_EP, UPLINK_PASS },
+	{ "uplink: arp is the node's", UPLINK_IN, .kind = PK_ARP, .dst_ip = IP_B, UPLINK_PASS },
+	{ "uplink: ipv6 is the node's", UPLINK_IN, .kind = PK_IPV6, UPLINK_PASS },
+	{ "uplink: truncated ipv4 is the node's", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B,
+	  .trunc_to = ETH_HLEN + 12, UPLINK_PASS },
+	{ "uplink: ipv4 with ihl 4 is the node's", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B,
+	  .mangle = ip_ihl_4, UPLINK_PASS },
+	{ "uplink: ttl 1 to B is dropped", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B, .ttl = 1,
+	  SHOT(DROP_TTL_EXCEEDED) },
+};
+
+/* ---- main ---- */
+
+static void fmt_mac(char *buf, size_t size, const uint8_t *mac)
+{
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+}
+
+static int create_veth(struct host *h)
+{
+	char cmd[256], mac[32], host_mac[32];
+
+	fmt_mac(mac, sizeof(mac), h->mac);
+	fmt_mac(host_mac, sizeof(host_mac), h->host_mac);
+	snprintf(cmd, sizeof(cmd), "ip link add %s address %s type veth peer name %s address %s",
+		 h->ifname, host_mac, h->peer, mac);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "failed: %s\n", cmd);
+		return -1;
+	}
+	h->ifindex = if_nametoindex(h->ifname);
+	if (!h->ifindex) {
+		fprintf(stderr, "if_nametoindex(%s): %s\n", h->ifname, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	static struct CMUnitTest tests[ARRAY_SIZE(cases)];
+	size_t i;
+
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return 1;
+	}
+	for (i = 0; i < HOST_COUNT; i++)
+		if (create_veth(&hosts[i]))
+			return 1;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		tests[i].name = cases[i].name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = (void *)&cases[i];
+	}
+	return cmocka_run_group_tests_name("datapath", tests, setup_datapath, teardown_datapath);
+}

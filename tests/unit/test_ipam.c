@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* IPv4/CIDR parsing, address allocation, MACs, names and map encoding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "ipam.h"
+#include "internal.h"
+#include "datapath.h"
+
+static struct in_addr A(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static void test_ip4_parse(void **state)
+{
+	struct in_addr a;
+
+	(void)state;
+	assert_int_equal(ip4_parse("10.1.0.2", &a), 0);
+	assert_int_equal(a.s_addr, A("10.1.0.2").s_addr);
+	assert_int_equal(ip4_parse("10.1.0", &a), -EINVAL);
+	assert_int_equal(ip4_parse("10.1.0.256", &a), -EINVAL);
+	assert_int_equal(ip4_parse("10.1.0.2 ", &a), -EINVAL);
+	assert_int_equal(ip4_parse("", &a), -EINVAL);
+	assert_int_equal(ip4_parse("::1", &a), -EINVAL);
+}
+
+static void test_cidr4_parse(void **state)
+{
+	struct in_addr net;
+	unsigned int len;
+
+	(void)state;
+	assert_int_equal(cidr4_parse("10.1.0.0/24", &net, &len), 0);
+	assert_int_equal(net.s_addr, A("10.1.0.0").s_addr);
+	assert_int_equal(len, 24);
+	assert_int_equal(cidr4_parse("10.0.0.0/8", &net, &len), 0);
+	assert_int_equal(cidr4_parse("10.1.0.0/30", &net, &len), 0);
+	assert_int_equal(cidr4_parse("10.1.0.5/24", &net, &len), -EDOM);
+	assert_int_equal(cidr4_parse("10.1.0.0/33", &net, &len), -EINVAL);
+	assert_int_equal(cidr4_parse("10.1.0.0/31", &net, &len), -ERANGE);
+	assert_int_equal(cidr4_parse("10.0.0.0/7", &net, &len), -ERANGE);
+	assert_int_equal(cidr4_parse("10.1.0.0/", &net, &len), -EINVAL);
+	assert_int_equal(cidr4_parse("10.1.0.0/-1", &net, &len), -EINVAL);
+	assert_int_equal(cidr4_parse("10.1.0.0/24x", &net, &len), -EINVAL);
+	assert_int_equal(cidr4_parse("10.1.0.0", &net, &len), -EINVAL);
+	assert_int_equal(cidr4_parse("abc/24", &net, &len), -EINVAL);
+	assert_int_equal(cidr4_parse("10.1.0.0/024", &net, &len), 0);
+}
+
+static void test_subnets(void **state)
+{
+	(void)state;
+	assert_true(ip4_in_subnet(A("10.1.0.77"), A("10.1.0.0"), 24));
+	assert_false(ip4_in_subnet(A("10.1.1.77"), A("10.1.0.0"), 24));
+	assert_true(subnets_overlap(A("10.1.0.0"), 24, A("10.0.0.0"), 8));
+	assert_true(subnets_overlap(A("10.0.0.0"), 8, A("10.1.0.0"), 24));
+	assert_false(subnets_overlap(A("10.1.0.0"), 24, A("10.2.0.0"), 24));
+	assert_int_equal(prefix_mask(24), 0xffffff00u);
+	assert_int_equal(subnet_first_host(A("10.1.0.0")).s_addr, A("10.1.0.1").s_addr);
+}
+
+static void test_ipam_pick(void **state)
+{
+	struct in_addr used[] = { A("10.1.0.2"), A("10.1.0.4") }, got;
+	struct ipam_pool pool = { A("10.1.0.0"), 24, A("10.1.0.1"), used, 2 };
+
+	(void)state;
+	assert_int_equal(ipam_pick(&pool, &got), 0);
+	assert_int_equal(got.s_addr, A("10.1.0.3").s_addr);
+	pool.n_used = 0;
+	assert_int_equal(ipam_pick(&pool, &got), 0);
+	assert_int_equal(got.s_addr, A("10.1.0.2").s_addr);
+	/* a gateway in the middle is skipped too */
+	pool.gateway = A("10.1.0.2");
+	assert_int_equal(ipam_pick(&pool, &got), 0);
+	assert_int_equal(got.s_addr, A("10.1.0.1").s_addr);
+}
+
+static void test_ipam_exhausted(void **state)
+{
+	struct in_addr used[] = { A("10.1.0.2") }, got;
+	/* /30: .1 gateway, .2 used, .0 and .3 network and broadcast */
+	struct ipam_pool pool = { A("10.1.0.0"), 30, A("10.1.0.1"), used, 1 };
+
+	(void)state;
+	assert_int_equal(ipam_pick(&pool, &got), -ENOSPC);
+}
+
+static void test_ipam_check(void **state)
+{
+	struct in_addr used[] = { A("10.1.0.2") };
+	struct ipam_pool pool = { A("10.1.0.0"), 24, A("10.1.0.1"), used, 1 };
+
+	(void)state;
+	assert_int_equal(ipam_check(&pool, A("10.1.0.3")), 0);
+	assert_int_equal(ipam_check(&pool, A("10.1.0.2")), -EADDRINUSE);
+	assert_int_equal(ipam_check(&pool, A("10.1.0.1")), -EADDRINUSE);
+	assert_int_equal(ipam_check(&pool, A("10.1.0.0")), -EINVAL);
+	assert_int_equal(ipam_check(&pool, A("10.1.0.255")), -EINVAL);
+	assert_int_equal(ipam_check(&pool, A("10.2.0.3")), -EDOM);
+}
+
+static void test_mac(void **state)
+{
+	uint8_t mac[6], back[6];
+	char buf[18];
+
+	(void)state;
+	mac_for_ip(A("10.1.0.2"), mac);
+	assert_string_equal(mac_format(mac, buf), "0a:58:0a:01:00:02");
+	assert_int_equal(mac_parse(buf, back), 0);
+	assert_memory_equal(mac, back, 6);
+	assert_int_equal(mac_parse("0a:58:0a:01:00", back), -EINVAL);
+	assert_int_equal(mac_parse("0a:58:0a:01:00:02:03", back), -EINVAL);
+	assert_int_equal(mac_parse("0a:58:0a:01:00:zz", back), -EINVAL);
+}
+
+static void test_names(void **state)
+{
+	char longname[BPFNET_NAME_MAX + 1];
+
+	(void)state;
+	assert_true(name_valid("web-1"));
+	assert_true(name_valid("a.b_c"));
+	assert_false(name_valid(""));
+	assert_false(name_valid("-x"));
+	assert_false(name_valid("a/b"));
+	assert_false(name_valid("a b"));
+	memset(longname, 'a', BPFNET_NAME_MAX);
+	longname[BPFNET_NAME_MAX] = '\0';
+	assert_false(name_valid(longname));
+	longname[BPFNET_NAME_MAX - 1] = '\0';
+	assert_true(name_valid(longname));
+}
+
+static void test_map_encoding(void **state)
+{
+	struct bpfnet_network_info net = { .id = 3, .subnet = A("10.1.0.0"), .prefix_len = 20,
+					   .gateway = A("10.1.0.1") };
+	struct bpfnet_endpoint_info ep = { .id = 7, .host_ifindex = 42, .ip = A("10.1.0.9"),
+					   .mac = { 0x0a, 0x58, 10, 1, 0, 9 },
+					   .host_mac = { 2, 1, 2, 3, 4, 5 } };
+	struct bpfnet_net nv;
+	struct bpfnet_ep ev;
+
+	(void)state;
+	dp_net_encode(&net, &nv);
+	assert_int_equal(nv.subnet, A("10.1.0.0").s_addr);
+	assert_int_equal(nv.mask, A("255.255.240.0").s_addr);
+	assert_int_equal(nv.gateway, A("10.1.0.1").s_addr);
+	assert_int_equal(nv.mode, BPFNET_MODE_L3);
+	dp_ep_encode(&ep, 3, &ev);
+	assert_int_equal(ev.ifindex, 42);
+	assert_int_equal(ev.id, 7);
+	assert_int_equal(ev.net_id, 3);
+	assert_int_equal(ev.ip, A("10.1.0.9").s_addr);
+	assert_memory_equal(ev.mac, ep.mac, 6);
+	assert_memory_equal(ev.host_mac, ep.host_mac, 6);
+	assert_int_equal(ev.flags, BPFNET_EP_F_VALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ip4_parse),     cmocka_unit_test(test_cidr4_parse),
+		cmocka_unit_test(test_subnets),       cmocka_unit_test(test_ipam_pick),
+		cmocka_unit_test(test_ipam_exhausted), cmocka_unit_test(test_ipam_check),
+		cmocka_unit_test(test_mac),           cmocka_unit_test(test_names),
+		cmocka_unit_test(test_map_encoding),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

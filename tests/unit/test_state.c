@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* state.json: round trip, corrupt files refused, networks through the public API. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "state.h"
+#include "fsutil.h"
+
+struct fixture {
+	char dir[64];
+	struct bpfnet *bn;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct bpfnet_opts o = { .sz = sizeof(o), .instance = "unit" };
+
+	strcpy(f->dir, "/tmp/bpfnet-unit.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	o.run_dir = f->dir;
+	assert_int_equal(bpfnet__open(&o, &f->bn), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/unit", f->dir);
+	remove_flat_dir(path);
+	rmdir(f->dir);
+	bpfnet__close(f->bn);
+	free(f);
+	return 0;
+}
+
+static void test_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_network_info n = { .name = "n1", .id = 4, .mode = "l3", .prefix_len = 24 };
+	struct bpfnet_endpoint_info e = { .name = "c1", .network = "n1", .netns = "/var/run/netns/c1",
+					  .ifname = "eth0", .host_ifname = "bn000001-1", .id = 9,
+					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
+					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
+					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
+	struct state st = {}, back;
+
+	inet_pton(AF_INET, "10.1.0.0", &n.subnet);
+	inet_pton(AF_INET, "10.1.0.1", &n.gateway);
+	inet_pton(AF_INET, "10.1.0.2", &e.ip);
+	e.gateway = n.gateway;
+	st.node.initialized = 1;
+	strcpy(st.node.uplink, "up0");
+	st.node.uplink_ifindex = 2;
+	st.node.created_clsact = 1;
+	assert_int_equal(bn_lock(f->bn), 0);
+	assert_int_equal(state_add_net(&st, &n), 0);
+	assert_int_equal(state_add_ep(&st, &e), 0);
+	assert_int_equal(state_save(f->bn, &st), 0);
+	bn_unlock(f->bn);
+	assert_int_equal(state_load(f->bn, &back), 0);
+	assert_int_equal(back.node.initialized, 1);
+	assert_string_equal(back.node.uplink, "up0");
+	assert_int_equal(back.node.created_clsact, 1);
+	assert_int_equal(back.n_nets, 1);
+	assert_memory_equal(&back.nets[0], &n, sizeof(n));
+	assert_int_equal(back.n_eps, 1);
+	assert_memory_equal(&back.eps[0], &e, sizeof(e));
+	assert_int_equal(state_net_users(&back, "n1"), 1);
+	state_free(&st);
+	state_free(&back);
+}
+
+static void test_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		"{", "[]", "{\"version\": 99}",
+		"{\"version\":1,\"node\":{\"initialized\":false,\"uplink\":\"\",\"uplink_ifindex\":0,"
+		"\"created_clsact\":false},\"networks\":[{\"name\":\"x\"}],\"endpoints\":[]}",
+	};
+	char path[128];
+	struct state st;
+
+	snprintf(path, sizeof(path), "%s/unit", f->dir);
+	assert_int_equal(mkdir_p(path, 0755), 0);
+	strcat(path, "/state.json");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(write_file_atomic(path, bad[i], strlen(bad[i])), 0);
+		assert_int_equal(state_load(f->bn, &st), -EINVAL);
+		assert_non_null(strstr(bpfnet__errmsg(f->bn), "corrupt"));
+	}
+	unlink(path);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_int_equal(st.n_nets, 0);
+}
+
+/* Network create/rm before init touch only the state: validation is testable here. */
+static void test_network_api(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "n1", .subnet = "10.1.0.0/24" };
+	struct bpfnet_network_info info, *list;
+	size_t n;
+
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_int_equal(info.id, 1);
+	assert_string_equal(info.mode, "l3");
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EEXIST);
+	o.name = "n2";
+	o.subnet = "10.0.0.0/8";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EEXIST);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "overlaps network 'n1'"));
+	o.subnet = "10.2.0.0/24";
+	o.gateway = "10.3.0.1";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	o.gateway = "10.2.0.254";
+	o.mode = "bridge-of-doom";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "'bridge-of-doom'"));
+	o.mode = NULL;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_int_equal(info.id, 2);
+	assert_int_equal(bpfnet_network__list(f->bn, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "n1");
+	free(list);
+	assert_int_equal(bpfnet_network__remove(f->bn, "n1"), 0);
+	assert_int_equal(bpfnet_network__remove(f->bn, "n1"), -ENOENT);
+	assert_int_equal(bpfnet_network__get(f->bn, "n2", &info), 0);
+	assert_int_equal(info.gateway.s_addr, inet_addr("10.2.0.254"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_api, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
