@@ -74,8 +74,7 @@ struct bpfnet_ep_stats {
 	X(DROP_OTHER_NETWORK, "other_network")     /* destination in another network */ \
 	X(DROP_TTL_EXCEEDED, "ttl_exceeded")                                 \
 	X(DROP_BAD_ARP, "bad_arp")                 /* not Ethernet/IPv4 ARP */ \
-	X(DROP_ARP_NOT_ANSWERED, "arp_not_answered") /* request for an address we do not own */ \
-	X(DROP_REDIRECT_FAILED, "redirect_failed")
+	X(DROP_ARP_NOT_ANSWERED, "arp_not_answered") /* request for an address we do not own */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {

@@ -16,10 +16,8 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/icmp.h>
 
 /* Large enough for every test frame, small enough to live on the stack. */
 #define PKT_MAX 256
@@ -37,6 +35,7 @@
 #define TCP_FLAG_PSH 0x08
 #define TCP_FLAG_ACK 0x10
 #define ICMP_ECHO_HDR_LEN 8
+#define ICMP_TYPE_ECHO_REQUEST 8
 #define VLAN_HDR_LEN 4
 
 #define ARP_HDR_LEN 8		/* hrd, pro, hln, pln, op */
@@ -46,6 +45,7 @@
 #define ARP_PLN_IPV4 4
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
+#define ARP_OP_RARP_REQUEST 3
 
 /* Offsets inside the headers, from the start of each header. */
 #define ETH_OFF_DST 0
@@ -332,7 +332,7 @@ static inline void pkt_icmp_echo(struct pkt *p, uint16_t id, uint16_t seq)
 
 	p->l4_off = p->len;
 	icmp = pkt_put(p, ICMP_ECHO_HDR_LEN);
-	icmp[0] = ICMP_ECHO;
+	icmp[0] = ICMP_TYPE_ECHO_REQUEST;
 	icmp[1] = 0;
 	put_be16(icmp + 4, id);
 	put_be16(icmp + 6, seq);
