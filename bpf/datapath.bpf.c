@@ -15,8 +15,99 @@
 #include "lib/stats.h"
 #include "lib/arp.h"
 #include "lib/l3.h"
+#include "lib/l4.h"
+#include "lib/ct.h"
+#include "lib/nat.h"
+#include "lib/fib.h"
+#include "lib/icmp_nat.h"
 
-/* IPv4 sent by a container: to a local endpoint of its network, or up to the node. */
+static __always_inline int is_node_addr(__be32 addr)
+{
+	return bpf_map_lookup_elem(&node_addrs, &addr) != NULL;
+}
+
+/* A packet of a tracked flow: account it, translate it, send it on. */
+static __always_inline int ct_forward(struct __sk_buff *skb, struct flow4 *f,
+				      struct bpfnet_ct_entry *e, struct bpfnet_ct_entry *orig)
+{
+	int ret;
+
+	ct_account(e, orig, f, skb->len);
+	ret = nat_apply(skb, f, e);
+	return ret ?: deliver4(skb, f);
+}
+
+/* First packet of a container's flow to a published port of the node (hairpin). */
+static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
+				       const struct bpfnet_portmap_val *pm)
+{
+	/* source NAT to the node address too, so even a container reaching its own port works */
+	struct nat_target t = { .snat_addr = f->key.daddr, .dnat_addr = pm->ep_ip,
+				.dnat_port = pm->ep_port, .flags = BPFNET_CT_F_HAIRPIN };
+	struct bpfnet_ct_entry orig;
+	int ret = nat_create(f, &t, &orig);
+
+	if (ret)
+		return ret;
+	count_global(BPFNET_G_HAIRPIN);
+	return nat_apply(skb, f, &orig) ?: deliver4(skb, f);
+}
+
+/* First packet of a container's flow leaving the node: masquerade it behind the uplink. */
+static __always_inline int masquerade_new(struct __sk_buff *skb, struct flow4 *f,
+					  const struct bpfnet_ep *ep)
+{
+	__u32 net_id = ep->net_id;
+	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
+	struct nat_target t = {};
+	struct bpfnet_ct_entry orig;
+	struct bpf_fib_lookup p;
+	int rc, ret;
+
+	if (!net || !(net->flags & BPFNET_NET_F_MASQUERADE))
+		return TC_ACT_OK;	/* routed as it is, if the node forwards */
+	rc = fib_lookup4(skb, f, &p, BPF_FIB_LOOKUP_SRC);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return TC_ACT_OK;	/* local, or the stack explains why not (ICMP) */
+	t.snat_addr = p.ipv4_src;
+	ret = nat_create(f, &t, &orig);
+	if (ret)
+		return ret;
+	count_global(BPFNET_G_SNAT);
+	return nat_apply(skb, f, &orig) ?: fib_redirect(skb, &p, rc);
+}
+
+/* A container's IPv4 to anything but a local endpoint: conntrack, NAT, the node. */
+static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct iphdr *iph,
+						   const struct bpfnet_ep *ep)
+{
+	const struct bpfnet_portmap_val *pm;
+	struct bpfnet_ct_entry *e, *orig;
+	struct flow4 f;
+	int ret = parse_flow4(skb, iph, &f);
+
+	if (ret)
+		return ret;
+	switch (f.kind) {
+	case FLOW_UNTRACKED:
+		return TC_ACT_OK;
+	case FLOW_FRAGMENT:
+		return is_node_addr(f.key.daddr) ? TC_ACT_OK : DROP(DROP_FRAGMENT);
+	case FLOW_ICMP_ERROR:
+		ret = icmp_error_nat(skb, &f, 1);
+		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, &f);
+	}
+	e = ct_lookup(&f.key, &orig);
+	if (e)
+		return ct_forward(skb, &f, e, orig);
+	if (is_node_addr(f.key.daddr)) {
+		pm = portmap_lookup(&f);
+		return pm ? hairpin_new(skb, &f, pm) : TC_ACT_OK;
+	}
+	return masquerade_new(skb, &f, ep);
+}
+
+/* IPv4 sent by a container: to a local endpoint of its network, or on to NAT and the node. */
 static __always_inline int ipv4_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
 {
 	const struct bpfnet_ep *dst;
@@ -29,7 +120,7 @@ static __always_inline int ipv4_from_container(struct __sk_buff *skb, const stru
 		return DROP(DROP_SPOOFED_IP);
 	dst = ep_of_ip(iph->daddr);
 	if (!dst)
-		return TC_ACT_OK;	/* the node's own addresses, or routed by the node */
+		return ipv4_nat_from_container(skb, iph, ep);
 	if (dst->net_id != ep->net_id)
 		return DROP(DROP_OTHER_NETWORK);
 	return l3_forward_to_ep(skb, dst);
@@ -72,11 +163,50 @@ int from_container(struct __sk_buff *skb)
 	return verdict_of(ret);
 }
 
+/* First packet of an outside client's flow to a published port: DNAT, source kept. */
+static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
+				       const struct bpfnet_portmap_val *pm)
+{
+	struct nat_target t = { .dnat_addr = pm->ep_ip, .dnat_port = pm->ep_port,
+				.flags = BPFNET_CT_F_PORTMAP };
+	struct bpfnet_ct_entry orig;
+	int ret = nat_create(f, &t, &orig);
+
+	if (ret)
+		return ret;
+	count_global(BPFNET_G_DNAT);
+	return nat_apply(skb, f, &orig) ?: deliver4(skb, f);
+}
+
+/* IPv4 on the uplink for the node's addresses: replies to NATed flows, published ports. */
+static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct iphdr *iph)
+{
+	const struct bpfnet_portmap_val *pm;
+	struct bpfnet_ct_entry *e, *orig;
+	struct flow4 f;
+	int ret = parse_flow4(skb, iph, &f);
+
+	if (ret || f.kind == FLOW_UNTRACKED || f.kind == FLOW_FRAGMENT)
+		return TC_ACT_UNSPEC;
+	if (f.kind == FLOW_ICMP_ERROR) {
+		ret = icmp_error_nat(skb, &f, 0);
+		return ret == 1 ? TC_ACT_UNSPEC : verdict_of(ret ?: deliver4(skb, &f));
+	}
+	e = ct_lookup(&f.key, &orig);
+	if (e)
+		return verdict_of(ct_forward(skb, &f, e, orig));
+	pm = portmap_lookup(&f);
+	if (pm)
+		return verdict_of(portmap_new(skb, &f, pm));
+	return TC_ACT_UNSPEC;
+}
+
 /*
  * tc ingress of the uplink: IPv4 routed to a container address (the node is
- * the next hop for the container subnets) goes straight into the container.
- * Everything else is the node's: TC_ACT_UNSPEC hands it, untouched and
- * malformed or not, to the next tc filter (another instance's) or the stack.
+ * the next hop for the container subnets) goes straight into the container;
+ * replies to masqueraded flows and published ports are translated and
+ * delivered. Everything else is the node's: TC_ACT_UNSPEC hands it, untouched
+ * and malformed or not, to the next tc filter (another instance's) or the stack.
  */
 SEC("tc")
 int from_uplink(struct __sk_buff *skb)
@@ -90,9 +220,9 @@ int from_uplink(struct __sk_buff *skb)
 	if (parse_ipv4(skb, &iph))
 		return TC_ACT_UNSPEC;
 	dst = ep_of_ip(iph->daddr);
-	if (!dst)
-		return TC_ACT_UNSPEC;
-	return verdict_of(l3_forward_to_ep(skb, dst));
+	if (dst)
+		return verdict_of(l3_forward_to_ep(skb, dst));
+	return ipv4_nat_from_uplink(skb, iph);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

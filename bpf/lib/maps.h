@@ -52,4 +52,58 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } drop_stats SEC(".maps");
 
+/* Node-wide settings (struct bpfnet_config at key 0), written by init. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfnet_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} config SEC(".maps");
+
+/* Published ports: (node address or 0.0.0.0, port, proto) -> container address and port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_PORTMAP_MAX);
+	__type(key, struct bpfnet_portmap_key);
+	__type(value, struct bpfnet_portmap_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} portmap4 SEC(".maps");
+
+/* Conntrack of translated flows, both directions; LRU so a full table never stalls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BPFNET_CT_MAX);
+	__type(key, struct bpfnet_ct_key);
+	__type(value, struct bpfnet_ct_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ct4 SEC(".maps");
+
+/* IPv4 addresses of the node, kept current by the control plane. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_NODE_ADDR_MAX);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} node_addrs SEC(".maps");
+
+/* Local clients' translated sockets, to answer getpeername/recvmsg with the published address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BPFNET_SOCK_NAT_MAX);
+	__type(key, struct bpfnet_sock_nat_key);
+	__type(value, struct bpfnet_sock_nat_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sock_nat SEC(".maps");
+
+/* Node-wide event counters (enum bpfnet_global_counter), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BPFNET_G_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} global_stats SEC(".maps");
+
 #endif

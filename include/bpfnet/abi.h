@@ -14,6 +14,20 @@
 /* Networks one instance can hold (ids 1..BPFNET_NET_MAX-1; 0 means "none"). */
 #define BPFNET_NET_MAX 256
 
+/* Published ports (portmap4): Docker's -p ranges of all endpoints, TCP and UDP. */
+#define BPFNET_PORTMAP_MAX 131072
+/* Conntrack entries; every NATed flow takes two (original and reply direction). */
+#define BPFNET_CT_MAX 262144
+/* IPv4 addresses of the node (portmap wildcard matching, hairpin, local clients). */
+#define BPFNET_NODE_ADDR_MAX 256
+/* Translated sockets of local clients (connect4/sendmsg4 -> getpeername4/recvmsg4). */
+#define BPFNET_SOCK_NAT_MAX 65536
+/* Source ports masquerade hands out, as Linux's default ip_local_port_range. */
+#define BPFNET_SNAT_PORT_MIN 32768
+#define BPFNET_SNAT_PORT_MAX 60999
+/* Free ports tried for one new masqueraded flow before it is dropped as exhausted. */
+#define BPFNET_SNAT_TRIES 32
+
 /* Endpoint flags (struct bpfnet_ep.flags). */
 #define BPFNET_EP_F_VALID (1U << 0)
 
@@ -40,13 +54,17 @@ struct bpfnet_ep {
 };
 _Static_assert(sizeof(struct bpfnet_ep) == 32, "bpfnet_ep layout is ABI");
 
-/* A network: what ARP answering and the isolation check need. */
+/* Network flags (struct bpfnet_net.flags). */
+#define BPFNET_NET_F_MASQUERADE (1U << 0)	/* SNAT traffic leaving the node */
+
+/* A network: what ARP answering, the isolation check and egress NAT need. */
 struct bpfnet_net {
 	__be32 subnet;		/* network address, host bits zero */
 	__be32 mask;		/* netmask, network byte order */
 	__be32 gateway;
 	__u8 mode;		/* enum bpfnet_net_mode */
-	__u8 pad[3];
+	__u8 flags;		/* BPFNET_NET_F_* */
+	__u8 pad[2];
 };
 _Static_assert(sizeof(struct bpfnet_net) == 16, "bpfnet_net layout is ABI");
 
@@ -57,6 +75,114 @@ struct bpfnet_ep_stats {
 	__u64 rx_packets;	/* delivered to the container by the datapath */
 	__u64 rx_bytes;
 	__u64 drops;		/* of packets the container sent */
+};
+
+/* Node-wide settings, one entry at index 0 of the config map. */
+struct bpfnet_config {
+	__u64 netns_cookie;	/* the node's netns: socket hooks act only there */
+};
+
+/* A published port: proto + node address (0.0.0.0 = every node address) + port. */
+struct bpfnet_portmap_key {
+	__be32 host_ip;
+	__be16 host_port;
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct bpfnet_portmap_key) == 8, "bpfnet_portmap_key layout is ABI");
+
+/* Where a published port leads: a container address and port. */
+struct bpfnet_portmap_val {
+	__be32 ep_ip;
+	__be16 ep_port;
+	__u16 pad;
+};
+
+/* One direction of a flow, as it is on the wire before translation. */
+struct bpfnet_ct_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;		/* ICMP echo: the id in requests, 0 in replies */
+	__be16 dport;		/* ICMP echo: 0 in requests, the id in replies */
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct bpfnet_ct_key) == 16, "bpfnet_ct_key layout is ABI");
+
+enum bpfnet_ct_state {
+	BPFNET_CT_NONE = 0,
+	BPFNET_CT_SYN_SENT,	/* TCP: SYN seen, no answer yet */
+	BPFNET_CT_ESTABLISHED,	/* TCP: answered; UDP and ICMP: any packet */
+	BPFNET_CT_FIN_WAIT,	/* TCP: FIN seen in one direction */
+	BPFNET_CT_TIME_WAIT,	/* TCP: FIN seen in both directions */
+	BPFNET_CT_CLOSE,	/* TCP: RST seen */
+	BPFNET_CT_STATE_MAX
+};
+
+/* Conntrack entry flags. */
+#define BPFNET_CT_F_SNAT (1U << 0)	/* rewrite the source to nat_saddr:nat_sport */
+#define BPFNET_CT_F_DNAT (1U << 1)	/* rewrite the destination to nat_daddr:nat_dport */
+#define BPFNET_CT_F_REPLY (1U << 2)	/* this is the reply direction; state lives in peer */
+#define BPFNET_CT_F_SEEN_REPLY (1U << 3)	/* original: the reply direction has answered */
+#define BPFNET_CT_F_FIN_ORIG (1U << 4)	/* original: FIN sent by the originator */
+#define BPFNET_CT_F_FIN_REPLY (1U << 5)	/* original: FIN sent by the responder */
+#define BPFNET_CT_F_PORTMAP (1U << 6)	/* created by a published port (DNAT) */
+#define BPFNET_CT_F_HAIRPIN (1U << 7)	/* container to a published port of the node */
+
+/*
+ * A flow direction's translation. The original direction's entry holds the
+ * flow's state and expiry; the reply entry points at it through @peer and is
+ * only valid while the original exists and points back.
+ */
+struct bpfnet_ct_entry {
+	struct bpfnet_ct_key peer;	/* the other direction's key */
+	__be32 nat_saddr;
+	__be32 nat_daddr;
+	__be16 nat_sport;
+	__be16 nat_dport;
+	__u8 flags;		/* BPFNET_CT_F_* */
+	__u8 state;		/* enum bpfnet_ct_state (original entry) */
+	__u16 pad;
+	__u64 created_ns;	/* bpf_ktime_get_ns() */
+	__u64 expires_ns;	/* original entry: unused after this */
+	__u64 packets;		/* of this direction */
+	__u64 bytes;
+};
+
+/* Expiry of a flow after its last packet, per state (seconds; Cilium's and Linux's orders). */
+#define BPFNET_CT_TIMEOUT_SYN_SENT 60
+#define BPFNET_CT_TIMEOUT_ESTABLISHED 21600
+#define BPFNET_CT_TIMEOUT_FIN_WAIT 120
+#define BPFNET_CT_TIMEOUT_TIME_WAIT 30
+#define BPFNET_CT_TIMEOUT_CLOSE 10
+#define BPFNET_CT_TIMEOUT_UDP 60
+#define BPFNET_CT_TIMEOUT_ICMP 30
+
+/* Node-wide counters (global_stats), besides drops. */
+enum bpfnet_global_counter {
+	BPFNET_G_CT_CREATED = 0,	/* flows tracked */
+	BPFNET_G_CT_EVICTED,		/* flows found evicted by the LRU (table full) */
+	BPFNET_G_CT_EXPIRED,		/* flows found expired and removed */
+	BPFNET_G_DNAT,			/* new flows through a published port */
+	BPFNET_G_SNAT,			/* new masqueraded flows */
+	BPFNET_G_HAIRPIN,		/* new container-to-published-port flows */
+	BPFNET_G_ICMP_ERR_NAT,		/* ICMP errors translated */
+	BPFNET_G_MAX
+};
+
+/* Key of sock_nat: the socket cookie and the address it really talks to. */
+struct bpfnet_sock_nat_key {
+	__u64 cookie;
+	__be32 ip;		/* the container address connect4/sendmsg4 wrote */
+	__be16 port;
+	__u16 pad;
+};
+
+/* What the local client believes it talks to: the published address and port. */
+struct bpfnet_sock_nat_val {
+	__be32 ip;
+	__be16 port;
+	__u16 pad;
 };
 
 /*
@@ -74,7 +200,12 @@ struct bpfnet_ep_stats {
 	X(DROP_OTHER_NETWORK, "other_network")     /* destination in another network */ \
 	X(DROP_TTL_EXCEEDED, "ttl_exceeded")                                 \
 	X(DROP_BAD_ARP, "bad_arp")                 /* not Ethernet/IPv4 ARP */ \
-	X(DROP_ARP_NOT_ANSWERED, "arp_not_answered") /* request for an address we do not own */
+	X(DROP_ARP_NOT_ANSWERED, "arp_not_answered") /* request for an address we do not own */ \
+	X(DROP_FRAGMENT, "fragment")               /* NAT needs the L4 header of every packet */ \
+	X(DROP_SNAT_EXHAUSTED, "snat_ports_exhausted") /* no free source port for a new flow */ \
+	X(DROP_CT_INSERT, "ct_insert_failed")      /* conntrack map refused an entry */ \
+	X(DROP_CSUM, "csum_update_failed")         /* a checksum or store helper failed */ \
+	X(DROP_FIB, "no_route")                    /* masquerade found no route out */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {
@@ -89,9 +220,20 @@ enum bpfnet_drop_reason {
 #define BPFNET_MAP_NETWORKS "networks"
 #define BPFNET_MAP_EP_STATS "ep_stats"
 #define BPFNET_MAP_DROP_STATS "drop_stats"
+#define BPFNET_MAP_GLOBAL_STATS "global_stats"
+#define BPFNET_MAP_CONFIG "config"
+#define BPFNET_MAP_PORTMAP "portmap4"
+#define BPFNET_MAP_CT "ct4"
+#define BPFNET_MAP_NODE_ADDRS "node_addrs"
+#define BPFNET_MAP_SOCK_NAT "sock_nat"
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"
 #define BPFNET_PROG_FROM_UPLINK "from_uplink"
+/* Pinned cgroup links of the socket hooks for the node's local clients. */
+#define BPFNET_LINK_CONNECT4 "link_connect4"
+#define BPFNET_LINK_SENDMSG4 "link_sendmsg4"
+#define BPFNET_LINK_RECVMSG4 "link_recvmsg4"
+#define BPFNET_LINK_GETPEERNAME4 "link_getpeername4"
 
 #endif /* BPFNET_ABI_H */

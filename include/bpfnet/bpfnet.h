@@ -66,6 +66,7 @@ struct bpfnet_network_opts {
 	const char *mode;	/* "l3" */
 	const char *subnet;	/* IPv4 CIDR */
 	const char *gateway;	/* default: first address of the subnet */
+	int no_masquerade;	/* containers leave the node with their own address */
 };
 
 struct bpfnet_network_info {
@@ -76,6 +77,7 @@ struct bpfnet_network_info {
 	unsigned int prefix_len;
 	struct in_addr gateway;
 	unsigned int endpoints;
+	int masquerade;
 };
 
 int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,
@@ -120,6 +122,53 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name);
 int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out);
 int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count);
 
+/* ---- published ports ----------------------------------------------------- */
+
+/*
+ * One mapping as Docker's -p writes it: [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp].
+ * A range maps one to one; host_ip 0.0.0.0 means every node address.
+ */
+struct bpfnet_port_mapping {
+	char endpoint[BPFNET_NAME_MAX];
+	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	struct in_addr host_ip;
+	uint16_t host_port;		/* first, host byte order */
+	uint16_t host_port_last;
+	uint16_t container_port;	/* first; the range is as long as the host's */
+	struct in_addr container_ip;
+};
+
+/*
+ * Publish @n specs of endpoint @endpoint, all or nothing: a bad spec or a
+ * mapping that conflicts (same proto, address and port) fails the whole call.
+ */
+int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n);
+/* Unpublish; every port of every spec must be published by @endpoint. Ends their flows. */
+int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *const *specs,
+			size_t n);
+/* @m in the -p syntax ("127.0.0.1:8080-8081:80-81/tcp") into @buf; returns @buf. */
+char *bpfnet_port_spec(const struct bpfnet_port_mapping *m, char *buf, size_t len);
+/* @endpoint NULL: every endpoint's. *out is malloc()ed. */
+int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,
+		      size_t *count);
+
+/* ---- connection tracking ------------------------------------------------- */
+
+struct bpfnet_ct_flow {
+	uint8_t proto;
+	char state[16];			/* "syn_sent", "established", ... */
+	/* as the originator sent it, and the reply direction as it came back */
+	struct in_addr orig_src, orig_dst, reply_src, reply_dst;
+	uint16_t orig_sport, orig_dport, reply_sport, reply_dport;	/* host order */
+	char kind[12];			/* "portmap", "masquerade", "hairpin" */
+	uint64_t age_ms, expires_in_ms;
+	uint64_t packets, bytes, reply_packets, reply_bytes;
+};
+
+int bpfnet_ct__list(struct bpfnet *bn, struct bpfnet_ct_flow **out, size_t *count);
+/* Forget every tracked flow; *flushed (may be NULL) says how many. */
+int bpfnet_ct__flush(struct bpfnet *bn, size_t *flushed);
+
 /* ---- counters ------------------------------------------------------------ */
 
 struct bpfnet_endpoint_stats {
@@ -139,6 +188,10 @@ struct bpfnet_stats {
 	size_t n_endpoints;
 	struct bpfnet_drop_stat *drops;	/* every reason, zero counts included */
 	size_t n_drops;
+	struct bpfnet_drop_stat *events;	/* node-wide: ct_created, ct_evicted, snat, ... */
+	size_t n_events;
+	uint64_t ct_entries;			/* entries in the conntrack table now */
+	uint64_t ct_max;
 };
 
 int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out);

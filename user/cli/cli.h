@@ -24,11 +24,14 @@ struct cmd {
 	const char *usage;	/* arguments after the verb */
 };
 
-/* An option of a command: --name VALUE (or --name=VALUE). */
+/* An option of a command: --name VALUE (or --name=VALUE), or a flag --name (value NULL). */
 struct opt {
 	const char *name;
 	const char **value;
+	int *flag;
 };
+#define OPT(n, v) { .name = (n), .value = (v) }
+#define FLAG(n, f) { .name = (n), .flag = (f) }
 
 /*
  * Split @argv into options from @opts and up to @max_pos positionals (which
@@ -49,7 +52,7 @@ json_t *json_ip(struct in_addr a);
 json_t *json_mac(const uint8_t mac[6]);
 const char *ip_str(struct in_addr a, char *buf);	/* buf: INET_ADDRSTRLEN */
 
-extern const struct cmd node_cmds[], network_cmds[], endpoint_cmds[];
+extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[];
 int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);

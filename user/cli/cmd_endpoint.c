@@ -51,8 +51,8 @@ static int do_add(struct cli *cli, int argc, char **argv)
 	struct bpfnet_endpoint_info info;
 	const char *mtu = NULL;
 	const struct opt opts[] = {
-		{ "netns", &o.netns }, { "name", &o.name }, { "ip", &o.ip },
-		{ "ifname", &o.ifname }, { "mtu", &mtu }, {}
+		OPT("netns", &o.netns), OPT("name", &o.name), OPT("ip", &o.ip),
+		OPT("ifname", &o.ifname), OPT("mtu", &mtu), {}
 	};
 	int err;
 

@@ -11,18 +11,18 @@ static json_t *network_json(const struct bpfnet_network_info *n)
 	char ip[INET_ADDRSTRLEN];
 
 	snprintf(subnet, sizeof(subnet), "%s/%u", ip_str(n->subnet, ip), n->prefix_len);
-	return json_pack("{s:s, s:i, s:s, s:s, s:o, s:i}", "name", n->name, "id", n->id, "mode",
-			 n->mode, "subnet", subnet, "gateway", json_ip(n->gateway), "endpoints",
-			 n->endpoints);
+	return json_pack("{s:s, s:i, s:s, s:s, s:o, s:b, s:i}", "name", n->name, "id", n->id,
+			 "mode", n->mode, "subnet", subnet, "gateway", json_ip(n->gateway),
+			 "masquerade", n->masquerade, "endpoints", n->endpoints);
 }
 
 static void network_print(const struct bpfnet_network_info *n)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
-	printf("name:      %s\nmode:      %s\nsubnet:    %s/%u\ngateway:   %s\nendpoints: %u\n",
-	       n->name, n->mode, ip_str(n->subnet, a), n->prefix_len, ip_str(n->gateway, b),
-	       n->endpoints);
+	printf("name:       %s\nmode:       %s\nsubnet:     %s/%u\ngateway:    %s\n"
+	       "masquerade: %s\nendpoints:  %u\n", n->name, n->mode, ip_str(n->subnet, a),
+	       n->prefix_len, ip_str(n->gateway, b), n->masquerade ? "yes" : "no", n->endpoints);
 }
 
 static int do_create(struct cli *cli, int argc, char **argv)
@@ -30,7 +30,8 @@ static int do_create(struct cli *cli, int argc, char **argv)
 	struct bpfnet_network_opts o = { .sz = sizeof(o) };
 	struct bpfnet_network_info info;
 	const struct opt opts[] = {
-		{ "mode", &o.mode }, { "subnet", &o.subnet }, { "gateway", &o.gateway }, {}
+		OPT("mode", &o.mode), OPT("subnet", &o.subnet), OPT("gateway", &o.gateway),
+		FLAG("no-masquerade", &o.no_masquerade), {}
 	};
 	int err;
 
@@ -113,7 +114,7 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 }
 
 const struct cmd network_cmds[] = {
-	{ "network create", do_create, "NAME --subnet CIDR [--mode l3] [--gateway IP]" },
+	{ "network create", do_create, "NAME --subnet CIDR [--mode l3] [--gateway IP] [--no-masquerade]" },
 	{ "network ls", do_ls, "" },
 	{ "network show", do_show, "NAME" },
 	{ "network rm", do_rm, "NAME" },

@@ -13,7 +13,7 @@ static const struct cmd stats_cmd = { "stats", do_stats, "" };
 int do_init(struct cli *cli, int argc, char **argv)
 {
 	const char *uplink = NULL;
-	const struct opt opts[] = { { "uplink", &uplink }, {} };
+	const struct opt opts[] = { OPT("uplink", &uplink), {} };
 	int err;
 
 	if (parse_args(&init_cmd, argc, argv, opts, NULL, 0, 0))

@@ -47,7 +47,12 @@ int parse_args(const struct cmd *cmd, int argc, char **argv, const struct opt *o
 			usage_error("unknown option '%s' for '%s'", arg, cmd->name);
 			goto usage;
 		}
-		if (eq) {
+		if (o->flag && !eq) {
+			*o->flag = 1;
+		} else if (o->flag) {
+			usage_error("option '--%s' takes no value", o->name);
+			goto usage;
+		} else if (eq) {
 			*o->value = eq + 1;
 		} else if (i + 1 < argc) {
 			*o->value = argv[++i];

@@ -21,6 +21,10 @@ static void usage(FILE *f)
 		"  bpfnet endpoint add NETWORK --netns NAME|PATH [--name EP] [--ip IP]\n"
 		"                      [--ifname IF] [--mtu N]\n"
 		"  bpfnet endpoint ls | show EP | rm EP\n"
+		"  bpfnet port add EP SPEC [SPEC...]  publish ports, SPEC as docker -p:\n"
+		"                      [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp]\n"
+		"  bpfnet port rm EP SPEC [SPEC...] | port ls [EP]\n"
+		"  bpfnet ct ls | ct flush            connection tracking of NATed flows\n"
 		"  bpfnet stats                       per-endpoint and per-drop-reason counters\n"
 		"  bpfnet version\n"
 		"\n"
@@ -86,6 +90,8 @@ static const struct {
 	{ "status", NULL, do_status },
 	{ "network", network_cmds, NULL },
 	{ "endpoint", endpoint_cmds, NULL },
+	{ "port", port_cmds, NULL },
+	{ "ct", ct_cmds, NULL },
 	{ "stats", NULL, do_stats },
 };
 

@@ -49,8 +49,7 @@ static pid_t parent_of(pid_t pid)
 	return ppid;
 }
 
-/* The host's bpffs seen through the first ancestor outside our mount namespace. */
-static int ancestor_bpffs(char *out, size_t len, int *same_ns_as_parent)
+pid_t bn_mntns_ancestor(int *same_ns_as_parent)
 {
 	char self[64], other[64];
 	pid_t pid = getppid();
@@ -66,10 +65,20 @@ static int ancestor_bpffs(char *out, size_t len, int *same_ns_as_parent)
 				*same_ns_as_parent = 1;
 			continue;
 		}
-		snprintf(out, len, "/proc/%d/root" BPFNET_DEFAULT_BPFFS, pid);
-		return is_bpffs(out) ? 0 : -ENOENT;
+		return pid;
 	}
 	return -ENOENT;
+}
+
+/* The host's bpffs seen through the first ancestor outside our mount namespace. */
+static int ancestor_bpffs(char *out, size_t len, int *same_ns_as_parent)
+{
+	pid_t pid = bn_mntns_ancestor(same_ns_as_parent);
+
+	if (pid < 0)
+		return pid;
+	snprintf(out, len, "/proc/%d/root" BPFNET_DEFAULT_BPFFS, pid);
+	return is_bpffs(out) ? 0 : -ENOENT;
 }
 
 static int find_bpffs(struct bpfnet *bn, char *out, size_t len, bool may_mount)

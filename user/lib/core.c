@@ -44,9 +44,19 @@ void bn_print(enum bpfnet_log_level level, const char *fmt, ...)
 /* libbpf's messages go through the same callback, as warnings or debug. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	enum bpfnet_log_level ours = level == LIBBPF_WARN ? BPFNET_WARN : BPFNET_DEBUG;
+	va_list copy;
+	char msg[256];
+
 	if (!print_fn)
 		return 0;
-	return print_fn(level == LIBBPF_WARN ? BPFNET_WARN : BPFNET_DEBUG, fmt, ap);
+	/* bpf_tc_hook_create() on an existing clsact is fine to us, but libbpf warns */
+	va_copy(copy, ap);
+	vsnprintf(msg, sizeof(msg), fmt, copy);
+	va_end(copy);
+	if (strstr(msg, "Exclusivity flag on"))
+		ours = BPFNET_DEBUG;
+	return print_fn(ours, fmt, ap);
 }
 
 int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...)

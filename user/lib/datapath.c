@@ -187,6 +187,7 @@ void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val
 	val->mask = htonl(prefix_mask(net->prefix_len));
 	val->gateway = net->gateway.s_addr;
 	val->mode = BPFNET_MODE_L3;
+	val->flags = net->masquerade ? BPFNET_NET_F_MASQUERADE : 0;
 }
 
 int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net)
@@ -282,4 +283,45 @@ int dp_percpu_sum(int map_fd, unsigned int key, __u64 *out, size_t value_size)
 out:
 	free(vals);
 	return err;
+}
+
+int dp_config_set(struct bpfnet *bn, __u64 netns_cookie)
+{
+	struct bpfnet_config cfg = { .netns_cookie = netns_cookie };
+	__u32 zero = 0;
+
+	return map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
+}
+
+/* Make node_addrs hold exactly @addrs: add the new, then drop the gone. */
+int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_NODE_ADDRS), err = 0;
+	__be32 key, next, *stale = NULL;
+	size_t n_stale = 0;
+	__u32 one = 1;
+
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < n && !err; i++)
+		if (bpf_map_update_elem(fd, &addrs[i].s_addr, &one, BPF_ANY))
+			err = -errno;
+	stale = calloc(BPFNET_NODE_ADDR_MAX, sizeof(*stale));
+	if (!err && !stale)
+		err = -ENOMEM;
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !err && !r;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		size_t i;
+
+		key = next;
+		for (i = 0; i < n && addrs[i].s_addr != key; i++)
+			;
+		if (i == n && n_stale < BPFNET_NODE_ADDR_MAX)
+			stale[n_stale++] = key;
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	free(stale);
+	close(fd);
+	return err ? bn_fail(bn, err, "cannot update node addresses: %s", strerror(-err)) : 0;
 }

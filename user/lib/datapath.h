@@ -4,6 +4,7 @@
 #define BPFNET_DATAPATH_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include "internal.h"
 #include "bpfnet/abi.h"
 
@@ -32,6 +33,10 @@ int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net);
 int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
 int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id);
 int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
+
+int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);
+/* The node's IPv4 addresses, for published ports bound to "every node address". */
+int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n);
 
 /* Sum a per-CPU array slot of @value_size bytes of u64 counters into @out. */
 int dp_percpu_sum(int map_fd, unsigned int key, __u64 *out, size_t value_size);

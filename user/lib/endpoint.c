@@ -18,6 +18,7 @@
 #include "netns.h"
 #include "state.h"
 #include "endpoint.h"
+#include "port.h"
 
 #define EP_DEFAULT_IFNAME "eth0"
 #define EP_MTU_MIN 68		/* the IPv4 minimum (RFC 791) */
@@ -199,6 +200,23 @@ static int ipv6_off(void *ifname)
 	return 0;
 }
 
+/*
+ * The datapath's FIB lookups for a container's packets are answered only
+ * when forwarding is on for the veth they arrive on; this is also what lets
+ * the node route a --no-masquerade network. Only this veth: the node's other
+ * devices keep whatever the admin set.
+ */
+static int forwarding_on(struct bpfnet *bn, const char *ifname)
+{
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", ifname);
+	err = write_knob(path, "1");
+	return err ? bn_fail(bn, err, "cannot enable forwarding on %s: %s", ifname,
+			     strerror(-err)) : 0;
+}
+
 static int configure_container(struct ep_add *a)
 {
 	struct nl_route4 dflt = { .gateway = a->ep.gateway };
@@ -235,6 +253,9 @@ static int configure_node(struct ep_add *a)
 		return bn_fail(a->bn, err, "cannot find %s: %s", a->ep.host_ifname, strerror(-err));
 	a->ep.host_ifindex = host.ifindex;
 	ipv6_off(a->ep.host_ifname);
+	err = forwarding_on(a->bn, a->ep.host_ifname);
+	if (err)
+		return err;
 	/* map entries first: the program must know the endpoint before its first packet */
 	err = dp_ep_set(a->bn, &a->ep, a->net->id) ?:
 	      dp_attach(a->bn, host.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
@@ -363,7 +384,8 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
 		goto free;
 	}
-	err = (st.node.initialized ? dp_ep_clear(bn, ep) : 0) ?: ep_delete_veth(bn, nl, ep);
+	err = (st.node.initialized ? dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, &st, ep) : 0) ?:
+	      ep_delete_veth(bn, nl, ep);
 	if (!err) {
 		state_del_ep(&st, name);
 		err = state_save(bn, &st);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sys/types.h>
 #include "bpfnet/bpfnet.h"
 
 #define BPFNET_INSTANCE_MAX 32		/* instance name length, without the NUL */
@@ -36,6 +37,12 @@ int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...) __printf(3, 4);
 int bn_pin_dir(struct bpfnet *bn, const char **out);
 /* The same, mounting a bpffs at /sys/fs/bpf when there is none (init only). */
 int bn_pin_dir_mount(struct bpfnet *bn, const char **out);
+/*
+ * The nearest ancestor process in another mount namespace (`ip netns exec`
+ * hides the host's /sys): its mounts are reachable under /proc/PID/root.
+ * -ENOENT when there is none; *same_ns_as_parent says if our parent shares ours.
+ */
+pid_t bn_mntns_ancestor(int *same_ns_as_parent);
 
 /* Exclusive per-instance lock around read-modify-write of state and maps. */
 int bn_lock(struct bpfnet *bn);

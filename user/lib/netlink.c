@@ -584,3 +584,44 @@ int nl_neigh_add4(struct nl *nl, int ifindex, struct in_addr addr, const uint8_t
 	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
 	return nl_talk(nl, nlh, NULL, NULL);
 }
+
+struct nl_addr_list {
+	struct in_addr *addrs;
+	size_t n, max;
+};
+
+static int nl_addr_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_addr_list *list = data;
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	struct nl_attrs a = { tb, IFA_MAX };
+
+	if (ifa->ifa_family != AF_INET || mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
+		return MNL_CB_OK;
+	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on p2p links */
+	if (!tb[IFA_LOCAL] || mnl_attr_get_payload_len(tb[IFA_LOCAL]) != 4)
+		return MNL_CB_OK;
+	if (list->n == list->max) {
+		errno = ENOSPC;
+		return MNL_CB_ERROR;
+	}
+	memcpy(&list->addrs[list->n++], mnl_attr_get_payload(tb[IFA_LOCAL]), 4);
+	return MNL_CB_OK;
+}
+
+int nl_addr_list4(struct nl *nl, struct in_addr *addrs, size_t max, size_t *n)
+{
+	struct nl_addr_list list = { addrs, 0, max };
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	int err, tries = 0;
+
+	ifa->ifa_family = AF_INET;
+	do {
+		list.n = 0;
+		err = nl_talk(nl, nlh, nl_addr_list_cb, &list);
+	} while (err == -EINTR && ++tries < NL_DUMP_TRIES);
+	*n = list.n;
+	return err;
+}

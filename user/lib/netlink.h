@@ -58,6 +58,9 @@ struct nl_route4 {
 int nl_route_add4(struct nl *nl, const struct nl_route4 *route);
 int nl_route_del4(struct nl *nl, const struct nl_route4 *route);
 
+/* Every IPv4 address of the netns (up to @max); -ENOSPC if there are more. */
+int nl_addr_list4(struct nl *nl, struct in_addr *addrs, size_t max, size_t *n);
+
 /* A permanent IPv4 neighbour entry. */
 int nl_neigh_add4(struct nl *nl, int ifindex, struct in_addr addr, const uint8_t mac[6]);
 

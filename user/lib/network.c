@@ -100,6 +100,7 @@ static int network_build(struct bpfnet *bn, struct state *st, const struct bpfne
 		return bn_fail(bn, -EINVAL, "unknown mode '%s': allowed: " KNOWN_MODES, mode);
 	strcpy(n->name, o->name);
 	snprintf(n->mode, sizeof(n->mode), "%s", mode);
+	n->masquerade = !o->no_masquerade;
 	return parse_subnet(bn, o->subnet, n) ?: parse_gateway(bn, o->gateway, n) ?:
 	       check_overlap(bn, st, n) ?: alloc_net_id(bn, st, &n->id);
 }

@@ -8,7 +8,33 @@
 #include "datapath.h"
 #include "endpoint.h"
 #include "netlink.h"
+#include "node.h"
 #include "state.h"
+
+/* Tell the datapath the node's current addresses (they may change under us; every
+ * bpfnet command that publishes ports refreshes them). */
+int node_addrs_refresh(struct bpfnet *bn, struct nl *nl)
+{
+	struct in_addr addrs[BPFNET_NODE_ADDR_MAX];
+	size_t n;
+	int err = nl_addr_list4(nl, addrs, BPFNET_NODE_ADDR_MAX, &n);
+
+	if (err)
+		return bn_fail(bn, err, "cannot list the node's addresses: %s", strerror(-err));
+	return dp_node_addrs_set(bn, addrs, n);
+}
+
+int node_addrs_sync(struct bpfnet *bn)
+{
+	struct nl *nl;
+	int err = nl_open(&nl, -1);
+
+	if (err)
+		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	err = node_addrs_refresh(bn, nl);
+	nl_close(nl);
+	return err;
+}
 
 /* Write every network and endpoint of the state into the maps, re-attach to each veth. */
 static int sync_datapath(struct bpfnet *bn, struct state *st, struct nl *nl)
@@ -51,7 +77,8 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
 		st->node.uplink_ifindex = up.ifindex;
 		st->node.created_clsact |= created;
-		err = sync_datapath(bn, st, nl) ?: state_save(bn, st);
+		err = dp_config_set(bn, 0) ?: node_addrs_refresh(bn, nl) ?:
+		      sync_datapath(bn, st, nl) ?: state_save(bn, st);
 	}
 	if (err && !was_initialized) {
 		char msg[sizeof(bn->errmsg)];

@@ -26,9 +26,9 @@ static json_t *ip_json(struct in_addr a)
 
 static json_t *net_to_json(const struct bpfnet_network_info *n)
 {
-	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o}", "name", n->name, "id", n->id,
+	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b}", "name", n->name, "id", n->id,
 			 "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len", n->prefix_len,
-			 "gateway", ip_json(n->gateway));
+			 "gateway", ip_json(n->gateway), "masquerade", n->masquerade);
 }
 
 static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
@@ -44,18 +44,27 @@ static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
 			 "mtu", e->mtu);
 }
 
+/* Compact: [endpoint, proto, host_ip, first, last, container_port], there may be 50,000. */
+static json_t *port_to_json(const struct bpfnet_port_mapping *p)
+{
+	return json_pack("[s, i, o, i, i, i]", p->endpoint, p->proto, ip_json(p->host_ip),
+			 p->host_port, p->host_port_last, p->container_port);
+}
+
 static json_t *state_to_json(const struct state *st)
 {
-	json_t *nets = json_array(), *eps = json_array();
+	json_t *nets = json_array(), *eps = json_array(), *ports = json_array();
 
 	for (size_t i = 0; i < st->n_nets; i++)
 		json_array_append_new(nets, net_to_json(&st->nets[i]));
 	for (size_t i = 0; i < st->n_eps; i++)
 		json_array_append_new(eps, ep_to_json(&st->eps[i]));
-	return json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o}", "version", STATE_VERSION,
+	for (size_t i = 0; i < st->n_ports; i++)
+		json_array_append_new(ports, port_to_json(&st->ports[i]));
+	return json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", STATE_VERSION,
 			 "node", "initialized", st->node.initialized, "uplink", st->node.uplink,
 			 "uplink_ifindex", st->node.uplink_ifindex, "created_clsact",
-			 st->node.created_clsact, "networks", nets, "endpoints", eps);
+			 st->node.created_clsact, "networks", nets, "endpoints", eps, "ports", ports);
 }
 
 /* Copy a JSON string into a fixed buffer; too long or missing is corrupt state. */
@@ -75,13 +84,15 @@ static int take_ip(struct in_addr *dst, const char *src)
 static int net_from_json(json_t *j, struct bpfnet_network_info *n)
 {
 	const char *name, *mode, *subnet, *gw;
-	int id, plen;
+	int id, plen, masq;
 
-	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s}", "name", &name, "id", &id, "mode",
-			&mode, "subnet", &subnet, "prefix_len", &plen, "gateway", &gw))
+	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b}", "name", &name, "id", &id, "mode",
+			&mode, "subnet", &subnet, "prefix_len", &plen, "gateway", &gw,
+			"masquerade", &masq))
 		return -EINVAL;
 	memset(n, 0, sizeof(*n));
 	n->id = id;
+	n->masquerade = masq;
 	n->prefix_len = plen;
 	return take_str(n->name, sizeof(n->name), name) ?: take_str(n->mode, sizeof(n->mode), mode)
 	       ?: take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw);
@@ -112,17 +123,37 @@ static int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
 	       mac_parse(host_mac, e->host_mac);
 }
 
+static int port_from_json(json_t *j, const struct state *st, struct bpfnet_port_mapping *p)
+{
+	const char *ep, *ip;
+	int proto, first, last, cport;
+
+	if (json_unpack(j, "[s, i, s, i, i, i]", &ep, &proto, &ip, &first, &last, &cport))
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->proto = proto;
+	p->host_port = first;
+	p->host_port_last = last;
+	p->container_port = cport;
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (!strcmp(st->eps[i].name, ep))
+			p->container_ip = st->eps[i].ip;
+	return take_str(p->endpoint, sizeof(p->endpoint), ep) ?: take_ip(&p->host_ip, ip);
+}
+
 static int state_from_json(json_t *root, struct state *st)
 {
-	json_t *nets, *eps, *item;
+	json_t *nets, *eps, *ports, *item;
 	const char *uplink;
 	int version, init, ifindex, created, err = 0;
 	size_t i;
 
-	if (json_unpack(root, "{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o}", "version", &version,
+	if (json_unpack(root, "{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", &version,
 			"node", "initialized", &init, "uplink", &uplink, "uplink_ifindex", &ifindex,
-			"created_clsact", &created, "networks", &nets, "endpoints", &eps) ||
-	    version != STATE_VERSION || !json_is_array(nets) || !json_is_array(eps))
+			"created_clsact", &created, "networks", &nets, "endpoints", &eps,
+			"ports", &ports) ||
+	    version != STATE_VERSION || !json_is_array(nets) || !json_is_array(eps) ||
+	    !json_is_array(ports))
 		return -EINVAL;
 	st->node.initialized = init;
 	st->node.uplink_ifindex = ifindex;
@@ -138,6 +169,12 @@ static int state_from_json(json_t *root, struct state *st)
 	}
 	json_array_foreach(eps, i, item) {
 		err = err ?: ep_from_json(item, &st->eps[st->n_eps++]);
+	}
+	st->ports = calloc(json_array_size(ports) + 1, sizeof(*st->ports));
+	if (!st->ports)
+		return -ENOMEM;
+	json_array_foreach(ports, i, item) {
+		err = err ?: port_from_json(item, st, &st->ports[st->n_ports++]);
 	}
 	return err;
 }
@@ -192,6 +229,7 @@ void state_free(struct state *st)
 {
 	free(st->nets);
 	free(st->eps);
+	free(st->ports);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -261,6 +299,18 @@ void state_del_ep(struct state *st, const char *name)
 
 	if (e)
 		*e = st->eps[--st->n_eps];
+}
+
+int state_add_ports(struct state *st, const struct bpfnet_port_mapping *p, size_t n)
+{
+	struct bpfnet_port_mapping *np = realloc(st->ports, (st->n_ports + n + 1) * sizeof(*np));
+
+	if (!np)
+		return -ENOMEM;
+	st->ports = np;
+	memcpy(st->ports + st->n_ports, p, n * sizeof(*p));
+	st->n_ports += n;
+	return 0;
 }
 
 unsigned int state_net_users(const struct state *st, const char *name)

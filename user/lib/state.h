@@ -25,6 +25,8 @@ struct state {
 	size_t n_nets;
 	struct bpfnet_endpoint_info *eps;
 	size_t n_eps;
+	struct bpfnet_port_mapping *ports;	/* container_ip is filled from the endpoint */
+	size_t n_ports;
 };
 
 int state_load(struct bpfnet *bn, struct state *st);
@@ -40,6 +42,8 @@ int state_add_net(struct state *st, const struct bpfnet_network_info *net);
 int state_add_ep(struct state *st, const struct bpfnet_endpoint_info *ep);
 void state_del_net(struct state *st, const char *name);
 void state_del_ep(struct state *st, const char *name);
+int state_add_ports(struct state *st, const struct bpfnet_port_mapping *p, size_t n);
+
 /* Endpoints attached to network @name. */
 unsigned int state_net_users(const struct state *st, const char *name);
 

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Leaving the node: FIB lookup and redirect out of the node without its stack. */
+#ifndef BPFNET_BPF_FIB_H
+#define BPFNET_BPF_FIB_H
+
+#include "lib/l3.h"
+#include "lib/l4.h"
+
+#define AF_INET 2
+/* UAPI 6.1 headers predate it (kernel 6.7): have the lookup pick the source address. */
+#ifndef BPF_FIB_LOOKUP_SRC
+#define BPF_FIB_LOOKUP_SRC (1U << 4)
+#endif
+
+/*
+ * Route @f as the node would route it arriving where it did (skb->ifindex).
+ * The kernel answers only for devices with forwarding on: bpfnet turns it on
+ * for its host-side veths (packets from containers) and nothing else.
+ */
+static __always_inline int fib_lookup4(struct __sk_buff *skb, const struct flow4 *f,
+				       struct bpf_fib_lookup *p, __u32 flags)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	p->l4_protocol = f->key.proto;
+	p->sport = f->key.sport;
+	p->dport = f->key.dport;
+	p->tot_len = skb->len - ETH_HLEN;
+	p->ipv4_src = f->key.saddr;
+	p->ipv4_dst = f->key.daddr;
+	p->ifindex = skb->ifindex;
+	return bpf_fib_lookup(skb, p, sizeof(*p), flags);
+}
+
+/* Send the packet where a successful lookup @rc/@p says, as a router would: TTL-1. */
+static __always_inline int fib_redirect(struct __sk_buff *skb, const struct bpf_fib_lookup *p,
+					int rc)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = data + ETH_HLEN;
+	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
+
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return DROP(DROP_FIB);
+	if ((void *)(iph + 1) > data_end)
+		return DROP(DROP_TRUNCATED);
+	if (iph->ttl <= 1)
+		return DROP(DROP_TTL_EXCEEDED);
+	ipv4_decrease_ttl(iph);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* the lookup left the next hop (gateway or destination) in ipv4_dst */
+		nh.ipv4_nh = p->ipv4_dst;
+		return bpf_redirect_neigh(p->ifindex, &nh, sizeof(nh), 0);
+	}
+	mac_copy(eth->h_dest, p->dmac);
+	mac_copy(eth->h_source, p->smac);
+	return bpf_redirect(p->ifindex, 0);
+}
+
+/* Deliver a translated packet: into a local container, or out through the FIB. */
+static __always_inline int deliver4(struct __sk_buff *skb, const struct flow4 *f)
+{
+	const struct bpfnet_ep *dst = ep_of_ip(f->key.daddr);
+	struct bpf_fib_lookup p;
+	int rc;
+
+	if (dst)
+		return l3_forward_to_ep(skb, dst);
+	rc = fib_lookup4(skb, f, &p, 0);
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED || rc == BPF_FIB_LKUP_RET_FWD_DISABLED)
+		return TC_ACT_OK;	/* the node's own address, or its stack's call */
+	return fib_redirect(skb, &p, rc);
+}
+
+#endif

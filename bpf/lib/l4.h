@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The L4 view of an IPv4 packet that conntrack and NAT work on. */
+#ifndef BPFNET_BPF_L4_H
+#define BPFNET_BPF_L4_H
+
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include "lib/parse.h"
+
+/* ICMP, spelled out: linux/icmp.h pulls in libc headers the BPF target lacks. */
+#define ICMP_ECHOREPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_ECHO 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+
+struct icmphdr {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	union {
+		struct {
+			__be16 id;
+			__be16 sequence;
+		} echo;
+		__be32 gateway;
+	} un;
+};
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+/* What a packet is to conntrack. */
+enum flow_kind {
+	FLOW_UNTRACKED = 0,	/* protocol NAT does not handle: left to the stack */
+	FLOW_TRACKED,		/* TCP, UDP, ICMP echo: has a 5-tuple */
+	FLOW_ICMP_ERROR,	/* ICMP error quoting a packet of a tracked flow */
+	FLOW_FRAGMENT,		/* only the first fragment has ports: cannot be translated */
+};
+
+/* Byte offsets (from skb->data) of the fields NAT rewrites. */
+struct flow4 {
+	struct bpfnet_ct_key key;
+	__u32 l4_off;
+	__u32 csum_off;		/* L4 checksum; 0 for none (UDP checksum field is still set) */
+	__u32 sport_off;	/* source port, or the ICMP echo id */
+	__u32 dport_off;	/* destination port, or the ICMP echo id */
+	__u8 tcp_flags;
+	__u8 kind;		/* enum flow_kind */
+	__u8 icmp_type;
+	__u8 pad;
+};
+
+#define IPH_OFF ETH_HLEN
+#define IPH_CSUM_OFF (IPH_OFF + offsetof(struct iphdr, check))
+#define IPH_SADDR_OFF (IPH_OFF + offsetof(struct iphdr, saddr))
+#define IPH_DADDR_OFF (IPH_OFF + offsetof(struct iphdr, daddr))
+
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+/* the flags byte of the TCP header: after ports, seq, ack and the data offset byte */
+#define TCP_FLAGS_OFF 13
+
+static __always_inline int ipv4_is_fragment(const struct iphdr *iph)
+{
+	return iph->frag_off & bpf_htons(IP_MF | IP_OFFSET);
+}
+
+static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, __u32 hdr_len,
+				       __u32 csum_field)
+{
+	void *data, *data_end;
+	__be16 *ports;
+
+	ctx_pull(skb, f->l4_off + hdr_len);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	ports = data + f->l4_off;
+	if (f->l4_off > 0xff || (void *)ports + hdr_len > data_end)
+		return DROP(DROP_TRUNCATED);
+	f->key.sport = ports[0];
+	f->key.dport = ports[1];
+	f->sport_off = f->l4_off;
+	f->dport_off = f->l4_off + 2;
+	f->csum_off = f->l4_off + csum_field;
+	if (f->key.proto == IPPROTO_TCP)
+		f->tcp_flags = *((__u8 *)ports + TCP_FLAGS_OFF);
+	f->kind = FLOW_TRACKED;
+	return 0;
+}
+
+static __always_inline int parse_icmp(struct __sk_buff *skb, struct flow4 *f)
+{
+	void *data, *data_end;
+	struct icmphdr *icmp;
+
+	ctx_pull(skb, f->l4_off + sizeof(*icmp));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	icmp = data + f->l4_off;
+	if (f->l4_off > 0xff || (void *)(icmp + 1) > data_end)
+		return DROP(DROP_TRUNCATED);
+	f->icmp_type = icmp->type;
+	f->csum_off = f->l4_off + offsetof(struct icmphdr, checksum);
+	f->sport_off = f->dport_off = f->l4_off + offsetof(struct icmphdr, un.echo.id);
+	switch (icmp->type) {
+	case ICMP_ECHO:		/* the id plays the client's port */
+		f->key.sport = icmp->un.echo.id;
+		f->kind = FLOW_TRACKED;
+		break;
+	case ICMP_ECHOREPLY:
+		f->key.dport = icmp->un.echo.id;
+		f->kind = FLOW_TRACKED;
+		break;
+	case ICMP_DEST_UNREACH:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		f->kind = FLOW_ICMP_ERROR;
+		break;
+	}
+	return 0;
+}
+
+/* Fill @f for the IPv4 packet @iph. Invalidates packet pointers (it may pull). */
+static __always_inline int parse_flow4(struct __sk_buff *skb, const struct iphdr *iph,
+				       struct flow4 *f)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->key.saddr = iph->saddr;
+	f->key.daddr = iph->daddr;
+	f->key.proto = iph->protocol;
+	f->l4_off = IPH_OFF + iph->ihl * 4;
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
+	    iph->protocol != IPPROTO_ICMP)
+		return 0;
+	if (ipv4_is_fragment(iph)) {
+		f->kind = FLOW_FRAGMENT;
+		return 0;
+	}
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+		return parse_ports(skb, f, sizeof(struct tcphdr), offsetof(struct tcphdr, check));
+	case IPPROTO_UDP:
+		return parse_ports(skb, f, sizeof(struct udphdr), offsetof(struct udphdr, check));
+	default:
+		return parse_icmp(skb, f);
+	}
+}
+
+#endif

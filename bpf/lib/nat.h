@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Address and port rewriting with incremental checksum updates. The helpers
+ * bpf_l3/l4_csum_replace() know the skb's checksum state: with a partial
+ * (offloaded) L4 checksum only the pseudo-header part is patched, and
+ * BPF_F_MARK_MANGLED_0 keeps a UDP checksum of 0 meaning "none".
+ */
+#ifndef BPFNET_BPF_NAT_H
+#define BPFNET_BPF_NAT_H
+
+#include "lib/l4.h"
+#include "lib/ct.h"
+
+static __always_inline __u64 l4_csum_flags(const struct flow4 *f, __u64 size, int pseudo)
+{
+	__u64 flags = size;
+
+	if (pseudo)
+		flags |= BPF_F_PSEUDO_HDR;
+	if (f->key.proto == IPPROTO_UDP)
+		flags |= BPF_F_MARK_MANGLED_0;
+	return flags;
+}
+
+/* Replace the IPv4 address at @addr_off (source or destination). */
+static __always_inline int nat_rewrite_addr(struct __sk_buff *skb, const struct flow4 *f,
+					    __u32 addr_off, __be32 old, __be32 new)
+{
+	/* the TCP/UDP checksum covers the addresses through the pseudo header; ICMP does not */
+	if (f->key.proto != IPPROTO_ICMP && f->csum_off &&
+	    bpf_l4_csum_replace(skb, f->csum_off, old, new, l4_csum_flags(f, 4, 1)))
+		return DROP(DROP_CSUM);
+	if (bpf_l3_csum_replace(skb, IPH_CSUM_OFF, old, new, 4) ||
+	    bpf_skb_store_bytes(skb, addr_off, &new, 4, 0))
+		return DROP(DROP_CSUM);
+	return 0;
+}
+
+/* Replace a port (or the ICMP echo id, which the ICMP checksum covers plainly). */
+static __always_inline int nat_rewrite_port(struct __sk_buff *skb, const struct flow4 *f,
+					    __u32 port_off, __be16 old, __be16 new)
+{
+	if (old == new)
+		return 0;
+	if (f->csum_off && bpf_l4_csum_replace(skb, f->csum_off, old, new, l4_csum_flags(f, 2, 0)))
+		return DROP(DROP_CSUM);
+	if (bpf_skb_store_bytes(skb, port_off, &new, 2, 0))
+		return DROP(DROP_CSUM);
+	return 0;
+}
+
+/* Apply a conntrack entry's translation to the packet described by @f. */
+static __always_inline int nat_apply(struct __sk_buff *skb, struct flow4 *f,
+				     const struct bpfnet_ct_entry *e)
+{
+	int ret = 0;
+
+	if (e->flags & BPFNET_CT_F_SNAT) {
+		ret = nat_rewrite_addr(skb, f, IPH_SADDR_OFF, f->key.saddr, e->nat_saddr) ?:
+		      nat_rewrite_port(skb, f, f->sport_off, f->key.sport, e->nat_sport);
+		f->key.saddr = e->nat_saddr;
+		f->key.sport = e->nat_sport;
+	}
+	if (!ret && (e->flags & BPFNET_CT_F_DNAT)) {
+		ret = nat_rewrite_addr(skb, f, IPH_DADDR_OFF, f->key.daddr, e->nat_daddr) ?:
+		      nat_rewrite_port(skb, f, f->dport_off, f->key.dport, e->nat_dport);
+		f->key.daddr = e->nat_daddr;
+		f->key.dport = e->nat_dport;
+	}
+	return ret;
+}
+
+/* What a new flow is translated to; an address of 0 leaves that side alone. */
+struct nat_target {
+	__be32 snat_addr;
+	__be32 dnat_addr;
+	__be16 dnat_port;
+	__u8 flags;		/* extra BPFNET_CT_F_* for the original entry */
+	__u8 pad;
+};
+
+/* The source port to try in round @i: first the flow's own, then pseudo-random ones. */
+static __always_inline __be16 snat_port_candidate(__be16 own, __u32 start, __u32 i)
+{
+	__u32 range = BPFNET_SNAT_PORT_MAX - BPFNET_SNAT_PORT_MIN + 1;
+	__u16 p = bpf_ntohs(own);
+
+	if (i == 0 && p >= BPFNET_SNAT_PORT_MIN && p <= BPFNET_SNAT_PORT_MAX)
+		return own;
+	return bpf_htons(BPFNET_SNAT_PORT_MIN + (start + i) % range);
+}
+
+/*
+ * Source NAT needs a reply tuple nobody else holds: claim one port after
+ * another until one is free. Bounded: a flow that finds none is dropped, the
+ * flows that hold ports go on.
+ */
+static __always_inline int snat_claim_port(struct bpfnet_ct_key *rkey, struct bpfnet_ct_entry *reply,
+					   __be16 own)
+{
+	__u32 start = bpf_get_prandom_u32();
+
+	for (__u32 i = 0; i < BPFNET_SNAT_TRIES; i++) {
+		rkey->dport = snat_port_candidate(own, start, i);
+		if (!ct_claim(rkey, reply))
+			return 0;
+	}
+	return DROP(DROP_SNAT_EXHAUSTED);
+}
+
+static __always_inline void nat_reply_of(const struct flow4 *f, const struct nat_target *t,
+					 struct bpfnet_ct_key *rkey, struct bpfnet_ct_entry *reply)
+{
+	__builtin_memset(rkey, 0, sizeof(*rkey));
+	__builtin_memset(reply, 0, sizeof(*reply));
+	rkey->saddr = t->dnat_addr ? t->dnat_addr : f->key.daddr;
+	rkey->sport = t->dnat_addr ? t->dnat_port : f->key.dport;
+	rkey->daddr = t->snat_addr ? t->snat_addr : f->key.saddr;
+	rkey->dport = f->key.sport;
+	rkey->proto = f->key.proto;
+	reply->peer = f->key;
+	reply->flags = BPFNET_CT_F_REPLY;
+	if (t->snat_addr) {	/* replies go back to the original source */
+		reply->flags |= BPFNET_CT_F_DNAT;
+		reply->nat_daddr = f->key.saddr;
+		reply->nat_dport = f->key.sport;
+	}
+	if (t->dnat_addr) {	/* and seem to come from the original destination */
+		reply->flags |= BPFNET_CT_F_SNAT;
+		reply->nat_saddr = f->key.daddr;
+		reply->nat_sport = f->key.dport;
+	}
+}
+
+/*
+ * Track a new flow whose first packet is @f and fill @orig with the
+ * translation of its original direction. Both entries exist on success.
+ */
+static __always_inline int nat_create(const struct flow4 *f, const struct nat_target *t,
+				      struct bpfnet_ct_entry *orig)
+{
+	struct bpfnet_ct_entry reply;
+	struct bpfnet_ct_key rkey;
+	__u64 now = bpf_ktime_get_ns();
+	int ret;
+
+	nat_reply_of(f, t, &rkey, &reply);
+	reply.created_ns = now;
+	if (t->snat_addr)
+		ret = snat_claim_port(&rkey, &reply, f->key.sport);
+	else
+		ret = bpf_map_update_elem(&ct4, &rkey, &reply, BPF_ANY) ? DROP(DROP_CT_INSERT) : 0;
+	if (ret)
+		return ret;
+	__builtin_memset(orig, 0, sizeof(*orig));
+	orig->peer = rkey;
+	orig->flags = t->flags;
+	if (t->snat_addr) {
+		orig->flags |= BPFNET_CT_F_SNAT;
+		orig->nat_saddr = t->snat_addr;
+		orig->nat_sport = rkey.dport;
+	}
+	if (t->dnat_addr) {
+		orig->flags |= BPFNET_CT_F_DNAT;
+		orig->nat_daddr = t->dnat_addr;
+		orig->nat_dport = t->dnat_port;
+	}
+	orig->state = f->key.proto == IPPROTO_TCP ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
+	orig->created_ns = now;
+	orig->expires_ns = now + ct_timeout_ns(f->key.proto, orig->state);
+	orig->packets = 1;
+	orig->bytes = 0;
+	if (bpf_map_update_elem(&ct4, &f->key, orig, BPF_ANY)) {
+		bpf_map_delete_elem(&ct4, &rkey);
+		return DROP(DROP_CT_INSERT);
+	}
+	count_global(BPFNET_G_CT_CREATED);
+	return 0;
+}
+
+/* A published port for @f: bound to its destination address, or to every node address. */
+static __always_inline const struct bpfnet_portmap_val *portmap_lookup(const struct flow4 *f)
+{
+	struct bpfnet_portmap_key k = {
+		.host_ip = f->key.daddr,
+		.host_port = f->key.dport,
+		.proto = f->key.proto,
+	};
+	const struct bpfnet_portmap_val *v;
+
+	if (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP)
+		return NULL;
+	v = bpf_map_lookup_elem(&portmap4, &k);
+	if (v || !bpf_map_lookup_elem(&node_addrs, &f->key.daddr))
+		return v;
+	k.host_ip = 0;
+	return bpf_map_lookup_elem(&portmap4, &k);
+}
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bpfnet port add|rm|ls and bpfnet ct ls|flush */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static int do_add(struct cli *cli, int argc, char **argv)
+{
+	int err;
+
+	if (argc < 2)
+		return usage_error("usage: bpfnet %s %s", port_cmds[0].name, port_cmds[0].usage);
+	err = bpfnet_port__add(cli->bn, argv[0], (const char *const *)argv + 1, argc - 1);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(json_pack("{s:s, s:i}", "endpoint", argv[0], "published", argc - 1));
+	return EXIT_OK;
+}
+
+static int do_rm(struct cli *cli, int argc, char **argv)
+{
+	int err;
+
+	if (argc < 2)
+		return usage_error("usage: bpfnet %s %s", port_cmds[1].name, port_cmds[1].usage);
+	err = bpfnet_port__remove(cli->bn, argv[0], (const char *const *)argv + 1, argc - 1);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(json_pack("{s:s, s:i}", "endpoint", argv[0], "removed", argc - 1));
+	return EXIT_OK;
+}
+
+static json_t *mapping_json(const struct bpfnet_port_mapping *m)
+{
+	char spec[64];
+
+	return json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:i}", "endpoint", m->endpoint,
+			 "spec", bpfnet_port_spec(m, spec, sizeof(spec)), "proto",
+			 m->proto == IPPROTO_UDP ? "udp" : "tcp", "host_ip", json_ip(m->host_ip),
+			 "host_port", m->host_port, "host_port_last", m->host_port_last,
+			 "container_ip", json_ip(m->container_ip), "container_port",
+			 m->container_port,
+			 "container_port_last", m->container_port + m->host_port_last - m->host_port);
+}
+
+static int do_ls(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_port_mapping *maps;
+	const char *ep = NULL;
+	size_t n;
+	int err;
+
+	if (parse_args(&port_cmds[2], argc, argv, NULL, &ep, 0, 1))
+		return EXIT_USAGE;
+	err = bpfnet_port__list(cli->bn, ep, &maps, &n);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, mapping_json(&maps[i]));
+		print_json(arr);
+	} else {
+		printf("%-16s %-36s %s\n", "ENDPOINT", "MAPPING", "CONTAINER");
+		for (size_t i = 0; i < n; i++) {
+			char spec[64], ip[INET_ADDRSTRLEN];
+
+			printf("%-16s %-36s %s:%u\n", maps[i].endpoint,
+			       bpfnet_port_spec(&maps[i], spec, sizeof(spec)),
+			       ip_str(maps[i].container_ip, ip), maps[i].container_port);
+		}
+	}
+	free(maps);
+	return EXIT_OK;
+}
+
+const struct cmd port_cmds[] = {
+	{ "port add", do_add, "EP SPEC [SPEC...]   (SPEC: [HOST_IP:]HOST_PORT[-END]:"
+			       "CONTAINER_PORT[-END][/tcp|/udp])" },
+	{ "port rm", do_rm, "EP SPEC [SPEC...]" },
+	{ "port ls", do_ls, "[EP]" },
+	{}
+};
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "icmp";
+}
+
+static json_t *flow_json(const struct bpfnet_ct_flow *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:{s:o, s:i, s:o, s:i}, s:{s:o, s:i, s:o, s:i}, s:I, "
+			 "s:I, s:I, s:I, s:I, s:I}",
+			 "proto", proto_name(f->proto), "kind", f->kind, "state", f->state,
+			 "original", "src", json_ip(f->orig_src), "sport", f->orig_sport, "dst",
+			 json_ip(f->orig_dst), "dport", f->orig_dport,
+			 "reply", "src", json_ip(f->reply_src), "sport", f->reply_sport, "dst",
+			 json_ip(f->reply_dst), "dport", f->reply_dport,
+			 "age_ms", (json_int_t)f->age_ms, "expires_in_ms", (json_int_t)f->expires_in_ms,
+			 "packets", (json_int_t)f->packets, "bytes", (json_int_t)f->bytes,
+			 "reply_packets", (json_int_t)f->reply_packets,
+			 "reply_bytes", (json_int_t)f->reply_bytes);
+}
+
+static void flow_print(const struct bpfnet_ct_flow *f)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	char orig[64], reply[64];
+
+	snprintf(orig, sizeof(orig), "%s:%u>%s:%u", ip_str(f->orig_src, a), f->orig_sport,
+		 ip_str(f->orig_dst, b), f->orig_dport);
+	snprintf(reply, sizeof(reply), "%s:%u>%s:%u", ip_str(f->reply_src, c), f->reply_sport,
+		 ip_str(f->reply_dst, d), f->reply_dport);
+	printf("%-5s %-10s %-12s %-44s %-44s %8llus %8llu/%llu\n", proto_name(f->proto), f->kind,
+	       f->state, orig, reply, (unsigned long long)(f->age_ms / 1000),
+	       (unsigned long long)f->packets, (unsigned long long)f->reply_packets);
+}
+
+static int do_ct_ls(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_ct_flow *flows;
+	size_t n;
+	int err;
+
+	if (parse_args(&ct_cmds[0], argc, argv, NULL, NULL, 0, 0))
+		return EXIT_USAGE;
+	err = bpfnet_ct__list(cli->bn, &flows, &n);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, flow_json(&flows[i]));
+		print_json(arr);
+	} else {
+		printf("%-5s %-10s %-12s %-44s %-44s %9s %s\n", "PROTO", "KIND", "STATE",
+		       "ORIGINAL", "REPLY", "AGE", "PACKETS");
+		for (size_t i = 0; i < n; i++)
+			flow_print(&flows[i]);
+	}
+	free(flows);
+	return EXIT_OK;
+}
+
+static int do_ct_flush(struct cli *cli, int argc, char **argv)
+{
+	size_t n;
+	int err;
+
+	if (parse_args(&ct_cmds[1], argc, argv, NULL, NULL, 0, 0))
+		return EXIT_USAGE;
+	err = bpfnet_ct__flush(cli->bn, &n);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(json_pack("{s:I}", "flushed", (json_int_t)n));
+	else
+		printf("%zu flows flushed\n", n);
+	return EXIT_OK;
+}
+
+const struct cmd ct_cmds[] = {
+	{ "ct ls", do_ct_ls, "" },
+	{ "ct flush", do_ct_flush, "" },
+	{}
+};
