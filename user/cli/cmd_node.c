@@ -76,14 +76,19 @@ static void stats_print(const struct bpfnet_stats *s)
 		       (unsigned long long)e->rx_packets, (unsigned long long)e->rx_bytes,
 		       (unsigned long long)e->drops);
 	}
-	printf("\n%-20s %12s\n", "DROP-REASON", "PACKETS");
+	printf("\n%-24s %12s\n", "DROP-REASON", "PACKETS");
 	for (size_t i = 0; i < s->n_drops; i++)
-		printf("%-20s %12llu\n", s->drops[i].reason, (unsigned long long)s->drops[i].packets);
+		printf("%-24s %12llu\n", s->drops[i].reason, (unsigned long long)s->drops[i].packets);
+	printf("\n%-24s %12s\n", "EVENT", "COUNT");
+	for (size_t i = 0; i < s->n_events; i++)
+		printf("%-24s %12llu\n", s->events[i].reason, (unsigned long long)s->events[i].packets);
+	printf("%-24s %12llu of %llu\n", "ct_entries", (unsigned long long)s->ct_entries,
+	       (unsigned long long)s->ct_max);
 }
 
 static json_t *stats_json(const struct bpfnet_stats *s)
 {
-	json_t *eps = json_array(), *drops = json_object();
+	json_t *eps = json_array(), *drops = json_object(), *events = json_object();
 
 	for (size_t i = 0; i < s->n_endpoints; i++) {
 		const struct bpfnet_endpoint_stats *e = &s->endpoints[i];
@@ -98,7 +103,12 @@ static json_t *stats_json(const struct bpfnet_stats *s)
 	for (size_t i = 0; i < s->n_drops; i++)
 		json_object_set_new(drops, s->drops[i].reason,
 				    json_integer((json_int_t)s->drops[i].packets));
-	return json_pack("{s:o, s:o}", "endpoints", eps, "drops", drops);
+	for (size_t i = 0; i < s->n_events; i++)
+		json_object_set_new(events, s->events[i].reason,
+				    json_integer((json_int_t)s->events[i].packets));
+	return json_pack("{s:o, s:o, s:o, s:I, s:I}", "endpoints", eps, "drops", drops, "events",
+			 events, "ct_entries", (json_int_t)s->ct_entries, "ct_max",
+			 (json_int_t)s->ct_max);
 }
 
 int do_stats(struct cli *cli, int argc, char **argv)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "internal.h"
 #include "datapath.h"
@@ -11,6 +12,16 @@
 #define DROP_NAME(name, str) str,
 static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
 #undef DROP_NAME
+
+static const char *const event_names[BPFNET_G_MAX] = {
+	[BPFNET_G_CT_CREATED] = "ct_created",
+	[BPFNET_G_CT_EVICTED] = "ct_evicted",
+	[BPFNET_G_CT_EXPIRED] = "ct_expired",
+	[BPFNET_G_DNAT] = "portmap_flows",
+	[BPFNET_G_SNAT] = "masquerade_flows",
+	[BPFNET_G_HAIRPIN] = "hairpin_flows",
+	[BPFNET_G_ICMP_ERR_NAT] = "icmp_errors_translated",
+};
 
 static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)
 {
@@ -59,6 +70,44 @@ static int read_drops(struct bpfnet *bn, struct bpfnet_stats *out)
 	return err ? bn_fail(bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;
 }
 
+static int read_events(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_GLOBAL_STATS), err = 0;
+
+	if (fd < 0)
+		return fd;
+	out->events = calloc(BPFNET_G_MAX, sizeof(*out->events));
+	if (!out->events)
+		err = -ENOMEM;
+	for (unsigned int g = 0; g < BPFNET_G_MAX && !err; g++) {
+		__u64 n;
+
+		err = dp_percpu_sum(fd, g, &n, sizeof(n));
+		out->events[out->n_events].reason = event_names[g];
+		out->events[out->n_events++].packets = n;
+	}
+	close(fd);
+	return err ? bn_fail(bn, err, "cannot read node counters: %s", strerror(-err)) : 0;
+}
+
+/* Entries in ct4 right now: walked, since an LRU hash keeps no count. */
+static int count_ct(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_CT);
+	struct bpfnet_ct_key key, next, *prev = NULL;
+
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		out->ct_entries++;
+	}
+	out->ct_max = BPFNET_CT_MAX;
+	close(fd);
+	return 0;
+}
+
 int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
 {
 	struct state st;
@@ -72,7 +121,8 @@ int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
 		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
 			      "DEV' first");
 	else
-		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out);
+		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: read_events(bn, out) ?:
+		      count_ct(bn, out);
 	state_free(&st);
 	if (err)
 		bpfnet_stats__free(out);
@@ -83,5 +133,6 @@ void bpfnet_stats__free(struct bpfnet_stats *stats)
 {
 	free(stats->endpoints);
 	free(stats->drops);
+	free(stats->events);
 	memset(stats, 0, sizeof(*stats));
 }
