@@ -384,7 +384,7 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
 		goto free;
 	}
-	err = (st.node.initialized ? dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, &st, ep) : 0) ?:
+	err = (st.node.initialized ? dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep) : 0) ?:
 	      ep_delete_veth(bn, nl, ep);
 	if (!err) {
 		state_del_ep(&st, name);

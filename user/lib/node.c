@@ -9,6 +9,7 @@
 #include "endpoint.h"
 #include "netlink.h"
 #include "node.h"
+#include "sockhook.h"
 #include "state.h"
 
 /* Tell the datapath the node's current addresses (they may change under us; every
@@ -58,6 +59,18 @@ static int sync_datapath(struct bpfnet *bn, struct state *st, struct nl *nl)
 	return err;
 }
 
+/* What the datapath needs to know of the node: which netns the socket hooks serve. */
+static int node_config(struct bpfnet *bn)
+{
+	__u64 cookie;
+	int err = netns_cookie_self(&cookie);
+
+	if (err)
+		return bn_fail(bn, err, "cannot read the netns cookie (SO_NETNS_COOKIE, Linux >= "
+			       "5.14): %s", strerror(-err));
+	return dp_config_set(bn, cookie);
+}
+
 static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink)
 {
 	int was_initialized = st->node.initialized, err;
@@ -77,8 +90,8 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
 		st->node.uplink_ifindex = up.ifindex;
 		st->node.created_clsact |= created;
-		err = dp_config_set(bn, 0) ?: node_addrs_refresh(bn, nl) ?:
-		      sync_datapath(bn, st, nl) ?: state_save(bn, st);
+		err = node_config(bn) ?: node_addrs_refresh(bn, nl) ?:
+		      sync_datapath(bn, st, nl) ?: sock_hooks_attach(bn) ?: state_save(bn, st);
 	}
 	if (err && !was_initialized) {
 		char msg[sizeof(bn->errmsg)];

@@ -1,9 +1,11 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Published ports: Docker's -p for bpfnet. A call is all or nothing: every
- * spec is parsed and checked for conflicts (same proto, address and port;
- * 0.0.0.0 conflicts with every address) before the first map write, and map
- * writes are undone if the state cannot be saved.
+ * Published ports: Docker's -p for bpfnet. They live in the pinned portmap4
+ * map itself: it is what the datapath reads, it outlives the control plane,
+ * and a map lookup is the cheapest conflict check, so publishing one more port
+ * with 50,000 there costs a few lookups rather than a state file rewrite. A
+ * call is all or nothing: every spec is parsed and checked for conflicts (same
+ * proto, address and port; 0.0.0.0 conflicts with every address) before the
+ * first write, and a refused batch write is undone.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,13 +23,22 @@
 #include "state.h"
 
 #define PORTS_PER_PROTO 65536
+/* Past this many new ports one read of the whole map beats a lookup per port. */
+#define PORT_BULK_THRESHOLD 256
 
-/* Which (proto, address, port) are taken, by existing and by new mappings. */
+/* Which (proto, address, port) are taken, by mappings in the map (bulk) or new ones. */
 struct port_index {
 	__u8 *wild[2];		/* 0.0.0.0:port taken, per proto */
 	__u32 *bound[2];	/* mappings on a specific address using the port, per proto */
 	__u64 *specific;	/* proto << 48 | address << 16 | port, sorted */
 	size_t n_specific;
+};
+
+/* Every entry of portmap4. */
+struct portmap_dump {
+	struct bpfnet_portmap_key *keys;
+	struct bpfnet_portmap_val *vals;
+	size_t n;
 };
 
 static int proto_slot(__u8 proto)
@@ -52,6 +63,36 @@ static size_t mapping_ports(const struct bpfnet_port_mapping *m)
 	return (size_t)m->host_port_last - m->host_port + 1;
 }
 
+static void dump_free(struct portmap_dump *d)
+{
+	free(d->keys);
+	free(d->vals);
+	memset(d, 0, sizeof(*d));
+}
+
+static int portmap_dump(int fd, struct portmap_dump *d)
+{
+	__u32 in = 0, out = 0, count;
+	bool first = true;
+	int err = 0;
+
+	d->n = 0;
+	d->keys = calloc(BPFNET_PORTMAP_MAX, sizeof(*d->keys));
+	d->vals = calloc(BPFNET_PORTMAP_MAX, sizeof(*d->vals));
+	if (!d->keys || !d->vals)
+		return -ENOMEM;
+	/* a hash map's batch token is a bucket number; ENOENT ends the walk */
+	while (!err && d->n < BPFNET_PORTMAP_MAX) {
+		count = BPFNET_PORTMAP_MAX - d->n;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, d->keys + d->n,
+					   d->vals + d->n, &count, NULL) ? -errno : 0;
+		d->n += count;
+		in = out;
+		first = false;
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
 static void index_free(struct port_index *ix)
 {
 	for (int p = 0; p < 2; p++) {
@@ -61,39 +102,35 @@ static void index_free(struct port_index *ix)
 	free(ix->specific);
 }
 
-static int index_build(struct port_index *ix, const struct bpfnet_port_mapping *maps, size_t n,
-		       size_t extra)
+/* An index of @d's entries (none in lookup mode), with room for @extra new specific ports. */
+static int index_build(struct port_index *ix, const struct portmap_dump *d, size_t extra)
 {
-	size_t total = extra;
-
 	memset(ix, 0, sizeof(*ix));
-	for (size_t i = 0; i < n; i++)
-		total += mapping_ports(&maps[i]);
 	for (int p = 0; p < 2; p++) {
 		ix->wild[p] = calloc(PORTS_PER_PROTO, sizeof(*ix->wild[p]));
 		ix->bound[p] = calloc(PORTS_PER_PROTO, sizeof(*ix->bound[p]));
 	}
-	ix->specific = malloc((total + 1) * sizeof(*ix->specific));
+	ix->specific = malloc((d->n + extra + 1) * sizeof(*ix->specific));
 	if (!ix->wild[0] || !ix->wild[1] || !ix->bound[0] || !ix->bound[1] || !ix->specific)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct bpfnet_port_mapping *m = &maps[i];
-		int s = proto_slot(m->proto);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct bpfnet_portmap_key *k = &d->keys[i];
+		struct in_addr ip = { k->host_ip };
+		unsigned int port = ntohs(k->host_port);
+		int s = proto_slot(k->proto);
 
-		for (unsigned int port = m->host_port; port <= m->host_port_last; port++) {
-			if (m->host_ip.s_addr == INADDR_ANY) {
-				ix->wild[s][port] = 1;
-			} else {
-				ix->bound[s][port]++;
-				ix->specific[ix->n_specific++] = specific_key(m->proto, m->host_ip, port);
-			}
+		if (k->host_ip == INADDR_ANY) {
+			ix->wild[s][port] = 1;
+		} else {
+			ix->bound[s][port]++;
+			ix->specific[ix->n_specific++] = specific_key(k->proto, ip, port);
 		}
 	}
 	qsort(ix->specific, ix->n_specific, sizeof(*ix->specific), cmp_u64);
 	return 0;
 }
 
-/* Take one port for @m, or say it is taken. New specific keys are checked in one pass later. */
+/* Take one port for @m in the index, or say it is taken. */
 static int index_take(struct port_index *ix, const struct bpfnet_port_mapping *m,
 		      unsigned int port, __u64 *new_specific, size_t *n_new)
 {
@@ -116,74 +153,137 @@ static int index_take(struct port_index *ix, const struct bpfnet_port_mapping *m
 	return 0;
 }
 
-/* Who holds (proto, address, port): for the error message. */
-static const char *holder_of(const struct state *st, const struct bpfnet_port_mapping *m,
-			     unsigned int port)
+static int map_has(int fd, __be32 ip, unsigned int port, __u8 proto, struct bpfnet_portmap_val *v)
 {
-	for (size_t i = 0; i < st->n_ports; i++) {
-		const struct bpfnet_port_mapping *o = &st->ports[i];
+	struct bpfnet_portmap_key k = { .host_ip = ip, .host_port = htons(port), .proto = proto };
 
-		if (o->proto == m->proto && port >= o->host_port && port <= o->host_port_last &&
-		    (o->host_ip.s_addr == INADDR_ANY || m->host_ip.s_addr == INADDR_ANY ||
-		     o->host_ip.s_addr == m->host_ip.s_addr))
-			return o->endpoint;
+	return !bpf_map_lookup_elem(fd, &k, v);
+}
+
+/* Lookup mode: is (proto, address, port) of @m held in the map? The holder lands in @v. */
+static bool map_taken(int fd, const struct state *st, const struct bpfnet_port_mapping *m,
+		      unsigned int port, struct bpfnet_portmap_val *v)
+{
+	if (map_has(fd, INADDR_ANY, port, m->proto, v))
+		return true;
+	if (m->host_ip.s_addr != INADDR_ANY)
+		return map_has(fd, m->host_ip.s_addr, port, m->proto, v);
+	for (size_t i = 0; i < st->n_bound_ips; i++)
+		if (map_has(fd, st->bound_ips[i].s_addr, port, m->proto, v))
+			return true;
+	return false;
+}
+
+static const char *endpoint_of_ip(const struct state *st, __be32 ip)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (st->eps[i].ip.s_addr == ip)
+			return st->eps[i].name;
+	return "?";
+}
+
+static int conflict_error(struct bpfnet *bn, const struct bpfnet_port_mapping *m,
+			  unsigned int port, const char *holder)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *proto = m->proto == IPPROTO_UDP ? "udp" : "tcp";
+
+	inet_ntop(AF_INET, &m->host_ip, ip, sizeof(ip));
+	if (holder)
+		return bn_fail(bn, -EADDRINUSE, "%s:%u/%s conflicts with a port published by "
+			       "endpoint '%s'", ip, port, proto, holder);
+	return bn_fail(bn, -EADDRINUSE, "%s:%u/%s conflicts with another mapping of this call",
+		       ip, port, proto);
+}
+
+/* What conflicts are checked against: the whole map read once, or lookups one by one. */
+struct port_check {
+	int fd;
+	bool bulk;
+	struct portmap_dump dump;
+	struct port_index ix;
+	__u64 *fresh;		/* specific (proto, address, port) of this call */
+	size_t n_fresh;
+};
+
+static const char *bulk_holder(const struct port_check *c, const struct state *st,
+			       const struct bpfnet_port_mapping *m, unsigned int port)
+{
+	for (size_t i = 0; i < c->dump.n; i++) {
+		const struct bpfnet_portmap_key *k = &c->dump.keys[i];
+
+		if (k->proto == m->proto && ntohs(k->host_port) == port &&
+		    (k->host_ip == INADDR_ANY || m->host_ip.s_addr == INADDR_ANY ||
+		     k->host_ip == m->host_ip.s_addr))
+			return endpoint_of_ip(st, c->dump.vals[i].ep_ip);
 	}
 	return NULL;
 }
 
-static int conflict_error(struct bpfnet *bn, const struct state *st,
-			  const struct bpfnet_port_mapping *m, unsigned int port)
+static int check_port(struct bpfnet *bn, struct port_check *c, const struct state *st,
+		      const struct bpfnet_port_mapping *m, unsigned int port)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *who = holder_of(st, m, port);
+	struct bpfnet_portmap_val v;
 
-	inet_ntop(AF_INET, &m->host_ip, ip, sizeof(ip));
-	if (who)
-		return bn_fail(bn, -EADDRINUSE, "%s:%u/%s is already published by endpoint '%s'",
-			       ip, port, m->proto == IPPROTO_UDP ? "udp" : "tcp", who);
-	return bn_fail(bn, -EADDRINUSE, "%s:%u/%s is given twice in this call", ip, port,
-		       m->proto == IPPROTO_UDP ? "udp" : "tcp");
+	if (!c->bulk && map_taken(c->fd, st, m, port, &v))
+		return conflict_error(bn, m, port, endpoint_of_ip(st, v.ep_ip));
+	if (index_take(&c->ix, m, port, c->fresh, &c->n_fresh))
+		return conflict_error(bn, m, port, c->bulk ? bulk_holder(c, st, m, port) : NULL);
+	return 0;
 }
 
-/* Parse and conflict-check @n specs for @ep into @out; nothing is changed yet. */
-static int ports_check(struct bpfnet *bn, const struct state *st,
-		       const struct bpfnet_endpoint_info *ep, const char *const *specs, size_t n,
-		       struct bpfnet_port_mapping *out, size_t *n_ports)
+/* Two mappings of this call on the same specific address and port. */
+static int check_fresh_duplicates(struct bpfnet *bn, struct port_check *c)
 {
-	struct port_index ix;
-	__u64 *fresh = NULL;
-	size_t n_fresh = 0, total = 0;
-	char why[160];
-	int err = 0;
+	qsort(c->fresh, c->n_fresh, sizeof(*c->fresh), cmp_u64);
+	for (size_t i = 1; i < c->n_fresh; i++)
+		if (c->fresh[i] == c->fresh[i - 1])
+			return bn_fail(bn, -EADDRINUSE, "port %u/%s is given twice in this call",
+				       (unsigned int)(c->fresh[i] & 0xffff),
+				       c->fresh[i] >> 48 == IPPROTO_UDP ? "udp" : "tcp");
+	return 0;
+}
 
-	for (size_t i = 0; i < n && !err; i++) {
+static int parse_specs(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
+		       const char *const *specs, size_t n, struct bpfnet_port_mapping *out,
+		       size_t *n_ports)
+{
+	char why[160];
+
+	*n_ports = 0;
+	for (size_t i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		if (portspec_parse(specs[i], &out[i], why, sizeof(why)))
 			return bn_fail(bn, -EINVAL, "invalid port mapping %s", why);
 		strcpy(out[i].endpoint, ep->name);
 		out[i].container_ip = ep->ip;
-		total += mapping_ports(&out[i]);
+		*n_ports += mapping_ports(&out[i]);
 	}
-	err = index_build(&ix, st->ports, st->n_ports, total);
-	if (!err && !(fresh = malloc((total + 1) * sizeof(*fresh))))
+	return 0;
+}
+
+/* Conflict-check @n parsed mappings; nothing is changed. */
+static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
+		       const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
+{
+	struct port_check c = { .fd = fd, .bulk = n_ports > PORT_BULK_THRESHOLD };
+	int err = c.bulk ? portmap_dump(fd, &c.dump) : 0;
+
+	if (!err)
+		err = index_build(&c.ix, &c.dump, n_ports);
+	if (!err && !(c.fresh = malloc((n_ports + 1) * sizeof(*c.fresh))))
 		err = -ENOMEM;
+	if (err)
+		err = bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
 	for (size_t i = 0; i < n && !err; i++)
-		for (unsigned int p = out[i].host_port; p <= out[i].host_port_last && !err; p++)
-			if (index_take(&ix, &out[i], p, fresh, &n_fresh))
-				err = conflict_error(bn, st, &out[i], p);
-	if (!err) {
-		/* two new mappings on the same specific address and port */
-		qsort(fresh, n_fresh, sizeof(*fresh), cmp_u64);
-		for (size_t i = 1; i < n_fresh && !err; i++)
-			if (fresh[i] == fresh[i - 1])
-				err = bn_fail(bn, -EADDRINUSE, "port %u/%s is given twice in this call",
-					      (unsigned int)(fresh[i] & 0xffff),
-					      fresh[i] >> 48 == IPPROTO_UDP ? "udp" : "tcp");
-	}
-	free(fresh);
-	index_free(&ix);
-	*n_ports = total;
-	return err == -ENOMEM ? bn_fail(bn, err, "out of memory") : err;
+		for (unsigned int p = maps[i].host_port; p <= maps[i].host_port_last && !err; p++)
+			err = check_port(bn, &c, st, &maps[i], p);
+	if (!err)
+		err = check_fresh_duplicates(bn, &c);
+	free(c.fresh);
+	index_free(&c.ix);
+	dump_free(&c.dump);
+	return err;
 }
 
 static void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
@@ -198,17 +298,17 @@ static void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
 	v->ep_port = htons(m->container_port + off);
 }
 
-/* Write (or delete, when @del) the map entries of @n mappings in batches. */
-static int portmap_write(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n,
-			 size_t n_ports, bool del)
+/* Write (or delete, when @del) the map entries of @n mappings, writes in one batch. */
+static int portmap_write(struct bpfnet *bn, int fd, const struct bpfnet_port_mapping *maps,
+			 size_t n, size_t n_ports, bool del)
 {
 	struct bpfnet_portmap_key *keys = calloc(n_ports + 1, sizeof(*keys));
 	struct bpfnet_portmap_val *vals = calloc(n_ports + 1, sizeof(*vals));
-	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), err = 0;
 	__u32 count = 0, done;
+	int err = 0;
 
-	if (fd < 0 || !keys || !vals) {
-		err = fd < 0 ? fd : bn_fail(bn, -ENOMEM, "out of memory");
+	if (!keys || !vals) {
+		err = bn_fail(bn, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -224,11 +324,9 @@ static int portmap_write(struct bpfnet *bn, const struct bpfnet_port_mapping *ma
 		for (__u32 i = 0; i < done; i++)
 			bpf_map_delete_elem(fd, &keys[i]);
 		bn_fail(bn, err, "cannot publish: portmap4 refused %u entries (%s; at most %d "
-			"ports)", count - done, strerror(-err), BPFNET_PORTMAP_MAX);
+			"ports in all)", count - done, strerror(-err), BPFNET_PORTMAP_MAX);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
 	free(keys);
 	free(vals);
 	return err;
@@ -237,9 +335,6 @@ out:
 static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *name,
 			      struct bpfnet_endpoint_info **ep)
 {
-	if (!st->node.initialized)
-		return bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			       "--uplink DEV' first");
 	*ep = name ? state_ep(st, name) : NULL;
 	if (!*ep)
 		return bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
@@ -247,7 +342,24 @@ static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *n
 	return 0;
 }
 
-static int ports_add_locked(struct bpfnet *bn, struct state *st, const char *endpoint,
+/* Remember the addresses the mappings bind to; the state is saved only when one is new. */
+static int note_bound_ips(struct bpfnet *bn, struct state *st,
+			  const struct bpfnet_port_mapping *maps, size_t n)
+{
+	int added, any = 0, err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		if (maps[i].host_ip.s_addr == INADDR_ANY)
+			continue;
+		err = state_add_bound_ip(st, maps[i].host_ip, &added);
+		any |= added;
+	}
+	if (err)
+		return bn_fail(bn, err, "out of memory");
+	return any ? state_save(bn, st) : 0;
+}
+
+static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
 			    const char *const *specs, size_t n)
 {
 	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
@@ -258,66 +370,69 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, const char *end
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
-	      ports_check(bn, st, ep, specs, n, maps, &n_ports) ?: node_addrs_sync(bn) ?:
-	      portmap_write(bn, maps, n, n_ports, false);
-	if (!err) {
-		err = state_add_ports(st, maps, n) ?: state_save(bn, st);
-		if (err)
-			portmap_write(bn, maps, n, n_ports, true);
-	}
+	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?:
+	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
+	      node_addrs_sync(bn) ?: portmap_write(bn, fd, maps, n, n_ports, false);
 	free(maps);
 	return err;
+}
+
+/* Lock, load the state and open portmap4: what every port change starts with. */
+static int ports_begin(struct bpfnet *bn, struct state *st, int *fd)
+{
+	int err = bn_lock(bn) ?: state_load(bn, st);
+
+	if (err)
+		return err;
+	if (!st->node.initialized)
+		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
+			      "--uplink DEV' first");
+	else if ((*fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP)) < 0)
+		err = *fd;
+	if (err)
+		state_free(st);
+	return err;
+}
+
+static void ports_end(struct bpfnet *bn, struct state *st, int fd)
+{
+	close(fd);
+	state_free(st);
+	bn_unlock(bn);
 }
 
 int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n)
 {
 	struct state st;
-	int err;
+	int fd, err;
 
 	if (!n)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
-	bn->errmsg[0] = '\0';
-	err = bn_lock(bn) ?: state_load(bn, &st);
-	if (err)
-		goto unlock;
-	err = ports_add_locked(bn, &st, endpoint, specs, n);
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
+	err = ports_begin(bn, &st, &fd);
+	if (err) {
+		bn_unlock(bn);
+		return err;
+	}
+	err = ports_add_locked(bn, &st, fd, endpoint, specs, n);
+	ports_end(bn, &st, fd);
 	return err;
 }
 
-/*
- * Take the ports of @r out of its endpoint's mappings, splitting a range
- * when @r is in its middle. -ENOENT when they are not published like that.
- */
-static int ports_cut(struct bpfnet *bn, struct state *st, const struct bpfnet_port_mapping *r,
-		     const char *spec)
+/* Every port of @m must be published by its endpoint, to the same container port. */
+static int check_owned(struct bpfnet *bn, int fd, const struct bpfnet_port_mapping *m,
+		       const char *spec)
 {
-	for (size_t i = 0; i < st->n_ports; i++) {
-		struct bpfnet_port_mapping *s = &st->ports[i], right;
+	struct bpfnet_portmap_val v;
 
-		if (strcmp(s->endpoint, r->endpoint) || s->proto != r->proto ||
-		    s->host_ip.s_addr != r->host_ip.s_addr || r->host_port < s->host_port ||
-		    r->host_port_last > s->host_port_last ||
-		    s->container_port + (r->host_port - s->host_port) != r->container_port)
-			continue;
-		right = *s;
-		right.host_port = r->host_port_last + 1;
-		right.container_port = r->container_port + mapping_ports(r);
-		if (r->host_port > s->host_port) {
-			s->host_port_last = r->host_port - 1;
-			if (r->host_port_last < right.host_port_last)
-				return state_add_ports(st, &right, 1);
-		} else if (r->host_port_last < s->host_port_last) {
-			*s = right;
-		} else {
-			*s = st->ports[--st->n_ports];
-		}
-		return 0;
+	for (unsigned int off = 0; off < mapping_ports(m); off++) {
+		if (!map_has(fd, m->host_ip.s_addr, m->host_port + off, m->proto, &v) ||
+		    v.ep_ip != m->container_ip.s_addr ||
+		    ntohs(v.ep_port) != m->container_port + off)
+			return bn_fail(bn, -ENOENT, "%s is not published by endpoint '%s' (port "
+				       "%u; 'bpfnet port ls' lists them)", spec, m->endpoint,
+				       m->host_port + off);
 	}
-	return bn_fail(bn, -ENOENT, "%s is not published by endpoint '%s' ('bpfnet port ls')",
-		       spec, r->endpoint);
+	return 0;
 }
 
 /* The published ports being removed, per proto and port, with the address they were on. */
@@ -369,37 +484,22 @@ static int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *
 	return err;
 }
 
-static int ports_remove_locked(struct bpfnet *bn, struct state *st, const char *endpoint,
-			       const char *const *specs, size_t n)
+static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
+			       const char *endpoint, const char *const *specs, size_t n)
 {
 	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
 	struct bpfnet_endpoint_info *ep;
 	size_t n_ports = 0;
-	char why[160];
 	int err;
 
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
-	err = endpoint_for_ports(bn, st, endpoint, &ep);
-	for (size_t i = 0; i < n && !err; i++) {
-		if (portspec_parse(specs[i], &maps[i], why, sizeof(why))) {
-			err = bn_fail(bn, -EINVAL, "invalid port mapping %s", why);
-			break;
-		}
-		strcpy(maps[i].endpoint, ep->name);
-		maps[i].container_ip = ep->ip;
-		n_ports += mapping_ports(&maps[i]);
-		err = ports_cut(bn, st, &maps[i], specs[i]);
-	}
+	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
+	      parse_specs(bn, ep, specs, n, maps, &n_ports);
+	for (size_t i = 0; i < n && !err; i++)
+		err = check_owned(bn, fd, &maps[i], specs[i]);
 	if (!err)
-		err = portmap_write(bn, maps, n, n_ports, true);
-	if (!err) {
-		err = state_save(bn, st);
-		if (err)	/* put back what the saved state still has */
-			portmap_write(bn, maps, n, n_ports, false);
-	}
-	if (!err)
-		err = ports_end_flows(bn, maps, n);
+		err = portmap_write(bn, fd, maps, n, n_ports, true) ?: ports_end_flows(bn, maps, n);
 	free(maps);
 	return err;
 }
@@ -408,41 +508,37 @@ int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *con
 			size_t n)
 {
 	struct state st;
-	int err;
+	int fd, err;
 
 	if (!n)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
-	err = bn_lock(bn) ?: state_load(bn, &st);
-	if (err)
-		goto unlock;
-	err = ports_remove_locked(bn, &st, endpoint, specs, n);
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
+	err = ports_begin(bn, &st, &fd);
+	if (err) {
+		bn_unlock(bn);
+		return err;
+	}
+	err = ports_remove_locked(bn, &st, fd, endpoint, specs, n);
+	ports_end(bn, &st, fd);
 	return err;
 }
 
-/* Every mapping of endpoint @ep goes with it: map entries and flows (state is the caller's). */
-int ports_drop_endpoint(struct bpfnet *bn, struct state *st, const struct bpfnet_endpoint_info *ep)
+/* Every mapping of endpoint @ep goes with it: map entries and flows. */
+int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)
 {
-	size_t kept = 0, n_gone = 0, n_ports = 0;
-	struct bpfnet_port_mapping *gone = calloc(st->n_ports + 1, sizeof(*gone));
-	int err;
+	struct portmap_dump d = {};
+	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), err;
 
-	if (!gone)
-		return bn_fail(bn, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < st->n_ports; i++) {
-		if (strcmp(st->ports[i].endpoint, ep->name)) {
-			st->ports[kept++] = st->ports[i];
-		} else {
-			n_ports += mapping_ports(&st->ports[i]);
-			gone[n_gone++] = st->ports[i];
-		}
-	}
-	st->n_ports = kept;
-	err = portmap_write(bn, gone, n_gone, n_ports, true) ?: ct_flush_addr(bn, ep->ip);
-	free(gone);
-	return err;
+	if (fd < 0)
+		return fd;
+	err = portmap_dump(fd, &d);
+	for (size_t i = 0; !err && i < d.n; i++)
+		if (d.vals[i].ep_ip == ep->ip.s_addr)
+			bpf_map_delete_elem(fd, &d.keys[i]);
+	dump_free(&d);
+	close(fd);
+	if (err)
+		return bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
+	return ct_flush_addr(bn, ep->ip);
 }
 
 static int cmp_port(const void *a, const void *b)
@@ -454,30 +550,82 @@ static int cmp_port(const void *a, const void *b)
 		return c;
 	if (x->proto != y->proto)
 		return x->proto - y->proto;
+	if (x->host_ip.s_addr != y->host_ip.s_addr)
+		return ntohl(x->host_ip.s_addr) < ntohl(y->host_ip.s_addr) ? -1 : 1;
 	return (int)x->host_port - (int)y->host_port;
+}
+
+/* Single-port mappings, sorted, folded into ranges where ports run on together. */
+static size_t fold_ranges(struct bpfnet_port_mapping *m, size_t n)
+{
+	size_t out = 0;
+
+	qsort(m, n, sizeof(*m), cmp_port);
+	for (size_t i = 0; i < n; i++) {
+		struct bpfnet_port_mapping *last = out ? &m[out - 1] : NULL;
+
+		if (last && !strcmp(last->endpoint, m[i].endpoint) && last->proto == m[i].proto &&
+		    last->host_ip.s_addr == m[i].host_ip.s_addr &&
+		    m[i].host_port == last->host_port_last + 1 &&
+		    m[i].container_port == last->container_port + mapping_ports(last))
+			last->host_port_last = m[i].host_port;
+		else
+			m[out++] = m[i];
+	}
+	return out;
+}
+
+static int list_from_dump(struct bpfnet *bn, const struct state *st, const char *endpoint,
+			  const struct portmap_dump *d, struct bpfnet_port_mapping **out,
+			  size_t *count)
+{
+	struct bpfnet_port_mapping *m = calloc(d->n + 1, sizeof(*m));
+	size_t n = 0;
+
+	if (!m)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n; i++) {
+		const char *ep = endpoint_of_ip(st, d->vals[i].ep_ip);
+
+		if (endpoint && strcmp(ep, endpoint))
+			continue;
+		snprintf(m[n].endpoint, sizeof(m[n].endpoint), "%s", ep);
+		m[n].proto = d->keys[i].proto;
+		m[n].host_ip.s_addr = d->keys[i].host_ip;
+		m[n].host_port = m[n].host_port_last = ntohs(d->keys[i].host_port);
+		m[n].container_ip.s_addr = d->vals[i].ep_ip;
+		m[n].container_port = ntohs(d->vals[i].ep_port);
+		n++;
+	}
+	*out = m;
+	*count = fold_ranges(m, n);
+	return 0;
 }
 
 int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,
 		      size_t *count)
 {
+	struct portmap_dump d = {};
 	struct state st;
-	size_t kept = 0;
-	int err = state_load(bn, &st);
+	int fd, err = state_load(bn, &st);
 
 	if (err)
 		return err;
 	if (endpoint && !state_ep(&st, endpoint)) {
-		state_free(&st);
-		return bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
-			       endpoint);
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+			      endpoint);
+	} else if (!st.node.initialized) {
+		*out = NULL;	/* nothing can be published before init */
+		*count = 0;
+	} else if ((fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP)) < 0) {
+		err = fd;
+	} else {
+		err = portmap_dump(fd, &d);
+		close(fd);
+		err = err ? bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err))
+			  : list_from_dump(bn, &st, endpoint, &d, out, count);
 	}
-	for (size_t i = 0; i < st.n_ports; i++)
-		if (!endpoint || !strcmp(st.ports[i].endpoint, endpoint))
-			st.ports[kept++] = st.ports[i];
-	qsort(st.ports, kept, sizeof(*st.ports), cmp_port);
-	*out = st.ports;
-	*count = kept;
-	st.ports = NULL;
+	dump_free(&d);
 	state_free(&st);
-	return 0;
+	return err;
 }

@@ -4,7 +4,7 @@
 
 #include "state.h"
 
-/* Unpublish every port of @ep (map entries and flows); the caller saves @st. */
-int ports_drop_endpoint(struct bpfnet *bn, struct state *st, const struct bpfnet_endpoint_info *ep);
+/* Unpublish every port of @ep: map entries and flows. */
+int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
 
 #endif

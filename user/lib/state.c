@@ -44,27 +44,20 @@ static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
 			 "mtu", e->mtu);
 }
 
-/* Compact: [endpoint, proto, host_ip, first, last, container_port], there may be 50,000. */
-static json_t *port_to_json(const struct bpfnet_port_mapping *p)
-{
-	return json_pack("[s, i, o, i, i, i]", p->endpoint, p->proto, ip_json(p->host_ip),
-			 p->host_port, p->host_port_last, p->container_port);
-}
-
 static json_t *state_to_json(const struct state *st)
 {
-	json_t *nets = json_array(), *eps = json_array(), *ports = json_array();
+	json_t *nets = json_array(), *eps = json_array(), *bound = json_array();
 
 	for (size_t i = 0; i < st->n_nets; i++)
 		json_array_append_new(nets, net_to_json(&st->nets[i]));
 	for (size_t i = 0; i < st->n_eps; i++)
 		json_array_append_new(eps, ep_to_json(&st->eps[i]));
-	for (size_t i = 0; i < st->n_ports; i++)
-		json_array_append_new(ports, port_to_json(&st->ports[i]));
+	for (size_t i = 0; i < st->n_bound_ips; i++)
+		json_array_append_new(bound, ip_json(st->bound_ips[i]));
 	return json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", STATE_VERSION,
 			 "node", "initialized", st->node.initialized, "uplink", st->node.uplink,
 			 "uplink_ifindex", st->node.uplink_ifindex, "created_clsact",
-			 st->node.created_clsact, "networks", nets, "endpoints", eps, "ports", ports);
+			 st->node.created_clsact, "networks", nets, "endpoints", eps, "bound_ips", bound);
 }
 
 /* Copy a JSON string into a fixed buffer; too long or missing is corrupt state. */
@@ -123,27 +116,9 @@ static int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
 	       mac_parse(host_mac, e->host_mac);
 }
 
-static int port_from_json(json_t *j, const struct state *st, struct bpfnet_port_mapping *p)
-{
-	const char *ep, *ip;
-	int proto, first, last, cport;
-
-	if (json_unpack(j, "[s, i, s, i, i, i]", &ep, &proto, &ip, &first, &last, &cport))
-		return -EINVAL;
-	memset(p, 0, sizeof(*p));
-	p->proto = proto;
-	p->host_port = first;
-	p->host_port_last = last;
-	p->container_port = cport;
-	for (size_t i = 0; i < st->n_eps; i++)
-		if (!strcmp(st->eps[i].name, ep))
-			p->container_ip = st->eps[i].ip;
-	return take_str(p->endpoint, sizeof(p->endpoint), ep) ?: take_ip(&p->host_ip, ip);
-}
-
 static int state_from_json(json_t *root, struct state *st)
 {
-	json_t *nets, *eps, *ports, *item;
+	json_t *nets, *eps, *bound, *item;
 	const char *uplink;
 	int version, init, ifindex, created, err = 0;
 	size_t i;
@@ -151,9 +126,9 @@ static int state_from_json(json_t *root, struct state *st)
 	if (json_unpack(root, "{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", &version,
 			"node", "initialized", &init, "uplink", &uplink, "uplink_ifindex", &ifindex,
 			"created_clsact", &created, "networks", &nets, "endpoints", &eps,
-			"ports", &ports) ||
+			"bound_ips", &bound) ||
 	    version != STATE_VERSION || !json_is_array(nets) || !json_is_array(eps) ||
-	    !json_is_array(ports))
+	    !json_is_array(bound))
 		return -EINVAL;
 	st->node.initialized = init;
 	st->node.uplink_ifindex = ifindex;
@@ -170,11 +145,11 @@ static int state_from_json(json_t *root, struct state *st)
 	json_array_foreach(eps, i, item) {
 		err = err ?: ep_from_json(item, &st->eps[st->n_eps++]);
 	}
-	st->ports = calloc(json_array_size(ports) + 1, sizeof(*st->ports));
-	if (!st->ports)
+	st->bound_ips = calloc(json_array_size(bound) + 1, sizeof(*st->bound_ips));
+	if (!st->bound_ips)
 		return -ENOMEM;
-	json_array_foreach(ports, i, item) {
-		err = err ?: port_from_json(item, st, &st->ports[st->n_ports++]);
+	json_array_foreach(bound, i, item) {
+		err = err ?: take_ip(&st->bound_ips[st->n_bound_ips++], json_string_value(item));
 	}
 	return err;
 }
@@ -229,7 +204,7 @@ void state_free(struct state *st)
 {
 	free(st->nets);
 	free(st->eps);
-	free(st->ports);
+	free(st->bound_ips);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -301,15 +276,20 @@ void state_del_ep(struct state *st, const char *name)
 		*e = st->eps[--st->n_eps];
 }
 
-int state_add_ports(struct state *st, const struct bpfnet_port_mapping *p, size_t n)
+int state_add_bound_ip(struct state *st, struct in_addr ip, int *added)
 {
-	struct bpfnet_port_mapping *np = realloc(st->ports, (st->n_ports + n + 1) * sizeof(*np));
+	struct in_addr *n;
 
-	if (!np)
+	*added = 0;
+	for (size_t i = 0; i < st->n_bound_ips; i++)
+		if (st->bound_ips[i].s_addr == ip.s_addr)
+			return 0;
+	n = realloc(st->bound_ips, (st->n_bound_ips + 1) * sizeof(*n));
+	if (!n)
 		return -ENOMEM;
-	st->ports = np;
-	memcpy(st->ports + st->n_ports, p, n * sizeof(*p));
-	st->n_ports += n;
+	st->bound_ips = n;
+	st->bound_ips[st->n_bound_ips++] = ip;
+	*added = 1;
 	return 0;
 }
 

@@ -25,8 +25,13 @@ struct state {
 	size_t n_nets;
 	struct bpfnet_endpoint_info *eps;
 	size_t n_eps;
-	struct bpfnet_port_mapping *ports;	/* container_ip is filled from the endpoint */
-	size_t n_ports;
+	/*
+	 * Published ports live in the pinned portmap4 map (see port.c); the state
+	 * only remembers the node addresses that some mapping is bound to, so a
+	 * 0.0.0.0 mapping can be checked against them with a few lookups.
+	 */
+	struct in_addr *bound_ips;
+	size_t n_bound_ips;
 };
 
 int state_load(struct bpfnet *bn, struct state *st);
@@ -42,7 +47,8 @@ int state_add_net(struct state *st, const struct bpfnet_network_info *net);
 int state_add_ep(struct state *st, const struct bpfnet_endpoint_info *ep);
 void state_del_net(struct state *st, const char *name);
 void state_del_ep(struct state *st, const char *name);
-int state_add_ports(struct state *st, const struct bpfnet_port_mapping *p, size_t n);
+/* Remember @ip as bound by some mapping; *added says whether it is new. */
+int state_add_bound_ip(struct state *st, struct in_addr ip, int *added);
 
 /* Endpoints attached to network @name. */
 unsigned int state_net_users(const struct state *st, const char *name);
