@@ -202,6 +202,35 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 }
 
 /*
+ * IPv4 routed from outside to a container. In a masquerading network its
+ * replies would look like new outgoing flows and leave masqueraded; a
+ * conntrack entry without translation marks them as replies, as Linux
+ * conntrack does for Docker's MASQUERADE rule.
+ */
+static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph,
+					const struct bpfnet_ep *dst)
+{
+	__u32 net_id = dst->net_id;
+	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
+	struct bpfnet_ct_entry *e, *orig, fresh;
+	struct nat_target none = {};
+	struct flow4 f;
+	int ret;
+
+	if (!net || !(net->flags & BPFNET_NET_F_MASQUERADE))
+		return l3_forward_to_ep(skb, dst);
+	ret = parse_flow4(skb, iph, &f);
+	if (ret || f.kind != FLOW_TRACKED)
+		return ret ?: l3_forward_to_ep(skb, dst);
+	e = ct_lookup(&f.key, &orig);
+	if (e)
+		ct_account(e, orig, &f, skb->len);
+	else
+		ret = nat_create(&f, &none, &fresh);
+	return ret ?: l3_forward_to_ep(skb, dst);
+}
+
+/*
  * tc ingress of the uplink: IPv4 routed to a container address (the node is
  * the next hop for the container subnets) goes straight into the container;
  * replies to masqueraded flows and published ports are translated and
@@ -221,7 +250,7 @@ int from_uplink(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	dst = ep_of_ip(iph->daddr);
 	if (dst)
-		return verdict_of(l3_forward_to_ep(skb, dst));
+		return verdict_of(routed_to_ep(skb, iph, dst));
 	return ipv4_nat_from_uplink(skb, iph);
 }
 

@@ -86,8 +86,15 @@ static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, _
 	f->sport_off = f->l4_off;
 	f->dport_off = f->l4_off + 2;
 	f->csum_off = f->l4_off + csum_field;
-	if (f->key.proto == IPPROTO_TCP)
-		f->tcp_flags = *((__u8 *)ports + TCP_FLAGS_OFF);
+	/* checked again: once the compiler merges the TCP and UDP paths, the verifier
+	 * only remembers the shorter UDP bound */
+	if (f->key.proto == IPPROTO_TCP) {
+		__u8 *flags = (__u8 *)ports + TCP_FLAGS_OFF;
+
+		if ((void *)(flags + 1) > data_end)
+			return DROP(DROP_TRUNCATED);
+		f->tcp_flags = *flags;
+	}
 	f->kind = FLOW_TRACKED;
 	return 0;
 }

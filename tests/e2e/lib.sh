@@ -32,8 +32,8 @@ UPLINK=up0
 EXT_IF=ext0
 NODE_IP=192.168.77.1
 EXT_IP=192.168.77.2
-# a unique instance per script (and per run): e.g. "e2e-10-cli-12345"
-INST=${INST:-"e2e-$(basename "$0" .sh | tr -c 'A-Za-z0-9_.\n-' '_')-$$"}
+# a unique instance per script (and per run): e.g. "e2e-10-cli-12345"; $E2E_INSTANCE overrides
+INST=${E2E_INSTANCE:-"e2e-$(basename "$0" .sh | tr -c 'A-Za-z0-9_.\n-' '_')-$$"}
 INST=${INST:0:32}
 TMP=""
 BG_PIDS=()
@@ -185,7 +185,7 @@ wait_until() {
 
 # bg CMD...: start a server in the background (killed by the trap)
 bg() {
-	"$@" >/dev/null 2>&1 &
+	"$@" >/dev/null 2>&1 9>&- &
 	BG_PIDS+=($!)
 }
 
@@ -213,11 +213,11 @@ print(json.dumps(r) if isinstance(r, (dict, list, bool)) or r is None else r)
 
 # tcp_listening SHORT PORT: something listens on TCP PORT in netns SHORT
 tcp_listening() {
-	ns "$1" ss -Hltn "sport = :$2" | grep -q .
+	[ -n "$(ns "$1" ss -Hltn "sport = :$2")" ]
 }
 
 udp_listening() {
-	ns "$1" ss -Hlun "sport = :$2" | grep -q .
+	[ -n "$(ns "$1" ss -Hlun "sport = :$2")" ]
 }
 
 # stat_of EP FIELD: one per-endpoint counter from bpfnet stats
@@ -236,10 +236,10 @@ sandbox_teardown() {
 	local n p
 	[ "$_TORN_DOWN" = 1 ] && return 0
 	_TORN_DOWN=1
-	trap - EXIT INT TERM
+	trap - EXIT INT TERM HUP
 	bg_kill_all
 	# the instance first (it only touches the node netns and our bpffs/run dir)
-	if [ -n "$TMP" ] && ip netns list 2>/dev/null | grep -q "^$NODE\b"; then
+	if [ -n "$TMP" ] && grep -qx "$NODE" <<<"$(ip netns list 2>/dev/null | awk '{print $1}')"; then
 		timeout -k 5 30 ip netns exec "$NODE" "$BPFNET" --instance "$INST" down \
 			>/dev/null 2>&1
 	fi
@@ -261,7 +261,8 @@ sandbox_teardown() {
 }
 
 _on_signal() {
-	diag "interrupted by SIG$1, cleaning up"
+	# fd 9 is the script's stdout: the signal may come while a check redirects it
+	diag "interrupted by SIG$1, cleaning up" >&9
 	sandbox_teardown
 	exit $((128 + $2))
 }
@@ -269,6 +270,7 @@ _on_signal() {
 # sandbox_setup: temp dir with a private bpffs, node and ext netns joined by the uplink veth
 sandbox_setup() {
 	local n
+	exec 9>&1
 	trap 'sandbox_teardown' EXIT
 	trap '_on_signal INT 2' INT
 	trap '_on_signal TERM 15' TERM
@@ -284,9 +286,13 @@ sandbox_setup() {
 	TMP=$(mktemp -d /run/bpfnet-test.XXXXXX) || exit 1
 	mkdir -p "$TMP/bpffs" "$TMP/run"
 	mount -t bpf bpf "$TMP/bpffs" || { diag "cannot mount a bpffs"; exit 1; }
+	# a private copy: a rebuild of build/ while the test runs cannot swap it midway
+	cp "$BPFNET" "$TMP/bpfnet" || { diag "cannot copy $BPFNET"; exit 1; }
+	BPFNET_BUILT=$BPFNET
+	BPFNET="$TMP/bpfnet"
 	export BPFNET_BPFFS="$TMP/bpffs" BPFNET_RUN_DIR="$TMP/run"
 	unset BPFNET_INSTANCE
-	diag "sandbox: prefix $PFX, instance $INST, tmp $TMP"
+	diag "sandbox: prefix $PFX, instance $INST, tmp $TMP, bpfnet $BPFNET_BUILT"
 	ip netns add "$NODE" && ip netns add "$EXT" &&
 		ip -n "$NODE" link set lo up && ip -n "$EXT" link set lo up &&
 		ip -n "$NODE" link add "$UPLINK" type veth peer name "$EXT_IF" netns "$EXT" &&
@@ -300,5 +306,29 @@ sandbox_setup() {
 		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
 	done
+	return 0
+}
+
+# ---- packet capture -------------------------------------------------------------
+
+# capture_start SHORT FILE [FILTER...]: tcpdump -v on eth0 of netns SHORT into FILE,
+# returns once tcpdump listens (30 s at most, then it stops by itself)
+CAP_PID=""
+capture_start() {
+	local n=$1 f=$2
+	shift 2
+	timeout -k 2 30 ip netns exec "$PFX$n" tcpdump -l -n -v -i eth0 "$@" >"$f" 2>"$f.err" 9>&- &
+	CAP_PID=$!
+	BG_PIDS+=("$CAP_PID")
+	wait_until 5 grep -q "listening on" "$f.err"
+}
+
+# capture_stop: stop the last capture_start (its file is complete afterwards)
+capture_stop() {
+	[ -n "$CAP_PID" ] || return 0
+	sleep 0.3 # let the last packets reach the file
+	kill -TERM "$CAP_PID" 2>/dev/null
+	wait "$CAP_PID" 2>/dev/null
+	CAP_PID=""
 	return 0
 }

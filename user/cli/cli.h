@@ -43,6 +43,9 @@ int parse_args(const struct cmd *cmd, int argc, char **argv, const struct opt *o
 /* Dispatch argv[0] among @cmds by unique prefix. */
 int dispatch(struct cli *cli, const char *object, const struct cmd *cmds, int argc, char **argv);
 
+/* --json: usage errors are JSON too. */
+extern bool json_errors;
+
 /* Report a failed library call in words (or JSON) and return EXIT_FAIL. */
 int report_error(struct cli *cli, int err);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,15 +7,20 @@
 
 #include "cli.h"
 
+bool json_errors;
+
 int usage_error(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fputs("bpfnet: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
+	if (json_errors)
+		print_json(json_pack("{s:{s:s, s:i}}", "error", "message", msg, "exit", EXIT_USAGE));
+	else
+		fprintf(stderr, "bpfnet: %s\n", msg);
 	return EXIT_USAGE;
 }
 
@@ -44,27 +49,28 @@ int parse_args(const struct cmd *cmd, int argc, char **argv, const struct opt *o
 		}
 		o = find_opt(opts, arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
 		if (!o) {
-			usage_error("unknown option '%s' for '%s'", arg, cmd->name);
-			goto usage;
+			usage_error("unknown option '%s' for '%s' (usage: bpfnet %s %s)", arg,
+				    cmd->name, cmd->name, cmd->usage);
+			return -1;
 		}
 		if (o->flag && !eq) {
 			*o->flag = 1;
 		} else if (o->flag) {
 			usage_error("option '--%s' takes no value", o->name);
-			goto usage;
+			return -1;
 		} else if (eq) {
 			*o->value = eq + 1;
 		} else if (i + 1 < argc) {
 			*o->value = argv[++i];
 		} else {
 			usage_error("option '%s' needs a value", arg);
-			goto usage;
+			return -1;
 		}
 	}
 	if (n_pos >= min_pos)
 		return 0;
 usage:
-	fprintf(stderr, "usage: bpfnet %s %s\n", cmd->name, cmd->usage);
+	usage_error("usage: bpfnet %s %s", cmd->name, cmd->usage);
 	return -1;
 }
 

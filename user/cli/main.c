@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 	argv++;
 	if (take_globals(&argc, argv, &o, &cli))
 		return EXIT_USAGE;
+	json_errors = cli.json;
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;

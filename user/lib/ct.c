@@ -103,7 +103,9 @@ static const char *flow_kind(const struct bpfnet_ct_entry *e)
 		return "hairpin";
 	if (e->flags & BPFNET_CT_F_PORTMAP)
 		return "portmap";
-	return "masquerade";
+	if (e->flags & BPFNET_CT_F_SNAT)
+		return "masquerade";
+	return "routed";	/* tracked only so that its replies are not masqueraded */
 }
 
 static void flow_of(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,

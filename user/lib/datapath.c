@@ -222,7 +222,7 @@ void dp_ep_encode(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
 	val->flags = BPFNET_EP_F_VALID;
 }
 
-static int ep_stats_zero(struct bpfnet *bn, unsigned int id)
+int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct bpfnet_ep_stats *zero;
@@ -246,8 +246,8 @@ int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned
 	__be32 ip = ep->ip.s_addr;
 
 	dp_ep_encode(ep, net_id, &val);
-	return ep_stats_zero(bn, ep->id) ?: map_update(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex, &val)
-	       ?: map_update(bn, BPFNET_MAP_EP_BY_IP, &ip, &val);
+	return map_update(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex, &val) ?:
+	       map_update(bn, BPFNET_MAP_EP_BY_IP, &ip, &val);
 }
 
 int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)

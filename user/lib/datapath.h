@@ -32,6 +32,8 @@ void dp_ep_encode(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
 int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net);
 int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
 int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id);
+/* A new endpoint's counters start at zero, not at its id's previous owner's. */
+int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id);
 int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
 
 int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);

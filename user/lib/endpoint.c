@@ -257,7 +257,7 @@ static int configure_node(struct ep_add *a)
 	if (err)
 		return err;
 	/* map entries first: the program must know the endpoint before its first packet */
-	err = dp_ep_set(a->bn, &a->ep, a->net->id) ?:
+	err = dp_ep_stats_zero(a->bn, a->ep.id) ?: dp_ep_set(a->bn, &a->ep, a->net->id) ?:
 	      dp_attach(a->bn, host.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
 	if (err)
 		return err;

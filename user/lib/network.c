@@ -59,14 +59,15 @@ static int parse_gateway(struct bpfnet *bn, const char *s, struct bpfnet_network
 
 static int check_overlap(struct bpfnet *bn, struct state *st, const struct bpfnet_network_info *n)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < st->n_nets; i++) {
 		const struct bpfnet_network_info *o = &st->nets[i];
 
 		if (subnets_overlap(n->subnet, n->prefix_len, o->subnet, o->prefix_len))
-			return bn_fail(bn, -EEXIST, "subnet overlaps network '%s' (%s/%u)",
-				       o->name, inet_ntop(AF_INET, &o->subnet, a, sizeof(a)),
+			return bn_fail(bn, -EEXIST, "subnet %s/%u overlaps network '%s' (%s/%u)",
+				       inet_ntop(AF_INET, &n->subnet, a, sizeof(a)), n->prefix_len,
+				       o->name, inet_ntop(AF_INET, &o->subnet, b, sizeof(b)),
 				       o->prefix_len);
 	}
 	return 0;

@@ -74,8 +74,8 @@ static int node_config(struct bpfnet *bn)
 static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink)
 {
 	int was_initialized = st->node.initialized, err;
+	bool created = false, attached = false;
 	struct nl_link up;
-	bool created = false;
 
 	if (was_initialized && strcmp(st->node.uplink, uplink))
 		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: run 'bpfnet "
@@ -84,7 +84,11 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 	if (err)
 		return bn_fail(bn, err, "no device '%s' in this network namespace: %s", uplink,
 			       strerror(-err));
-	err = dp_load(bn) ?: dp_attach(bn, up.ifindex, BPFNET_PROG_FROM_UPLINK, &created);
+	err = dp_load(bn);
+	if (!err) {
+		err = dp_attach(bn, up.ifindex, BPFNET_PROG_FROM_UPLINK, &created);
+		attached = !err;
+	}
 	if (!err) {
 		st->node.initialized = 1;
 		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
@@ -97,7 +101,8 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		char msg[sizeof(bn->errmsg)];
 
 		memcpy(msg, bn->errmsg, sizeof(msg));
-		dp_detach(bn, up.ifindex, created);
+		if (attached || created)
+			dp_detach(bn, up.ifindex, created);
 		dp_unpin(bn);
 		memcpy(bn->errmsg, msg, sizeof(msg));
 	}

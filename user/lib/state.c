@@ -10,7 +10,8 @@
 #include "fsutil.h"
 #include "ipam.h"
 
-#define STATE_VERSION 1
+/* 2: networks have "masquerade", the state has "bound_ips" */
+#define STATE_VERSION 2
 
 static void state_path(const struct bpfnet *bn, char *buf, size_t len)
 {
