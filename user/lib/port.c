@@ -394,14 +394,12 @@ static int ports_begin(struct bpfnet *bn, struct state *st, int *fd)
 	return err;
 }
 
-static void ports_end(struct bpfnet *bn, struct state *st, int fd)
-{
-	close(fd);
-	state_free(st);
-	bn_unlock(bn);
-}
+typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
+			       const char *const *specs, size_t n);
 
-int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n)
+/* Lock, load the state, open portmap4, make the change, and undo all of that. */
+static int ports_change(struct bpfnet *bn, const char *endpoint, const char *const *specs,
+			size_t n, ports_change_fn change)
 {
 	struct state st;
 	int fd, err;
@@ -409,13 +407,18 @@ int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const 
 	if (!n)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
 	err = ports_begin(bn, &st, &fd);
-	if (err) {
-		bn_unlock(bn);
-		return err;
+	if (!err) {
+		err = change(bn, &st, fd, endpoint, specs, n);
+		close(fd);
+		state_free(&st);
 	}
-	err = ports_add_locked(bn, &st, fd, endpoint, specs, n);
-	ports_end(bn, &st, fd);
+	bn_unlock(bn);
 	return err;
+}
+
+int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n)
+{
+	return ports_change(bn, endpoint, specs, n, ports_add_locked);
 }
 
 /* Every port of @m must be published by its endpoint, to the same container port. */
@@ -507,19 +510,7 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *const *specs,
 			size_t n)
 {
-	struct state st;
-	int fd, err;
-
-	if (!n)
-		return bn_fail(bn, -EINVAL, "no port mapping given");
-	err = ports_begin(bn, &st, &fd);
-	if (err) {
-		bn_unlock(bn);
-		return err;
-	}
-	err = ports_remove_locked(bn, &st, fd, endpoint, specs, n);
-	ports_end(bn, &st, fd);
-	return err;
+	return ports_change(bn, endpoint, specs, n, ports_remove_locked);
 }
 
 /* Every mapping of endpoint @ep goes with it: map entries and flows. */
