@@ -20,10 +20,19 @@
 #include "lib/nat.h"
 #include "lib/fib.h"
 #include "lib/icmp_nat.h"
+#include "lib/l2.h"
 
 static __always_inline int is_node_addr(__be32 addr)
 {
 	return bpf_map_lookup_elem(&node_addrs, &addr) != NULL;
+}
+
+static __always_inline int net_masquerades(const struct bpfnet_ep *ep)
+{
+	__u32 net_id = ep->net_id;
+	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
+
+	return net && (net->flags & BPFNET_NET_F_MASQUERADE);
 }
 
 /* A packet of a tracked flow: account it, translate it, send it on. */
@@ -45,7 +54,7 @@ static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
 	struct nat_target t = { .snat_addr = f->key.daddr, .dnat_addr = pm->ep_ip,
 				.dnat_port = pm->ep_port, .flags = BPFNET_CT_F_HAIRPIN };
 	struct bpfnet_ct_entry orig;
-	int ret = nat_create(f, &t, &orig);
+	int ret = nat_create(f, &t, &orig, skb->len);
 
 	if (ret)
 		return ret;
@@ -57,20 +66,18 @@ static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
 static __always_inline int masquerade_new(struct __sk_buff *skb, struct flow4 *f,
 					  const struct bpfnet_ep *ep)
 {
-	__u32 net_id = ep->net_id;
-	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
 	struct nat_target t = {};
 	struct bpfnet_ct_entry orig;
 	struct bpf_fib_lookup p;
 	int rc, ret;
 
-	if (!net || !(net->flags & BPFNET_NET_F_MASQUERADE))
+	if (!net_masquerades(ep))
 		return TC_ACT_OK;	/* routed as it is, if the node forwards */
 	rc = fib_lookup4(skb, f, &p, BPF_FIB_LOOKUP_SRC);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return TC_ACT_OK;	/* local, or the stack explains why not (ICMP) */
 	t.snat_addr = p.ipv4_src;
-	ret = nat_create(f, &t, &orig);
+	ret = nat_create(f, &t, &orig, skb->len);
 	if (ret)
 		return ret;
 	count_global(BPFNET_G_SNAT);
@@ -92,9 +99,12 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
 	case FLOW_UNTRACKED:
 		return TC_ACT_OK;
 	case FLOW_FRAGMENT:
-		return is_node_addr(f.key.daddr) ? TC_ACT_OK : DROP(DROP_FRAGMENT);
+		/* to the node, or routed as it is: fine; masquerading it is impossible */
+		if (is_node_addr(f.key.daddr) || !net_masquerades(ep))
+			return TC_ACT_OK;
+		return DROP(DROP_FRAGMENT);
 	case FLOW_ICMP_ERROR:
-		ret = icmp_error_nat(skb, &f, 1);
+		ret = icmp_error_nat(skb, &f);
 		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, &f);
 	}
 	e = ct_lookup(&f.key, &orig);
@@ -126,6 +136,67 @@ static __always_inline int ipv4_from_container(struct __sk_buff *skb, const stru
 	return l3_forward_to_ep(skb, dst);
 }
 
+/* A bridge network's frame to its gateway MAC: routed (and NATed) as an l3 container's. */
+static __always_inline int bridge_to_gateway(struct __sk_buff *skb, const struct bpfnet_ep *ep,
+					     const struct bpfnet_net *net, __be16 proto)
+{
+	if (net->flags & BPFNET_NET_F_INTERNAL)
+		return DROP(DROP_INTERNAL);
+	if (proto == bpf_htons(ETH_P_IP))
+		return ipv4_from_container(skb, ep);
+	return arp_to_gateway(skb, net);
+}
+
+/* Flooded; a broadcast ARP request for the gateway is also answered, once the copies left. */
+static __always_inline int bridge_flood(struct __sk_buff *skb, const struct bpfnet_ep *ep,
+					const struct bpfnet_net *net, __be16 proto)
+{
+	struct bpfnet_port last;
+	struct arp_pkt *arp;
+	int answer;
+
+	answer = proto == bpf_htons(ETH_P_ARP) && !parse_arp(skb, &arp) &&
+		 arp_is_gateway_request(arp, net);
+	l2_flood(skb, ep, &last);
+	if (!answer)
+		return l2_flood_last(skb, &last);
+	if (last.ifindex)
+		l2_clone_to(skb, &last, skb->len);
+	/* the clones invalidated every packet pointer: parse again */
+	return parse_arp(skb, &arp) ?: arp_reply(skb, arp, net->gw_mac);
+}
+
+/*
+ * A frame of a bridge network's container: checked, learned, then routed
+ * (to the gateway MAC), switched (known unicast) or flooded.
+ */
+static __always_inline int bridge_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep,
+						 __be16 proto)
+{
+	__u32 net_id = ep->net_id;
+	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
+	const struct bpfnet_fdb_val *to = NULL;
+	struct ethhdr *eth;
+	__u64 now;
+	int ret;
+
+	if (!net)
+		return DROP(DROP_NO_ENDPOINT);
+	ret = l2_check_proto(skb, proto) ?: l2_check_sender(skb, ep, proto);
+	if (ret)
+		return ret;
+	now = bpf_ktime_get_ns();
+	fdb_learn(ep, now);
+	eth = parse_eth(skb);	/* the checks may have pulled data: pointers anew */
+	if (!eth)
+		return DROP(DROP_TRUNCATED);
+	if (mac_equal(eth->h_dest, net->gw_mac))
+		return bridge_to_gateway(skb, ep, net, proto);
+	if (!mac_is_group(eth->h_dest))
+		to = fdb_lookup(net_id, eth->h_dest, now);
+	return to ? l2_forward(skb, ep, to) : bridge_flood(skb, ep, net, proto);
+}
+
 static __always_inline int handle_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
 {
 	struct ethhdr *eth = parse_eth(skb);
@@ -134,6 +205,8 @@ static __always_inline int handle_from_container(struct __sk_buff *skb, const st
 		return DROP(DROP_TRUNCATED);
 	if (!mac_equal(eth->h_source, ep->mac))
 		return DROP(DROP_SPOOFED_MAC);
+	if (ep->flags & BPFNET_EP_F_BRIDGE)
+		return bridge_from_container(skb, ep, eth->h_proto);
 	switch (eth->h_proto) {
 	case bpf_htons(ETH_P_IP):
 		return ipv4_from_container(skb, ep);
@@ -170,7 +243,7 @@ static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
 	struct nat_target t = { .dnat_addr = pm->ep_ip, .dnat_port = pm->ep_port,
 				.flags = BPFNET_CT_F_PORTMAP };
 	struct bpfnet_ct_entry orig;
-	int ret = nat_create(f, &t, &orig);
+	int ret = nat_create(f, &t, &orig, skb->len);
 
 	if (ret)
 		return ret;
@@ -189,7 +262,7 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 	if (ret || f.kind == FLOW_UNTRACKED || f.kind == FLOW_FRAGMENT)
 		return TC_ACT_UNSPEC;
 	if (f.kind == FLOW_ICMP_ERROR) {
-		ret = icmp_error_nat(skb, &f, 0);
+		ret = icmp_error_nat(skb, &f);
 		return ret == 1 ? TC_ACT_UNSPEC : verdict_of(ret ?: deliver4(skb, &f));
 	}
 	e = ct_lookup(&f.key, &orig);
@@ -210,14 +283,12 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph,
 					const struct bpfnet_ep *dst)
 {
-	__u32 net_id = dst->net_id;
-	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
 	struct bpfnet_ct_entry *e, *orig, fresh;
 	struct nat_target none = {};
 	struct flow4 f;
 	int ret;
 
-	if (!net || !(net->flags & BPFNET_NET_F_MASQUERADE))
+	if (!net_masquerades(dst))
 		return l3_forward_to_ep(skb, dst);
 	ret = parse_flow4(skb, iph, &f);
 	if (ret || f.kind != FLOW_TRACKED)
@@ -226,7 +297,7 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
 	if (e)
 		ct_account(e, orig, &f, skb->len);
 	else
-		ret = nat_create(&f, &none, &fresh);
+		ret = nat_create(&f, &none, &fresh, skb->len);
 	return ret ?: l3_forward_to_ep(skb, dst);
 }
 
@@ -249,6 +320,8 @@ int from_uplink(struct __sk_buff *skb)
 	if (parse_ipv4(skb, &iph))
 		return TC_ACT_UNSPEC;
 	dst = ep_of_ip(iph->daddr);
+	if (dst && (dst->flags & BPFNET_EP_F_INTERNAL))
+		return verdict_of(DROP(DROP_INTERNAL));
 	if (dst)
 		return verdict_of(routed_to_ep(skb, iph, dst));
 	return ipv4_nat_from_uplink(skb, iph);

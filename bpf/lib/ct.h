@@ -9,16 +9,7 @@
 #define BPFNET_BPF_CT_H
 
 #include "lib/l4.h"
-
-#define NSEC_PER_SEC 1000000000ULL
-
-static __always_inline void count_global(__u32 counter)
-{
-	__u64 *cnt = bpf_map_lookup_elem(&global_stats, &counter);
-
-	if (cnt)
-		*cnt += 1;
-}
+#include "lib/stats.h"
 
 static __always_inline int ct_key_equal(const struct bpfnet_ct_key *a, const struct bpfnet_ct_key *b)
 {
@@ -132,9 +123,19 @@ static __always_inline int ct_reply_live(const struct bpfnet_ct_key *key,
 	return o && ct_key_equal(&o->peer, key) && o->expires_ns >= bpf_ktime_get_ns();
 }
 
+/* Does the entry @e, stored under @key, belong to a flow that is still alive? */
+static __always_inline int ct_entry_live(const struct bpfnet_ct_key *key,
+					 const struct bpfnet_ct_entry *e)
+{
+	if (e->flags & BPFNET_CT_F_REPLY)
+		return ct_reply_live(key, e);
+	return e->expires_ns >= bpf_ktime_get_ns();
+}
+
 /*
  * Claim @key for a new flow's reply direction: succeeds if nobody holds it or
- * its holder is a dead leftover. Two CPUs racing for one key: only one wins.
+ * its holder is a dead leftover, never over a live flow's entry (of either
+ * direction). Two CPUs racing for one key: only one wins.
  */
 static __always_inline int ct_claim(const struct bpfnet_ct_key *key,
 				    const struct bpfnet_ct_entry *val)
@@ -144,7 +145,7 @@ static __always_inline int ct_claim(const struct bpfnet_ct_key *key,
 	if (!bpf_map_update_elem(&ct4, key, val, BPF_NOEXIST))
 		return 0;
 	old = bpf_map_lookup_elem(&ct4, key);
-	if (!old || ct_reply_live(key, old))
+	if (!old || ct_entry_live(key, old))
 		return -1;
 	return bpf_map_update_elem(&ct4, key, val, BPF_ANY) ? -1 : 0;
 }

@@ -36,8 +36,8 @@ static __always_inline int fib_lookup4(struct __sk_buff *skb, const struct flow4
 static __always_inline int fib_redirect(struct __sk_buff *skb, const struct bpf_fib_lookup *p,
 					int rc)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(skb);
+	void *data_end = ctx_data_end(skb);
 	struct ethhdr *eth = data;
 	struct iphdr *iph = data + ETH_HLEN;
 	struct bpf_redir_neigh nh = { .nh_family = AF_INET };

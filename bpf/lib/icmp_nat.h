@@ -26,7 +26,8 @@ struct icmp_quote {
 static __always_inline int quote_load(struct __sk_buff *skb, const struct flow4 *f,
 				      struct icmp_quote *q)
 {
-	if (bpf_skb_load_bytes(skb, QUOTE_OFF(f), q, sizeof(*q)))
+	if (QUOTE_OFF(f) + sizeof(*q) > f->l3_end ||
+	    bpf_skb_load_bytes(skb, QUOTE_OFF(f), q, sizeof(*q)))
 		return -1;
 	if (q->ip.version != 4 || q->ip.ihl != 5)
 		return -1;	/* options in a quote are legal but unseen in practice */
@@ -75,50 +76,68 @@ static __always_inline int quote_rewrite(struct __sk_buff *skb, const struct flo
 }
 
 /*
- * Translate the ICMP error @f if it concerns a translated flow. @outward:
- * the error is sent by a container (towards the outside), else it arrived
- * for the node. Returns 1 when the error is not about any tracked flow.
+ * The error travels in the direction of entry @e (found through the quote's
+ * reversed tuple), the quote against it: the outer header gets @e's
+ * translation, the quote its inverse. A source NAT of @e rewrites the outer
+ * source and the quoted destination, a destination NAT the outer destination
+ * and the quoted source; a hairpin entry has both.
  */
-static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f, int outward)
+static __always_inline int icmp_error_snat(struct __sk_buff *skb, struct flow4 *f,
+					   const struct icmp_quote *q, const struct bpfnet_ct_entry *e)
+{
+	__u32 off = QUOTE_OFF(f);
+	int ret;
+
+	ret = quote_rewrite(skb, f, off + offsetof(struct iphdr, daddr), q->ip.daddr, e->nat_saddr, 4);
+	if (!ret && q->ip.protocol != IPPROTO_ICMP)
+		ret = quote_rewrite(skb, f, off + offsetof(struct icmp_quote, dport), q->dport,
+				    e->nat_sport, 2);
+	if (!ret)
+		ret = nat_rewrite_addr(skb, f, IPH_SADDR_OFF, f->key.saddr, e->nat_saddr);
+	f->key.saddr = e->nat_saddr;
+	return ret;
+}
+
+static __always_inline int icmp_error_dnat(struct __sk_buff *skb, struct flow4 *f,
+					   const struct icmp_quote *q, const struct bpfnet_ct_entry *e)
+{
+	__u32 off = QUOTE_OFF(f);
+	int ret;
+
+	ret = quote_rewrite(skb, f, off + offsetof(struct iphdr, saddr), q->ip.saddr, e->nat_daddr, 4);
+	if (!ret)	/* a quoted echo request carries its id where a port would be */
+		ret = q->ip.protocol == IPPROTO_ICMP ?
+		      quote_rewrite(skb, f, off + offsetof(struct icmp_quote, id), q->id,
+				    e->nat_dport, 2) :
+		      quote_rewrite(skb, f, off + offsetof(struct icmp_quote, sport), q->sport,
+				    e->nat_dport, 2);
+	if (!ret)
+		ret = nat_rewrite_addr(skb, f, IPH_DADDR_OFF, f->key.daddr, e->nat_daddr);
+	f->key.daddr = e->nat_daddr;
+	return ret;
+}
+
+/*
+ * Translate the ICMP error @f if it concerns a translated flow. Returns 1
+ * when it does not (the error then goes on untouched).
+ */
+static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f)
 {
 	struct bpfnet_ct_entry *e, *orig;
 	struct bpfnet_ct_key k;
 	struct icmp_quote q;
-	__be32 addr;
-	__be16 port;
-	__u32 a_off, p_off;
-	int ret;
+	int ret = 0;
 
 	if (quote_load(skb, f, &q))
 		return 1;
 	quote_reverse_key(&q, &k);
 	e = ct_lookup(&k, &orig);
-	if (!e || !(e->flags & (outward ? BPFNET_CT_F_SNAT : BPFNET_CT_F_DNAT)))
+	if (!e || !(e->flags & (BPFNET_CT_F_SNAT | BPFNET_CT_F_DNAT)))
 		return 1;
-	/*
-	 * The quote travelled against @e's direction: what @e writes into the
-	 * destination is the quote's source (inward), and vice versa (outward).
-	 */
-	addr = outward ? e->nat_saddr : e->nat_daddr;
-	port = outward ? e->nat_sport : e->nat_dport;
-	a_off = QUOTE_OFF(f) + (outward ? offsetof(struct iphdr, daddr) : offsetof(struct iphdr, saddr));
-	if (q.ip.protocol == IPPROTO_ICMP)
-		p_off = QUOTE_OFF(f) + offsetof(struct icmp_quote, id);
-	else
-		p_off = QUOTE_OFF(f) + (outward ? offsetof(struct icmp_quote, dport) :
-						  offsetof(struct icmp_quote, sport));
-	ret = quote_rewrite(skb, f, a_off, outward ? q.ip.daddr : q.ip.saddr, addr, 4) ?:
-	      quote_rewrite(skb, f, p_off, q.ip.protocol == IPPROTO_ICMP ? q.id :
-					   (outward ? q.dport : q.sport), port, 2);
-	if (ret)
-		return ret;
-	if (outward) {
-		ret = nat_rewrite_addr(skb, f, IPH_SADDR_OFF, f->key.saddr, addr);
-		f->key.saddr = addr;
-	} else {
-		ret = nat_rewrite_addr(skb, f, IPH_DADDR_OFF, f->key.daddr, addr);
-		f->key.daddr = addr;
-	}
+	if (e->flags & BPFNET_CT_F_SNAT)
+		ret = icmp_error_snat(skb, f, &q, e);
+	if (!ret && (e->flags & BPFNET_CT_F_DNAT))
+		ret = icmp_error_dnat(skb, f, &q, e);
 	if (!ret)
 		count_global(BPFNET_G_ICMP_ERR_NAT);
 	return ret;

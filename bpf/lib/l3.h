@@ -32,8 +32,8 @@ static __always_inline const struct bpfnet_ep *ep_of_ip(__be32 ip)
  */
 static __always_inline int l3_forward_to_ep(struct __sk_buff *skb, const struct bpfnet_ep *dst)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(skb);
+	void *data_end = ctx_data_end(skb);
 	struct ethhdr *eth = data;
 	struct iphdr *iph = data + ETH_HLEN;
 

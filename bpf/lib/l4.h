@@ -46,6 +46,7 @@ struct flow4 {
 	__u32 csum_off;		/* L4 checksum; 0 for none (UDP checksum field is still set) */
 	__u32 sport_off;	/* source port, or the ICMP echo id */
 	__u32 dport_off;	/* destination port, or the ICMP echo id */
+	__u32 l3_end;		/* end of the IP datagram: Ethernet padding may follow */
 	__u8 tcp_flags;
 	__u8 kind;		/* enum flow_kind */
 	__u8 icmp_type;
@@ -76,10 +77,11 @@ static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, _
 	__be16 *ports;
 
 	ctx_pull(skb, f->l4_off + hdr_len);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
+	data = ctx_data(skb);
+	data_end = ctx_data_end(skb);
 	ports = data + f->l4_off;
-	if (f->l4_off > 0xff || (void *)ports + hdr_len > data_end)
+	/* the datagram must hold the header, not just the frame: short frames are padded */
+	if (f->l4_off > 0xff || (void *)ports + hdr_len > data_end || f->l4_off + hdr_len > f->l3_end)
 		return DROP(DROP_TRUNCATED);
 	f->key.sport = ports[0];
 	f->key.dport = ports[1];
@@ -105,10 +107,11 @@ static __always_inline int parse_icmp(struct __sk_buff *skb, struct flow4 *f)
 	struct icmphdr *icmp;
 
 	ctx_pull(skb, f->l4_off + sizeof(*icmp));
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
+	data = ctx_data(skb);
+	data_end = ctx_data_end(skb);
 	icmp = data + f->l4_off;
-	if (f->l4_off > 0xff || (void *)(icmp + 1) > data_end)
+	if (f->l4_off > 0xff || (void *)(icmp + 1) > data_end ||
+	    f->l4_off + sizeof(*icmp) > f->l3_end)
 		return DROP(DROP_TRUNCATED);
 	f->icmp_type = icmp->type;
 	f->csum_off = f->l4_off + offsetof(struct icmphdr, checksum);
@@ -140,6 +143,7 @@ static __always_inline int parse_flow4(struct __sk_buff *skb, const struct iphdr
 	f->key.daddr = iph->daddr;
 	f->key.proto = iph->protocol;
 	f->l4_off = IPH_OFF + iph->ihl * 4;
+	f->l3_end = IPH_OFF + bpf_ntohs(iph->tot_len);	/* parse_ipv4() checked it */
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
 	    iph->protocol != IPPROTO_ICMP)
 		return 0;

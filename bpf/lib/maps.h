@@ -97,6 +97,35 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sock_nat SEC(".maps");
 
+/*
+ * Bridge networks' forwarding database: (network, MAC) -> port. Written by
+ * endpoint add (static) and by learning from traffic. Not preallocated:
+ * learning replaces whole entries, and a replaced element must not be reused
+ * while another CPU still reads it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_FDB_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct bpfnet_fdb_key);
+	__type(value, struct bpfnet_fdb_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fdb SEC(".maps");
+
+/*
+ * Every port of each bridge network, keyed by network id, for flooding. The
+ * control plane replaces a network's list whole; not preallocated, so a
+ * reader keeps the old list intact until it is done (RCU).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_NET_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct bpfnet_flood);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flood_ports SEC(".maps");
+
 /* Node-wide event counters (enum bpfnet_global_counter), per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -137,7 +137,7 @@ static __always_inline void nat_reply_of(const struct flow4 *f, const struct nat
  * translation of its original direction. Both entries exist on success.
  */
 static __always_inline int nat_create(const struct flow4 *f, const struct nat_target *t,
-				      struct bpfnet_ct_entry *orig)
+				      struct bpfnet_ct_entry *orig, __u32 len)
 {
 	struct bpfnet_ct_entry reply;
 	struct bpfnet_ct_key rkey;
@@ -146,10 +146,11 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 
 	nat_reply_of(f, t, &rkey, &reply);
 	reply.created_ns = now;
+	/* a reply tuple that a live flow holds is never taken over: that flow's packets would go astray */
 	if (t->snat_addr)
 		ret = snat_claim_port(&rkey, &reply, f->key.sport);
 	else
-		ret = bpf_map_update_elem(&ct4, &rkey, &reply, BPF_ANY) ? DROP(DROP_CT_INSERT) : 0;
+		ret = ct_claim(&rkey, &reply) ? DROP(DROP_CT_INSERT) : 0;
 	if (ret)
 		return ret;
 	__builtin_memset(orig, 0, sizeof(*orig));
@@ -169,7 +170,7 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 	orig->created_ns = now;
 	orig->expires_ns = now + ct_timeout_ns(f->key.proto, orig->state);
 	orig->packets = 1;
-	orig->bytes = 0;
+	orig->bytes = len;
 	if (bpf_map_update_elem(&ct4, &f->key, orig, BPF_ANY)) {
 		bpf_map_delete_elem(&ct4, &rkey);
 		return DROP(DROP_CT_INSERT);

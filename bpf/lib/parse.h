@@ -40,20 +40,39 @@ struct arp_pkt {
 } __attribute__((packed));
 
 /*
+ * skb->data and skb->data_end, each read through a compiler barrier on the
+ * context pointer. Without it clang may keep &skb->data in a register (and
+ * spill it) across helper calls to load from it later, and the verifier
+ * refuses loads through a context pointer plus offset ("dereference of
+ * modified ctx ptr").
+ */
+static __always_inline void *ctx_data(struct __sk_buff *skb)
+{
+	asm volatile("" : "+r"(skb));
+	return (void *)(long)skb->data;
+}
+
+static __always_inline void *ctx_data_end(struct __sk_buff *skb)
+{
+	asm volatile("" : "+r"(skb));
+	return (void *)(long)skb->data_end;
+}
+
+/*
  * Make the first @len bytes linear so direct packet access can see them. Only
  * pulls when the packet really is that long: a short packet is left as it is
  * and the caller's bounds check reports it as truncated.
  */
 static __always_inline void ctx_pull(struct __sk_buff *skb, __u32 len)
 {
-	if ((void *)(long)skb->data + len > (void *)(long)skb->data_end && skb->len >= len)
+	if (ctx_data(skb) + len > ctx_data_end(skb) && skb->len >= len)
 		bpf_skb_pull_data(skb, len);
 }
 
 static __always_inline struct ethhdr *parse_eth(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(skb);
+	void *data_end = ctx_data_end(skb);
 	struct ethhdr *eth = data;
 
 	if ((void *)(eth + 1) > data_end)
@@ -69,8 +88,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct iphdr **out)
 	__u32 tot_len;
 
 	ctx_pull(skb, ETH_HLEN + sizeof(*iph));
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
+	data = ctx_data(skb);
+	data_end = ctx_data_end(skb);
 	iph = data + ETH_HLEN;
 	if ((void *)(iph + 1) > data_end)
 		return DROP(DROP_TRUNCATED);
@@ -90,8 +109,8 @@ static __always_inline int parse_arp(struct __sk_buff *skb, struct arp_pkt **out
 	struct arp_pkt *arp;
 
 	ctx_pull(skb, ETH_HLEN + sizeof(*arp));
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
+	data = ctx_data(skb);
+	data_end = ctx_data_end(skb);
 	arp = data + ETH_HLEN;
 	if ((void *)(arp + 1) > data_end)
 		return DROP(DROP_TRUNCATED);

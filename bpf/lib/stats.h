@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Per-endpoint counters. Per-CPU slots: plain increments are race-free. */
+/* Per-endpoint and node-wide counters. Per-CPU slots: plain increments are race-free. */
 #ifndef BPFNET_BPF_STATS_H
 #define BPFNET_BPF_STATS_H
 
 #include "lib/maps.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+
+/* One more of a node-wide event (enum bpfnet_global_counter). */
+static __always_inline void count_global(__u32 counter)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&global_stats, &counter);
+
+	if (cnt)
+		*cnt += 1;
+}
 
 static __always_inline struct bpfnet_ep_stats *ep_stats_of(__u32 ep_id)
 {

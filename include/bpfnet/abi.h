@@ -27,14 +27,33 @@
 #define BPFNET_SNAT_PORT_MAX 60999
 /* Free ports tried for one new masqueraded flow before it is dropped as exhausted. */
 #define BPFNET_SNAT_TRIES 32
+/*
+ * Ports of one bridge network, the fan-out bound of flooding: a broadcast
+ * costs one clone per port. As many as a Linux bridge takes (BR_MAX_PORTS);
+ * endpoint add refuses a bridge network that already has this many.
+ */
+#define BPFNET_FLOOD_MAX 1024
+/*
+ * FDB entries. Anti-spoofing lets a port send from its endpoint's MAC only,
+ * so the table holds every endpoint's MAC once, with as much room again for
+ * learned entries of removed endpoints that have not aged out yet.
+ */
+#define BPFNET_FDB_MAX (2 * BPFNET_EP_MAX)
+/* A learned FDB entry idle this long is forgotten (the Linux bridge's default ageing time). */
+#define BPFNET_FDB_AGEING_SEC 300
+/* An entry's last_seen is rewritten at most this often: not per packet, across CPUs. */
+#define BPFNET_FDB_REFRESH_MS 1000
 
 /* Endpoint flags (struct bpfnet_ep.flags). */
 #define BPFNET_EP_F_VALID (1U << 0)
+#define BPFNET_EP_F_BRIDGE (1U << 1)	/* on a bridge network: switched at L2 */
+#define BPFNET_EP_F_INTERNAL (1U << 2)	/* on an internal network: nothing in or out */
 
 /* Network modes (struct bpfnet_net.mode). */
 enum bpfnet_net_mode {
 	BPFNET_MODE_NONE = 0,
 	BPFNET_MODE_L3 = 1,
+	BPFNET_MODE_BRIDGE = 2,	/* one L2 segment switched by BPF, a gateway MAC */
 };
 
 /*
@@ -56,6 +75,7 @@ _Static_assert(sizeof(struct bpfnet_ep) == 32, "bpfnet_ep layout is ABI");
 
 /* Network flags (struct bpfnet_net.flags). */
 #define BPFNET_NET_F_MASQUERADE (1U << 0)	/* SNAT traffic leaving the node */
+#define BPFNET_NET_F_INTERNAL (1U << 1)		/* bridge: containers reach each other only */
 
 /* A network: what ARP answering, the isolation check and egress NAT need. */
 struct bpfnet_net {
@@ -64,9 +84,52 @@ struct bpfnet_net {
 	__be32 gateway;
 	__u8 mode;		/* enum bpfnet_net_mode */
 	__u8 flags;		/* BPFNET_NET_F_* */
-	__u8 pad[2];
+	/* bridge: the gateway's MAC, made at create (as docker0's); every host-side
+	 * veth of the network carries it, so frames to it are the node's */
+	__u8 gw_mac[6];
 };
-_Static_assert(sizeof(struct bpfnet_net) == 16, "bpfnet_net layout is ABI");
+_Static_assert(sizeof(struct bpfnet_net) == 20, "bpfnet_net layout is ABI");
+
+/* Key of the FDB: a MAC within one bridge network. */
+struct bpfnet_fdb_key {
+	__u32 net_id;
+	__u8 mac[6];
+	__u16 pad;
+};
+_Static_assert(sizeof(struct bpfnet_fdb_key) == 12, "bpfnet_fdb_key layout is ABI");
+
+/* FDB entry flags. */
+#define BPFNET_FDB_F_STATIC (1U << 0)	/* by endpoint add: never ages, endpoint rm removes it */
+#define BPFNET_FDB_F_LEARNED (1U << 1)	/* learned from a frame's source: ages */
+
+/* Where a MAC lives: the port (host-side veth) frames to it are switched to. */
+struct bpfnet_fdb_val {
+	__u32 ifindex;		/* host-side veth of the port */
+	__u32 ep_id;		/* the port's endpoint, for its counters */
+	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of a recent frame from the MAC */
+	__u32 flags;		/* BPFNET_FDB_F_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct bpfnet_fdb_val) == 24, "bpfnet_fdb_val layout is ABI");
+
+/* One port of a bridge network. */
+struct bpfnet_port {
+	__u32 ifindex;		/* host-side veth */
+	__u32 ep_id;
+};
+
+/*
+ * Every port of a bridge network, where broadcast, multicast and unknown
+ * unicast go. One value per network, replaced whole, so the datapath always
+ * sees a complete list, never one half-way through a change.
+ */
+struct bpfnet_flood {
+	__u32 n_ports;		/* valid entries at the start of ports[] */
+	__u32 pad;
+	struct bpfnet_port ports[BPFNET_FLOOD_MAX];
+};
+_Static_assert(sizeof(struct bpfnet_flood) == 8 + 8 * BPFNET_FLOOD_MAX,
+	       "bpfnet_flood layout is ABI");
 
 /* Per-endpoint traffic counters, one slot per endpoint id, per CPU. */
 struct bpfnet_ep_stats {
@@ -167,6 +230,10 @@ enum bpfnet_global_counter {
 	BPFNET_G_SNAT,			/* new masqueraded flows */
 	BPFNET_G_HAIRPIN,		/* new container-to-published-port flows */
 	BPFNET_G_ICMP_ERR_NAT,		/* ICMP errors translated */
+	BPFNET_G_FDB_LEARNED,		/* MACs learned from traffic */
+	BPFNET_G_FDB_MOVED,		/* MACs seen on another port than the FDB said */
+	BPFNET_G_FDB_AGED,		/* learned MACs idle for BPFNET_FDB_AGEING_SEC, forgotten */
+	BPFNET_G_FLOODED,		/* frames flooded (broadcast, multicast, unknown unicast) */
 	BPFNET_G_MAX
 };
 
@@ -203,9 +270,12 @@ struct bpfnet_sock_nat_val {
 	X(DROP_ARP_NOT_ANSWERED, "arp_not_answered") /* request for an address we do not own */ \
 	X(DROP_FRAGMENT, "fragment")               /* NAT needs the L4 header of every packet */ \
 	X(DROP_SNAT_EXHAUSTED, "snat_ports_exhausted") /* no free source port for a new flow */ \
-	X(DROP_CT_INSERT, "ct_insert_failed")      /* conntrack map refused an entry */ \
+	X(DROP_CT_INSERT, "ct_insert_failed")      /* map refused, or a live flow holds the tuple */ \
 	X(DROP_CSUM, "csum_update_failed")         /* a checksum or store helper failed */ \
-	X(DROP_FIB, "no_route")                    /* masquerade found no route out */
+	X(DROP_FIB, "no_route")                    /* masquerade found no route out */ \
+	X(DROP_VLAN, "vlan_tagged")                /* bridge: one untagged segment, no 802.1Q */ \
+	X(DROP_INTERNAL, "internal_network")       /* into or out of an internal network */ \
+	X(DROP_SAME_PORT, "bridge_same_port")      /* unicast back to the port it came from */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {
@@ -226,6 +296,8 @@ enum bpfnet_drop_reason {
 #define BPFNET_MAP_CT "ct4"
 #define BPFNET_MAP_NODE_ADDRS "node_addrs"
 #define BPFNET_MAP_SOCK_NAT "sock_nat"
+#define BPFNET_MAP_FDB "fdb"
+#define BPFNET_MAP_FLOOD_PORTS "flood_ports"
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

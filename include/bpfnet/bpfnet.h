@@ -63,21 +63,24 @@ int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out);
 struct bpfnet_network_opts {
 	size_t sz;
 	const char *name;
-	const char *mode;	/* "l3" */
+	const char *mode;	/* "l3" (default) or "bridge" */
 	const char *subnet;	/* IPv4 CIDR */
 	const char *gateway;	/* default: first address of the subnet */
 	int no_masquerade;	/* containers leave the node with their own address */
+	int internal;		/* bridge only: containers reach each other and nothing else */
 };
 
 struct bpfnet_network_info {
 	char name[BPFNET_NAME_MAX];
 	unsigned int id;
-	char mode[8];
+	char mode[8];		/* "l3" or "bridge" */
 	struct in_addr subnet;
 	unsigned int prefix_len;
 	struct in_addr gateway;
 	unsigned int endpoints;
 	int masquerade;
+	int internal;
+	uint8_t gateway_mac[6];	/* bridge: the gateway's MAC, the same for every container */
 };
 
 int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,
@@ -121,6 +124,26 @@ int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *o
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name);
 int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out);
 int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count);
+
+/* ---- bridge forwarding database ------------------------------------------ */
+
+struct bpfnet_fdb_entry {
+	char network[BPFNET_NAME_MAX];
+	uint8_t mac[6];
+	char endpoint[BPFNET_NAME_MAX];	/* whose port the MAC is behind; "" if none known */
+	char port[IF_NAMESIZE];		/* that endpoint's host-side veth */
+	unsigned int ifindex;
+	int is_static;			/* written by endpoint add; else learned from traffic */
+	uint64_t age_ms;		/* since a frame from the MAC was last seen (or since add) */
+};
+
+/*
+ * Where each MAC of bridge network @network (NULL: of every bridge network)
+ * lives. Learned entries idle longer than the ageing time are left out.
+ * *out is malloc()ed, free() it.
+ */
+int bpfnet_fdb__list(struct bpfnet *bn, const char *network, struct bpfnet_fdb_entry **out,
+		     size_t *count);
 
 /* ---- published ports ----------------------------------------------------- */
 

@@ -32,10 +32,22 @@
 
 #define UDP_HDR_LEN 8
 #define TCP_HDR_LEN 20		/* doff 5, no options */
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
 #define TCP_FLAG_PSH 0x08
 #define TCP_FLAG_ACK 0x10
 #define ICMP_ECHO_HDR_LEN 8
+#define ICMP_HDR_LEN 8		/* type, code, checksum and 4 type-specific bytes */
+#define ICMP_TYPE_ECHO_REPLY 0
+#define ICMP_TYPE_DEST_UNREACH 3
 #define ICMP_TYPE_ECHO_REQUEST 8
+#define ICMP_TYPE_TIME_EXCEEDED 11
+#define ICMP_CODE_HOST_UNREACH 1
+#define ICMP_CODE_PORT_UNREACH 3
+#define ICMP_CODE_FRAG_NEEDED 4
+/* What an ICMP error quotes at least (RFC 792): the IP header and 8 bytes of L4. */
+#define ICMP_QUOTE_L4_LEN 8
 #define VLAN_HDR_LEN 4
 
 #define ARP_HDR_LEN 8		/* hrd, pro, hln, pln, op */
@@ -67,6 +79,7 @@
 #define UDP_OFF_CHECK 6
 #define TCP_OFF_CHECK 16
 #define ICMP_OFF_CHECK 2
+#define ICMP_OFF_ID 4		/* echo id; for errors the first type-specific bytes */
 
 #define ARP_OFF_HRD 0
 #define ARP_OFF_PRO 2
@@ -336,6 +349,22 @@ static inline void pkt_icmp_echo(struct pkt *p, uint16_t id, uint16_t seq)
 	icmp[1] = 0;
 	put_be16(icmp + 4, id);
 	put_be16(icmp + 6, seq);
+}
+
+/*
+ * Any ICMP header: @rest is the 4 type-specific bytes (echo id and sequence,
+ * or unused and next-hop MTU for "fragmentation needed"). What follows it
+ * (echo data, the quote of an error) is appended by the caller.
+ */
+static inline void pkt_icmp(struct pkt *p, uint8_t type, uint8_t code, uint32_t rest)
+{
+	uint8_t *icmp;
+
+	p->l4_off = p->len;
+	icmp = pkt_put(p, ICMP_HDR_LEN);
+	icmp[0] = type;
+	icmp[1] = code;
+	put_be32(icmp + ICMP_OFF_ID, rest);
 }
 
 /*

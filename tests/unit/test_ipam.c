@@ -159,7 +159,8 @@ static void test_map_encoding(void **state)
 	assert_int_equal(nv.mask, A("255.255.240.0").s_addr);
 	assert_int_equal(nv.gateway, A("10.1.0.1").s_addr);
 	assert_int_equal(nv.mode, BPFNET_MODE_L3);
-	dp_ep_encode(&ep, 3, &ev);
+	assert_int_equal(nv.flags, 0);
+	dp_ep_encode(&ep, &net, &ev);
 	assert_int_equal(ev.ifindex, 42);
 	assert_int_equal(ev.id, 7);
 	assert_int_equal(ev.net_id, 3);
@@ -169,6 +170,34 @@ static void test_map_encoding(void **state)
 	assert_int_equal(ev.flags, BPFNET_EP_F_VALID);
 }
 
+/* A bridge network: its mode, flags and gateway MAC, and its endpoints marked as switched. */
+static void test_map_encoding_bridge(void **state)
+{
+	struct bpfnet_network_info net = { .id = 5, .mode = "bridge", .subnet = A("10.5.0.0"),
+					   .prefix_len = 24, .gateway = A("10.5.0.1"),
+					   .masquerade = 1,
+					   .gateway_mac = { 2, 0x42, 0, 0, 0, 1 } };
+	struct bpfnet_endpoint_info ep = { .id = 8, .host_ifindex = 43, .ip = A("10.5.0.2") };
+	struct bpfnet_net nv;
+	struct bpfnet_ep ev;
+
+	(void)state;
+	dp_net_encode(&net, &nv);
+	assert_int_equal(nv.mode, BPFNET_MODE_BRIDGE);
+	assert_int_equal(nv.flags, BPFNET_NET_F_MASQUERADE);
+	assert_memory_equal(nv.gw_mac, net.gateway_mac, 6);
+	dp_ep_encode(&ep, &net, &ev);
+	assert_int_equal(ev.net_id, 5);
+	assert_int_equal(ev.flags, BPFNET_EP_F_VALID | BPFNET_EP_F_BRIDGE);
+
+	net.internal = 1;
+	net.masquerade = 0;
+	dp_net_encode(&net, &nv);
+	assert_int_equal(nv.flags, BPFNET_NET_F_INTERNAL);
+	dp_ep_encode(&ep, &net, &ev);
+	assert_int_equal(ev.flags, BPFNET_EP_F_VALID | BPFNET_EP_F_BRIDGE | BPFNET_EP_F_INTERNAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,7 +205,7 @@ int main(void)
 		cmocka_unit_test(test_subnets),       cmocka_unit_test(test_ipam_pick),
 		cmocka_unit_test(test_ipam_exhausted), cmocka_unit_test(test_ipam_check),
 		cmocka_unit_test(test_mac),           cmocka_unit_test(test_names),
-		cmocka_unit_test(test_map_encoding),
+		cmocka_unit_test(test_map_encoding), cmocka_unit_test(test_map_encoding_bridge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,6 +175,11 @@ static void test_addr_route_neigh(void **state)
 	assert_int_equal(nl_addr_add4(nl, a.ifindex, ip4("10.0.0.1"), 24), 0);
 	assert_int_equal(nl_addr_add4(nl, a.ifindex, ip4("10.0.0.1"), 24), -EEXIST);
 	assert_int_equal(nl_addr_add4(nl, a.ifindex, ip4("10.0.0.1"), 33), -EINVAL);
+	/* a bridge gateway: a /32 added and taken away again */
+	assert_int_equal(nl_addr_add4(nl, b.ifindex, ip4("10.9.0.1"), 32), 0);
+	assert_int_equal(nl_addr_del4(nl, b.ifindex, ip4("10.9.0.1"), 32), 0);
+	assert_int_equal(nl_addr_del4(nl, b.ifindex, ip4("10.9.0.1"), 32), -EADDRNOTAVAIL);
+	assert_int_equal(nl_addr_del4(nl, b.ifindex, ip4("10.9.0.1"), 33), -EINVAL);
 
 	dflt.ifindex = a.ifindex;
 	host.ifindex = a.ifindex;

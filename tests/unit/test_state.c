@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "state.h"
+#include "bridge.h"
+#include "bpfnet/abi.h"
 #include "fsutil.h"
 
 struct fixture {
@@ -48,6 +50,8 @@ static void test_roundtrip(void **state)
 {
 	struct fixture *f = *state;
 	struct bpfnet_network_info n = { .name = "n1", .id = 4, .mode = "l3", .prefix_len = 24 };
+	struct bpfnet_network_info br = { .name = "b1", .id = 5, .mode = "bridge", .prefix_len = 16,
+					  .internal = 1, .gateway_mac = { 2, 0x42, 1, 2, 3, 4 } };
 	struct bpfnet_endpoint_info e = { .name = "c1", .network = "n1", .netns = "/var/run/netns/c1",
 					  .ifname = "eth0", .host_ifname = "bn000001-1", .id = 9,
 					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
@@ -56,6 +60,8 @@ static void test_roundtrip(void **state)
 	struct state st = {}, back;
 
 	inet_pton(AF_INET, "10.1.0.0", &n.subnet);
+	inet_pton(AF_INET, "10.2.0.0", &br.subnet);
+	inet_pton(AF_INET, "10.2.0.1", &br.gateway);
 	inet_pton(AF_INET, "10.1.0.1", &n.gateway);
 	inet_pton(AF_INET, "10.1.0.2", &e.ip);
 	e.gateway = n.gateway;
@@ -65,6 +71,7 @@ static void test_roundtrip(void **state)
 	st.node.created_clsact = 1;
 	assert_int_equal(bn_lock(f->bn), 0);
 	assert_int_equal(state_add_net(&st, &n), 0);
+	assert_int_equal(state_add_net(&st, &br), 0);
 	assert_int_equal(state_add_ep(&st, &e), 0);
 	assert_int_equal(state_save(f->bn, &st), 0);
 	bn_unlock(f->bn);
@@ -72,8 +79,9 @@ static void test_roundtrip(void **state)
 	assert_int_equal(back.node.initialized, 1);
 	assert_string_equal(back.node.uplink, "up0");
 	assert_int_equal(back.node.created_clsact, 1);
-	assert_int_equal(back.n_nets, 1);
+	assert_int_equal(back.n_nets, 2);
 	assert_memory_equal(&back.nets[0], &n, sizeof(n));
+	assert_memory_equal(&back.nets[1], &br, sizeof(br));
 	assert_int_equal(back.n_eps, 1);
 	assert_memory_equal(&back.eps[0], &e, sizeof(e));
 	assert_int_equal(state_net_users(&back, "n1"), 1);
@@ -103,6 +111,90 @@ static void test_corrupt(void **state)
 	unlink(path);
 	assert_int_equal(state_load(f->bn, &st), 0);
 	assert_int_equal(st.n_nets, 0);
+}
+
+/* A version 2 file (before bridge networks) still loads: its networks are l3, not internal. */
+static void test_version2(void **state)
+{
+	struct fixture *f = *state;
+	static const char v2[] =
+		"{\"version\":2,\"node\":{\"initialized\":false,\"uplink\":\"\","
+		"\"uplink_ifindex\":0,\"created_clsact\":false},\"networks\":[{\"name\":\"n1\","
+		"\"id\":1,\"mode\":\"l3\",\"subnet\":\"10.1.0.0\",\"prefix_len\":24,"
+		"\"gateway\":\"10.1.0.1\",\"masquerade\":true}],\"endpoints\":[],"
+		"\"bound_ips\":[]}";
+	static const uint8_t zero_mac[6];
+	char path[128];
+	struct state st;
+
+	snprintf(path, sizeof(path), "%s/unit", f->dir);
+	assert_int_equal(mkdir_p(path, 0755), 0);
+	strcat(path, "/state.json");
+	assert_int_equal(write_file_atomic(path, v2, strlen(v2)), 0);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_int_equal(st.n_nets, 1);
+	assert_string_equal(st.nets[0].mode, "l3");
+	assert_int_equal(st.nets[0].masquerade, 1);
+	assert_int_equal(st.nets[0].internal, 0);
+	assert_memory_equal(st.nets[0].gateway_mac, zero_mac, 6);
+	state_free(&st);
+	unlink(path);
+}
+
+/* Bridge networks: a random unicast, locally administered gateway MAC; --internal for them only. */
+static void test_bridge_network_api(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "b1", .mode = "bridge",
+					 .subnet = "10.1.0.0/24" };
+	struct bpfnet_network_info a, b;
+
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &a), 0);
+	assert_string_equal(a.mode, "bridge");
+	assert_int_equal(a.masquerade, 1);
+	assert_int_equal(a.internal, 0);
+	assert_int_equal(a.gateway_mac[0] & 0x03, 0x02);
+	o.name = "b2";
+	o.subnet = "10.2.0.0/24";
+	o.internal = 1;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &b), 0);
+	assert_int_equal(b.internal, 1);
+	assert_int_equal(b.masquerade, 0);
+	assert_memory_not_equal(a.gateway_mac, b.gateway_mac, 6);
+	assert_int_equal(bpfnet_network__get(f->bn, "b2", &a), 0);
+	assert_int_equal(a.internal, 1);
+	assert_memory_equal(a.gateway_mac, b.gateway_mac, 6);
+	o.name = "l1";
+	o.mode = "l3";
+	o.subnet = "10.3.0.0/24";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "--internal is for bridge networks"));
+	/* an options struct from before "internal" existed is still accepted */
+	o.sz = offsetof(struct bpfnet_network_opts, internal);
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &a), 0);
+	assert_int_equal(a.internal, 0);
+}
+
+/* A bridge network floods to BPFNET_FLOOD_MAX ports at most: one endpoint more is refused. */
+static void test_bridge_full(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_network_info br = { .name = "b1", .id = 1, .mode = "bridge" };
+	struct bpfnet_network_info l3 = { .name = "n1", .id = 2, .mode = "l3" };
+	struct bpfnet_endpoint_info ep = { .network = "b1" };
+	struct state st = {};
+
+	for (int i = 0; i < BPFNET_FLOOD_MAX - 1; i++)
+		assert_int_equal(state_add_ep(&st, &ep), 0);
+	assert_int_equal(bridge_check_room(f->bn, &st, &br), 0);
+	assert_int_equal(state_add_ep(&st, &ep), 0);
+	assert_int_equal(bridge_check_room(f->bn, &st, &br), -ENOSPC);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "already has 1024 endpoints"));
+	/* the bound is the flood list's: an l3 network has none */
+	for (size_t i = 0; i < st.n_eps; i++)
+		strcpy(st.eps[i].network, "n1");
+	assert_int_equal(bridge_check_room(f->bn, &st, &l3), 0);
+	state_free(&st);
 }
 
 /* Network create/rm before init touch only the state: validation is testable here. */
@@ -147,6 +239,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_network_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

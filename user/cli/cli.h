@@ -55,7 +55,7 @@ json_t *json_ip(struct in_addr a);
 json_t *json_mac(const uint8_t mac[6]);
 const char *ip_str(struct in_addr a, char *buf);	/* buf: INET_ADDRSTRLEN */
 
-extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[];
+extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[], fdb_cmds[];
 int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);

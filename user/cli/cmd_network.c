@@ -2,6 +2,7 @@
 /* bpfnet network create|ls|show|rm */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -9,20 +10,38 @@ static json_t *network_json(const struct bpfnet_network_info *n)
 {
 	char subnet[INET_ADDRSTRLEN + 4];
 	char ip[INET_ADDRSTRLEN];
+	json_t *j;
 
 	snprintf(subnet, sizeof(subnet), "%s/%u", ip_str(n->subnet, ip), n->prefix_len);
-	return json_pack("{s:s, s:i, s:s, s:s, s:o, s:b, s:i}", "name", n->name, "id", n->id,
-			 "mode", n->mode, "subnet", subnet, "gateway", json_ip(n->gateway),
-			 "masquerade", n->masquerade, "endpoints", n->endpoints);
+	j = json_pack("{s:s, s:i, s:s, s:s, s:o, s:b, s:b, s:i}", "name", n->name, "id", n->id,
+		      "mode", n->mode, "subnet", subnet, "gateway", json_ip(n->gateway),
+		      "masquerade", n->masquerade, "internal", n->internal, "endpoints",
+		      n->endpoints);
+	if (!strcmp(n->mode, "bridge"))
+		json_object_set_new(j, "gateway_mac", json_mac(n->gateway_mac));
+	return j;
+}
+
+/* The FLAGS column of network ls: how the network reaches out, if at all. */
+static const char *network_flags(const struct bpfnet_network_info *n)
+{
+	if (n->internal)
+		return "internal";
+	return n->masquerade ? "masquerade" : "-";
 }
 
 static void network_print(const struct bpfnet_network_info *n)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const uint8_t *m = n->gateway_mac;
 
 	printf("name:       %s\nmode:       %s\nsubnet:     %s/%u\ngateway:    %s\n"
-	       "masquerade: %s\nendpoints:  %u\n", n->name, n->mode, ip_str(n->subnet, a),
-	       n->prefix_len, ip_str(n->gateway, b), n->masquerade ? "yes" : "no", n->endpoints);
+	       "masquerade: %s\ninternal:   %s\nendpoints:  %u\n", n->name, n->mode,
+	       ip_str(n->subnet, a), n->prefix_len, ip_str(n->gateway, b),
+	       n->masquerade ? "yes" : "no", n->internal ? "yes" : "no", n->endpoints);
+	if (!strcmp(n->mode, "bridge"))
+		printf("gateway-mac: %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
+		       m[4], m[5]);
 }
 
 static int do_create(struct cli *cli, int argc, char **argv)
@@ -31,7 +50,7 @@ static int do_create(struct cli *cli, int argc, char **argv)
 	struct bpfnet_network_info info;
 	const struct opt opts[] = {
 		OPT("mode", &o.mode), OPT("subnet", &o.subnet), OPT("gateway", &o.gateway),
-		FLAG("no-masquerade", &o.no_masquerade), {}
+		FLAG("no-masquerade", &o.no_masquerade), FLAG("internal", &o.internal), {}
 	};
 	int err;
 
@@ -65,15 +84,16 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 			json_array_append_new(arr, network_json(&nets[i]));
 		print_json(arr);
 	} else {
-		printf("%-20s %-6s %-18s %-15s %s\n", "NAME", "MODE", "SUBNET", "GATEWAY",
-		       "ENDPOINTS");
+		printf("%-20s %-6s %-18s %-15s %-9s %s\n", "NAME", "MODE", "SUBNET", "GATEWAY",
+		       "ENDPOINTS", "FLAGS");
 		for (size_t i = 0; i < n; i++) {
 			char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN + 4];
 
 			snprintf(sub, sizeof(sub), "%s/%u", ip_str(nets[i].subnet, a),
 				 nets[i].prefix_len);
-			printf("%-20s %-6s %-18s %-15s %u\n", nets[i].name, nets[i].mode, sub,
-			       ip_str(nets[i].gateway, b), nets[i].endpoints);
+			printf("%-20s %-6s %-18s %-15s %-9u %s\n", nets[i].name, nets[i].mode, sub,
+			       ip_str(nets[i].gateway, b), nets[i].endpoints,
+			       network_flags(&nets[i]));
 		}
 	}
 	free(nets);
@@ -114,7 +134,8 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 }
 
 const struct cmd network_cmds[] = {
-	{ "network create", do_create, "NAME --subnet CIDR [--mode l3] [--gateway IP] [--no-masquerade]" },
+	{ "network create", do_create, "NAME --subnet CIDR [--mode l3|bridge] [--gateway IP] "
+	  "[--no-masquerade] [--internal (bridge)]" },
 	{ "network ls", do_ls, "" },
 	{ "network show", do_show, "NAME" },
 	{ "network rm", do_rm, "NAME" },

@@ -16,7 +16,8 @@ static void usage(FILE *f)
 		"  bpfnet init --uplink DEV           load the datapath and attach it to the uplink\n"
 		"  bpfnet down                        detach, unpin and delete everything\n"
 		"  bpfnet status                      the instance's node state\n"
-		"  bpfnet network create NAME --subnet CIDR [--mode l3] [--gateway IP]\n"
+		"  bpfnet network create NAME --subnet CIDR [--mode l3|bridge] [--gateway IP]\n"
+		"                      [--no-masquerade] [--internal]\n"
 		"  bpfnet network ls | show NAME | rm NAME\n"
 		"  bpfnet endpoint add NETWORK --netns NAME|PATH [--name EP] [--ip IP]\n"
 		"                      [--ifname IF] [--mtu N]\n"
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 		"                      [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp]\n"
 		"  bpfnet port rm EP SPEC [SPEC...] | port ls [EP]\n"
 		"  bpfnet ct ls | ct flush            connection tracking of NATed flows\n"
+		"  bpfnet fdb ls [NETWORK]            where each MAC of the bridge networks lives\n"
 		"  bpfnet stats                       per-endpoint and per-drop-reason counters\n"
 		"  bpfnet version\n"
 		"\n"
@@ -92,6 +94,7 @@ static const struct {
 	{ "endpoint", endpoint_cmds, NULL },
 	{ "port", port_cmds, NULL },
 	{ "ct", ct_cmds, NULL },
+	{ "fdb", fdb_cmds, NULL },
 	{ "stats", NULL, do_stats },
 };
 

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -169,4 +171,20 @@ void bn_unlock(struct bpfnet *bn)
 		return;
 	close(bn->lock_fd);
 	bn->lock_fd = -1;
+}
+
+unsigned long long bn_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+int bn_random_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		return -EIO;
+	mac[0] = (mac[0] & 0xfe) | 0x02;	/* unicast, locally administered */
+	return 0;
 }

@@ -186,8 +186,10 @@ void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val
 	val->subnet = net->subnet.s_addr;
 	val->mask = htonl(prefix_mask(net->prefix_len));
 	val->gateway = net->gateway.s_addr;
-	val->mode = BPFNET_MODE_L3;
-	val->flags = net->masquerade ? BPFNET_NET_F_MASQUERADE : 0;
+	val->mode = net_is_bridge(net) ? BPFNET_MODE_BRIDGE : BPFNET_MODE_L3;
+	val->flags = (net->masquerade ? BPFNET_NET_F_MASQUERADE : 0) |
+		     (net->internal ? BPFNET_NET_F_INTERNAL : 0);
+	memcpy(val->gw_mac, net->gateway_mac, sizeof(val->gw_mac));
 }
 
 int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net)
@@ -209,17 +211,21 @@ int dp_net_clear(struct bpfnet *bn, unsigned int net_id)
 	return map_update(bn, BPFNET_MAP_NETWORKS, &key, &val);
 }
 
-void dp_ep_encode(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
+void dp_ep_encode(const struct bpfnet_endpoint_info *ep, const struct bpfnet_network_info *net,
 		  struct bpfnet_ep *val)
 {
 	memset(val, 0, sizeof(*val));
 	val->ifindex = ep->host_ifindex;
 	val->id = ep->id;
-	val->net_id = net_id;
+	val->net_id = net->id;
 	val->ip = ep->ip.s_addr;
 	memcpy(val->mac, ep->mac, sizeof(val->mac));
 	memcpy(val->host_mac, ep->host_mac, sizeof(val->host_mac));
 	val->flags = BPFNET_EP_F_VALID;
+	if (net_is_bridge(net))
+		val->flags |= BPFNET_EP_F_BRIDGE;
+	if (net->internal)
+		val->flags |= BPFNET_EP_F_INTERNAL;
 }
 
 int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id)
@@ -239,13 +245,14 @@ int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id)
 	return err;
 }
 
-int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id)
+int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
+	      const struct bpfnet_network_info *net)
 {
 	struct bpfnet_ep val;
 	__u32 ifindex = ep->host_ifindex;
 	__be32 ip = ep->ip.s_addr;
 
-	dp_ep_encode(ep, net_id, &val);
+	dp_ep_encode(ep, net, &val);
 	return map_update(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex, &val) ?:
 	       map_update(bn, BPFNET_MAP_EP_BY_IP, &ip, &val);
 }
@@ -257,6 +264,24 @@ int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)
 
 	return map_delete(bn, BPFNET_MAP_EP_BY_IP, &ip) ?:
 	       map_delete(bn, BPFNET_MAP_EP_BY_IFINDEX, &ifindex);
+}
+
+int dp_flood_set(struct bpfnet *bn, unsigned int net_id, const struct bpfnet_flood *ports)
+{
+	__u32 key = net_id;
+
+	if (!ports->n_ports)
+		return map_delete(bn, BPFNET_MAP_FLOOD_PORTS, &key);
+	return map_update(bn, BPFNET_MAP_FLOOD_PORTS, &key, ports);
+}
+
+int dp_fdb_set(struct bpfnet *bn, unsigned int net_id, const uint8_t mac[6],
+	       const struct bpfnet_fdb_val *val)
+{
+	struct bpfnet_fdb_key key = { .net_id = net_id };
+
+	memcpy(key.mac, mac, sizeof(key.mac));
+	return map_update(bn, BPFNET_MAP_FDB, &key, val);
 }
 
 int dp_percpu_sum(int map_fd, unsigned int key, __u64 *out, size_t value_size)

@@ -27,14 +27,21 @@ int dp_map_fd(struct bpfnet *bn, const char *map);
 
 /* The map values for a network and an endpoint, as the BPF side reads them. */
 void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val);
-void dp_ep_encode(const struct bpfnet_endpoint_info *ep, unsigned int net_id,
+void dp_ep_encode(const struct bpfnet_endpoint_info *ep, const struct bpfnet_network_info *net,
 		  struct bpfnet_ep *val);
 int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net);
 int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
-int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, unsigned int net_id);
+int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
+	      const struct bpfnet_network_info *net);
 /* A new endpoint's counters start at zero, not at its id's previous owner's. */
 int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id);
 int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
+
+/* Replace bridge network @net_id's flood list whole (no ports: remove it). */
+int dp_flood_set(struct bpfnet *bn, unsigned int net_id, const struct bpfnet_flood *ports);
+/* Write the FDB entry of @mac in bridge network @net_id. */
+int dp_fdb_set(struct bpfnet *bn, unsigned int net_id, const uint8_t mac[6],
+	       const struct bpfnet_fdb_val *val);
 
 int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);
 /* The node's IPv4 addresses, for published ports bound to "every node address". */

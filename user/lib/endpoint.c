@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/random.h>
 
 #include "internal.h"
+#include "bridge.h"
 #include "datapath.h"
 #include "fsutil.h"
 #include "ipam.h"
@@ -31,6 +31,7 @@ struct ep_add {
 	const struct bpfnet_network_info *net;
 	struct bpfnet_endpoint_info ep;
 	int netns_fd;
+	int ct_ifindex;		/* the container's interface, in its netns */
 	struct nl *node_nl;
 	struct nl *ct_nl;
 };
@@ -159,6 +160,31 @@ static int choose_mtu(struct ep_add *a, unsigned int want)
 	return 0;
 }
 
+/* l3: the container MAC follows its address; the gateway is its host veth's own MAC. */
+static int l3_macs(struct ep_add *a)
+{
+	mac_for_ip(a->ep.ip, a->ep.mac);
+	if (bn_random_mac(a->ep.host_mac))
+		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	return 0;
+}
+
+/*
+ * bridge: a random container MAC, so a container re-created with the same
+ * address is a new station to its peers; the host veth carries the network's
+ * gateway MAC, so frames to the gateway are the node's and the node's frames
+ * come from the gateway. An internal network has no gateway for containers.
+ */
+static int bridge_macs(struct ep_add *a)
+{
+	if (bn_random_mac(a->ep.mac))
+		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	memcpy(a->ep.host_mac, a->net->gateway_mac, sizeof(a->ep.host_mac));
+	if (a->net->internal)
+		a->ep.gateway.s_addr = INADDR_ANY;
+	return 0;
+}
+
 static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 {
 	const char *ifname = o->ifname ? o->ifname : EP_DEFAULT_IFNAME;
@@ -174,8 +200,9 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	if (!ifname_valid(ifname))
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
-	err = open_netns(a, o->netns) ?: name_endpoint(a, o) ?: pick_address(a, o->ip) ?:
-	      alloc_ep_id(a) ?: choose_mtu(a, o->mtu);
+	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
+	      name_endpoint(a, o) ?: pick_address(a, o->ip) ?: alloc_ep_id(a) ?:
+	      choose_mtu(a, o->mtu);
 	if (err)
 		return err;
 	strcpy(a->ep.ifname, ifname);
@@ -183,11 +210,7 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	a->ep.prefix_len = a->net->prefix_len;
 	a->ep.gateway = a->net->gateway;
 	host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
-	mac_for_ip(a->ep.ip, a->ep.mac);
-	if (getrandom(a->ep.host_mac, sizeof(a->ep.host_mac), 0) != sizeof(a->ep.host_mac))
-		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
-	a->ep.host_mac[0] = (a->ep.host_mac[0] & 0xfe) | 0x02;	/* unicast, locally administered */
-	return 0;
+	return net_is_bridge(a->net) ? bridge_macs(a) : l3_macs(a);
 }
 
 /* IPv6 is not routed by bpfnet yet; keep the veths quiet instead of dropping their RS/ND. */
@@ -232,10 +255,13 @@ static int configure_container(struct ep_add *a)
 	      nl_link_get_by_name(a->ct_nl, "lo", &lo) ?:
 	      nl_addr_add4(a->ct_nl, eth.ifindex, a->ep.ip, a->ep.prefix_len) ?:
 	      nl_link_set_up(a->ct_nl, lo.ifindex) ?: nl_link_set_up(a->ct_nl, eth.ifindex);
-	if (!err) {
+	/* a default route via the gateway, unless there is none (internal network) */
+	if (!err && a->ep.gateway.s_addr != INADDR_ANY) {
 		dflt.ifindex = eth.ifindex;
 		err = nl_route_add4(a->ct_nl, &dflt);
 	}
+	if (!err)
+		a->ct_ifindex = eth.ifindex;
 	if (err)
 		return bn_fail(a->bn, err, "cannot configure %s in %s: %s %s", a->ep.ifname,
 			       a->ep.netns, strerror(-err), nl_errmsg(a->ct_nl));
@@ -257,14 +283,17 @@ static int configure_node(struct ep_add *a)
 	if (err)
 		return err;
 	/* map entries first: the program must know the endpoint before its first packet */
-	err = dp_ep_stats_zero(a->bn, a->ep.id) ?: dp_ep_set(a->bn, &a->ep, a->net->id) ?:
+	err = dp_ep_stats_zero(a->bn, a->ep.id) ?: dp_ep_set(a->bn, &a->ep, a->net) ?:
+	      bridge_port_join(a->bn, a->st, a->net, &a->ep) ?:
 	      dp_attach(a->bn, host.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
 	if (err)
 		return err;
 	host_route.ifindex = host.ifindex;
-	/* the node reaches the container over its veth, without ARP */
-	err = nl_link_set_up(a->node_nl, host.ifindex) ?: nl_route_add4(a->node_nl, &host_route) ?:
-	      nl_neigh_add4(a->node_nl, host.ifindex, a->ep.ip, a->ep.mac);
+	err = nl_link_set_up(a->node_nl, host.ifindex);
+	/* the node reaches the container over its veth, without ARP; not an internal one */
+	if (!err && !a->net->internal)
+		err = nl_route_add4(a->node_nl, &host_route) ?:
+		      nl_neigh_add4(a->node_nl, host.ifindex, a->ep.ip, a->ep.mac);
 	if (err)
 		return bn_fail(a->bn, err, "cannot configure %s: %s %s", a->ep.host_ifname,
 			       strerror(-err), nl_errmsg(a->node_nl));
@@ -299,6 +328,8 @@ static void ep_add_undo(struct ep_add *a)
 
 	memcpy(msg, a->bn->errmsg, sizeof(msg));
 	dp_ep_clear(a->bn, &a->ep);
+	state_del_ep(a->st, a->ep.name);
+	bridge_port_leave(a->bn, a->st, a->net, &a->ep);
 	/* deleting one end takes the peer, its routes and the tc filter with it */
 	ep_delete_veth(a->bn, a->node_nl, &a->ep);
 	memcpy(a->bn->errmsg, msg, sizeof(msg));
@@ -314,8 +345,9 @@ static int ep_add_locked(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	err = validate(a, o) ?: create_veth(a);
 	if (err)
 		return err;
-	err = configure_container(a) ?: configure_node(a) ?: state_add_ep(a->st, &a->ep) ?:
-	      state_save(a->bn, a->st);
+	err = configure_container(a) ?: configure_node(a) ?:
+	      bridge_announce(a->bn, a->net, a->netns_fd, a->ct_ifindex, &a->ep) ?:
+	      state_add_ep(a->st, &a->ep) ?: state_save(a->bn, a->st);
 	if (err)
 		ep_add_undo(a);
 	return err;
@@ -363,9 +395,18 @@ int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoin
 	return 0;
 }
 
+/* Take endpoint @ep (no longer in @st) out of the datapath: maps, ports, its network's segment. */
+static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_endpoint_info *ep)
+{
+	const struct bpfnet_network_info *net = state_net(st, ep->network);
+
+	return dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep) ?:
+	       (net ? bridge_port_leave(bn, st, net, ep) : 0);
+}
+
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 {
-	struct bpfnet_endpoint_info *ep;
+	struct bpfnet_endpoint_info *ep, gone;
 	struct nl *nl = NULL;
 	struct state st;
 	int err;
@@ -384,12 +425,10 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
 		goto free;
 	}
-	err = (st.node.initialized ? dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep) : 0) ?:
-	      ep_delete_veth(bn, nl, ep);
-	if (!err) {
-		state_del_ep(&st, name);
-		err = state_save(bn, &st);
-	}
+	gone = *ep;
+	state_del_ep(&st, name);	/* in memory: saved only once the rest succeeded */
+	err = (st.node.initialized ? ep_detach(bn, &st, &gone) : 0) ?:
+	      ep_delete_veth(bn, nl, &gone) ?: state_save(bn, &st);
 	nl_close(nl);
 free:
 	state_free(&st);

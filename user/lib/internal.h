@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 #include "bpfnet/bpfnet.h"
 
@@ -48,8 +50,34 @@ pid_t bn_mntns_ancestor(int *same_ns_as_parent);
 int bn_lock(struct bpfnet *bn);
 void bn_unlock(struct bpfnet *bn);
 
+#define bn_offsetofend(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+/* Options structs grow at the end: a field past the caller's .sz reads as zero. */
+#define OPTS_GET(opts, field) \
+	((opts)->sz >= bn_offsetofend(typeof(*(opts)), field) ? (opts)->field : 0)
+
+/* Network modes by name, as users give them and the state keeps them. */
+#define BPFNET_MODE_NAME_L3 "l3"
+#define BPFNET_MODE_NAME_BRIDGE "bridge"
+
+static inline int net_is_bridge(const struct bpfnet_network_info *n)
+{
+	return !strcmp(n->mode, BPFNET_MODE_NAME_BRIDGE);
+}
+
+/* A bridge network whose gateway is the node's: not internal. */
+static inline int net_has_gateway(const struct bpfnet_network_info *n)
+{
+	return net_is_bridge(n) && !n->internal;
+}
+
 /* A name users give to networks and endpoints: [A-Za-z0-9][A-Za-z0-9_.-]*, < BPFNET_NAME_MAX. */
 int name_valid(const char *name);
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), for ages of map entries. */
+unsigned long long bn_mono_ns(void);
+
+/* A random unicast, locally administered MAC; -EIO without random bytes. */
+int bn_random_mac(uint8_t mac[6]);
 
 /* 32-bit FNV-1a: stable short ids derived from names (veth names, tc priorities). */
 unsigned int fnv1a32(const char *s);

@@ -511,14 +511,16 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_opts *opts)
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
-int nl_addr_add4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len)
+/* Add and delete build the same message, so a delete matches what add made. */
+static int nl_addr4(struct nl *nl, uint16_t type, uint16_t flags, int ifindex,
+		    struct in_addr addr, unsigned int prefix_len)
 {
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
 	if (prefix_len > 32)
 		return -EINVAL;
-	nlh = nl_msg(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	nlh = nl_msg(nl, type, flags);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = prefix_len;
@@ -527,6 +529,16 @@ int nl_addr_add4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int p
 	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+int nl_addr_add4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len)
+{
+	return nl_addr4(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, addr, prefix_len);
+}
+
+int nl_addr_del4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len)
+{
+	return nl_addr4(nl, RTM_DELADDR, 0, ifindex, addr, prefix_len);
 }
 
 /* Add and delete build the same message, so a delete matches what add made. */

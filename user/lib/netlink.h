@@ -48,6 +48,8 @@ struct nl_veth_opts {
 int nl_veth_create(struct nl *nl, const struct nl_veth_opts *opts);
 
 int nl_addr_add4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len);
+/* -EADDRNOTAVAIL when the device does not have the address. */
+int nl_addr_del4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len);
 
 struct nl_route4 {
 	struct in_addr dst;

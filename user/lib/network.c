@@ -6,13 +6,16 @@
 #include <string.h>
 
 #include "internal.h"
+#include "bridge.h"
 #include "datapath.h"
 #include "ipam.h"
+#include "netlink.h"
+#include "node.h"
 #include "state.h"
 
 /* Modes this build implements; the error for any other lists them. */
-static const char *const known_modes[] = { "l3" };
-#define KNOWN_MODES "l3"
+static const char *const known_modes[] = { BPFNET_MODE_NAME_L3, BPFNET_MODE_NAME_BRIDGE };
+#define KNOWN_MODES BPFNET_MODE_NAME_L3 ", " BPFNET_MODE_NAME_BRIDGE
 
 static int mode_valid(const char *mode)
 {
@@ -85,10 +88,28 @@ static int alloc_net_id(struct bpfnet *bn, struct state *st, unsigned int *id)
 		       BPFNET_NET_MAX - 1);
 }
 
+/* Bridge options: --internal (no masquerade then), and the gateway MAC every container sees. */
+static int bridge_options(struct bpfnet *bn, const struct bpfnet_network_opts *o,
+			  struct bpfnet_network_info *n)
+{
+	if (!net_is_bridge(n)) {
+		if (OPTS_GET(o, internal))
+			return bn_fail(bn, -EINVAL, "--internal is for bridge networks (--mode "
+				       "bridge); an %s network always has a way out", n->mode);
+		return 0;
+	}
+	n->internal = !!OPTS_GET(o, internal);
+	if (n->internal)
+		n->masquerade = 0;	/* nothing leaves an internal network */
+	if (bn_random_mac(n->gateway_mac))
+		return bn_fail(bn, -EIO, "cannot get random bytes for the gateway MAC");
+	return 0;
+}
+
 static int network_build(struct bpfnet *bn, struct state *st, const struct bpfnet_network_opts *o,
 			 struct bpfnet_network_info *n)
 {
-	const char *mode = o->mode ? o->mode : "l3";
+	const char *mode = o->mode ? o->mode : BPFNET_MODE_NAME_L3;
 
 	memset(n, 0, sizeof(*n));
 	if (!o->name || !name_valid(o->name))
@@ -102,8 +123,58 @@ static int network_build(struct bpfnet *bn, struct state *st, const struct bpfne
 	strcpy(n->name, o->name);
 	snprintf(n->mode, sizeof(n->mode), "%s", mode);
 	n->masquerade = !o->no_masquerade;
-	return parse_subnet(bn, o->subnet, n) ?: parse_gateway(bn, o->gateway, n) ?:
-	       check_overlap(bn, st, n) ?: alloc_net_id(bn, st, &n->id);
+	return bridge_options(bn, o, n) ?: parse_subnet(bn, o->subnet, n) ?:
+	       parse_gateway(bn, o->gateway, n) ?: check_overlap(bn, st, n) ?:
+	       alloc_net_id(bn, st, &n->id);
+}
+
+/* The datapath's view of a new network, and for a bridge the node's gateway address. */
+static int network_install(struct bpfnet *bn, const struct bpfnet_network_info *n)
+{
+	struct nl *nl = NULL;
+	int err = dp_net_set(bn, n);
+
+	if (err || !net_has_gateway(n))
+		return err;
+	err = nl_open(&nl, -1);
+	if (err)
+		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	err = bridge_gateway_add(bn, nl, n);
+	/* published ports answer on the gateway too, as on every node address */
+	err = err ?: node_addrs_refresh(bn, nl);
+	nl_close(nl);
+	return err;
+}
+
+/* Undo network_install, or take down a removed network; the first error is kept. */
+static int network_uninstall(struct bpfnet *bn, const struct bpfnet_network_info *n)
+{
+	struct bpfnet_flood none = {};
+	struct nl *nl = NULL;
+	int err = 0, nerr;
+
+	if (net_is_bridge(n))
+		err = dp_flood_set(bn, n->id, &none) ?: bridge_fdb_forget_net(bn, n->id);
+	err = dp_net_clear(bn, n->id) ?: err;
+	if (!net_has_gateway(n))
+		return err;
+	nerr = nl_open(&nl, -1);
+	if (nerr)
+		return err ?: bn_fail(bn, nerr, "cannot open netlink: %s", strerror(-nerr));
+	err = err ?: bridge_gateway_del(bn, nl, n);
+	err = err ?: node_addrs_refresh(bn, nl);
+	nl_close(nl);
+	return err;
+}
+
+/* Undo a failed create: the first error's message is the one the user needs. */
+static void network_undo(struct bpfnet *bn, const struct bpfnet_network_info *n)
+{
+	char msg[sizeof(bn->errmsg)];
+
+	memcpy(msg, bn->errmsg, sizeof(msg));
+	network_uninstall(bn, n);
+	memcpy(bn->errmsg, msg, sizeof(msg));
 }
 
 int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,
@@ -113,19 +184,22 @@ int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *
 	struct state st;
 	int err;
 
-	if (!opts || opts->sz < sizeof(*opts))
+	if (!opts || opts->sz < bn_offsetofend(struct bpfnet_network_opts, no_masquerade))
 		return bn_fail(bn, -EINVAL, "bad options");
 	err = bn_lock(bn) ?: state_load(bn, &st);
 	if (err)
 		goto unlock;
 	err = network_build(bn, &st, opts, &n);
-	if (!err && st.node.initialized)
-		err = dp_net_set(bn, &n);
+	if (!err && st.node.initialized) {
+		err = network_install(bn, &n);
+		if (err)
+			network_undo(bn, &n);
+	}
 	if (err)
 		goto free;
 	err = state_add_net(&st, &n) ?: state_save(bn, &st);
 	if (err && st.node.initialized)
-		dp_net_clear(bn, n.id);
+		network_undo(bn, &n);
 	if (!err && out)
 		*out = n;
 free:
@@ -153,7 +227,7 @@ int bpfnet_network__remove(struct bpfnet *bn, const char *name)
 		err = bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
 			      "first ('bpfnet endpoint ls')", name, users);
 	else if (st.node.initialized)
-		err = dp_net_clear(bn, n->id);
+		err = network_uninstall(bn, n);
 	if (!err) {
 		state_del_net(&st, name);
 		err = state_save(bn, &st);

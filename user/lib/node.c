@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "bridge.h"
 #include "datapath.h"
 #include "endpoint.h"
 #include "netlink.h"
@@ -37,13 +38,21 @@ int node_addrs_sync(struct bpfnet *bn)
 	return err;
 }
 
-/* Write every network and endpoint of the state into the maps, re-attach to each veth. */
-static int sync_datapath(struct bpfnet *bn, struct state *st, struct nl *nl)
+/* Every network into the maps; the node takes bridge gateways' addresses again. */
+static int sync_networks(struct bpfnet *bn, struct state *st, struct nl *nl)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < st->n_nets && !err; i++)
-		err = dp_net_set(bn, &st->nets[i]);
+		err = dp_net_set(bn, &st->nets[i]) ?: bridge_gateway_add(bn, nl, &st->nets[i]);
+	return err;
+}
+
+/* Every endpoint into the maps, re-attached to its veth; bridge ports rejoin their segment. */
+static int sync_endpoints(struct bpfnet *bn, struct state *st, struct nl *nl)
+{
+	int err = 0;
+
 	for (size_t i = 0; i < st->n_eps && !err; i++) {
 		struct bpfnet_endpoint_info *ep = &st->eps[i];
 		struct bpfnet_network_info *net = state_net(st, ep->network);
@@ -53,9 +62,13 @@ static int sync_datapath(struct bpfnet *bn, struct state *st, struct nl *nl)
 		if (!net || nl_link_get_by_name(nl, ep->host_ifname, &link))
 			continue;
 		ep->host_ifindex = link.ifindex;
-		err = dp_ep_set(bn, ep, net->id) ?:
+		err = dp_ep_set(bn, ep, net) ?:
+		      (net_is_bridge(net) ? bridge_fdb_add(bn, net, ep) : 0) ?:
 		      dp_attach(bn, link.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
 	}
+	for (size_t i = 0; i < st->n_nets && !err; i++)
+		if (net_is_bridge(&st->nets[i]))
+			err = bridge_ports_sync(bn, st, &st->nets[i], NULL);
 	return err;
 }
 
@@ -94,8 +107,9 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
 		st->node.uplink_ifindex = up.ifindex;
 		st->node.created_clsact |= created;
-		err = node_config(bn) ?: node_addrs_refresh(bn, nl) ?:
-		      sync_datapath(bn, st, nl) ?: sock_hooks_attach(bn) ?: state_save(bn, st);
+		/* the node's addresses once the bridge gateways are among them */
+		err = node_config(bn) ?: sync_networks(bn, st, nl) ?: sync_endpoints(bn, st, nl) ?:
+		      node_addrs_refresh(bn, nl) ?: sock_hooks_attach(bn) ?: state_save(bn, st);
 	}
 	if (err && !was_initialized) {
 		char msg[sizeof(bn->errmsg)];
@@ -103,6 +117,8 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		memcpy(msg, bn->errmsg, sizeof(msg));
 		if (attached || created)
 			dp_detach(bn, up.ifindex, created);
+		for (size_t i = 0; i < st->n_nets; i++)
+			bridge_gateway_del(bn, nl, &st->nets[i]);
 		dp_unpin(bn);
 		memcpy(bn->errmsg, msg, sizeof(msg));
 	}
@@ -156,6 +172,8 @@ static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl)
 
 	for (size_t i = 0; i < st->n_eps && !err; i++)
 		err = ep_delete_veth(bn, nl, &st->eps[i]);
+	for (size_t i = 0; i < st->n_nets && !err && st->node.initialized; i++)
+		err = bridge_gateway_del(bn, nl, &st->nets[i]);
 	snprintf(sweep.prefix, sizeof(sweep.prefix), "bn%06x-", fnv1a32(bn->instance) & 0xffffff);
 	if (!err)
 		err = nl_link_foreach(nl, sweep_one, &sweep);

@@ -342,6 +342,19 @@ static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *n
 	return 0;
 }
 
+/* An internal network has no way in: nothing of it can be published. */
+static int endpoint_publishable(struct bpfnet *bn, struct state *st,
+				const struct bpfnet_endpoint_info *ep)
+{
+	const struct bpfnet_network_info *net = state_net(st, ep->network);
+
+	if (net && net->internal)
+		return bn_fail(bn, -EPERM, "endpoint '%s' is on internal network '%s', which has "
+			       "no way in or out: ports can be published only for endpoints of "
+			       "other networks", ep->name, net->name);
+	return 0;
+}
+
 /* Remember the addresses the mappings bind to; the state is saved only when one is new. */
 static int note_bound_ips(struct bpfnet *bn, struct state *st,
 			  const struct bpfnet_port_mapping *maps, size_t n)
@@ -369,7 +382,7 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
-	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
+	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
 	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?:
 	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
 	      node_addrs_sync(bn) ?: portmap_write(bn, fd, maps, n, n_ports, false);

@@ -10,8 +10,12 @@
 #include "fsutil.h"
 #include "ipam.h"
 
-/* 2: networks have "masquerade", the state has "bound_ips" */
-#define STATE_VERSION 2
+/*
+ * 2: networks have "masquerade", the state has "bound_ips"
+ * 3: networks may have "internal" and "gateway_mac" (bridge); version 2 still reads
+ */
+#define STATE_VERSION 3
+#define STATE_VERSION_OLDEST 2
 
 static void state_path(const struct bpfnet *bn, char *buf, size_t len)
 {
@@ -27,9 +31,12 @@ static json_t *ip_json(struct in_addr a)
 
 static json_t *net_to_json(const struct bpfnet_network_info *n)
 {
-	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b}", "name", n->name, "id", n->id,
-			 "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len", n->prefix_len,
-			 "gateway", ip_json(n->gateway), "masquerade", n->masquerade);
+	char mac[18];
+
+	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b, s:b, s:s}", "name", n->name, "id",
+			 n->id, "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len",
+			 n->prefix_len, "gateway", ip_json(n->gateway), "masquerade", n->masquerade,
+			 "internal", n->internal, "gateway_mac", mac_format(n->gateway_mac, mac));
 }
 
 static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
@@ -77,19 +84,21 @@ static int take_ip(struct in_addr *dst, const char *src)
 
 static int net_from_json(json_t *j, struct bpfnet_network_info *n)
 {
-	const char *name, *mode, *subnet, *gw;
-	int id, plen, masq;
+	const char *name, *mode, *subnet, *gw, *gw_mac = NULL;
+	int id, plen, masq, internal = 0;
 
-	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b}", "name", &name, "id", &id, "mode",
-			&mode, "subnet", &subnet, "prefix_len", &plen, "gateway", &gw,
-			"masquerade", &masq))
+	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b, s?b, s?s}", "name", &name, "id",
+			&id, "mode", &mode, "subnet", &subnet, "prefix_len", &plen, "gateway", &gw,
+			"masquerade", &masq, "internal", &internal, "gateway_mac", &gw_mac))
 		return -EINVAL;
 	memset(n, 0, sizeof(*n));
 	n->id = id;
 	n->masquerade = masq;
 	n->prefix_len = plen;
+	n->internal = internal;
 	return take_str(n->name, sizeof(n->name), name) ?: take_str(n->mode, sizeof(n->mode), mode)
-	       ?: take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw);
+	       ?: take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw) ?:
+	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0);
 }
 
 static int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
@@ -128,7 +137,7 @@ static int state_from_json(json_t *root, struct state *st)
 			"node", "initialized", &init, "uplink", &uplink, "uplink_ifindex", &ifindex,
 			"created_clsact", &created, "networks", &nets, "endpoints", &eps,
 			"bound_ips", &bound) ||
-	    version != STATE_VERSION || !json_is_array(nets) || !json_is_array(eps) ||
+	    version < STATE_VERSION_OLDEST || version > STATE_VERSION || !json_is_array(nets) || !json_is_array(eps) ||
 	    !json_is_array(bound))
 		return -EINVAL;
 	st->node.initialized = init;

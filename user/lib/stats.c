@@ -21,6 +21,10 @@ static const char *const event_names[BPFNET_G_MAX] = {
 	[BPFNET_G_SNAT] = "masquerade_flows",
 	[BPFNET_G_HAIRPIN] = "hairpin_flows",
 	[BPFNET_G_ICMP_ERR_NAT] = "icmp_errors_translated",
+	[BPFNET_G_FDB_LEARNED] = "fdb_learned",
+	[BPFNET_G_FDB_MOVED] = "fdb_moved",
+	[BPFNET_G_FDB_AGED] = "fdb_aged",
+	[BPFNET_G_FLOODED] = "flooded",
 };
 
 static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Switching of bridge networks without a bridge device: the program on the
+ * sender's host-side veth checks the frame, then sends it straight into the
+ * destination container (known unicast) or out of every other port of the
+ * network (broadcast, multicast, unknown unicast). Nothing crosses into
+ * another network: the FDB and the flood lists are per network.
+ */
+#ifndef BPFNET_BPF_L2_H
+#define BPFNET_BPF_L2_H
+
+#include <linux/if_packet.h>
+#include "lib/arp.h"
+#include "lib/fdb.h"
+#include "lib/stats.h"
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+
+/* The group bit of the first octet: broadcast and multicast destinations. */
+static __always_inline int mac_is_group(const __u8 *mac)
+{
+	return mac[0] & 1;
+}
+
+/*
+ * A bridge network is one untagged IPv4 segment; anything else is refused by
+ * name. The receive path strips an outer 802.1Q/802.1ad tag into the skb
+ * before tc runs, so a tag shows either in vlan_present or, inner, in the data.
+ */
+static __always_inline int l2_check_proto(struct __sk_buff *skb, __be16 proto)
+{
+	if (skb->vlan_present || proto == bpf_htons(ETH_P_8021Q) ||
+	    proto == bpf_htons(ETH_P_8021AD))
+		return DROP(DROP_VLAN);
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_ARP))
+		return DROP(DROP_UNSUPPORTED_L3);
+	return 0;
+}
+
+/*
+ * Anti-spoofing beyond the Ethernet source: an IPv4 packet's source address,
+ * an ARP packet's sender MAC and address must be the endpoint's. Checked for
+ * every frame, switched or routed, so no peer ever learns a forged binding.
+ */
+static __always_inline int l2_check_sender(struct __sk_buff *skb, const struct bpfnet_ep *ep,
+					   __be16 proto)
+{
+	struct arp_pkt *arp;
+	struct iphdr *iph;
+	int ret;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		ret = parse_ipv4(skb, &iph);
+		if (ret)
+			return ret;
+		return iph->saddr == ep->ip ? 0 : DROP(DROP_SPOOFED_IP);
+	}
+	ret = parse_arp(skb, &arp);
+	if (ret)
+		return ret;
+	ret = arp_check_sender(arp, ep);
+	if (ret)
+		return ret;
+	if (arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST) && arp->hdr.ar_op != bpf_htons(ARPOP_REPLY))
+		return DROP(DROP_BAD_ARP);
+	return 0;
+}
+
+/* Known unicast: straight into the destination container, untouched (L2: the TTL stays). */
+static __always_inline int l2_forward(struct __sk_buff *skb, const struct bpfnet_ep *src,
+				      const struct bpfnet_fdb_val *to)
+{
+	if (to->ifindex == src->ifindex)
+		return DROP(DROP_SAME_PORT);
+	/*
+	 * Addressed to another MAC than the sender's host veth, the frame was
+	 * marked PACKET_OTHERHOST on arrival. A peer redirect does not classify
+	 * it again, and kernels that do not scrub it there (recent ones do) would
+	 * hand the destination's stack a frame it drops.
+	 */
+	bpf_skb_change_type(skb, PACKET_HOST);
+	ep_count_rx(to->ep_id, skb->len);
+	return bpf_redirect_peer(to->ifindex, 0);
+}
+
+static __always_inline void l2_clone_to(struct __sk_buff *skb, const struct bpfnet_port *port,
+					__u32 len)
+{
+	if (!bpf_clone_redirect(skb, port->ifindex, 0))
+		ep_count_rx(port->ep_id, len);
+}
+
+/* What the flood callback works on; on the stack of the program, for bpf_loop(). */
+struct flood_ctx {
+	struct __sk_buff *skb;
+	const struct bpfnet_flood *fl;
+	__u32 src_ifindex;
+	__u32 len;
+	struct bpfnet_port last;
+};
+
+/* One port of a flood: clone to the port held back before, hold back this one. */
+static long flood_port(__u32 i, void *data)
+{
+	struct flood_ctx *fc = data;
+	const struct bpfnet_port *p;
+
+	if (i >= BPFNET_FLOOD_MAX)
+		return 1;
+	p = &fc->fl->ports[i];
+	if (p->ifindex == fc->src_ifindex || !p->ifindex)
+		return 0;
+	if (fc->last.ifindex)
+		l2_clone_to(fc->skb, &fc->last, fc->len);
+	fc->last = *p;
+	return 0;
+}
+
+/*
+ * Broadcast, multicast, unknown unicast: a clone out of every port of the
+ * sender's network but its own. The last port is not cloned to but left in
+ * @last, so that the original can go there (one clone fewer) or, should the
+ * caller still need the original, get a clone of its own. Egress of a host
+ * veth delivers into its container, which classifies the frame itself.
+ * bpf_loop() rather than a bounded loop: the verifier checks the callback
+ * once, not once per port.
+ */
+static __always_inline void l2_flood(struct __sk_buff *skb, const struct bpfnet_ep *src,
+				     struct bpfnet_port *last)
+{
+	struct flood_ctx fc = { .skb = skb, .src_ifindex = src->ifindex, .len = skb->len };
+	__u32 net_id = src->net_id;
+
+	count_global(BPFNET_G_FLOODED);
+	fc.fl = bpf_map_lookup_elem(&flood_ports, &net_id);
+	if (fc.fl)
+		bpf_loop(fc.fl->n_ports < BPFNET_FLOOD_MAX ? fc.fl->n_ports : BPFNET_FLOOD_MAX,
+			 flood_port, &fc, 0);
+	*last = fc.last;
+}
+
+/* The original frame to the last port of a flood, or consumed when there was none. */
+static __always_inline int l2_flood_last(struct __sk_buff *skb, const struct bpfnet_port *last)
+{
+	if (!last->ifindex)
+		return TC_ACT_STOLEN;	/* nobody else on the segment: consumed, not a drop */
+	ep_count_rx(last->ep_id, skb->len);
+	return bpf_redirect(last->ifindex, 0);
+}
+
+#endif

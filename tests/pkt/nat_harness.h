@@ -1,0 +1,1000 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Harness of the NAT packet tests (test_nat.c, which also makes the netns):
+ * the hosts, the datapath skeleton loaded with pinning off and its maps
+ * seeded here; one BPF_PROG_TEST_RUN per step with exact verdict, drop,
+ * global and endpoint counter deltas; reading and writing conntrack entries;
+ * and new flows: their translation, entries and further packets.
+ *
+ * Expected frames are built from scratch with pktbuild.h (every checksum
+ * computed in full), never by patching the datapath's output.
+ */
+#ifndef BPFNET_TESTS_NAT_HARNESS_H
+#define BPFNET_TESTS_NAT_HARNESS_H
+
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/ip.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+
+#include "bpfnet/abi.h"
+#include "datapath.skel.h"
+#include "pktbuild.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DEFAULT_TTL 64
+#define IP_ID 0x2b3c
+#define TCP_SEQ 0x01020304
+#define TCP_ACK 0x0a0b0c0d
+#define TCP_WINDOW 64240
+#define ICMP_SEQ 7
+#define NSEC_PER_SEC 1000000000ULL
+#define HEXDUMP_ROW 16
+
+#define NET1 1			/* masquerading */
+#define NET2 2			/* routed as it is */
+#define NETMASK_24 IP4(255, 255, 255, 0)
+
+#define IP_A IP4(10, 1, 0, 2)
+#define IP_B IP4(10, 1, 0, 3)
+#define IP_C IP4(10, 2, 0, 2)
+#define NODE IP4(192, 168, 50, 1)		/* the node's uplink address */
+#define REMOTE IP4(192, 168, 50, 2)		/* outside, permanent neighbour entry */
+#define REMOTE_NN IP4(192, 168, 50, 3)		/* outside, no neighbour entry */
+#define ROUTER IP4(192, 168, 50, 254)		/* sends ICMP errors, never receives */
+#define NOT_NODE IP4(192, 168, 50, 9)		/* on the uplink's subnet, not the node's */
+#define LOOPBACK IP4(127, 0, 0, 1)
+
+enum host_id {
+	H_NONE,
+	EP_A,
+	EP_B,
+	EP_C,
+	UPLINK,
+	HOST_COUNT,
+};
+
+struct host {
+	const char *ifname;		/* host-side veth; UPLINK: the node's uplink */
+	const char *peer;		/* container side; UPLINK: the outside */
+	uint8_t mac[ETH_ALEN];		/* container MAC; UPLINK: the outside neighbour's */
+	uint8_t host_mac[ETH_ALEN];	/* host-side veth MAC; UPLINK: the node's */
+	uint32_t ip;			/* container address; UPLINK: 0 */
+	uint32_t ep_id;
+	uint32_t net_id;
+	unsigned int ifindex;
+	unsigned int peer_ifindex;
+};
+
+static struct host hosts[HOST_COUNT] = {
+	[EP_A] = { "nt-a", "nt-a-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x02 },
+		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x02 }, IP_A, 1, NET1, 0, 0 },
+	[EP_B] = { "nt-b", "nt-b-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x03 },
+		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x03 }, IP_B, 2, NET1, 0, 0 },
+	[EP_C] = { "nt-c", "nt-c-ct", { 0x02, 0x00, 0x0a, 0x02, 0x00, 0x02 },
+		   { 0x02, 0xfe, 0x0a, 0x02, 0x00, 0x02 }, IP_C, 3, NET2, 0, 0 },
+	[UPLINK] = { "nt-up", "nt-up-rt", { 0x02, 0x00, 0xc0, 0xa8, 0x32, 0x02 },
+		     { 0x02, 0xfe, 0xc0, 0xa8, 0x32, 0x01 }, 0, 0, 0, 0, 0 },
+};
+
+struct net_seed {
+	uint32_t id;
+	uint32_t subnet;
+	uint8_t flags;
+};
+
+static const struct net_seed nets[] = {
+	{ NET1, IP4(10, 1, 0, 0), BPFNET_NET_F_MASQUERADE },
+	{ NET2, IP4(10, 2, 0, 0), 0 },
+};
+
+struct portmap_seed {
+	uint8_t proto;
+	uint32_t host_ip;
+	uint16_t host_port;
+	uint32_t ep_ip;
+	uint16_t ep_port;
+};
+
+/* Published ports; host_ip 0 is 0.0.0.0, every node address. */
+static const struct portmap_seed portmaps[] = {
+	{ IPPROTO_TCP, 0, 8080, IP_A, 80 },
+	{ IPPROTO_UDP, 0, 5353, IP_A, 53 },
+	{ IPPROTO_TCP, NODE, 8081, IP_B, 81 },
+	{ IPPROTO_TCP, 0, 8082, IP_C, 82 },
+	{ IPPROTO_TCP, LOOPBACK, 9090, IP_A, 90 },
+	{ IPPROTO_TCP, 0, 8090, IP_A, 80 },	/* A:80 published twice */
+	{ IPPROTO_UDP, 0, 40010, IP_B, 53 },	/* inside the SNAT port range */
+};
+
+static const uint32_t node_addrs[] = { NODE, LOOPBACK };
+
+/* One direction of a flow, host order. ICMP echo: request sport = id, reply dport = id. */
+struct tuple {
+	uint8_t proto;
+	uint32_t saddr;
+	uint16_t sport;
+	uint32_t daddr;
+	uint16_t dport;
+};
+
+#define T(proto, saddr, sport, daddr, dport) \
+	((struct tuple){ IPPROTO_##proto, saddr, sport, daddr, dport })
+
+/* An IPv4 segment to build: the tuple and what else varies between cases. */
+struct seg {
+	struct tuple t;
+	uint8_t tcp_flags;
+	uint8_t ttl;		/* 0: DEFAULT_TTL */
+	uint16_t frag;		/* flags and offset; 0: DF */
+	bool ip_opts;		/* ihl 6 */
+	bool no_csum;		/* UDP checksum 0 */
+};
+
+static const char payload[] = "bpfnet nat test payload, odd length";
+/* Three NOPs and an end of list: an ihl 6 header. */
+static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
+
+static struct datapath_bpf *skel;
+static int ncpus;
+static char where[256];		/* the step running, for every message */
+
+static void at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void at(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- formatting ---- */
+
+static const char *ip_str(uint32_t ip)
+{
+	static char bufs[8][INET_ADDRSTRLEN];
+	static unsigned int n;
+	char *b = bufs[n++ % ARRAY_SIZE(bufs)];
+
+	snprintf(b, INET_ADDRSTRLEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+		 (ip >> 8) & 0xff, ip & 0xff);
+	return b;
+}
+
+static const char *proto_str(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return "?";
+	}
+}
+
+static const char *tuple_str(const struct tuple *t)
+{
+	static char bufs[8][80];
+	static unsigned int n;
+	char *b = bufs[n++ % ARRAY_SIZE(bufs)];
+
+	snprintf(b, sizeof(bufs[0]), "%s %s:%u > %s:%u", proto_str(t->proto), ip_str(t->saddr),
+		 t->sport, ip_str(t->daddr), t->dport);
+	return b;
+}
+
+static const char *verdict_name(int verdict)
+{
+	switch (verdict) {
+	case TC_ACT_UNSPEC:
+		return "TC_ACT_UNSPEC";
+	case TC_ACT_OK:
+		return "TC_ACT_OK";
+	case TC_ACT_SHOT:
+		return "TC_ACT_SHOT";
+	case TC_ACT_REDIRECT:
+		return "TC_ACT_REDIRECT";
+	default:
+		return "?";
+	}
+}
+
+#define DROP_NAME(name, str) [BPFNET_##name] = str,
+static const char *const drop_names[BPFNET_DROP_MAX] = {
+	BPFNET_FOREACH_DROP(DROP_NAME)
+};
+#undef DROP_NAME
+
+static const char *const global_names[BPFNET_G_MAX] = {
+	[BPFNET_G_CT_CREATED] = "ct_created",
+	[BPFNET_G_CT_EVICTED] = "ct_evicted",
+	[BPFNET_G_CT_EXPIRED] = "ct_expired",
+	[BPFNET_G_DNAT] = "dnat",
+	[BPFNET_G_SNAT] = "snat",
+	[BPFNET_G_HAIRPIN] = "hairpin",
+	[BPFNET_G_ICMP_ERR_NAT] = "icmp_errors_translated",
+};
+
+static const char *const state_names[BPFNET_CT_STATE_MAX] = {
+	"NONE", "SYN_SENT", "ESTABLISHED", "FIN_WAIT", "TIME_WAIT", "CLOSE",
+};
+
+static const char *state_str(unsigned int state)
+{
+	return state < BPFNET_CT_STATE_MAX ? state_names[state] : "?";
+}
+
+static const char *ct_flags_str(uint8_t flags)
+{
+	static const char *const names[] = { "SNAT", "DNAT", "REPLY", "SEEN_REPLY", "FIN_ORIG",
+					     "FIN_REPLY", "PORTMAP", "HAIRPIN" };
+	static char bufs[4][96];
+	static unsigned int n;
+	char *b = bufs[n++ % ARRAY_SIZE(bufs)];
+	size_t i, len = 0;
+
+	b[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (flags & (1U << i))
+			len += (size_t)snprintf(b + len, sizeof(bufs[0]) - len, "%s%s",
+						len ? "|" : "", names[i]);
+	if (!len)
+		snprintf(b, sizeof(bufs[0]), "none");
+	return b;
+}
+
+/* ---- frames ---- */
+
+static struct tuple reverse(const struct tuple *t)
+{
+	return (struct tuple){ t->proto, t->daddr, t->dport, t->saddr, t->sport };
+}
+
+static bool tuple_eq(const struct tuple *a, const struct tuple *b)
+{
+	return a->proto == b->proto && a->saddr == b->saddr && a->sport == b->sport &&
+	       a->daddr == b->daddr && a->dport == b->dport;
+}
+
+static uint8_t seg_ttl(const struct seg *s)
+{
+	return s->ttl ? s->ttl : DEFAULT_TTL;
+}
+
+/* The transport header and payload of @s; for ICMP an echo request or reply. */
+static void build_l4(struct pkt *p, const struct seg *s)
+{
+	const struct tuple *t = &s->t;
+
+	switch (t->proto) {
+	case IPPROTO_TCP:
+		pkt_tcp(p, t->sport, t->dport, TCP_SEQ, TCP_ACK, s->tcp_flags, TCP_WINDOW);
+		break;
+	case IPPROTO_UDP:
+		pkt_udp(p, t->sport, t->dport);
+		break;
+	default:
+		if (t->sport)
+			pkt_icmp(p, ICMP_TYPE_ECHO_REQUEST, 0, (uint32_t)t->sport << 16 | ICMP_SEQ);
+		else
+			pkt_icmp(p, ICMP_TYPE_ECHO_REPLY, 0, (uint32_t)t->dport << 16 | ICMP_SEQ);
+		break;
+	}
+	pkt_append(p, payload, strlen(payload));
+}
+
+/* The IPv4 datagram of @s (no Ethernet header), every checksum computed in full. */
+static void build_ip(struct pkt *p, const struct seg *s)
+{
+	struct ipv4_spec ip = {
+		.saddr = s->t.saddr,
+		.daddr = s->t.daddr,
+		.proto = s->t.proto,
+		.ttl = seg_ttl(s),
+		.id = IP_ID,
+		.frag = s->frag ? s->frag : IPV4_FLAG_DF,
+		.opts = s->ip_opts ? ip_options : NULL,
+		.opts_len = s->ip_opts ? sizeof(ip_options) : 0,
+	};
+
+	pkt_ipv4(p, &ip);
+	build_l4(p, s);
+	pkt_ipv4_finish(p);
+	if (s->no_csum)
+		put_be16(p->data + p->l4_off + UDP_OFF_CHECK, 0);
+}
+
+static void build_frame(struct pkt *p, const uint8_t *dst, const uint8_t *src, const struct seg *s)
+{
+	pkt_init(p);
+	pkt_eth(p, dst, src, ETH_P_IP);
+	build_ip(p, s);
+}
+
+/* A frame as @h sends it: a container to its gateway, or the outside to the node. */
+static void frame_from(struct pkt *p, enum host_id h, const struct seg *s)
+{
+	build_frame(p, hosts[h].host_mac, hosts[h].mac, s);
+}
+
+/* A frame as it must reach @h: into a container, or out of the node to the outside. */
+static void frame_to(struct pkt *p, enum host_id h, const struct seg *s)
+{
+	build_frame(p, hosts[h].mac, hosts[h].host_mac, s);
+}
+
+static enum host_id host_of_ip(uint32_t ip)
+{
+	int h;
+
+	for (h = EP_A; h < UPLINK; h++)
+		if (hosts[h].ip == ip)
+			return (enum host_id)h;
+	return UPLINK;
+}
+
+/* The source port, or the echo id of an ICMP echo request, of the frame @p. */
+static uint16_t frame_sport(const struct pkt *p)
+{
+	const uint8_t *l4 = p->data + p->l4_off;
+
+	return p->data[p->l3_off + IP_OFF_PROTO] == IPPROTO_ICMP ? get_be16(l4 + ICMP_OFF_ID) :
+								  get_be16(l4);
+}
+
+/* ---- counters ---- */
+
+struct counters {
+	uint64_t drops[BPFNET_DROP_MAX];
+	uint64_t global[BPFNET_G_MAX];
+	struct bpfnet_ep_stats ep[HOST_COUNT];
+};
+
+/* Sum over the CPUs of a per-CPU value made of @n 64-bit counters. */
+static void read_percpu(struct bpf_map *map, uint32_t key, uint64_t *sum, size_t n)
+{
+	uint64_t *vals = calloc((size_t)ncpus * n, sizeof(*vals));
+	size_t i;
+	int err;
+
+	assert_non_null(vals);
+	err = bpf_map__lookup_elem(map, &key, sizeof(key), vals, (size_t)ncpus * n * sizeof(*vals),
+				   0);
+	if (err)
+		fail_msg("%s[%u]: lookup failed: %s", bpf_map__name(map), key, strerror(-err));
+	memset(sum, 0, n * sizeof(*sum));
+	for (i = 0; i < (size_t)ncpus * n; i++)
+		sum[i % n] += vals[i];
+	free(vals);
+}
+
+static void snapshot(struct counters *c)
+{
+	uint32_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < BPFNET_DROP_MAX; i++)
+		read_percpu(skel->maps.drop_stats, i, &c->drops[i], 1);
+	for (i = 0; i < BPFNET_G_MAX; i++)
+		read_percpu(skel->maps.global_stats, i, &c->global[i], 1);
+	for (i = EP_A; i < UPLINK; i++)
+		read_percpu(skel->maps.ep_stats, hosts[i].ep_id, (uint64_t *)&c->ep[i],
+			    sizeof(c->ep[i]) / sizeof(uint64_t));
+}
+
+/* What one step must do besides its output frame. */
+struct expect {
+	int verdict;
+	enum bpfnet_drop_reason drop;	/* DROP_UNUSED: none */
+	enum host_id rx;		/* endpoint it is delivered into, H_NONE: none */
+	uint64_t global[BPFNET_G_MAX];	/* every counter not named must stay */
+};
+
+static void check_delta(const char *what, uint64_t want, uint64_t before, uint64_t after)
+{
+	if (after - before != want)
+		fail_msg("%s: %s: expected +%llu, got +%llu", where, what,
+			 (unsigned long long)want, (unsigned long long)(after - before));
+}
+
+static void check_counters(enum host_id dev, size_t len, const struct expect *x,
+			   const struct counters *b, const struct counters *a)
+{
+	bool sent = dev != UPLINK, dropped = x->verdict == TC_ACT_SHOT;
+	char what[96];
+	uint32_t i;
+
+	for (i = 0; i < BPFNET_DROP_MAX; i++) {
+		snprintf(what, sizeof(what), "drop_stats[%s] (expected drop reason: %s)",
+			 drop_names[i], x->drop ? drop_names[x->drop] : "none");
+		check_delta(what, x->drop && i == x->drop ? 1 : 0, b->drops[i], a->drops[i]);
+	}
+	for (i = 0; i < BPFNET_G_MAX; i++) {
+		if (global_names[i])
+			snprintf(what, sizeof(what), "global_stats[%s]", global_names[i]);
+		else
+			snprintf(what, sizeof(what), "global_stats[%u]", i);
+		check_delta(what, x->global[i], b->global[i], a->global[i]);
+	}
+	for (i = EP_A; i < UPLINK; i++) {
+		const struct bpfnet_ep_stats *eb = &b->ep[i], *ea = &a->ep[i];
+		uint64_t tx = sent && i == dev && !dropped, rx = i == x->rx;
+		const char *ifname = hosts[i].ifname;
+
+		snprintf(what, sizeof(what), "ep_stats[%s].tx_packets", ifname);
+		check_delta(what, tx, eb->tx_packets, ea->tx_packets);
+		snprintf(what, sizeof(what), "ep_stats[%s].tx_bytes", ifname);
+		check_delta(what, tx * len, eb->tx_bytes, ea->tx_bytes);
+		snprintf(what, sizeof(what), "ep_stats[%s].rx_packets", ifname);
+		check_delta(what, rx, eb->rx_packets, ea->rx_packets);
+		snprintf(what, sizeof(what), "ep_stats[%s].rx_bytes", ifname);
+		check_delta(what, rx * len, eb->rx_bytes, ea->rx_bytes);
+		snprintf(what, sizeof(what), "ep_stats[%s].drops", ifname);
+		check_delta(what, sent && i == dev && dropped, eb->drops, ea->drops);
+	}
+}
+
+/* ---- running ---- */
+
+static int run_frame(enum host_id dev, const struct pkt *in, struct pkt *out)
+{
+	struct bpf_program *prog = dev == UPLINK ? skel->progs.from_uplink :
+						   skel->progs.from_container;
+	struct __sk_buff ctx = { .ifindex = hosts[dev].ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in->data,
+		.data_size_in = (__u32)in->len,
+		.data_out = out->data,
+		.data_size_out = sizeof(out->data),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+	);
+
+	pkt_init(out);
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		fail_msg("%s: BPF_PROG_TEST_RUN failed: %s", where, strerror(errno));
+	out->len = opts.data_size_out;
+	out->l3_off = in->l3_off;
+	out->l4_off = in->l4_off;
+	return (int)opts.retval;
+}
+
+static void check_verdict(int want, int got)
+{
+	if (got != want)
+		fail_msg("%s: verdict: expected %s (%d), got %s (%d)", where, verdict_name(want),
+			 want, verdict_name(got), got);
+}
+
+/* Run @in through the program of @dev and check verdict and counters; output in @out. */
+static void step(enum host_id dev, const struct pkt *in, struct pkt *out, const struct expect *x)
+{
+	struct counters before, after;
+	int verdict;
+
+	snapshot(&before);
+	verdict = run_frame(dev, in, out);
+	snapshot(&after);
+	check_verdict(x->verdict, verdict);
+	check_counters(dev, in->len, x, &before, &after);
+}
+
+/* ---- output checks ---- */
+
+static void dump_row(const struct pkt *p, size_t row)
+{
+	size_t i;
+
+	for (i = row; i < row + HEXDUMP_ROW; i++) {
+		if (i < p->len)
+			print_error(" %02x", p->data[i]);
+		else
+			print_error("   ");
+	}
+}
+
+static bool row_differs(const struct pkt *a, const struct pkt *b, size_t row)
+{
+	size_t i;
+
+	for (i = row; i < row + HEXDUMP_ROW; i++) {
+		bool in_a = i < a->len, in_b = i < b->len;
+
+		if (in_a != in_b || (in_a && a->data[i] != b->data[i]))
+			return true;
+	}
+	return false;
+}
+
+static void expect_frame(const struct pkt *want, const struct pkt *got)
+{
+	size_t i, row, len = want->len > got->len ? want->len : got->len;
+
+	if (want->len == got->len && !memcmp(want->data, got->data, want->len))
+		return;
+	print_error("  left: expected (%zu bytes), right: got (%zu bytes)\n", want->len, got->len);
+	for (row = 0; row < len; row += HEXDUMP_ROW) {
+		print_error("  %04zx ", row);
+		dump_row(want, row);
+		print_error("  |");
+		dump_row(got, row);
+		print_error("%s\n", row_differs(want, got, row) ? "  <-- differs" : "");
+	}
+	for (i = 0; i < want->len && i < got->len && want->data[i] == got->data[i]; i++)
+		;
+	fail_msg("%s: output frame differs from the expected one, first at byte %zu "
+		 "(expected %zu bytes, got %zu)", where, i, want->len, got->len);
+}
+
+static void check_ip_csum(const char *which, const uint8_t *iph)
+{
+	if (!ipv4_csum_valid(iph) || get_be16(iph + IP_OFF_CHECK) != ipv4_csum_compute(iph))
+		fail_msg("%s: %s header checksum: expected 0x%04x, got 0x%04x", where, which,
+			 ipv4_csum_compute(iph), get_be16(iph + IP_OFF_CHECK));
+}
+
+/*
+ * Every checksum of the IPv4 frame @p, recomputed in full: the header, the
+ * transport (TCP/UDP with the pseudo header; a UDP checksum of 0 is "none"
+ * and must stay 0, which the exact frame comparison checks; ICMP over the
+ * whole message) and, for ICMP errors, the quoted header.
+ */
+static void check_csums(const struct pkt *p)
+{
+	const uint8_t *iph = p->data + p->l3_off;
+	size_t hlen = ipv4_hdr_len(iph), l4_len = get_be16(iph + IP_OFF_TOT_LEN) - hlen;
+	const uint8_t *l4 = iph + hlen;
+	int off = l4_check_off(iph[IP_OFF_PROTO]);
+
+	check_ip_csum("IPv4", iph);
+	if (iph[IP_OFF_PROTO] == IPPROTO_UDP && !get_be16(l4 + UDP_OFF_CHECK))
+		return;
+	if (!l4_csum_valid(iph, l4, l4_len))
+		fail_msg("%s: %s checksum: expected 0x%04x, got 0x%04x", where,
+			 proto_str(iph[IP_OFF_PROTO]), l4_csum_compute(iph, l4, l4_len),
+			 get_be16(l4 + off));
+	if (iph[IP_OFF_PROTO] == IPPROTO_ICMP && l4[0] != ICMP_TYPE_ECHO_REQUEST &&
+	    l4[0] != ICMP_TYPE_ECHO_REPLY)
+		check_ip_csum("quoted IPv4", l4 + ICMP_HDR_LEN);
+}
+
+/* ---- conntrack ---- */
+
+static struct bpfnet_ct_key ct_key(const struct tuple *t)
+{
+	struct bpfnet_ct_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.saddr = htonl(t->saddr);
+	k.daddr = htonl(t->daddr);
+	k.sport = htons(t->sport);
+	k.dport = htons(t->dport);
+	k.proto = t->proto;
+	return k;
+}
+
+static struct tuple tuple_of_key(const struct bpfnet_ct_key *k)
+{
+	return (struct tuple){ k->proto, ntohl(k->saddr), ntohs(k->sport), ntohl(k->daddr),
+			       ntohs(k->dport) };
+}
+
+static bool ct_get(const struct tuple *t, struct bpfnet_ct_entry *e)
+{
+	struct bpfnet_ct_key k = ct_key(t);
+
+	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.ct4), &k, e);
+}
+
+static struct bpfnet_ct_entry ct_must_get(const struct tuple *t)
+{
+	struct bpfnet_ct_entry e;
+
+	if (!ct_get(t, &e))
+		fail_msg("%s: ct4[%s]: expected an entry, found none", where, tuple_str(t));
+	return e;
+}
+
+static void ct_put(const struct tuple *t, const struct bpfnet_ct_entry *e)
+{
+	struct bpfnet_ct_key k = ct_key(t);
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ct4), &k, e, BPF_ANY))
+		fail_msg("%s: writing ct4[%s] failed: %s", where, tuple_str(t), strerror(errno));
+}
+
+static void ct_del(const struct tuple *t)
+{
+	struct bpfnet_ct_key k = ct_key(t);
+
+	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.ct4), &k))
+		fail_msg("%s: deleting ct4[%s] failed: %s", where, tuple_str(t), strerror(errno));
+}
+
+/* Empty ct4: collect every key first, deleting while walking a hash map restarts the walk. */
+static int ct_clear(void)
+{
+	int fd = bpf_map__fd(skel->maps.ct4);
+	struct bpfnet_ct_key *keys = calloc(BPFNET_CT_MAX, sizeof(*keys));
+	size_t n = 0, i;
+
+	if (!keys)
+		return -1;
+	while (n < BPFNET_CT_MAX &&
+	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
+		n++;
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+	free(keys);
+	return 0;
+}
+
+static void expect_no_ct(const struct tuple *t)
+{
+	struct bpfnet_ct_entry e;
+	struct tuple peer;
+
+	if (!ct_get(t, &e))
+		return;
+	peer = tuple_of_key(&e.peer);
+	fail_msg("%s: ct4[%s]: expected no entry, found one (flags %s, peer %s)", where,
+		 tuple_str(t), ct_flags_str(e.flags), tuple_str(&peer));
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* What one conntrack entry must hold. */
+struct ct_want {
+	struct tuple peer;
+	uint8_t flags;			/* exactly */
+	struct tuple nat;		/* nat_saddr:nat_sport > nat_daddr:nat_dport, no proto */
+	int state;			/* -1: not checked (reply entries keep none) */
+	unsigned int timeout_s;		/* expires_ns - now, within a second; 0: unchecked */
+};
+
+static void expect_ct(const struct tuple *key, const struct ct_want *w)
+{
+	struct bpfnet_ct_entry e = ct_must_get(key);
+	struct tuple peer = tuple_of_key(&e.peer);
+	struct tuple nat = { 0, ntohl(e.nat_saddr), ntohs(e.nat_sport), ntohl(e.nat_daddr),
+			     ntohs(e.nat_dport) };
+	const char *k = tuple_str(key);
+
+	if (!tuple_eq(&peer, &w->peer) || e.peer.pad[0] || e.peer.pad[1] ||
+	    e.peer.pad[2])
+		fail_msg("%s: ct4[%s]: peer: expected %s, got %s", where, k, tuple_str(&w->peer),
+			 tuple_str(&peer));
+	if (e.flags != w->flags)
+		fail_msg("%s: ct4[%s]: flags: expected %s, got %s", where, k,
+			 ct_flags_str(w->flags), ct_flags_str(e.flags));
+	if (nat.saddr != w->nat.saddr || nat.sport != w->nat.sport)
+		fail_msg("%s: ct4[%s]: nat source: expected %s:%u, got %s:%u", where, k,
+			 ip_str(w->nat.saddr), w->nat.sport, ip_str(nat.saddr), nat.sport);
+	if (nat.daddr != w->nat.daddr || nat.dport != w->nat.dport)
+		fail_msg("%s: ct4[%s]: nat destination: expected %s:%u, got %s:%u", where, k,
+			 ip_str(w->nat.daddr), w->nat.dport, ip_str(nat.daddr), nat.dport);
+	if (w->state >= 0 && e.state != w->state)
+		fail_msg("%s: ct4[%s]: state: expected %s, got %s (%u)", where, k,
+			 state_str((unsigned int)w->state), state_str(e.state), e.state);
+	if (w->timeout_s) {
+		int64_t left = (int64_t)(e.expires_ns - now_ns());
+		int64_t want = (int64_t)w->timeout_s * (int64_t)NSEC_PER_SEC;
+
+		if (left > want || left < want - (int64_t)NSEC_PER_SEC)
+			fail_msg("%s: ct4[%s]: expires in %.3f s, expected %u s (less up to 1 s)",
+				 where, k, (double)left / NSEC_PER_SEC, w->timeout_s);
+	}
+}
+
+/* ---- setup ---- */
+
+static int map_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
+		      size_t val_size)
+{
+	int err = bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
+
+	if (err)
+		fprintf(stderr, "seeding %s failed: %s\n", bpf_map__name(map), strerror(-err));
+	return err;
+}
+
+static int seed_maps(void)
+{
+	size_t i;
+
+	for (i = EP_A; i < UPLINK; i++) {
+		const struct host *h = &hosts[i];
+		struct bpfnet_ep ep = { .ifindex = h->ifindex, .id = h->ep_id, .net_id = h->net_id,
+					.ip = htonl(h->ip), .flags = BPFNET_EP_F_VALID };
+		__u32 ifindex = h->ifindex;
+
+		memcpy(ep.mac, h->mac, ETH_ALEN);
+		memcpy(ep.host_mac, h->host_mac, ETH_ALEN);
+		if (map_update(skel->maps.ep_by_ifindex, &ifindex, sizeof(ifindex), &ep,
+			       sizeof(ep)) ||
+		    map_update(skel->maps.ep_by_ip, &ep.ip, sizeof(ep.ip), &ep, sizeof(ep)))
+			return -1;
+	}
+	for (i = 0; i < ARRAY_SIZE(nets); i++) {
+		struct bpfnet_net net = {
+			.subnet = htonl(nets[i].subnet),
+			.mask = htonl(NETMASK_24),
+			.gateway = htonl(nets[i].subnet + 1),
+			.mode = BPFNET_MODE_L3,
+			.flags = nets[i].flags,
+		};
+
+		if (map_update(skel->maps.networks, &nets[i].id, sizeof(nets[i].id), &net,
+			       sizeof(net)))
+			return -1;
+	}
+	for (i = 0; i < ARRAY_SIZE(portmaps); i++) {
+		const struct portmap_seed *s = &portmaps[i];
+		struct bpfnet_portmap_key k = {
+			.host_ip = htonl(s->host_ip),
+			.host_port = htons(s->host_port),
+			.proto = s->proto,
+		};
+		struct bpfnet_portmap_val v = {
+			.ep_ip = htonl(s->ep_ip),
+			.ep_port = htons(s->ep_port),
+		};
+
+		if (map_update(skel->maps.portmap4, &k, sizeof(k), &v, sizeof(v)))
+			return -1;
+	}
+	for (i = 0; i < ARRAY_SIZE(node_addrs); i++) {
+		__be32 addr = htonl(node_addrs[i]);
+		__u32 one = 1;
+
+		if (map_update(skel->maps.node_addrs, &addr, sizeof(addr), &one, sizeof(one)))
+			return -1;
+	}
+	return 0;
+}
+
+static int setup_datapath(void **state)
+{
+	struct bpf_map *map;
+	int err;
+
+	(void)state;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0) {
+		fprintf(stderr, "libbpf_num_possible_cpus: %s\n", strerror(-ncpus));
+		return -1;
+	}
+	skel = datapath_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "datapath_bpf__open: %s\n", strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);	/* nothing outside this process */
+	err = datapath_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "datapath_bpf__load: %s\n", strerror(-err));
+		return -1;
+	}
+	return seed_maps();
+}
+
+static int teardown_datapath(void **state)
+{
+	(void)state;
+	datapath_bpf__destroy(skel);
+	skel = NULL;
+	return 0;
+}
+
+/* Every test starts from an empty conntrack table. */
+static int reset_ct(void **state)
+{
+	(void)state;
+	where[0] = '\0';
+	return ct_clear();
+}
+
+/* ---- flows: a new flow, its translation, its packets ---- */
+
+#define F_SNAT BPFNET_CT_F_SNAT
+#define F_DNAT BPFNET_CT_F_DNAT
+#define F_REPLY BPFNET_CT_F_REPLY
+#define F_SEEN BPFNET_CT_F_SEEN_REPLY
+#define F_FIN_O BPFNET_CT_F_FIN_ORIG
+#define F_FIN_R BPFNET_CT_F_FIN_REPLY
+
+/*
+ * A flow's first packet @seg enters at @from; translated (to != H_NONE) it
+ * becomes @xl and goes to @to, whose reply must come back to @from as the
+ * exact reverse of @seg. An SNAT source port of 0 in @xl: any port of the
+ * range. TCP flows start with a SYN, answered by a SYN-ACK.
+ */
+struct nat_case {
+	const char *name;
+	enum host_id from;
+	struct seg seg;
+	int verdict;
+	uint8_t flags;			/* of the original ct entry */
+	struct tuple xl;
+	enum host_id to;		/* UPLINK: out of the node through the FIB */
+	enum bpfnet_global_counter kind;
+	bool no_neigh;			/* the outside host has no neighbour entry */
+};
+
+#define PUBLISHED(ep) .verdict = TC_ACT_REDIRECT, .to = ep, .kind = BPFNET_G_DNAT, \
+	.flags = F_DNAT | BPFNET_CT_F_PORTMAP
+#define MASQUERADED .verdict = TC_ACT_REDIRECT, .to = UPLINK, .kind = BPFNET_G_SNAT, .flags = F_SNAT
+#define HAIRPINNED(ep) .verdict = TC_ACT_REDIRECT, .to = ep, .kind = BPFNET_G_HAIRPIN, \
+	.flags = BPFNET_CT_F_HAIRPIN | F_SNAT | F_DNAT
+#define UNTOUCHED(v) .verdict = v, .to = H_NONE
+
+static unsigned int timeout_of(uint8_t proto, int state)
+{
+	if (proto == IPPROTO_UDP)
+		return BPFNET_CT_TIMEOUT_UDP;
+	if (proto == IPPROTO_ICMP)
+		return BPFNET_CT_TIMEOUT_ICMP;
+	switch (state) {
+	case BPFNET_CT_SYN_SENT:
+		return BPFNET_CT_TIMEOUT_SYN_SENT;
+	case BPFNET_CT_FIN_WAIT:
+		return BPFNET_CT_TIMEOUT_FIN_WAIT;
+	case BPFNET_CT_TIME_WAIT:
+		return BPFNET_CT_TIMEOUT_TIME_WAIT;
+	case BPFNET_CT_CLOSE:
+		return BPFNET_CT_TIMEOUT_CLOSE;
+	default:
+		return BPFNET_CT_TIMEOUT_ESTABLISHED;
+	}
+}
+
+/*
+ * Both entries of the flow whose original direction @t is translated to
+ * @xl: the original (state, expiry, @flags) and the reply, keyed by the
+ * reverse of @xl and translating back to @t.
+ */
+static void expect_flow_ct(const struct tuple *t, const struct tuple *xl, uint8_t flags, int state)
+{
+	struct tuple r = reverse(xl);
+	struct ct_want o = { .peer = r, .flags = flags, .state = state,
+			     .timeout_s = timeout_of(t->proto, state) };
+	struct ct_want rw = { .peer = *t, .flags = F_REPLY, .state = -1 };
+
+	if (flags & F_SNAT) {
+		o.nat.saddr = xl->saddr;
+		o.nat.sport = xl->sport;
+		rw.flags |= F_DNAT;
+		rw.nat.daddr = t->saddr;
+		rw.nat.dport = t->sport;
+	}
+	if (flags & F_DNAT) {
+		o.nat.daddr = xl->daddr;
+		o.nat.dport = xl->dport;
+		rw.flags |= F_SNAT;
+		rw.nat.saddr = t->daddr;
+		rw.nat.sport = t->dport;
+	}
+	expect_ct(t, &o);
+	expect_ct(&r, &rw);
+}
+
+/* @s one hop further (TTL-1) as it must leave for @to; by redirect_neigh the MACs stay. */
+static void expected_out(struct pkt *want, const struct pkt *in, const struct seg *s,
+			 enum host_id to, bool no_neigh)
+{
+	struct seg o = *s;
+
+	o.ttl = seg_ttl(s) - 1;
+	if (to == UPLINK && no_neigh)
+		build_frame(want, in->data + ETH_OFF_DST, in->data + ETH_OFF_SRC, &o);
+	else
+		frame_to(want, to, &o);
+}
+
+/* The source port SNAT gave the frame @out: of the range, and @want if not 0. */
+static uint16_t snat_port(const struct pkt *out, uint16_t want)
+{
+	uint16_t port = frame_sport(out);
+
+	if (port < BPFNET_SNAT_PORT_MIN || port > BPFNET_SNAT_PORT_MAX)
+		fail_msg("%s: translated source port %u: expected one of [%u, %u]", where, port,
+			 BPFNET_SNAT_PORT_MIN, BPFNET_SNAT_PORT_MAX);
+	if (want && port != want)
+		fail_msg("%s: translated source port: expected %u (kept), got %u", where, want,
+			 port);
+	return port;
+}
+
+static struct seg first_seg(const struct nat_case *c)
+{
+	struct seg s = c->seg;
+
+	if (s.t.proto == IPPROTO_TCP)
+		s.tcp_flags = TCP_FLAG_SYN;
+	return s;
+}
+
+/* Send the flow's first packet, expect it translated; returns the translated tuple. */
+static struct tuple open_flow(const struct nat_case *c, struct pkt *in, struct pkt *out)
+{
+	struct seg s = first_seg(c);
+	struct expect x = { .verdict = TC_ACT_REDIRECT, .rx = c->to == UPLINK ? H_NONE : c->to };
+	struct tuple xl = c->xl;
+	struct seg o;
+	struct pkt want;
+
+	x.global[BPFNET_G_CT_CREATED] = 1;
+	x.global[c->kind] = 1;
+	frame_from(in, c->from, &s);
+	step(c->from, in, out, &x);
+	if (c->flags & F_SNAT)
+		xl.sport = snat_port(out, c->xl.sport);
+	o = s;
+	o.t = xl;
+	expected_out(&want, in, &o, c->to, c->no_neigh);
+	expect_frame(&want, out);
+	check_csums(out);
+	return xl;
+}
+
+/* One more packet of the flow @c translated to @xl, original direction or reply. */
+static void flow_step(const struct nat_case *c, const struct tuple *xl, bool reply,
+		      uint8_t tcp_flags)
+{
+	enum host_id dev = reply ? c->to : c->from, to = reply ? c->from : c->to;
+	struct seg s = c->seg;
+	struct pkt in, out, want;
+
+	s.t = reply ? reverse(xl) : c->seg.t;
+	s.tcp_flags = c->seg.t.proto == IPPROTO_TCP ? tcp_flags : 0;
+	frame_from(&in, dev, &s);
+	step(dev, &in, &out, &(struct expect){ .verdict = TC_ACT_REDIRECT,
+		.rx = to == UPLINK ? H_NONE : to });
+	s.t = reply ? reverse(&c->seg.t) : *xl;
+	expected_out(&want, &in, &s, to, c->no_neigh);
+	expect_frame(&want, &out);
+	check_csums(&out);
+}
+
+/* @t as the conntrack entry @e rewrites it. */
+static struct tuple translate(const struct tuple *t, const struct bpfnet_ct_entry *e)
+{
+	struct tuple x = *t;
+
+	if (e->flags & F_SNAT) {
+		x.saddr = ntohl(e->nat_saddr);
+		x.sport = ntohs(e->nat_sport);
+	}
+	if (e->flags & F_DNAT) {
+		x.daddr = ntohl(e->nat_daddr);
+		x.dport = ntohs(e->nat_dport);
+	}
+	return x;
+}
+
+#endif /* BPFNET_TESTS_NAT_HARNESS_H */

@@ -1,0 +1,985 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Packet tests of bridge mode: the switching done by from_container on the
+ * host-side veths (learning, known unicast, flooding, the gateway, ARP,
+ * anti-spoofing, malformed frames) and from_uplink into a bridge network.
+ *
+ * The process moves into a private netns (the node) and gives every endpoint
+ * a netns of its own, its veth's peer inside as eth0, as bpfnet does; all of
+ * it vanishes with the process. The skeleton is loaded with pinning off and
+ * its maps seeded here. Each table entry is one frame: verdict, output bytes
+ * (built from scratch with pktbuild.h), the drop reason (drop_stats), the
+ * per-endpoint counters (ep_stats), the node-wide events (global_stats) and,
+ * where it matters, the FDB afterwards.
+ *
+ * BPF_PROG_TEST_RUN does not redirect, so flooding is seen there only in the
+ * counters. The .live cases therefore run for real: from_container is
+ * attached to every host veth, the frame is sent from the sender's eth0
+ * through AF_PACKET, and every container's AF_PACKET socket says what it
+ * received: the expected frames, each exactly once, marked as its stack must
+ * see them (for it, broadcast, multicast, for another), and nothing else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netpacket/packet.h>
+#include <sys/socket.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+
+#include "bpfnet/abi.h"
+#include "datapath.skel.h"
+#include "netlink.h"
+#include "netns.h"
+#include "pktbuild.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define DEFAULT_TTL 64
+#define IP_ID 0x3d57
+#define UDP_SPORT 40000
+#define UDP_DPORT 6000
+#define VLAN_TCI 10
+#define ETH_P_QINQ 0x88a8
+#define BAD_IHL 4
+#define HEXDUMP_ROW 16
+#define LIVE_WAIT_MS 300	/* for the expected frames to arrive */
+#define LIVE_QUIET_MS 50	/* and then for a duplicate that should not come */
+#define ANCIENT_NS 1		/* a last_seen long before any ageing time */
+
+#define NETMASK_24 IP4(255, 255, 255, 0)
+#define IP_A IP4(10, 1, 0, 2)
+#define IP_B IP4(10, 1, 0, 3)
+#define IP_C IP4(10, 1, 0, 4)
+#define IP_D IP4(10, 1, 0, 5)
+#define IP_E IP4(10, 2, 0, 2)
+#define IP_I IP4(10, 3, 0, 2)
+#define IP_J IP4(10, 3, 0, 3)
+#define GW1 IP4(10, 1, 0, 1)
+#define GW3 IP4(10, 3, 0, 1)
+#define IP_NODE IP4(192, 168, 50, 1)
+#define IP_REMOTE IP4(192, 168, 50, 2)
+#define IP_FOREIGN IP4(10, 1, 0, 99)
+
+enum net_id { NET1 = 1, NET2, NET3 };	/* bridge; bridge with one port; internal bridge */
+
+enum host_id { EP_A, EP_B, EP_C, EP_D, EP_E, EP_I, EP_J, UPLINK, HOST_COUNT };
+
+struct host {
+	const char *ifname;		/* host-side veth */
+	uint8_t mac[ETH_ALEN];		/* container MAC */
+	uint32_t ip;
+	uint32_t ep_id;			/* 0: not an endpoint */
+	enum net_id net;
+	bool static_fdb;		/* seeded as endpoint add writes it (D is only learned) */
+	unsigned int ifindex;
+	int ns_fd;			/* its netns; -1 for the uplink, whose peer stays here */
+	int ct_ifindex;			/* eth0 in its netns */
+	int sock;			/* AF_PACKET on eth0, in its netns */
+};
+
+static struct host hosts[HOST_COUNT] = {
+	[EP_A] = { "bb-a", { 0x02, 0xa0, 0, 0, 0, 0x0a }, IP_A, 1, NET1, true },
+	[EP_B] = { "bb-b", { 0x02, 0xa0, 0, 0, 0, 0x0b }, IP_B, 2, NET1, true },
+	[EP_C] = { "bb-c", { 0x02, 0xa0, 0, 0, 0, 0x0c }, IP_C, 3, NET1, true },
+	[EP_D] = { "bb-d", { 0x02, 0xa0, 0, 0, 0, 0x0d }, IP_D, 4, NET1, false },
+	[EP_E] = { "bb-e", { 0x02, 0xa0, 0, 0, 0, 0x0e }, IP_E, 5, NET2, true },
+	[EP_I] = { "bb-i", { 0x02, 0xa0, 0, 0, 0, 0x01 }, IP_I, 6, NET3, true },
+	[EP_J] = { "bb-j", { 0x02, 0xa0, 0, 0, 0, 0x02 }, IP_J, 7, NET3, true },
+	[UPLINK] = { "bb-up", { 0x02, 0xa0, 0, 0, 0, 0xff }, IP_REMOTE },
+};
+
+struct net_seed {
+	uint32_t subnet;
+	uint32_t gateway;
+	uint8_t flags;
+	uint8_t gw_mac[ETH_ALEN];
+};
+
+static const struct net_seed nets[] = {
+	[NET1] = { IP4(10, 1, 0, 0), GW1, 0, { 0x02, 0x6b, 0, 0, 0, 1 } },
+	[NET2] = { IP4(10, 2, 0, 0), IP4(10, 2, 0, 1), 0, { 0x02, 0x6b, 0, 0, 0, 2 } },
+	[NET3] = { IP4(10, 3, 0, 0), GW3, BPFNET_NET_F_INTERNAL, { 0x02, 0x6b, 0, 0, 0, 3 } },
+};
+
+static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mcast[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
+static const uint8_t zero_mac[ETH_ALEN];
+static const uint8_t foreign_mac[ETH_ALEN] = { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
+static const uint8_t unknown_mac[ETH_ALEN] = { 0x02, 0x77, 0x77, 0x77, 0x77, 0x77 };
+static const uint8_t aged_mac[ETH_ALEN] = { 0x02, 0x88, 0x88, 0x88, 0x88, 0x88 };
+static const char payload[] = "bpfnet bridge test payload";
+
+enum dst { TO_HOST, TO_GW, TO_BCAST, TO_MCAST, TO_UNKNOWN, TO_AGED };
+enum kind { K_UDP, K_ARP_REQ, K_ARP_REPLY, K_ARP_RARP, K_VLAN, K_QINQ, K_IPV6 };
+enum out { OUT_DROPPED, OUT_UNCHANGED, OUT_ARP_REPLY, OUT_ROUTED };
+
+struct bcase {
+	const char *name;
+	bool uplink;			/* from_uplink on the uplink; else from_container */
+	enum host_id from;		/* sender: Ethernet and L3 source */
+	enum dst dst;			/* destination MAC */
+	enum host_id to;		/* TO_HOST: whose MAC */
+	enum kind kind;
+	uint32_t dst_ip;		/* IPv4 destination or ARP target */
+	void (*mangle)(struct pkt *p);
+	size_t trunc_to;
+	void (*prepare)(void);		/* FDB state the case starts from */
+	bool live;
+	/* expectations */
+	int verdict;
+	enum bpfnet_drop_reason drop;
+	enum out out;
+	enum host_id routed_to;		/* OUT_ROUTED */
+	int rx[HOST_COUNT];		/* frames each endpoint gets (ep_stats, live sockets) */
+	int events[BPFNET_G_MAX];	/* node-wide counter deltas */
+	void (*check)(const struct bcase *c);
+};
+
+struct counters {
+	uint64_t drops[BPFNET_DROP_MAX];
+	uint64_t events[BPFNET_G_MAX];
+	struct bpfnet_ep_stats ep[HOST_COUNT];
+};
+
+static struct datapath_bpf *skel;
+static int ncpus;
+
+#define DROP_NAME(name, str) [BPFNET_##name] = str,
+static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
+#undef DROP_NAME
+
+/* ---- frames ---- */
+
+static uint8_t *l3(struct pkt *p)
+{
+	return p->data + p->l3_off;
+}
+
+static void spoof_eth_src(struct pkt *p)
+{
+	memcpy(p->data + ETH_OFF_SRC, foreign_mac, ETH_ALEN);
+}
+
+static void spoof_ip_src(struct pkt *p)
+{
+	put_be32(l3(p) + IP_OFF_SADDR, IP_FOREIGN);
+	pkt_ipv4_finish(p);
+}
+
+static void spoof_arp_sha(struct pkt *p)
+{
+	memcpy(l3(p) + ARP_OFF_SHA, foreign_mac, ETH_ALEN);
+}
+
+static void spoof_arp_sip(struct pkt *p)
+{
+	put_be32(l3(p) + ARP_OFF_SIP, IP_FOREIGN);
+}
+
+static void arp_probe(struct pkt *p)
+{
+	put_be32(l3(p) + ARP_OFF_SIP, 0);
+}
+
+static void ip_ihl_4(struct pkt *p)
+{
+	l3(p)[IP_OFF_VER_IHL] = IPV4_VERSION << 4 | BAD_IHL;
+	ipv4_csum_set(l3(p));
+}
+
+static const uint8_t *dst_mac(const struct bcase *c)
+{
+	switch (c->dst) {
+	case TO_GW:
+		return nets[hosts[c->from].net].gw_mac;
+	case TO_BCAST:
+		return bcast;
+	case TO_MCAST:
+		return mcast;
+	case TO_UNKNOWN:
+		return unknown_mac;
+	case TO_AGED:
+		return aged_mac;
+	default:
+		return hosts[c->to].mac;
+	}
+}
+
+static void build_ipv4(const struct bcase *c, const uint8_t *src, struct pkt *p, uint16_t type)
+{
+	struct ipv4_spec ip = { .saddr = hosts[c->from].ip, .daddr = c->dst_ip,
+				.proto = IPPROTO_UDP, .ttl = DEFAULT_TTL, .id = IP_ID,
+				.frag = IPV4_FLAG_DF };
+
+	pkt_eth(p, dst_mac(c), src, type);
+	if (c->kind == K_VLAN || c->kind == K_QINQ)
+		pkt_vlan(p, VLAN_TCI, ETH_P_IP);
+	pkt_ipv4(p, &ip);
+	pkt_udp(p, UDP_SPORT, UDP_DPORT);
+	pkt_append(p, payload, strlen(payload));
+	pkt_ipv4_finish(p);
+}
+
+static void build_arp(const struct bcase *c, struct pkt *p)
+{
+	const struct host *h = &hosts[c->from];
+	uint16_t op = c->kind == K_ARP_REPLY ? ARP_OP_REPLY :
+		      c->kind == K_ARP_RARP ? ARP_OP_RARP_REQUEST : ARP_OP_REQUEST;
+	struct arp_spec arp = { .op = op, .sha = h->mac, .sip = h->ip,
+				.tha = op == ARP_OP_REPLY ? dst_mac(c) : zero_mac,
+				.tip = c->dst_ip };
+
+	pkt_eth(p, dst_mac(c), h->mac, ETH_P_ARP);
+	pkt_arp(p, &arp);
+}
+
+static void build_input(const struct bcase *c, struct pkt *p)
+{
+	const uint8_t *src = hosts[c->from].mac;
+
+	pkt_init(p);
+	if (c->kind == K_ARP_REQ || c->kind == K_ARP_REPLY || c->kind == K_ARP_RARP)
+		build_arp(c, p);
+	else if (c->kind == K_VLAN)
+		build_ipv4(c, src, p, ETH_P_8021Q);
+	else if (c->kind == K_QINQ)
+		build_ipv4(c, src, p, ETH_P_QINQ);
+	else if (c->kind == K_IPV6)
+		build_ipv4(c, src, p, ETH_P_IPV6);	/* the type alone makes it unsupported */
+	else
+		build_ipv4(c, src, p, ETH_P_IP);
+	if (c->mangle)
+		c->mangle(p);
+	if (c->trunc_to)
+		p->len = c->trunc_to;
+}
+
+/* The gateway's answer to the asker, written from scratch. */
+static void expect_arp_reply(const struct bcase *c, struct pkt *out)
+{
+	const struct host *h = &hosts[c->from];
+	const uint8_t *gw_mac = nets[h->net].gw_mac;
+	struct arp_spec arp = { .op = ARP_OP_REPLY, .sha = gw_mac, .sip = c->dst_ip,
+				.tha = h->mac, .tip = h->ip };
+
+	pkt_init(out);
+	pkt_eth(out, h->mac, gw_mac, ETH_P_ARP);
+	pkt_arp(out, &arp);
+}
+
+/* Routed into @to: from the gateway MAC to its MAC, TTL-1, header checksum from scratch. */
+static void expect_routed(const struct pkt *in, enum host_id to, struct pkt *out)
+{
+	*out = *in;
+	memcpy(out->data + ETH_OFF_DST, hosts[to].mac, ETH_ALEN);
+	memcpy(out->data + ETH_OFF_SRC, nets[hosts[to].net].gw_mac, ETH_ALEN);
+	l3(out)[IP_OFF_TTL]--;
+	ipv4_csum_set(l3(out));
+}
+
+static void build_expected(const struct bcase *c, const struct pkt *in, struct pkt *out)
+{
+	if (c->out == OUT_ARP_REPLY)
+		expect_arp_reply(c, out);
+	else if (c->out == OUT_ROUTED)
+		expect_routed(in, c->routed_to, out);
+	else
+		*out = *in;
+}
+
+/* ---- maps ---- */
+
+static uint64_t percpu_sum(struct bpf_map *map, uint32_t key, size_t words, size_t word)
+{
+	uint64_t *vals = calloc((size_t)ncpus * words, sizeof(*vals)), sum = 0;
+	int err;
+
+	assert_non_null(vals);
+	err = bpf_map__lookup_elem(map, &key, sizeof(key), vals,
+				   (size_t)ncpus * words * sizeof(*vals), 0);
+	if (err)
+		fail_msg("%s[%u]: lookup failed: %s", bpf_map__name(map), key, strerror(-err));
+	for (int i = 0; i < ncpus; i++)
+		sum += vals[i * words + word];
+	free(vals);
+	return sum;
+}
+
+static void snapshot(struct counters *c)
+{
+	const size_t ep_words = sizeof(struct bpfnet_ep_stats) / sizeof(uint64_t);
+
+	memset(c, 0, sizeof(*c));
+	for (uint32_t r = 0; r < BPFNET_DROP_MAX; r++)
+		c->drops[r] = percpu_sum(skel->maps.drop_stats, r, 1, 0);
+	for (uint32_t g = 0; g < BPFNET_G_MAX; g++)
+		c->events[g] = percpu_sum(skel->maps.global_stats, g, 1, 0);
+	for (int h = 0; h < HOST_COUNT; h++) {
+		uint64_t *w = (uint64_t *)&c->ep[h];
+
+		for (size_t i = 0; hosts[h].ep_id && i < ep_words; i++)
+			w[i] = percpu_sum(skel->maps.ep_stats, hosts[h].ep_id, ep_words, i);
+	}
+}
+
+static void map_set(struct bpf_map *map, const void *key, size_t ksz, const void *val, size_t vsz)
+{
+	int err = bpf_map__update_elem(map, key, ksz, val, vsz, BPF_ANY);
+
+	if (err)
+		fail_msg("seeding %s failed: %s", bpf_map__name(map), strerror(-err));
+}
+
+static struct bpfnet_fdb_key fdb_key(enum net_id net, const uint8_t *mac)
+{
+	struct bpfnet_fdb_key k = { .net_id = net };
+
+	memcpy(k.mac, mac, ETH_ALEN);
+	return k;
+}
+
+static void fdb_put(enum net_id net, const uint8_t *mac, enum host_id port, uint64_t last_seen,
+		    uint32_t flags)
+{
+	struct bpfnet_fdb_key k = fdb_key(net, mac);
+	struct bpfnet_fdb_val v = { .ifindex = hosts[port].ifindex, .ep_id = hosts[port].ep_id,
+				    .last_seen_ns = last_seen, .flags = flags };
+
+	map_set(skel->maps.fdb, &k, sizeof(k), &v, sizeof(v));
+}
+
+/* The FDB entry of @mac in @net, or fail the test. */
+static struct bpfnet_fdb_val fdb_get(const struct bcase *c, enum net_id net, const uint8_t *mac)
+{
+	struct bpfnet_fdb_key k = fdb_key(net, mac);
+	struct bpfnet_fdb_val v;
+
+	if (bpf_map__lookup_elem(skel->maps.fdb, &k, sizeof(k), &v, sizeof(v), 0))
+		fail_msg("%s: no FDB entry for %02x:..:%02x in network %d", c->name, mac[0],
+			 mac[5], net);
+	return v;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void seed_host(const struct host *h)
+{
+	struct bpfnet_ep ep = { .ifindex = h->ifindex, .id = h->ep_id, .net_id = h->net,
+				.ip = htonl(h->ip),
+				.flags = BPFNET_EP_F_VALID | BPFNET_EP_F_BRIDGE };
+	__u32 ifindex = h->ifindex;
+	__be32 ip = ep.ip;
+
+	if (nets[h->net].flags & BPFNET_NET_F_INTERNAL)
+		ep.flags |= BPFNET_EP_F_INTERNAL;
+	memcpy(ep.mac, h->mac, ETH_ALEN);
+	memcpy(ep.host_mac, nets[h->net].gw_mac, ETH_ALEN);
+	map_set(skel->maps.ep_by_ifindex, &ifindex, sizeof(ifindex), &ep, sizeof(ep));
+	map_set(skel->maps.ep_by_ip, &ip, sizeof(ip), &ep, sizeof(ep));
+	if (h->static_fdb)
+		fdb_put(h->net, h->mac, (enum host_id)(h - hosts), now_ns(), BPFNET_FDB_F_STATIC);
+}
+
+static void seed_net(enum net_id id)
+{
+	struct bpfnet_net net = { .subnet = htonl(nets[id].subnet), .mask = htonl(NETMASK_24),
+				  .gateway = htonl(nets[id].gateway), .mode = BPFNET_MODE_BRIDGE,
+				  .flags = nets[id].flags };
+	struct bpfnet_flood fl = {};
+	__u32 key = id;
+
+	memcpy(net.gw_mac, nets[id].gw_mac, ETH_ALEN);
+	map_set(skel->maps.networks, &key, sizeof(key), &net, sizeof(net));
+	for (int h = 0; h < HOST_COUNT; h++) {
+		if (!hosts[h].ep_id || hosts[h].net != id)
+			continue;
+		fl.ports[fl.n_ports].ifindex = hosts[h].ifindex;
+		fl.ports[fl.n_ports++].ep_id = hosts[h].ep_id;
+	}
+	map_set(skel->maps.flood_ports, &key, sizeof(key), &fl, sizeof(fl));
+}
+
+/* ---- the FDB before and after ---- */
+
+/* C's MAC learned behind A's port (C moved, or a stale entry): C's next frame moves it. */
+static void prepare_c_behind_a(void)
+{
+	fdb_put(NET1, hosts[EP_C].mac, EP_A, now_ns(), BPFNET_FDB_F_LEARNED);
+}
+
+/* A station behind B, learned long ago and silent since. */
+static void prepare_aged(void)
+{
+	fdb_put(NET1, aged_mac, EP_B, ANCIENT_NS, BPFNET_FDB_F_LEARNED);
+}
+
+/* B's static entry, as idle as the aged one. */
+static void prepare_b_idle(void)
+{
+	fdb_put(NET1, hosts[EP_B].mac, EP_B, ANCIENT_NS, BPFNET_FDB_F_STATIC);
+}
+
+static void check_port(const struct bcase *c, const uint8_t *mac, enum host_id port,
+		       uint32_t flags)
+{
+	struct bpfnet_fdb_val v = fdb_get(c, hosts[port].net, mac);
+
+	if (v.ifindex != hosts[port].ifindex || v.ep_id != hosts[port].ep_id || v.flags != flags)
+		fail_msg("%s: FDB entry: expected ifindex %u ep %u flags %u, got %u %u %u",
+			 c->name, hosts[port].ifindex, hosts[port].ep_id, flags, v.ifindex,
+			 v.ep_id, v.flags);
+}
+
+static void check_d_learned(const struct bcase *c)
+{
+	check_port(c, hosts[EP_D].mac, EP_D, BPFNET_FDB_F_LEARNED);
+}
+
+static void check_c_moved(const struct bcase *c)
+{
+	check_port(c, hosts[EP_C].mac, EP_C, BPFNET_FDB_F_LEARNED);
+}
+
+static void check_aged_gone(const struct bcase *c)
+{
+	struct bpfnet_fdb_key k = fdb_key(NET1, aged_mac);
+	struct bpfnet_fdb_val v;
+
+	if (!bpf_map__lookup_elem(skel->maps.fdb, &k, sizeof(k), &v, sizeof(v), 0))
+		fail_msg("%s: the aged entry is still in the FDB", c->name);
+}
+
+static void check_b_static(const struct bcase *c)
+{
+	check_port(c, hosts[EP_B].mac, EP_B, BPFNET_FDB_F_STATIC);
+}
+
+/* ---- running ---- */
+
+static int run_prog(const struct bcase *c, const struct pkt *in, struct pkt *out)
+{
+	struct bpf_program *prog = c->uplink ? skel->progs.from_uplink : skel->progs.from_container;
+	struct __sk_buff ctx = { .ifindex = hosts[c->uplink ? UPLINK : c->from].ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = (__u32)in->len,
+		    .data_out = out->data, .data_size_out = sizeof(out->data), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+
+	pkt_init(out);
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		fail_msg("%s: BPF_PROG_TEST_RUN failed: %s", c->name, strerror(errno));
+	out->len = opts.data_size_out;
+	out->l3_off = in->l3_off;
+	return (int)opts.retval;
+}
+
+static void dump(const char *what, const struct pkt *p)
+{
+	print_error("  %s (%zu bytes):", what, p->len);
+	for (size_t i = 0; i < p->len; i++)
+		print_error("%s%02x", i % HEXDUMP_ROW ? " " : "\n   ", p->data[i]);
+	print_error("\n");
+}
+
+static void assert_pkt(const char *name, const struct pkt *want, const struct pkt *got)
+{
+	if (want->len == got->len && !memcmp(want->data, got->data, want->len))
+		return;
+	dump("expected", want);
+	dump("got", got);
+	fail_msg("%s: output frame differs from the expected one", name);
+}
+
+static void check_deltas(const struct bcase *c, size_t len, const struct counters *b,
+			 const struct counters *a)
+{
+	bool dropped = c->drop != BPFNET_DROP_UNUSED;
+
+	for (uint32_t r = 0; r < BPFNET_DROP_MAX; r++)
+		if (a->drops[r] - b->drops[r] != (r == c->drop && dropped))
+			fail_msg("%s: drop_stats[%s]: expected +%d, got +%llu", c->name,
+				 drop_names[r], r == c->drop && dropped,
+				 (unsigned long long)(a->drops[r] - b->drops[r]));
+	for (uint32_t g = 0; g < BPFNET_G_MAX; g++)
+		if (a->events[g] - b->events[g] != (uint64_t)c->events[g])
+			fail_msg("%s: global_stats[%u]: expected +%d, got +%llu", c->name, g,
+				 c->events[g], (unsigned long long)(a->events[g] - b->events[g]));
+	for (int h = 0; h < HOST_COUNT; h++) {
+		bool sender = h == (int)c->from && !c->uplink;
+		uint64_t tx = a->ep[h].tx_packets - b->ep[h].tx_packets;
+		uint64_t drops = a->ep[h].drops - b->ep[h].drops;
+		uint64_t rx = a->ep[h].rx_packets - b->ep[h].rx_packets;
+		uint64_t rx_bytes = a->ep[h].rx_bytes - b->ep[h].rx_bytes;
+
+		if (tx != (sender && !dropped) || drops != (sender && dropped) ||
+		    rx != (uint64_t)c->rx[h] || rx_bytes != c->rx[h] * len)
+			fail_msg("%s: ep_stats of %s: expected tx %d drops %d rx %d (%zu bytes), "
+				 "got tx %llu drops %llu rx %llu (%llu bytes)", c->name,
+				 hosts[h].ifname, sender && !dropped, sender && dropped, c->rx[h],
+				 c->rx[h] * len, (unsigned long long)tx, (unsigned long long)drops,
+				 (unsigned long long)rx, (unsigned long long)rx_bytes);
+	}
+}
+
+/* ---- live: real veths, real delivery ---- */
+
+/* Container @h is the asker of an ARP answered by the gateway: it gets the answer. */
+static bool gets_reply(const struct bcase *c, int h)
+{
+	return h == (int)c->from && c->out == OUT_ARP_REPLY;
+}
+
+static void live_drain(void)
+{
+	uint8_t buf[PKT_MAX];
+
+	for (int h = 0; h < HOST_COUNT; h++)
+		while (hosts[h].sock >= 0 && recv(hosts[h].sock, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+}
+
+static void live_send(const struct bcase *c, const struct pkt *in)
+{
+	const struct host *h = &hosts[c->from];
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = h->ct_ifindex,
+				  .sll_halen = ETH_ALEN };
+
+	memcpy(to.sll_addr, in->data + ETH_OFF_DST, ETH_ALEN);
+	if (sendto(h->sock, in->data, in->len, 0, (struct sockaddr *)&to, sizeof(to)) !=
+	    (ssize_t)in->len)
+		fail_msg("%s: sending from %s's eth0: %s", c->name, h->ifname, strerror(errno));
+}
+
+struct live_seen {
+	int want[HOST_COUNT];		/* frames equal to what each container should get */
+	int other[HOST_COUNT];		/* anything else */
+};
+
+/*
+ * How @h's stack must classify @frame: only a frame marked for it (PACKET_HOST)
+ * reaches its IP and ARP code, so a wrong mark is a lost frame.
+ */
+static unsigned char pkttype_for(int h, const struct pkt *frame)
+{
+	const uint8_t *dst = frame->data + ETH_OFF_DST;
+
+	if (!memcmp(dst, bcast, ETH_ALEN))
+		return PACKET_BROADCAST;
+	if (dst[0] & 1)
+		return PACKET_MULTICAST;
+	return memcmp(dst, hosts[h].mac, ETH_ALEN) ? PACKET_OTHERHOST : PACKET_HOST;
+}
+
+/* Read what arrived on @h's eth0 for a moment; outgoing frames (the sender's own) are not ours. */
+static void live_read(int h, const struct pkt *want, struct live_seen *seen)
+{
+	struct pkt got;
+	struct sockaddr_ll from;
+	socklen_t alen = sizeof(from);
+	ssize_t n;
+
+	while ((n = recvfrom(hosts[h].sock, got.data, sizeof(got.data), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &alen)) > 0) {
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if ((size_t)n == want->len && !memcmp(got.data, want->data, want->len) &&
+		    from.sll_pkttype == pkttype_for(h, want))
+			seen->want[h]++;
+		else
+			seen->other[h]++;
+		alen = sizeof(from);
+	}
+}
+
+static void live_collect(const struct bcase *c, const struct pkt *in, const struct pkt *reply,
+			 struct live_seen *seen)
+{
+	struct timespec step = { .tv_nsec = 10 * 1000000L };
+	int waited = 0, expected = 0, got;
+
+	memset(seen, 0, sizeof(*seen));
+	for (int h = 0; h < HOST_COUNT; h++)
+		expected += c->rx[h];
+	expected += c->out == OUT_ARP_REPLY;
+	do {
+		nanosleep(&step, NULL);
+		waited += 10;
+		got = 0;
+		for (int h = 0; h < HOST_COUNT; h++) {
+			if (hosts[h].sock >= 0)
+				live_read(h, gets_reply(c, h) ? reply : in, seen);
+			got += seen->want[h];
+		}
+	} while (got < expected && waited < LIVE_WAIT_MS);
+	nanosleep(&(struct timespec){ .tv_nsec = LIVE_QUIET_MS * 1000000L }, NULL);
+	for (int h = 0; h < HOST_COUNT; h++)
+		if (hosts[h].sock >= 0)
+			live_read(h, gets_reply(c, h) ? reply : in, seen);
+}
+
+static void check_live(const struct bcase *c, const struct live_seen *seen)
+{
+	for (int h = 0; h < HOST_COUNT; h++) {
+		int want = c->rx[h] + gets_reply(c, h);
+
+		if (hosts[h].sock >= 0 && (seen->want[h] != want || seen->other[h]))
+			fail_msg("%s: %s's container: expected the frame %d time(s) and nothing "
+				 "else, got it %d time(s) and %d other frame(s)", c->name,
+				 hosts[h].ifname, want, seen->want[h], seen->other[h]);
+	}
+}
+
+/* A dropped live frame shows as a drop count; wait for one (or give up). */
+static void live_wait_drop(void)
+{
+	struct timespec step = { .tv_nsec = 10 * 1000000L };
+	struct counters before, now;
+
+	snapshot(&before);
+	for (int i = 0; i < LIVE_WAIT_MS / 10; i++) {
+		nanosleep(&step, NULL);
+		snapshot(&now);
+		if (memcmp(before.drops, now.drops, sizeof(now.drops)))
+			return;
+	}
+}
+
+static void run_case(void **state)
+{
+	const struct bcase *c = *state;
+	struct counters before, after;
+	struct pkt in, want, got;
+	struct live_seen seen;
+	int verdict;
+
+	if (c->prepare)
+		c->prepare();
+	build_input(c, &in);
+	build_expected(c, &in, &want);
+	live_drain();
+	snapshot(&before);
+	if (c->live) {
+		live_send(c, &in);
+		if (c->verdict == TC_ACT_SHOT)
+			live_wait_drop();
+		else
+			live_collect(c, &in, &want, &seen);
+	} else {
+		verdict = run_prog(c, &in, &got);
+	}
+	snapshot(&after);
+	if (!c->live && verdict != c->verdict)
+		fail_msg("%s: verdict: expected %d, got %d", c->name, c->verdict, verdict);
+	check_deltas(c, in.len, &before, &after);
+	if (c->live && c->verdict != TC_ACT_SHOT)
+		check_live(c, &seen);
+	if (!c->live && c->out != OUT_DROPPED)
+		assert_pkt(c->name, &want, &got);
+	if (c->check)
+		c->check(c);
+}
+
+/* ---- the cases ---- */
+
+#define SHOT(reason) .verdict = TC_ACT_SHOT, .drop = BPFNET_##reason, .out = OUT_DROPPED
+#define SWITCHED .verdict = TC_ACT_REDIRECT, .out = OUT_UNCHANGED
+#define FLOODED_TO_BCD SWITCHED, .rx = { [EP_B] = 1, [EP_C] = 1, [EP_D] = 1 }, \
+		       .events = { [BPFNET_G_FLOODED] = 1 }
+#define UDP_TO(x) .dst = TO_HOST, .to = EP_##x, .dst_ip = IP_##x
+
+static const struct bcase cases[] = {
+	/* 1. learning */
+	{ "learning: D's first frame (a broadcast ARP request) puts D's MAC behind D's port",
+	  .from = EP_D, .dst = TO_BCAST, .kind = K_ARP_REQ, .dst_ip = IP_B, SWITCHED,
+	  .rx = { [EP_A] = 1, [EP_B] = 1, [EP_C] = 1 },
+	  .events = { [BPFNET_G_FDB_LEARNED] = 1, [BPFNET_G_FLOODED] = 1 },
+	  .check = check_d_learned },
+	{ "learning: D's next frame only refreshes the entry", .from = EP_D, UDP_TO(B),
+	  SWITCHED, .rx = { [EP_B] = 1 }, .check = check_d_learned },
+	{ "learning: C's MAC behind A's port moves to C's port when C sends",
+	  .from = EP_C, .dst = TO_BCAST, .dst_ip = IP4(10, 1, 0, 255), .prepare = prepare_c_behind_a,
+	  SWITCHED, .rx = { [EP_A] = 1, [EP_B] = 1, [EP_D] = 1 },
+	  .events = { [BPFNET_G_FDB_MOVED] = 1, [BPFNET_G_FLOODED] = 1 },
+	  .check = check_c_moved },
+
+	/* 2. known unicast: L2, the frame untouched */
+	{ "known unicast: udp A->B goes to B's port only, TTL kept", .from = EP_A, UDP_TO(B),
+	  SWITCHED, .rx = { [EP_B] = 1 } },
+	{ "known unicast: A->D through a learned entry", .from = EP_A, UDP_TO(D), SWITCHED,
+	  .rx = { [EP_D] = 1 } },
+	{ "known unicast: arp reply B->A goes to A only", .from = EP_B, .dst = TO_HOST, .to = EP_A,
+	  .kind = K_ARP_REPLY, .dst_ip = IP_A, SWITCHED, .rx = { [EP_A] = 1 } },
+	{ "known unicast: a static entry never ages", .from = EP_A, UDP_TO(B),
+	  .prepare = prepare_b_idle, SWITCHED, .rx = { [EP_B] = 1 }, .check = check_b_static },
+	{ "known unicast: to the sender's own MAC is dropped", .from = EP_A, UDP_TO(A),
+	  SHOT(DROP_SAME_PORT) },
+
+	/* 3. flooding: every other port of the network; not the sender's, not another network's */
+	{ "flood: udp broadcast from A to B, C and D, not back to A, not to E",
+	  .from = EP_A, .dst = TO_BCAST, .dst_ip = IP4(10, 1, 0, 255), FLOODED_TO_BCD },
+	{ "flood: multicast (01:00:5e:00:00:fb) from A", .from = EP_A, .dst = TO_MCAST,
+	  .dst_ip = IP4(224, 0, 0, 251), FLOODED_TO_BCD },
+	{ "flood: unknown unicast from A", .from = EP_A, .dst = TO_UNKNOWN, .dst_ip = IP_FOREIGN,
+	  FLOODED_TO_BCD },
+	{ "flood: an idle learned entry is forgotten, its frame flooded", .from = EP_A,
+	  .dst = TO_AGED, .dst_ip = IP_FOREIGN, .prepare = prepare_aged, SWITCHED,
+	  .rx = { [EP_B] = 1, [EP_C] = 1, [EP_D] = 1 },
+	  .events = { [BPFNET_G_FDB_AGED] = 1, [BPFNET_G_FLOODED] = 1 }, .check = check_aged_gone },
+	{ "flood: arp request from A for B, not answered from BPF", .from = EP_A, .dst = TO_BCAST,
+	  .kind = K_ARP_REQ, .dst_ip = IP_B, FLOODED_TO_BCD },
+	{ "flood: arp probe (sender 0.0.0.0) from A", .from = EP_A, .dst = TO_BCAST,
+	  .kind = K_ARP_REQ, .dst_ip = IP_B, .mangle = arp_probe, FLOODED_TO_BCD },
+	{ "flood: E is alone in network 2: its broadcast is consumed", .from = EP_E,
+	  .dst = TO_BCAST, .dst_ip = IP4(10, 2, 0, 255), .verdict = TC_ACT_STOLEN,
+	  .out = OUT_UNCHANGED, .events = { [BPFNET_G_FLOODED] = 1 } },
+	{ "flood: E to A's MAC: unknown in network 2, so A never sees it", .from = EP_E,
+	  .dst = TO_HOST, .to = EP_A, .dst_ip = IP_A, .verdict = TC_ACT_STOLEN,
+	  .out = OUT_UNCHANGED, .events = { [BPFNET_G_FLOODED] = 1 } },
+
+	/* 4. the gateway */
+	{ "gateway: broadcast arp request for it is answered with its MAC, and flooded",
+	  .from = EP_A, .dst = TO_BCAST, .kind = K_ARP_REQ, .dst_ip = GW1,
+	  .verdict = TC_ACT_REDIRECT, .out = OUT_ARP_REPLY,
+	  .rx = { [EP_B] = 1, [EP_C] = 1, [EP_D] = 1 }, .events = { [BPFNET_G_FLOODED] = 1 } },
+	{ "gateway: unicast arp request to its MAC is answered, not flooded", .from = EP_A,
+	  .dst = TO_GW, .kind = K_ARP_REQ, .dst_ip = GW1, .verdict = TC_ACT_REDIRECT,
+	  .out = OUT_ARP_REPLY },
+	{ "gateway: arp request to its MAC for another address", .from = EP_A, .dst = TO_GW,
+	  .kind = K_ARP_REQ, .dst_ip = IP_B, SHOT(DROP_ARP_NOT_ANSWERED) },
+	{ "gateway: ipv4 to its MAC for the gateway address goes to the node", .from = EP_A,
+	  .dst = TO_GW, .dst_ip = GW1, .verdict = TC_ACT_OK, .out = OUT_UNCHANGED },
+	{ "gateway: ipv4 to its MAC for the node's address goes to the node", .from = EP_A,
+	  .dst = TO_GW, .dst_ip = IP_NODE, .verdict = TC_ACT_OK, .out = OUT_UNCHANGED },
+	{ "gateway: ipv4 to its MAC for B is routed into B (TTL-1)", .from = EP_A, .dst = TO_GW,
+	  .dst_ip = IP_B, .verdict = TC_ACT_REDIRECT, .out = OUT_ROUTED, .routed_to = EP_B,
+	  .rx = { [EP_B] = 1 } },
+	{ "gateway: ipv4 to its MAC for E (network 2) is dropped", .from = EP_A, .dst = TO_GW,
+	  .dst_ip = IP_E, SHOT(DROP_OTHER_NETWORK) },
+
+	/* 5. internal network */
+	{ "internal: I to the gateway MAC", .from = EP_I, .dst = TO_GW, .dst_ip = IP_REMOTE,
+	  SHOT(DROP_INTERNAL) },
+	{ "internal: arp request for the gateway is flooded to J, not answered", .from = EP_I,
+	  .dst = TO_BCAST, .kind = K_ARP_REQ, .dst_ip = GW3, SWITCHED, .rx = { [EP_J] = 1 },
+	  .events = { [BPFNET_G_FLOODED] = 1 } },
+	{ "internal: I to J", .from = EP_I, UDP_TO(J), SWITCHED, .rx = { [EP_J] = 1 } },
+
+	/* 6. anti-spoofing and malformed frames */
+	{ "spoof: source MAC not A's", .from = EP_A, UDP_TO(B), .mangle = spoof_eth_src,
+	  SHOT(DROP_SPOOFED_MAC) },
+	{ "spoof: source address not A's, in a switched frame", .from = EP_A, UDP_TO(B),
+	  .mangle = spoof_ip_src, SHOT(DROP_SPOOFED_IP) },
+	{ "spoof: broadcast with a source address not A's", .from = EP_A, .dst = TO_BCAST,
+	  .dst_ip = IP4(10, 1, 0, 255), .mangle = spoof_ip_src, SHOT(DROP_SPOOFED_IP) },
+	{ "spoof: arp sender MAC not A's", .from = EP_A, .dst = TO_BCAST, .kind = K_ARP_REQ,
+	  .dst_ip = IP_B, .mangle = spoof_arp_sha, SHOT(DROP_SPOOFED_MAC) },
+	{ "spoof: arp sender address not A's", .from = EP_A, .dst = TO_BCAST, .kind = K_ARP_REQ,
+	  .dst_ip = IP_B, .mangle = spoof_arp_sip, SHOT(DROP_SPOOFED_IP) },
+	{ "malformed: arp opcode 3 (RARP)", .from = EP_A, .dst = TO_BCAST, .kind = K_ARP_RARP,
+	  .dst_ip = IP_B, SHOT(DROP_BAD_ARP) },
+	{ "malformed: 802.1Q tagged frame", .from = EP_A, UDP_TO(B), .kind = K_VLAN,
+	  SHOT(DROP_VLAN) },
+	{ "malformed: 802.1ad (QinQ) tagged frame", .from = EP_A, .dst = TO_BCAST, .kind = K_QINQ,
+	  .dst_ip = IP_B, SHOT(DROP_VLAN) },
+	{ "malformed: IPv6 ethertype", .from = EP_A, UDP_TO(B), .kind = K_IPV6,
+	  SHOT(DROP_UNSUPPORTED_L3) },
+	{ "malformed: runt, an Ethernet header and nothing else", .from = EP_A, .dst = TO_BCAST,
+	  .kind = K_ARP_REQ, .dst_ip = IP_B, .trunc_to = ETH_HLEN, SHOT(DROP_TRUNCATED) },
+	{ "malformed: runt, arp cut to 10 bytes", .from = EP_A, .dst = TO_BCAST, .kind = K_ARP_REQ,
+	  .dst_ip = IP_B, .trunc_to = ETH_HLEN + 10, SHOT(DROP_TRUNCATED) },
+	{ "malformed: ipv4 ihl 4", .from = EP_A, UDP_TO(B), .mangle = ip_ihl_4,
+	  SHOT(DROP_BAD_IP_HEADER) },
+
+	/* 7. from the uplink into a bridge network */
+	{ "uplink: ipv4 to B is routed in, from the gateway MAC", .uplink = true, .from = UPLINK,
+	  .dst = TO_HOST, .to = EP_A, .dst_ip = IP_B, .verdict = TC_ACT_REDIRECT,
+	  .out = OUT_ROUTED, .routed_to = EP_B, .rx = { [EP_B] = 1 } },
+	{ "uplink: ipv4 to I (internal network) is dropped", .uplink = true, .from = UPLINK,
+	  .dst = TO_HOST, .to = EP_A, .dst_ip = IP_I, SHOT(DROP_INTERNAL) },
+
+	/* 8. live: frames really delivered, each exactly once */
+	{ "live: broadcast from A reaches B, C and D once each; A and E nothing", .live = true,
+	  .from = EP_A, .dst = TO_BCAST, .dst_ip = IP4(10, 1, 0, 255), FLOODED_TO_BCD },
+	{ "live: known unicast A->B reaches B only, unchanged", .live = true, .from = EP_A,
+	  UDP_TO(B), SWITCHED, .rx = { [EP_B] = 1 } },
+	{ "live: unknown unicast from A reaches B, C and D", .live = true, .from = EP_A,
+	  .dst = TO_UNKNOWN, .dst_ip = IP_FOREIGN, FLOODED_TO_BCD },
+	{ "live: arp request for the gateway: A gets the answer, B, C, D the request",
+	  .live = true, .from = EP_A, .dst = TO_BCAST, .kind = K_ARP_REQ, .dst_ip = GW1,
+	  .verdict = TC_ACT_REDIRECT, .out = OUT_ARP_REPLY,
+	  .rx = { [EP_B] = 1, [EP_C] = 1, [EP_D] = 1 }, .events = { [BPFNET_G_FLOODED] = 1 } },
+	{ "live: broadcast in the internal network reaches J only", .live = true, .from = EP_I,
+	  .dst = TO_BCAST, .dst_ip = IP4(10, 3, 0, 255), SWITCHED, .rx = { [EP_J] = 1 },
+	  .events = { [BPFNET_G_FLOODED] = 1 } },
+	{ "live: runt, ipv4 header cut short (eth + 12 bytes)", .live = true, .from = EP_A,
+	  UDP_TO(B), .trunc_to = ETH_HLEN + 12, SHOT(DROP_TRUNCATED) },
+	/* the kernel takes the tag off before tc: the program sees it only in skb->vlan_* */
+	{ "live: 802.1Q tagged frame", .live = true, .from = EP_A, UDP_TO(B), .kind = K_VLAN,
+	  SHOT(DROP_VLAN) },
+};
+
+/* ---- setup ---- */
+
+/* A new netns kept alive by the returned fd; we stay in ours. */
+static int new_netns(void)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
+
+	if (self >= 0 && !unshare(CLONE_NEWNET)) {
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (setns(self, CLONE_NEWNET))
+			abort();	/* carrying on in the wrong netns, every test would lie */
+	}
+	if (self >= 0)
+		close(self);
+	return fd;
+}
+
+/* No IPv6: no router solicitations or DAD probes for the programs and sockets to see. */
+static int ipv6_off(void *arg)
+{
+	static const char *const knobs[] = { "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+					     "/proc/sys/net/ipv6/conf/default/disable_ipv6" };
+
+	(void)arg;
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		FILE *f = fopen(knobs[i], "w");
+
+		if (!f || fputs("1", f) < 0 || fclose(f))
+			return -1;
+	}
+	return 0;
+}
+
+static int open_socket(void *arg)
+{
+	struct host *h = arg;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = h->ct_ifindex };
+
+	h->sock = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (h->sock < 0 || bind(h->sock, (struct sockaddr *)&sll, sizeof(sll)))
+		return -1;
+	return 0;
+}
+
+/* The container end: eth0 up in its netns, and a socket on it. */
+static int container_side(struct host *h)
+{
+	struct nl_link eth;
+	struct nl *nl;
+	int err = nl_open(&nl, h->ns_fd);
+
+	if (err)
+		return err;
+	err = nl_link_get_by_name(nl, "eth0", &eth) ?: nl_link_set_up(nl, eth.ifindex);
+	nl_close(nl);
+	h->ct_ifindex = eth.ifindex;
+	return err ?: netns_run(h->ns_fd, open_socket, h);
+}
+
+static int make_host(struct nl *nl, struct host *h)
+{
+	struct nl_veth_opts v = { .name = h->ifname, .mac = nets[h->net].gw_mac,
+				  .peer_name = "eth0", .peer_mac = h->mac, .peer_netns_fd = -1 };
+	struct nl_link link;
+	int err;
+
+	h->sock = -1;
+	h->ns_fd = -1;
+	if (h->ep_id) {
+		h->ns_fd = new_netns();
+		if (h->ns_fd < 0 || netns_run(h->ns_fd, ipv6_off, NULL))
+			return -1;
+		v.peer_netns_fd = h->ns_fd;
+	} else {
+		v.mac = NULL;
+		v.peer_name = "bb-up-rt";
+	}
+	err = nl_veth_create(nl, &v) ?: nl_link_get_by_name(nl, h->ifname, &link) ?:
+	      nl_link_set_up(nl, link.ifindex);
+	if (err)
+		return err;
+	h->ifindex = link.ifindex;
+	return h->ep_id ? container_side(h) : 0;
+}
+
+static int setup(void **state)
+{
+	struct bpf_map *map;
+
+	(void)state;
+	ncpus = libbpf_num_possible_cpus();
+	skel = datapath_bpf__open();
+	if (ncpus <= 0 || !skel)
+		return -1;
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);	/* nothing outside this process */
+	if (datapath_bpf__load(skel))
+		return -1;
+	for (enum net_id n = NET1; n <= NET3; n++)
+		seed_net(n);
+	for (int h = 0; h < HOST_COUNT; h++)
+		if (hosts[h].ep_id)
+			seed_host(&hosts[h]);
+	/* the live cases run on the real path: the program on every host veth */
+	for (int h = 0; h < HOST_COUNT; h++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)hosts[h].ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts,
+			    .prog_fd = bpf_program__fd(skel->progs.from_container));
+
+		if (hosts[h].ep_id && (bpf_tc_hook_create(&hook) || bpf_tc_attach(&hook, &opts)))
+			return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	datapath_bpf__destroy(skel);
+	return 0;
+}
+
+int main(void)
+{
+	static struct CMUnitTest tests[ARRAY_SIZE(cases)];
+	struct nl *nl;
+
+	if (unshare(CLONE_NEWNET) || ipv6_off(NULL) || nl_open(&nl, -1)) {
+		perror("a private netns for the test");
+		return 1;
+	}
+	for (int h = 0; h < HOST_COUNT; h++) {
+		if (make_host(nl, &hosts[h])) {
+			fprintf(stderr, "cannot make %s and its container\n", hosts[h].ifname);
+			return 1;
+		}
+	}
+	nl_close(nl);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		tests[i].name = cases[i].name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = (void *)&cases[i];
+	}
+	return cmocka_run_group_tests_name("bridge", tests, setup, teardown);
+}

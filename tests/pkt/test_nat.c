@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Packet tests of the datapath's NAT: published ports (DNAT), masquerade
+ * (SNAT), hairpin, ICMP errors of translated flows, TCP conntrack states,
+ * expired and stale conntrack entries, malformed packets and source port
+ * exhaustion. Every step is one BPF_PROG_TEST_RUN of from_container or
+ * from_uplink (see nat_harness.h) checked for its verdict, its exact output
+ * frame, the checksums of that frame recomputed in full, the drop, global and
+ * endpoint counter deltas, and the conntrack entries it left in ct4.
+ *
+ * The node: address 192.168.50.1 on the uplink nt-up; outside it 192.168.50.2
+ * (neighbour entry: the FIB answers SUCCESS) and 192.168.50.3 (none:
+ * NO_NEIGH, bpf_redirect_neigh). Containers A 10.1.0.2 and B 10.1.0.3 in a
+ * masquerading network, C 10.2.0.2 in one routed as it is. Published:
+ * 0.0.0.0:8080/tcp -> A:80, 0.0.0.0:5353/udp -> A:53, 192.168.50.1:8081/tcp
+ * -> B:81, 0.0.0.0:8082/tcp -> C:82, 127.0.0.1:9090/tcp -> A:90.
+ */
+#include "nat_harness.h"
+
+#define SNAT_RANGE (BPFNET_SNAT_PORT_MAX - BPFNET_SNAT_PORT_MIN + 1)
+#define FILLER IP4(10, 1, 0, 200)	/* source of the flows that take up the port range */
+#define FILLER_LIFETIME_S 3600
+#define MTU_1400 1400
+#define SLOW_FILL_NS (10 * NSEC_PER_SEC)
+
+/* ---- new flows and their replies ---- */
+
+static const struct nat_case nat_cases[] = {
+	/* 1, 2: published ports, and the container's replies */
+	{ "dnat: tcp to 0.0.0.0:8080 reaches 10.1.0.2:80, its reply leaves from 192.168.50.1:8080",
+	  UPLINK, { .t = T(TCP, REMOTE, 40000, NODE, 8080) }, .xl = T(TCP, REMOTE, 40000, IP_A, 80),
+	  PUBLISHED(EP_A) },
+	{ "dnat: tcp to 192.168.50.1:8081 (bound to the address) reaches 10.1.0.3:81",
+	  UPLINK, { .t = T(TCP, REMOTE, 40001, NODE, 8081) }, .xl = T(TCP, REMOTE, 40001, IP_B, 81),
+	  PUBLISHED(EP_B) },
+	{ "dnat: udp to 0.0.0.0:5353 reaches 10.1.0.2:53",
+	  UPLINK, { .t = T(UDP, REMOTE, 40002, NODE, 5353) }, .xl = T(UDP, REMOTE, 40002, IP_A, 53),
+	  PUBLISHED(EP_A) },
+	{ "dnat: into a network without masquerade, 0.0.0.0:8082 to 10.2.0.2:82",
+	  UPLINK, { .t = T(TCP, REMOTE, 40003, NODE, 8082) }, .xl = T(TCP, REMOTE, 40003, IP_C, 82),
+	  PUBLISHED(EP_C) },
+	{ "dnat: client without neighbour entry, the reply leaves by redirect_neigh",
+	  UPLINK, { .t = T(TCP, REMOTE_NN, 40004, NODE, 8080) },
+	  .xl = T(TCP, REMOTE_NN, 40004, IP_A, 80), PUBLISHED(EP_A), .no_neigh = true },
+	{ "dnat: 127.0.0.1:9090 is not used for 192.168.50.1:9090",
+	  UPLINK, { .t = T(TCP, REMOTE, 40005, NODE, 9090) }, UNTOUCHED(TC_ACT_UNSPEC) },
+	{ "dnat: 0.0.0.0:8080 is not used for 192.168.50.9, not a node address",
+	  UPLINK, { .t = T(TCP, REMOTE, 40006, NOT_NODE, 8080) }, UNTOUCHED(TC_ACT_UNSPEC) },
+	{ "dnat: 8080 is published for tcp only, udp to it is the node's",
+	  UPLINK, { .t = T(UDP, REMOTE, 40007, NODE, 8080) }, UNTOUCHED(TC_ACT_UNSPEC) },
+	{ "dnat: icmp echo to the node is the node's",
+	  UPLINK, { .t = T(ICMP, REMOTE, 0x1234, NODE, 0) }, UNTOUCHED(TC_ACT_UNSPEC) },
+
+	/* 3: masquerade, and the replies from outside */
+	{ "snat: udp 10.1.0.2:5000 > 192.168.50.2:53 leaves from 192.168.50.1, a port of the range",
+	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53) }, .xl = T(UDP, NODE, 0, REMOTE, 53),
+	  MASQUERADED },
+	{ "snat: udp without checksum (0) keeps 0 both ways",
+	  EP_A, { .t = T(UDP, IP_A, 5001, REMOTE, 53), .no_csum = true },
+	  .xl = T(UDP, NODE, 0, REMOTE, 53), MASQUERADED },
+	{ "snat: source port 40000, inside the range, is kept",
+	  EP_A, { .t = T(UDP, IP_A, 40000, REMOTE, 53) }, .xl = T(UDP, NODE, 40000, REMOTE, 53),
+	  MASQUERADED },
+	{ "snat: tcp 10.1.0.2:5002 > 192.168.50.2:443",
+	  EP_A, { .t = T(TCP, IP_A, 5002, REMOTE, 443) }, .xl = T(TCP, NODE, 0, REMOTE, 443),
+	  MASQUERADED },
+	{ "snat: icmp echo id 0x4242 gets an id of the range",
+	  EP_A, { .t = T(ICMP, IP_A, 0x4242, REMOTE, 0) }, .xl = T(ICMP, NODE, 0, REMOTE, 0),
+	  MASQUERADED },
+	{ "snat: icmp echo id 40000, inside the range, is kept",
+	  EP_A, { .t = T(ICMP, IP_A, 40000, REMOTE, 0) }, .xl = T(ICMP, NODE, 40000, REMOTE, 0),
+	  MASQUERADED },
+	{ "snat: ip options (ihl 6), the ports after them are translated",
+	  EP_A, { .t = T(UDP, IP_A, 5003, REMOTE, 53), .ip_opts = true },
+	  .xl = T(UDP, NODE, 0, REMOTE, 53), MASQUERADED },
+	{ "snat: destination without neighbour entry, out by redirect_neigh",
+	  EP_A, { .t = T(UDP, IP_A, 5004, REMOTE_NN, 53) }, .xl = T(UDP, NODE, 0, REMOTE_NN, 53),
+	  MASQUERADED, .no_neigh = true },
+	{ "snat: a network without masquerade is routed as it is",
+	  EP_C, { .t = T(UDP, IP_C, 5005, REMOTE, 53) }, UNTOUCHED(TC_ACT_OK) },
+	{ "snat: to the node address without a published port, the node's",
+	  EP_A, { .t = T(UDP, IP_A, 5006, NODE, 9999) }, UNTOUCHED(TC_ACT_OK) },
+
+	/* 4: hairpin */
+	{ "hairpin: 10.1.0.3:41000 > 192.168.50.1:8080 reaches 10.1.0.2:80 from 192.168.50.1:41000",
+	  EP_B, { .t = T(TCP, IP_B, 41000, NODE, 8080) }, .xl = T(TCP, NODE, 41000, IP_A, 80),
+	  HAIRPINNED(EP_A) },
+	{ "hairpin: 10.1.0.2 reaches its own published port",
+	  EP_A, { .t = T(TCP, IP_A, 42000, NODE, 8080) }, .xl = T(TCP, NODE, 42000, IP_A, 80),
+	  HAIRPINNED(EP_A) },
+	{ "hairpin: udp from port 5000, outside the range, gets a port of it",
+	  EP_B, { .t = T(UDP, IP_B, 5000, NODE, 5353) }, .xl = T(UDP, NODE, 0, IP_A, 53),
+	  HAIRPINNED(EP_A) },
+	{ "hairpin: 10.1.0.2 to 192.168.50.1:8081 (bound to the address) reaches 10.1.0.3:81",
+	  EP_A, { .t = T(TCP, IP_A, 42001, NODE, 8081) }, .xl = T(TCP, NODE, 42001, IP_B, 81),
+	  HAIRPINNED(EP_B) },
+	{ "hairpin: from a network without masquerade",
+	  EP_C, { .t = T(TCP, IP_C, 43000, NODE, 8080) }, .xl = T(TCP, NODE, 43000, IP_A, 80),
+	  HAIRPINNED(EP_A) },
+};
+
+static void run_nat_case(void **state)
+{
+	const struct nat_case *c = *state;
+	struct seg s = first_seg(c);
+	struct pkt in, out;
+	struct tuple xl;
+	int est = c->seg.t.proto == IPPROTO_TCP ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
+
+	at("%s: first packet", c->name);
+	if (c->to == H_NONE) {	/* not ours to translate */
+		frame_from(&in, c->from, &s);
+		step(c->from, &in, &out, &(struct expect){ .verdict = c->verdict });
+		expect_frame(&in, &out);
+		expect_no_ct(&c->seg.t);
+		return;
+	}
+	xl = open_flow(c, &in, &out);
+	expect_flow_ct(&c->seg.t, &xl, c->flags, est);
+	at("%s: reply", c->name);
+	flow_step(c, &xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &xl, c->flags | F_SEEN, BPFNET_CT_ESTABLISHED);
+}
+
+/* ---- 5: ICMP errors ---- */
+
+/*
+ * An ICMP error about a packet of a flow: sent from outside (err_from
+ * UPLINK) about a packet that left translated, or by a container about a
+ * packet it received translated. The quote holds the packet as the erring
+ * host saw it; translated, error and quote must read as if no NAT had been.
+ */
+struct icmp_err_case {
+	const char *name;
+	const struct nat_case *flow;	/* NULL: the quote is of no flow (.quote) */
+	bool about_reply;		/* the quoted packet went in the reply direction */
+	enum host_id err_from;
+	uint32_t err_src;		/* source of an error from outside */
+	uint8_t type, code;
+	uint32_t rest;			/* "fragmentation needed": the next-hop MTU */
+	struct tuple quote;
+};
+
+static const struct nat_case udp_snat_flow = {
+	"udp 10.1.0.2:5000 > 192.168.50.2:53", EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53) },
+	.xl = T(UDP, NODE, 0, REMOTE, 53), MASQUERADED };
+static const struct nat_case tcp_snat_flow = {
+	"tcp 10.1.0.2:5002 > 192.168.50.2:443", EP_A, { .t = T(TCP, IP_A, 5002, REMOTE, 443) },
+	.xl = T(TCP, NODE, 0, REMOTE, 443), MASQUERADED };
+static const struct nat_case echo_snat_flow = {
+	"icmp echo 10.1.0.2 > 192.168.50.2 id 0x4242", EP_A,
+	{ .t = T(ICMP, IP_A, 0x4242, REMOTE, 0) }, .xl = T(ICMP, NODE, 0, REMOTE, 0), MASQUERADED };
+static const struct nat_case tcp_dnat_flow = {
+	"tcp 192.168.50.2:40000 > 0.0.0.0:8080", UPLINK, { .t = T(TCP, REMOTE, 40000, NODE, 8080) },
+	.xl = T(TCP, REMOTE, 40000, IP_A, 80), PUBLISHED(EP_A) };
+static const struct nat_case udp_hairpin_flow = {
+	"udp 10.1.0.3:5000 > 192.168.50.1:5353", EP_B, { .t = T(UDP, IP_B, 5000, NODE, 5353) },
+	.xl = T(UDP, NODE, 0, IP_A, 53), HAIRPINNED(EP_A) };
+static const struct nat_case udp_dnat_flow = {
+	"udp 192.168.50.2:40002 > 0.0.0.0:5353", UPLINK, { .t = T(UDP, REMOTE, 40002, NODE, 5353) },
+	.xl = T(UDP, REMOTE, 40002, IP_A, 53), PUBLISHED(EP_A) };
+
+#define FRAG_NEEDED .type = ICMP_TYPE_DEST_UNREACH, .code = ICMP_CODE_FRAG_NEEDED, .rest = MTU_1400
+#define TIME_EXCEEDED .type = ICMP_TYPE_TIME_EXCEEDED, .code = 0
+#define UNREACH(c) .type = ICMP_TYPE_DEST_UNREACH, .code = ICMP_CODE_##c
+
+static const struct icmp_err_case icmp_err_cases[] = {
+	{ "icmp error: frag needed (mtu 1400) for a masqueraded udp flow",
+	  &udp_snat_flow, false, UPLINK, REMOTE, FRAG_NEEDED },
+	{ "icmp error: time exceeded from a router for a masqueraded udp flow",
+	  &udp_snat_flow, false, UPLINK, ROUTER, TIME_EXCEEDED },
+	{ "icmp error: port unreachable for a masqueraded tcp flow",
+	  &tcp_snat_flow, false, UPLINK, REMOTE, UNREACH(PORT_UNREACH) },
+	{ "icmp error: time exceeded for a masqueraded icmp echo",
+	  &echo_snat_flow, false, UPLINK, ROUTER, TIME_EXCEEDED },
+	{ "icmp error: host unreachable for the reply of a published tcp port",
+	  &tcp_dnat_flow, true, UPLINK, ROUTER, UNREACH(HOST_UNREACH) },
+	{ "icmp error: frag needed for the reply of a published tcp port",
+	  &tcp_dnat_flow, true, UPLINK, REMOTE, FRAG_NEEDED },
+	{ "icmp error: port unreachable from a container for a published udp port",
+	  &udp_dnat_flow, false, EP_A, 0, UNREACH(PORT_UNREACH) },
+	{ "icmp error: port unreachable from a container for a masqueraded flow's reply",
+	  &udp_snat_flow, true, EP_A, 0, UNREACH(PORT_UNREACH) },
+	{ "icmp error: port unreachable from a container for a hairpinned udp flow",
+	  &udp_hairpin_flow, false, EP_A, 0, UNREACH(PORT_UNREACH) },
+	{ "icmp error: port unreachable from a container for a hairpinned flow's reply",
+	  &udp_hairpin_flow, true, EP_B, 0, UNREACH(PORT_UNREACH) },
+	{ "icmp error: about no known flow, from outside, the node's",
+	  NULL, false, UPLINK, REMOTE, FRAG_NEEDED, .quote = T(UDP, NODE, 33333, REMOTE, 53) },
+	{ "icmp error: about no known flow, from a container, the node's",
+	  NULL, false, EP_A, 0, UNREACH(PORT_UNREACH), .quote = T(UDP, REMOTE, 53, IP_A, 5999) },
+};
+
+/* What an error quotes of the datagram @t: its IPv4 header and 8 bytes of L4. */
+static void build_quote(struct pkt *q, const struct tuple *t)
+{
+	struct seg s = { .t = *t, .ttl = DEFAULT_TTL - 1 };
+
+	if (t->proto == IPPROTO_TCP)
+		s.tcp_flags = TCP_FLAG_ACK;
+	pkt_init(q);
+	build_ip(q, &s);
+	q->len = IPV4_HDR_LEN + ICMP_QUOTE_L4_LEN;
+}
+
+/*
+ * The quoted transport checksum (UDP bytes 6-7, ICMP 2-3; TCP's lies past
+ * the 8 bytes) covers the whole original datagram, which the quote does not
+ * hold: it cannot be verified, and the datapath leaves it as quoted.
+ */
+static void keep_quoted_l4_csum(struct pkt *want, const struct pkt *in, uint8_t proto)
+{
+	int off = proto == IPPROTO_TCP ? -1 : l4_check_off(proto);
+
+	if (off >= 0)
+		memcpy(want->data + IPV4_HDR_LEN + off, in->data + IPV4_HDR_LEN + off, 2);
+}
+
+static void build_icmp_error(struct pkt *p, const uint8_t *dst, const uint8_t *src,
+			     uint32_t saddr, uint32_t daddr, uint8_t ttl,
+			     const struct icmp_err_case *c, const struct pkt *quote)
+{
+	struct ipv4_spec ip = { .saddr = saddr, .daddr = daddr, .proto = IPPROTO_ICMP,
+				.ttl = ttl, .id = IP_ID };
+
+	pkt_init(p);
+	pkt_eth(p, dst, src, ETH_P_IP);
+	pkt_ipv4(p, &ip);
+	pkt_icmp(p, c->type, c->code, c->rest);
+	pkt_append(p, quote->data, quote->len);
+	pkt_ipv4_finish(p);
+}
+
+static void run_icmp_err_case(void **state)
+{
+	const struct icmp_err_case *c = *state;
+	const struct host *eh = &hosts[c->err_from];
+	bool outward = c->err_from != UPLINK;
+	struct pkt in, out, want, qin, qwant;
+	struct tuple wire = c->quote, xl = c->quote;
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+	enum host_id to;
+
+	if (c->flow) {
+		struct bpfnet_ct_entry e;
+
+		at("%s: the flow's first packet", c->name);
+		open_flow(c->flow, &in, &out);
+		e = ct_must_get(&c->flow->seg.t);
+		wire = c->flow->seg.t;
+		if (c->about_reply) {
+			wire = tuple_of_key(&e.peer);
+			e = ct_must_get(&wire);
+		}
+		xl = translate(&wire, &e);
+	}
+	at("%s", c->name);
+	/*
+	 * To the quoted packet's source, from a router on its way or (a
+	 * container) its destination; translated, to the original source from
+	 * the original destination, or from the same router.
+	 */
+	build_quote(&qin, &xl);
+	build_icmp_error(&in, eh->host_mac, eh->mac, outward ? xl.daddr : c->err_src, xl.saddr,
+			 DEFAULT_TTL, c, &qin);
+	if (!c->flow) {
+		step(c->err_from, &in, &out, &(struct expect){
+			.verdict = outward ? TC_ACT_OK : TC_ACT_UNSPEC });
+		expect_frame(&in, &out);
+		return;
+	}
+	to = host_of_ip(wire.saddr);
+	x.rx = to == UPLINK ? H_NONE : to;
+	x.global[BPFNET_G_ICMP_ERR_NAT] = 1;
+	step(c->err_from, &in, &out, &x);
+	build_quote(&qwant, &wire);
+	keep_quoted_l4_csum(&qwant, &qin, wire.proto);
+	build_icmp_error(&want, hosts[to].mac, hosts[to].host_mac,
+			 outward ? wire.daddr : c->err_src, wire.saddr, DEFAULT_TTL - 1, c, &qwant);
+	expect_frame(&want, &out);
+	check_csums(&out);
+}
+
+/* ---- 6: TCP states ---- */
+
+struct tcp_step {
+	const char *name;
+	bool reply;		/* sent by the responder */
+	uint8_t tcp_flags;
+	int state;
+	uint8_t flags;		/* of the original entry, besides the flow's own */
+};
+
+struct tcp_seq {
+	const char *name;
+	const struct nat_case *flow;
+	const struct tcp_step *steps;
+	size_t n;
+};
+
+#define SYN TCP_FLAG_SYN
+#define ACK TCP_FLAG_ACK
+#define FIN TCP_FLAG_FIN
+#define RST TCP_FLAG_RST
+
+static const struct tcp_step client_closes[] = {
+	{ "SYN", false, SYN, BPFNET_CT_SYN_SENT, 0 },
+	{ "SYN retransmitted", false, SYN, BPFNET_CT_SYN_SENT, 0 },
+	{ "SYN-ACK", true, SYN | ACK, BPFNET_CT_ESTABLISHED, F_SEEN },
+	{ "ACK", false, ACK, BPFNET_CT_ESTABLISHED, F_SEEN },
+	{ "FIN from the client", false, FIN | ACK, BPFNET_CT_FIN_WAIT, F_SEEN | F_FIN_O },
+	{ "ACK of it", true, ACK, BPFNET_CT_FIN_WAIT, F_SEEN | F_FIN_O },
+	{ "FIN from the server", true, FIN | ACK, BPFNET_CT_TIME_WAIT, F_SEEN | F_FIN_O | F_FIN_R },
+	{ "last ACK", false, ACK, BPFNET_CT_TIME_WAIT, F_SEEN | F_FIN_O | F_FIN_R },
+	{ "RST", false, RST, BPFNET_CT_CLOSE, F_SEEN | F_FIN_O | F_FIN_R },
+	{ "new SYN on the closed tuple", false, SYN, BPFNET_CT_SYN_SENT, 0 },
+};
+
+static const struct tcp_step server_closes[] = {
+	{ "SYN", false, SYN, BPFNET_CT_SYN_SENT, 0 },
+	{ "SYN-ACK", true, SYN | ACK, BPFNET_CT_ESTABLISHED, F_SEEN },
+	{ "FIN from the server", true, FIN | ACK, BPFNET_CT_FIN_WAIT, F_SEEN | F_FIN_R },
+	{ "FIN from the client", false, FIN | ACK, BPFNET_CT_TIME_WAIT,
+	  F_SEEN | F_FIN_O | F_FIN_R },
+	{ "RST from the server", true, RST, BPFNET_CT_CLOSE, F_SEEN | F_FIN_O | F_FIN_R },
+};
+
+static const struct tcp_step reset_at_once[] = {
+	{ "SYN", false, SYN, BPFNET_CT_SYN_SENT, 0 },
+	{ "RST from the server", true, RST | ACK, BPFNET_CT_CLOSE, F_SEEN },
+};
+
+static const struct tcp_seq tcp_seqs[] = {
+	{ "tcp states: published port, client closes", &tcp_dnat_flow, client_closes,
+	  ARRAY_SIZE(client_closes) },
+	{ "tcp states: masqueraded, server closes", &tcp_snat_flow, server_closes,
+	  ARRAY_SIZE(server_closes) },
+	{ "tcp states: masqueraded, refused", &tcp_snat_flow, reset_at_once,
+	  ARRAY_SIZE(reset_at_once) },
+};
+
+/* The first step opens the flow (a SYN), every other one is a packet of it. */
+static void run_tcp_seq(void **state)
+{
+	const struct tcp_seq *q = *state;
+	const struct nat_case *c = q->flow;
+	struct tuple xl = c->xl;
+	struct pkt in, out;
+	size_t i;
+
+	for (i = 0; i < q->n; i++) {
+		const struct tcp_step *s = &q->steps[i];
+
+		at("%s: %s", q->name, s->name);
+		if (i == 0)
+			xl = open_flow(c, &in, &out);
+		else
+			flow_step(c, &xl, s->reply, s->tcp_flags);
+		expect_flow_ct(&c->seg.t, &xl, c->flags | s->flags, s->state);
+	}
+}
+
+/* ---- 7: expired and stale entries ---- */
+
+/* The masqueraded UDP flow: its tuple, its translation, its reply as it comes from outside. */
+struct udp_flow {
+	struct tuple t, xl;
+	struct pkt reply;
+};
+
+static void udp_flow_open(struct udp_flow *f)
+{
+	struct pkt in, out;
+	struct seg r = {};
+
+	at("%s: first packet", udp_snat_flow.name);
+	f->t = udp_snat_flow.seg.t;
+	f->xl = open_flow(&udp_snat_flow, &in, &out);
+	r.t = reverse(&f->xl);
+	frame_from(&f->reply, UPLINK, &r);
+}
+
+/* The reply arrives from outside and is left to the node, counting @counter. */
+static void expect_reply_untranslated(const struct udp_flow *f, enum bpfnet_global_counter counter)
+{
+	struct expect x = { .verdict = TC_ACT_UNSPEC };
+	struct pkt out;
+
+	x.global[counter] = 1;
+	step(UPLINK, &f->reply, &out, &x);
+	expect_frame(&f->reply, &out);
+}
+
+static void test_expired_original_starts_a_new_flow(void **state)
+{
+	struct bpfnet_ct_entry old, now;
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+	struct udp_flow f;
+	struct pkt in, out, want;
+	struct seg s = udp_snat_flow.seg;
+	struct tuple xl;
+
+	(void)state;
+	udp_flow_open(&f);
+	old = ct_must_get(&f.t);
+	old.expires_ns = 1;
+	ct_put(&f.t, &old);
+
+	at("expired original: next packet");
+	x.global[BPFNET_G_CT_EXPIRED] = 1;
+	x.global[BPFNET_G_CT_CREATED] = 1;
+	x.global[BPFNET_G_SNAT] = 1;
+	frame_from(&in, EP_A, &s);
+	step(EP_A, &in, &out, &x);
+	xl = f.xl;
+	xl.sport = snat_port(&out, 0);
+	s.t = xl;
+	expected_out(&want, &in, &s, UPLINK, false);
+	expect_frame(&want, &out);
+	expect_flow_ct(&f.t, &xl, F_SNAT, BPFNET_CT_ESTABLISHED);
+	now = ct_must_get(&f.t);
+	if (now.created_ns <= old.created_ns)
+		fail_msg("%s: ct4[%s]: created_ns: expected a new flow (after %llu), got %llu",
+			 where, tuple_str(&f.t), (unsigned long long)old.created_ns,
+			 (unsigned long long)now.created_ns);
+	if (xl.sport != f.xl.sport) {
+		struct tuple old_reply = reverse(&f.xl);
+
+		expect_no_ct(&old_reply);
+	}
+}
+
+static void test_expired_flow_reply_untranslated(void **state)
+{
+	struct bpfnet_ct_entry e;
+	struct udp_flow f;
+	struct tuple r;
+
+	(void)state;
+	udp_flow_open(&f);
+	e = ct_must_get(&f.t);
+	e.expires_ns = 1;
+	ct_put(&f.t, &e);
+	at("expired flow: reply from outside");
+	expect_reply_untranslated(&f, BPFNET_G_CT_EXPIRED);
+	r = reverse(&f.xl);
+	expect_no_ct(&f.t);
+	expect_no_ct(&r);
+}
+
+static void test_orphan_reply_untranslated(void **state)
+{
+	struct udp_flow f;
+	struct tuple r;
+
+	(void)state;
+	udp_flow_open(&f);
+	ct_del(&f.t);
+	at("original deleted: reply from outside");
+	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
+	r = reverse(&f.xl);
+	expect_no_ct(&r);
+}
+
+static void test_reply_of_reused_original_untranslated(void **state)
+{
+	struct bpfnet_ct_entry e;
+	struct udp_flow f;
+	struct tuple r;
+
+	(void)state;
+	udp_flow_open(&f);
+	/* the original now belongs to a flow with another reply tuple */
+	e = ct_must_get(&f.t);
+	e.peer.dport = htons(f.xl.sport == BPFNET_SNAT_PORT_MIN ? BPFNET_SNAT_PORT_MAX :
+								BPFNET_SNAT_PORT_MIN);
+	ct_put(&f.t, &e);
+	at("original pointing elsewhere: reply from outside");
+	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
+	r = reverse(&f.xl);
+	expect_no_ct(&r);
+	ct_must_get(&f.t);
+}
+
+/* ---- 8: malformed and hostile ---- */
+
+struct bad_case {
+	const char *name;
+	enum host_id dev;
+	struct seg seg;
+	size_t l4_len;		/* the IPv4 total length covers this much L4 (0: all) */
+	size_t pad_to;		/* Ethernet padding after the datagram */
+	int verdict;
+	enum bpfnet_drop_reason drop;
+};
+
+#define LATER_FRAG (IPV4_FLAG_MF | 185)
+#define DROPPED(reason) .verdict = TC_ACT_SHOT, .drop = BPFNET_##reason
+
+static const struct bad_case bad_cases[] = {
+	{ "fragment: first (MF) to the outside from a masquerading network",
+	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53), .frag = IPV4_FLAG_MF },
+	  DROPPED(DROP_FRAGMENT) },
+	{ "fragment: later (offset 185) to the outside from a masquerading network",
+	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53), .frag = LATER_FRAG },
+	  DROPPED(DROP_FRAGMENT) },
+	{ "fragment: to the node address goes to the node",
+	  EP_A, { .t = T(UDP, IP_A, 5000, NODE, 5353), .frag = IPV4_FLAG_MF },
+	  .verdict = TC_ACT_OK },
+	{ "fragment: from outside to a published port is the node's",
+	  UPLINK, { .t = T(UDP, REMOTE, 40000, NODE, 5353), .frag = LATER_FRAG },
+	  .verdict = TC_ACT_UNSPEC },
+	{ "truncated: ip says tcp, 10 bytes of it",
+	  EP_A, { .t = T(TCP, IP_A, 5000, REMOTE, 443) }, .l4_len = 10, DROPPED(DROP_TRUNCATED) },
+	{ "truncated: ip says tcp, 10 bytes of it, frame padded to 60 bytes",
+	  EP_A, { .t = T(TCP, IP_A, 5000, REMOTE, 443) }, .l4_len = 10, .pad_to = PKT_ETH_MIN_LEN,
+	  DROPPED(DROP_TRUNCATED) },
+	{ "truncated: ip says udp, 4 bytes of it",
+	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53) }, .l4_len = 4, DROPPED(DROP_TRUNCATED) },
+	{ "truncated: ip says icmp, 4 bytes of it",
+	  EP_A, { .t = T(ICMP, IP_A, 0x4242, REMOTE, 0) }, .l4_len = 4, DROPPED(DROP_TRUNCATED) },
+	{ "truncated: tcp from outside to a published port is the node's",
+	  UPLINK, { .t = T(TCP, REMOTE, 40000, NODE, 8080) }, .l4_len = 10,
+	  .verdict = TC_ACT_UNSPEC },
+};
+
+static void run_bad_case(void **state)
+{
+	const struct bad_case *c = *state;
+	struct pkt in, out;
+
+	at("%s", c->name);
+	frame_from(&in, c->dev, &c->seg);
+	if (c->l4_len) {
+		uint8_t *iph = in.data + in.l3_off;
+		size_t tot_len = ipv4_hdr_len(iph) + c->l4_len;
+
+		put_be16(iph + IP_OFF_TOT_LEN, (uint16_t)tot_len);
+		ipv4_csum_set(iph);
+		in.len = in.l3_off + tot_len;
+	}
+	pkt_pad_to(&in, c->pad_to);
+	step(c->dev, &in, &out, &(struct expect){ .verdict = c->verdict, .drop = c->drop });
+	if (c->verdict != TC_ACT_SHOT)
+		expect_frame(&in, &out);
+	expect_no_ct(&c->seg.t);
+}
+
+/*
+ * Every port of the SNAT range towards 192.168.50.2:53 taken by a live flow
+ * (the one opened first, and fillers written here): a new flow there finds
+ * none in its BPFNET_SNAT_TRIES tries, whatever its random start, and is
+ * dropped; the flow that holds a port goes on, and other destinations work.
+ */
+static void test_snat_exhaustion(void **state)
+{
+	struct bpfnet_ct_key *keys = calloc(2 * SNAT_RANGE, sizeof(*keys));
+	struct bpfnet_ct_entry *vals = calloc(2 * SNAT_RANGE, sizeof(*vals));
+	uint64_t now = now_ns(), took;
+	struct seg fresh = { .t = T(UDP, IP_A, 5001, REMOTE, 53) };
+	struct seg other = { .t = T(UDP, IP_A, 5001, REMOTE, 54) };
+	struct udp_flow f;
+	struct pkt in, out, want;
+	struct seg s;
+	__u32 n = 0, port;
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+
+	(void)state;
+	assert_non_null(keys);
+	assert_non_null(vals);
+	udp_flow_open(&f);
+	for (port = BPFNET_SNAT_PORT_MIN; port <= BPFNET_SNAT_PORT_MAX; port++) {
+		struct tuple o = T(UDP, FILLER, (uint16_t)port, REMOTE, 53);
+		struct tuple r = T(UDP, REMOTE, 53, NODE, (uint16_t)port);
+		struct bpfnet_ct_entry *ov = &vals[n], *rv = &vals[n + 1];
+
+		if (port == f.xl.sport)
+			continue;
+		keys[n] = ct_key(&o);
+		keys[n + 1] = ct_key(&r);
+		ov->peer = keys[n + 1];
+		ov->flags = F_SNAT;
+		ov->nat_saddr = htonl(NODE);
+		ov->nat_sport = htons((uint16_t)port);
+		ov->state = BPFNET_CT_ESTABLISHED;
+		ov->created_ns = now;
+		ov->expires_ns = now + FILLER_LIFETIME_S * NSEC_PER_SEC;
+		rv->peer = keys[n];
+		rv->flags = F_REPLY | F_DNAT;
+		rv->nat_daddr = htonl(FILLER);
+		rv->nat_dport = htons((uint16_t)port);
+		rv->created_ns = now;
+		n += 2;
+	}
+	at("snat exhaustion: filling ct4");
+	if (bpf_map_update_batch(bpf_map__fd(skel->maps.ct4), keys, vals, &n, NULL))
+		fail_msg("%s: bpf_map_update_batch: %s (%u written)", where, strerror(errno), n);
+	took = now_ns() - now;
+	free(keys);
+	free(vals);
+	print_message("# snat exhaustion: %u entries written in %llu ms\n", n,
+		      (unsigned long long)(took / 1000000));
+	if (took > SLOW_FILL_NS)
+		skip();
+
+	at("snat exhaustion: new flow to the full destination");
+	frame_from(&in, EP_A, &fresh);
+	step(EP_A, &in, &out, &(struct expect){ DROPPED(DROP_SNAT_EXHAUSTED) });
+	expect_no_ct(&fresh.t);
+
+	at("snat exhaustion: the flow holding a port");
+	s = udp_snat_flow.seg;
+	frame_from(&in, EP_A, &s);
+	step(EP_A, &in, &out, &x);
+	s.t = f.xl;
+	expected_out(&want, &in, &s, UPLINK, false);
+	expect_frame(&want, &out);
+	at("snat exhaustion: its reply");
+	step(UPLINK, &f.reply, &out, &(struct expect){ .verdict = TC_ACT_REDIRECT, .rx = EP_A });
+	s.t = reverse(&f.t);
+	expected_out(&want, &f.reply, &s, EP_A, false);
+	expect_frame(&want, &out);
+
+	at("snat exhaustion: new flow to another destination");
+	x.global[BPFNET_G_CT_CREATED] = 1;
+	x.global[BPFNET_G_SNAT] = 1;
+	frame_from(&in, EP_A, &other);
+	step(EP_A, &in, &out, &x);
+	snat_port(&out, 0);
+}
+
+/* Each direction's entry counts its packets and bytes (frame lengths), the first included. */
+static void test_ct_counts(void **state)
+{
+	const struct nat_case *c = &tcp_dnat_flow;
+	struct bpfnet_ct_entry o, r;
+	struct seg s = { .t = c->xl, .tcp_flags = SYN | ACK };
+	struct pkt in, out, syn;
+	struct tuple rt = reverse(&c->xl);
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+
+	(void)state;
+	at("ct counters: SYN");
+	open_flow(c, &syn, &out);
+	o = ct_must_get(&c->seg.t);
+	r = ct_must_get(&rt);
+	if (o.packets != 1 || o.bytes != syn.len)
+		fail_msg("%s: original entry: expected 1 packet, %zu bytes, got %llu, %llu", where,
+			 syn.len, (unsigned long long)o.packets, (unsigned long long)o.bytes);
+	if (r.packets || r.bytes)
+		fail_msg("%s: reply entry: expected 0 packets, 0 bytes, got %llu, %llu", where,
+			 (unsigned long long)r.packets, (unsigned long long)r.bytes);
+
+	at("ct counters: SYN-ACK");
+	s.t = rt;
+	frame_from(&in, EP_A, &s);
+	step(EP_A, &in, &out, &x);
+	r = ct_must_get(&rt);
+	if (r.packets != 1 || r.bytes != in.len)
+		fail_msg("%s: reply entry: expected 1 packet, %zu bytes, got %llu, %llu", where,
+			 in.len, (unsigned long long)r.packets, (unsigned long long)r.bytes);
+
+	at("ct counters: ACK");
+	s.t = c->seg.t;
+	s.tcp_flags = ACK;
+	frame_from(&in, UPLINK, &s);
+	x.rx = EP_A;
+	step(UPLINK, &in, &out, &x);
+	o = ct_must_get(&c->seg.t);
+	if (o.packets != 2 || o.bytes != syn.len + in.len)
+		fail_msg("%s: original entry: expected 2 packets, %zu bytes, got %llu, %llu", where,
+			 syn.len + in.len, (unsigned long long)o.packets,
+			 (unsigned long long)o.bytes);
+}
+
+/* ---- flows that must not disturb each other ---- */
+
+static const struct nat_case udp_dnat_in_range_flow = {
+	"udp 192.168.50.2:53 > 0.0.0.0:40010", UPLINK, { .t = T(UDP, REMOTE, 53, NODE, 40010) },
+	.xl = T(UDP, REMOTE, 53, IP_B, 53), PUBLISHED(EP_B) };
+
+/* The published flow @c goes on: its entries and its next packet from outside. */
+static void expect_published_flow_intact(const struct nat_case *c, int state)
+{
+	expect_flow_ct(&c->seg.t, &c->xl, c->flags, state);
+	at("%s: its next packet", c->name);
+	flow_step(c, &c->xl, false, 0);
+}
+
+/*
+ * 192.168.50.2:53 talks to the published 192.168.50.1:40010 (inside the SNAT
+ * range), then container A masquerades from port 40010 to 192.168.50.2:53:
+ * the reply tuple it would take is the published flow's original; it must get
+ * another port and leave the published flow alone.
+ */
+static void test_snat_spares_published_flow(void **state)
+{
+	const struct nat_case *pub = &udp_dnat_in_range_flow;
+	struct seg s = { .t = T(UDP, IP_A, 40010, REMOTE, 53) };
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+	struct pkt in, out;
+	uint16_t port;
+
+	(void)state;
+	at("%s: first packet", pub->name);
+	open_flow(pub, &in, &out);
+	at("masquerade from port 40010 to 192.168.50.2:53");
+	x.global[BPFNET_G_CT_CREATED] = 1;
+	x.global[BPFNET_G_SNAT] = 1;
+	frame_from(&in, EP_A, &s);
+	step(EP_A, &in, &out, &x);
+	port = snat_port(&out, 0);
+	at("masquerade from port 40010 to 192.168.50.2:53, then the published flow");
+	expect_published_flow_intact(pub, BPFNET_CT_ESTABLISHED);
+	if (port == 40010)
+		fail_msg("%s: translated source port: expected any but 40010, the published "
+			 "flow's, got it", where);
+}
+
+/*
+ * One client port to two published ports of the same container port
+ * (0.0.0.0:8080 and 0.0.0.0:8090 both lead to 10.1.0.2:80): both flows have
+ * the reply tuple 10.1.0.2:80 > 192.168.50.2:40000. Whatever becomes of the
+ * second, the first must go on, its replies leaving from 192.168.50.1:8080.
+ */
+static void test_dnat_spares_flow_with_same_reply(void **state)
+{
+	const struct nat_case *first = &tcp_dnat_flow;
+	struct seg s = { .t = T(TCP, REMOTE, 40000, NODE, 8090), .tcp_flags = SYN };
+	struct pkt in, out;
+
+	(void)state;
+	at("%s: first packet", first->name);
+	open_flow(first, &in, &out);
+	at("second flow 192.168.50.2:40000 > 192.168.50.1:8090");
+	frame_from(&in, UPLINK, &s);
+	run_frame(UPLINK, &in, &out);
+	at("second flow, then the first's entries");
+	expect_flow_ct(&first->seg.t, &first->xl, first->flags, BPFNET_CT_SYN_SENT);
+	at("second flow, then the first's SYN-ACK");
+	flow_step(first, &first->xl, true, SYN | ACK);
+}
+
+/*
+ * The uplink routes the container subnets: a host outside may reach a
+ * container by its own address, untranslated. In a masquerading network the
+ * flow is tracked without translation, so that the container's answer leaves
+ * as it is (out through the FIB) rather than masqueraded as a flow of its
+ * own; elsewhere nothing is tracked and the answer is routed by the node.
+ */
+struct routed_case {
+	const char *name;
+	struct seg seg;		/* from outside to the container */
+	enum host_id ep;
+	bool tracked;
+};
+
+static const struct routed_case routed_cases[] = {
+	{ "routed in: tcp to 10.1.0.2 is tracked, the answer leaves unmasqueraded",
+	  { .t = T(TCP, REMOTE, 40000, IP_A, 80) }, EP_A, true },
+	{ "routed in: icmp echo to 10.1.0.2 is tracked, the reply leaves unmasqueraded",
+	  { .t = T(ICMP, REMOTE, 0x0777, IP_A, 0) }, EP_A, true },
+	{ "routed in: tcp to 10.2.0.2 (no masquerade) is not tracked, the node routes the answer",
+	  { .t = T(TCP, REMOTE, 40000, IP_C, 82) }, EP_C, false },
+};
+
+static void run_routed_case(void **state)
+{
+	const struct routed_case *c = *state;
+	bool tcp = c->seg.t.proto == IPPROTO_TCP;
+	struct seg s = c->seg;
+	struct expect x = { .verdict = TC_ACT_REDIRECT, .rx = c->ep };
+	struct pkt in, out, want;
+	int est = tcp ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
+
+	at("%s: from outside", c->name);
+	s.tcp_flags = tcp ? SYN : 0;
+	x.global[BPFNET_G_CT_CREATED] = c->tracked;
+	frame_from(&in, UPLINK, &s);
+	step(UPLINK, &in, &out, &x);
+	expected_out(&want, &in, &s, c->ep, false);
+	expect_frame(&want, &out);
+	check_csums(&out);
+	if (c->tracked)
+		expect_flow_ct(&c->seg.t, &c->seg.t, 0, est);
+	else
+		expect_no_ct(&c->seg.t);
+
+	at("%s: the container's answer", c->name);
+	s.t = reverse(&c->seg.t);
+	s.tcp_flags = tcp ? SYN | ACK : 0;
+	frame_from(&in, c->ep, &s);
+	step(c->ep, &in, &out, &(struct expect){
+		.verdict = c->tracked ? TC_ACT_REDIRECT : TC_ACT_OK });
+	if (!c->tracked) {
+		expect_frame(&in, &out);
+		expect_no_ct(&s.t);
+		return;
+	}
+	expected_out(&want, &in, &s, UPLINK, false);
+	expect_frame(&want, &out);
+	check_csums(&out);
+	expect_flow_ct(&c->seg.t, &c->seg.t, F_SEEN, BPFNET_CT_ESTABLISHED);
+}
+
+/*
+ * A packet routed in from outside straight to a container's address, with
+ * the reverse tuple of what the container holds of a translated flow (the
+ * original of a masqueraded flow, the reply of a published one): its fate is
+ * open, but it must not take over the flow, which goes on translated.
+ */
+static const struct nat_case *const routed_victims[] = { &udp_snat_flow, &tcp_dnat_flow };
+
+static void run_routed_collision(void **state)
+{
+	const struct nat_case *c = *state;
+	struct seg r = { .tcp_flags = ACK };
+	struct pkt in, out;
+	struct tuple xl;
+
+	at("%s: first packet", c->name);
+	xl = open_flow(c, &in, &out);
+	/* the container's side of the flow, reversed */
+	r.t = c->from == UPLINK ? xl : reverse(&c->seg.t);
+	at("%s, then %s routed in", c->name, tuple_str(&r.t));
+	frame_from(&in, UPLINK, &r);
+	run_frame(UPLINK, &in, &out);
+	expect_flow_ct(&c->seg.t, &xl, c->flags, c->seg.t.proto == IPPROTO_TCP ?
+			BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED);
+	at("%s, after %s routed in: original direction", c->name, tuple_str(&r.t));
+	flow_step(c, &xl, false, ACK);
+	at("%s, after %s routed in: reply", c->name, tuple_str(&r.t));
+	flow_step(c, &xl, true, ACK);
+}
+
+/* ---- main ---- */
+
+static int write_proc(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(value, f) < 0 || fclose(f)) {
+		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void fmt_mac(char *buf, size_t size, const uint8_t *mac)
+{
+	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+}
+
+static int sh(const char *cmd)
+{
+	if (system(cmd) != 0) {
+		fprintf(stderr, "failed: %s\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_veth(struct host *h)
+{
+	char cmd[512], mac[32], host_mac[32], path[128];
+
+	fmt_mac(mac, sizeof(mac), h->mac);
+	fmt_mac(host_mac, sizeof(host_mac), h->host_mac);
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add %s address %s type veth peer name %s address %s && "
+		 "ip link set %s up && ip link set %s up",
+		 h->ifname, host_mac, h->peer, mac, h->ifname, h->peer);
+	if (sh(cmd))
+		return -1;
+	h->ifindex = if_nametoindex(h->ifname);
+	h->peer_ifindex = if_nametoindex(h->peer);
+	if (!h->ifindex || !h->peer_ifindex) {
+		fprintf(stderr, "if_nametoindex(%s): %s\n", h->ifname, strerror(errno));
+		return -1;
+	}
+	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
+	return h->ep_id ? write_proc(path, "1") : 0;
+}
+
+/*
+ * A private netns: the veths, the node's address on the uplink and a
+ * permanent neighbour entry for REMOTE (REMOTE_NN has none: NO_NEIGH).
+ * No IPv6, so no router solicitations or DAD on the veths.
+ */
+static int setup_netns(void)
+{
+	char cmd[256], mac[32];
+	int h;
+
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	if (write_proc("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1") ||
+	    write_proc("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"))
+		return -1;
+	for (h = EP_A; h < HOST_COUNT; h++)
+		if (create_veth(&hosts[h]))
+			return -1;
+	fmt_mac(mac, sizeof(mac), hosts[UPLINK].mac);
+	snprintf(cmd, sizeof(cmd),
+		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent",
+		 ip_str(NODE), hosts[UPLINK].ifname, ip_str(REMOTE), mac, hosts[UPLINK].ifname);
+	return sh(cmd);
+}
+
+
+#define MAX_TESTS 64
+
+static struct CMUnitTest tests[MAX_TESTS];
+static size_t n_tests;
+
+static void add_test(const char *name, CMUnitTestFunction fn, const void *arg)
+{
+	if (n_tests == MAX_TESTS)
+		abort();
+	tests[n_tests++] = (struct CMUnitTest){
+		.name = name, .test_func = fn, .setup_func = reset_ct,
+		.initial_state = (void *)arg,
+	};
+}
+
+int main(void)
+{
+	size_t i;
+
+	if (setup_netns())
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(nat_cases); i++)
+		add_test(nat_cases[i].name, run_nat_case, &nat_cases[i]);
+	for (i = 0; i < ARRAY_SIZE(icmp_err_cases); i++)
+		add_test(icmp_err_cases[i].name, run_icmp_err_case, &icmp_err_cases[i]);
+	for (i = 0; i < ARRAY_SIZE(tcp_seqs); i++)
+		add_test(tcp_seqs[i].name, run_tcp_seq, &tcp_seqs[i]);
+	add_test("ct counters: packets and bytes of each direction", test_ct_counts, NULL);
+	add_test("collision: masquerade spares the tuple of a published flow in the port range",
+		 test_snat_spares_published_flow, NULL);
+	add_test("collision: a published flow spares another with the same reply tuple",
+		 test_dnat_spares_flow_with_same_reply, NULL);
+	add_test("collision: routed in, the reverse of a masqueraded flow spares it",
+		 run_routed_collision, routed_victims[0]);
+	add_test("collision: routed in, the reverse of a published flow's reply spares it",
+		 run_routed_collision, routed_victims[1]);
+	for (i = 0; i < ARRAY_SIZE(routed_cases); i++)
+		add_test(routed_cases[i].name, run_routed_case, &routed_cases[i]);
+	add_test("stale: expired original, the next packet starts a new flow",
+		 test_expired_original_starts_a_new_flow, NULL);
+	add_test("stale: expired flow, its reply is not translated",
+		 test_expired_flow_reply_untranslated, NULL);
+	add_test("stale: original deleted, its reply is not translated",
+		 test_orphan_reply_untranslated, NULL);
+	add_test("stale: original pointing to another reply, this reply is not translated",
+		 test_reply_of_reused_original_untranslated, NULL);
+	for (i = 0; i < ARRAY_SIZE(bad_cases); i++)
+		add_test(bad_cases[i].name, run_bad_case, &bad_cases[i]);
+	add_test("snat exhaustion: every port towards one destination taken",
+		 test_snat_exhaustion, NULL);
+	return _cmocka_run_group_tests("nat", tests, n_tests, setup_datapath, teardown_datapath);
+}
