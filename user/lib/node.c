@@ -125,14 +125,16 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 	return err;
 }
 
-int bpfnet_node__init(struct bpfnet *bn, const char *uplink)
+typedef int (*node_change_fn)(struct bpfnet *bn, struct state *st, struct nl *nl,
+			      const void *arg);
+
+/* Lock, load the state, open netlink in the node, make the change, and undo all of that. */
+static int node_change(struct bpfnet *bn, node_change_fn change, const void *arg)
 {
 	struct nl *nl = NULL;
 	struct state st;
 	int err;
 
-	if (!uplink || !*uplink)
-		return bn_fail(bn, -EINVAL, "an uplink is required (--uplink DEV)");
 	err = bn_lock(bn) ?: state_load(bn, &st);
 	if (err)
 		goto unlock;
@@ -140,12 +142,24 @@ int bpfnet_node__init(struct bpfnet *bn, const char *uplink)
 	if (err)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
 	else
-		err = init_locked(bn, &st, nl, uplink);
+		err = change(bn, &st, nl, arg);
 	nl_close(nl);
 	state_free(&st);
 unlock:
 	bn_unlock(bn);
 	return err;
+}
+
+static int init_change(struct bpfnet *bn, struct state *st, struct nl *nl, const void *uplink)
+{
+	return init_locked(bn, st, nl, uplink);
+}
+
+int bpfnet_node__init(struct bpfnet *bn, const char *uplink)
+{
+	if (!uplink || !*uplink)
+		return bn_fail(bn, -EINVAL, "an uplink is required (--uplink DEV)");
+	return node_change(bn, init_change, uplink);
 }
 
 /* Veths of this instance that no state names: leftovers of a crashed add. */
@@ -164,12 +178,13 @@ static int sweep_one(const struct nl_link *link, void *arg)
 	return 0;
 }
 
-static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl)
+static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const void *unused)
 {
 	struct sweep sweep = { bn, nl, "" };
 	struct nl_link up;
 	int err = 0;
 
+	(void)unused;
 	for (size_t i = 0; i < st->n_eps && !err; i++)
 		err = ep_delete_veth(bn, nl, &st->eps[i]);
 	for (size_t i = 0; i < st->n_nets && !err && st->node.initialized; i++)
@@ -184,29 +199,13 @@ static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl)
 
 int bpfnet_node__down(struct bpfnet *bn)
 {
-	struct nl *nl = NULL;
-	struct state st;
-	int err;
-
 	/* no state: never initialized here, or already down; only stray pins may remain */
 	if (access(bn->run_dir, F_OK) && errno == ENOENT) {
 		const char *dir;
 
 		return bn_pin_dir(bn, &dir) ? 0 : dp_unpin(bn);
 	}
-	err = bn_lock(bn) ?: state_load(bn, &st);
-	if (err)
-		goto unlock;
-	err = nl_open(&nl, -1);
-	if (err)
-		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
-	else
-		err = down_locked(bn, &st, nl);
-	nl_close(nl);
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
-	return err;
+	return node_change(bn, down_locked, NULL);
 }
 
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out)
