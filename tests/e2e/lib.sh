@@ -258,6 +258,7 @@ sandbox_teardown() {
 		fi
 		rm -rf --one-file-system "$TMP"
 	fi
+	cgroup_teardown
 }
 
 _on_signal() {
@@ -265,6 +266,31 @@ _on_signal() {
 	diag "interrupted by SIG$1, cleaning up" >&9
 	sandbox_teardown
 	exit $((128 + $2))
+}
+
+# cgroup_setup: bpfnet's socket hooks attach to a cgroup v2 directory: give them one of
+# the test's own (and move this script, hence every client it starts, into it) rather
+# than the host's root, so that no process of the host runs them.
+CG=""
+CG_HOME=""
+cgroup_setup() {
+	local mnt
+	# mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE ...
+	mnt=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+		/proc/self/mountinfo)
+	[ -n "$mnt" ] || { diag "no cgroup v2 mount: the socket hooks go to bpfnet's default"; return 0; }
+	CG_HOME="$mnt$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)"
+	CG=$(mktemp -d "$mnt/bpfnet-test.XXXXXX") || { CG=""; return 0; }
+	echo $$ >"$CG/cgroup.procs" || { rmdir "$CG"; CG=""; return 0; }
+	# seen through our root: "ip netns exec" mounts a fresh /sys without the cgroups
+	export BPFNET_CGROUP="/proc/$$/root$CG"
+}
+
+cgroup_teardown() {
+	[ -n "$CG" ] || return 0
+	echo $$ >"$CG_HOME/cgroup.procs" 2>/dev/null
+	rmdir "$CG" 2>/dev/null || diag "cgroup $CG still busy"
+	CG=""
 }
 
 # sandbox_setup: temp dir with a private bpffs, node and ext netns joined by the uplink veth
@@ -284,6 +310,7 @@ sandbox_setup() {
 		exit 1
 	fi
 	TMP=$(mktemp -d /run/bpfnet-test.XXXXXX) || exit 1
+	cgroup_setup
 	mkdir -p "$TMP/bpffs" "$TMP/run"
 	mount -t bpf bpf "$TMP/bpffs" || { diag "cannot mount a bpffs"; exit 1; }
 	# a private copy: a rebuild of build/ while the test runs cannot swap it midway
