@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Harness of the NAT packet tests (test_nat.c, which also makes the netns):
- * the hosts, the datapath skeleton loaded with pinning off and its maps
- * seeded here; one BPF_PROG_TEST_RUN per step with exact verdict, drop,
- * global and endpoint counter deltas; reading and writing conntrack entries;
- * and new flows: their translation, entries and further packets.
+ * Harness of the NAT packet tests (test_nat.c, which also makes the netns),
+ * on top of the one all packet tests share (harness.h): the hosts and the
+ * maps seeded for them; one BPF_PROG_TEST_RUN per step with exact verdict,
+ * drop, global and endpoint counter deltas; reading and writing conntrack
+ * entries; and new flows: their translation, entries and further packets.
  *
  * Expected frames are built from scratch with pktbuild.h (every checksum
  * computed in full), never by patching the datapath's output.
@@ -12,38 +12,13 @@
 #ifndef BPFNET_TESTS_NAT_HARNESS_H
 #define BPFNET_TESTS_NAT_HARNESS_H
 
-#include <errno.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <linux/ip.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <cmocka.h>
+#include "harness.h"
 
-#include "bpfnet/abi.h"
-#include "datapath.skel.h"
-#include "pktbuild.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define DEFAULT_TTL 64
 #define IP_ID 0x2b3c
 #define TCP_SEQ 0x01020304
 #define TCP_ACK 0x0a0b0c0d
 #define TCP_WINDOW 64240
 #define ICMP_SEQ 7
-#define NSEC_PER_SEC 1000000000ULL
-#define HEXDUMP_ROW 16
 
 #define NET1 1			/* masquerading */
 #define NET2 2			/* routed as it is */
@@ -149,8 +124,6 @@ static const char payload[] = "bpfnet nat test payload, odd length";
 /* Three NOPs and an end of list: an ihl 6 header. */
 static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
 
-static struct datapath_bpf *skel;
-static int ncpus;
 static char where[256];		/* the step running, for every message */
 
 static void at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -200,38 +173,6 @@ static const char *tuple_str(const struct tuple *t)
 		 t->sport, ip_str(t->daddr), t->dport);
 	return b;
 }
-
-static const char *verdict_name(int verdict)
-{
-	switch (verdict) {
-	case TC_ACT_UNSPEC:
-		return "TC_ACT_UNSPEC";
-	case TC_ACT_OK:
-		return "TC_ACT_OK";
-	case TC_ACT_SHOT:
-		return "TC_ACT_SHOT";
-	case TC_ACT_REDIRECT:
-		return "TC_ACT_REDIRECT";
-	default:
-		return "?";
-	}
-}
-
-#define DROP_NAME(name, str) [BPFNET_##name] = str,
-static const char *const drop_names[BPFNET_DROP_MAX] = {
-	BPFNET_FOREACH_DROP(DROP_NAME)
-};
-#undef DROP_NAME
-
-static const char *const global_names[BPFNET_G_MAX] = {
-	[BPFNET_G_CT_CREATED] = "ct_created",
-	[BPFNET_G_CT_EVICTED] = "ct_evicted",
-	[BPFNET_G_CT_EXPIRED] = "ct_expired",
-	[BPFNET_G_DNAT] = "dnat",
-	[BPFNET_G_SNAT] = "snat",
-	[BPFNET_G_HAIRPIN] = "hairpin",
-	[BPFNET_G_ICMP_ERR_NAT] = "icmp_errors_translated",
-};
 
 static const char *const state_names[BPFNET_CT_STATE_MAX] = {
 	"NONE", "SYN_SENT", "ESTABLISHED", "FIN_WAIT", "TIME_WAIT", "CLOSE",
@@ -368,36 +309,15 @@ struct counters {
 	struct bpfnet_ep_stats ep[HOST_COUNT];
 };
 
-/* Sum over the CPUs of a per-CPU value made of @n 64-bit counters. */
-static void read_percpu(struct bpf_map *map, uint32_t key, uint64_t *sum, size_t n)
-{
-	uint64_t *vals = calloc((size_t)ncpus * n, sizeof(*vals));
-	size_t i;
-	int err;
-
-	assert_non_null(vals);
-	err = bpf_map__lookup_elem(map, &key, sizeof(key), vals, (size_t)ncpus * n * sizeof(*vals),
-				   0);
-	if (err)
-		fail_msg("%s[%u]: lookup failed: %s", bpf_map__name(map), key, strerror(-err));
-	memset(sum, 0, n * sizeof(*sum));
-	for (i = 0; i < (size_t)ncpus * n; i++)
-		sum[i % n] += vals[i];
-	free(vals);
-}
-
 static void snapshot(struct counters *c)
 {
 	uint32_t i;
 
 	memset(c, 0, sizeof(*c));
-	for (i = 0; i < BPFNET_DROP_MAX; i++)
-		read_percpu(skel->maps.drop_stats, i, &c->drops[i], 1);
-	for (i = 0; i < BPFNET_G_MAX; i++)
-		read_percpu(skel->maps.global_stats, i, &c->global[i], 1);
+	read_drop_stats(c->drops);
+	read_global_stats(c->global);
 	for (i = EP_A; i < UPLINK; i++)
-		read_percpu(skel->maps.ep_stats, hosts[i].ep_id, (uint64_t *)&c->ep[i],
-			    sizeof(c->ep[i]) / sizeof(uint64_t));
+		read_ep_stats(hosts[i].ep_id, &c->ep[i]);
 }
 
 /* What one step must do besides its output frame. */
@@ -408,47 +328,19 @@ struct expect {
 	uint64_t global[BPFNET_G_MAX];	/* every counter not named must stay */
 };
 
-static void check_delta(const char *what, uint64_t want, uint64_t before, uint64_t after)
-{
-	if (after - before != want)
-		fail_msg("%s: %s: expected +%llu, got +%llu", where, what,
-			 (unsigned long long)want, (unsigned long long)(after - before));
-}
-
 static void check_counters(enum host_id dev, size_t len, const struct expect *x,
 			   const struct counters *b, const struct counters *a)
 {
 	bool sent = dev != UPLINK, dropped = x->verdict == TC_ACT_SHOT;
-	char what[96];
 	uint32_t i;
 
-	for (i = 0; i < BPFNET_DROP_MAX; i++) {
-		snprintf(what, sizeof(what), "drop_stats[%s] (expected drop reason: %s)",
-			 drop_names[i], x->drop ? drop_names[x->drop] : "none");
-		check_delta(what, x->drop && i == x->drop ? 1 : 0, b->drops[i], a->drops[i]);
-	}
-	for (i = 0; i < BPFNET_G_MAX; i++) {
-		if (global_names[i])
-			snprintf(what, sizeof(what), "global_stats[%s]", global_names[i]);
-		else
-			snprintf(what, sizeof(what), "global_stats[%u]", i);
-		check_delta(what, x->global[i], b->global[i], a->global[i]);
-	}
+	check_drop_deltas(where, x->drop, b->drops, a->drops);
+	check_global_deltas(where, x->global, b->global, a->global);
 	for (i = EP_A; i < UPLINK; i++) {
-		const struct bpfnet_ep_stats *eb = &b->ep[i], *ea = &a->ep[i];
-		uint64_t tx = sent && i == dev && !dropped, rx = i == x->rx;
-		const char *ifname = hosts[i].ifname;
+		struct ep_delta d = { .tx = sent && i == dev && !dropped, .rx = i == x->rx,
+				      .drops = sent && i == dev && dropped };
 
-		snprintf(what, sizeof(what), "ep_stats[%s].tx_packets", ifname);
-		check_delta(what, tx, eb->tx_packets, ea->tx_packets);
-		snprintf(what, sizeof(what), "ep_stats[%s].tx_bytes", ifname);
-		check_delta(what, tx * len, eb->tx_bytes, ea->tx_bytes);
-		snprintf(what, sizeof(what), "ep_stats[%s].rx_packets", ifname);
-		check_delta(what, rx, eb->rx_packets, ea->rx_packets);
-		snprintf(what, sizeof(what), "ep_stats[%s].rx_bytes", ifname);
-		check_delta(what, rx * len, eb->rx_bytes, ea->rx_bytes);
-		snprintf(what, sizeof(what), "ep_stats[%s].drops", ifname);
-		check_delta(what, sent && i == dev && dropped, eb->drops, ea->drops);
+		check_ep_deltas(where, hosts[i].ifname, &d, len, &b->ep[i], &a->ep[i]);
 	}
 }
 
@@ -458,30 +350,8 @@ static int run_frame(enum host_id dev, const struct pkt *in, struct pkt *out)
 {
 	struct bpf_program *prog = dev == UPLINK ? skel->progs.from_uplink :
 						   skel->progs.from_container;
-	struct __sk_buff ctx = { .ifindex = hosts[dev].ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in->data,
-		.data_size_in = (__u32)in->len,
-		.data_out = out->data,
-		.data_size_out = sizeof(out->data),
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
-	);
 
-	pkt_init(out);
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		fail_msg("%s: BPF_PROG_TEST_RUN failed: %s", where, strerror(errno));
-	out->len = opts.data_size_out;
-	out->l3_off = in->l3_off;
-	out->l4_off = in->l4_off;
-	return (int)opts.retval;
-}
-
-static void check_verdict(int want, int got)
-{
-	if (got != want)
-		fail_msg("%s: verdict: expected %s (%d), got %s (%d)", where, verdict_name(want),
-			 want, verdict_name(got), got);
+	return prog_test_run(where, prog, hosts[dev].ifindex, in, out);
 }
 
 /* Run @in through the program of @dev and check verdict and counters; output in @out. */
@@ -493,62 +363,15 @@ static void step(enum host_id dev, const struct pkt *in, struct pkt *out, const 
 	snapshot(&before);
 	verdict = run_frame(dev, in, out);
 	snapshot(&after);
-	check_verdict(x->verdict, verdict);
+	check_verdict(where, x->verdict, verdict);
 	check_counters(dev, in->len, x, &before, &after);
 }
 
 /* ---- output checks ---- */
 
-static void dump_row(const struct pkt *p, size_t row)
-{
-	size_t i;
-
-	for (i = row; i < row + HEXDUMP_ROW; i++) {
-		if (i < p->len)
-			print_error(" %02x", p->data[i]);
-		else
-			print_error("   ");
-	}
-}
-
-static bool row_differs(const struct pkt *a, const struct pkt *b, size_t row)
-{
-	size_t i;
-
-	for (i = row; i < row + HEXDUMP_ROW; i++) {
-		bool in_a = i < a->len, in_b = i < b->len;
-
-		if (in_a != in_b || (in_a && a->data[i] != b->data[i]))
-			return true;
-	}
-	return false;
-}
-
 static void expect_frame(const struct pkt *want, const struct pkt *got)
 {
-	size_t i, row, len = want->len > got->len ? want->len : got->len;
-
-	if (want->len == got->len && !memcmp(want->data, got->data, want->len))
-		return;
-	print_error("  left: expected (%zu bytes), right: got (%zu bytes)\n", want->len, got->len);
-	for (row = 0; row < len; row += HEXDUMP_ROW) {
-		print_error("  %04zx ", row);
-		dump_row(want, row);
-		print_error("  |");
-		dump_row(got, row);
-		print_error("%s\n", row_differs(want, got, row) ? "  <-- differs" : "");
-	}
-	for (i = 0; i < want->len && i < got->len && want->data[i] == got->data[i]; i++)
-		;
-	fail_msg("%s: output frame differs from the expected one, first at byte %zu "
-		 "(expected %zu bytes, got %zu)", where, i, want->len, got->len);
-}
-
-static void check_ip_csum(const char *which, const uint8_t *iph)
-{
-	if (!ipv4_csum_valid(iph) || get_be16(iph + IP_OFF_CHECK) != ipv4_csum_compute(iph))
-		fail_msg("%s: %s header checksum: expected 0x%04x, got 0x%04x", where, which,
-			 ipv4_csum_compute(iph), get_be16(iph + IP_OFF_CHECK));
+	assert_pkt_equal(where, want, got);
 }
 
 /*
@@ -564,7 +387,7 @@ static void check_csums(const struct pkt *p)
 	const uint8_t *l4 = iph + hlen;
 	int off = l4_check_off(iph[IP_OFF_PROTO]);
 
-	check_ip_csum("IPv4", iph);
+	check_ip_csum(where, "IPv4", iph);
 	if (iph[IP_OFF_PROTO] == IPPROTO_UDP && !get_be16(l4 + UDP_OFF_CHECK))
 		return;
 	if (!l4_csum_valid(iph, l4, l4_len))
@@ -573,7 +396,7 @@ static void check_csums(const struct pkt *p)
 			 get_be16(l4 + off));
 	if (iph[IP_OFF_PROTO] == IPPROTO_ICMP && l4[0] != ICMP_TYPE_ECHO_REQUEST &&
 	    l4[0] != ICMP_TYPE_ECHO_REPLY)
-		check_ip_csum("quoted IPv4", l4 + ICMP_HDR_LEN);
+		check_ip_csum(where, "quoted IPv4", l4 + ICMP_HDR_LEN);
 }
 
 /* ---- conntrack ---- */
@@ -659,14 +482,6 @@ static void expect_no_ct(const struct tuple *t)
 		 tuple_str(t), ct_flags_str(e.flags), tuple_str(&peer));
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* What one conntrack entry must hold. */
 struct ct_want {
 	struct tuple peer;
@@ -712,103 +527,74 @@ static void expect_ct(const struct tuple *key, const struct ct_want *w)
 
 /* ---- setup ---- */
 
-static int map_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
-		      size_t val_size)
+static int seed_endpoint(const struct host *h)
 {
-	int err = bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
+	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net_id, h->ip, h->mac, h->host_mac);
 
-	if (err)
-		fprintf(stderr, "seeding %s failed: %s\n", bpf_map__name(map), strerror(-err));
-	return err;
+	return seed_ep(&ep);
+}
+
+static int seed_network(const struct net_seed *n)
+{
+	struct bpfnet_net net = {
+		.subnet = htonl(n->subnet),
+		.mask = htonl(NETMASK_24),
+		.gateway = htonl(n->subnet + 1),
+		.mode = BPFNET_MODE_L3,
+		.flags = n->flags,
+	};
+
+	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
+}
+
+static int seed_portmap(const struct portmap_seed *s)
+{
+	struct bpfnet_portmap_key k = {
+		.host_ip = htonl(s->host_ip),
+		.host_port = htons(s->host_port),
+		.proto = s->proto,
+	};
+	struct bpfnet_portmap_val v = {
+		.ep_ip = htonl(s->ep_ip),
+		.ep_port = htons(s->ep_port),
+	};
+
+	return map_update(skel->maps.portmap4, &k, sizeof(k), &v, sizeof(v));
+}
+
+static int seed_node_addr(uint32_t ip)
+{
+	__be32 addr = htonl(ip);
+	__u32 one = 1;
+
+	return map_update(skel->maps.node_addrs, &addr, sizeof(addr), &one, sizeof(one));
 }
 
 static int seed_maps(void)
 {
 	size_t i;
 
-	for (i = EP_A; i < UPLINK; i++) {
-		const struct host *h = &hosts[i];
-		struct bpfnet_ep ep = { .ifindex = h->ifindex, .id = h->ep_id, .net_id = h->net_id,
-					.ip = htonl(h->ip), .flags = BPFNET_EP_F_VALID };
-		__u32 ifindex = h->ifindex;
-
-		memcpy(ep.mac, h->mac, ETH_ALEN);
-		memcpy(ep.host_mac, h->host_mac, ETH_ALEN);
-		if (map_update(skel->maps.ep_by_ifindex, &ifindex, sizeof(ifindex), &ep,
-			       sizeof(ep)) ||
-		    map_update(skel->maps.ep_by_ip, &ep.ip, sizeof(ep.ip), &ep, sizeof(ep)))
+	for (i = EP_A; i < UPLINK; i++)
+		if (seed_endpoint(&hosts[i]))
 			return -1;
-	}
-	for (i = 0; i < ARRAY_SIZE(nets); i++) {
-		struct bpfnet_net net = {
-			.subnet = htonl(nets[i].subnet),
-			.mask = htonl(NETMASK_24),
-			.gateway = htonl(nets[i].subnet + 1),
-			.mode = BPFNET_MODE_L3,
-			.flags = nets[i].flags,
-		};
-
-		if (map_update(skel->maps.networks, &nets[i].id, sizeof(nets[i].id), &net,
-			       sizeof(net)))
+	for (i = 0; i < ARRAY_SIZE(nets); i++)
+		if (seed_network(&nets[i]))
 			return -1;
-	}
-	for (i = 0; i < ARRAY_SIZE(portmaps); i++) {
-		const struct portmap_seed *s = &portmaps[i];
-		struct bpfnet_portmap_key k = {
-			.host_ip = htonl(s->host_ip),
-			.host_port = htons(s->host_port),
-			.proto = s->proto,
-		};
-		struct bpfnet_portmap_val v = {
-			.ep_ip = htonl(s->ep_ip),
-			.ep_port = htons(s->ep_port),
-		};
-
-		if (map_update(skel->maps.portmap4, &k, sizeof(k), &v, sizeof(v)))
+	for (i = 0; i < ARRAY_SIZE(portmaps); i++)
+		if (seed_portmap(&portmaps[i]))
 			return -1;
-	}
-	for (i = 0; i < ARRAY_SIZE(node_addrs); i++) {
-		__be32 addr = htonl(node_addrs[i]);
-		__u32 one = 1;
-
-		if (map_update(skel->maps.node_addrs, &addr, sizeof(addr), &one, sizeof(one)))
+	for (i = 0; i < ARRAY_SIZE(node_addrs); i++)
+		if (seed_node_addr(node_addrs[i]))
 			return -1;
-	}
 	return 0;
 }
 
 static int setup_datapath(void **state)
 {
-	struct bpf_map *map;
-	int err;
-
 	(void)state;
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0) {
-		fprintf(stderr, "libbpf_num_possible_cpus: %s\n", strerror(-ncpus));
+	if (skel_load())
 		return -1;
-	}
-	skel = datapath_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "datapath_bpf__open: %s\n", strerror(errno));
-		return -1;
-	}
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);	/* nothing outside this process */
-	err = datapath_bpf__load(skel);
-	if (err) {
-		fprintf(stderr, "datapath_bpf__load: %s\n", strerror(-err));
-		return -1;
-	}
 	return seed_maps();
-}
-
-static int teardown_datapath(void **state)
-{
-	(void)state;
-	datapath_bpf__destroy(skel);
-	skel = NULL;
-	return 0;
 }
 
 /* Every test starts from an empty conntrack table. */

@@ -19,44 +19,20 @@
  * received: the expected frames, each exactly once, marked as its stack must
  * see them (for it, broadcast, multicast, for another), and nothing else.
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netpacket/packet.h>
-#include <sys/socket.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <cmocka.h>
 
-#include "bpfnet/abi.h"
-#include "datapath.skel.h"
+#include "harness.h"
 #include "netlink.h"
 #include "netns.h"
-#include "pktbuild.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define DEFAULT_TTL 64
 #define IP_ID 0x3d57
 #define UDP_SPORT 40000
 #define UDP_DPORT 6000
 #define VLAN_TCI 10
 #define ETH_P_QINQ 0x88a8
-#define BAD_IHL 4
-#define HEXDUMP_ROW 16
 #define LIVE_WAIT_MS 300	/* for the expected frames to arrive */
 #define LIVE_QUIET_MS 50	/* and then for a duplicate that should not come */
+#define LIVE_STEP_MS 10
 #define ANCIENT_NS 1		/* a last_seen long before any ageing time */
 
 #define NETMASK_24 IP4(255, 255, 255, 0)
@@ -71,7 +47,6 @@
 #define GW3 IP4(10, 3, 0, 1)
 #define IP_NODE IP4(192, 168, 50, 1)
 #define IP_REMOTE IP4(192, 168, 50, 2)
-#define IP_FOREIGN IP4(10, 1, 0, 99)
 
 enum net_id { NET1 = 1, NET2, NET3 };	/* bridge; bridge with one port; internal bridge */
 
@@ -117,7 +92,6 @@ static const struct net_seed nets[] = {
 static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t mcast[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
 static const uint8_t zero_mac[ETH_ALEN];
-static const uint8_t foreign_mac[ETH_ALEN] = { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
 static const uint8_t unknown_mac[ETH_ALEN] = { 0x02, 0x77, 0x77, 0x77, 0x77, 0x77 };
 static const uint8_t aged_mac[ETH_ALEN] = { 0x02, 0x88, 0x88, 0x88, 0x88, 0x88 };
 static const char payload[] = "bpfnet bridge test payload";
@@ -144,7 +118,7 @@ struct bcase {
 	enum out out;
 	enum host_id routed_to;		/* OUT_ROUTED */
 	int rx[HOST_COUNT];		/* frames each endpoint gets (ep_stats, live sockets) */
-	int events[BPFNET_G_MAX];	/* node-wide counter deltas */
+	uint64_t events[BPFNET_G_MAX];	/* node-wide counter deltas */
 	void (*check)(const struct bcase *c);
 };
 
@@ -154,51 +128,7 @@ struct counters {
 	struct bpfnet_ep_stats ep[HOST_COUNT];
 };
 
-static struct datapath_bpf *skel;
-static int ncpus;
-
-#define DROP_NAME(name, str) [BPFNET_##name] = str,
-static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
-#undef DROP_NAME
-
 /* ---- frames ---- */
-
-static uint8_t *l3(struct pkt *p)
-{
-	return p->data + p->l3_off;
-}
-
-static void spoof_eth_src(struct pkt *p)
-{
-	memcpy(p->data + ETH_OFF_SRC, foreign_mac, ETH_ALEN);
-}
-
-static void spoof_ip_src(struct pkt *p)
-{
-	put_be32(l3(p) + IP_OFF_SADDR, IP_FOREIGN);
-	pkt_ipv4_finish(p);
-}
-
-static void spoof_arp_sha(struct pkt *p)
-{
-	memcpy(l3(p) + ARP_OFF_SHA, foreign_mac, ETH_ALEN);
-}
-
-static void spoof_arp_sip(struct pkt *p)
-{
-	put_be32(l3(p) + ARP_OFF_SIP, IP_FOREIGN);
-}
-
-static void arp_probe(struct pkt *p)
-{
-	put_be32(l3(p) + ARP_OFF_SIP, 0);
-}
-
-static void ip_ihl_4(struct pkt *p)
-{
-	l3(p)[IP_OFF_VER_IHL] = IPV4_VERSION << 4 | BAD_IHL;
-	ipv4_csum_set(l3(p));
-}
 
 static const uint8_t *dst_mac(const struct bcase *c)
 {
@@ -267,80 +197,35 @@ static void build_input(const struct bcase *c, struct pkt *p)
 		p->len = c->trunc_to;
 }
 
-/* The gateway's answer to the asker, written from scratch. */
-static void expect_arp_reply(const struct bcase *c, struct pkt *out)
-{
-	const struct host *h = &hosts[c->from];
-	const uint8_t *gw_mac = nets[h->net].gw_mac;
-	struct arp_spec arp = { .op = ARP_OP_REPLY, .sha = gw_mac, .sip = c->dst_ip,
-				.tha = h->mac, .tip = h->ip };
-
-	pkt_init(out);
-	pkt_eth(out, h->mac, gw_mac, ETH_P_ARP);
-	pkt_arp(out, &arp);
-}
-
-/* Routed into @to: from the gateway MAC to its MAC, TTL-1, header checksum from scratch. */
-static void expect_routed(const struct pkt *in, enum host_id to, struct pkt *out)
-{
-	*out = *in;
-	memcpy(out->data + ETH_OFF_DST, hosts[to].mac, ETH_ALEN);
-	memcpy(out->data + ETH_OFF_SRC, nets[hosts[to].net].gw_mac, ETH_ALEN);
-	l3(out)[IP_OFF_TTL]--;
-	ipv4_csum_set(l3(out));
-}
-
 static void build_expected(const struct bcase *c, const struct pkt *in, struct pkt *out)
 {
-	if (c->out == OUT_ARP_REPLY)
-		expect_arp_reply(c, out);
-	else if (c->out == OUT_ROUTED)
-		expect_routed(in, c->routed_to, out);
+	const struct host *h = &hosts[c->from], *to = &hosts[c->routed_to];
+
+	if (c->out == OUT_ARP_REPLY)	/* the gateway's answer to the asker */
+		build_arp_reply(out, h->mac, h->ip, nets[h->net].gw_mac, c->dst_ip);
+	else if (c->out == OUT_ROUTED)	/* from the gateway MAC to the container's */
+		expect_routed(in, to->mac, nets[to->net].gw_mac, out);
 	else
 		*out = *in;
 }
 
 /* ---- maps ---- */
 
-static uint64_t percpu_sum(struct bpf_map *map, uint32_t key, size_t words, size_t word)
-{
-	uint64_t *vals = calloc((size_t)ncpus * words, sizeof(*vals)), sum = 0;
-	int err;
-
-	assert_non_null(vals);
-	err = bpf_map__lookup_elem(map, &key, sizeof(key), vals,
-				   (size_t)ncpus * words * sizeof(*vals), 0);
-	if (err)
-		fail_msg("%s[%u]: lookup failed: %s", bpf_map__name(map), key, strerror(-err));
-	for (int i = 0; i < ncpus; i++)
-		sum += vals[i * words + word];
-	free(vals);
-	return sum;
-}
-
 static void snapshot(struct counters *c)
 {
-	const size_t ep_words = sizeof(struct bpfnet_ep_stats) / sizeof(uint64_t);
-
 	memset(c, 0, sizeof(*c));
-	for (uint32_t r = 0; r < BPFNET_DROP_MAX; r++)
-		c->drops[r] = percpu_sum(skel->maps.drop_stats, r, 1, 0);
-	for (uint32_t g = 0; g < BPFNET_G_MAX; g++)
-		c->events[g] = percpu_sum(skel->maps.global_stats, g, 1, 0);
-	for (int h = 0; h < HOST_COUNT; h++) {
-		uint64_t *w = (uint64_t *)&c->ep[h];
-
-		for (size_t i = 0; hosts[h].ep_id && i < ep_words; i++)
-			w[i] = percpu_sum(skel->maps.ep_stats, hosts[h].ep_id, ep_words, i);
-	}
+	read_drop_stats(c->drops);
+	read_global_stats(c->events);
+	for (int h = 0; h < HOST_COUNT; h++)
+		if (hosts[h].ep_id)
+			read_ep_stats(hosts[h].ep_id, &c->ep[h]);
 }
 
+/* map_update() or fail: the cases' prepare() writes the FDB too. */
 static void map_set(struct bpf_map *map, const void *key, size_t ksz, const void *val, size_t vsz)
 {
-	int err = bpf_map__update_elem(map, key, ksz, val, vsz, BPF_ANY);
-
-	if (err)
-		fail_msg("seeding %s failed: %s", bpf_map__name(map), strerror(-err));
+	if (map_update(map, key, ksz, val, vsz))
+		fail();
 }
 
 static struct bpfnet_fdb_key fdb_key(enum net_id net, const uint8_t *mac)
@@ -373,28 +258,16 @@ static struct bpfnet_fdb_val fdb_get(const struct bcase *c, enum net_id net, con
 	return v;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void seed_host(const struct host *h)
 {
-	struct bpfnet_ep ep = { .ifindex = h->ifindex, .id = h->ep_id, .net_id = h->net,
-				.ip = htonl(h->ip),
-				.flags = BPFNET_EP_F_VALID | BPFNET_EP_F_BRIDGE };
-	__u32 ifindex = h->ifindex;
-	__be32 ip = ep.ip;
+	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net, h->ip, h->mac,
+				       nets[h->net].gw_mac);
 
+	ep.flags |= BPFNET_EP_F_BRIDGE;
 	if (nets[h->net].flags & BPFNET_NET_F_INTERNAL)
 		ep.flags |= BPFNET_EP_F_INTERNAL;
-	memcpy(ep.mac, h->mac, ETH_ALEN);
-	memcpy(ep.host_mac, nets[h->net].gw_mac, ETH_ALEN);
-	map_set(skel->maps.ep_by_ifindex, &ifindex, sizeof(ifindex), &ep, sizeof(ep));
-	map_set(skel->maps.ep_by_ip, &ip, sizeof(ip), &ep, sizeof(ep));
+	if (seed_ep(&ep))
+		fail();
 	if (h->static_fdb)
 		fdb_put(h->net, h->mac, (enum host_id)(h - hosts), now_ns(), BPFNET_FDB_F_STATIC);
 }
@@ -478,34 +351,8 @@ static void check_b_static(const struct bcase *c)
 static int run_prog(const struct bcase *c, const struct pkt *in, struct pkt *out)
 {
 	struct bpf_program *prog = c->uplink ? skel->progs.from_uplink : skel->progs.from_container;
-	struct __sk_buff ctx = { .ifindex = hosts[c->uplink ? UPLINK : c->from].ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = (__u32)in->len,
-		    .data_out = out->data, .data_size_out = sizeof(out->data), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx));
 
-	pkt_init(out);
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		fail_msg("%s: BPF_PROG_TEST_RUN failed: %s", c->name, strerror(errno));
-	out->len = opts.data_size_out;
-	out->l3_off = in->l3_off;
-	return (int)opts.retval;
-}
-
-static void dump(const char *what, const struct pkt *p)
-{
-	print_error("  %s (%zu bytes):", what, p->len);
-	for (size_t i = 0; i < p->len; i++)
-		print_error("%s%02x", i % HEXDUMP_ROW ? " " : "\n   ", p->data[i]);
-	print_error("\n");
-}
-
-static void assert_pkt(const char *name, const struct pkt *want, const struct pkt *got)
-{
-	if (want->len == got->len && !memcmp(want->data, got->data, want->len))
-		return;
-	dump("expected", want);
-	dump("got", got);
-	fail_msg("%s: output frame differs from the expected one", name);
+	return prog_test_run(c->name, prog, hosts[c->uplink ? UPLINK : c->from].ifindex, in, out);
 }
 
 static void check_deltas(const struct bcase *c, size_t len, const struct counters *b,
@@ -513,15 +360,8 @@ static void check_deltas(const struct bcase *c, size_t len, const struct counter
 {
 	bool dropped = c->drop != BPFNET_DROP_UNUSED;
 
-	for (uint32_t r = 0; r < BPFNET_DROP_MAX; r++)
-		if (a->drops[r] - b->drops[r] != (r == c->drop && dropped))
-			fail_msg("%s: drop_stats[%s]: expected +%d, got +%llu", c->name,
-				 drop_names[r], r == c->drop && dropped,
-				 (unsigned long long)(a->drops[r] - b->drops[r]));
-	for (uint32_t g = 0; g < BPFNET_G_MAX; g++)
-		if (a->events[g] - b->events[g] != (uint64_t)c->events[g])
-			fail_msg("%s: global_stats[%u]: expected +%d, got +%llu", c->name, g,
-				 c->events[g], (unsigned long long)(a->events[g] - b->events[g]));
+	check_drop_deltas(c->name, c->drop, b->drops, a->drops);
+	check_global_deltas(c->name, c->events, b->events, a->events);
 	for (int h = 0; h < HOST_COUNT; h++) {
 		bool sender = h == (int)c->from && !c->uplink;
 		uint64_t tx = a->ep[h].tx_packets - b->ep[h].tx_packets;
@@ -559,13 +399,10 @@ static void live_drain(void)
 static void live_send(const struct bcase *c, const struct pkt *in)
 {
 	const struct host *h = &hosts[c->from];
-	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = h->ct_ifindex,
-				  .sll_halen = ETH_ALEN };
+	int err = packet_send(h->sock, h->ct_ifindex, in);
 
-	memcpy(to.sll_addr, in->data + ETH_OFF_DST, ETH_ALEN);
-	if (sendto(h->sock, in->data, in->len, 0, (struct sockaddr *)&to, sizeof(to)) !=
-	    (ssize_t)in->len)
-		fail_msg("%s: sending from %s's eth0: %s", c->name, h->ifname, strerror(errno));
+	if (err)
+		fail_msg("%s: sending from %s's eth0: %s", c->name, h->ifname, strerror(-err));
 }
 
 struct live_seen {
@@ -612,7 +449,6 @@ static void live_read(int h, const struct pkt *want, struct live_seen *seen)
 static void live_collect(const struct bcase *c, const struct pkt *in, const struct pkt *reply,
 			 struct live_seen *seen)
 {
-	struct timespec step = { .tv_nsec = 10 * 1000000L };
 	int waited = 0, expected = 0, got;
 
 	memset(seen, 0, sizeof(*seen));
@@ -620,8 +456,8 @@ static void live_collect(const struct bcase *c, const struct pkt *in, const stru
 		expected += c->rx[h];
 	expected += c->out == OUT_ARP_REPLY;
 	do {
-		nanosleep(&step, NULL);
-		waited += 10;
+		sleep_ms(LIVE_STEP_MS);
+		waited += LIVE_STEP_MS;
 		got = 0;
 		for (int h = 0; h < HOST_COUNT; h++) {
 			if (hosts[h].sock >= 0)
@@ -629,7 +465,7 @@ static void live_collect(const struct bcase *c, const struct pkt *in, const stru
 			got += seen->want[h];
 		}
 	} while (got < expected && waited < LIVE_WAIT_MS);
-	nanosleep(&(struct timespec){ .tv_nsec = LIVE_QUIET_MS * 1000000L }, NULL);
+	sleep_ms(LIVE_QUIET_MS);
 	for (int h = 0; h < HOST_COUNT; h++)
 		if (hosts[h].sock >= 0)
 			live_read(h, gets_reply(c, h) ? reply : in, seen);
@@ -650,14 +486,11 @@ static void check_live(const struct bcase *c, const struct live_seen *seen)
 /* A dropped live frame shows as a drop count; wait for one (or give up). */
 static void live_wait_drop(void)
 {
-	struct timespec step = { .tv_nsec = 10 * 1000000L };
-	struct counters before, now;
+	uint64_t before = drops_total();
 
-	snapshot(&before);
-	for (int i = 0; i < LIVE_WAIT_MS / 10; i++) {
-		nanosleep(&step, NULL);
-		snapshot(&now);
-		if (memcmp(before.drops, now.drops, sizeof(now.drops)))
+	for (int i = 0; i < LIVE_WAIT_MS / LIVE_STEP_MS; i++) {
+		sleep_ms(LIVE_STEP_MS);
+		if (drops_total() != before)
 			return;
 	}
 }
@@ -668,7 +501,7 @@ static void run_case(void **state)
 	struct counters before, after;
 	struct pkt in, want, got;
 	struct live_seen seen;
-	int verdict;
+	int verdict = 0;	/* not for the live cases: their frames are seen delivered */
 
 	if (c->prepare)
 		c->prepare();
@@ -686,13 +519,13 @@ static void run_case(void **state)
 		verdict = run_prog(c, &in, &got);
 	}
 	snapshot(&after);
-	if (!c->live && verdict != c->verdict)
-		fail_msg("%s: verdict: expected %d, got %d", c->name, c->verdict, verdict);
+	if (!c->live)
+		check_verdict(c->name, c->verdict, verdict);
 	check_deltas(c, in.len, &before, &after);
 	if (c->live && c->verdict != TC_ACT_SHOT)
 		check_live(c, &seen);
 	if (!c->live && c->out != OUT_DROPPED)
-		assert_pkt(c->name, &want, &got);
+		assert_pkt_equal(c->name, &want, &got);
 	if (c->check)
 		c->check(c);
 }
@@ -853,20 +686,11 @@ static int new_netns(void)
 	return fd;
 }
 
-/* No IPv6: no router solicitations or DAD probes for the programs and sockets to see. */
+/* disable_ipv6(), for netns_run() in a container's netns. */
 static int ipv6_off(void *arg)
 {
-	static const char *const knobs[] = { "/proc/sys/net/ipv6/conf/all/disable_ipv6",
-					     "/proc/sys/net/ipv6/conf/default/disable_ipv6" };
-
 	(void)arg;
-	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
-		FILE *f = fopen(knobs[i], "w");
-
-		if (!f || fputs("1", f) < 0 || fclose(f))
-			return -1;
-	}
-	return 0;
+	return disable_ipv6();
 }
 
 static int open_socket(void *arg)
@@ -924,16 +748,8 @@ static int make_host(struct nl *nl, struct host *h)
 
 static int setup(void **state)
 {
-	struct bpf_map *map;
-
 	(void)state;
-	ncpus = libbpf_num_possible_cpus();
-	skel = datapath_bpf__open();
-	if (ncpus <= 0 || !skel)
-		return -1;
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);	/* nothing outside this process */
-	if (datapath_bpf__load(skel))
+	if (skel_load())
 		return -1;
 	for (enum net_id n = NET1; n <= NET3; n++)
 		seed_net(n);
@@ -941,31 +757,18 @@ static int setup(void **state)
 		if (hosts[h].ep_id)
 			seed_host(&hosts[h]);
 	/* the live cases run on the real path: the program on every host veth */
-	for (int h = 0; h < HOST_COUNT; h++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)hosts[h].ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts,
-			    .prog_fd = bpf_program__fd(skel->progs.from_container));
-
-		if (hosts[h].ep_id && (bpf_tc_hook_create(&hook) || bpf_tc_attach(&hook, &opts)))
+	for (int h = 0; h < HOST_COUNT; h++)
+		if (hosts[h].ep_id &&
+		    tc_attach_ingress(hosts[h].ifindex, skel->progs.from_container))
 			return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	datapath_bpf__destroy(skel);
 	return 0;
 }
 
 int main(void)
 {
-	static struct CMUnitTest tests[ARRAY_SIZE(cases)];
 	struct nl *nl;
 
-	if (unshare(CLONE_NEWNET) || ipv6_off(NULL) || nl_open(&nl, -1)) {
+	if (enter_netns() || nl_open(&nl, -1)) {
 		perror("a private netns for the test");
 		return 1;
 	}
@@ -976,10 +779,7 @@ int main(void)
 		}
 	}
 	nl_close(nl);
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		tests[i].name = cases[i].name;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = (void *)&cases[i];
-	}
-	return cmocka_run_group_tests_name("bridge", tests, setup, teardown);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		add_test(cases[i].name, run_case, &cases[i]);
+	return run_group("bridge", setup, skel_destroy, NULL);
 }

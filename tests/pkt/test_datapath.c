@@ -18,33 +18,8 @@
  * Their verdict is then read from whether the IPv4 stack saw the frame (its
  * InHdrErrors counter), the rest is checked as usual.
  */
-#include <errno.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <netpacket/packet.h>
-#include <sys/socket.h>
-#include <linux/ip.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <cmocka.h>
+#include "harness.h"
 
-#include "bpfnet/abi.h"
-#include "datapath.skel.h"
-#include "pktbuild.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define DEFAULT_TTL 64
 #define IP_ID 0x1c46
 #define UDP_SPORT 40000
 #define UDP_DPORT 5353
@@ -65,11 +40,9 @@
 #define IPV6_OFF_SADDR 8
 #define IPV6_OFF_DADDR 24
 #define IPV6_ADDR_LEN 16
-#define BAD_IHL 4		/* below the 20-byte minimum */
 #define BAD_ARP_HLEN 8
 #define LATER_FRAG_OFFSET 185	/* in 8-byte units */
-#define HEXDUMP_ROW 16		/* bytes per hex dump line */
-#define LIVE_WAIT_STEP_NS 10000000L	/* 10 ms */
+#define LIVE_WAIT_STEP_MS 10
 #define LIVE_WAIT_STEPS 100		/* up to 1 s for a sent frame to be seen */
 
 #define NET1 1
@@ -85,7 +58,6 @@
 #define IP_OUTSIDE IP4(192, 168, 9, 9)		/* outside every subnet */
 #define IP_NOT_EP IP4(10, 9, 9, 9)		/* routed by the node */
 #define IP_REMOTE IP4(192, 168, 50, 2)		/* a host behind the uplink */
-#define IP_FOREIGN IP4(10, 1, 0, 99)		/* not the sender's address */
 
 /* The hosts of the test: three endpoints, and the far side of an uplink. */
 enum host_id {
@@ -133,7 +105,6 @@ static const struct net_seed nets[] = {
 
 static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero_mac[ETH_ALEN];
-static const uint8_t foreign_mac[ETH_ALEN] = { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
 /* Three NOPs and an end of list: an ihl 6 header. */
 static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
 static const char payload[] = "bpfnet test payload, odd length";
@@ -157,12 +128,6 @@ enum expect_out {
 	OUT_UNCHANGED,
 	OUT_FORWARDED,	/* routed to endpoint .to */
 	OUT_ARP_REPLY,	/* the request turned into our reply */
-};
-
-struct ep_delta {
-	int tx;		/* packets; bytes must grow by packets * frame length */
-	int rx;
-	int drops;
 };
 
 struct pkt_case {
@@ -194,58 +159,7 @@ struct counters {
 	struct bpfnet_ep_stats ep[HOST_COUNT];
 };
 
-static struct datapath_bpf *skel;
-static int ncpus;
-
-#define DROP_NAME(name, str) [BPFNET_##name] = #name,
-static const char *const drop_names[BPFNET_DROP_MAX] = {
-	BPFNET_FOREACH_DROP(DROP_NAME)
-};
-#undef DROP_NAME
-
-static const char *verdict_name(int verdict)
-{
-	switch (verdict) {
-	case TC_ACT_UNSPEC:
-		return "TC_ACT_UNSPEC";
-	case TC_ACT_OK:
-		return "TC_ACT_OK";
-	case TC_ACT_SHOT:
-		return "TC_ACT_SHOT";
-	case TC_ACT_REDIRECT:
-		return "TC_ACT_REDIRECT";
-	default:
-		return "?";
-	}
-}
-
-/* ---- mangling: each breaks exactly one thing of a valid frame ---- */
-
-static uint8_t *l3(struct pkt *p)
-{
-	return p->data + p->l3_off;
-}
-
-static void spoof_eth_src(struct pkt *p)
-{
-	memcpy(p->data + ETH_OFF_SRC, foreign_mac, ETH_ALEN);
-}
-
-static void spoof_arp_sha(struct pkt *p)
-{
-	memcpy(l3(p) + ARP_OFF_SHA, foreign_mac, ETH_ALEN);
-}
-
-static void spoof_arp_sip(struct pkt *p)
-{
-	put_be32(l3(p) + ARP_OFF_SIP, IP_FOREIGN);
-}
-
-/* RFC 5227 probe: sender address 0.0.0.0. */
-static void arp_probe(struct pkt *p)
-{
-	put_be32(l3(p) + ARP_OFF_SIP, 0);
-}
+/* ---- mangling: each breaks exactly one thing of a valid frame (more in harness.h) ---- */
 
 static void arp_hlen_8(struct pkt *p)
 {
@@ -257,22 +171,9 @@ static void arp_op_rarp(struct pkt *p)
 	put_be16(l3(p) + ARP_OFF_OP, ARP_OP_RARP_REQUEST);
 }
 
-/* Spoofed source address, with every checksum still right. */
-static void spoof_ip_src(struct pkt *p)
-{
-	put_be32(l3(p) + IP_OFF_SADDR, IP_FOREIGN);
-	pkt_ipv4_finish(p);
-}
-
 static void ip_ttl_0(struct pkt *p)
 {
 	l3(p)[IP_OFF_TTL] = 0;
-	ipv4_csum_set(l3(p));
-}
-
-static void ip_ihl_4(struct pkt *p)
-{
-	l3(p)[IP_OFF_VER_IHL] = IPV4_VERSION << 4 | BAD_IHL;
 	ipv4_csum_set(l3(p));
 }
 
@@ -445,32 +346,14 @@ static void build_input(const struct pkt_case *c, struct pkt *p)
 
 /* ---- expected output frames ---- */
 
-/* Routed into @to's netns: gateway MAC to container MAC, TTL-1, checksum from scratch. */
-static void expect_forwarded(const struct pkt *in, const struct host *to, struct pkt *out)
-{
-	*out = *in;
-	memcpy(out->data + ETH_OFF_DST, to->mac, ETH_ALEN);
-	memcpy(out->data + ETH_OFF_SRC, to->host_mac, ETH_ALEN);
-	l3(out)[IP_OFF_TTL]--;
-	ipv4_csum_set(l3(out));
-}
-
 /* The reply, written from scratch; only trailing padding is carried over. */
 static void expect_arp_reply(const struct pkt_case *c, const struct pkt *in, struct pkt *out)
 {
 	const struct host *asker = &hosts[c->from];
 	size_t arp_end = ETH_HLEN + ARP_LEN;
-	struct arp_spec arp = {
-		.op = ARP_OP_REPLY,
-		.sha = asker->host_mac,
-		.sip = c->dst_ip,
-		.tha = asker->mac,
-		.tip = get_be32(in->data + in->l3_off + ARP_OFF_SIP),
-	};
 
-	pkt_init(out);
-	pkt_eth(out, asker->mac, asker->host_mac, ETH_P_ARP);
-	pkt_arp(out, &arp);
+	build_arp_reply(out, asker->mac, get_be32(in->data + in->l3_off + ARP_OFF_SIP),
+			asker->host_mac, c->dst_ip);
 	if (in->len > arp_end)
 		pkt_append(out, in->data + arp_end, in->len - arp_end);
 }
@@ -479,7 +362,8 @@ static void build_expected(const struct pkt_case *c, const struct pkt *in, struc
 {
 	switch (c->out) {
 	case OUT_FORWARDED:
-		expect_forwarded(in, &hosts[c->to], out);
+		/* routed into @to's netns: from the gateway MAC to the container MAC */
+		expect_routed(in, hosts[c->to].mac, hosts[c->to].host_mac, out);
 		break;
 	case OUT_ARP_REPLY:
 		expect_arp_reply(c, in, out);
@@ -492,96 +376,15 @@ static void build_expected(const struct pkt_case *c, const struct pkt *in, struc
 
 /* ---- maps ---- */
 
-static void *percpu_buf(size_t value_size)
-{
-	void *buf = calloc((size_t)ncpus, (value_size + 7) & ~(size_t)7);
-
-	assert_non_null(buf);
-	return buf;
-}
-
-static uint64_t read_drop_count(uint32_t reason)
-{
-	uint64_t *vals = percpu_buf(sizeof(*vals)), sum = 0;
-	int i, err;
-
-	err = bpf_map__lookup_elem(skel->maps.drop_stats, &reason, sizeof(reason), vals,
-				   (size_t)ncpus * sizeof(*vals), 0);
-	if (err)
-		fail_msg("drop_stats[%u]: lookup failed: %s", reason, strerror(-err));
-	for (i = 0; i < ncpus; i++)
-		sum += vals[i];
-	free(vals);
-	return sum;
-}
-
-static void read_ep_stats(uint32_t ep_id, struct bpfnet_ep_stats *out)
-{
-	struct bpfnet_ep_stats *vals = percpu_buf(sizeof(*vals));
-	int i, err;
-
-	err = bpf_map__lookup_elem(skel->maps.ep_stats, &ep_id, sizeof(ep_id), vals,
-				   (size_t)ncpus * sizeof(*vals), 0);
-	if (err)
-		fail_msg("ep_stats[%u]: lookup failed: %s", ep_id, strerror(-err));
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < ncpus; i++) {
-		out->tx_packets += vals[i].tx_packets;
-		out->tx_bytes += vals[i].tx_bytes;
-		out->rx_packets += vals[i].rx_packets;
-		out->rx_bytes += vals[i].rx_bytes;
-		out->drops += vals[i].drops;
-	}
-	free(vals);
-}
-
 static void snapshot(struct counters *c)
 {
-	uint32_t r;
 	int h;
 
 	memset(c, 0, sizeof(*c));
-	for (r = 0; r < BPFNET_DROP_MAX; r++)
-		c->drops[r] = read_drop_count(r);
+	read_drop_stats(c->drops);
 	for (h = 0; h < HOST_COUNT; h++)
 		if (hosts[h].ep_id)
 			read_ep_stats(hosts[h].ep_id, &c->ep[h]);
-}
-
-static struct bpfnet_ep ep_value(const struct host *h)
-{
-	struct bpfnet_ep ep = {
-		.ifindex = h->ifindex,
-		.id = h->ep_id,
-		.net_id = h->net_id,
-		.ip = htonl(h->ip),
-		.flags = BPFNET_EP_F_VALID,
-	};
-
-	memcpy(ep.mac, h->mac, ETH_ALEN);
-	memcpy(ep.host_mac, h->host_mac, ETH_ALEN);
-	return ep;
-}
-
-static int map_update(struct bpf_map *map, const void *key, size_t key_size, const void *val,
-		      size_t val_size)
-{
-	int err = bpf_map__update_elem(map, key, key_size, val, val_size, BPF_ANY);
-
-	if (err)
-		fprintf(stderr, "seeding %s failed: %s\n", bpf_map__name(map), strerror(-err));
-	return err;
-}
-
-static int seed_endpoint(const struct host *h)
-{
-	struct bpfnet_ep ep = ep_value(h);
-	__u32 ifindex = h->ifindex;
-	__be32 ip = ep.ip;
-
-	if (map_update(skel->maps.ep_by_ifindex, &ifindex, sizeof(ifindex), &ep, sizeof(ep)))
-		return -1;
-	return map_update(skel->maps.ep_by_ip, &ip, sizeof(ip), &ep, sizeof(ep));
 }
 
 static int seed_network(const struct net_seed *n)
@@ -594,6 +397,13 @@ static int seed_network(const struct net_seed *n)
 	};
 
 	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
+}
+
+static int seed_endpoint(const struct host *h)
+{
+	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net_id, h->ip, h->mac, h->host_mac);
+
+	return seed_ep(&ep);
 }
 
 static int seed_maps(void)
@@ -609,40 +419,12 @@ static int seed_maps(void)
 	return 0;
 }
 
-/* ---- group fixture ---- */
-
 static int setup_datapath(void **state)
 {
-	struct bpf_map *map;
-	int err;
-
 	(void)state;
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0) {
-		fprintf(stderr, "libbpf_num_possible_cpus: %s\n", strerror(-ncpus));
+	if (skel_load())
 		return -1;
-	}
-	skel = datapath_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "datapath_bpf__open: %s\n", strerror(errno));
-		return -1;
-	}
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);	/* nothing outside this process */
-	err = datapath_bpf__load(skel);
-	if (err) {
-		fprintf(stderr, "datapath_bpf__load: %s\n", strerror(-err));
-		return -1;
-	}
 	return seed_maps();
-}
-
-static int teardown_datapath(void **state)
-{
-	(void)state;
-	datapath_bpf__destroy(skel);
-	skel = NULL;
-	return 0;
 }
 
 /* ---- running and checking ---- */
@@ -652,132 +434,14 @@ static struct bpf_program *prog_of(const struct pkt_case *c)
 	return c->prog == PROG_FROM_UPLINK ? skel->progs.from_uplink : skel->progs.from_container;
 }
 
-static int run_prog(const struct pkt_case *c, const struct pkt *in, struct pkt *out)
-{
-	struct bpf_program *prog = prog_of(c);
-	struct __sk_buff ctx = { .ifindex = hosts[c->dev].ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in->data,
-		.data_size_in = (__u32)in->len,
-		.data_out = out->data,
-		.data_size_out = sizeof(out->data),
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
-	);
-	int err;
-
-	pkt_init(out);
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	if (err)
-		fail_msg("%s: BPF_PROG_TEST_RUN failed: %s", c->name, strerror(errno));
-	out->len = opts.data_size_out;
-	out->l3_off = in->l3_off;
-	out->l4_off = in->l4_off;
-	return (int)opts.retval;
-}
-
-static void dump_row(const struct pkt *p, size_t row)
-{
-	size_t i;
-
-	for (i = row; i < row + HEXDUMP_ROW; i++) {
-		if (i < p->len)
-			print_error(" %02x", p->data[i]);
-		else
-			print_error("   ");
-	}
-}
-
-static bool row_differs(const struct pkt *a, const struct pkt *b, size_t row)
-{
-	size_t i;
-
-	for (i = row; i < row + HEXDUMP_ROW; i++) {
-		bool in_a = i < a->len, in_b = i < b->len;
-
-		if (in_a != in_b || (in_a && a->data[i] != b->data[i]))
-			return true;
-	}
-	return false;
-}
-
-/* Side by side hex dump, rows that differ marked. */
-static void hexdump_diff(const struct pkt *want, const struct pkt *got)
-{
-	size_t row, len = want->len > got->len ? want->len : got->len;
-
-	print_error("  left: expected (%zu bytes), right: got (%zu bytes)\n", want->len, got->len);
-	for (row = 0; row < len; row += HEXDUMP_ROW) {
-		print_error("  %04zx ", row);
-		dump_row(want, row);
-		print_error("  |");
-		dump_row(got, row);
-		print_error("%s\n", row_differs(want, got, row) ? "  <-- differs" : "");
-	}
-}
-
-static void assert_pkt_equal(const char *name, const struct pkt *want, const struct pkt *got)
-{
-	size_t i;
-
-	if (want->len == got->len && !memcmp(want->data, got->data, want->len))
-		return;
-	hexdump_diff(want, got);
-	for (i = 0; i < want->len && i < got->len && want->data[i] == got->data[i]; i++)
-		;
-	fail_msg("%s: output frame differs from the expected one, first at byte %zu "
-		 "(expected %zu bytes, got %zu)", name, i, want->len, got->len);
-}
-
-static void check_verdict(const struct pkt_case *c, int got)
-{
-	if (got != c->verdict)
-		fail_msg("%s: verdict: expected %s (%d), got %s (%d)", c->name,
-			 verdict_name(c->verdict), c->verdict, verdict_name(got), got);
-}
-
-/* Exactly the expected reason counted once, every other reason untouched. */
-static void check_drop_stats(const struct pkt_case *c, const struct counters *before,
-			     const struct counters *after)
-{
-	uint32_t r;
-
-	for (r = 0; r < BPFNET_DROP_MAX; r++) {
-		uint64_t want = c->drop != BPFNET_DROP_UNUSED && r == c->drop ? 1 : 0;
-		uint64_t got = after->drops[r] - before->drops[r];
-
-		if (got != want)
-			fail_msg("%s: drop_stats[%s]: expected +%llu, got +%llu (expected drop "
-				 "reason: %s)", c->name, drop_names[r], (unsigned long long)want,
-				 (unsigned long long)got,
-				 c->drop ? drop_names[c->drop] : "none");
-	}
-}
-
-static void check_counter(const struct pkt_case *c, enum host_id h, const char *what,
-			  uint64_t want, uint64_t before, uint64_t after)
-{
-	if (after - before != want)
-		fail_msg("%s: ep_stats of %s (id %u) %s: expected +%llu, got +%llu", c->name,
-			 hosts[h].ifname, hosts[h].ep_id, what, (unsigned long long)want,
-			 (unsigned long long)(after - before));
-}
-
 static void check_ep_stats(const struct pkt_case *c, size_t frame_len,
 			   const struct counters *before, const struct counters *after)
 {
 	int h;
 
-	for (h = 0; h < HOST_COUNT; h++) {
-		const struct bpfnet_ep_stats *b = &before->ep[h], *a = &after->ep[h];
-		const struct ep_delta *d = &c->delta[h];
-
-		check_counter(c, h, "tx_packets", d->tx, b->tx_packets, a->tx_packets);
-		check_counter(c, h, "tx_bytes", d->tx * frame_len, b->tx_bytes, a->tx_bytes);
-		check_counter(c, h, "rx_packets", d->rx, b->rx_packets, a->rx_packets);
-		check_counter(c, h, "rx_bytes", d->rx * frame_len, b->rx_bytes, a->rx_bytes);
-		check_counter(c, h, "drops", d->drops, b->drops, a->drops);
-	}
+	for (h = 0; h < HOST_COUNT; h++)
+		check_ep_deltas(c->name, hosts[h].ifname, &c->delta[h], frame_len, &before->ep[h],
+				&after->ep[h]);
 }
 
 /* Independent of the expected frame: what routing must and must not have touched. */
@@ -789,9 +453,7 @@ static void check_forwarded(const struct pkt_case *c, const struct pkt *in, cons
 	if (ip_out[IP_OFF_TTL] != ip_in[IP_OFF_TTL] - 1)
 		fail_msg("%s: TTL: expected %u, got %u", c->name, ip_in[IP_OFF_TTL] - 1,
 			 ip_out[IP_OFF_TTL]);
-	if (!ipv4_csum_valid(ip_out) || get_be16(ip_out + IP_OFF_CHECK) != ipv4_csum_compute(ip_out))
-		fail_msg("%s: IPv4 header checksum: expected 0x%04x, got 0x%04x", c->name,
-			 ipv4_csum_compute(ip_out), get_be16(ip_out + IP_OFF_CHECK));
+	check_ip_csum(c->name, "IPv4", ip_out);
 	if (memcmp(in->data + in->l4_off, out->data + out->l4_off, in->len - in->l4_off))
 		fail_msg("%s: transport header, payload or trailer changed", c->name);
 	if (!ipv4_is_fragment(ip_out) && !l4_csum_valid(ip_out, out->data + out->l4_off, l4_len))
@@ -824,30 +486,13 @@ static uint64_t ip_in_hdr_errors(void)
 	return count;
 }
 
-static uint64_t drops_total(void)
-{
-	uint64_t sum = 0;
-	uint32_t r;
-
-	for (r = 0; r < BPFNET_DROP_MAX; r++)
-		sum += read_drop_count(r);
-	return sum;
-}
-
 static int live_send(const struct host *h, const struct pkt *in)
 {
-	struct sockaddr_ll to = {
-		.sll_family = AF_PACKET,
-		.sll_ifindex = (int)h->peer_ifindex,
-		.sll_halen = ETH_ALEN,
-	};
-	int fd = socket(AF_PACKET, SOCK_RAW, 0), err = 0;
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), err;
 
 	if (fd < 0)
 		return -errno;
-	memcpy(to.sll_addr, in->data + ETH_OFF_DST, ETH_ALEN);
-	if (sendto(fd, in->data, in->len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)in->len)
-		err = -errno;
+	err = packet_send(fd, (int)h->peer_ifindex, in);
 	close(fd);
 	return err;
 }
@@ -855,14 +500,22 @@ static int live_send(const struct host *h, const struct pkt *in)
 /* Until the frame was counted as a drop or reached the stack, or LIVE_WAIT_STEPS ran out. */
 static void live_wait(uint64_t drops_before, uint64_t hdr_errors_before)
 {
-	struct timespec step = { .tv_nsec = LIVE_WAIT_STEP_NS };
 	int i;
 
 	for (i = 0; i < LIVE_WAIT_STEPS; i++) {
 		if (drops_total() != drops_before || ip_in_hdr_errors() != hdr_errors_before)
 			return;
-		nanosleep(&step, NULL);
+		sleep_ms(LIVE_WAIT_STEP_MS);
 	}
+}
+
+/* Remove the clsact qdisc of @ifindex, and with it every program attached there. */
+static void tc_detach_all(unsigned int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
 }
 
 /*
@@ -873,21 +526,14 @@ static void live_wait(uint64_t drops_before, uint64_t hdr_errors_before)
 static int run_live(const struct pkt_case *c, const struct pkt *in)
 {
 	const struct host *h = &hosts[c->dev];
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)h->ifindex,
-		    .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(prog_of(c)));
 	uint64_t drops_before = drops_total(), hdr_errors_before = ip_in_hdr_errors();
-	int err = bpf_tc_hook_create(&hook);
+	int err = tc_attach_ingress(h->ifindex, prog_of(c));
 
-	if (err && err != -EEXIST)
-		return err;
-	err = bpf_tc_attach(&hook, &opts);
 	if (!err)
 		err = live_send(h, in);
 	if (!err)
 		live_wait(drops_before, hdr_errors_before);
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;	/* removes the clsact qdisc */
-	bpf_tc_hook_destroy(&hook);
+	tc_detach_all(h->ifindex);
 	if (err)
 		return err;
 	return ip_in_hdr_errors() != hdr_errors_before;
@@ -918,14 +564,14 @@ static void run_case(void **state)
 	if (c->live)
 		verdict = run_live(c, &in);
 	else
-		verdict = run_prog(c, &in, &got);
+		verdict = prog_test_run(c->name, prog_of(c), hosts[c->dev].ifindex, &in, &got);
 	snapshot(&after);
 
 	if (c->live)
 		check_live_verdict(c, verdict);
 	else
-		check_verdict(c, verdict);
-	check_drop_stats(c, &before, &after);
+		check_verdict(c->name, c->verdict, verdict);
+	check_drop_deltas(c->name, c->drop, before.drops, after.drops);
 	check_ep_stats(c, in.len, &before, &after);
 	if (c->out == OUT_DROPPED || c->live)
 		return;
@@ -1060,76 +706,20 @@ static const struct pkt_case cases[] = {
 
 /* ---- main ---- */
 
-static void fmt_mac(char *buf, size_t size, const uint8_t *mac)
-{
-	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-}
-
-/*
- * No IPv6 in the netns: no router solicitations or DAD probes on the veths,
- * which would otherwise reach the attached programs of the live cases.
- */
-static int disable_ipv6(void)
-{
-	static const char *const knobs[] = {
-		"/proc/sys/net/ipv6/conf/all/disable_ipv6",
-		"/proc/sys/net/ipv6/conf/default/disable_ipv6",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		FILE *f = fopen(knobs[i], "w");
-
-		if (!f || fputs("1", f) < 0 || fclose(f)) {
-			fprintf(stderr, "cannot write %s: %s\n", knobs[i], strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int create_veth(struct host *h)
-{
-	char cmd[256], mac[32], host_mac[32];
-
-	fmt_mac(mac, sizeof(mac), h->mac);
-	fmt_mac(host_mac, sizeof(host_mac), h->host_mac);
-	snprintf(cmd, sizeof(cmd),
-		 "ip link add %s address %s type veth peer name %s address %s && "
-		 "ip link set %s up && ip link set %s up",
-		 h->ifname, host_mac, h->peer, mac, h->ifname, h->peer);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "failed: %s\n", cmd);
-		return -1;
-	}
-	h->ifindex = if_nametoindex(h->ifname);
-	h->peer_ifindex = if_nametoindex(h->peer);
-	if (!h->ifindex || !h->peer_ifindex) {
-		fprintf(stderr, "if_nametoindex(%s): %s\n", h->ifname, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
-	static struct CMUnitTest tests[ARRAY_SIZE(cases)];
 	size_t i;
 
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
+	if (enter_netns())
 		return 1;
-	}
-	if (disable_ipv6())
-		return 1;
-	for (i = 0; i < HOST_COUNT; i++)
-		if (create_veth(&hosts[i]))
+	for (i = 0; i < HOST_COUNT; i++) {
+		struct host *h = &hosts[i];
+
+		if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex,
+			     &h->peer_ifindex))
 			return 1;
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		tests[i].name = cases[i].name;
-		tests[i].test_func = run_case;
-		tests[i].initial_state = (void *)&cases[i];
 	}
-	return cmocka_run_group_tests_name("datapath", tests, setup_datapath, teardown_datapath);
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		add_test(cases[i].name, run_case, &cases[i]);
+	return run_group("datapath", setup_datapath, skel_destroy, NULL);
 }

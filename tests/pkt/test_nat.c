@@ -835,50 +835,12 @@ static void run_routed_collision(void **state)
 
 /* ---- main ---- */
 
-static int write_proc(const char *path, const char *value)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(value, f) < 0 || fclose(f)) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void fmt_mac(char *buf, size_t size, const uint8_t *mac)
-{
-	snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-}
-
-static int sh(const char *cmd)
-{
-	if (system(cmd) != 0) {
-		fprintf(stderr, "failed: %s\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
 static int create_veth(struct host *h)
 {
-	char cmd[512], mac[32], host_mac[32], path[128];
+	char path[128];
 
-	fmt_mac(mac, sizeof(mac), h->mac);
-	fmt_mac(host_mac, sizeof(host_mac), h->host_mac);
-	snprintf(cmd, sizeof(cmd),
-		 "ip link add %s address %s type veth peer name %s address %s && "
-		 "ip link set %s up && ip link set %s up",
-		 h->ifname, host_mac, h->peer, mac, h->ifname, h->peer);
-	if (sh(cmd))
+	if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex, &h->peer_ifindex))
 		return -1;
-	h->ifindex = if_nametoindex(h->ifname);
-	h->peer_ifindex = if_nametoindex(h->peer);
-	if (!h->ifindex || !h->peer_ifindex) {
-		fprintf(stderr, "if_nametoindex(%s): %s\n", h->ifname, strerror(errno));
-		return -1;
-	}
 	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
 	return h->ep_id ? write_proc(path, "1") : 0;
@@ -887,19 +849,13 @@ static int create_veth(struct host *h)
 /*
  * A private netns: the veths, the node's address on the uplink and a
  * permanent neighbour entry for REMOTE (REMOTE_NN has none: NO_NEIGH).
- * No IPv6, so no router solicitations or DAD on the veths.
  */
 static int setup_netns(void)
 {
 	char cmd[256], mac[32];
 	int h;
 
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
-		return -1;
-	}
-	if (write_proc("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1") ||
-	    write_proc("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"))
+	if (enter_netns())
 		return -1;
 	for (h = EP_A; h < HOST_COUNT; h++)
 		if (create_veth(&hosts[h]))
@@ -909,22 +865,6 @@ static int setup_netns(void)
 		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent",
 		 ip_str(NODE), hosts[UPLINK].ifname, ip_str(REMOTE), mac, hosts[UPLINK].ifname);
 	return sh(cmd);
-}
-
-
-#define MAX_TESTS 64
-
-static struct CMUnitTest tests[MAX_TESTS];
-static size_t n_tests;
-
-static void add_test(const char *name, CMUnitTestFunction fn, const void *arg)
-{
-	if (n_tests == MAX_TESTS)
-		abort();
-	tests[n_tests++] = (struct CMUnitTest){
-		.name = name, .test_func = fn, .setup_func = reset_ct,
-		.initial_state = (void *)arg,
-	};
 }
 
 int main(void)
@@ -962,5 +902,6 @@ int main(void)
 		add_test(bad_cases[i].name, run_bad_case, &bad_cases[i]);
 	add_test("snat exhaustion: every port towards one destination taken",
 		 test_snat_exhaustion, NULL);
-	return _cmocka_run_group_tests("nat", tests, n_tests, setup_datapath, teardown_datapath);
+	/* every test starts from an empty conntrack table */
+	return run_group("nat", setup_datapath, skel_destroy, reset_ct);
 }
