@@ -25,7 +25,11 @@ static __always_inline int fib_lookup4(struct __sk_buff *skb, const struct flow4
 	p->l4_protocol = f->key.proto;
 	p->sport = f->key.sport;
 	p->dport = f->key.dport;
-	p->tot_len = skb->len - ETH_HLEN;
+	/*
+	 * tot_len stays 0: with a length the kernel compares it with the MTU and a
+	 * GSO super-packet looks too big; without, it checks the skb itself and
+	 * knows GSO segments will fit.
+	 */
 	p->ipv4_src = f->key.saddr;
 	p->ipv4_dst = f->key.daddr;
 	p->ifindex = skb->ifindex;

@@ -118,6 +118,33 @@ check "masquerade: c1 -> ext:8000 arrives from the node address" \
 	expect "$NODE_IP" tcp_get c1 $EXT_IP 8000
 check "masquerade: c1 -> far ($FAR_IP) through ext" ns c1 ping -c1 -W2 $FAR_IP
 
+# bulk: 8 MB each way, so TCP builds GSO super-packets larger than the MTU
+head -c 8000000 /dev/urandom >"$TMP/bulk"
+BULK_MD5=$(md5sum <"$TMP/bulk" | cut -d' ' -f1)
+bulk_got() { [ -s "$TMP/bulk.got" ]; }
+upload_md5() { # 8 MB from c1 to a server in ext that writes down their md5
+	rm -f "$TMP/bulk.got"
+	ns c1 socat -T 10 -u "FILE:$TMP/bulk" "TCP:$EXT_IP:8001,connect-timeout=3" || return 1
+	wait_until 10 bulk_got || { echo "the server wrote no md5"; return 1; }
+	[ "$(cut -d' ' -f1 "$TMP/bulk.got")" = "$BULK_MD5" ] ||
+		{ echo "md5 $(cat "$TMP/bulk.got"), want $BULK_MD5"; return 1; }
+}
+bg timeout 300 ip netns exec "$EXT" socat -u TCP-LISTEN:8001,reuseaddr,fork \
+	SYSTEM:"md5sum >$TMP/bulk.got.tmp; mv $TMP/bulk.got.tmp $TMP/bulk.got"
+wait_until 5 tcp_listening ext 8001
+NS_TIMEOUT=30 check "masquerade: 8 MB upload c1 -> ext intact (GSO through the FIB redirect)" \
+	upload_md5
+download_md5() { # 8 MB from c1's published port 7101 to ext
+	local got
+	got=$(ns ext socat -T 10 -u "TCP:$NODE_IP:7101,connect-timeout=3" - | md5sum | cut -d' ' -f1)
+	[ "$got" = "$BULK_MD5" ] || { echo "md5 got '$got', want '$BULK_MD5'"; return 1; }
+}
+# -U: from the file to whoever connects
+bg timeout 300 ip netns exec "$(nsname c1)" socat -U TCP-LISTEN:7100,reuseaddr,fork "FILE:$TMP/bulk"
+wait_until 5 tcp_listening c1 7100
+check "port add c1 7101:7100" bn port add c1 7101:7100
+NS_TIMEOUT=30 check "published port: 8 MB download ext <- c1 intact" download_md5
+
 # pmtu_learned: a DF ping too big for the far link makes ext answer "fragmentation needed"
 # to the node address; translated back, it teaches c1's kernel the path MTU.
 pmtu_learned() {
