@@ -30,7 +30,7 @@ LDLIBS := -lbpf -lelf -lz -lmnl -ljansson
 # Debian packages the build, tests, demo and bench need (make deps).
 DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libmnl-dev libjansson-dev \
 	libcmocka-dev pkg-config iproute2 iputils-ping iperf3 sockperf netcat-openbsd socat \
-	python3 iptables nftables tcpdump procps
+	python3 iptables nftables tcpdump procps ethtool
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
@@ -53,7 +53,7 @@ help:
 	@echo 'make deps       install missing Debian packages (idempotent)'
 	@echo 'make check      run every test (as root; builds and installs deps first)'
 	@echo 'make demo       containers talking through bpfnet in a sandbox netns'
-	@echo 'make bench      bpfnet against a bare veth pair (tools/bench)'
+	@echo 'make bench      bpfnet against iptables, nftables, a bare veth pair (tools/bench)'
 	@echo 'make install    install bpfnet, libbpfnet and headers (PREFIX, DESTDIR)'
 	@echo 'make clean      remove build/'
 	@echo 'V=1             show the commands'
@@ -103,6 +103,14 @@ $(CLI): $(CLI_OBJS) $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+# tools/connrate: the bench's connections-per-second client and server; gnuplot: its plots
+DEB_PACKAGES += gnuplot-nox
+all: $(BUILD)/tools/connrate
+$(BUILD)/tools/connrate: tools/connrate.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -fPIC,$(CFLAGS)) -o $@ $<
 
 # deps first, then the build: a fresh machine has neither packages nor objects
 check: deps

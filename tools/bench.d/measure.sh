@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# tools/bench: the measurements, on a variant that setup_variant built.
+# Every number becomes a row of raw.csv: section,variant,path,ports,rep,metric,value
+# where value is a number, "unsupported" (metric "*", reason in notes.csv) or "error".
+
+# container-side ports of the servers (iperf3; connrate for connections and
+# request/response), and the host ports published for them
+PORT_IPERF=5201 PORT_CONN=8000
+HOST_IPERF=15201 HOST_CONN=18000
+MEASURED_PORTS=("$HOST_IPERF:$PORT_IPERF" "$HOST_CONN:$PORT_CONN")
+# published after the N extras and the measured ones (outside the extras' range)
+ONE_MORE_PORT=65000 RULE_ADD_PORT=65001
+MSG=64 # bytes of a request and of a response
+# shellcheck disable=SC2034 # used by tools/bench, which sources this
+PATHS_ALL=(c2c ingress egress)
+
+record() { # SECTION VARIANT PATH PORTS REP METRIC VALUE
+	local IFS=,
+	printf '%s\n' "$*" >>"$RAW"
+}
+
+# note VARIANT SCOPE STATUS REASON: why something is unsupported or failed (notes.csv)
+note() {
+	printf '%s,%s,%s,"%s"\n' "$1" "$2" "$3" "${4//\"/\'}" >>"$NOTES"
+}
+
+# put SECTION VARIANT PATH PORTS REP METRIC VALUE LABEL: a number, or "error" if empty
+put() {
+	local sec=$1 v=$2 path=$3 ports=$4 rep=$5 metric=$6 val=$7 label=$8
+	if [ -z "$val" ]; then
+		record "$sec" "$v" "$path" "$ports" "$rep" "$metric" error
+		note "$v" "$sec/$path/$ports/$metric" error "no number (see $OUT/errors.log)"
+		printf '      %-26s ERROR (see errors.log)\n' "$label"
+		return 1
+	fi
+	record "$sec" "$v" "$path" "$ports" "$rep" "$metric" "$val"
+	printf '      %-26s %s\n' "$label" "$val"
+}
+
+put_unsupported() { # SECTION VARIANT PATH PORTS REP REASON
+	record "$1" "$2" "$3" "$4" "$5" "*" unsupported
+	note "$2" "$1/$3" unsupported "$6"
+	printf '      %-26s unsupported: %s\n' "$3" "$6"
+}
+
+# errlog WHAT FILE: keep a failed command's output in errors.log
+errlog() {
+	{
+		echo "== $(date +%T) $1"
+		tail -n 30 "$2" 2>/dev/null
+	} >>"$OUT/errors.log"
+}
+
+# ---- servers ---------------------------------------------------------------------------
+
+listening() { ip netns exec "$P-$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .; }
+
+wait_listening() { # SHORT PORT...
+	local n=$1 p _
+	shift
+	for p in "$@"; do
+		for _ in $(seq 50); do
+			listening "$n" "$p" && continue 2
+			sleep 0.1
+		done
+		warn "nothing listens on port $p in $P-$n"
+		return 1
+	done
+}
+
+# start_servers SHORT...: iperf3 and connrate servers in each netns
+start_servers() {
+	local n
+	for n in "$@"; do
+		server "$n" iperf3 -s -p "$PORT_IPERF"
+		server "$n" "$CONNRATE" server "$PORT_CONN" --req "$MSG" --resp "$MSG"
+	done
+	for n in "$@"; do
+		wait_listening "$n" "$PORT_IPERF" "$PORT_CONN" || return 1
+	done
+}
+
+# ---- one metric each --------------------------------------------------------------------
+# m_* SECTION VARIANT PATH PORTS REP CLIENT_NS IP PORT [...]
+
+m_tcp() { # ... STREAMS
+	local out=$TMP/iperf.json val
+	client "$6" $((DURATION + 20)) iperf3 -c "$7" -p "$8" -t "$DURATION" -P "$9" -J \
+		--connect-timeout 3000 >"$out" 2>&1
+	val=$(python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("%.3f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))' <"$out" 2>/dev/null) ||
+		errlog "iperf3 $4 $2 $3 -> $7:$8 -P $9" "$out"
+	put "$1" "$2" "$3" "$4" "$5" "tcp$9_gbps" "$val" "TCP $9 stream(s) Gbit/s"
+}
+
+# one connection, one request in flight (connrate rr; sockperf would add 2 s a test)
+m_rr() {
+	local out=$TMP/rr.log p50 p99
+	client "$6" $((DURATION + 20)) "$CONNRATE" rr "$7" "$8" --duration "$DURATION" \
+		--req "$MSG" --resp "$MSG" >"$out" 2>&1
+	p50=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' "$out")
+	p99=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' "$out")
+	if [ -z "$p50" ] || [ -z "$p99" ]; then errlog "connrate rr $2 $3 -> $7:$8" "$out"; fi
+	put "$1" "$2" "$3" "$4" "$5" rr_p50_us "$p50" "RR p50 us"
+	put "$1" "$2" "$3" "$4" "$5" rr_p99_us "$p99" "RR p99 us"
+}
+
+m_conn() {
+	local out=$TMP/connrate.log rate p99
+	client "$6" $((DURATION + 20)) "$CONNRATE" client "$7" "$8" --duration "$DURATION" \
+		--concurrency "$CONCURRENCY" --req "$MSG" --resp "$MSG" >"$out" 2>&1
+	rate=$(sed -n 's/.*conn_per_s=\([0-9.]*\).*/\1/p' "$out")
+	p99=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' "$out")
+	[ -n "$rate" ] || errlog "connrate $2 $3 -> $7:$8" "$out"
+	put "$1" "$2" "$3" "$4" "$5" conn_per_s "$rate" "new connections/s"
+	[ -n "$rate" ] && record "$1" "$2" "$3" "$4" "$5" conn_p99_us "$p99"
+	return 0
+}
+
+# ---- a path -----------------------------------------------------------------------------------
+
+# measure_path VARIANT REP PATH: every metric of one path (c2c, ingress, egress)
+measure_path() {
+	local v=$1 rep=$2 path=$3 ns ip pi pc
+	case "$path" in
+	c2c) ns=c1 ip=$C2_IP pi=$PORT_IPERF pc=$PORT_CONN ;;
+	ingress) ns=ext ip=$NODE_IP pi=$HOST_IPERF pc=$HOST_CONN ;;
+	egress) ns=c1 ip=$EXT_IP pi=$PORT_IPERF pc=$PORT_CONN ;;
+	esac
+	printf '    %s: %s -> %s\n' "$path" "$ns" "$ip"
+	local a=(paths "$v" "$path" 0 "$rep" "$ns" "$ip")
+	m_tcp "${a[@]}" "$pi" 1
+	m_tcp "${a[@]}" "$pi" 2
+	m_rr "${a[@]}" "$pc"
+	m_conn "${a[@]}" "$pc"
+}
+
+# ports_file N: the "HOST:CPORT" list of N extras and the measured ports (made once)
+ports_file() {
+	local f=$TMP/ports-$1.txt
+	[ -s "$f" ] || python3 "$RULES_PY" ports "$1" "${MEASURED_PORTS[@]}" >"$f"
+	echo "$f"
+}
+
+# measure_scale VARIANT REP N: install N + the measured ports, time it, the memory it
+# took, connections/s to the last-installed mapping, then one more port on top
+measure_scale() {
+	local v=$1 rep=$2 n=$3 f before ms err=$TMP/cmd.err
+	local a=(scale "$v" ingress "$n" "$rep")
+	f=$(ports_file "$n")
+	"prepare_$FAMILY" "$f" || { put "${a[@]}" install_ms "" "install ports"; return 1; }
+	before=$(kmem_kb)
+	ms=$(ms_of "publish_$FAMILY" 2>"$err") || errlog "publish $n ports on $v" "$err"
+	put "${a[@]}" install_ms "$ms" "install $n+${#MEASURED_PORTS[@]} ports ms" || return 1
+	put "${a[@]}" kmem_kb $(($(kmem_kb) - before)) "kernel memory delta KiB"
+	put "${a[@]}" mappings "$("mappings_$FAMILY" 2>>"$OUT/errors.log")" "mappings listed"
+	ms=$("dp_mem_$FAMILY")
+	[ -n "$ms" ] && put "${a[@]}" dp_mem_kb "$ms" "dataplane memory KiB"
+	start_servers c2 || { put "${a[@]}" conn_per_s "" "new connections/s"; return 1; }
+	m_conn "${a[@]}" ext "$NODE_IP" "$HOST_CONN"
+	[ "$FAMILY" = bpfnet ] || put "${a[@]}" ct_entries "$(ct_entries)" "conntrack entries"
+	ms=$(ms_of "publish_one_$FAMILY" $ONE_MORE_PORT $ONE_MORE_PORT 2>"$err") ||
+		errlog "publish one more port on $v" "$err"
+	put "${a[@]}" publish_one_ms "$ms" "publish one more port ms"
+	if [ "$FAMILY" = iptables ]; then
+		ms=$(ms_of rule_add_iptables $RULE_ADD_PORT $RULE_ADD_PORT 2>"$err") ||
+			errlog "iptables -t nat -A on $v" "$err"
+		put "${a[@]}" rule_add_ms "$ms" "iptables -t nat -A ms"
+	fi
+	return 0
+}
