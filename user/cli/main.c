@@ -126,9 +126,11 @@ int main(int argc, char **argv)
 
 	argc--;
 	argv++;
+	/* known before the other global options are read, so their errors are JSON too */
+	for (int i = 0; i < argc; i++)
+		json_errors |= !strcmp(argv[i], "--json") || !strcmp(argv[i], "-j");
 	if (take_globals(&argc, argv, &o, &cli))
 		return EXIT_USAGE;
-	json_errors = cli.json;
 	if (argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
