@@ -34,27 +34,6 @@ for c in c1 c2 c3 c4 node ext; do
 		bail "the echo servers in $c did not start"
 done
 
-# tcp_echo FROM DST: a line through the TCP echo server at DST comes back
-tcp_echo() {
-	local token="tcp $1->$2 $RANDOM" got
-	got=$(echo "$token" | ns "$1" socat -T 3 - "TCP:$2:$TCP_PORT,connect-timeout=3")
-	[ "$got" = "$token" ] || { echo "sent '$token', got '$got'"; return 1; }
-}
-
-# udp_echo FROM DST: a datagram through the UDP echo server at DST comes back
-udp_echo() {
-	local token="udp $1->$2 $RANDOM" got
-	got=$(echo "$token" | ns "$1" socat -t 1 -T 3 - "UDP:$2:$UDP_PORT")
-	[ "$got" = "$token" ] || { echo "sent '$token', got '$got'"; return 1; }
-}
-
-# ping_ttl FROM DST TTL: one ping answered, the reply seen with TTL
-ping_ttl() {
-	local out
-	out=$(ns "$1" ping -c1 -W2 "$2") || { echo "$out"; return 1; }
-	grep -q "ttl=$3 " <<<"$out" || { echo "$out"; echo "want ttl=$3"; return 1; }
-}
-
 # ---- within n1 --------------------------------------------------------------------------------
 
 for a in c1 c2 c3; do

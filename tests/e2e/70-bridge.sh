@@ -90,22 +90,6 @@ for c in "${BR[@]}" o1 i1 i2 node ext; do
 done
 wait_until 5 tcp_listening ext $WHO_PORT || bail "whoami in ext did not start"
 
-tcp_echo() {
-	local token="tcp $1->$2 $RANDOM" got
-	got=$(echo "$token" | ns "$1" socat -T 3 - "TCP:$2:${3:-$TCP_PORT},connect-timeout=3")
-	[ "$got" = "$token" ] || { echo "sent '$token', got '$got'"; return 1; }
-}
-udp_echo() {
-	local token="udp $1->$2 $RANDOM" got
-	got=$(echo "$token" | ns "$1" socat -t 1 -T 3 - "UDP:$2:$UDP_PORT")
-	[ "$got" = "$token" ] || { echo "sent '$token', got '$got'"; return 1; }
-}
-ping_ttl() {
-	local out
-	out=$(ns "$1" ping -c1 -W2 "$2") || { echo "$out"; return 1; }
-	grep -q "ttl=$3 " <<<"$out" || { echo "$out"; echo "want ttl=$3"; return 1; }
-}
-
 # ---- one L2 segment -----------------------------------------------------------------------
 
 for a in "${BR[@]}"; do

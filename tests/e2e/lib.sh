@@ -220,6 +220,27 @@ udp_listening() {
 	[ -n "$(ns "$1" ss -Hlun "sport = :$2")" ]
 }
 
+# tcp_echo FROM DST [PORT]: a line through the TCP echo server at DST ($TCP_PORT) comes back
+tcp_echo() {
+	local token="tcp $1->$2 $RANDOM" got
+	got=$(echo "$token" | ns "$1" socat -T 3 - "TCP:$2:${3:-$TCP_PORT},connect-timeout=3")
+	[ "$got" = "$token" ] || { echo "sent '$token', got '$got'"; return 1; }
+}
+
+# udp_echo FROM DST: a datagram through the UDP echo server at DST ($UDP_PORT) comes back
+udp_echo() {
+	local token="udp $1->$2 $RANDOM" got
+	got=$(echo "$token" | ns "$1" socat -t 1 -T 3 - "UDP:$2:$UDP_PORT")
+	[ "$got" = "$token" ] || { echo "sent '$token', got '$got'"; return 1; }
+}
+
+# ping_ttl FROM DST TTL: one ping answered, the reply seen with TTL
+ping_ttl() {
+	local out
+	out=$(ns "$1" ping -c1 -W2 "$2") || { echo "$out"; return 1; }
+	grep -q "ttl=$3 " <<<"$out" || { echo "$out"; echo "want ttl=$3"; return 1; }
+}
+
 # stat_of EP FIELD: one per-endpoint counter from bpfnet stats
 stat_of() {
 	bn --json stats | json "[e['$2'] for e in d['endpoints'] if e['name'] == '$1'][0]"
