@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The instance handle: options, error messages, logging and the state lock. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 
 #include "internal.h"
 #include "fsutil.h"
+
+/* Attempts to lock an instance whose lock file a concurrent unlock keeps removing. */
+#define LOCK_TRIES 16
 
 static int default_print(enum bpfnet_log_level level, const char *fmt, va_list ap)
 {
@@ -142,15 +146,21 @@ void bpfnet__close(struct bpfnet *bn)
 	free(bn);
 }
 
-int bn_lock(struct bpfnet *bn)
+/* Is @fd still the file at @path? An unlock that removed an empty instance unlinks it. */
+static bool lock_is_current(int fd, const char *path)
 {
-	char path[PATH_MAX + 8];
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static int lock_once(struct bpfnet *bn, const char *path, int *out)
+{
 	int err, fd;
 
 	err = mkdir_p(bn->run_dir, 0755);
 	if (err)
 		return bn_fail(bn, err, "cannot create state dir %s: %s", bn->run_dir, strerror(-err));
-	snprintf(path, sizeof(path), "%s/lock", bn->run_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
@@ -161,14 +171,47 @@ int bn_lock(struct bpfnet *bn)
 		close(fd);
 		return bn_fail(bn, err, "cannot lock %s: %s", path, strerror(-err));
 	}
-	bn->lock_fd = fd;
+	*out = fd;
 	return 0;
+}
+
+int bn_lock(struct bpfnet *bn)
+{
+	char path[PATH_MAX + 8];
+	int err, fd = -1;
+
+	snprintf(path, sizeof(path), "%s/lock", bn->run_dir);
+	/* the holder before us may have removed the (empty) instance: lock the new file then */
+	for (int tries = 0; tries < LOCK_TRIES; tries++) {
+		err = lock_once(bn, path, &fd);
+		if (err)
+			return err;
+		if (lock_is_current(fd, path)) {
+			bn->lock_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return bn_fail(bn, -EAGAIN, "cannot lock %s: it keeps being removed", path);
 }
 
 void bn_unlock(struct bpfnet *bn)
 {
+	char path[PATH_MAX + 16];
+
 	if (bn->lock_fd < 0)
 		return;
+	/*
+	 * A command that failed on an instance with no state leaves nothing behind:
+	 * not even the lock and its directory.
+	 */
+	snprintf(path, sizeof(path), "%s/state.json", bn->run_dir);
+	if (access(path, F_OK) && errno == ENOENT) {
+		snprintf(path, sizeof(path), "%s/lock", bn->run_dir);
+		unlink(path);
+		rmdir(bn->run_dir);
+		rmdir_parent(bn->run_dir);
+	}
 	close(bn->lock_fd);
 	bn->lock_fd = -1;
 }

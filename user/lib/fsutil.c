@@ -154,3 +154,16 @@ int remove_flat_dir(const char *dir)
 		err = -errno;
 	return err;
 }
+
+void rmdir_parent(const char *dir)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		rmdir(parent);
+	}
+}

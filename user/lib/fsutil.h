@@ -17,4 +17,7 @@ int is_bpffs(const char *path);
 /* Remove @dir's files (not recursive) and then @dir; a missing dir is fine. */
 int remove_flat_dir(const char *dir);
 
+/* Remove @dir's parent if it is empty (a state root whose last instance is gone). */
+void rmdir_parent(const char *dir);
+
 #endif

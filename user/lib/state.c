@@ -220,8 +220,13 @@ void state_free(struct state *st)
 
 int state_remove(struct bpfnet *bn)
 {
+	int err;
+
 	bn_unlock(bn);
-	return remove_flat_dir(bn->run_dir);
+	err = remove_flat_dir(bn->run_dir);
+	if (!err)
+		rmdir_parent(bn->run_dir);
+	return err;
 }
 
 struct bpfnet_network_info *state_net(struct state *st, const char *name)
