@@ -6,6 +6,7 @@
  * each gateway address so that containers reach its services there.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,42 +46,36 @@ static int lo_ifindex(struct bpfnet *bn, struct nl *nl, int *ifindex)
 	return 0;
 }
 
-int bridge_gateway_add(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
+/* Add (or, with @del, remove) the gateway /32 on the node's lo; done already is fine. */
+static int gateway_addr(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net,
+			bool del)
 {
 	char gw[INET_ADDRSTRLEN];
-	int lo, err;
+	int lo = 0, err;
 
 	if (!net_has_gateway(net))
 		return 0;
 	err = lo_ifindex(bn, nl, &lo);
 	if (err)
 		return err;
-	err = nl_addr_add4(nl, lo, net->gateway, GW_PREFIX_LEN);
-	if (err == -EEXIST)	/* re-init, or the admin added it: the node owns it either way */
+	err = del ? nl_addr_del4(nl, lo, net->gateway, GW_PREFIX_LEN) :
+		    nl_addr_add4(nl, lo, net->gateway, GW_PREFIX_LEN);
+	/* re-init or an admin's address (add), already gone (del): the outcome is the same */
+	if (!err || err == (del ? -EADDRNOTAVAIL : -EEXIST))
 		return 0;
-	if (err)
-		return bn_fail(bn, err, "cannot give the node the gateway %s of network '%s' "
-			       "(on %s): %s %s", inet_ntop(AF_INET, &net->gateway, gw, sizeof(gw)),
-			       net->name, LOOPBACK_IFNAME, strerror(-err), nl_errmsg(nl));
-	return 0;
+	return bn_fail(bn, err, "cannot %s the gateway %s of network '%s' on %s: %s %s",
+		       del ? "remove" : "add", inet_ntop(AF_INET, &net->gateway, gw, sizeof(gw)),
+		       net->name, LOOPBACK_IFNAME, strerror(-err), nl_errmsg(nl));
+}
+
+int bridge_gateway_add(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
+{
+	return gateway_addr(bn, nl, net, false);
 }
 
 int bridge_gateway_del(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
 {
-	char gw[INET_ADDRSTRLEN];
-	int lo, err;
-
-	if (!net_has_gateway(net))
-		return 0;
-	err = lo_ifindex(bn, nl, &lo);
-	if (err)
-		return err;
-	err = nl_addr_del4(nl, lo, net->gateway, GW_PREFIX_LEN);
-	if (err && err != -EADDRNOTAVAIL)
-		return bn_fail(bn, err, "cannot take the gateway %s of network '%s' from %s: %s %s",
-			       inet_ntop(AF_INET, &net->gateway, gw, sizeof(gw)), net->name,
-			       LOOPBACK_IFNAME, strerror(-err), nl_errmsg(nl));
-	return 0;
+	return gateway_addr(bn, nl, net, true);
 }
 
 int bridge_check_room(struct bpfnet *bn, const struct state *st,

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -23,15 +22,6 @@ static const char *const state_names[BPFNET_CT_STATE_MAX] = {
 	[BPFNET_CT_TIME_WAIT] = "time_wait",
 	[BPFNET_CT_CLOSE] = "close",
 };
-
-/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Every key of the table, read before anything is deleted (deleting while walking restarts it). */
 static int ct_keys(int fd, struct bpfnet_ct_key **out, size_t *n)
@@ -141,7 +131,7 @@ int bpfnet_ct__list(struct bpfnet *bn, struct bpfnet_ct_flow **out, size_t *coun
 	struct bpfnet_ct_flow *flows = NULL;
 	struct bpfnet_ct_key *keys = NULL;
 	size_t n = 0, m = 0;
-	__u64 now = now_ns();
+	__u64 now = bn_mono_ns();
 
 	if (fd < 0)
 		return fd;
