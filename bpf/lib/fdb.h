@@ -13,8 +13,15 @@
 #include "lib/parse.h"
 #include "lib/stats.h"
 
-#define FDB_AGEING_NS (BPFNET_FDB_AGEING_SEC * NSEC_PER_SEC)
 #define FDB_REFRESH_NS (BPFNET_FDB_REFRESH_MS * NSEC_PER_MSEC)
+
+/*
+ * The ageing time: a global (.data) rather than a constant so that the packet
+ * tests can age an entry at once. Without that they would need a timestamp
+ * five minutes old, which a machine that booted less than five minutes ago
+ * cannot have on the monotonic clock. Nothing in production writes it.
+ */
+__u64 fdb_ageing_ns = BPFNET_FDB_AGEING_SEC * NSEC_PER_SEC;
 
 static __always_inline void fdb_key_of(struct bpfnet_fdb_key *k, __u32 net_id, const __u8 *mac)
 {
@@ -65,7 +72,7 @@ static __always_inline const struct bpfnet_fdb_val *fdb_lookup(__u32 net_id, con
 
 	fdb_key_of(&k, net_id, mac);
 	v = bpf_map_lookup_elem(&fdb, &k);
-	if (!v || (v->flags & BPFNET_FDB_F_STATIC) || fdb_idle_ns(v, now) <= FDB_AGEING_NS)
+	if (!v || (v->flags & BPFNET_FDB_F_STATIC) || fdb_idle_ns(v, now) <= fdb_ageing_ns)
 		return v;
 	bpf_map_delete_elem(&fdb, &k);
 	count_global(BPFNET_G_FDB_AGED);

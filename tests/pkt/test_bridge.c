@@ -33,7 +33,8 @@
 #define LIVE_WAIT_MS 300	/* for the expected frames to arrive */
 #define LIVE_QUIET_MS 50	/* and then for a duplicate that should not come */
 #define LIVE_STEP_MS 10
-#define ANCIENT_NS 1		/* a last_seen long before any ageing time */
+#define ANCIENT_NS 0		/* last_seen at boot: older than FAST_AGEING_NS whatever the uptime */
+#define FAST_AGEING_NS (1 * NSEC_PER_MSEC)	/* the ageing time of the cases about ageing */
 
 #define NETMASK_24 IP4(255, 255, 255, 0)
 #define IP_A IP4(10, 1, 0, 2)
@@ -64,6 +65,9 @@ struct host {
 	int ct_ifindex;			/* eth0 in its netns */
 	int sock;			/* AF_PACKET on eth0, in its netns */
 };
+
+/* The datapath's own ageing time, restored after a case that shortened it. */
+static uint64_t default_ageing_ns;
 
 static struct host hosts[HOST_COUNT] = {
 	[EP_A] = { "bb-a", { 0x02, 0xa0, 0, 0, 0, 0x0a }, IP_A, 1, NET1, true },
@@ -111,6 +115,7 @@ struct bcase {
 	void (*mangle)(struct pkt *p);
 	size_t trunc_to;
 	void (*prepare)(void);		/* FDB state the case starts from */
+	uint64_t ageing_ns;		/* the FDB ageing time for this case; 0: the default */
 	bool live;
 	/* expectations */
 	int verdict;
@@ -503,6 +508,7 @@ static void run_case(void **state)
 	struct live_seen seen;
 	int verdict = 0;	/* not for the live cases: their frames are seen delivered */
 
+	skel->data->fdb_ageing_ns = c->ageing_ns ? c->ageing_ns : default_ageing_ns;
 	if (c->prepare)
 		c->prepare();
 	build_input(c, &in);
@@ -561,7 +567,7 @@ static const struct bcase cases[] = {
 	{ "known unicast: arp reply B->A goes to A only", .from = EP_B, .dst = TO_HOST, .to = EP_A,
 	  .kind = K_ARP_REPLY, .dst_ip = IP_A, SWITCHED, .rx = { [EP_A] = 1 } },
 	{ "known unicast: a static entry never ages", .from = EP_A, UDP_TO(B),
-	  .prepare = prepare_b_idle, SWITCHED, .rx = { [EP_B] = 1 }, .check = check_b_static },
+	  .prepare = prepare_b_idle, .ageing_ns = FAST_AGEING_NS, SWITCHED, .rx = { [EP_B] = 1 }, .check = check_b_static },
 	{ "known unicast: to the sender's own MAC is dropped", .from = EP_A, UDP_TO(A),
 	  SHOT(DROP_SAME_PORT) },
 
@@ -573,7 +579,7 @@ static const struct bcase cases[] = {
 	{ "flood: unknown unicast from A", .from = EP_A, .dst = TO_UNKNOWN, .dst_ip = IP_FOREIGN,
 	  FLOODED_TO_BCD },
 	{ "flood: an idle learned entry is forgotten, its frame flooded", .from = EP_A,
-	  .dst = TO_AGED, .dst_ip = IP_FOREIGN, .prepare = prepare_aged, SWITCHED,
+	  .dst = TO_AGED, .dst_ip = IP_FOREIGN, .prepare = prepare_aged, .ageing_ns = FAST_AGEING_NS, SWITCHED,
 	  .rx = { [EP_B] = 1, [EP_C] = 1, [EP_D] = 1 },
 	  .events = { [BPFNET_G_FDB_AGED] = 1, [BPFNET_G_FLOODED] = 1 }, .check = check_aged_gone },
 	{ "flood: arp request from A for B, not answered from BPF", .from = EP_A, .dst = TO_BCAST,
@@ -751,6 +757,7 @@ static int setup(void **state)
 	(void)state;
 	if (skel_load())
 		return -1;
+	default_ageing_ns = skel->data->fdb_ageing_ns;
 	for (enum net_id n = NET1; n <= NET3; n++)
 		seed_net(n);
 	for (int h = 0; h < HOST_COUNT; h++)
