@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -67,6 +68,75 @@ static void test_subnets(void **state)
 	assert_false(subnets_overlap(A("10.1.0.0"), 24, A("10.2.0.0"), 24));
 	assert_int_equal(prefix_mask(24), 0xffffff00u);
 	assert_int_equal(subnet_first_host(A("10.1.0.0")).s_addr, A("10.1.0.1").s_addr);
+}
+
+/* The special-purpose ranges no network may take, found by any overlap, named in text. */
+static void test_reserved_ranges(void **state)
+{
+	static const struct {
+		const char *net;
+		unsigned int len;
+		const char *range;	/* NULL: not reserved */
+	} cases[] = {
+		{ "127.0.0.0", 8, "127.0.0.0/8" },	{ "127.1.0.0", 16, "127.0.0.0/8" },
+		{ "126.0.0.0", 7, "127.0.0.0/8" },	{ "169.254.0.0", 16, "169.254.0.0/16" },
+		{ "169.254.169.0", 24, "169.254.0.0/16" }, { "169.0.0.0", 8, "169.254.0.0/16" },
+		{ "224.0.0.0", 24, "224.0.0.0/4" },	{ "239.255.0.0", 16, "224.0.0.0/4" },
+		{ "0.0.0.0", 8, "0.0.0.0/8" },		{ "0.1.0.0", 16, "0.0.0.0/8" },
+		{ "240.0.0.0", 8, "240.0.0.0/4" },	{ "255.255.255.0", 24, "240.0.0.0/4" },
+		{ "10.0.0.0", 8, NULL },		{ "172.16.0.0", 12, NULL },
+		{ "192.168.0.0", 16, NULL },		{ "100.64.0.0", 10, NULL },
+		{ "198.51.100.0", 24, NULL },		{ "1.0.0.0", 8, NULL },
+		{ "128.0.0.0", 8, NULL },		{ "223.255.255.0", 24, NULL },
+		{ "169.253.0.0", 16, NULL },		{ "126.0.0.0", 8, NULL },
+	};
+	char buf[INET_ADDRSTRLEN + 4], got[64], want[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ip4_range *r = ip4_reserved_overlap(A(cases[i].net), cases[i].len);
+
+		/* the subnet and what it overlaps, "-" for nothing: a failure shows both */
+		snprintf(want, sizeof(want), "%s/%u %s", cases[i].net, cases[i].len,
+			 cases[i].range ? cases[i].range : "-");
+		snprintf(got, sizeof(got), "%s/%u %s", cases[i].net, cases[i].len,
+			 r ? ip4_range_format(r, buf, sizeof(buf)) : "-");
+		assert_string_equal(got, want);
+		if (r)
+			assert_true(strlen(r->what) > 0);
+	}
+	assert_non_null(strstr(ip4_reserved_overlap(A("127.0.0.0"), 8)->what, "loopback"));
+	assert_non_null(strstr(ip4_reserved_overlap(A("169.254.0.0"), 16)->what, "link-local"));
+	assert_non_null(strstr(ip4_reserved_overlap(A("224.0.0.0"), 4)->what, "multicast"));
+}
+
+static void test_host_ip_kind(void **state)
+{
+	(void)state;
+	assert_int_equal(host_ip_kind(A("0.0.0.0")), HOST_IP_ANY);
+	assert_int_equal(host_ip_kind(A("127.0.0.1")), HOST_IP_LOOPBACK);
+	assert_int_equal(host_ip_kind(A("127.255.0.9")), HOST_IP_LOOPBACK);
+	assert_int_equal(host_ip_kind(A("224.0.0.1")), HOST_IP_MULTICAST);
+	assert_int_equal(host_ip_kind(A("239.255.255.255")), HOST_IP_MULTICAST);
+	assert_int_equal(host_ip_kind(A("255.255.255.255")), HOST_IP_BROADCAST);
+	assert_int_equal(host_ip_kind(A("192.168.77.1")), HOST_IP_UNICAST);
+	assert_int_equal(host_ip_kind(A("198.51.100.77")), HOST_IP_UNICAST);
+	assert_int_equal(host_ip_kind(A("128.0.0.1")), HOST_IP_UNICAST);
+	assert_int_equal(host_ip_kind(A("126.255.255.255")), HOST_IP_UNICAST);
+	assert_int_equal(host_ip_kind(A("223.255.255.255")), HOST_IP_UNICAST);
+}
+
+static void test_subnet_broadcast(void **state)
+{
+	(void)state;
+	assert_true(ip4_is_subnet_broadcast(A("192.168.77.255"), A("192.168.77.1"), 24));
+	assert_false(ip4_is_subnet_broadcast(A("192.168.77.254"), A("192.168.77.1"), 24));
+	assert_false(ip4_is_subnet_broadcast(A("192.168.78.255"), A("192.168.77.1"), 24));
+	assert_true(ip4_is_subnet_broadcast(A("10.255.255.255"), A("10.1.2.3"), 8));
+	assert_true(ip4_is_subnet_broadcast(A("10.0.0.3"), A("10.0.0.1"), 30));
+	/* /31 and /32 have no broadcast address: both ends are hosts (RFC 3021) */
+	assert_false(ip4_is_subnet_broadcast(A("10.0.0.1"), A("10.0.0.0"), 31));
+	assert_false(ip4_is_subnet_broadcast(A("10.0.0.1"), A("10.0.0.1"), 32));
 }
 
 static void test_ipam_pick(void **state)
@@ -206,6 +276,8 @@ int main(void)
 		cmocka_unit_test(test_ipam_exhausted), cmocka_unit_test(test_ipam_check),
 		cmocka_unit_test(test_mac),           cmocka_unit_test(test_names),
 		cmocka_unit_test(test_map_encoding), cmocka_unit_test(test_map_encoding_bridge),
+		cmocka_unit_test(test_reserved_ranges), cmocka_unit_test(test_host_ip_kind),
+		cmocka_unit_test(test_subnet_broadcast),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

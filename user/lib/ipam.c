@@ -64,6 +64,64 @@ struct in_addr subnet_first_host(struct in_addr net)
 	return a;
 }
 
+/*
+ * RFC 6890's ranges that no container network may take: a subnet there would
+ * shadow the node's own loopback, its link-local neighbours (cloud metadata
+ * services live at 169.254.169.254), multicast groups, or addresses that are
+ * not unicast at all. The private ranges and the documentation ones are fine.
+ */
+static const struct ip4_range reserved_ranges[] = {
+	{ 0x00000000, 8, "\"this network\" range (RFC 1122)" },
+	{ 0x7f000000, 8, "loopback range" },
+	{ 0xa9fe0000, 16, "link-local range (RFC 3927)" },
+	{ 0xe0000000, 4, "multicast range" },
+	{ 0xf0000000, 4, "reserved range (RFC 1112), with the broadcast address 255.255.255.255" },
+};
+
+const struct ip4_range *ip4_reserved_overlap(struct in_addr net, unsigned int prefix_len)
+{
+	for (size_t i = 0; i < sizeof(reserved_ranges) / sizeof(reserved_ranges[0]); i++) {
+		const struct ip4_range *r = &reserved_ranges[i];
+		struct in_addr rnet = { htonl(r->net) };
+
+		if (subnets_overlap(net, prefix_len, rnet, r->prefix_len))
+			return r;
+	}
+	return NULL;
+}
+
+char *ip4_range_format(const struct ip4_range *r, char *buf, size_t len)
+{
+	struct in_addr net = { htonl(r->net) };
+	char a[INET_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s/%u", inet_ntop(AF_INET, &net, a, sizeof(a)), r->prefix_len);
+	return buf;
+}
+
+enum host_ip_kind host_ip_kind(struct in_addr addr)
+{
+	uint32_t a = ntohl(addr.s_addr);
+
+	if (a == INADDR_ANY)
+		return HOST_IP_ANY;
+	if (a == INADDR_BROADCAST)
+		return HOST_IP_BROADCAST;
+	if (IN_MULTICAST(a))
+		return HOST_IP_MULTICAST;
+	if (a >> IN_CLASSA_NSHIFT == IN_LOOPBACKNET)
+		return HOST_IP_LOOPBACK;
+	return HOST_IP_UNICAST;
+}
+
+int ip4_is_subnet_broadcast(struct in_addr addr, struct in_addr local, unsigned int prefix_len)
+{
+	uint32_t bcast = ntohl(local.s_addr) | ~prefix_mask(prefix_len);
+
+	/* /31 (RFC 3021) and /32 have no broadcast address */
+	return prefix_len < 31 && ntohl(addr.s_addr) == bcast;
+}
+
 static int addr_used(const struct ipam_pool *pool, uint32_t host_order)
 {
 	for (size_t i = 0; i < pool->n_used; i++)

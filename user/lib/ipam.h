@@ -24,6 +24,30 @@ int ip4_in_subnet(struct in_addr addr, struct in_addr net, unsigned int prefix_l
 int subnets_overlap(struct in_addr a, unsigned int a_len, struct in_addr b, unsigned int b_len);
 struct in_addr subnet_first_host(struct in_addr net);
 
+/* A range of IPv4 that has a meaning of its own and cannot be a container network. */
+struct ip4_range {
+	uint32_t net;			/* host byte order */
+	unsigned int prefix_len;
+	const char *what;		/* "loopback", "link-local", ... */
+};
+
+/* The special-purpose range (RFC 6890) that @net/@prefix_len overlaps, or NULL. */
+const struct ip4_range *ip4_reserved_overlap(struct in_addr net, unsigned int prefix_len);
+/* "127.0.0.0/8" into @buf (INET_ADDRSTRLEN + 3 bytes). */
+char *ip4_range_format(const struct ip4_range *r, char *buf, size_t len);
+
+/* What a published port's host address is, before the node's own addresses are asked. */
+enum host_ip_kind {
+	HOST_IP_ANY,		/* 0.0.0.0: every address of the node */
+	HOST_IP_LOOPBACK,	/* 127.0.0.0/8: all of it is local on Linux */
+	HOST_IP_MULTICAST,	/* 224.0.0.0/4: a group, never a host's own address */
+	HOST_IP_BROADCAST,	/* 255.255.255.255 */
+	HOST_IP_UNICAST,	/* any other: the node must own it */
+};
+enum host_ip_kind host_ip_kind(struct in_addr addr);
+/* Is @addr the broadcast address of the subnet of @local/@prefix_len (prefix < 31)? */
+int ip4_is_subnet_broadcast(struct in_addr addr, struct in_addr local, unsigned int prefix_len);
+
 struct ipam_pool {
 	struct in_addr subnet;
 	unsigned int prefix_len;
