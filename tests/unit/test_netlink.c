@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <linux/rtnetlink.h>
 
 #include "netlink.h"
 
@@ -268,6 +269,79 @@ static void test_foreach(void **state)
 	assert_int_equal(nl_link_get_by_name(nl, "bn0", &link), 0);
 }
 
+/* What the address and route dumps report of what was just configured. */
+struct dumped {
+	int ifindex;
+	int addr, connected, via, dflt, calls;
+};
+
+static int addr_seen_cb(const struct nl_addr4 *a, void *arg)
+{
+	struct dumped *d = arg;
+
+	d->calls++;
+	d->addr |= a->local.s_addr == ip4("10.4.0.1").s_addr && a->prefix_len == 24 &&
+		   a->ifindex == d->ifindex && !strcmp(a->label, "bn0");
+	return 0;
+}
+
+static int route_seen_cb(const struct nl_route4_entry *r, void *arg)
+{
+	struct dumped *d = arg;
+	struct nl_link link;
+
+	d->calls++;
+	if (r->table != RT_TABLE_MAIN || r->route.ifindex != d->ifindex)
+		return 0;
+	d->connected |= r->route.dst.s_addr == ip4("10.4.0.0").s_addr &&
+			r->route.prefix_len == 24 && r->protocol == RTPROT_KERNEL &&
+			r->route.gateway.s_addr == INADDR_ANY && r->type == RTN_UNICAST;
+	d->via |= r->route.dst.s_addr == ip4("10.5.0.0").s_addr && r->route.prefix_len == 16 &&
+		  r->route.gateway.s_addr == ip4("10.4.0.254").s_addr;
+	d->dflt |= r->route.prefix_len == 0 && r->route.gateway.s_addr == ip4("10.4.0.254").s_addr;
+	/* the dump is over before callbacks run, so requests here are fine */
+	return nl_link_get_by_index(nl, r->route.ifindex, &link);
+}
+
+static int stop_addr_cb(const struct nl_addr4 *a, void *arg)
+{
+	(void)a;
+	++*(int *)arg;
+	return 7;
+}
+
+static void test_addr_route_dump(void **state)
+{
+	struct nl_route4 via = { .dst = ip4("10.5.0.0"), .prefix_len = 16,
+				 .gateway = ip4("10.4.0.254") };
+	struct nl_route4 dflt = { .gateway = ip4("10.4.0.254") };
+	struct dumped d = {};
+	struct nl_link a;
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(nl_link_get_by_name(nl, "bn0", &a), 0);
+	assert_int_equal(nl_link_set_up(nl, a.ifindex), 0);
+	assert_int_equal(nl_addr_add4(nl, a.ifindex, ip4("10.4.0.1"), 24), 0);
+	via.ifindex = dflt.ifindex = d.ifindex = a.ifindex;
+	assert_int_equal(nl_route_add4(nl, &via), 0);
+	assert_int_equal(nl_route_add4(nl, &dflt), 0);
+
+	assert_int_equal(nl_addr_foreach4(nl, addr_seen_cb, &d), 0);
+	assert_true(d.addr);
+	d.calls = 0;
+	assert_int_equal(nl_route_foreach4(nl, route_seen_cb, &d), 0);
+	assert_true(d.connected && d.via && d.dflt);
+	/* the local table's routes come too: more than the three of the main table */
+	assert_true(d.calls > 3);
+
+	assert_int_equal(nl_addr_foreach4(nl, stop_addr_cb, &calls), 7);
+	assert_int_equal(calls, 1);
+	assert_int_equal(nl_link_get_by_name(nl, "bn0", &a), 0);
+	assert_int_equal(nl_addr_foreach4(nl, NULL, NULL), -EINVAL);
+	assert_int_equal(nl_route_foreach4(nl, NULL, NULL), -EINVAL);
+}
+
 static void test_peer_netns(void **state)
 {
 	struct nl_veth_opts opts = {
@@ -323,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errmsg, veth_setup, veth_teardown),
 		cmocka_unit_test_setup_teardown(test_link_del, veth_setup, veth_teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, veth_setup, veth_teardown),
+		cmocka_unit_test_setup_teardown(test_addr_route_dump, veth_setup, veth_teardown),
 		cmocka_unit_test(test_peer_netns),
 		cmocka_unit_test(test_open_bad_netns),
 	};

@@ -602,23 +602,41 @@ struct nl_addr_list {
 	size_t n, max;
 };
 
+/* An IPv4 address message into @out; false for any other (or one without IFA_LOCAL). */
+static bool nl_addr_parse(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	struct nl_attrs a = { tb, IFA_MAX };
+	struct nl_addr4 *out = data;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET ||
+	    mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
+		return false;
+	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on p2p links */
+	if (!tb[IFA_LOCAL] || mnl_attr_get_payload_len(tb[IFA_LOCAL]) != 4)
+		return false;
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->local, mnl_attr_get_payload(tb[IFA_LOCAL]), 4);
+	out->prefix_len = ifa->ifa_prefixlen;
+	out->ifindex = ifa->ifa_index;
+	if (tb[IFA_LABEL])
+		nl_attr_strcpy(out->label, sizeof(out->label), tb[IFA_LABEL]);
+	return true;
+}
+
 static int nl_addr_list_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_addr_list *list = data;
-	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = {};
-	struct nl_attrs a = { tb, IFA_MAX };
+	struct nl_addr4 addr;
 
-	if (ifa->ifa_family != AF_INET || mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
-		return MNL_CB_OK;
-	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on p2p links */
-	if (!tb[IFA_LOCAL] || mnl_attr_get_payload_len(tb[IFA_LOCAL]) != 4)
+	if (!nl_addr_parse(nlh, &addr))
 		return MNL_CB_OK;
 	if (list->n == list->max) {
 		errno = ENOSPC;
 		return MNL_CB_ERROR;
 	}
-	memcpy(&list->addrs[list->n++], mnl_attr_get_payload(tb[IFA_LOCAL]), 4);
+	list->addrs[list->n++] = addr.local;
 	return MNL_CB_OK;
 }
 
@@ -635,5 +653,122 @@ int nl_addr_list4(struct nl *nl, struct in_addr *addrs, size_t max, size_t *n)
 		err = nl_talk(nl, nlh, nl_addr_list_cb, &list);
 	} while (err == -EINTR && ++tries < NL_DUMP_TRIES);
 	*n = list.n;
+	return err;
+}
+
+/* A dump read whole into a growing array, each message parsed by @parse (false: skipped). */
+struct nl_dump {
+	bool (*parse)(const struct nlmsghdr *nlh, void *out);
+	size_t size;	/* of one parsed item */
+	void *items;
+	size_t n, cap;
+};
+
+static int nl_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_dump *d = data;
+	size_t cap;
+	void *items;
+
+	if (d->n == d->cap) {
+		cap = d->cap ? d->cap * 2 : 16;
+		items = reallocarray(d->items, cap, d->size);
+		if (!items)
+			return MNL_CB_ERROR;	/* errno is ENOMEM */
+		d->items = items;
+		d->cap = cap;
+	}
+	if (d->parse(nlh, (char *)d->items + d->n * d->size))
+		d->n++;
+	return MNL_CB_OK;
+}
+
+/* Send the dump request @nlh, again when it raced with a change (NLM_F_DUMP_INTR). */
+static int nl_dump_run(struct nl *nl, struct nlmsghdr *nlh, struct nl_dump *d)
+{
+	int err, tries = 0;
+
+	do {
+		d->n = 0;
+		err = nl_talk(nl, nlh, nl_dump_cb, d);
+	} while (err == -EINTR && ++tries < NL_DUMP_TRIES);
+	return err;
+}
+
+int nl_addr_foreach4(struct nl *nl, int (*cb)(const struct nl_addr4 *addr, void *arg),
+		     void *arg)
+{
+	struct nl_dump d = { .parse = nl_addr_parse, .size = sizeof(struct nl_addr4) };
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int err;
+
+	if (!cb)
+		return -EINVAL;
+	nlh = nl_msg(nl, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	err = nl_dump_run(nl, nlh, &d);
+	for (size_t i = 0; !err && i < d.n; i++)
+		err = cb((const struct nl_addr4 *)d.items + i, arg);
+	free(d.items);
+	return err;
+}
+
+/* A 4-byte address attribute into @out, when there is one of that size. */
+static void nl_attr_in_addr(const struct nlattr *attr, struct in_addr *out)
+{
+	if (attr && mnl_attr_get_payload_len(attr) == sizeof(*out))
+		memcpy(out, mnl_attr_get_payload(attr), sizeof(*out));
+}
+
+static bool nl_route_parse(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	struct nl_attrs a = { tb, RTA_MAX };
+	struct nl_route4_entry *out = data;
+	const struct rtnexthop *nh;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || rtm->rtm_family != AF_INET ||
+	    rtm->rtm_dst_len > 32 || mnl_attr_parse(nlh, sizeof(*rtm), nl_attr_cb, &a) < 0)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->route.prefix_len = rtm->rtm_dst_len;
+	out->table = rtm->rtm_table;
+	out->type = rtm->rtm_type;
+	out->protocol = rtm->rtm_protocol;
+	/* rtm_table has 8 bits: a table above 255 is named only by RTA_TABLE */
+	if (tb[RTA_TABLE] && mnl_attr_validate(tb[RTA_TABLE], MNL_TYPE_U32) == 0)
+		out->table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	nl_attr_in_addr(tb[RTA_DST], &out->route.dst);
+	nl_attr_in_addr(tb[RTA_GATEWAY], &out->route.gateway);
+	if (tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0) {
+		out->route.ifindex = mnl_attr_get_u32(tb[RTA_OIF]);
+	} else if (tb[RTA_MULTIPATH] &&
+		   mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(*nh)) {
+		nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		out->route.ifindex = nh->rtnh_ifindex;
+	}
+	return true;
+}
+
+int nl_route_foreach4(struct nl *nl, int (*cb)(const struct nl_route4_entry *route, void *arg),
+		      void *arg)
+{
+	struct nl_dump d = { .parse = nl_route_parse, .size = sizeof(struct nl_route4_entry) };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int err;
+
+	if (!cb)
+		return -EINVAL;
+	nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	err = nl_dump_run(nl, nlh, &d);
+	for (size_t i = 0; !err && i < d.n; i++)
+		err = cb((const struct nl_route4_entry *)d.items + i, arg);
+	free(d.items);
 	return err;
 }

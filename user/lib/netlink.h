@@ -63,6 +63,30 @@ int nl_route_del4(struct nl *nl, const struct nl_route4 *route);
 /* Every IPv4 address of the netns (up to @max); -ENOSPC if there are more. */
 int nl_addr_list4(struct nl *nl, struct in_addr *addrs, size_t max, size_t *n);
 
+struct nl_addr4 {
+	struct in_addr local;		/* the interface's own address */
+	unsigned int prefix_len;
+	int ifindex;
+	char label[IF_NAMESIZE];	/* IFA_LABEL: the device's name, or an alias ("eth0:1") */
+};
+/*
+ * Calls @cb for every IPv4 address of the netns; stops and returns its value
+ * when non-zero. The dump is read whole first, so @cb may make requests on @nl.
+ */
+int nl_addr_foreach4(struct nl *nl, int (*cb)(const struct nl_addr4 *addr, void *arg),
+		     void *arg);
+
+/* A route of the IPv4 routing tables, as a dump reports it. */
+struct nl_route4_entry {
+	struct nl_route4 route;		/* ifindex: of the first nexthop when multipath; 0: none */
+	unsigned int table;		/* RT_TABLE_MAIN, RT_TABLE_LOCAL, ... */
+	unsigned int type;		/* RTN_UNICAST, RTN_BLACKHOLE, ... */
+	unsigned int protocol;		/* RTPROT_KERNEL for connected routes */
+};
+/* Calls @cb for every IPv4 route of every table, as nl_addr_foreach4 does. */
+int nl_route_foreach4(struct nl *nl, int (*cb)(const struct nl_route4_entry *route, void *arg),
+		      void *arg);
+
 /* A permanent IPv4 neighbour entry. */
 int nl_neigh_add4(struct nl *nl, int ifindex, struct in_addr addr, const uint8_t mac[6]);
 
