@@ -11,6 +11,7 @@
 #include "ipam.h"
 #include "netlink.h"
 #include "node.h"
+#include "nodecheck.h"
 #include "state.h"
 
 /* Modes this build implements; the error for any other lists them. */
@@ -76,6 +77,33 @@ static int check_overlap(struct bpfnet *bn, struct state *st, const struct bpfne
 	return 0;
 }
 
+/* Loopback, link-local, multicast and the like are never a container network. */
+static int check_reserved(struct bpfnet *bn, const struct bpfnet_network_info *n)
+{
+	const struct ip4_range *r = ip4_reserved_overlap(n->subnet, n->prefix_len);
+	char a[INET_ADDRSTRLEN], range[INET_ADDRSTRLEN + 4];
+
+	if (!r)
+		return 0;
+	return bn_fail(bn, -EINVAL, "subnet %s/%u overlaps %s, the %s: use a private range "
+		       "(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
+		       inet_ntop(AF_INET, &n->subnet, a, sizeof(a)), n->prefix_len,
+		       ip4_range_format(r, range, sizeof(range)), r->what);
+}
+
+/* The node's own addresses and routes are not ours to take (after our networks' check). */
+static int check_node_uses(struct bpfnet *bn, const struct bpfnet_network_info *n)
+{
+	struct nl *nl;
+	int err = nl_open(&nl, -1);
+
+	if (err)
+		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	err = node_check_subnet(bn, nl, n->subnet, n->prefix_len);
+	nl_close(nl);
+	return err;
+}
+
 static int alloc_net_id(struct bpfnet *bn, struct state *st, unsigned int *id)
 {
 	for (unsigned int i = 1; i < BPFNET_NET_MAX; i++) {
@@ -124,8 +152,8 @@ static int network_build(struct bpfnet *bn, struct state *st, const struct bpfne
 	snprintf(n->mode, sizeof(n->mode), "%s", mode);
 	n->masquerade = !o->no_masquerade;
 	return bridge_options(bn, o, n) ?: parse_subnet(bn, o->subnet, n) ?:
-	       parse_gateway(bn, o->gateway, n) ?: check_overlap(bn, st, n) ?:
-	       alloc_net_id(bn, st, &n->id);
+	       check_reserved(bn, n) ?: parse_gateway(bn, o->gateway, n) ?:
+	       check_overlap(bn, st, n) ?: check_node_uses(bn, n) ?: alloc_net_id(bn, st, &n->id);
 }
 
 /* The datapath's view of a new network, and for a bridge the node's gateway address. */

@@ -17,7 +17,9 @@
 #include "internal.h"
 #include "ct.h"
 #include "datapath.h"
+#include "netlink.h"
 #include "node.h"
+#include "nodecheck.h"
 #include "port.h"
 #include "portspec.h"
 #include "state.h"
@@ -25,6 +27,8 @@
 #define PORTS_PER_PROTO 65536
 /* Past this many new ports one read of the whole map beats a lookup per port. */
 #define PORT_BULK_THRESHOLD 256
+/* How far back a mapping's host address is looked for among those checked (bounds the cost). */
+#define HOST_IP_RECHECK_WINDOW 16
 
 /* Which (proto, address, port) are taken, by mappings in the map (bulk) or new ones. */
 struct port_index {
@@ -262,6 +266,30 @@ static int parse_specs(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
 	return 0;
 }
 
+/* Was the host address of mapping @i checked already? A call of 20,000 specs has few. */
+static bool host_ip_seen(const struct bpfnet_port_mapping *maps, size_t i)
+{
+	for (size_t k = i; k-- > 0 && i - k <= HOST_IP_RECHECK_WINDOW;)
+		if (maps[k].host_ip.s_addr == maps[i].host_ip.s_addr)
+			return true;
+	return false;
+}
+
+/* Every host address must be the node's (or 0.0.0.0, or loopback): nothing else is reached. */
+static int check_host_ips(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
+{
+	struct nl *nl;
+	int err = nl_open(&nl, -1);
+
+	if (err)
+		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	for (size_t i = 0; i < n && !err; i++)
+		if (!host_ip_seen(maps, i))
+			err = node_check_host_ip(bn, nl, maps[i].host_ip);
+	nl_close(nl);
+	return err;
+}
+
 /* Conflict-check @n parsed mappings; nothing is changed. */
 static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
 		       const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
@@ -383,7 +411,7 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
-	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?:
+	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
 	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
 	      node_addrs_sync(bn) ?: portmap_write(bn, fd, maps, n, n_ports, false);
 	free(maps);
