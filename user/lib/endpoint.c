@@ -105,6 +105,21 @@ static int pick_address(struct ep_add *a, const char *want)
 	return err;
 }
 
+/* The node's own netns is no container: its eth0 and default route are the node's. */
+static int netns_not_node(struct ep_add *a, const char *spec)
+{
+	int same = netns_is_current(a->netns_fd);
+
+	if (same < 0)
+		return bn_fail(a->bn, same, "cannot compare %s with the node's network namespace: "
+			       "%s", a->ep.netns, strerror(-same));
+	if (same)
+		return bn_fail(a->bn, -EINVAL, "'%s' (%s) is the node's own network namespace, "
+			       "not a container's: give the netns of a container", spec,
+			       a->ep.netns);
+	return 0;
+}
+
 static int open_netns(struct ep_add *a, const char *spec)
 {
 	int err;
@@ -118,7 +133,7 @@ static int open_netns(struct ep_add *a, const char *spec)
 	if (err)
 		return bn_fail(a->bn, err, "'%s' (%s) is not a network namespace: %s", spec,
 			       a->ep.netns, strerror(-err));
-	return 0;
+	return netns_not_node(a, spec);
 }
 
 static int name_endpoint(struct ep_add *a, const struct bpfnet_endpoint_opts *o)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -33,6 +34,27 @@ int netns_open(const char *spec, char *path, size_t path_len, int *fd)
 	}
 	*fd = nfd;
 	return 0;
+}
+
+int netns_same(int fd_a, int fd_b)
+{
+	struct stat a, b;
+
+	if (fstat(fd_a, &a) < 0 || fstat(fd_b, &b) < 0)
+		return -errno;
+	/* a netns is one nsfs inode, whatever path or bind mount it is opened by */
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int netns_is_current(int fd)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret;
+
+	if (self < 0)
+		return -errno;
+	ret = netns_same(fd, self);
+	close(self);
+	return ret;
 }
 
 int netns_run(int fd, int (*fn)(void *arg), void *arg)

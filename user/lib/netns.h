@@ -12,6 +12,11 @@
  */
 int netns_open(const char *spec, char *path, size_t path_len, int *fd);
 
+/* 1 when the netns fds @fd_a and @fd_b are the same namespace, 0 when not, or -errno. */
+int netns_same(int fd_a, int fd_b);
+/* netns_same() of @fd and the caller's own netns. */
+int netns_is_current(int fd);
+
 /* Run @fn(@arg) inside the netns @fd and always come back. Returns fn's result. */
 int netns_run(int fd, int (*fn)(void *arg), void *arg);
 
