@@ -270,8 +270,12 @@ static int configure_container(struct ep_add *a)
 	      nl_link_get_by_name(a->ct_nl, "lo", &lo) ?:
 	      nl_addr_add4(a->ct_nl, eth.ifindex, a->ep.ip, a->ep.prefix_len) ?:
 	      nl_link_set_up(a->ct_nl, lo.ifindex) ?: nl_link_set_up(a->ct_nl, eth.ifindex);
-	/* a default route via the gateway, unless there is none (internal network) */
-	if (!err && a->ep.gateway.s_addr != INADDR_ANY) {
+	/*
+	 * a default route via the gateway, unless there is none (internal network) or
+	 * another endpoint of this netns has it: then this one adds its subnet only
+	 */
+	if (!err && a->ep.gateway.s_addr != INADDR_ANY &&
+	    !ep_gateway_in_netns(a->st, a->netns_fd)) {
 		dflt.ifindex = eth.ifindex;
 		err = nl_route_add4(a->ct_nl, &dflt);
 	}
@@ -443,7 +447,8 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 	gone = *ep;
 	state_del_ep(&st, name);	/* in memory: saved only once the rest succeeded */
 	err = (st.node.initialized ? ep_detach(bn, &st, &gone) : 0) ?:
-	      ep_delete_veth(bn, nl, &gone) ?: state_save(bn, &st);
+	      ep_delete_veth(bn, nl, &gone) ?: ep_default_route_handover(bn, &st, &gone) ?:
+	      state_save(bn, &st);
 	nl_close(nl);
 free:
 	state_free(&st);
