@@ -32,11 +32,16 @@ struct bpfnet;
 
 struct bpfnet_opts {
 	size_t sz;
-	const char *instance;	/* default "default"; [A-Za-z0-9_.-], 1..32 chars */
-	const char *bpffs;	/* bpffs mount; default $BPFNET_BPFFS, else /sys/fs/bpf */
+	const char *instance;	/* NULL: "default"; else [A-Za-z0-9_.-], 1..32 chars */
+	const char *bpffs;	/* a bpffs mount; NULL: $BPFNET_BPFFS if set, else found */
 	const char *run_dir;	/* state root; default $BPFNET_RUN_DIR, else /run/bpfnet */
 };
 
+/*
+ * -EINVAL: an invalid instance name ("" included). A bpffs given (option or
+ * $BPFNET_BPFFS, "" included) is checked here: -ENOENT (or another errno of
+ * stat(2)) when it cannot be found, -ENOTDIR, -EMEDIUMTYPE when it is no bpffs.
+ */
 int bpfnet__open(const struct bpfnet_opts *opts, struct bpfnet **out);
 void bpfnet__close(struct bpfnet *bn);
 /* The last error of this handle, in words ("" when none). */
@@ -46,10 +51,12 @@ const char *bpfnet__instance(const struct bpfnet *bn);
 /* ---- node ---------------------------------------------------------------- */
 
 struct bpfnet_node_info {
-	int initialized;
+	int initialized;	/* the state says so, and the datapath is pinned */
 	char uplink[IF_NAMESIZE];
 	unsigned int uplink_ifindex;
 	char pin_dir[BPFNET_PATH_MAX];
+	int pins_missing;	/* the state says initialized, but the datapath is not pinned */
+	char missing_pin[BPFNET_NAME_MAX];	/* the first pin not found; "": no bpffs found */
 };
 
 /* Load and pin the datapath, attach it to @uplink. Safe to re-run (upgrades in place). */

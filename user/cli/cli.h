@@ -49,6 +49,8 @@ extern bool json_errors;
 /* Report a failed library call in words (or JSON) and return EXIT_FAIL. */
 int report_error(struct cli *cli, int err);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error before any library call could say it (no handle yet): EXIT_FAIL. */
+int fail_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print @j (stolen) as indented JSON. */
 void print_json(json_t *j);
 json_t *json_ip(struct in_addr a);

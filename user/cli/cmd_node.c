@@ -40,6 +40,21 @@ int do_down(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The state says initialized, the bpffs says otherwise: the datapath is not running. */
+static void status_pins_missing(struct cli *cli, const struct bpfnet_node_info *info)
+{
+	const char *inst = bpfnet__instance(cli->bn);
+
+	if (info->missing_pin[0])
+		printf("instance %s: not running: the state says initialized on %s, but %s/%s is "
+		       "not pinned", inst, info->uplink, info->pin_dir, info->missing_pin);
+	else
+		printf("instance %s: not running: the state says initialized on %s, but no bpffs "
+		       "holds its pins", inst, info->uplink);
+	printf("; 'bpfnet init --uplink %s' restores the datapath, 'bpfnet down' forgets it\n",
+	       info->uplink);
+}
+
 int do_status(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_node_info info;
@@ -51,10 +66,13 @@ int do_status(struct cli *cli, int argc, char **argv)
 	if (err)
 		return report_error(cli, err);
 	if (cli->json) {
-		print_json(json_pack("{s:s, s:b, s:s, s:i, s:s}", "instance",
+		print_json(json_pack("{s:s, s:b, s:s, s:i, s:s, s:b, s:s}", "instance",
 				     bpfnet__instance(cli->bn), "initialized", info.initialized,
 				     "uplink", info.uplink, "uplink_ifindex", info.uplink_ifindex,
-				     "pin_dir", info.pin_dir));
+				     "pin_dir", info.pin_dir, "pins_missing", info.pins_missing,
+				     "missing_pin", info.missing_pin));
+	} else if (info.pins_missing) {
+		status_pins_missing(cli, &info);
 	} else if (!info.initialized) {
 		printf("instance %s: not initialized\n", bpfnet__instance(cli->bn));
 	} else {

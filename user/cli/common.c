@@ -9,19 +9,38 @@
 
 bool json_errors;
 
-int usage_error(const char *fmt, ...)
+static int cli_error(int exit_code, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (json_errors)
-		print_json(json_pack("{s:{s:s, s:i}}", "error", "message", msg, "exit", EXIT_USAGE));
+		print_json(json_pack("{s:{s:s, s:i}}", "error", "message", msg, "exit", exit_code));
 	else
 		fprintf(stderr, "bpfnet: %s\n", msg);
-	return EXIT_USAGE;
+	return exit_code;
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = cli_error(EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int fail_error(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = cli_error(EXIT_FAIL, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static const struct opt *find_opt(const struct opt *opts, const char *arg, size_t len)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bpfnet: command-line front end of libbpfnet. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,36 @@ static int take_globals(int *argc, char **argv, struct bpfnet_opts *o, struct cl
 	return 0;
 }
 
+/* bpfnet__open() refused the global options: say which, and how. */
+static int open_error(const struct bpfnet_opts *o, const char *env_instance, int err)
+{
+	const char *inst_src = o->instance == env_instance ? "$BPFNET_INSTANCE" : "--instance";
+	const char *bpffs = o->bpffs ? o->bpffs : getenv("BPFNET_BPFFS");
+	const char *bpffs_src = o->bpffs ? "--bpffs" : "$BPFNET_BPFFS";
+
+	if (err == -ENOMEM)
+		return fail_error("out of memory");
+	if (err == -EINVAL && o->instance && !*o->instance)
+		return usage_error("%s is empty: give an instance name (1-32 letters, digits, '_', "
+				   "'.', '-') or leave it out for 'default'", inst_src);
+	if (err == -EINVAL)
+		return usage_error("invalid instance name '%s' (%s): 1-32 letters, digits, '_', "
+				   "'.', '-'", o->instance, inst_src);
+	if (!bpffs || !*bpffs)
+		return usage_error("%s is empty: give the directory a bpffs is mounted on, or "
+				   "leave it out to use /sys/fs/bpf", bpffs_src);
+	if (err == -ENOTDIR)
+		return usage_error("%s %s is not a directory: give the directory a bpffs is "
+				   "mounted on", bpffs_src, bpffs);
+	if (err == -EMEDIUMTYPE)
+		return usage_error("%s %s is not a bpffs mount: mount one there first (mount -t "
+				   "bpf bpf %s)", bpffs_src, bpffs, bpffs);
+	if (err == -ENOENT)
+		return usage_error("%s %s does not exist: give the directory a bpffs is mounted on",
+				   bpffs_src, bpffs);
+	return usage_error("%s %s: %s", bpffs_src, bpffs, strerror(-err));
+}
+
 static const struct {
 	const char *name;
 	const struct cmd *cmds;	/* object with verbs */
@@ -120,7 +151,8 @@ static int run_object(struct cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct bpfnet_opts o = { .sz = sizeof(o), .instance = getenv("BPFNET_INSTANCE") };
+	const char *env_instance = getenv("BPFNET_INSTANCE");
+	struct bpfnet_opts o = { .sz = sizeof(o), .instance = env_instance };
 	struct cli cli = {};
 	int err, ret;
 
@@ -145,8 +177,7 @@ int main(int argc, char **argv)
 	}
 	err = bpfnet__open(&o, &cli.bn);
 	if (err)
-		return usage_error("invalid instance name '%s': 1-32 letters, digits, '_', '.', '-'",
-				   o.instance);
+		return open_error(&o, env_instance, err);
 	ret = run_object(&cli, argc, argv);
 	bpfnet__close(cli.bn);
 	return ret;

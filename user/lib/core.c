@@ -113,24 +113,47 @@ static const char *opt_or_env(const char *opt, const char *env, const char *def)
 	return v && *v ? v : def;
 }
 
+/*
+ * A bpffs named by the caller must be one, checked before any command runs: a
+ * typo would otherwise read as an instance that was never initialized.
+ */
+static int bpffs_given_check(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;	/* "" too: ENOENT */
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return is_bpffs(path) ? 0 : -EMEDIUMTYPE;
+}
+
 int bpfnet__open(const struct bpfnet_opts *opts, struct bpfnet **out)
 {
 	const char *inst = BPFNET_DEFAULT_INSTANCE, *run = NULL, *bpffs = NULL;
 	struct bpfnet *bn;
+	int err;
 
 	if (opts && opts->sz >= sizeof(*opts)) {
-		inst = opts->instance && *opts->instance ? opts->instance : inst;
+		/* NULL is the default; "" is a name, and not a valid one */
+		inst = opts->instance ? opts->instance : inst;
 		run = opts->run_dir;
 		bpffs = opts->bpffs;
 	}
 	if (strlen(inst) > BPFNET_INSTANCE_MAX || !name_valid(inst))
 		return -EINVAL;
+	bpffs = bpffs ? bpffs : getenv("BPFNET_BPFFS");
+	if (bpffs && strlen(bpffs) >= sizeof(bn->bpffs_opt))
+		return -ENAMETOOLONG;
+	err = bpffs ? bpffs_given_check(bpffs) : 0;
+	if (err)
+		return err;
 	bn = calloc(1, sizeof(*bn));
 	if (!bn)
 		return -ENOMEM;
 	bn->lock_fd = -1;
 	strcpy(bn->instance, inst);
-	snprintf(bn->bpffs_opt, sizeof(bn->bpffs_opt), "%s", opt_or_env(bpffs, "BPFNET_BPFFS", ""));
+	snprintf(bn->bpffs_opt, sizeof(bn->bpffs_opt), "%s", bpffs ? bpffs : "");
 	snprintf(bn->run_dir, sizeof(bn->run_dir), "%s/%s",
 		 opt_or_env(run, "BPFNET_RUN_DIR", BPFNET_DEFAULT_RUN_DIR), inst);
 	libbpf_set_print(libbpf_print);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,4 +350,52 @@ int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n)
 	free(stale);
 	close(fd);
 	return err ? bn_fail(bn, err, "cannot update node addresses: %s", strerror(-err)) : 0;
+}
+
+/* Is @dir/@name a pinned BPF object? */
+static bool pinned(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int dp_pins_check(struct bpfnet *bn, char *missing, size_t len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts);
+	const char *progs[] = { BPFNET_PROG_FROM_CONTAINER, BPFNET_PROG_FROM_UPLINK };
+	struct datapath_bpf *skel;
+	struct bpf_map *map;
+	const char *dir;
+	int err = bn_pin_dir(bn, &dir);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		if (!pinned(dir, progs[i])) {
+			snprintf(missing, len, "%s", progs[i]);
+			return -ENOENT;
+		}
+	}
+	/* the maps the object pins by name, read from the object itself: none is forgotten */
+	oopts.pin_root_path = dir;
+	skel = datapath_bpf__open_opts(&oopts);
+	if (!skel)
+		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__pin_path(map) && !pinned(dir, bpf_map__name(map))) {
+			snprintf(missing, len, "%s", bpf_map__name(map));
+			err = -ENOENT;
+			break;
+		}
+	}
+	datapath_bpf__destroy(skel);
+	return err;
 }

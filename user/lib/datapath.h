@@ -22,6 +22,11 @@ int dp_attach(struct bpfnet *bn, int ifindex, const char *prog, bool *created_ho
 int dp_detach(struct bpfnet *bn, int ifindex, bool destroy_hook);
 /* Remove every pin of the instance and its directory. */
 int dp_unpin(struct bpfnet *bn);
+/*
+ * Are the programs and maps of the datapath pinned in the instance's pin dir?
+ * -ENOENT, with the first missing one's name in @missing, when one is not.
+ */
+int dp_pins_check(struct bpfnet *bn, char *missing, size_t len);
 /* fd of a pinned map, or -errno (with the message set). Caller closes. */
 int dp_map_fd(struct bpfnet *bn, const char *map);
 

@@ -208,20 +208,35 @@ int bpfnet_node__down(struct bpfnet *bn)
 	return node_change(bn, down_locked, NULL);
 }
 
+/* The state says initialized; that is true only while the datapath's pins are there. */
+static int node_pins_check(struct bpfnet *bn, struct bpfnet_node_info *out)
+{
+	const char *dir;
+	int err = bn_pin_dir(bn, &dir);
+
+	if (!err) {
+		snprintf(out->pin_dir, sizeof(out->pin_dir), "%s", dir);
+		err = dp_pins_check(bn, out->missing_pin, sizeof(out->missing_pin));
+		if (err && err != -ENOENT)
+			return err;
+	}
+	out->initialized = !err;
+	out->pins_missing = !!err;
+	return 0;
+}
+
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out)
 {
-	const char *dir = "";
 	struct state st;
 	int err = state_load(bn, &st);
 
 	if (err)
 		return err;
 	memset(out, 0, sizeof(*out));
-	out->initialized = st.node.initialized;
 	snprintf(out->uplink, sizeof(out->uplink), "%s", st.node.uplink);
 	out->uplink_ifindex = st.node.uplink_ifindex;
-	if (st.node.initialized && !bn_pin_dir(bn, &dir))
-		snprintf(out->pin_dir, sizeof(out->pin_dir), "%s", dir);
+	if (st.node.initialized)
+		err = node_pins_check(bn, out);
 	state_free(&st);
-	return 0;
+	return err;
 }
