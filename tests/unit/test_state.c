@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* state.json: round trip, corrupt files refused, networks through the public API. */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,6 +234,36 @@ static void test_network_api(void **state)
 	assert_int_equal(info.gateway.s_addr, inet_addr("10.2.0.254"));
 }
 
+/* bpfnet__open(): "" is no instance name, and a bpffs given must be one. */
+static void test_open_options(void **state)
+{
+	struct bpfnet_opts o = { .sz = sizeof(o), .run_dir = "/nonexistent" };
+	struct bpfnet *bn;
+
+	(void)state;
+	o.instance = "";
+	assert_int_equal(bpfnet__open(&o, &bn), -EINVAL);
+	o.instance = NULL;
+	assert_int_equal(bpfnet__open(&o, &bn), 0);
+	assert_string_equal(bpfnet__instance(bn), "default");
+	bpfnet__close(bn);
+	o.bpffs = "/nonexistent";
+	assert_int_equal(bpfnet__open(&o, &bn), -ENOENT);
+	o.bpffs = "";
+	assert_int_equal(bpfnet__open(&o, &bn), -ENOENT);
+	o.bpffs = "/proc/self/status";
+	assert_int_equal(bpfnet__open(&o, &bn), -ENOTDIR);
+	o.bpffs = "/proc";
+	assert_int_equal(bpfnet__open(&o, &bn), -EMEDIUMTYPE);
+	/* the variable is checked as the option is, and the option wins over it */
+	o.bpffs = NULL;
+	setenv("BPFNET_BPFFS", "/nonexistent", 1);
+	assert_int_equal(bpfnet__open(&o, &bn), -ENOENT);
+	o.bpffs = "/proc";
+	assert_int_equal(bpfnet__open(&o, &bn), -EMEDIUMTYPE);
+	unsetenv("BPFNET_BPFFS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,7 +273,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_network_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_full, setup, teardown),
+		cmocka_unit_test(test_open_options),
 	};
 
+	/*
+	 * network create checks the subnet against the routes of the netns it runs in:
+	 * a private one, so that no route of the machine's decides the outcome
+	 */
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET) (needs root)");
+		return 1;
+	}
+	unsetenv("BPFNET_BPFFS");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
