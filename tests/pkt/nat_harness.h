@@ -14,6 +14,9 @@
 
 #include "harness.h"
 
+/* Several test programs share this harness, each using a part of it. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #define IP_ID 0x2b3c
 #define TCP_SEQ 0x01020304
 #define TCP_ACK 0x0a0b0c0d
@@ -534,17 +537,34 @@ static int seed_endpoint(const struct host *h)
 	return seed_ep(&ep);
 }
 
-static int seed_network(const struct net_seed *n)
+/* Network @n with @flags (BPFNET_NET_F_*) rather than its own. */
+static int seed_network_flags(const struct net_seed *n, uint8_t flags)
 {
 	struct bpfnet_net net = {
 		.subnet = htonl(n->subnet),
 		.mask = htonl(NETMASK_24),
 		.gateway = htonl(n->subnet + 1),
 		.mode = BPFNET_MODE_L3,
-		.flags = n->flags,
+		.flags = flags,
 	};
 
 	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
+}
+
+static int seed_network(const struct net_seed *n)
+{
+	return seed_network_flags(n, n->flags);
+}
+
+/* For the test running: network @id's flags, besides its own, get @extra (a gateway mode). */
+static void set_net_flags(uint32_t id, uint8_t extra)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nets); i++)
+		if (nets[i].id == id && !seed_network_flags(&nets[i], nets[i].flags | extra))
+			return;
+	fail_msg("%s: cannot set the flags of network %u", where, id);
 }
 
 static int seed_portmap(const struct portmap_seed *s)
@@ -597,11 +617,16 @@ static int setup_datapath(void **state)
 	return seed_maps();
 }
 
-/* Every test starts from an empty conntrack table. */
-static int reset_ct(void **state)
+/* Every test starts from an empty conntrack table and the networks as seeded. */
+static int reset_state(void **state)
 {
+	size_t i;
+
 	(void)state;
 	where[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(nets); i++)
+		if (seed_network(&nets[i]))
+			return -1;
 	return ct_clear();
 }
 
@@ -638,6 +663,8 @@ struct nat_case {
 #define HAIRPINNED(ep) .verdict = TC_ACT_REDIRECT, .to = ep, .kind = BPFNET_G_HAIRPIN, \
 	.flags = BPFNET_CT_F_HAIRPIN | F_SNAT | F_DNAT
 #define UNTOUCHED(v) .verdict = v, .to = H_NONE
+/* A network without masquerade: tracked as it is (no kind of its own but the entry). */
+#define ROUTED_OUT .verdict = TC_ACT_REDIRECT, .to = UPLINK, .kind = BPFNET_G_CT_CREATED, .flags = 0
 
 static unsigned int timeout_of(uint8_t proto, int state)
 {

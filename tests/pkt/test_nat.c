@@ -903,5 +903,5 @@ int main(void)
 	add_test("snat exhaustion: every port towards one destination taken",
 		 test_snat_exhaustion, NULL);
 	/* every test starts from an empty conntrack table */
-	return run_group("nat", setup_datapath, skel_destroy, reset_ct);
+	return run_group("nat", setup_datapath, skel_destroy, reset_state);
 }
