@@ -70,6 +70,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } portmap4 SEC(".maps");
 
+/*
+ * Published container ports, (container address, port, proto) -> the number of
+ * mappings leading there: what a routed network opens to direct access.
+ * Written by port add/rm for endpoints of routed networks only.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_EP_PORTS_MAX);
+	__type(key, struct bpfnet_ep_port_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ep_ports SEC(".maps");
+
 /* Conntrack of translated flows, both directions; LRU so a full table never stalls. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -16,6 +16,8 @@
 
 /* Published ports (portmap4): Docker's -p ranges of all endpoints, TCP and UDP. */
 #define BPFNET_PORTMAP_MAX 131072
+/* Published container ports (ep_ports): at most one per published host port. */
+#define BPFNET_EP_PORTS_MAX BPFNET_PORTMAP_MAX
 /* Conntrack entries; every NATed flow takes two (original and reply direction). */
 #define BPFNET_CT_MAX 262144
 /* IPv4 addresses of the node (portmap wildcard matching, hairpin, local clients). */
@@ -76,6 +78,15 @@ _Static_assert(sizeof(struct bpfnet_ep) == 32, "bpfnet_ep layout is ABI");
 /* Network flags (struct bpfnet_net.flags). */
 #define BPFNET_NET_F_MASQUERADE (1U << 0)	/* SNAT traffic leaving the node */
 #define BPFNET_NET_F_INTERNAL (1U << 1)		/* bridge: containers reach each other only */
+/*
+ * The gateway mode (Docker 28's names): what the outside may reach of the
+ * network's containers by routing to their addresses. Neither flag is "nat":
+ * replies of the containers' own flows only. ROUTED: also the published
+ * container ports (ep_ports), and no masquerade. UNPROTECTED ("nat-unprotected"):
+ * everything, as before gateway modes existed.
+ */
+#define BPFNET_NET_F_ROUTED (1U << 2)
+#define BPFNET_NET_F_UNPROTECTED (1U << 3)
 
 /* A network: what ARP answering, the isolation check and egress NAT need. */
 struct bpfnet_net {
@@ -160,6 +171,19 @@ struct bpfnet_portmap_val {
 	__be16 ep_port;
 	__u16 pad;
 };
+
+/*
+ * A published container port: what a routed network opens to direct access
+ * from outside. The value (a __u32) counts the mappings in portmap4 that lead
+ * to it; the entry exists while there is at least one.
+ */
+struct bpfnet_ep_port_key {
+	__be32 ep_ip;
+	__be16 ep_port;
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct bpfnet_ep_port_key) == 8, "bpfnet_ep_port_key layout is ABI");
 
 /* One direction of a flow, as it is on the wire before translation. */
 struct bpfnet_ct_key {
@@ -298,6 +322,7 @@ enum bpfnet_drop_reason {
 #define BPFNET_MAP_SOCK_NAT "sock_nat"
 #define BPFNET_MAP_FDB "fdb"
 #define BPFNET_MAP_FLOOD_PORTS "flood_ports"
+#define BPFNET_MAP_EP_PORTS "ep_ports"
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

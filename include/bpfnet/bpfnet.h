@@ -75,6 +75,12 @@ struct bpfnet_network_opts {
 	const char *gateway;	/* default: first address of the subnet */
 	int no_masquerade;	/* containers leave the node with their own address */
 	int internal;		/* bridge only: containers reach each other and nothing else */
+	/*
+	 * What the outside reaches by routing to container addresses: "nat"
+	 * (default: replies of the containers' own flows only), "routed" (also
+	 * published container ports; no masquerade), "nat-unprotected" (all).
+	 */
+	const char *gateway_mode;
 };
 
 struct bpfnet_network_info {
@@ -88,6 +94,7 @@ struct bpfnet_network_info {
 	int masquerade;
 	int internal;
 	uint8_t gateway_mac[6];	/* bridge: the gateway's MAC, the same for every container */
+	char gateway_mode[16];	/* "nat", "nat-unprotected" or "routed" */
 };
 
 int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,

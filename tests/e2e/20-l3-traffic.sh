@@ -11,7 +11,10 @@ TCP_PORT=5001
 UDP_PORT=5002
 
 check "init" bn init --uplink "$UPLINK" || bail "init failed"
-check "network create n1 10.10.0.0/24" bn network create n1 --mode l3 --subnet 10.10.0.0/24
+# nat-unprotected: the external host reaches n1's containers by routing to their addresses
+# (below); 66-gateway-modes.sh has what each gateway mode lets in
+check "network create n1 10.10.0.0/24" bn network create n1 --mode l3 --subnet 10.10.0.0/24 \
+	--gateway-mode nat-unprotected
 check "network create n2 10.20.0.0/24" bn network create n2 --mode l3 --subnet 10.20.0.0/24
 new_ns c1 c2 c3 c4
 for c in c1 c2 c3; do
@@ -27,7 +30,11 @@ host_mac() { bn --json endpoint show "$1" | json 'd["host_mac"]'; }
 # servers: a TCP and a UDP echo in every container, and a TCP echo on the node
 for c in c1 c2 c3 c4 node ext; do
 	bg timeout 120 ip netns exec "$PFX$c" socat TCP-LISTEN:$TCP_PORT,fork,reuseaddr EXEC:cat
-	bg timeout 120 ip netns exec "$PFX$c" socat -T 5 UDP-LISTEN:$UDP_PORT,fork,reuseaddr PIPE
+	# the node's bound to the address asked: an unbound socat answers a container from the
+	# source routing picks, the first network gateway on lo
+	bind=""
+	[ $c = node ] && bind=",bind=$NODE_IP"
+	bg timeout 120 ip netns exec "$PFX$c" socat -T 5 UDP-LISTEN:$UDP_PORT,fork,reuseaddr$bind PIPE
 done
 for c in c1 c2 c3 c4 node ext; do
 	wait_until 5 tcp_listening "$c" $TCP_PORT && wait_until 5 udp_listening "$c" $UDP_PORT ||
@@ -110,7 +117,7 @@ check "other_network drops grew by >= 4 ($other_before -> $other_after)" \
 	test "$other_after" -ge $((other_before + 4))
 check "c4's per-endpoint drops counted" test "$(stat_of c4 drops)" -gt 0
 
-# ---- routed access from the external host --------------------------------------------------------
+# ---- routed access from the external host (n1 is nat-unprotected) -------------------------------
 
 ip -n "$EXT" route add 10.10.0.0/24 via "$NODE_IP"
 ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1

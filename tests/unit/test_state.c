@@ -50,9 +50,11 @@ static int teardown(void **state)
 static void test_roundtrip(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_network_info n = { .name = "n1", .id = 4, .mode = "l3", .prefix_len = 24 };
+	struct bpfnet_network_info n = { .name = "n1", .id = 4, .mode = "l3", .prefix_len = 24,
+					 .gateway_mode = "routed" };
 	struct bpfnet_network_info br = { .name = "b1", .id = 5, .mode = "bridge", .prefix_len = 16,
-					  .internal = 1, .gateway_mac = { 2, 0x42, 1, 2, 3, 4 } };
+					  .internal = 1, .gateway_mac = { 2, 0x42, 1, 2, 3, 4 },
+					  .gateway_mode = "nat" };
 	struct bpfnet_endpoint_info e = { .name = "c1", .network = "n1", .netns = "/var/run/netns/c1",
 					  .ifname = "eth0", .host_ifname = "bn000001-1", .id = 9,
 					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
@@ -97,6 +99,12 @@ static void test_corrupt(void **state)
 		"{", "[]", "{\"version\": 99}",
 		"{\"version\":1,\"node\":{\"initialized\":false,\"uplink\":\"\",\"uplink_ifindex\":0,"
 		"\"created_clsact\":false},\"networks\":[{\"name\":\"x\"}],\"endpoints\":[]}",
+		/* a gateway mode this build does not know */
+		"{\"version\":4,\"node\":{\"initialized\":false,\"uplink\":\"\",\"uplink_ifindex\":0,"
+		"\"created_clsact\":false},\"networks\":[{\"name\":\"n1\",\"id\":1,\"mode\":\"l3\","
+		"\"subnet\":\"10.1.0.0\",\"prefix_len\":24,\"gateway\":\"10.1.0.1\","
+		"\"masquerade\":true,\"gateway_mode\":\"open-sesame\"}],\"endpoints\":[],"
+		"\"bound_ips\":[]}",
 	};
 	char path[128];
 	struct state st;
@@ -114,7 +122,10 @@ static void test_corrupt(void **state)
 	assert_int_equal(st.n_nets, 0);
 }
 
-/* A version 2 file (before bridge networks) still loads: its networks are l3, not internal. */
+/*
+ * A version 2 file (before bridge networks) still loads: its networks are l3,
+ * not internal, and (as in version 3, before gateway modes) in gateway mode nat.
+ */
 static void test_version2(void **state)
 {
 	struct fixture *f = *state;
@@ -138,6 +149,7 @@ static void test_version2(void **state)
 	assert_int_equal(st.nets[0].masquerade, 1);
 	assert_int_equal(st.nets[0].internal, 0);
 	assert_memory_equal(st.nets[0].gateway_mac, zero_mac, 6);
+	assert_string_equal(st.nets[0].gateway_mode, "nat");
 	state_free(&st);
 	unlink(path);
 }
@@ -174,6 +186,50 @@ static void test_bridge_network_api(void **state)
 	o.sz = offsetof(struct bpfnet_network_opts, internal);
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &a), 0);
 	assert_int_equal(a.internal, 0);
+}
+
+/* --gateway-mode: nat by default, routed never masquerades, an internal network has none. */
+static void test_gateway_mode_api(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "n1", .subnet = "10.1.0.0/24" };
+	struct bpfnet_network_info info;
+
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_string_equal(info.gateway_mode, "nat");
+	assert_int_equal(info.masquerade, 1);
+	o.name = "r1";
+	o.subnet = "10.2.0.0/24";
+	o.gateway_mode = "routed";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_string_equal(info.gateway_mode, "routed");
+	assert_int_equal(info.masquerade, 0);
+	assert_int_equal(bpfnet_network__get(f->bn, "r1", &info), 0);
+	assert_string_equal(info.gateway_mode, "routed");
+	assert_int_equal(info.masquerade, 0);
+	o.name = "u1";
+	o.subnet = "10.3.0.0/24";
+	o.gateway_mode = "nat-unprotected";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_string_equal(info.gateway_mode, "nat-unprotected");
+	assert_int_equal(info.masquerade, 1);
+	o.name = "x1";
+	o.subnet = "10.4.0.0/24";
+	o.gateway_mode = "open";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "unknown gateway mode 'open': allowed: nat, "
+			       "routed, nat-unprotected"));
+	o.mode = "bridge";
+	o.internal = 1;
+	o.gateway_mode = "routed";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "internal network has none"));
+	assert_int_equal(bpfnet_network__get(f->bn, "x1", &info), -ENOENT);
+	/* an options struct from before gateway modes existed: nat */
+	o.sz = offsetof(struct bpfnet_network_opts, gateway_mode);
+	o.internal = 0;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_string_equal(info.gateway_mode, "nat");
 }
 
 /* A bridge network floods to BPFNET_FLOOD_MAX ports at most: one endpoint more is refused. */
@@ -274,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bridge_network_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_full, setup, teardown),
 		cmocka_unit_test(test_open_options),
+		cmocka_unit_test_setup_teardown(test_gateway_mode_api, setup, teardown),
 	};
 
 	/*

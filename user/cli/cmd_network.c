@@ -13,10 +13,10 @@ static json_t *network_json(const struct bpfnet_network_info *n)
 	json_t *j;
 
 	snprintf(subnet, sizeof(subnet), "%s/%u", ip_str(n->subnet, ip), n->prefix_len);
-	j = json_pack("{s:s, s:i, s:s, s:s, s:o, s:b, s:b, s:i}", "name", n->name, "id", n->id,
-		      "mode", n->mode, "subnet", subnet, "gateway", json_ip(n->gateway),
-		      "masquerade", n->masquerade, "internal", n->internal, "endpoints",
-		      n->endpoints);
+	j = json_pack("{s:s, s:i, s:s, s:s, s:o, s:s, s:b, s:b, s:i}", "name", n->name, "id",
+		      n->id, "mode", n->mode, "subnet", subnet, "gateway", json_ip(n->gateway),
+		      "gateway_mode", n->gateway_mode, "masquerade", n->masquerade, "internal",
+		      n->internal, "endpoints", n->endpoints);
 	if (!strcmp(n->mode, "bridge"))
 		json_object_set_new(j, "gateway_mac", json_mac(n->gateway_mac));
 	return j;
@@ -35,12 +35,13 @@ static void network_print(const struct bpfnet_network_info *n)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	const uint8_t *m = n->gateway_mac;
 
-	printf("name:       %s\nmode:       %s\nsubnet:     %s/%u\ngateway:    %s\n"
-	       "masquerade: %s\ninternal:   %s\nendpoints:  %u\n", n->name, n->mode,
-	       ip_str(n->subnet, a), n->prefix_len, ip_str(n->gateway, b),
-	       n->masquerade ? "yes" : "no", n->internal ? "yes" : "no", n->endpoints);
+	printf("name:         %s\nmode:         %s\nsubnet:       %s/%u\ngateway:      %s\n"
+	       "gateway-mode: %s\nmasquerade:   %s\ninternal:     %s\nendpoints:    %u\n",
+	       n->name, n->mode, ip_str(n->subnet, a), n->prefix_len, ip_str(n->gateway, b),
+	       n->gateway_mode, n->masquerade ? "yes" : "no", n->internal ? "yes" : "no",
+	       n->endpoints);
 	if (!strcmp(n->mode, "bridge"))
-		printf("gateway-mac: %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
+		printf("gateway-mac:  %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
 		       m[4], m[5]);
 }
 
@@ -50,7 +51,8 @@ static int do_create(struct cli *cli, int argc, char **argv)
 	struct bpfnet_network_info info;
 	const struct opt opts[] = {
 		OPT("mode", &o.mode), OPT("subnet", &o.subnet), OPT("gateway", &o.gateway),
-		FLAG("no-masquerade", &o.no_masquerade), FLAG("internal", &o.internal), {}
+		FLAG("no-masquerade", &o.no_masquerade), FLAG("internal", &o.internal),
+		OPT("gateway-mode", &o.gateway_mode), {}
 	};
 	int err;
 
@@ -84,16 +86,16 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 			json_array_append_new(arr, network_json(&nets[i]));
 		print_json(arr);
 	} else {
-		printf("%-20s %-6s %-18s %-15s %-9s %s\n", "NAME", "MODE", "SUBNET", "GATEWAY",
-		       "ENDPOINTS", "FLAGS");
+		printf("%-20s %-6s %-18s %-15s %-15s %-9s %s\n", "NAME", "MODE", "SUBNET",
+		       "GATEWAY", "GATEWAY-MODE", "ENDPOINTS", "FLAGS");
 		for (size_t i = 0; i < n; i++) {
 			char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN + 4];
 
 			snprintf(sub, sizeof(sub), "%s/%u", ip_str(nets[i].subnet, a),
 				 nets[i].prefix_len);
-			printf("%-20s %-6s %-18s %-15s %-9u %s\n", nets[i].name, nets[i].mode, sub,
-			       ip_str(nets[i].gateway, b), nets[i].endpoints,
-			       network_flags(&nets[i]));
+			printf("%-20s %-6s %-18s %-15s %-15s %-9u %s\n", nets[i].name, nets[i].mode,
+			       sub, ip_str(nets[i].gateway, b), nets[i].gateway_mode,
+			       nets[i].endpoints, network_flags(&nets[i]));
 		}
 	}
 	free(nets);
@@ -135,7 +137,7 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 
 const struct cmd network_cmds[] = {
 	{ "network create", do_create, "NAME --subnet CIDR [--mode l3|bridge] [--gateway IP] "
-	  "[--no-masquerade] [--internal (bridge)]" },
+	  "[--no-masquerade] [--internal (bridge)] [--gateway-mode nat|routed|nat-unprotected]" },
 	{ "network ls", do_ls, "" },
 	{ "network show", do_show, "NAME" },
 	{ "network rm", do_rm, "NAME" },

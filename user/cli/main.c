@@ -19,6 +19,7 @@ static void usage(FILE *f)
 		"  bpfnet status                      the instance's node state\n"
 		"  bpfnet network create NAME --subnet CIDR [--mode l3|bridge] [--gateway IP]\n"
 		"                      [--no-masquerade] [--internal]\n"
+		"                      [--gateway-mode nat|routed|nat-unprotected]\n"
 		"  bpfnet network ls | show NAME | rm NAME\n"
 		"  bpfnet endpoint add NETWORK --netns NAME|PATH [--name EP] [--ip IP]\n"
 		"                      [--ifname IF] [--mtu N]\n"

@@ -2,8 +2,8 @@
 /*
  * Bridge networks in the control plane. There is no bridge device: the
  * datapath switches frames from the maps written here (the flood list of
- * each network and the static FDB entry of each port), and the node owns
- * each gateway address so that containers reach its services there.
+ * each network and the static FDB entry of each port). The gateway address
+ * is the node's, as for every network (gateway.c).
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -20,10 +20,6 @@
 #include "datapath.h"
 #include "netns.h"
 
-/* The gateway on the node: one address, no subnet route (the /32 routes reach containers). */
-#define GW_PREFIX_LEN 32
-#define LOOPBACK_IFNAME "lo"
-
 /* A gratuitous ARP: Ethernet header, then the Ethernet/IPv4 ARP request. */
 struct garp_frame {
 	struct ether_header eth;
@@ -33,50 +29,6 @@ struct garp_frame {
 	uint8_t tha[ETH_ALEN];
 	uint8_t tip[4];
 } __attribute__((packed));
-
-static int lo_ifindex(struct bpfnet *bn, struct nl *nl, int *ifindex)
-{
-	struct nl_link lo;
-	int err = nl_link_get_by_name(nl, LOOPBACK_IFNAME, &lo);
-
-	if (err)
-		return bn_fail(bn, err, "cannot find the node's %s: %s", LOOPBACK_IFNAME,
-			       strerror(-err));
-	*ifindex = lo.ifindex;
-	return 0;
-}
-
-/* Add (or, with @del, remove) the gateway /32 on the node's lo; done already is fine. */
-static int gateway_addr(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net,
-			bool del)
-{
-	char gw[INET_ADDRSTRLEN];
-	int lo = 0, err;
-
-	if (!net_has_gateway(net))
-		return 0;
-	err = lo_ifindex(bn, nl, &lo);
-	if (err)
-		return err;
-	err = del ? nl_addr_del4(nl, lo, net->gateway, GW_PREFIX_LEN) :
-		    nl_addr_add4(nl, lo, net->gateway, GW_PREFIX_LEN);
-	/* re-init or an admin's address (add), already gone (del): the outcome is the same */
-	if (!err || err == (del ? -EADDRNOTAVAIL : -EEXIST))
-		return 0;
-	return bn_fail(bn, err, "cannot %s the gateway %s of network '%s' on %s: %s %s",
-		       del ? "remove" : "add", inet_ntop(AF_INET, &net->gateway, gw, sizeof(gw)),
-		       net->name, LOOPBACK_IFNAME, strerror(-err), nl_errmsg(nl));
-}
-
-int bridge_gateway_add(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
-{
-	return gateway_addr(bn, nl, net, false);
-}
-
-int bridge_gateway_del(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
-{
-	return gateway_addr(bn, nl, net, true);
-}
 
 int bridge_check_room(struct bpfnet *bn, const struct state *st,
 		      const struct bpfnet_network_info *net)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Bridge networks in the control plane: the gateway address the node owns,
- * each port's flood list slot and static FDB entry, and the gratuitous ARP
- * a new container sends. All return 0 or -errno with the message set.
+ * Bridge networks in the control plane: each port's flood list slot and
+ * static FDB entry, and the gratuitous ARP a new container sends. All
+ * return 0 or -errno with the message set.
  */
 #ifndef BPFNET_BRIDGE_H
 #define BPFNET_BRIDGE_H
@@ -10,11 +10,6 @@
 #include "internal.h"
 #include "netlink.h"
 #include "state.h"
-
-/* The node owns the gateway address (a /32 on lo), as the host holds 172.17.0.1 on docker0. */
-int bridge_gateway_add(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net);
-/* Take it away again; already gone is fine. */
-int bridge_gateway_del(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net);
 
 /* Is there room in @net for one more port? -ENOSPC past BPFNET_FLOOD_MAX. */
 int bridge_check_room(struct bpfnet *bn, const struct state *st,

@@ -190,6 +190,10 @@ void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val
 	val->mode = net_is_bridge(net) ? BPFNET_MODE_BRIDGE : BPFNET_MODE_L3;
 	val->flags = (net->masquerade ? BPFNET_NET_F_MASQUERADE : 0) |
 		     (net->internal ? BPFNET_NET_F_INTERNAL : 0);
+	if (net_is_routed(net))
+		val->flags |= BPFNET_NET_F_ROUTED;
+	else if (!strcmp(net->gateway_mode, BPFNET_GW_MODE_NAT_UNPROTECTED))
+		val->flags |= BPFNET_NET_F_UNPROTECTED;
 	memcpy(val->gw_mac, net->gateway_mac, sizeof(val->gw_mac));
 }
 

@@ -419,7 +419,8 @@ static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_en
 {
 	const struct bpfnet_network_info *net = state_net(st, ep->network);
 
-	return dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep) ?:
+	/* no network (a state edited by hand): clear ep_ports as if it were routed */
+	return dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep, !net || net_is_routed(net)) ?:
 	       (net ? bridge_port_leave(bn, st, net, ep) : 0);
 }
 

@@ -64,10 +64,29 @@ static inline int net_is_bridge(const struct bpfnet_network_info *n)
 	return !strcmp(n->mode, BPFNET_MODE_NAME_BRIDGE);
 }
 
-/* A bridge network whose gateway is the node's: not internal. */
+/* A network whose gateway is the node's: every one but an internal one, which has none. */
 static inline int net_has_gateway(const struct bpfnet_network_info *n)
 {
-	return net_is_bridge(n) && !n->internal;
+	return !n->internal;
+}
+
+/* Gateway modes by name (Docker 28's): what the outside reaches of a network's containers. */
+#define BPFNET_GW_MODE_NAT "nat"
+#define BPFNET_GW_MODE_NAT_UNPROTECTED "nat-unprotected"
+#define BPFNET_GW_MODE_ROUTED "routed"
+
+#define BPFNET_GW_MODES BPFNET_GW_MODE_NAT ", " BPFNET_GW_MODE_ROUTED ", " \
+	BPFNET_GW_MODE_NAT_UNPROTECTED
+
+static inline int gw_mode_known(const char *mode)
+{
+	return !strcmp(mode, BPFNET_GW_MODE_NAT) || !strcmp(mode, BPFNET_GW_MODE_ROUTED) ||
+	       !strcmp(mode, BPFNET_GW_MODE_NAT_UNPROTECTED);
+}
+
+static inline int net_is_routed(const struct bpfnet_network_info *n)
+{
+	return !strcmp(n->gateway_mode, BPFNET_GW_MODE_ROUTED);
 }
 
 /* A name users give to networks and endpoints: [A-Za-z0-9][A-Za-z0-9_.-]*, < BPFNET_NAME_MAX. */

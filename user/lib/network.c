@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "bridge.h"
 #include "datapath.h"
+#include "gateway.h"
 #include "ipam.h"
 #include "netlink.h"
 #include "node.h"
@@ -23,6 +24,30 @@ static int mode_valid(const char *mode)
 	for (size_t i = 0; i < sizeof(known_modes) / sizeof(known_modes[0]); i++)
 		if (!strcmp(mode, known_modes[i]))
 			return 1;
+	return 0;
+}
+
+/*
+ * --gateway-mode (default nat). A routed network is reached by its containers'
+ * own addresses, so it never masquerades; an internal one has no way in at
+ * all, so no mode but the default means anything for it.
+ */
+static int gateway_mode_option(struct bpfnet *bn, const struct bpfnet_network_opts *o,
+			       struct bpfnet_network_info *n)
+{
+	const char *mode = OPTS_GET(o, gateway_mode);
+
+	if (!mode)
+		mode = BPFNET_GW_MODE_NAT;
+	if (!gw_mode_known(mode))
+		return bn_fail(bn, -EINVAL, "unknown gateway mode '%s': allowed: " BPFNET_GW_MODES,
+			       mode);
+	if (n->internal && strcmp(mode, BPFNET_GW_MODE_NAT))
+		return bn_fail(bn, -EINVAL, "--gateway-mode %s is for networks with a way in: an "
+			       "internal network has none", mode);
+	snprintf(n->gateway_mode, sizeof(n->gateway_mode), "%s", mode);
+	if (net_is_routed(n))
+		n->masquerade = 0;
 	return 0;
 }
 
@@ -151,12 +176,13 @@ static int network_build(struct bpfnet *bn, struct state *st, const struct bpfne
 	strcpy(n->name, o->name);
 	snprintf(n->mode, sizeof(n->mode), "%s", mode);
 	n->masquerade = !o->no_masquerade;
-	return bridge_options(bn, o, n) ?: parse_subnet(bn, o->subnet, n) ?:
-	       check_reserved(bn, n) ?: parse_gateway(bn, o->gateway, n) ?:
-	       check_overlap(bn, st, n) ?: check_node_uses(bn, n) ?: alloc_net_id(bn, st, &n->id);
+	return bridge_options(bn, o, n) ?: gateway_mode_option(bn, o, n) ?:
+	       parse_subnet(bn, o->subnet, n) ?: check_reserved(bn, n) ?:
+	       parse_gateway(bn, o->gateway, n) ?: check_overlap(bn, st, n) ?:
+	       check_node_uses(bn, n) ?: alloc_net_id(bn, st, &n->id);
 }
 
-/* The datapath's view of a new network, and for a bridge the node's gateway address. */
+/* The datapath's view of a new network, and the node's gateway address. */
 static int network_install(struct bpfnet *bn, const struct bpfnet_network_info *n)
 {
 	struct nl *nl = NULL;
@@ -167,7 +193,7 @@ static int network_install(struct bpfnet *bn, const struct bpfnet_network_info *
 	err = nl_open(&nl, -1);
 	if (err)
 		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
-	err = bridge_gateway_add(bn, nl, n);
+	err = net_gateway_add(bn, nl, n);
 	/* published ports answer on the gateway too, as on every node address */
 	err = err ?: node_addrs_refresh(bn, nl);
 	nl_close(nl);
@@ -189,7 +215,7 @@ static int network_uninstall(struct bpfnet *bn, const struct bpfnet_network_info
 	nerr = nl_open(&nl, -1);
 	if (nerr)
 		return err ?: bn_fail(bn, nerr, "cannot open netlink: %s", strerror(-nerr));
-	err = err ?: bridge_gateway_del(bn, nl, n);
+	err = err ?: net_gateway_del(bn, nl, n);
 	err = err ?: node_addrs_refresh(bn, nl);
 	nl_close(nl);
 	return err;

@@ -8,6 +8,7 @@
 #include "bridge.h"
 #include "datapath.h"
 #include "endpoint.h"
+#include "gateway.h"
 #include "netlink.h"
 #include "node.h"
 #include "sockhook.h"
@@ -38,13 +39,13 @@ int node_addrs_sync(struct bpfnet *bn)
 	return err;
 }
 
-/* Every network into the maps; the node takes bridge gateways' addresses again. */
+/* Every network into the maps; the node takes their gateway addresses again. */
 static int sync_networks(struct bpfnet *bn, struct state *st, struct nl *nl)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < st->n_nets && !err; i++)
-		err = dp_net_set(bn, &st->nets[i]) ?: bridge_gateway_add(bn, nl, &st->nets[i]);
+		err = dp_net_set(bn, &st->nets[i]) ?: net_gateway_add(bn, nl, &st->nets[i]);
 	return err;
 }
 
@@ -107,7 +108,7 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
 		st->node.uplink_ifindex = up.ifindex;
 		st->node.created_clsact |= created;
-		/* the node's addresses once the bridge gateways are among them */
+		/* the node's addresses once the gateways are among them */
 		err = node_config(bn) ?: sync_networks(bn, st, nl) ?: sync_endpoints(bn, st, nl) ?:
 		      node_addrs_refresh(bn, nl) ?: sock_hooks_attach(bn) ?: state_save(bn, st);
 	}
@@ -118,7 +119,7 @@ static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 		if (attached || created)
 			dp_detach(bn, up.ifindex, created);
 		for (size_t i = 0; i < st->n_nets; i++)
-			bridge_gateway_del(bn, nl, &st->nets[i]);
+			net_gateway_del(bn, nl, &st->nets[i]);
 		dp_unpin(bn);
 		memcpy(bn->errmsg, msg, sizeof(msg));
 	}
@@ -188,7 +189,7 @@ static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const
 	for (size_t i = 0; i < st->n_eps && !err; i++)
 		err = ep_delete_veth(bn, nl, &st->eps[i]);
 	for (size_t i = 0; i < st->n_nets && !err && st->node.initialized; i++)
-		err = bridge_gateway_del(bn, nl, &st->nets[i]);
+		err = net_gateway_del(bn, nl, &st->nets[i]);
 	snprintf(sweep.prefix, sizeof(sweep.prefix), "bn%06x-", fnv1a32(bn->instance) & 0xffffff);
 	if (!err)
 		err = nl_link_foreach(nl, sweep_one, &sweep);

@@ -400,6 +400,94 @@ static int note_bound_ips(struct bpfnet *bn, struct state *st,
 	return any ? state_save(bn, st) : 0;
 }
 
+/* The published container ports of routed networks (ep_ports): one (address, port, proto). */
+static void ep_port_key(struct bpfnet_ep_port_key *k, __be32 ip, __be16 port, __u8 proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->ep_ip = ip;
+	k->ep_port = port;
+	k->proto = proto;
+}
+
+/*
+ * A routed network opens its containers' published container ports to direct
+ * access: ep_ports holds how many mappings of portmap4 lead to each. Recounted
+ * from portmap4, the truth, for the container ports of @maps of endpoint @ep
+ * once they are published or unpublished, so a call cut short is repaired by
+ * the next one on the same ports.
+ */
+static int ep_ports_sync(struct bpfnet *bn, int pm_fd, const struct bpfnet_endpoint_info *ep,
+			 const struct bpfnet_port_mapping *maps, size_t n)
+{
+	__u32 *count[2] = { calloc(PORTS_PER_PROTO, sizeof(__u32)),
+			    calloc(PORTS_PER_PROTO, sizeof(__u32)) };
+	struct portmap_dump d = {};
+	struct bpfnet_ep_port_key k;
+	int fd, err = !count[0] || !count[1] ? -ENOMEM : portmap_dump(pm_fd, &d);
+
+	if (err) {
+		bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
+		goto out;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		if (d.vals[i].ep_ip == ep->ip.s_addr)
+			count[proto_slot(d.keys[i].proto)][ntohs(d.vals[i].ep_port)]++;
+	fd = err = dp_map_fd(bn, BPFNET_MAP_EP_PORTS);
+	if (fd < 0)
+		goto out;
+	err = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		for (unsigned int off = 0; !err && off < mapping_ports(&maps[i]); off++) {
+			unsigned int port = maps[i].container_port + off;
+			__u32 *c = &count[proto_slot(maps[i].proto)][port];
+
+			ep_port_key(&k, ep->ip.s_addr, htons(port), maps[i].proto);
+			if (*c ? bpf_map_update_elem(fd, &k, c, BPF_ANY) :
+				 bpf_map_delete_elem(fd, &k) && errno != ENOENT)
+				err = -errno;
+		}
+	}
+	close(fd);
+	if (err)
+		bn_fail(bn, err, "cannot update the published container ports (%s): %s",
+			BPFNET_MAP_EP_PORTS, strerror(-err));
+out:
+	dump_free(&d);
+	free(count[0]);
+	free(count[1]);
+	return err;
+}
+
+/* ep_ports for @maps of @ep when its network is routed; no other mode reads them. */
+static int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
+			   const struct bpfnet_endpoint_info *ep,
+			   const struct bpfnet_port_mapping *maps, size_t n)
+{
+	const struct bpfnet_network_info *net = state_net(st, ep->network);
+
+	return net && net_is_routed(net) ? ep_ports_sync(bn, pm_fd, ep, maps, n) : 0;
+}
+
+/* Publish @maps in portmap4 and ep_ports, or in neither; the first error's message is kept. */
+static int ports_publish(struct bpfnet *bn, struct state *st, int fd,
+			 const struct bpfnet_endpoint_info *ep,
+			 const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
+{
+	char msg[sizeof(bn->errmsg)];
+	int err = portmap_write(bn, fd, maps, n, n_ports, false);
+
+	if (err)
+		return err;
+	err = ep_ports_update(bn, st, fd, ep, maps, n);
+	if (err) {
+		memcpy(msg, bn->errmsg, sizeof(msg));
+		portmap_write(bn, fd, maps, n, n_ports, true);
+		ep_ports_update(bn, st, fd, ep, maps, n);
+		memcpy(bn->errmsg, msg, sizeof(msg));
+	}
+	return err;
+}
+
 static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
 			    const char *const *specs, size_t n)
 {
@@ -413,7 +501,7 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
 	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
 	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
-	      node_addrs_sync(bn) ?: portmap_write(bn, fd, maps, n, n_ports, false);
+	      node_addrs_sync(bn) ?: ports_publish(bn, st, fd, ep, maps, n, n_ports);
 	free(maps);
 	return err;
 }
@@ -543,7 +631,8 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 	for (size_t i = 0; i < n && !err; i++)
 		err = check_owned(bn, fd, &maps[i], specs[i]);
 	if (!err)
-		err = portmap_write(bn, fd, maps, n, n_ports, true) ?: ports_end_flows(bn, maps, n);
+		err = portmap_write(bn, fd, maps, n, n_ports, true) ?:
+		      ep_ports_update(bn, st, fd, ep, maps, n) ?: ports_end_flows(bn, maps, n);
 	free(maps);
 	return err;
 }
@@ -554,20 +643,32 @@ int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *con
 	return ports_change(bn, endpoint, specs, n, ports_remove_locked);
 }
 
-/* Every mapping of endpoint @ep goes with it: map entries and flows. */
-int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)
+/* Every mapping of endpoint @ep goes with it: map entries (ep_ports too, if @routed) and flows. */
+int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed)
 {
+	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), ep_fd = -1, err;
+	struct bpfnet_ep_port_key k;
 	struct portmap_dump d = {};
-	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), err;
 
 	if (fd < 0)
 		return fd;
+	if (routed && (ep_fd = dp_map_fd(bn, BPFNET_MAP_EP_PORTS)) < 0) {
+		close(fd);
+		return ep_fd;
+	}
 	err = portmap_dump(fd, &d);
-	for (size_t i = 0; !err && i < d.n; i++)
-		if (d.vals[i].ep_ip == ep->ip.s_addr)
-			bpf_map_delete_elem(fd, &d.keys[i]);
+	for (size_t i = 0; !err && i < d.n; i++) {
+		if (d.vals[i].ep_ip != ep->ip.s_addr)
+			continue;
+		bpf_map_delete_elem(fd, &d.keys[i]);
+		ep_port_key(&k, ep->ip.s_addr, d.vals[i].ep_port, d.keys[i].proto);
+		if (ep_fd >= 0)
+			bpf_map_delete_elem(ep_fd, &k);
+	}
 	dump_free(&d);
 	close(fd);
+	if (ep_fd >= 0)
+		close(ep_fd);
 	if (err)
 		return bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
 	return ct_flush_addr(bn, ep->ip);

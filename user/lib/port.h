@@ -2,9 +2,10 @@
 #ifndef BPFNET_PORT_H
 #define BPFNET_PORT_H
 
+#include <stdbool.h>
 #include "state.h"
 
-/* Unpublish every port of @ep: map entries and flows. */
-int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
+/* Unpublish every port of @ep: map entries (ep_ports too, when its network is @routed), flows. */
+int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed);
 
 #endif

@@ -13,8 +13,9 @@
 /*
  * 2: networks have "masquerade", the state has "bound_ips"
  * 3: networks may have "internal" and "gateway_mac" (bridge); version 2 still reads
+ * 4: networks may have "gateway_mode" (missing: "nat"); versions 2 and 3 still read
  */
-#define STATE_VERSION 3
+#define STATE_VERSION 4
 #define STATE_VERSION_OLDEST 2
 
 static void state_path(const struct bpfnet *bn, char *buf, size_t len)
@@ -33,10 +34,11 @@ static json_t *net_to_json(const struct bpfnet_network_info *n)
 {
 	char mac[18];
 
-	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b, s:b, s:s}", "name", n->name, "id",
-			 n->id, "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len",
+	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b, s:b, s:s, s:s}", "name", n->name,
+			 "id", n->id, "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len",
 			 n->prefix_len, "gateway", ip_json(n->gateway), "masquerade", n->masquerade,
-			 "internal", n->internal, "gateway_mac", mac_format(n->gateway_mac, mac));
+			 "internal", n->internal, "gateway_mac", mac_format(n->gateway_mac, mac),
+			 "gateway_mode", n->gateway_mode[0] ? n->gateway_mode : BPFNET_GW_MODE_NAT);
 }
 
 static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
@@ -84,20 +86,24 @@ static int take_ip(struct in_addr *dst, const char *src)
 
 static int net_from_json(json_t *j, struct bpfnet_network_info *n)
 {
-	const char *name, *mode, *subnet, *gw, *gw_mac = NULL;
+	const char *name, *mode, *subnet, *gw, *gw_mac = NULL, *gw_mode = BPFNET_GW_MODE_NAT;
 	int id, plen, masq, internal = 0;
 
-	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b, s?b, s?s}", "name", &name, "id",
-			&id, "mode", &mode, "subnet", &subnet, "prefix_len", &plen, "gateway", &gw,
-			"masquerade", &masq, "internal", &internal, "gateway_mac", &gw_mac))
+	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b, s?b, s?s, s?s}", "name", &name,
+			"id", &id, "mode", &mode, "subnet", &subnet, "prefix_len", &plen, "gateway",
+			&gw, "masquerade", &masq, "internal", &internal, "gateway_mac", &gw_mac,
+			"gateway_mode", &gw_mode))
 		return -EINVAL;
 	memset(n, 0, sizeof(*n));
 	n->id = id;
 	n->masquerade = masq;
 	n->prefix_len = plen;
 	n->internal = internal;
+	if (!gw_mode_known(gw_mode))
+		return -EINVAL;
 	return take_str(n->name, sizeof(n->name), name) ?: take_str(n->mode, sizeof(n->mode), mode)
-	       ?: take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw) ?:
+	       ?: take_str(n->gateway_mode, sizeof(n->gateway_mode), gw_mode) ?:
+	       take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw) ?:
 	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0);
 }
 
