@@ -21,18 +21,27 @@
 #include "lib/fib.h"
 #include "lib/icmp_nat.h"
 #include "lib/l2.h"
+#include "lib/martian.h"
+#include "lib/sender.h"
 
 static __always_inline int is_node_addr(__be32 addr)
 {
 	return bpf_map_lookup_elem(&node_addrs, &addr) != NULL;
 }
 
-static __always_inline int net_masquerades(const struct bpfnet_ep *ep)
+/* The network of @ep; NULL for none, or a slot cleared by network rm (mode NONE). */
+static __always_inline const struct bpfnet_net *net_of(const struct bpfnet_ep *ep)
 {
 	__u32 net_id = ep->net_id;
 	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
 
-	return net && (net->flags & BPFNET_NET_F_MASQUERADE);
+	return net && net->mode != BPFNET_MODE_NONE ? net : NULL;
+}
+
+/* Is @f for the node: its network's gateway (even while node_addrs lags), or a node address? */
+static __always_inline int for_node(const struct flow4 *f, const struct bpfnet_net *net)
+{
+	return f->key.daddr == net->gateway || is_node_addr(f->key.daddr);
 }
 
 /* A packet of a tracked flow: account it, translate it, send it on. */
@@ -62,88 +71,102 @@ static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
 	return nat_apply(skb, f, &orig) ?: deliver4(skb, f);
 }
 
-/* First packet of a container's flow leaving the node: masquerade it behind the uplink. */
-static __always_inline int masquerade_new(struct __sk_buff *skb, struct flow4 *f,
-					  const struct bpfnet_ep *ep)
+/*
+ * First packet of a container's flow leaving the node: masqueraded behind the
+ * uplink, or (no masquerade) tracked as it is, so that its replies, routed
+ * back to the container's own address, are let in by every gateway mode.
+ */
+static __always_inline int egress_new(struct __sk_buff *skb, struct flow4 *f,
+				      const struct bpfnet_net *net)
 {
+	int masquerade = net->flags & BPFNET_NET_F_MASQUERADE;
 	struct nat_target t = {};
 	struct bpfnet_ct_entry orig;
 	struct bpf_fib_lookup p;
 	int rc, ret;
 
-	if (!net_masquerades(ep))
-		return TC_ACT_OK;	/* routed as it is, if the node forwards */
-	rc = fib_lookup4(skb, f, &p, BPF_FIB_LOOKUP_SRC);
+	rc = fib_lookup4(skb, f, &p, masquerade ? BPF_FIB_LOOKUP_SRC : 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return TC_ACT_OK;	/* local, or the stack explains why not (ICMP) */
-	t.snat_addr = p.ipv4_src;
+	if (masquerade)
+		t.snat_addr = p.ipv4_src;
 	ret = nat_create(f, &t, &orig, skb->len);
 	if (ret)
 		return ret;
-	count_global(BPFNET_G_SNAT);
+	if (masquerade)
+		count_global(BPFNET_G_SNAT);
 	return nat_apply(skb, f, &orig) ?: fib_redirect(skb, &p, rc);
 }
 
 /* A container's IPv4 to anything but a local endpoint: conntrack, NAT, the node. */
-static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct iphdr *iph,
-						   const struct bpfnet_ep *ep)
+static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct flow4 *f,
+						   const struct bpfnet_net *net)
 {
 	const struct bpfnet_portmap_val *pm;
 	struct bpfnet_ct_entry *e, *orig;
-	struct flow4 f;
-	int ret = parse_flow4(skb, iph, &f);
+	int ret;
 
-	if (ret)
-		return ret;
-	switch (f.kind) {
+	switch (f->kind) {
 	case FLOW_UNTRACKED:
 		return TC_ACT_OK;
 	case FLOW_FRAGMENT:
 		/* to the node, or routed as it is: fine; masquerading it is impossible */
-		if (is_node_addr(f.key.daddr) || !net_masquerades(ep))
+		if (for_node(f, net) || !(net->flags & BPFNET_NET_F_MASQUERADE))
 			return TC_ACT_OK;
 		return DROP(DROP_FRAGMENT);
 	case FLOW_ICMP_ERROR:
-		ret = icmp_error_nat(skb, &f);
-		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, &f);
+		ret = icmp_error_nat(skb, f);
+		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, f);
 	}
-	e = ct_lookup(&f.key, &orig);
+	e = ct_lookup(&f->key, &orig);
 	if (e)
-		return ct_forward(skb, &f, e, orig);
-	if (is_node_addr(f.key.daddr)) {
-		pm = portmap_lookup(&f);
-		return pm ? hairpin_new(skb, &f, pm) : TC_ACT_OK;
+		return ct_forward(skb, f, e, orig);
+	if (for_node(f, net)) {
+		pm = portmap_lookup(f);
+		return pm ? hairpin_new(skb, f, pm) : TC_ACT_OK;
 	}
-	return masquerade_new(skb, &f, ep);
+	return egress_new(skb, f, net);
 }
 
-/* IPv4 sent by a container: to a local endpoint of its network, or on to NAT and the node. */
+/*
+ * Where a container's IPv4 packet @f goes: to an endpoint of its network, to
+ * the node (its gateway is the node's in every mode), or out. An address of
+ * its own subnet that no endpoint has is nobody's: dropped, never sent out.
+ */
+static __always_inline int ipv4_route_from_container(struct __sk_buff *skb, struct flow4 *f,
+						     const struct bpfnet_ep *ep)
+{
+	const struct bpfnet_ep *dst = ep_of_ip(f->key.daddr);
+	const struct bpfnet_net *net;
+
+	if (dst)
+		return dst->net_id == ep->net_id ? l3_forward_to_ep(skb, dst) :
+						   DROP(DROP_OTHER_NETWORK);
+	net = net_of(ep);
+	if (!net)
+		return DROP(DROP_NO_ENDPOINT);
+	if (f->key.daddr != net->gateway && (f->key.daddr & net->mask) == net->subnet)
+		return DROP(DROP_UNASSIGNED);
+	return ipv4_nat_from_container(skb, f, net);
+}
+
+/* IPv4 sent by an l3 container: checked, then routed. */
 static __always_inline int ipv4_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
 {
-	const struct bpfnet_ep *dst;
-	struct iphdr *iph;
-	int ret = parse_ipv4(skb, &iph);
+	struct flow4 f;
 
-	if (ret)
-		return ret;
-	if (iph->saddr != ep->ip)
-		return DROP(DROP_SPOOFED_IP);
-	dst = ep_of_ip(iph->daddr);
-	if (!dst)
-		return ipv4_nat_from_container(skb, iph, ep);
-	if (dst->net_id != ep->net_id)
-		return DROP(DROP_OTHER_NETWORK);
-	return l3_forward_to_ep(skb, dst);
+	return ipv4_check_sender(skb, ep, &f) ?: ipv4_route_from_container(skb, &f, ep);
 }
 
-/* A bridge network's frame to its gateway MAC: routed (and NATed) as an l3 container's. */
+/* A bridge network's frame to its gateway MAC (@f checked already): routed as an l3 container's. */
 static __always_inline int bridge_to_gateway(struct __sk_buff *skb, const struct bpfnet_ep *ep,
-					     const struct bpfnet_net *net, __be16 proto)
+					     const struct bpfnet_net *net, __be16 proto,
+					     struct flow4 *f)
 {
 	if (net->flags & BPFNET_NET_F_INTERNAL)
 		return DROP(DROP_INTERNAL);
 	if (proto == bpf_htons(ETH_P_IP))
-		return ipv4_from_container(skb, ep);
+		return ipv4_route_from_container(skb, f, ep);
 	return arp_to_gateway(skb, net);
 }
 
@@ -173,16 +196,16 @@ static __always_inline int bridge_flood(struct __sk_buff *skb, const struct bpfn
 static __always_inline int bridge_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep,
 						 __be16 proto)
 {
-	__u32 net_id = ep->net_id;
-	const struct bpfnet_net *net = bpf_map_lookup_elem(&networks, &net_id);
+	const struct bpfnet_net *net = net_of(ep);
 	const struct bpfnet_fdb_val *to = NULL;
 	struct ethhdr *eth;
+	struct flow4 f;
 	__u64 now;
 	int ret;
 
 	if (!net)
 		return DROP(DROP_NO_ENDPOINT);
-	ret = l2_check_proto(skb, proto) ?: l2_check_sender(skb, ep, proto);
+	ret = l2_check_proto(proto) ?: l2_check_sender(skb, ep, proto, &f);
 	if (ret)
 		return ret;
 	now = bpf_ktime_get_ns();
@@ -191,9 +214,9 @@ static __always_inline int bridge_from_container(struct __sk_buff *skb, const st
 	if (!eth)
 		return DROP(DROP_TRUNCATED);
 	if (mac_equal(eth->h_dest, net->gw_mac))
-		return bridge_to_gateway(skb, ep, net, proto);
+		return bridge_to_gateway(skb, ep, net, proto, &f);
 	if (!mac_is_group(eth->h_dest))
-		to = fdb_lookup(net_id, eth->h_dest, now);
+		to = fdb_lookup(ep->net_id, eth->h_dest, now);
 	return to ? l2_forward(skb, ep, to) : bridge_flood(skb, ep, net, proto);
 }
 
@@ -205,6 +228,9 @@ static __always_inline int handle_from_container(struct __sk_buff *skb, const st
 		return DROP(DROP_TRUNCATED);
 	if (!mac_equal(eth->h_source, ep->mac))
 		return DROP(DROP_SPOOFED_MAC);
+	/* one untagged segment per port in every mode: a tag would leave the node with the frame */
+	if (frame_is_tagged(skb, eth->h_proto))
+		return DROP(DROP_VLAN);
 	if (ep->flags & BPFNET_EP_F_BRIDGE)
 		return bridge_from_container(skb, ep, eth->h_proto);
 	switch (eth->h_proto) {
@@ -251,15 +277,22 @@ static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
 	return nat_apply(skb, f, &orig) ?: deliver4(skb, f);
 }
 
-/* IPv4 on the uplink for the node's addresses: replies to NATed flows, published ports. */
+/*
+ * IPv4 on the uplink for the node's addresses: replies to NATed flows,
+ * published ports. A malformed L4 header is dropped when it is addressed to
+ * the node; anything else that is not bpfnet's goes on untouched.
+ */
 static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct iphdr *iph)
 {
 	const struct bpfnet_portmap_val *pm;
 	struct bpfnet_ct_entry *e, *orig;
+	__be32 daddr = iph->daddr;
 	struct flow4 f;
 	int ret = parse_flow4(skb, iph, &f);
 
-	if (ret || f.kind == FLOW_UNTRACKED || f.kind == FLOW_FRAGMENT)
+	if (ret)
+		return is_node_addr(daddr) ? verdict_of(ret) : TC_ACT_UNSPEC;
+	if (f.kind == FLOW_UNTRACKED || f.kind == FLOW_FRAGMENT)
 		return TC_ACT_UNSPEC;
 	if (f.kind == FLOW_ICMP_ERROR) {
 		ret = icmp_error_nat(skb, &f);
@@ -274,39 +307,63 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 	return TC_ACT_UNSPEC;
 }
 
-/*
- * IPv4 routed from outside to a container. In a masquerading network its
- * replies would look like new outgoing flows and leave masqueraded; a
- * conntrack entry without translation marks them as replies, as Linux
- * conntrack does for Docker's MASQUERADE rule.
- */
-static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph,
-					const struct bpfnet_ep *dst)
+/* A new flow from outside to a container's address: in only where the gateway mode opens it. */
+static __always_inline int routed_new(struct __sk_buff *skb, struct flow4 *f,
+				      const struct bpfnet_ep *dst, const struct bpfnet_net *net)
 {
-	struct bpfnet_ct_entry *e, *orig, fresh;
+	struct bpfnet_ct_entry fresh;
 	struct nat_target none = {};
-	struct flow4 f;
 	int ret;
 
-	if (!net_masquerades(dst))
-		return l3_forward_to_ep(skb, dst);
-	ret = parse_flow4(skb, iph, &f);
-	if (ret || f.kind != FLOW_TRACKED)
-		return ret ?: l3_forward_to_ep(skb, dst);
-	e = ct_lookup(&f.key, &orig);
-	if (e)
-		ct_account(e, orig, &f, skb->len);
-	else
-		ret = nat_create(&f, &none, &fresh, skb->len);
+	if (!(net->flags & BPFNET_NET_F_UNPROTECTED) &&
+	    !((net->flags & BPFNET_NET_F_ROUTED) && ep_port_published(f)))
+		return DROP(DROP_DIRECT_ROUTING);
+	ret = nat_create(f, &none, &fresh, skb->len);
 	return ret ?: l3_forward_to_ep(skb, dst);
 }
 
 /*
+ * IPv4 routed from outside to a container's own address (a neighbour routes
+ * the container subnets via the node). Every gateway mode lets in the packets
+ * of tracked flows (the containers' own, and ICMP errors about them); "routed"
+ * also new flows to published container ports, "nat-unprotected" anything.
+ * A flow let in is tracked without translation, so that its answers leave as
+ * they are rather than as new flows of their own, masqueraded.
+ */
+static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph,
+					const struct bpfnet_ep *dst)
+{
+	const struct bpfnet_net *net = net_of(dst);
+	struct bpfnet_ct_entry *e, *orig;
+	struct flow4 f;
+	int ret;
+
+	if (!net)
+		return DROP(DROP_NO_ENDPOINT);
+	ret = parse_flow4(skb, iph, &f);
+	if (ret)
+		return ret;
+	if (f.kind == FLOW_TRACKED) {
+		e = ct_lookup(&f.key, &orig);
+		if (!e)
+			return routed_new(skb, &f, dst, net);
+		ct_account(e, orig, &f, skb->len);
+		return l3_forward_to_ep(skb, dst);
+	}
+	if ((net->flags & BPFNET_NET_F_UNPROTECTED) ||
+	    (f.kind == FLOW_ICMP_ERROR && icmp_error_of_flow(skb, &f)))
+		return l3_forward_to_ep(skb, dst);
+	return DROP(DROP_DIRECT_ROUTING);	/* fragments, and protocols nothing tracks */
+}
+
+/*
  * tc ingress of the uplink: IPv4 routed to a container address (the node is
- * the next hop for the container subnets) goes straight into the container;
- * replies to masqueraded flows and published ports are translated and
- * delivered. Everything else is the node's: TC_ACT_UNSPEC hands it, untouched
- * and malformed or not, to the next tc filter (another instance's) or the stack.
+ * the next hop for the container subnets) goes into the container as its
+ * network's gateway mode allows; replies to masqueraded flows and published
+ * ports are translated and delivered; martians are dropped, whoever they
+ * are for. Everything else is the node's: TC_ACT_UNSPEC hands it, untouched
+ * and malformed or not, to the next tc filter (another instance's) or the
+ * stack, and so are tagged frames, which the node's VLAN device (if any) owns.
  */
 SEC("tc")
 int from_uplink(struct __sk_buff *skb)
@@ -314,11 +371,15 @@ int from_uplink(struct __sk_buff *skb)
 	const struct bpfnet_ep *dst;
 	struct ethhdr *eth = parse_eth(skb);
 	struct iphdr *iph;
+	int ret;
 
-	if (!eth || eth->h_proto != bpf_htons(ETH_P_IP))
+	if (!eth || frame_is_tagged(skb, eth->h_proto) || eth->h_proto != bpf_htons(ETH_P_IP))
 		return TC_ACT_UNSPEC;
 	if (parse_ipv4(skb, &iph))
 		return TC_ACT_UNSPEC;
+	ret = ipv4_check_martian(iph->saddr, iph->daddr);
+	if (ret)
+		return verdict_of(ret);
 	dst = ep_of_ip(iph->daddr);
 	if (dst && (dst->flags & BPFNET_EP_F_INTERNAL))
 		return verdict_of(DROP(DROP_INTERNAL));

@@ -12,13 +12,19 @@
 
 #include "lib/nat.h"
 
-/* The quoted packet: an IPv4 header without options, then the first 8 bytes of L4. */
-struct icmp_quote {
-	struct iphdr ip;
+/* What an error quotes of the L4 header (RFC 792): its first 8 bytes. */
+struct quote_l4 {
 	__be16 sport;		/* or ICMP type/code */
 	__be16 dport;		/* or ICMP checksum */
 	__be16 id;		/* ICMP echo id; for UDP/TCP the length or seq, untouched */
 	__be16 rest;
+};
+
+/* The quoted packet: its IPv4 header, then (after its options, if any) the start of L4. */
+struct icmp_quote {
+	struct iphdr ip;
+	__u32 l4_off;		/* of the quoted L4 header, from skb->data */
+	struct quote_l4 l4;
 };
 
 #define QUOTE_OFF(f) ((f)->l4_off + sizeof(struct icmphdr))
@@ -26,11 +32,16 @@ struct icmp_quote {
 static __always_inline int quote_load(struct __sk_buff *skb, const struct flow4 *f,
 				      struct icmp_quote *q)
 {
-	if (QUOTE_OFF(f) + sizeof(*q) > f->l3_end ||
-	    bpf_skb_load_bytes(skb, QUOTE_OFF(f), q, sizeof(*q)))
+	if (QUOTE_OFF(f) + sizeof(q->ip) > f->l3_end ||
+	    bpf_skb_load_bytes(skb, QUOTE_OFF(f), &q->ip, sizeof(q->ip)))
 		return -1;
-	if (q->ip.version != 4 || q->ip.ihl != 5)
-		return -1;	/* options in a quote are legal but unseen in practice */
+	if (q->ip.version != 4 || q->ip.ihl < 5)
+		return -1;
+	/* the quoted header's options, as the packet had them, lie between it and L4 */
+	q->l4_off = QUOTE_OFF(f) + q->ip.ihl * 4;
+	if (q->l4_off + sizeof(q->l4) > f->l3_end ||
+	    bpf_skb_load_bytes(skb, q->l4_off, &q->l4, sizeof(q->l4)))
+		return -1;
 	if (q->ip.protocol != IPPROTO_TCP && q->ip.protocol != IPPROTO_UDP &&
 	    q->ip.protocol != IPPROTO_ICMP)
 		return -1;
@@ -45,10 +56,10 @@ static __always_inline void quote_reverse_key(const struct icmp_quote *q, struct
 	k->daddr = q->ip.saddr;
 	k->proto = q->ip.protocol;
 	if (q->ip.protocol == IPPROTO_ICMP) {
-		k->dport = q->id;	/* a quoted echo request: the id is the "source port" */
+		k->dport = q->l4.id;	/* a quoted echo request: the id is the "source port" */
 	} else {
-		k->sport = q->dport;
-		k->dport = q->sport;
+		k->sport = q->l4.dport;
+		k->dport = q->l4.sport;
 	}
 }
 
@@ -90,8 +101,8 @@ static __always_inline int icmp_error_snat(struct __sk_buff *skb, struct flow4 *
 
 	ret = quote_rewrite(skb, f, off + offsetof(struct iphdr, daddr), q->ip.daddr, e->nat_saddr, 4);
 	if (!ret && q->ip.protocol != IPPROTO_ICMP)
-		ret = quote_rewrite(skb, f, off + offsetof(struct icmp_quote, dport), q->dport,
-				    e->nat_sport, 2);
+		ret = quote_rewrite(skb, f, q->l4_off + offsetof(struct quote_l4, dport),
+				    q->l4.dport, e->nat_sport, 2);
 	if (!ret)
 		ret = nat_rewrite_addr(skb, f, IPH_SADDR_OFF, f->key.saddr, e->nat_saddr);
 	f->key.saddr = e->nat_saddr;
@@ -107,14 +118,27 @@ static __always_inline int icmp_error_dnat(struct __sk_buff *skb, struct flow4 *
 	ret = quote_rewrite(skb, f, off + offsetof(struct iphdr, saddr), q->ip.saddr, e->nat_daddr, 4);
 	if (!ret)	/* a quoted echo request carries its id where a port would be */
 		ret = q->ip.protocol == IPPROTO_ICMP ?
-		      quote_rewrite(skb, f, off + offsetof(struct icmp_quote, id), q->id,
+		      quote_rewrite(skb, f, q->l4_off + offsetof(struct quote_l4, id), q->l4.id,
 				    e->nat_dport, 2) :
-		      quote_rewrite(skb, f, off + offsetof(struct icmp_quote, sport), q->sport,
-				    e->nat_dport, 2);
+		      quote_rewrite(skb, f, q->l4_off + offsetof(struct quote_l4, sport),
+				    q->l4.sport, e->nat_dport, 2);
 	if (!ret)
 		ret = nat_rewrite_addr(skb, f, IPH_DADDR_OFF, f->key.daddr, e->nat_daddr);
 	f->key.daddr = e->nat_daddr;
 	return ret;
+}
+
+/* Does the ICMP error @f quote a packet of a tracked flow, translated or not? */
+static __always_inline int icmp_error_of_flow(struct __sk_buff *skb, const struct flow4 *f)
+{
+	struct bpfnet_ct_entry *orig;
+	struct bpfnet_ct_key k;
+	struct icmp_quote q;
+
+	if (quote_load(skb, f, &q))
+		return 0;
+	quote_reverse_key(&q, &k);
+	return ct_lookup(&k, &orig) != NULL;
 }
 
 /*

@@ -12,11 +12,8 @@
 #include <linux/if_packet.h>
 #include "lib/arp.h"
 #include "lib/fdb.h"
+#include "lib/sender.h"
 #include "lib/stats.h"
-
-#ifndef ETH_P_8021AD
-#define ETH_P_8021AD 0x88A8
-#endif
 
 /* The group bit of the first octet: broadcast and multicast destinations. */
 static __always_inline int mac_is_group(const __u8 *mac)
@@ -25,38 +22,31 @@ static __always_inline int mac_is_group(const __u8 *mac)
 }
 
 /*
- * A bridge network is one untagged IPv4 segment; anything else is refused by
- * name. The receive path strips an outer 802.1Q/802.1ad tag into the skb
- * before tc runs, so a tag shows either in vlan_present or, inner, in the data.
+ * A bridge network is one IPv4 segment (untagged, which is checked for every
+ * port); anything else is refused by name.
  */
-static __always_inline int l2_check_proto(struct __sk_buff *skb, __be16 proto)
+static __always_inline int l2_check_proto(__be16 proto)
 {
-	if (skb->vlan_present || proto == bpf_htons(ETH_P_8021Q) ||
-	    proto == bpf_htons(ETH_P_8021AD))
-		return DROP(DROP_VLAN);
 	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_ARP))
 		return DROP(DROP_UNSUPPORTED_L3);
 	return 0;
 }
 
 /*
- * Anti-spoofing beyond the Ethernet source: an IPv4 packet's source address,
- * an ARP packet's sender MAC and address must be the endpoint's. Checked for
- * every frame, switched or routed, so no peer ever learns a forged binding.
+ * Anti-spoofing beyond the Ethernet source: an IPv4 packet must pass what
+ * every container's does (its source, no martian, a sane L4 header; @f is
+ * filled for routing it), an ARP packet's sender MAC and address must be the
+ * endpoint's. Checked for every frame, switched or routed, so no peer ever
+ * learns a forged binding or gets a packet a routed one could not carry.
  */
 static __always_inline int l2_check_sender(struct __sk_buff *skb, const struct bpfnet_ep *ep,
-					   __be16 proto)
+					   __be16 proto, struct flow4 *f)
 {
 	struct arp_pkt *arp;
-	struct iphdr *iph;
 	int ret;
 
-	if (proto == bpf_htons(ETH_P_IP)) {
-		ret = parse_ipv4(skb, &iph);
-		if (ret)
-			return ret;
-		return iph->saddr == ep->ip ? 0 : DROP(DROP_SPOOFED_IP);
-	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return ipv4_check_sender(skb, ep, f);
 	ret = parse_arp(skb, &arp);
 	if (ret)
 		return ret;

@@ -62,26 +62,39 @@ struct flow4 {
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_RST 0x04
 #define TCP_FLAG_ACK 0x10
-/* the flags byte of the TCP header: after ports, seq, ack and the data offset byte */
+/* the TCP header's data offset (high nibble, in 32-bit words), then its flags byte */
+#define TCP_DOFF_OFF 12
 #define TCP_FLAGS_OFF 13
+/* A bound on the L4 offset for the verifier; Ethernet and an ihl 15 IPv4 header end at 74. */
+#define L4_OFF_MAX 0xff
 
 static __always_inline int ipv4_is_fragment(const struct iphdr *iph)
 {
 	return iph->frag_off & bpf_htons(IP_MF | IP_OFFSET);
 }
 
+/*
+ * TCP and UDP: the ports, and a header that says no less than its minimum and
+ * no more than the datagram holds (a TCP data offset below 5 or past the end,
+ * a UDP length below 8 or past the end): neither conntrack nor the receiving
+ * stack may be handed one.
+ */
 static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, __u32 hdr_len,
 				       __u32 csum_field)
 {
 	void *data, *data_end;
+	__u32 claimed;
 	__be16 *ports;
+	__u8 *hdr;
 
 	ctx_pull(skb, f->l4_off + hdr_len);
 	data = ctx_data(skb);
 	data_end = ctx_data_end(skb);
 	ports = data + f->l4_off;
+	hdr = (__u8 *)ports;
 	/* the datagram must hold the header, not just the frame: short frames are padded */
-	if (f->l4_off > 0xff || (void *)ports + hdr_len > data_end || f->l4_off + hdr_len > f->l3_end)
+	if (f->l4_off > L4_OFF_MAX || (void *)ports + hdr_len > data_end ||
+	    f->l4_off + hdr_len > f->l3_end)
 		return DROP(DROP_TRUNCATED);
 	f->key.sport = ports[0];
 	f->key.dport = ports[1];
@@ -91,12 +104,19 @@ static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, _
 	/* checked again: once the compiler merges the TCP and UDP paths, the verifier
 	 * only remembers the shorter UDP bound */
 	if (f->key.proto == IPPROTO_TCP) {
-		__u8 *flags = (__u8 *)ports + TCP_FLAGS_OFF;
-
-		if ((void *)(flags + 1) > data_end)
+		if ((void *)(hdr + TCP_FLAGS_OFF + 1) > data_end)
 			return DROP(DROP_TRUNCATED);
-		f->tcp_flags = *flags;
+		f->tcp_flags = hdr[TCP_FLAGS_OFF];
+		claimed = (hdr[TCP_DOFF_OFF] >> 4) * 4;	/* the header's own length */
+	} else {
+		struct udphdr *udp = (void *)hdr;
+
+		if ((void *)(udp + 1) > data_end)
+			return DROP(DROP_TRUNCATED);
+		claimed = bpf_ntohs(udp->len);		/* header and payload */
 	}
+	if (claimed < hdr_len || f->l4_off + claimed > f->l3_end)
+		return DROP(DROP_BAD_L4);
 	f->kind = FLOW_TRACKED;
 	return 0;
 }
@@ -110,7 +130,7 @@ static __always_inline int parse_icmp(struct __sk_buff *skb, struct flow4 *f)
 	data = ctx_data(skb);
 	data_end = ctx_data_end(skb);
 	icmp = data + f->l4_off;
-	if (f->l4_off > 0xff || (void *)(icmp + 1) > data_end ||
+	if (f->l4_off > L4_OFF_MAX || (void *)(icmp + 1) > data_end ||
 	    f->l4_off + sizeof(*icmp) > f->l3_end)
 		return DROP(DROP_TRUNCATED);
 	f->icmp_type = icmp->type;

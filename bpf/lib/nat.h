@@ -198,4 +198,18 @@ static __always_inline const struct bpfnet_portmap_val *portmap_lookup(const str
 	return bpf_map_lookup_elem(&portmap4, &k);
 }
 
+/* Is @f's destination a published container port (what a routed network opens)? */
+static __always_inline int ep_port_published(const struct flow4 *f)
+{
+	struct bpfnet_ep_port_key k = {
+		.ep_ip = f->key.daddr,
+		.ep_port = f->key.dport,
+		.proto = f->key.proto,
+	};
+
+	if (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP)
+		return 0;
+	return bpf_map_lookup_elem(&ep_ports, &k) != NULL;
+}
+
 #endif

@@ -69,6 +69,21 @@ static __always_inline void ctx_pull(struct __sk_buff *skb, __u32 len)
 		bpf_skb_pull_data(skb, len);
 }
 
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+
+/*
+ * An 802.1Q/802.1ad tagged frame. The receive path moves an outer tag into
+ * the skb (vlan_present) before tc runs, so a tag shows either there or, an
+ * inner one or one not stripped, as the frame's type.
+ */
+static __always_inline int frame_is_tagged(const struct __sk_buff *skb, __be16 proto)
+{
+	return skb->vlan_present || proto == bpf_htons(ETH_P_8021Q) ||
+	       proto == bpf_htons(ETH_P_8021AD);
+}
+
 static __always_inline struct ethhdr *parse_eth(struct __sk_buff *skb)
 {
 	void *data = ctx_data(skb);

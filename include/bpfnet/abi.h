@@ -297,9 +297,14 @@ struct bpfnet_sock_nat_val {
 	X(DROP_CT_INSERT, "ct_insert_failed")      /* map refused, or a live flow holds the tuple */ \
 	X(DROP_CSUM, "csum_update_failed")         /* a checksum or store helper failed */ \
 	X(DROP_FIB, "no_route")                    /* masquerade found no route out */ \
-	X(DROP_VLAN, "vlan_tagged")                /* bridge: one untagged segment, no 802.1Q */ \
+	X(DROP_VLAN, "vlan_tagged")                /* from a container: 802.1Q/802.1ad tagged */ \
 	X(DROP_INTERNAL, "internal_network")       /* into or out of an internal network */ \
-	X(DROP_SAME_PORT, "bridge_same_port")      /* unicast back to the port it came from */
+	X(DROP_SAME_PORT, "bridge_same_port")      /* unicast back to the port it came from */ \
+	X(DROP_MARTIAN_SOURCE, "martian_source")   /* loopback, 0/8, multicast or broadcast source */ \
+	X(DROP_MARTIAN_DEST, "martian_destination") /* loopback or 0/8 destination */ \
+	X(DROP_DIRECT_ROUTING, "direct_routing")   /* routed to a container its gateway mode closes */ \
+	X(DROP_UNASSIGNED, "unassigned_address")   /* the sender's subnet, no endpoint has it */ \
+	X(DROP_BAD_L4, "bad_l4_header")            /* TCP data offset or UDP length wrong */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {

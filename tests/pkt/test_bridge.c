@@ -88,7 +88,8 @@ struct net_seed {
 };
 
 static const struct net_seed nets[] = {
-	[NET1] = { IP4(10, 1, 0, 0), GW1, 0, { 0x02, 0x6b, 0, 0, 0, 1 } },
+	/* nat-unprotected: the uplink case routes in from outside (test_security: gateway modes) */
+	[NET1] = { IP4(10, 1, 0, 0), GW1, BPFNET_NET_F_UNPROTECTED, { 0x02, 0x6b, 0, 0, 0, 1 } },
 	[NET2] = { IP4(10, 2, 0, 0), IP4(10, 2, 0, 1), 0, { 0x02, 0x6b, 0, 0, 0, 2 } },
 	[NET3] = { IP4(10, 3, 0, 0), GW3, BPFNET_NET_F_INTERNAL, { 0x02, 0x6b, 0, 0, 0, 3 } },
 };
@@ -648,9 +649,10 @@ static const struct bcase cases[] = {
 	  SHOT(DROP_BAD_IP_HEADER) },
 
 	/* 7. from the uplink into a bridge network */
-	{ "uplink: ipv4 to B is routed in, from the gateway MAC", .uplink = true, .from = UPLINK,
+	{ "uplink: ipv4 to B (nat-unprotected) is routed in, from the gateway MAC", .uplink = true, .from = UPLINK,
 	  .dst = TO_HOST, .to = EP_A, .dst_ip = IP_B, .verdict = TC_ACT_REDIRECT,
-	  .out = OUT_ROUTED, .routed_to = EP_B, .rx = { [EP_B] = 1 } },
+	  .out = OUT_ROUTED, .routed_to = EP_B, .rx = { [EP_B] = 1 },
+	  .events = { [BPFNET_G_CT_CREATED] = 1 } },	/* tracked, so that B's answer leaves as it is */
 	{ "uplink: ipv4 to I (internal network) is dropped", .uplink = true, .from = UPLINK,
 	  .dst = TO_HOST, .to = EP_A, .dst_ip = IP_I, SHOT(DROP_INTERNAL) },
 

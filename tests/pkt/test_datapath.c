@@ -387,6 +387,7 @@ static void snapshot(struct counters *c)
 			read_ep_stats(hosts[h].ep_id, &c->ep[h]);
 }
 
+/* nat-unprotected: the uplink cases route in from outside (test_security: gateway modes). */
 static int seed_network(const struct net_seed *n)
 {
 	struct bpfnet_net net = {
@@ -394,6 +395,7 @@ static int seed_network(const struct net_seed *n)
 		.mask = htonl(n->mask),
 		.gateway = htonl(n->gateway),
 		.mode = BPFNET_MODE_L3,
+		.flags = BPFNET_NET_F_UNPROTECTED,
 	};
 
 	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
@@ -681,7 +683,7 @@ static const struct pkt_case cases[] = {
 	  SHOT(DROP_BAD_IP_HEADER), A_DROPS },
 	{ "eth: IPv6 ethertype", .kind = PK_IPV6, SHOT(DROP_UNSUPPORTED_L3), A_DROPS },
 	{ "eth: 802.1Q tagged frame",
-	  .kind = PK_VLAN, .dst_ip = IP_B, SHOT(DROP_UNSUPPORTED_L3), A_DROPS },
+	  .kind = PK_VLAN, .dst_ip = IP_B, SHOT(DROP_VLAN), A_DROPS },
 	{ "eth: frame on a veth without an endpoint",
 	  .dev = UPLINK, .kind = PK_UDP, .dst_ip = IP_B, SHOT(DROP_NO_ENDPOINT) },
 

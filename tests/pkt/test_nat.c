@@ -76,8 +76,9 @@ static const struct nat_case nat_cases[] = {
 	{ "snat: destination without neighbour entry, out by redirect_neigh",
 	  EP_A, { .t = T(UDP, IP_A, 5004, REMOTE_NN, 53) }, .xl = T(UDP, NODE, 0, REMOTE_NN, 53),
 	  MASQUERADED, .no_neigh = true },
-	{ "snat: a network without masquerade is routed as it is",
-	  EP_C, { .t = T(UDP, IP_C, 5005, REMOTE, 53) }, UNTOUCHED(TC_ACT_OK) },
+	{ "snat: a network without masquerade: tracked untranslated, out through the FIB",
+	  EP_C, { .t = T(UDP, IP_C, 5005, REMOTE, 53) }, .xl = T(UDP, IP_C, 5005, REMOTE, 53),
+	  ROUTED_OUT },
 	{ "snat: to the node address without a published port, the node's",
 	  EP_A, { .t = T(UDP, IP_A, 5006, NODE, 9999) }, UNTOUCHED(TC_ACT_OK) },
 
@@ -519,8 +520,11 @@ static const struct bad_case bad_cases[] = {
 	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53) }, .l4_len = 4, DROPPED(DROP_TRUNCATED) },
 	{ "truncated: ip says icmp, 4 bytes of it",
 	  EP_A, { .t = T(ICMP, IP_A, 0x4242, REMOTE, 0) }, .l4_len = 4, DROPPED(DROP_TRUNCATED) },
-	{ "truncated: tcp from outside to a published port is the node's",
+	{ "truncated: tcp from outside to a published port of a node address is dropped",
 	  UPLINK, { .t = T(TCP, REMOTE, 40000, NODE, 8080) }, .l4_len = 10,
+	  DROPPED(DROP_TRUNCATED) },
+	{ "truncated: tcp from outside to an address not the node's is left to the stack",
+	  UPLINK, { .t = T(TCP, REMOTE, 40000, NOT_NODE, 8080) }, .l4_len = 10,
 	  .verdict = TC_ACT_UNSPEC },
 };
 
@@ -743,10 +747,10 @@ static void test_dnat_spares_flow_with_same_reply(void **state)
 
 /*
  * The uplink routes the container subnets: a host outside may reach a
- * container by its own address, untranslated. In a masquerading network the
+ * container by its own address, untranslated, where the network's gateway
+ * mode is nat-unprotected (test_security has what each mode lets in). The
  * flow is tracked without translation, so that the container's answer leaves
- * as it is (out through the FIB) rather than masqueraded as a flow of its
- * own; elsewhere nothing is tracked and the answer is routed by the node.
+ * as it is (out through the FIB) rather than masqueraded as a flow of its own.
  */
 struct routed_case {
 	const char *name;
@@ -760,8 +764,8 @@ static const struct routed_case routed_cases[] = {
 	  { .t = T(TCP, REMOTE, 40000, IP_A, 80) }, EP_A, true },
 	{ "routed in: icmp echo to 10.1.0.2 is tracked, the reply leaves unmasqueraded",
 	  { .t = T(ICMP, REMOTE, 0x0777, IP_A, 0) }, EP_A, true },
-	{ "routed in: tcp to 10.2.0.2 (no masquerade) is not tracked, the node routes the answer",
-	  { .t = T(TCP, REMOTE, 40000, IP_C, 82) }, EP_C, false },
+	{ "routed in: tcp to 10.2.0.2 (no masquerade) is tracked too, the answer leaves as it is",
+	  { .t = T(TCP, REMOTE, 40000, IP_C, 82) }, EP_C, true },
 };
 
 static void run_routed_case(void **state)
@@ -773,6 +777,7 @@ static void run_routed_case(void **state)
 	struct pkt in, out, want;
 	int est = tcp ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
 
+	set_net_flags(hosts[c->ep].net_id, BPFNET_NET_F_UNPROTECTED);
 	at("%s: from outside", c->name);
 	s.tcp_flags = tcp ? SYN : 0;
 	x.global[BPFNET_G_CT_CREATED] = c->tracked;
@@ -807,7 +812,8 @@ static void run_routed_case(void **state)
  * A packet routed in from outside straight to a container's address, with
  * the reverse tuple of what the container holds of a translated flow (the
  * original of a masqueraded flow, the reply of a published one): its fate is
- * open, but it must not take over the flow, which goes on translated.
+ * open, but it must not take over the flow, which goes on translated. The
+ * network is nat-unprotected, the mode that lets most in.
  */
 static const struct nat_case *const routed_victims[] = { &udp_snat_flow, &tcp_dnat_flow };
 
@@ -818,6 +824,7 @@ static void run_routed_collision(void **state)
 	struct pkt in, out;
 	struct tuple xl;
 
+	set_net_flags(NET1, BPFNET_NET_F_UNPROTECTED);
 	at("%s: first packet", c->name);
 	xl = open_flow(c, &in, &out);
 	/* the container's side of the flow, reversed */

@@ -95,7 +95,7 @@ static const char *flow_kind(const struct bpfnet_ct_entry *e)
 		return "portmap";
 	if (e->flags & BPFNET_CT_F_SNAT)
 		return "masquerade";
-	return "routed";	/* tracked only so that its replies are not masqueraded */
+	return "routed";	/* untranslated, in or out: tracked so that its replies get in */
 }
 
 static void flow_of(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
