@@ -359,13 +359,14 @@ sandbox_setup() {
 
 # ---- packet capture -------------------------------------------------------------
 
-# capture_start SHORT FILE [FILTER...]: tcpdump -v on eth0 of netns SHORT into FILE,
-# returns once tcpdump listens (30 s at most, then it stops by itself)
+# capture_start SHORT FILE [FILTER...]: tcpdump -v on eth0 (or $CAP_IF) of netns SHORT into
+# FILE, returns once tcpdump listens (30 s at most, then it stops by itself)
 CAP_PID=""
 capture_start() {
 	local n=$1 f=$2
 	shift 2
-	timeout -k 2 30 ip netns exec "$PFX$n" tcpdump -l -n -v -i eth0 "$@" >"$f" 2>"$f.err" 9>&- &
+	timeout -k 2 30 ip netns exec "$PFX$n" tcpdump -l -n -v -i "${CAP_IF:-eth0}" "$@" \
+		>"$f" 2>"$f.err" 9>&- &
 	CAP_PID=$!
 	BG_PIDS+=("$CAP_PID")
 	wait_until 5 grep -q "listening on" "$f.err"
