@@ -16,6 +16,7 @@
 #include "lib/arp.h"
 #include "lib/l3.h"
 #include "lib/l4.h"
+#include "lib/frag.h"
 #include "lib/ct.h"
 #include "lib/nat.h"
 #include "lib/fib.h"
@@ -110,10 +111,8 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
 	case FLOW_UNTRACKED:
 		return TC_ACT_OK;
 	case FLOW_FRAGMENT:
-		/* to the node, or routed as it is: fine; masquerading it is impossible */
-		if (for_node(f, net) || !(net->flags & BPFNET_NET_F_MASQUERADE))
-			return TC_ACT_OK;
-		return DROP(DROP_FRAGMENT);
+		/* a container's stack sends a datagram's fragments in order: this one is made up */
+		return DROP(DROP_FRAG_NO_FIRST);
 	case FLOW_ICMP_ERROR:
 		ret = icmp_error_nat(skb, f);
 		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, f);
@@ -278,6 +277,24 @@ static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
 }
 
 /*
+ * A later fragment from the uplink, for the node, whose first fragment has not
+ * come: no ports, so no telling whether it belongs to a published port (whose
+ * fragments the node must never see) or to the node's own traffic (a big DNS
+ * answer to the node's resolver, reordered). It goes to the node: dropping it
+ * would lose the node's own reordered datagrams, and a published port's
+ * datagram is lost either way, its first fragment going to the container. The
+ * node's stack cannot complete that datagram without its first fragment, so it
+ * never answers "port unreachable", and Linux sends no "reassembly time
+ * exceeded" without the first either: the partial datagram expires silently.
+ * In-order fragments of a published port always match and never get here.
+ */
+static __always_inline int frag4_to_node(void)
+{
+	count_global(BPFNET_G_FRAG_TO_NODE);
+	return TC_ACT_UNSPEC;
+}
+
+/*
  * IPv4 on the uplink for the node's addresses: replies to NATed flows,
  * published ports. A malformed L4 header is dropped when it is addressed to
  * the node; anything else that is not bpfnet's goes on untouched.
@@ -288,12 +305,14 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 	struct bpfnet_ct_entry *e, *orig;
 	__be32 daddr = iph->daddr;
 	struct flow4 f;
-	int ret = parse_flow4(skb, iph, &f);
+	int ret = parse_flow4_frag(skb, iph, &f);
 
 	if (ret)
 		return is_node_addr(daddr) ? verdict_of(ret) : TC_ACT_UNSPEC;
-	if (f.kind == FLOW_UNTRACKED || f.kind == FLOW_FRAGMENT)
+	if (f.kind == FLOW_UNTRACKED)
 		return TC_ACT_UNSPEC;
+	if (f.kind == FLOW_FRAGMENT)
+		return frag4_to_node();
 	if (f.kind == FLOW_ICMP_ERROR) {
 		ret = icmp_error_nat(skb, &f);
 		return ret == 1 ? TC_ACT_UNSPEC : verdict_of(ret ?: deliver4(skb, &f));
@@ -340,9 +359,10 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
 
 	if (!net)
 		return DROP(DROP_NO_ENDPOINT);
-	ret = parse_flow4(skb, iph, &f);
+	ret = parse_flow4_frag(skb, iph, &f);
 	if (ret)
 		return ret;
+	/* a later fragment has its first's ports: the same checks, so the same verdict */
 	if (f.kind == FLOW_TRACKED) {
 		e = ct_lookup(&f.key, &orig);
 		if (!e)
@@ -353,7 +373,9 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
 	if ((net->flags & BPFNET_NET_F_UNPROTECTED) ||
 	    (f.kind == FLOW_ICMP_ERROR && icmp_error_of_flow(skb, &f)))
 		return l3_forward_to_ep(skb, dst);
-	return DROP(DROP_DIRECT_ROUTING);	/* fragments, and protocols nothing tracks */
+	if (f.kind == FLOW_FRAGMENT)
+		return DROP(DROP_FRAG_NO_FIRST);	/* no telling which flow it would join */
+	return DROP(DROP_DIRECT_ROUTING);	/* protocols nothing tracks */
 }
 
 /*

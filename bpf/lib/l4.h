@@ -36,7 +36,7 @@ enum flow_kind {
 	FLOW_UNTRACKED = 0,	/* protocol NAT does not handle: left to the stack */
 	FLOW_TRACKED,		/* TCP, UDP, ICMP echo: has a 5-tuple */
 	FLOW_ICMP_ERROR,	/* ICMP error quoting a packet of a tracked flow */
-	FLOW_FRAGMENT,		/* only the first fragment has ports: cannot be translated */
+	FLOW_FRAGMENT,		/* a later fragment: no L4 header, lib/frag.h finds its ports */
 };
 
 /* Byte offsets (from skb->data) of the fields NAT rewrites. */
@@ -50,7 +50,8 @@ struct flow4 {
 	__u8 tcp_flags;
 	__u8 kind;		/* enum flow_kind */
 	__u8 icmp_type;
-	__u8 pad;
+	__u8 no_l4;		/* a later fragment: ports from its first, no L4 header to rewrite */
+	__u8 first_frag;	/* a first fragment: the datagram goes on past l3_end */
 };
 
 #define IPH_OFF ETH_HLEN
@@ -68,9 +69,10 @@ struct flow4 {
 /* A bound on the L4 offset for the verifier; Ethernet and an ihl 15 IPv4 header end at 74. */
 #define L4_OFF_MAX 0xff
 
-static __always_inline int ipv4_is_fragment(const struct iphdr *iph)
+/* A fragment other than the first: the first holds the L4 header, these do not. */
+static __always_inline int ipv4_is_later_fragment(const struct iphdr *iph)
 {
-	return iph->frag_off & bpf_htons(IP_MF | IP_OFFSET);
+	return iph->frag_off & bpf_htons(IP_OFFSET);
 }
 
 /*
@@ -114,6 +116,9 @@ static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, _
 		if ((void *)(udp + 1) > data_end)
 			return DROP(DROP_TRUNCATED);
 		claimed = bpf_ntohs(udp->len);		/* header and payload */
+		/* of the whole datagram: a first fragment holds only the start of it */
+		if (f->first_frag && f->l4_off + claimed > f->l3_end)
+			claimed = f->l3_end - f->l4_off;
 	}
 	if (claimed < hdr_len || f->l4_off + claimed > f->l3_end)
 		return DROP(DROP_BAD_L4);
@@ -167,10 +172,11 @@ static __always_inline int parse_flow4(struct __sk_buff *skb, const struct iphdr
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
 	    iph->protocol != IPPROTO_ICMP)
 		return 0;
-	if (ipv4_is_fragment(iph)) {
+	if (ipv4_is_later_fragment(iph)) {
 		f->kind = FLOW_FRAGMENT;
 		return 0;
 	}
+	f->first_frag = !!(iph->frag_off & bpf_htons(IP_MF));
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
 		return parse_ports(skb, f, sizeof(struct tcphdr), offsetof(struct tcphdr, check));

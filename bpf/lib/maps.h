@@ -92,6 +92,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ct4 SEC(".maps");
 
+/*
+ * Ports of fragmented datagrams, left by their first fragment for the later
+ * ones, which carry no L4 header (lib/frag.h). LRU: an entry is needed only
+ * while its datagram's fragments pass.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BPFNET_FRAG_MAX);
+	__type(key, struct bpfnet_frag_key);
+	__type(value, struct bpfnet_frag_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} frag4 SEC(".maps");
+
 /* IPv4 addresses of the node, kept current by the control plane. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

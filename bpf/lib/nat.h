@@ -36,11 +36,14 @@ static __always_inline int nat_rewrite_addr(struct __sk_buff *skb, const struct 
 	return 0;
 }
 
-/* Replace a port (or the ICMP echo id, which the ICMP checksum covers plainly). */
+/*
+ * Replace a port (or the ICMP echo id, which the ICMP checksum covers plainly).
+ * A later fragment has none: its first fragment's were replaced.
+ */
 static __always_inline int nat_rewrite_port(struct __sk_buff *skb, const struct flow4 *f,
 					    __u32 port_off, __be16 old, __be16 new)
 {
-	if (old == new)
+	if (old == new || f->no_l4)
 		return 0;
 	if (f->csum_off && bpf_l4_csum_replace(skb, f->csum_off, old, new, l4_csum_flags(f, 2, 0)))
 		return DROP(DROP_CSUM);
@@ -144,6 +147,9 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 	__u64 now = bpf_ktime_get_ns();
 	int ret;
 
+	/* a later fragment never starts a flow: its first fragment did, or was dropped */
+	if (f->no_l4)
+		return DROP(DROP_FRAG_NO_FLOW);
 	nat_reply_of(f, t, &rkey, &reply);
 	reply.created_ns = now;
 	/* a reply tuple that a live flow holds is never taken over: that flow's packets would go astray */

@@ -9,6 +9,7 @@
 #define BPFNET_BPF_SENDER_H
 
 #include "lib/l4.h"
+#include "lib/frag.h"
 #include "lib/martian.h"
 
 /* Parse and check the IPv4 packet of endpoint @ep, its flow into @f. Invalidates packet pointers. */
@@ -26,7 +27,7 @@ static __always_inline int ipv4_check_sender(struct __sk_buff *skb, const struct
 		return ret;
 	if (iph->saddr != ep->ip)
 		return DROP(DROP_SPOOFED_IP);
-	return parse_flow4(skb, iph, f);
+	return parse_flow4_frag(skb, iph, f);
 }
 
 #endif

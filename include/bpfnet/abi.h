@@ -30,6 +30,15 @@
 /* Free ports tried for one new masqueraded flow before it is dropped as exhausted. */
 #define BPFNET_SNAT_TRIES 32
 /*
+ * Fragmented datagrams in flight whose later fragments frag4 can match: more
+ * than a Linux receiver's reassembly holds (ipfrag_high_thresh, 4 MiB: about
+ * 1,800 fragments of 1500-byte frames), so only a flood evicts live ones.
+ * Cilium's default too.
+ */
+#define BPFNET_FRAG_MAX 8192
+/* A datagram's later fragments match its first this long after it (Linux's ipfrag_time). */
+#define BPFNET_FRAG_TIMEOUT_SEC 30
+/*
  * Ports of one bridge network, the fan-out bound of flooding: a broadcast
  * costs one clone per port. As many as a Linux bridge takes (BR_MAX_PORTS);
  * endpoint add refuses a bridge network that already has this many.
@@ -236,6 +245,28 @@ struct bpfnet_ct_entry {
 	__u64 bytes;
 };
 
+/*
+ * A fragmented datagram: what all of its fragments share, the key of its
+ * reassembly (RFC 791), as it arrives, before any translation.
+ */
+struct bpfnet_frag_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;		/* IP identification */
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct bpfnet_frag_key) == 12, "bpfnet_frag_key layout is ABI");
+
+/* The ports of a fragmented datagram, from its first fragment, for its later ones. */
+struct bpfnet_frag_val {
+	__be16 sport;		/* as in struct bpfnet_ct_key: ICMP echo id in requests */
+	__be16 dport;		/* ICMP echo id in replies */
+	__u32 pad;
+	__u64 expires_ns;	/* bpf_ktime_get_ns(): later fragments after this do not match */
+};
+_Static_assert(sizeof(struct bpfnet_frag_val) == 16, "bpfnet_frag_val layout is ABI");
+
 /* Expiry of a flow after its last packet, per state (seconds; Cilium's and Linux's orders). */
 #define BPFNET_CT_TIMEOUT_SYN_SENT 60
 #define BPFNET_CT_TIMEOUT_ESTABLISHED 21600
@@ -258,6 +289,8 @@ enum bpfnet_global_counter {
 	BPFNET_G_FDB_MOVED,		/* MACs seen on another port than the FDB said */
 	BPFNET_G_FDB_AGED,		/* learned MACs idle for BPFNET_FDB_AGEING_SEC, forgotten */
 	BPFNET_G_FLOODED,		/* frames flooded (broadcast, multicast, unknown unicast) */
+	BPFNET_G_FRAG_TRACKED,		/* first fragments: their ports kept for the later ones */
+	BPFNET_G_FRAG_TO_NODE,		/* later ones from the uplink before their first, to the node */
 	BPFNET_G_MAX
 };
 
@@ -292,7 +325,6 @@ struct bpfnet_sock_nat_val {
 	X(DROP_TTL_EXCEEDED, "ttl_exceeded")                                 \
 	X(DROP_BAD_ARP, "bad_arp")                 /* not Ethernet/IPv4 ARP */ \
 	X(DROP_ARP_NOT_ANSWERED, "arp_not_answered") /* request for an address we do not own */ \
-	X(DROP_FRAGMENT, "fragment")               /* NAT needs the L4 header of every packet */ \
 	X(DROP_SNAT_EXHAUSTED, "snat_ports_exhausted") /* no free source port for a new flow */ \
 	X(DROP_CT_INSERT, "ct_insert_failed")      /* map refused, or a live flow holds the tuple */ \
 	X(DROP_CSUM, "csum_update_failed")         /* a checksum or store helper failed */ \
@@ -304,7 +336,10 @@ struct bpfnet_sock_nat_val {
 	X(DROP_MARTIAN_DEST, "martian_destination") /* loopback or 0/8 destination */ \
 	X(DROP_DIRECT_ROUTING, "direct_routing")   /* routed to a container its gateway mode closes */ \
 	X(DROP_UNASSIGNED, "unassigned_address")   /* the sender's subnet, no endpoint has it */ \
-	X(DROP_BAD_L4, "bad_l4_header")            /* TCP data offset or UDP length wrong */
+	X(DROP_BAD_L4, "bad_l4_header")            /* TCP data offset or UDP length wrong */ \
+	X(DROP_FRAG_TINY, "fragment_tiny")         /* splits or overlaps the L4 header, RFC 1858 */ \
+	X(DROP_FRAG_NO_FIRST, "fragment_before_first") /* a later fragment, its first not seen */ \
+	X(DROP_FRAG_NO_FLOW, "fragment_without_flow")  /* its first made no flow, or it ended */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {
@@ -328,6 +363,7 @@ enum bpfnet_drop_reason {
 #define BPFNET_MAP_FDB "fdb"
 #define BPFNET_MAP_FLOOD_PORTS "flood_ports"
 #define BPFNET_MAP_EP_PORTS "ep_ports"
+#define BPFNET_MAP_FRAG "frag4"
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

@@ -495,22 +495,9 @@ struct bad_case {
 	enum bpfnet_drop_reason drop;
 };
 
-#define LATER_FRAG (IPV4_FLAG_MF | 185)
 #define DROPPED(reason) .verdict = TC_ACT_SHOT, .drop = BPFNET_##reason
 
 static const struct bad_case bad_cases[] = {
-	{ "fragment: first (MF) to the outside from a masquerading network",
-	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53), .frag = IPV4_FLAG_MF },
-	  DROPPED(DROP_FRAGMENT) },
-	{ "fragment: later (offset 185) to the outside from a masquerading network",
-	  EP_A, { .t = T(UDP, IP_A, 5000, REMOTE, 53), .frag = LATER_FRAG },
-	  DROPPED(DROP_FRAGMENT) },
-	{ "fragment: to the node address goes to the node",
-	  EP_A, { .t = T(UDP, IP_A, 5000, NODE, 5353), .frag = IPV4_FLAG_MF },
-	  .verdict = TC_ACT_OK },
-	{ "fragment: from outside to a published port is the node's",
-	  UPLINK, { .t = T(UDP, REMOTE, 40000, NODE, 5353), .frag = LATER_FRAG },
-	  .verdict = TC_ACT_UNSPEC },
 	{ "truncated: ip says tcp, 10 bytes of it",
 	  EP_A, { .t = T(TCP, IP_A, 5000, REMOTE, 443) }, .l4_len = 10, DROPPED(DROP_TRUNCATED) },
 	{ "truncated: ip says tcp, 10 bytes of it, frame padded to 60 bytes",

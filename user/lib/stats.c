@@ -25,6 +25,8 @@ static const char *const event_names[BPFNET_G_MAX] = {
 	[BPFNET_G_FDB_MOVED] = "fdb_moved",
 	[BPFNET_G_FDB_AGED] = "fdb_aged",
 	[BPFNET_G_FLOODED] = "flooded",
+	[BPFNET_G_FRAG_TRACKED] = "fragmented_datagrams",
+	[BPFNET_G_FRAG_TO_NODE] = "fragments_unmatched_to_node",
 };
 
 static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)
