@@ -31,6 +31,8 @@ LDLIBS := -lbpf -lelf -lz -lmnl -ljansson
 DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libmnl-dev libjansson-dev \
 	libcmocka-dev pkg-config iproute2 iputils-ping iperf3 sockperf netcat-openbsd socat \
 	python3 iptables nftables tcpdump procps ethtool
+# the fragment tests' DNS server and client (dnsmasq-base: the binary, no service started)
+DEB_PACKAGES += dnsmasq-base bind9-dnsutils
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
