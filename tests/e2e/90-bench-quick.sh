@@ -63,7 +63,8 @@ try:  # "... ahead of the 2 measured ones": mappings at N are N + that
     measured = int(re.search(r"ahead of the (\d+) measured", open(os.path.join(out, "conditions.txt")).read())[1])
 except (OSError, TypeError):
     measured = None
-path_metrics = ["tcp1_gbps", "tcp2_gbps", "rr_p50_us", "rr_p99_us", "conn_per_s"]
+path_metrics = ["tcp1_gbps", "tcp2_gbps", "rr_p50_us", "rr_p99_us", "conn_per_s",
+                "udp_frag_loss_pct", "udp_frag_mbps"]
 scale_metrics = ["install_ms", "mappings", "conn_per_s", "publish_one_ms"]
 try:
     rows = list(csv.DictReader(open(os.path.join(out, "summary.csv"))))
@@ -115,7 +116,7 @@ if [ -z "$missing" ]; then ok "report files written"; else not_ok "report files 
 
 if command -v gnuplot >/dev/null; then
 	missing=""
-	for f in throughput latency connrate scale-connrate scale-install; do
+	for f in throughput latency connrate udp-frag scale-connrate scale-install; do
 		for e in png svg; do [ -s "$OUTDIR/out/plots/$f.$e" ] || missing="$missing $f.$e"; done
 	done
 	if [ -z "$missing" ]; then ok "plots drawn"; else not_ok "plots missing:$missing"; fi

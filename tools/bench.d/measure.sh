@@ -13,6 +13,10 @@ MEASURED_PORTS=("$HOST_IPERF:$PORT_IPERF" "$HOST_CONN:$PORT_CONN")
 # published after the N extras and the measured ones (outside the extras' range)
 ONE_MORE_PORT=65000 RULE_ADD_PORT=65001
 MSG=64 # bytes of a request and of a response
+# fragmented UDP: datagrams of three fragments at MTU 1500 (issue 8's iperf3 -u -l 3000), at a
+# load far below what every path carries here (TCP: gigabits), so that a path's loss shows the
+# fragments it loses rather than the CPU it lacks; the floor's own loss is the machine's noise
+UDP_LEN=3000 UDP_RATE=100M
 # shellcheck disable=SC2034 # used by tools/bench, which sources this
 PATHS_ALL=(c2c ingress egress)
 
@@ -97,6 +101,23 @@ print("%.3f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))' <"$out" 2>/
 	put "$1" "$2" "$3" "$4" "$5" "tcp$9_gbps" "$val" "TCP $9 stream(s) Gbit/s"
 }
 
+# UDP datagrams of UDP_LEN bytes at UDP_RATE, each cut into fragments by the sender's stack:
+# the share the server lost (every fragment of a datagram must arrive, translated alike) and
+# what it received
+m_udp_frag() {
+	local out=$TMP/iperf-udp.json vals
+	# stderr apart: iperf3 warns there that such datagrams are fragmented
+	client "$6" $((DURATION + 20)) iperf3 -c "$7" -p "$8" -u -l "$UDP_LEN" -b "$UDP_RATE" \
+		-t "$DURATION" -J --connect-timeout 3000 >"$out" 2>"$out.err"
+	vals=$(python3 -c '
+import json, sys
+r = json.load(sys.stdin)["end"]["sum_received"]
+print("%.3f %.1f" % (r["lost_percent"], r["bits_per_second"] / 1e6))' <"$out" 2>/dev/null) ||
+		{ cat "$out.err" >>"$out"; errlog "iperf3 -u $4 $2 $3 -> $7:$8" "$out"; }
+	put "$1" "$2" "$3" "$4" "$5" udp_frag_loss_pct "${vals% *}" "UDP $UDP_LEN B lost %"
+	put "$1" "$2" "$3" "$4" "$5" udp_frag_mbps "${vals#* }" "UDP $UDP_LEN B received Mbit/s"
+}
+
 # one connection, one request in flight (connrate rr; sockperf would add 2 s a test)
 m_rr() {
 	local out=$TMP/rr.log p50 p99
@@ -137,6 +158,7 @@ measure_path() {
 	m_tcp "${a[@]}" "$pi" 2
 	m_rr "${a[@]}" "$pc"
 	m_conn "${a[@]}" "$pc"
+	m_udp_frag "${a[@]}" "$pi"
 }
 
 # ports_file N: the "HOST:CPORT" list of N extras and the measured ports (made once)

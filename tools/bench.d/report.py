@@ -31,6 +31,10 @@ PATH_METRICS = [  # metric, column title
     ("rr_p99_us", "RR p99 µs"),
     ("conn_per_s", "new conn/s"),
 ]
+UDP_METRICS = [  # fragmented UDP (iperf3 -u -l 3000), shown path by path side by side
+    ("udp_frag_loss_pct", "lost %"),
+    ("udp_frag_mbps", "received Mbit/s"),
+]
 SCALE_METRICS = [
     ("install_ms", "Install time of N+{m} published ports, ms (iptables-restore / nft -f / bpfnet port add)"),
     ("publish_one_ms", "Publishing one more port with N there, ms (Docker's 3 iptables -A / nft add element / bpfnet port add)"),
@@ -150,6 +154,19 @@ def paths_section(d, variants, paths, reps):
     return md
 
 
+def udp_section(d, variants, paths, reps, desc):
+    """Fragmented UDP: each NAT path next to container → container, in one table per metric."""
+    ps = [(p, t) for p, t in PATHS if p in paths]
+    md = [f"## Fragmented UDP ({desc}): median (min–max) of {reps} rep(s)", "",
+          "The sender cuts every datagram into fragments; one fragment lost loses the datagram. "
+          "The floor is the baseline of every path.", ""]
+    for m, title in UDP_METRICS:
+        rows = [[f"{v} (veth pair)" if v == FLOOR else v]
+                + [cell(*d.get("paths", v, p, 0, m)) for p, _ in ps] for v in variants]
+        md += [f"### {title}", ""] + table(["variant"] + [t for _, t in ps], rows) + [""]
+    return md
+
+
 RATIO_SCALE = ("install_ms", "publish_one_ms", "conn_per_s")  # also shown ÷ bridge-iptables
 FAMILY_SCALE = ("rule_add_ms", "dp_mem_kb", "ct_entries")  # only some variants have these
 
@@ -197,7 +214,8 @@ def write_csv(d, variants, paths, scale, path):
         w = csv.writer(f)
         w.writerow(["section", "variant", "path", "ports", "metric", "n", "median", "min",
                     "max", "ratio_to_floor", "ratio_to_bridge_iptables", "status"])
-        keys = [("paths", v, p, 0, m) for p in paths for v in variants for m, _ in PATH_METRICS]
+        keys = [("paths", v, p, 0, m) for p in paths for v in variants
+                for m, _ in PATH_METRICS + UDP_METRICS]
         keys += [("scale", v, "ingress", n, m) for n in scale for v in variants if v != FLOOR
                  for m, _ in SCALE_METRICS]
         for k in keys:
@@ -277,7 +295,7 @@ def lines(d, variants, scale, metric, name, ylabel, title, logy, pdir):
         "set offsets graph 0.05, graph 0.05, 0, 0", f"plot {plots}", ""])
 
 
-def plots(d, variants, paths, scale, out):
+def plots(d, variants, paths, scale, out, udp_desc):
     if not shutil.which("gnuplot"):
         print("# plots skipped: gnuplot is not installed (apt-get install gnuplot-nox)")
         return
@@ -296,6 +314,9 @@ def plots(d, variants, paths, scale, out):
     figs["connrate"] = bars(d, variants, [(p, (p, 0, "conn_per_s")) for p, _ in ps],
                             "connrate", "connections/s", "New connections per second", False,
                             pdir)
+    figs["udp-frag"] = bars(d, variants, [(p, (p, 0, "udp_frag_loss_pct")) for p, _ in ps],
+                            "udp-frag", "datagrams lost, %",
+                            f"Fragmented UDP ({udp_desc}), median, min-max", False, pdir)
     if scale:
         figs["scale-connrate"] = lines(d, variants, scale, "conn_per_s", "scale-connrate",
                                        "connections/s (log)", "New connections/s at N published ports",
@@ -331,6 +352,7 @@ def main():
     ap.add_argument("--measured", type=int, default=MEASURED)
     ap.add_argument("--paths", help="the paths measured (default: those in raw.csv)")
     ap.add_argument("--scale", help="the port counts measured, or 'none' (default: raw.csv's)")
+    ap.add_argument("--udp", default="iperf3 -u", help="how the fragmented UDP was sent")
     a = ap.parse_args()
     MEASURED = a.measured
     vals, status, notes = load(a.out)
@@ -350,9 +372,10 @@ def main():
     cond = os.path.join(a.out, "conditions.txt")
     if os.path.exists(cond):
         with open(cond) as f:
-            head = [line.rstrip() for line in f if line.strip()][:13]
+            head = [line.rstrip() for line in f if line.strip()][:14]
         md += ["```"] + head + ["```", "(all of it: conditions.txt)", ""]
     md += paths_section(d, variants, paths, a.reps)
+    md += udp_section(d, variants, paths, a.reps, a.udp)
     if scale:
         md += scale_section(d, variants, scale)
     md += notes_section(notes)
@@ -361,7 +384,7 @@ def main():
         f.write(text + "\n")
     write_csv(d, variants, paths, scale, os.path.join(a.out, "summary.csv"))
     print(text)
-    plots(d, variants, paths, scale, a.out)
+    plots(d, variants, paths, scale, a.out, a.udp)
 
 
 if __name__ == "__main__":

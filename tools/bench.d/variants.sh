@@ -9,6 +9,7 @@
 #                         publish_F (not part of the install time)
 #   publish_F             publish them all to container c2 (timed)
 #   publish_one_F H C     publish one more port (what a "docker run -p" adds)
+#   publish_udp_F H C     publish H/udp to port C of c2 (for iperf3 -u through the port)
 #   rule_add_F H C        (iptables only) one "iptables -t nat -A" with the rest there
 #   dp_mem_F              KiB the dataplane itself says it holds (bpfnet: map memlock)
 #   mappings_F            how many port mappings the dataplane lists (a check of the install)
@@ -150,16 +151,18 @@ setup_bridge_iptables_nft() { setup_docker_iptables iptables-nft; }
 prepare_iptables() { python3 "$RULES_PY" iptables "$1" "$BR" "$C2_IP" >"$TMP/ports.rules"; }
 publish_iptables() { nsrun node 600 "$IPT-restore" -w 30 --noflush <"$TMP/ports.rules"; }
 
-# what Docker runs for "-p H:C" on a running container: three appends
+# what Docker runs for "-p H:C[/PROTO]" on a running container: three appends
 publish_one_iptables() {
-	local h=$1 c=$2
-	nsrun node 60 "$IPT" -w 30 -t nat -A DOCKER ! -i "$BR" -p tcp -m tcp --dport "$h" \
-		-j DNAT --to-destination "$C2_IP:$c" &&
+	local h=$1 c=$2 proto=${3:-tcp}
+	nsrun node 60 "$IPT" -w 30 -t nat -A DOCKER ! -i "$BR" -p "$proto" -m "$proto" \
+		--dport "$h" -j DNAT --to-destination "$C2_IP:$c" &&
 		nsrun node 60 "$IPT" -w 30 -t filter -A DOCKER -d "$C2_IP/32" ! -i "$BR" -o "$BR" \
-			-p tcp -m tcp --dport "$c" -j ACCEPT &&
+			-p "$proto" -m "$proto" --dport "$c" -j ACCEPT &&
 		nsrun node 60 "$IPT" -w 30 -t nat -A POSTROUTING -s "$C2_IP/32" -d "$C2_IP/32" \
-			-p tcp -m tcp --dport "$c" -j MASQUERADE
+			-p "$proto" -m "$proto" --dport "$c" -j MASQUERADE
 }
+
+publish_udp_iptables() { publish_one_iptables "$1" "$2" udp; }
 
 rule_add_iptables() {
 	nsrun node 60 "$IPT" -w 30 -t nat -A DOCKER ! -i "$BR" -p tcp -m tcp --dport "$1" \
@@ -213,6 +216,12 @@ publish_nftables() { nsrun node 600 nft -f "$TMP/ports.nft"; }
 
 publish_one_nftables() {
 	nsrun node 60 nft add element ip bench portmap "{ $1 : $C2_IP . $2 }"
+}
+
+# the port map is for TCP: a UDP port gets a rule of its own
+publish_udp_nftables() {
+	nsrun node 60 nft add rule ip bench prerouting iifname != "$BR" fib daddr type local \
+		udp dport "$1" dnat ip to "$C2_IP:$2"
 }
 
 dp_mem_nftables() { :; }
@@ -272,6 +281,7 @@ publish_bpfnet() {
 }
 
 publish_one_bpfnet() { bn port add c2 "$1:$2" >/dev/null; }
+publish_udp_bpfnet() { bn port add c2 "$1:$2/udp" >/dev/null; }
 # (port ls shows adjacent mappings as one range)
 mappings_bpfnet() {
 	bn --json port ls | python3 -c 'import json, sys
