@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "fsutil.h"
+#include "journal.h"
 
 /* Attempts to lock an instance whose lock file a concurrent unlock keeps removing. */
 #define LOCK_TRIES 16
@@ -166,6 +167,8 @@ void bpfnet__close(struct bpfnet *bn)
 	if (!bn)
 		return;
 	bn_unlock(bn);
+	journal_free(bn->recovered);
+	free(bn->recovered);
 	free(bn);
 }
 

@@ -14,6 +14,7 @@
 #include "datapath.h"
 #include "fsutil.h"
 #include "ipam.h"
+#include "journal.h"
 #include "netlink.h"
 #include "netns.h"
 #include "state.h"
@@ -330,7 +331,11 @@ static int create_veth(struct ep_add *a)
 		.mtu = a->ep.mtu,
 	};
 	int err = nl_veth_create(a->node_nl, &v);
+	size_t swept;
 
+	/* a veth of ours that no endpoint owns (left by a crash) never blocks a new one */
+	if (err == -EEXIST && !veth_strays_remove(a->bn, a->node_nl, a->st, &swept) && swept)
+		err = nl_veth_create(a->node_nl, &v);
 	if (err == -EEXIST)
 		return bn_fail(a->bn, err, "%s already exists in %s, or %s in the node",
 			       a->ep.ifname, a->ep.netns, a->ep.host_ifname);
@@ -361,14 +366,22 @@ static int ep_add_locked(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	err = nl_open(&a->node_nl, -1);
 	if (err)
 		return bn_fail(a->bn, err, "cannot open netlink: %s", strerror(-err));
-	err = validate(a, o) ?: create_veth(a);
+	/* the intent goes to disk before the first thing is made: a kill is undone later */
+	err = validate(a, o) ?: journal_record_ep(a->bn, a->st, JOURNAL_ENDPOINT_ADD, &a->ep);
 	if (err)
 		return err;
+	err = create_veth(a);
+	if (err) {
+		journal_abandon(a->bn, a->st);
+		return err;
+	}
 	err = configure_container(a) ?: configure_node(a) ?:
 	      bridge_announce(a->bn, a->net, a->netns_fd, a->ct_ifindex, &a->ep) ?:
-	      state_add_ep(a->st, &a->ep) ?: state_save(a->bn, a->st);
-	if (err)
+	      state_add_ep(a->st, &a->ep) ?: journal_commit(a->bn, a->st);
+	if (err) {
 		ep_add_undo(a);
+		journal_abandon(a->bn, a->st);
+	}
 	return err;
 }
 
@@ -381,7 +394,7 @@ int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *o
 
 	if (!opts || opts->sz < sizeof(*opts))
 		return bn_fail(bn, -EINVAL, "bad options");
-	err = bn_lock(bn) ?: state_load(bn, &st);
+	err = state_begin(bn, &st, JOURNAL_ENDPOINT_ADD);
 	if (err)
 		goto unlock;
 	a.st = &st;
@@ -424,20 +437,34 @@ static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_en
 	       (net ? bridge_port_leave(bn, st, net, ep) : 0);
 }
 
+int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name)
+{
+	struct bpfnet_endpoint_info *ep = state_ep(st, name), gone;
+
+	if (!ep)
+		return 0;
+	gone = *ep;
+	state_del_ep(st, name);
+	return (st->node.initialized ? ep_detach(bn, st, &gone) : 0) ?:
+	       ep_delete_veth(bn, nl, &gone) ?: ep_default_route_handover(bn, st, &gone);
+}
+
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 {
-	struct bpfnet_endpoint_info *ep, gone;
+	struct bpfnet_endpoint_info *ep;
 	struct nl *nl = NULL;
 	struct state st;
 	int err;
 
-	err = bn_lock(bn) ?: state_load(bn, &st);
+	err = state_begin(bn, &st, JOURNAL_ENDPOINT_REMOVE);
 	if (err)
 		goto unlock;
 	ep = state_ep(&st, name);
 	if (!ep) {
-		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
-			      name);
+		/* a re-run of the removal that this call's recovery just finished */
+		if (!journal_finished(bn, JOURNAL_ENDPOINT_REMOVE, name, NULL, 0))
+			err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists "
+				      "them)", name);
 		goto free;
 	}
 	err = nl_open(&nl, -1);
@@ -445,11 +472,9 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
 		goto free;
 	}
-	gone = *ep;
-	state_del_ep(&st, name);	/* in memory: saved only once the rest succeeded */
-	err = (st.node.initialized ? ep_detach(bn, &st, &gone) : 0) ?:
-	      ep_delete_veth(bn, nl, &gone) ?: ep_default_route_handover(bn, &st, &gone) ?:
-	      state_save(bn, &st);
+	/* once recorded, a removal is finished: if this one fails, the next command does it */
+	err = journal_record_ep(bn, &st, JOURNAL_ENDPOINT_REMOVE, ep) ?:
+	      ep_remove(bn, &st, nl, name) ?: journal_commit(bn, &st);
 	nl_close(nl);
 free:
 	state_free(&st);

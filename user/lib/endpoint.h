@@ -18,4 +18,11 @@ const struct bpfnet_endpoint_info *ep_gateway_in_netns(const struct state *st, i
 int ep_default_route_handover(struct bpfnet *bn, const struct state *st,
 			      const struct bpfnet_endpoint_info *gone);
 
+/*
+ * Take endpoint @name out of @st (in memory; the caller saves) and out of the
+ * node: maps, published ports, its bridge segment, its veth. Each step is
+ * idempotent, so a removal cut short can be run again. No such endpoint: 0.
+ */
+int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name);
+
 #endif

@@ -16,6 +16,8 @@
 #define BPFNET_DEFAULT_RUN_DIR "/run/bpfnet"
 #define BPFNET_NETNS_DIR "/var/run/netns"
 
+struct journal;
+
 struct bpfnet {
 	char instance[BPFNET_INSTANCE_MAX + 1];
 	char bpffs_opt[PATH_MAX];	/* as given; "" = find one */
@@ -23,6 +25,7 @@ struct bpfnet {
 	char run_dir[PATH_MAX];		/* <run>/<instance> */
 	char errmsg[512];
 	int lock_fd;			/* held while a command changes state; -1 otherwise */
+	struct journal *recovered;	/* the interrupted command this handle finished or undid */
 };
 
 #define __printf(a, b) __attribute__((format(printf, a, b)))

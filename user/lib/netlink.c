@@ -18,6 +18,7 @@
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/veth.h>
 
 #include "netlink.h"
@@ -770,5 +771,44 @@ int nl_route_foreach4(struct nl *nl, int (*cb)(const struct nl_route4_entry *rou
 	for (size_t i = 0; !err && i < d.n; i++)
 		err = cb((const struct nl_route4_entry *)d.items + i, arg);
 	free(d.items);
+	return err;
+}
+
+struct nl_qdisc_find {
+	int ifindex;
+	const char *kind;
+	bool found;
+};
+
+static int nl_qdisc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_qdisc_find *q = data;
+	struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[TCA_MAX + 1] = {};
+	struct nl_attrs a = { tb, TCA_MAX };
+	char kind[IFNAMSIZ];	/* TCA_KIND names are as short as device names */
+
+	if (tcm->tcm_ifindex != q->ifindex ||
+	    mnl_attr_parse(nlh, sizeof(*tcm), nl_attr_cb, &a) < 0 || !tb[TCA_KIND])
+		return MNL_CB_OK;
+	nl_attr_strcpy(kind, sizeof(kind), tb[TCA_KIND]);
+	q->found |= !strcmp(kind, q->kind);
+	return MNL_CB_OK;
+}
+
+int nl_qdisc_has(struct nl *nl, int ifindex, const char *kind, bool *has)
+{
+	struct nl_qdisc_find q = { ifindex, kind, false };
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETQDISC, NLM_F_DUMP);
+	struct tcmsg *tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	int err, tries = 0;
+
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	do {
+		q.found = false;
+		err = nl_talk(nl, nlh, nl_qdisc_cb, &q);
+	} while (err == -EINTR && ++tries < NL_DUMP_TRIES);
+	*has = q.found;
 	return err;
 }

@@ -8,6 +8,7 @@
 #ifndef BPFNET_NETLINK_H
 #define BPFNET_NETLINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -86,6 +87,8 @@ struct nl_route4_entry {
 /* Calls @cb for every IPv4 route of every table, as nl_addr_foreach4 does. */
 int nl_route_foreach4(struct nl *nl, int (*cb)(const struct nl_route4_entry *route, void *arg),
 		      void *arg);
+/* Has device @ifindex a qdisc of @kind ("clsact")? */
+int nl_qdisc_has(struct nl *nl, int ifindex, const char *kind, bool *has);
 
 /* A permanent IPv4 neighbour entry. */
 int nl_neigh_add4(struct nl *nl, int ifindex, struct in_addr addr, const uint8_t mac[6]);

@@ -10,7 +10,9 @@
 #include "datapath.h"
 #include "gateway.h"
 #include "ipam.h"
+#include "journal.h"
 #include "netlink.h"
+#include "network.h"
 #include "node.h"
 #include "nodecheck.h"
 #include "state.h"
@@ -201,7 +203,7 @@ static int network_install(struct bpfnet *bn, const struct bpfnet_network_info *
 }
 
 /* Undo network_install, or take down a removed network; the first error is kept. */
-static int network_uninstall(struct bpfnet *bn, const struct bpfnet_network_info *n)
+int network_uninstall(struct bpfnet *bn, const struct bpfnet_network_info *n)
 {
 	struct bpfnet_flood none = {};
 	struct nl *nl = NULL;
@@ -240,20 +242,22 @@ int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *
 
 	if (!opts || opts->sz < bn_offsetofend(struct bpfnet_network_opts, no_masquerade))
 		return bn_fail(bn, -EINVAL, "bad options");
-	err = bn_lock(bn) ?: state_load(bn, &st);
+	err = state_begin(bn, &st, JOURNAL_NETWORK_CREATE);
 	if (err)
 		goto unlock;
 	err = network_build(bn, &st, opts, &n);
-	if (!err && st.node.initialized) {
-		err = network_install(bn, &n);
-		if (err)
-			network_undo(bn, &n);
-	}
+	/* before init nothing but the state changes; after, the intent goes to disk first */
+	if (!err && st.node.initialized)
+		err = journal_record_net(bn, &st, JOURNAL_NETWORK_CREATE, &n);
 	if (err)
 		goto free;
-	err = state_add_net(&st, &n) ?: state_save(bn, &st);
-	if (err && st.node.initialized)
+	err = (st.node.initialized ? network_install(bn, &n) : 0) ?: state_add_net(&st, &n) ?:
+	      journal_commit(bn, &st);
+	if (err && st.node.initialized) {
+		state_del_net(&st, n.name);
 		network_undo(bn, &n);
+		journal_abandon(bn, &st);
+	}
 	if (!err && out)
 		*out = n;
 free:
@@ -270,21 +274,25 @@ int bpfnet_network__remove(struct bpfnet *bn, const char *name)
 	struct state st;
 	int err;
 
-	err = bn_lock(bn) ?: state_load(bn, &st);
+	err = state_begin(bn, &st, JOURNAL_NETWORK_REMOVE);
 	if (err)
 		goto unlock;
 	n = state_net(&st, name);
 	users = state_net_users(&st, name);
-	if (!n)
+	if (!n && journal_finished(bn, JOURNAL_NETWORK_REMOVE, name, NULL, 0))
+		err = 0;	/* a re-run of the removal this call's recovery finished */
+	else if (!n)
 		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
 	else if (users)
 		err = bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
 			      "first ('bpfnet endpoint ls')", name, users);
 	else if (st.node.initialized)
-		err = network_uninstall(bn, n);
-	if (!err) {
+		/* once recorded, a removal is finished: by the next command if this one fails */
+		err = journal_record_net(bn, &st, JOURNAL_NETWORK_REMOVE, n) ?:
+		      network_uninstall(bn, n);
+	if (!err && n) {
 		state_del_net(&st, name);
-		err = state_save(bn, &st);
+		err = journal_commit(bn, &st);
 	}
 	state_free(&st);
 unlock:

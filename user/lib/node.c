@@ -9,6 +9,7 @@
 #include "datapath.h"
 #include "endpoint.h"
 #include "gateway.h"
+#include "journal.h"
 #include "netlink.h"
 #include "node.h"
 #include "sockhook.h"
@@ -85,43 +86,84 @@ static int node_config(struct bpfnet *bn)
 	return dp_config_set(bn, cookie);
 }
 
-static int init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink)
+int node_init_undo(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink,
+		   bool destroy_clsact)
 {
-	int was_initialized = st->node.initialized, err;
-	bool created = false, attached = false;
 	struct nl_link up;
+	int err = 0;
 
-	if (was_initialized && strcmp(st->node.uplink, uplink))
+	if (!nl_link_get_by_name(nl, uplink, &up))
+		err = dp_detach(bn, up.ifindex, destroy_clsact);
+	for (size_t i = 0; i < st->n_nets && !err; i++)
+		err = net_gateway_del(bn, nl, &st->nets[i]);
+	return err ?: dp_unpin(bn);
+}
+
+/*
+ * Did the uplink have a clsact qdisc before this instance's first init? Asked
+ * before anything is attached, so that an init cut short still knows whether
+ * the qdisc it leaves is its own; an init that supersedes one cut short
+ * inherits the answer, the qdisc being there now is the killed one's.
+ */
+static int clsact_before(struct bpfnet *bn, const struct state *st, struct nl *nl, int ifindex,
+			 bool *had)
+{
+	const struct journal *pending = &st->journal;
+	int err;
+
+	if (pending->op == JOURNAL_INIT && pending->first_init) {
+		*had = pending->clsact_before;
+		return 0;
+	}
+	err = nl_qdisc_has(nl, ifindex, "clsact", had);
+	return err ? bn_fail(bn, err, "cannot list the qdiscs of the uplink: %s", strerror(-err)) :
+		     0;
+}
+
+int node_init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink)
+{
+	struct node_state before = st->node;
+	struct journal j = { .op = JOURNAL_INIT, .first_init = !before.initialized };
+	bool created = false, had = true;
+	struct nl_link up;
+	int err;
+
+	if (before.initialized && strcmp(st->node.uplink, uplink))
 		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: run 'bpfnet "
 			       "down' first to move it", bn->instance, st->node.uplink);
 	err = nl_link_get_by_name(nl, uplink, &up);
 	if (err)
 		return bn_fail(bn, err, "no device '%s' in this network namespace: %s", uplink,
 			       strerror(-err));
-	err = dp_load(bn);
-	if (!err) {
-		err = dp_attach(bn, up.ifindex, BPFNET_PROG_FROM_UPLINK, &created);
-		attached = !err;
+	snprintf(j.uplink, sizeof(j.uplink), "%s", uplink);
+	if (j.first_init) {
+		err = clsact_before(bn, st, nl, up.ifindex, &had);
+		if (err)
+			return err;
+		j.clsact_before = had;
 	}
+	err = journal_record(bn, st, &j);
+	if (err)
+		return err;
+	err = dp_load(bn) ?: dp_attach(bn, up.ifindex, BPFNET_PROG_FROM_UPLINK, &created);
 	if (!err) {
 		st->node.initialized = 1;
 		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
 		st->node.uplink_ifindex = up.ifindex;
-		st->node.created_clsact |= created;
+		st->node.created_clsact |= created || !had;
 		/* the node's addresses once the gateways are among them */
 		err = node_config(bn) ?: sync_networks(bn, st, nl) ?: sync_endpoints(bn, st, nl) ?:
-		      node_addrs_refresh(bn, nl) ?: sock_hooks_attach(bn) ?: state_save(bn, st);
+		      node_addrs_refresh(bn, nl) ?: sock_hooks_attach(bn) ?: journal_commit(bn, st);
 	}
-	if (err && !was_initialized) {
+	if (err) {
 		char msg[sizeof(bn->errmsg)];
 
 		memcpy(msg, bn->errmsg, sizeof(msg));
-		if (attached || created)
-			dp_detach(bn, up.ifindex, created);
-		for (size_t i = 0; i < st->n_nets; i++)
-			net_gateway_del(bn, nl, &st->nets[i]);
-		dp_unpin(bn);
+		if (!before.initialized)
+			node_init_undo(bn, st, nl, uplink, !had);
+		st->node = before;
 		memcpy(bn->errmsg, msg, sizeof(msg));
+		journal_abandon(bn, st);
 	}
 	return err;
 }
@@ -130,13 +172,14 @@ typedef int (*node_change_fn)(struct bpfnet *bn, struct state *st, struct nl *nl
 			      const void *arg);
 
 /* Lock, load the state, open netlink in the node, make the change, and undo all of that. */
-static int node_change(struct bpfnet *bn, node_change_fn change, const void *arg)
+static int node_change(struct bpfnet *bn, enum journal_op op, node_change_fn change,
+		       const void *arg)
 {
 	struct nl *nl = NULL;
 	struct state st;
 	int err;
 
-	err = bn_lock(bn) ?: state_load(bn, &st);
+	err = state_begin(bn, &st, op);
 	if (err)
 		goto unlock;
 	err = nl_open(&nl, -1);
@@ -153,49 +196,40 @@ unlock:
 
 static int init_change(struct bpfnet *bn, struct state *st, struct nl *nl, const void *uplink)
 {
-	return init_locked(bn, st, nl, uplink);
+	return node_init_locked(bn, st, nl, uplink);
 }
 
 int bpfnet_node__init(struct bpfnet *bn, const char *uplink)
 {
 	if (!uplink || !*uplink)
 		return bn_fail(bn, -EINVAL, "an uplink is required (--uplink DEV)");
-	return node_change(bn, init_change, uplink);
+	return node_change(bn, JOURNAL_INIT, init_change, uplink);
 }
 
-/* Veths of this instance that no state names: leftovers of a crashed add. */
-struct sweep {
-	struct bpfnet *bn;
-	struct nl *nl;
-	char prefix[IF_NAMESIZE];
-};
-
-static int sweep_one(const struct nl_link *link, void *arg)
+int node_teardown(struct bpfnet *bn, struct state *st, struct nl *nl)
 {
-	struct sweep *s = arg;
-
-	if (!strncmp(link->name, s->prefix, strlen(s->prefix)) && !strcmp(link->kind, "veth"))
-		nl_link_del(s->nl, link->ifindex);
-	return 0;
-}
-
-static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const void *unused)
-{
-	struct sweep sweep = { bn, nl, "" };
 	struct nl_link up;
 	int err = 0;
 
-	(void)unused;
 	for (size_t i = 0; i < st->n_eps && !err; i++)
 		err = ep_delete_veth(bn, nl, &st->eps[i]);
 	for (size_t i = 0; i < st->n_nets && !err && st->node.initialized; i++)
 		err = net_gateway_del(bn, nl, &st->nets[i]);
-	snprintf(sweep.prefix, sizeof(sweep.prefix), "bn%06x-", fnv1a32(bn->instance) & 0xffffff);
+	/* and veths of ours that no state names: leftovers of a crashed add */
 	if (!err)
-		err = nl_link_foreach(nl, sweep_one, &sweep);
+		err = veth_strays_remove(bn, nl, st, NULL);
 	if (!err && st->node.initialized && !nl_link_get_by_name(nl, st->node.uplink, &up))
 		err = dp_detach(bn, up.ifindex, st->node.created_clsact);
-	return err ?: dp_unpin(bn) ?: state_remove(bn);
+	return err ?: dp_unpin(bn);
+}
+
+static int down_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const void *unused)
+{
+	struct journal j = { .op = JOURNAL_DOWN };
+
+	(void)unused;
+	/* once recorded, down is finished: by the next command if this one is cut short */
+	return journal_record(bn, st, &j) ?: node_teardown(bn, st, nl) ?: state_remove(bn);
 }
 
 int bpfnet_node__down(struct bpfnet *bn)
@@ -206,7 +240,7 @@ int bpfnet_node__down(struct bpfnet *bn)
 
 		return bn_pin_dir(bn, &dir) ? 0 : dp_unpin(bn);
 	}
-	return node_change(bn, down_locked, NULL);
+	return node_change(bn, JOURNAL_DOWN, down_locked, NULL);
 }
 
 /* The state says initialized; that is true only while the datapath's pins are there. */

@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "ct.h"
 #include "datapath.h"
+#include "journal.h"
 #include "netlink.h"
 #include "node.h"
 #include "nodecheck.h"
@@ -314,7 +315,7 @@ static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
 	return err;
 }
 
-static void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
+void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
 			  struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v)
 {
 	memset(k, 0, sizeof(*k));
@@ -459,9 +460,9 @@ out:
 }
 
 /* ep_ports for @maps of @ep when its network is routed; no other mode reads them. */
-static int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
-			   const struct bpfnet_endpoint_info *ep,
-			   const struct bpfnet_port_mapping *maps, size_t n)
+int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
+		    const struct bpfnet_endpoint_info *ep, const struct bpfnet_port_mapping *maps,
+		    size_t n)
 {
 	const struct bpfnet_network_info *net = state_net(st, ep->network);
 
@@ -498,18 +499,30 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
+	/* every check passed, the intent goes to disk: a kill is undone by the next command */
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
 	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
 	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
-	      node_addrs_sync(bn) ?: ports_publish(bn, st, fd, ep, maps, n, n_ports);
+	      journal_record_ports(bn, st, JOURNAL_PORT_ADD, ep, maps, n);
+	if (err)
+		goto out;
+	err = node_addrs_sync(bn) ?: ports_publish(bn, st, fd, ep, maps, n, n_ports) ?:
+	      journal_commit(bn, st);
+	if (err) {
+		/* the checks found every port free: whatever is there now is this call's */
+		portmap_write(bn, fd, maps, n, n_ports, true);
+		ep_ports_update(bn, st, fd, ep, maps, n);
+		journal_abandon(bn, st);
+	}
+out:
 	free(maps);
 	return err;
 }
 
 /* Lock, load the state and open portmap4: what every port change starts with. */
-static int ports_begin(struct bpfnet *bn, struct state *st, int *fd)
+static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op, int *fd)
 {
-	int err = bn_lock(bn) ?: state_load(bn, st);
+	int err = state_begin(bn, st, op);
 
 	if (err)
 		return err;
@@ -528,14 +541,14 @@ typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, int fd, cons
 
 /* Lock, load the state, open portmap4, make the change, and undo all of that. */
 static int ports_change(struct bpfnet *bn, const char *endpoint, const char *const *specs,
-			size_t n, ports_change_fn change)
+			size_t n, enum journal_op op, ports_change_fn change)
 {
 	struct state st;
-	int fd, err;
+	int fd = -1, err;
 
 	if (!n)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
-	err = ports_begin(bn, &st, &fd);
+	err = ports_begin(bn, &st, op, &fd);
 	if (!err) {
 		err = change(bn, &st, fd, endpoint, specs, n);
 		close(fd);
@@ -547,7 +560,7 @@ static int ports_change(struct bpfnet *bn, const char *endpoint, const char *con
 
 int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n)
 {
-	return ports_change(bn, endpoint, specs, n, ports_add_locked);
+	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_ADD, ports_add_locked);
 }
 
 /* Every port of @m must be published by its endpoint, to the same container port. */
@@ -587,7 +600,7 @@ static bool flow_of_removed_port(const struct bpfnet_ct_key *k, const struct bpf
 }
 
 /* End the flows of removed mappings, so no client keeps reaching the old target (moby#8795). */
-static int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
+int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
 {
 	struct removed_ports rp = {};
 	int err = 0;
@@ -620,7 +633,7 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 			       const char *endpoint, const char *const *specs, size_t n)
 {
 	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
-	struct bpfnet_endpoint_info *ep;
+	struct bpfnet_endpoint_info *ep = NULL;
 	size_t n_ports = 0;
 	int err;
 
@@ -630,9 +643,15 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 	      parse_specs(bn, ep, specs, n, maps, &n_ports);
 	for (size_t i = 0; i < n && !err; i++)
 		err = check_owned(bn, fd, &maps[i], specs[i]);
-	if (!err)
-		err = portmap_write(bn, fd, maps, n, n_ports, true) ?:
-		      ep_ports_update(bn, st, fd, ep, maps, n) ?: ports_end_flows(bn, maps, n);
+	/* not published: fine for a re-run of the removal this call's recovery finished */
+	if (err == -ENOENT && ep && journal_finished(bn, JOURNAL_PORT_REMOVE, ep->name, maps, n))
+		err = 0;
+	/* once recorded, a removal is finished: by the next command if this one fails */
+	else if (!err)
+		err = journal_record_ports(bn, st, JOURNAL_PORT_REMOVE, ep, maps, n) ?:
+		      portmap_write(bn, fd, maps, n, n_ports, true) ?:
+		      ep_ports_update(bn, st, fd, ep, maps, n) ?: ports_end_flows(bn, maps, n) ?:
+		      journal_commit(bn, st);
 	free(maps);
 	return err;
 }
@@ -640,7 +659,7 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *const *specs,
 			size_t n)
 {
-	return ports_change(bn, endpoint, specs, n, ports_remove_locked);
+	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_REMOVE, ports_remove_locked);
 }
 
 /* Every mapping of endpoint @ep goes with it: map entries (ep_ports too, if @routed) and flows. */

@@ -13,7 +13,8 @@
 /*
  * 2: networks have "masquerade", the state has "bound_ips"
  * 3: networks may have "internal" and "gateway_mac" (bridge); version 2 still reads
- * 4: networks may have "gateway_mode" (missing: "nat"); versions 2 and 3 still read
+ * 4: networks may have "gateway_mode" (missing: "nat"), the state "journal" (the command
+ *    in progress, journal.h); versions 2 and 3 still read
  */
 #define STATE_VERSION 4
 #define STATE_VERSION_OLDEST 2
@@ -30,7 +31,7 @@ static json_t *ip_json(struct in_addr a)
 	return json_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
 }
 
-static json_t *net_to_json(const struct bpfnet_network_info *n)
+json_t *net_to_json(const struct bpfnet_network_info *n)
 {
 	char mac[18];
 
@@ -41,7 +42,7 @@ static json_t *net_to_json(const struct bpfnet_network_info *n)
 			 "gateway_mode", n->gateway_mode[0] ? n->gateway_mode : BPFNET_GW_MODE_NAT);
 }
 
-static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
+json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
 {
 	char mac[18], host_mac[18];
 
@@ -56,7 +57,7 @@ static json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
 
 static json_t *state_to_json(const struct state *st)
 {
-	json_t *nets = json_array(), *eps = json_array(), *bound = json_array();
+	json_t *nets = json_array(), *eps = json_array(), *bound = json_array(), *root, *journal;
 
 	for (size_t i = 0; i < st->n_nets; i++)
 		json_array_append_new(nets, net_to_json(&st->nets[i]));
@@ -64,10 +65,19 @@ static json_t *state_to_json(const struct state *st)
 		json_array_append_new(eps, ep_to_json(&st->eps[i]));
 	for (size_t i = 0; i < st->n_bound_ips; i++)
 		json_array_append_new(bound, ip_json(st->bound_ips[i]));
-	return json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", STATE_VERSION,
+	root = json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", STATE_VERSION,
 			 "node", "initialized", st->node.initialized, "uplink", st->node.uplink,
 			 "uplink_ifindex", st->node.uplink_ifindex, "created_clsact",
 			 st->node.created_clsact, "networks", nets, "endpoints", eps, "bound_ips", bound);
+	if (!root || st->journal.op == JOURNAL_NONE)
+		return root;
+	/* a pending command that cannot be written must not be saved as none */
+	journal = journal_to_json(&st->journal);
+	if (!journal || json_object_set_new(root, "journal", journal)) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
 }
 
 /* Copy a JSON string into a fixed buffer; too long or missing is corrupt state. */
@@ -84,7 +94,7 @@ static int take_ip(struct in_addr *dst, const char *src)
 	return src ? ip4_parse(src, dst) : -EINVAL;
 }
 
-static int net_from_json(json_t *j, struct bpfnet_network_info *n)
+int net_from_json(json_t *j, struct bpfnet_network_info *n)
 {
 	const char *name, *mode, *subnet, *gw, *gw_mac = NULL, *gw_mode = BPFNET_GW_MODE_NAT;
 	int id, plen, masq, internal = 0;
@@ -107,7 +117,7 @@ static int net_from_json(json_t *j, struct bpfnet_network_info *n)
 	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0);
 }
 
-static int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
+int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
 	int id, ifindex, plen, mtu;
@@ -134,7 +144,7 @@ static int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
 
 static int state_from_json(json_t *root, struct state *st)
 {
-	json_t *nets, *eps, *bound, *item;
+	json_t *nets, *eps, *bound, *item, *journal;
 	const char *uplink;
 	int version, init, ifindex, created, err = 0;
 	size_t i;
@@ -167,7 +177,8 @@ static int state_from_json(json_t *root, struct state *st)
 	json_array_foreach(bound, i, item) {
 		err = err ?: take_ip(&st->bound_ips[st->n_bound_ips++], json_string_value(item));
 	}
-	return err;
+	journal = json_object_get(root, "journal");
+	return err ?: (journal ? journal_from_json(journal, &st->journal) : 0);
 }
 
 int state_load(struct bpfnet *bn, struct state *st)
@@ -218,10 +229,27 @@ int state_save(struct bpfnet *bn, const struct state *st)
 
 void state_free(struct state *st)
 {
+	journal_free(&st->journal);
 	free(st->nets);
 	free(st->eps);
 	free(st->bound_ips);
 	memset(st, 0, sizeof(*st));
+}
+
+bool state_is_empty(const struct state *st)
+{
+	return !st->node.initialized && !st->n_nets && !st->n_eps && !st->n_bound_ips &&
+	       st->journal.op == JOURNAL_NONE;
+}
+
+int state_unlink(struct bpfnet *bn)
+{
+	char path[PATH_MAX + 16];
+
+	state_path(bn, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return bn_fail(bn, -errno, "cannot remove %s: %s", path, strerror(errno));
+	return 0;
 }
 
 int state_remove(struct bpfnet *bn)

@@ -7,7 +7,9 @@
 #ifndef BPFNET_STATE_H
 #define BPFNET_STATE_H
 
+#include <jansson.h>
 #include "internal.h"
+#include "journal.h"
 
 /* state.json larger than this is refused rather than parsed. */
 #define STATE_FILE_MAX (64u << 20)
@@ -32,9 +34,15 @@ struct state {
 	 */
 	struct in_addr *bound_ips;
 	size_t n_bound_ips;
+	/* the command in progress, recorded before it changes anything (journal.h) */
+	struct journal journal;
 };
 
 int state_load(struct bpfnet *bn, struct state *st);
+/* Nothing in it: not initialized, no network, no endpoint (such an instance keeps no file). */
+bool state_is_empty(const struct state *st);
+/* Remove state.json alone (the lock stays held); a missing file is fine. */
+int state_unlink(struct bpfnet *bn);
 int state_save(struct bpfnet *bn, const struct state *st);
 void state_free(struct state *st);
 /* Forget the instance: state file, lock and directory. */
@@ -49,6 +57,12 @@ void state_del_net(struct state *st, const char *name);
 void state_del_ep(struct state *st, const char *name);
 /* Remember @ip as bound by some mapping; *added says whether it is new. */
 int state_add_bound_ip(struct state *st, struct in_addr ip, int *added);
+
+/* One network or endpoint as state.json keeps it (the journal keeps them the same way). */
+json_t *net_to_json(const struct bpfnet_network_info *n);
+json_t *ep_to_json(const struct bpfnet_endpoint_info *e);
+int net_from_json(json_t *j, struct bpfnet_network_info *n);
+int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e);
 
 /* Endpoints attached to network @name. */
 unsigned int state_net_users(const struct state *st, const char *name);
