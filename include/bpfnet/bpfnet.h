@@ -65,6 +65,28 @@ int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
 int bpfnet_node__down(struct bpfnet *bn);
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out);
 
+/* One way the instance does not match its state; see bpfnet_node__check(). */
+struct bpfnet_check_issue {
+	char kind[32];		/* stable: "stray_veth", "map_entry_missing", ... (README) */
+	char object[96];	/* what it is about: "endpoint c1", "ep_by_ip[10.1.0.5]", ... */
+	char message[256];	/* in words */
+	int repaired;		/* --repair fixed it: a second look found it gone */
+};
+
+struct bpfnet_check_opts {
+	size_t sz;
+	int repair;		/* fix what can be fixed, then look again */
+};
+
+/*
+ * Compare the state with everything it describes: the pending journal entry,
+ * every pinned map, the veths, the tc filters and the socket hooks. *issues
+ * (malloc()ed, free() it) lists each inconsistency; none means consistent.
+ * Returns 0 when the check could run, whatever it found.
+ */
+int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
+		       struct bpfnet_check_issue **issues, size_t *count);
+
 /* ---- networks ------------------------------------------------------------ */
 
 struct bpfnet_network_opts {

@@ -62,5 +62,6 @@ int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);
 int do_stats(struct cli *cli, int argc, char **argv);
+int do_check(struct cli *cli, int argc, char **argv);
 
 #endif

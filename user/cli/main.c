@@ -30,12 +30,14 @@ static void usage(FILE *f)
 		"  bpfnet ct ls | ct flush            connection tracking of NATed flows\n"
 		"  bpfnet fdb ls [NETWORK]            where each MAC of the bridge networks lives\n"
 		"  bpfnet stats                       per-endpoint and per-drop-reason counters\n"
+		"  bpfnet check [--repair]            does everything match the state? (exit 1 if not)\n"
 		"  bpfnet version\n"
 		"\n"
 		"Options may stand anywhere. --json prints JSON, errors included.\n"
 		"--instance (default 'default', or $BPFNET_INSTANCE) keeps pins under\n"
 		"<bpffs>/bpfnet/NAME and state under /run/bpfnet/NAME.\n"
-		"Exit status: 0 done, 1 failed (nothing changed), 2 bad command line.\n");
+		"Exit status: 0 done, 1 failed (nothing changed), 2 bad command line.\n"
+		"A command killed part-way is finished or undone by the next one.\n");
 }
 
 /* Global options may stand anywhere; take them out and leave the command words. */
@@ -128,6 +130,7 @@ static const struct {
 	{ "ct", ct_cmds, NULL },
 	{ "fdb", fdb_cmds, NULL },
 	{ "stats", NULL, do_stats },
+	{ "check", NULL, do_check },
 };
 
 static int run_object(struct cli *cli, int argc, char **argv)

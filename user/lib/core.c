@@ -57,11 +57,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 	if (!print_fn)
 		return 0;
-	/* bpf_tc_hook_create() on an existing clsact is fine to us, but libbpf warns */
+	/*
+	 * bpf_tc_hook_create() on an existing clsact is fine to us, and so is a
+	 * bpf_tc_query() that finds no filter (check asks), but libbpf warns
+	 */
 	va_copy(copy, ap);
 	vsnprintf(msg, sizeof(msg), fmt, copy);
 	va_end(copy);
-	if (strstr(msg, "Exclusivity flag on"))
+	if (strstr(msg, "Exclusivity flag on") || strstr(msg, "Cannot find specified filter chain"))
 		ours = BPFNET_DEBUG;
 	return print_fn(ours, fmt, ap);
 }

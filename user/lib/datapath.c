@@ -117,6 +117,39 @@ out:
 	return err;
 }
 
+int dp_pinned_prog_id(struct bpfnet *bn, const char *prog, __u32 *id)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = pinned_fd(bn, prog, "program"), err = 0;
+
+	if (fd < 0)
+		return fd;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = bn_fail(bn, -errno, "cannot read the pinned %s: %s", prog, strerror(errno));
+	else
+		*id = info.id;
+	close(fd);
+	return err;
+}
+
+int dp_attached_prog_id(struct bpfnet *bn, int ifindex, __u32 *id)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = dp_tc_priority(bn));
+	int err = bpf_tc_query(&hook, &opts);
+
+	/* no clsact, or no filter of ours in it: both mean nothing of ours runs there */
+	if (err == -ENOENT || err == -EINVAL)
+		return -ENOENT;
+	if (err)
+		return bn_fail(bn, err, "cannot query tc on ifindex %d: %s", ifindex,
+			       strerror(-err));
+	*id = opts.prog_id;
+	return 0;
+}
+
 int dp_detach(struct bpfnet *bn, int ifindex, bool destroy_hook)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
@@ -371,7 +404,8 @@ static bool pinned(const char *dir, const char *name)
 	return true;
 }
 
-int dp_pins_check(struct bpfnet *bn, char *missing, size_t len)
+int dp_foreach_pin(struct bpfnet *bn,
+		   int (*cb)(const char *name, bool is_prog, bool is_pinned, void *arg), void *arg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
 	const char *progs[] = { BPFNET_PROG_FROM_CONTAINER, BPFNET_PROG_FROM_UPLINK };
@@ -382,24 +416,42 @@ int dp_pins_check(struct bpfnet *bn, char *missing, size_t len)
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		if (!pinned(dir, progs[i])) {
-			snprintf(missing, len, "%s", progs[i]);
-			return -ENOENT;
-		}
-	}
+	for (size_t i = 0; !err && i < sizeof(progs) / sizeof(progs[0]); i++)
+		err = cb(progs[i], true, pinned(dir, progs[i]), arg);
+	if (err)
+		return err;
 	/* the maps the object pins by name, read from the object itself: none is forgotten */
 	oopts.pin_root_path = dir;
 	skel = datapath_bpf__open_opts(&oopts);
 	if (!skel)
 		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
 	bpf_object__for_each_map(map, skel->obj) {
-		if (bpf_map__pin_path(map) && !pinned(dir, bpf_map__name(map))) {
-			snprintf(missing, len, "%s", bpf_map__name(map));
-			err = -ENOENT;
-			break;
-		}
+		if (!err && bpf_map__pin_path(map))
+			err = cb(bpf_map__name(map), false, pinned(dir, bpf_map__name(map)), arg);
 	}
 	datapath_bpf__destroy(skel);
 	return err;
+}
+
+struct first_missing {
+	char *name;
+	size_t len;
+};
+
+static int first_missing(const char *name, bool is_prog, bool is_pinned, void *arg)
+{
+	struct first_missing *m = arg;
+
+	(void)is_prog;
+	if (is_pinned)
+		return 0;
+	snprintf(m->name, m->len, "%s", name);
+	return -ENOENT;
+}
+
+int dp_pins_check(struct bpfnet *bn, char *missing, size_t len)
+{
+	struct first_missing m = { missing, len };
+
+	return dp_foreach_pin(bn, first_missing, &m);
 }

@@ -20,6 +20,11 @@ int dp_load(struct bpfnet *bn);
 /* Attach pinned program @prog to tc ingress of @ifindex, replacing ours if there. */
 int dp_attach(struct bpfnet *bn, int ifindex, const char *prog, bool *created_hook);
 int dp_detach(struct bpfnet *bn, int ifindex, bool destroy_hook);
+/* The kernel's id of pinned program @prog. */
+int dp_pinned_prog_id(struct bpfnet *bn, const char *prog, __u32 *id);
+/* The id of the program our filter runs on tc ingress of @ifindex; -ENOENT when none. */
+int dp_attached_prog_id(struct bpfnet *bn, int ifindex, __u32 *id);
+
 /* Remove every pin of the instance and its directory. */
 int dp_unpin(struct bpfnet *bn);
 /*
@@ -27,6 +32,9 @@ int dp_unpin(struct bpfnet *bn);
  * -ENOENT, with the first missing one's name in @missing, when one is not.
  */
 int dp_pins_check(struct bpfnet *bn, char *missing, size_t len);
+/* @cb for every pin the datapath needs (its programs, then its maps); stops at an error. */
+int dp_foreach_pin(struct bpfnet *bn,
+		   int (*cb)(const char *name, bool is_prog, bool is_pinned, void *arg), void *arg);
 /* fd of a pinned map, or -errno (with the message set). Caller closes. */
 int dp_map_fd(struct bpfnet *bn, const char *map);
 

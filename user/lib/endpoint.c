@@ -411,6 +411,50 @@ unlock:
 	return err;
 }
 
+/* Put the old attachment's remains away: its veth if any, its map and FDB entries. */
+static int ep_rebuild_clear(struct ep_add *a, const struct bpfnet_endpoint_info *old)
+{
+	return ep_delete_veth(a->bn, a->node_nl, old) ?: dp_ep_clear(a->bn, old) ?:
+	       (net_is_bridge(a->net) ?
+			bridge_fdb_forget_port(a->bn, a->net->id, old->host_ifindex) : 0);
+}
+
+int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name,
+	       bool *netns_gone)
+{
+	struct bpfnet_endpoint_info *cur = state_ep(st, name), old;
+	struct ep_add a = { .bn = bn, .st = st, .netns_fd = -1, .node_nl = nl };
+	char path[BPFNET_PATH_MAX];
+	int err;
+
+	*netns_gone = false;
+	if (!cur)
+		return 0;
+	old = *cur;
+	a.ep = old;
+	a.net = state_net(st, old.network);
+	if (!a.net)
+		return bn_fail(bn, -ENOENT, "endpoint '%s' is on network '%s', which the state "
+			       "does not have", name, old.network);
+	err = netns_open(old.netns, path, sizeof(path), &a.netns_fd);
+	if (err) {
+		*netns_gone = err == -ENOENT;
+		return bn_fail(bn, err, "cannot open the netns %s of endpoint '%s': %s", old.netns,
+			       name, strerror(-err));
+	}
+	/* out of the state while it is made again: a bridge port joins as the one added */
+	state_del_ep(st, name);
+	err = ep_rebuild_clear(&a, &old) ?: create_veth(&a) ?: configure_container(&a) ?:
+	      configure_node(&a) ?:
+	      bridge_announce(bn, a.net, a.netns_fd, a.ct_ifindex, &a.ep);
+	if (err)
+		ep_add_undo(&a);
+	nl_close(a.ct_nl);
+	close(a.netns_fd);
+	/* a failed rebuild leaves the endpoint as it was: check still says what is wrong */
+	return state_add_ep(st, err ? &old : &a.ep) ?: err;
+}
+
 /* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
 int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoint_info *ep)
 {

@@ -2,6 +2,7 @@
 #ifndef BPFNET_ENDPOINT_H
 #define BPFNET_ENDPOINT_H
 
+#include <stdbool.h>
 #include "internal.h"
 #include "netlink.h"
 #include "state.h"
@@ -24,5 +25,14 @@ int ep_default_route_handover(struct bpfnet *bn, const struct state *st,
  * idempotent, so a removal cut short can be run again. No such endpoint: 0.
  */
 int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name);
+
+/*
+ * Make endpoint @name of @st again from what the state says (check --repair,
+ * when its veth is gone): a new veth pair into its netns, addresses, routes,
+ * maps, filter. Its host_ifindex in @st changes; the caller saves. When its
+ * netns is gone, *netns_gone is set and nothing changes.
+ */
+int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name,
+	       bool *netns_gone);
 
 #endif

@@ -128,6 +128,9 @@ int node_init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const c
 	struct nl_link up;
 	int err;
 
+	/* @uplink may be st->node.uplink itself (check --repair), which is rewritten below */
+	snprintf(j.uplink, sizeof(j.uplink), "%s", uplink);
+	uplink = j.uplink;
 	if (before.initialized && strcmp(st->node.uplink, uplink))
 		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: run 'bpfnet "
 			       "down' first to move it", bn->instance, st->node.uplink);
@@ -135,7 +138,6 @@ int node_init_locked(struct bpfnet *bn, struct state *st, struct nl *nl, const c
 	if (err)
 		return bn_fail(bn, err, "no device '%s' in this network namespace: %s", uplink,
 			       strerror(-err));
-	snprintf(j.uplink, sizeof(j.uplink), "%s", uplink);
 	if (j.first_init) {
 		err = clsact_before(bn, st, nl, up.ifindex, &had);
 		if (err)

@@ -211,6 +211,27 @@ struct cgroup_root {
 	__u64 id;
 };
 
+/* The cgroup v2 root the hooks belong to, open, with its id. */
+static int cgroup_root_open(struct bpfnet *bn, struct cgroup_root *cg)
+{
+	int err = find_cgroup_root(bn, cg->path, sizeof(cg->path));
+
+	if (err)
+		return err;
+	cg->fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg->fd < 0)
+		return bn_fail(bn, -errno, "cannot open the cgroup %s: %s", cg->path,
+			       strerror(errno));
+	err = cgroup_id_of(cg->fd, &cg->id);
+	if (err) {
+		close(cg->fd);
+		cg->fd = -1;
+		return bn_fail(bn, err, "cannot get the id of the cgroup %s: %s", cg->path,
+			       strerror(-err));
+	}
+	return 0;
+}
+
 /* Attach @prog to the cgroup and pin its link as @dir/@name; *pinned when a new pin was made. */
 static int hook_attach(struct bpfnet *bn, const struct cgroup_root *cg, struct bpf_program *prog,
 		       const char *dir, const char *name, bool *pinned)
@@ -265,19 +286,10 @@ static int attach_all(struct bpfnet *bn, struct sock_bpf *skel, const char *dir)
 	bool pinned[sizeof(hooks) / sizeof(hooks[0])] = {};
 	struct cgroup_root cg = { .fd = -1 };
 	size_t i, n = sizeof(hooks) / sizeof(hooks[0]);
-	int err = find_cgroup_root(bn, cg.path, sizeof(cg.path));
+	int err = cgroup_root_open(bn, &cg);
 
 	if (err)
 		return err;
-	cg.fd = open(cg.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cg.fd < 0)
-		return bn_fail(bn, -errno, "cannot open the cgroup %s: %s", cg.path,
-			       strerror(errno));
-	err = cgroup_id_of(cg.fd, &cg.id);
-	if (err) {
-		bn_fail(bn, err, "cannot get the id of the cgroup %s: %s", cg.path, strerror(-err));
-		goto out;
-	}
 	for (i = 0; i < n && !err; i++)
 		err = hook_attach(bn, &cg, hooks[i].prog, dir, hooks[i].pin, &pinned[i]);
 	if (err) {
@@ -294,7 +306,6 @@ static int attach_all(struct bpfnet *bn, struct sock_bpf *skel, const char *dir)
 			unlink(path);
 		}
 	}
-out:
 	close(cg.fd);
 	return err;
 }
@@ -325,6 +336,44 @@ int sock_hooks_attach(struct bpfnet *bn)
 		err = attach_all(bn, skel, dir);
 	sock_bpf__destroy(skel);
 	return err;
+}
+
+int sock_hooks_verify(struct bpfnet *bn, void (*bad)(const char *pin, const char *why, void *arg),
+		      void *arg)
+{
+	static const struct {
+		const char *pin;
+		enum bpf_attach_type type;
+	} hooks[] = {
+		{ BPFNET_LINK_CONNECT4, BPF_CGROUP_INET4_CONNECT },
+		{ BPFNET_LINK_SENDMSG4, BPF_CGROUP_UDP4_SENDMSG },
+		{ BPFNET_LINK_RECVMSG4, BPF_CGROUP_UDP4_RECVMSG },
+		{ BPFNET_LINK_GETPEERNAME4, BPF_CGROUP_INET4_GETPEERNAME },
+	};
+	struct cgroup_root cg = { .fd = -1 };
+	char path[PATH_MAX], why[PATH_MAX + 64];
+	const char *dir;
+	int err = bn_pin_dir(bn, &dir) ?: cgroup_root_open(bn, &cg);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		struct bpf_link *link;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, hooks[i].pin);
+		link = reusable_link(path, hooks[i].type, cg.id);
+		if (link) {
+			bpf_link__destroy(link);	/* our fd only: the pin keeps it */
+			continue;
+		}
+		if (access(path, F_OK) < 0)
+			snprintf(why, sizeof(why), "not pinned");
+		else
+			snprintf(why, sizeof(why), "not attached to the cgroup %s", cg.path);
+		bad(hooks[i].pin, why, arg);
+	}
+	close(cg.fd);
+	return 0;
 }
 
 int sock_hooks_detach(struct bpfnet *bn)

@@ -24,6 +24,13 @@ struct bpfnet;
  */
 int sock_hooks_attach(struct bpfnet *bn);
 
+/*
+ * Is each hook's link pinned and attached to the cgroup v2 root it would be
+ * attached to now? @bad sees each that is not, with why in words.
+ */
+int sock_hooks_verify(struct bpfnet *bn, void (*bad)(const char *pin, const char *why, void *arg),
+		      void *arg);
+
 /* Unpin (and so detach) the hooks' links; missing ones are fine. */
 int sock_hooks_detach(struct bpfnet *bn);
 
