@@ -276,23 +276,31 @@ _Static_assert(sizeof(struct bpfnet_frag_val) == 16, "bpfnet_frag_val layout is 
 #define BPFNET_CT_TIMEOUT_UDP 60
 #define BPFNET_CT_TIMEOUT_ICMP 30
 
-/* Node-wide counters (global_stats), besides drops. */
+/*
+ * Node-wide counters (global_stats), besides drops, with their names as
+ * `bpfnet stats` shows them. Append new ones at the end.
+ */
+#define BPFNET_FOREACH_GLOBAL(X)                                              \
+	X(G_CT_CREATED, "ct_created")         /* flows tracked */                \
+	X(G_CT_EVICTED, "ct_evicted")         /* flows found evicted by the LRU (table full) */ \
+	X(G_CT_EXPIRED, "ct_expired")         /* flows found expired and removed */ \
+	X(G_DNAT, "portmap_flows")            /* new flows through a published port */ \
+	X(G_SNAT, "masquerade_flows")         /* new masqueraded flows */        \
+	X(G_HAIRPIN, "hairpin_flows")         /* new container-to-published-port flows */ \
+	X(G_ICMP_ERR_NAT, "icmp_errors_translated") /* ICMP errors translated */ \
+	X(G_FDB_LEARNED, "fdb_learned")       /* MACs learned from traffic */    \
+	X(G_FDB_MOVED, "fdb_moved")           /* MACs seen on another port than the FDB said */ \
+	X(G_FDB_AGED, "fdb_aged")             /* learned MACs idle for BPFNET_FDB_AGEING_SEC */ \
+	X(G_FLOODED, "flooded")               /* frames flooded (broadcast, multicast, unknown) */ \
+	X(G_FRAG_TRACKED, "fragmented_datagrams") /* first fragments: ports kept for the later */ \
+	X(G_FRAG_TO_NODE, "fragments_unmatched_to_node") /* later before first, from the uplink */
+
+#define BPFNET_GLOBAL_ENUM(name, str) BPFNET_##name,
 enum bpfnet_global_counter {
-	BPFNET_G_CT_CREATED = 0,	/* flows tracked */
-	BPFNET_G_CT_EVICTED,		/* flows found evicted by the LRU (table full) */
-	BPFNET_G_CT_EXPIRED,		/* flows found expired and removed */
-	BPFNET_G_DNAT,			/* new flows through a published port */
-	BPFNET_G_SNAT,			/* new masqueraded flows */
-	BPFNET_G_HAIRPIN,		/* new container-to-published-port flows */
-	BPFNET_G_ICMP_ERR_NAT,		/* ICMP errors translated */
-	BPFNET_G_FDB_LEARNED,		/* MACs learned from traffic */
-	BPFNET_G_FDB_MOVED,		/* MACs seen on another port than the FDB said */
-	BPFNET_G_FDB_AGED,		/* learned MACs idle for BPFNET_FDB_AGEING_SEC, forgotten */
-	BPFNET_G_FLOODED,		/* frames flooded (broadcast, multicast, unknown unicast) */
-	BPFNET_G_FRAG_TRACKED,		/* first fragments: their ports kept for the later ones */
-	BPFNET_G_FRAG_TO_NODE,		/* later ones from the uplink before their first, to the node */
+	BPFNET_FOREACH_GLOBAL(BPFNET_GLOBAL_ENUM)
 	BPFNET_G_MAX
 };
+#undef BPFNET_GLOBAL_ENUM
 
 /* Key of sock_nat: the socket cookie and the address it really talks to. */
 struct bpfnet_sock_nat_key {

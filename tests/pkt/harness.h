@@ -59,21 +59,9 @@ static size_t n_tests;
 static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
 #undef DROP_NAME
 
-static const char *const global_names[BPFNET_G_MAX] = {
-	[BPFNET_G_CT_CREATED] = "ct_created",
-	[BPFNET_G_CT_EVICTED] = "ct_evicted",
-	[BPFNET_G_CT_EXPIRED] = "ct_expired",
-	[BPFNET_G_DNAT] = "dnat",
-	[BPFNET_G_SNAT] = "snat",
-	[BPFNET_G_HAIRPIN] = "hairpin",
-	[BPFNET_G_ICMP_ERR_NAT] = "icmp_errors_translated",
-	[BPFNET_G_FDB_LEARNED] = "fdb_learned",
-	[BPFNET_G_FDB_MOVED] = "fdb_moved",
-	[BPFNET_G_FDB_AGED] = "fdb_aged",
-	[BPFNET_G_FLOODED] = "flooded",
-	[BPFNET_G_FRAG_TRACKED] = "fragmented_datagrams",
-	[BPFNET_G_FRAG_TO_NODE] = "fragments_unmatched_to_node",
-};
+#define GLOBAL_NAME(name, str) [BPFNET_##name] = str,
+static const char *const global_names[BPFNET_G_MAX] = { BPFNET_FOREACH_GLOBAL(GLOBAL_NAME) };
+#undef GLOBAL_NAME
 
 static inline const char *verdict_name(int verdict)
 {
@@ -270,10 +258,7 @@ static inline void check_global_deltas(const char *name, const uint64_t *want,
 	uint32_t g;
 
 	for (g = 0; g < BPFNET_G_MAX; g++) {
-		if (global_names[g])
-			snprintf(what, sizeof(what), "global_stats[%s]", global_names[g]);
-		else
-			snprintf(what, sizeof(what), "global_stats[%u]", g);
+		snprintf(what, sizeof(what), "global_stats[%s]", global_names[g]);
 		check_delta(name, what, want[g], before[g], after[g]);
 	}
 }

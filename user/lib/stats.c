@@ -13,21 +13,9 @@
 static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
 #undef DROP_NAME
 
-static const char *const event_names[BPFNET_G_MAX] = {
-	[BPFNET_G_CT_CREATED] = "ct_created",
-	[BPFNET_G_CT_EVICTED] = "ct_evicted",
-	[BPFNET_G_CT_EXPIRED] = "ct_expired",
-	[BPFNET_G_DNAT] = "portmap_flows",
-	[BPFNET_G_SNAT] = "masquerade_flows",
-	[BPFNET_G_HAIRPIN] = "hairpin_flows",
-	[BPFNET_G_ICMP_ERR_NAT] = "icmp_errors_translated",
-	[BPFNET_G_FDB_LEARNED] = "fdb_learned",
-	[BPFNET_G_FDB_MOVED] = "fdb_moved",
-	[BPFNET_G_FDB_AGED] = "fdb_aged",
-	[BPFNET_G_FLOODED] = "flooded",
-	[BPFNET_G_FRAG_TRACKED] = "fragmented_datagrams",
-	[BPFNET_G_FRAG_TO_NODE] = "fragments_unmatched_to_node",
-};
+#define EVENT_NAME(name, str) [BPFNET_##name] = str,
+static const char *const event_names[BPFNET_G_MAX] = { BPFNET_FOREACH_GLOBAL(EVENT_NAME) };
+#undef EVENT_NAME
 
 static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)
 {
