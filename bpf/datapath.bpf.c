@@ -47,29 +47,29 @@ static __always_inline int for_node(const struct flow4 *f, const struct bpfnet_n
 
 /* A packet of a tracked flow: account it, translate it, send it on. */
 static __always_inline int ct_forward(struct __sk_buff *skb, struct flow4 *f,
-				      struct bpfnet_ct_entry *e, struct bpfnet_ct_entry *orig)
+				      const struct ct_hit *hit)
 {
-	int ret;
-
-	ct_account(e, orig, f, skb->len);
-	ret = nat_apply(skb, f, e);
-	return ret ?: deliver4(skb, f);
+	ct_account(hit->e, hit->orig, f, skb->len);
+	return nat_apply(skb, f, hit->e) ?: deliver4(skb, f, hit->dst);
 }
 
-/* First packet of a container's flow to a published port of the node (hairpin). */
+/* First packet of container @ep's flow to a published port of the node (hairpin). */
 static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
-				       const struct bpfnet_portmap_val *pm)
+				       const struct bpfnet_portmap_val *pm,
+				       const struct bpfnet_ep *ep)
 {
+	const struct bpfnet_ep *dst = ep_of_ip(pm->ep_ip);
 	/* source NAT to the node address too, so even a container reaching its own port works */
 	struct nat_target t = { .snat_addr = f->key.daddr, .dnat_addr = pm->ep_ip,
-				.dnat_port = pm->ep_port, .flags = BPFNET_CT_F_HAIRPIN };
+				.dnat_port = pm->ep_port, .flags = BPFNET_CT_F_HAIRPIN,
+				.tx_gen = ep->gen, .rx_gen = ep_gen(dst) };
 	struct bpfnet_ct_entry orig;
 	int ret = nat_create(f, &t, &orig, skb->len);
 
 	if (ret)
 		return ret;
 	count_global(BPFNET_G_HAIRPIN);
-	return nat_apply(skb, f, &orig) ?: deliver4(skb, f);
+	return nat_apply(skb, f, &orig) ?: deliver4(skb, f, dst);
 }
 
 /*
@@ -78,10 +78,10 @@ static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
  * back to the container's own address, are let in by every gateway mode.
  */
 static __always_inline int egress_new(struct __sk_buff *skb, struct flow4 *f,
-				      const struct bpfnet_net *net)
+				      const struct bpfnet_ep *ep, const struct bpfnet_net *net)
 {
 	int masquerade = net->flags & BPFNET_NET_F_MASQUERADE;
-	struct nat_target t = {};
+	struct nat_target t = { .tx_gen = ep->gen };
 	struct bpfnet_ct_entry orig;
 	struct bpf_fib_lookup p;
 	int rc, ret;
@@ -99,12 +99,17 @@ static __always_inline int egress_new(struct __sk_buff *skb, struct flow4 *f,
 	return nat_apply(skb, f, &orig) ?: fib_redirect(skb, &p, rc);
 }
 
-/* A container's IPv4 to anything but a local endpoint: conntrack, NAT, the node. */
+/*
+ * Container @ep's IPv4 to anything but a local endpoint (so no endpoint is at
+ * its destination address): conntrack, NAT, the node.
+ */
 static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct flow4 *f,
+						   const struct bpfnet_ep *ep,
 						   const struct bpfnet_net *net)
 {
 	const struct bpfnet_portmap_val *pm;
-	struct bpfnet_ct_entry *e, *orig;
+	const struct bpfnet_ep *dst = NULL;
+	struct ct_hit hit;
 	int ret;
 
 	switch (f->kind) {
@@ -114,17 +119,17 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
 		/* a container's stack sends a datagram's fragments in order: this one is made up */
 		return DROP(DROP_FRAG_NO_FIRST);
 	case FLOW_ICMP_ERROR:
-		ret = icmp_error_nat(skb, f);
-		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, f);
+		ret = icmp_error_nat(skb, f, ep->gen, NULL, &dst);
+		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, f, dst);
 	}
-	e = ct_lookup(&f->key, &orig);
-	if (e)
-		return ct_forward(skb, f, e, orig);
+	/* anti-spoofing vouches for the sender: a flow of a former owner of its address retires */
+	if (ct_lookup_flow(&f->key, ep->gen, NULL, CT_MAY_RETIRE, &hit) == CT_FLOW)
+		return ct_forward(skb, f, &hit);
 	if (for_node(f, net)) {
 		pm = portmap_lookup(f);
-		return pm ? hairpin_new(skb, f, pm) : TC_ACT_OK;
+		return pm ? hairpin_new(skb, f, pm, ep) : TC_ACT_OK;
 	}
-	return egress_new(skb, f, net);
+	return egress_new(skb, f, ep, net);
 }
 
 /*
@@ -146,7 +151,7 @@ static __always_inline int ipv4_route_from_container(struct __sk_buff *skb, stru
 		return DROP(DROP_NO_ENDPOINT);
 	if (f->key.daddr != net->gateway && (f->key.daddr & net->mask) == net->subnet)
 		return DROP(DROP_UNASSIGNED);
-	return ipv4_nat_from_container(skb, f, net);
+	return ipv4_nat_from_container(skb, f, ep, net);
 }
 
 /* IPv4 sent by an l3 container: checked, then routed. */
@@ -265,15 +270,17 @@ int from_container(struct __sk_buff *skb)
 static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
 				       const struct bpfnet_portmap_val *pm)
 {
+	const struct bpfnet_ep *dst = ep_of_ip(pm->ep_ip);
 	struct nat_target t = { .dnat_addr = pm->ep_ip, .dnat_port = pm->ep_port,
-				.flags = BPFNET_CT_F_PORTMAP };
+				.flags = BPFNET_CT_F_PORTMAP, .tx_gen = CT_FROM_OUTSIDE,
+				.rx_gen = ep_gen(dst) };
 	struct bpfnet_ct_entry orig;
 	int ret = nat_create(f, &t, &orig, skb->len);
 
 	if (ret)
 		return ret;
 	count_global(BPFNET_G_DNAT);
-	return nat_apply(skb, f, &orig) ?: deliver4(skb, f);
+	return nat_apply(skb, f, &orig) ?: deliver4(skb, f, dst);
 }
 
 /*
@@ -295,15 +302,16 @@ static __always_inline int frag4_to_node(void)
 }
 
 /*
- * IPv4 on the uplink for the node's addresses: replies to NATed flows,
- * published ports. A malformed L4 header is dropped when it is addressed to
- * the node; anything else that is not bpfnet's goes on untouched.
+ * IPv4 on the uplink for anything but a container address: replies to NATed
+ * flows, published ports. A malformed L4 header is dropped when it is
+ * addressed to the node; anything else that is not bpfnet's goes on untouched.
  */
 static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct iphdr *iph)
 {
 	const struct bpfnet_portmap_val *pm;
-	struct bpfnet_ct_entry *e, *orig;
+	const struct bpfnet_ep *dst = NULL;
 	__be32 daddr = iph->daddr;
+	struct ct_hit hit;
 	struct flow4 f;
 	int ret = parse_flow4_frag(skb, iph, &f);
 
@@ -314,12 +322,15 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 	if (f.kind == FLOW_FRAGMENT)
 		return frag4_to_node();
 	if (f.kind == FLOW_ICMP_ERROR) {
-		ret = icmp_error_nat(skb, &f);
-		return ret == 1 ? TC_ACT_UNSPEC : verdict_of(ret ?: deliver4(skb, &f));
+		ret = icmp_error_nat(skb, &f, CT_FROM_OUTSIDE, NULL, &dst);
+		return ret == 1 ? TC_ACT_UNSPEC : verdict_of(ret ?: deliver4(skb, &f, dst));
 	}
-	e = ct_lookup(&f.key, &orig);
-	if (e)
-		return verdict_of(ct_forward(skb, &f, e, orig));
+	switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, NULL, CT_MAY_RETIRE, &hit)) {
+	case CT_FLOW:
+		return verdict_of(ct_forward(skb, &f, &hit));
+	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
+		return verdict_of(DROP(DROP_SPOOFED_IP));
+	}
 	pm = portmap_lookup(&f);
 	if (pm)
 		return verdict_of(portmap_new(skb, &f, pm));
@@ -330,8 +341,8 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 static __always_inline int routed_new(struct __sk_buff *skb, struct flow4 *f,
 				      const struct bpfnet_ep *dst, const struct bpfnet_net *net)
 {
+	struct nat_target none = { .tx_gen = CT_FROM_OUTSIDE, .rx_gen = dst->gen };
 	struct bpfnet_ct_entry fresh;
-	struct nat_target none = {};
 	int ret;
 
 	if (!(net->flags & BPFNET_NET_F_UNPROTECTED) &&
@@ -353,7 +364,7 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
 					const struct bpfnet_ep *dst)
 {
 	const struct bpfnet_net *net = net_of(dst);
-	struct bpfnet_ct_entry *e, *orig;
+	struct ct_hit hit;
 	struct flow4 f;
 	int ret;
 
@@ -364,14 +375,17 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
 		return ret;
 	/* a later fragment has its first's ports: the same checks, so the same verdict */
 	if (f.kind == FLOW_TRACKED) {
-		e = ct_lookup(&f.key, &orig);
-		if (!e)
-			return routed_new(skb, &f, dst, net);
-		ct_account(e, orig, &f, skb->len);
-		return l3_forward_to_ep(skb, dst);
+		switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, dst, CT_MAY_RETIRE, &hit)) {
+		case CT_FLOW:	/* no translation: the flow's own destination, @dst */
+			ct_account(hit.e, hit.orig, &f, skb->len);
+			return l3_forward_to_ep(skb, dst);
+		case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
+			return DROP(DROP_SPOOFED_IP);
+		}
+		return routed_new(skb, &f, dst, net);
 	}
 	if ((net->flags & BPFNET_NET_F_UNPROTECTED) ||
-	    (f.kind == FLOW_ICMP_ERROR && icmp_error_of_flow(skb, &f)))
+	    (f.kind == FLOW_ICMP_ERROR && icmp_error_of_flow(skb, &f, dst)))
 		return l3_forward_to_ep(skb, dst);
 	if (f.kind == FLOW_FRAGMENT)
 		return DROP(DROP_FRAG_NO_FIRST);	/* no telling which flow it would join */

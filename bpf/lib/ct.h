@@ -2,12 +2,15 @@
 /*
  * Conntrack of translated flows. Each flow has two entries in ct4: the
  * original direction (holding state and expiry) and the reply direction
- * (pointing at the original). An entry is only used while the pair is intact
- * and unexpired; anything else is a leftover of LRU eviction or expiry.
+ * (pointing at the original). An entry is only used while the pair is intact,
+ * unexpired and made for the endpoints now at its ends (their generations);
+ * anything else is a leftover of LRU eviction, expiry or a removed endpoint,
+ * removed when found and counted by that cause.
  */
 #ifndef BPFNET_BPF_CT_H
 #define BPFNET_BPF_CT_H
 
+#include "lib/l3.h"
 #include "lib/l4.h"
 #include "lib/stats.h"
 
@@ -79,11 +82,67 @@ static __always_inline void ct_account(struct bpfnet_ct_entry *e, struct bpfnet_
 	orig->expires_ns = bpf_ktime_get_ns() + ct_timeout_ns(f->key.proto, orig->state);
 }
 
-static __always_inline void ct_delete_pair(const struct bpfnet_ct_key *key,
-					   const struct bpfnet_ct_key *peer)
+/* Does @peer, the entry under the other key of @key's flow, point back at @key? */
+static __always_inline int ct_points_back(const struct bpfnet_ct_entry *peer,
+					  const struct bpfnet_ct_key *key)
 {
-	bpf_map_delete_elem(&ct4, key);
-	bpf_map_delete_elem(&ct4, peer);
+	return peer && ct_key_equal(&peer->peer, key);
+}
+
+/*
+ * Remove the flow of entry @e, stored under @key: @e and its other half, if
+ * that half still points back (else it is another flow's). Counted under
+ * @counter by whoever deletes the original, so once when CPUs race.
+ */
+static __always_inline void ct_end_flow(const struct bpfnet_ct_key *key,
+					const struct bpfnet_ct_entry *e, __u32 counter)
+{
+	/* a copy: once deleted, an LRU element may be reused by another CPU at once */
+	struct bpfnet_ct_key other = e->peer;
+	int is_orig = !(e->flags & BPFNET_CT_F_REPLY);
+	int paired = ct_points_back(bpf_map_lookup_elem(&ct4, &other), key);
+	int gone_key = !bpf_map_delete_elem(&ct4, key);
+	int gone_other = paired && !bpf_map_delete_elem(&ct4, &other);
+
+	if (is_orig ? gone_key : gone_other)
+		count_global(counter);
+}
+
+/* The original entry of the flow of @e (stored under @key); NULL if its pair is broken. */
+static __always_inline struct bpfnet_ct_entry *ct_orig_of(const struct bpfnet_ct_key *key,
+							  struct bpfnet_ct_entry *e)
+{
+	struct bpfnet_ct_entry *o;
+
+	if (!(e->flags & BPFNET_CT_F_REPLY))
+		return e;
+	o = bpf_map_lookup_elem(&ct4, &e->peer);
+	if (!o || (o->flags & BPFNET_CT_F_REPLY) || !ct_key_equal(&o->peer, key))
+		return NULL;
+	return o;
+}
+
+/*
+ * The original entry of the flow of @e (stored under @key) while that flow
+ * lives. A flow that is over is removed and counted by why: its original
+ * lost to LRU eviction (or replaced by a flow that reuses its tuple), or its
+ * time run out.
+ */
+static __always_inline struct bpfnet_ct_entry *ct_live_orig(const struct bpfnet_ct_key *key,
+							    struct bpfnet_ct_entry *e)
+{
+	struct bpfnet_ct_entry *o = ct_orig_of(key, e);
+
+	if (!o) {
+		if (!bpf_map_delete_elem(&ct4, key))
+			count_global(BPFNET_G_CT_EVICTED);
+		return NULL;
+	}
+	if (o->expires_ns < bpf_ktime_get_ns()) {
+		ct_end_flow(key, e, BPFNET_G_CT_EXPIRED);
+		return NULL;
+	}
+	return o;
 }
 
 /*
@@ -93,49 +152,95 @@ static __always_inline void ct_delete_pair(const struct bpfnet_ct_key *key,
 static __always_inline struct bpfnet_ct_entry *ct_lookup(const struct bpfnet_ct_key *key,
 							 struct bpfnet_ct_entry **orig)
 {
-	struct bpfnet_ct_entry *e = bpf_map_lookup_elem(&ct4, key), *o = e;
+	struct bpfnet_ct_entry *e = bpf_map_lookup_elem(&ct4, key), *o;
 
 	if (!e)
 		return NULL;
-	if (e->flags & BPFNET_CT_F_REPLY) {
-		o = bpf_map_lookup_elem(&ct4, &e->peer);
-		if (!o || (o->flags & BPFNET_CT_F_REPLY) || !ct_key_equal(&o->peer, key)) {
-			count_global(BPFNET_G_CT_EVICTED);
-			bpf_map_delete_elem(&ct4, key);
-			return NULL;
-		}
-	}
-	if (o->expires_ns < bpf_ktime_get_ns()) {
-		count_global(BPFNET_G_CT_EXPIRED);
-		ct_delete_pair(key, &e->peer);
+	o = ct_live_orig(key, e);
+	if (!o)
 		return NULL;
-	}
 	*orig = o;
 	return e;
 }
 
-/* Is the reply-direction entry @e (stored under @key) part of a live flow? */
-static __always_inline int ct_reply_live(const struct bpfnet_ct_key *key,
-					 const struct bpfnet_ct_entry *e)
+static __always_inline __u32 ep_gen(const struct bpfnet_ep *ep)
 {
-	struct bpfnet_ct_entry *o = bpf_map_lookup_elem(&ct4, &e->peer);
-
-	return o && ct_key_equal(&o->peer, key) && o->expires_ns >= bpf_ktime_get_ns();
+	return ep ? ep->gen : 0;
 }
 
-/* Does the entry @e, stored under @key, belong to a flow that is still alive? */
-static __always_inline int ct_entry_live(const struct bpfnet_ct_key *key,
-					 const struct bpfnet_ct_entry *e)
+/* Where entry @e (stored under @key) sends a packet: its destination after translation. */
+static __always_inline __be32 ct_out_daddr(const struct bpfnet_ct_key *key,
+					   const struct bpfnet_ct_entry *e)
 {
-	if (e->flags & BPFNET_CT_F_REPLY)
-		return ct_reply_live(key, e);
-	return e->expires_ns >= bpf_ktime_get_ns();
+	return e->flags & BPFNET_CT_F_DNAT ? e->nat_daddr : key->daddr;
+}
+
+/* Are the endpoints at the ends of entry @e (under @key) the ones it was made for? */
+static __always_inline int ct_gens_current(const struct bpfnet_ct_key *key,
+					   const struct bpfnet_ct_entry *e)
+{
+	/* anti-spoofing: a container's direction has the container's own source address */
+	return e->tx_gen == ep_gen(ep_of_ip(key->saddr)) &&
+	       e->rx_gen == ep_gen(ep_of_ip(ct_out_daddr(key, e)));
+}
+
+/* A packet's flow, as conntrack found it. */
+struct ct_hit {
+	struct bpfnet_ct_entry *e;	/* the entry of the packet's direction */
+	struct bpfnet_ct_entry *orig;	/* the flow's original direction (e itself for it) */
+	const struct bpfnet_ep *dst;	/* where it goes after translation; NULL: out */
+};
+
+enum ct_found {
+	CT_NEW = 0,	/* no flow: the packet may start one */
+	CT_FLOW,	/* a live flow between these very endpoints */
+	CT_FOREIGN,	/* a live flow's tuple, but not a packet its sender sent: leave both */
+};
+
+/* The sender generation of packets from the uplink: the outside has none. */
+#define CT_FROM_OUTSIDE 0
+/* ct_lookup_flow(@may_retire) of packets that must not end a flow: ICMP errors. */
+#define CT_NO_RETIRE 0
+#define CT_MAY_RETIRE 1
+
+/*
+ * The live flow of a packet with tuple @key sent by the endpoint of
+ * generation @sender_gen (CT_FROM_OUTSIDE from the uplink); @daddr_ep is the
+ * endpoint at @key's destination address, which every caller has already
+ * looked up, so that only a translated destination costs a lookup here.
+ *
+ * A flow made for other endpoints than the ones now at its ends is retired
+ * (removed, counted) when the packet proves it: sent by the container that
+ * now owns the source address (anti-spoofing vouches for it), or bound for
+ * an address whose endpoint is gone or another. A packet from outside with
+ * the tuple of a container's direction proves nothing, anyone can forge it;
+ * nor does an ICMP error (@may_retire CT_NO_RETIRE): CT_FOREIGN, the flow
+ * stays.
+ */
+static __always_inline int ct_lookup_flow(const struct bpfnet_ct_key *key, __u32 sender_gen,
+					  const struct bpfnet_ep *daddr_ep, int may_retire,
+					  struct ct_hit *hit)
+{
+	struct bpfnet_ct_entry *e = ct_lookup(key, &hit->orig);
+
+	if (!e)
+		return CT_NEW;
+	hit->e = e;
+	hit->dst = e->flags & BPFNET_CT_F_DNAT ? ep_of_ip(e->nat_daddr) : daddr_ep;
+	if (e->tx_gen == sender_gen && e->rx_gen == ep_gen(hit->dst))
+		return CT_FLOW;
+	if (may_retire == CT_NO_RETIRE ||
+	    (e->tx_gen != sender_gen && sender_gen == CT_FROM_OUTSIDE))
+		return CT_FOREIGN;
+	ct_end_flow(key, e, BPFNET_G_CT_RETIRED);
+	return CT_NEW;
 }
 
 /*
  * Claim @key for a new flow's reply direction: succeeds if nobody holds it or
- * its holder is a dead leftover, never over a live flow's entry (of either
- * direction). Two CPUs racing for one key: only one wins.
+ * its holder is a dead leftover (removed here and counted: evicted, expired,
+ * or of endpoints that are gone), never over a live flow's entry of either
+ * direction. Two CPUs racing for one key: only one wins.
  */
 static __always_inline int ct_claim(const struct bpfnet_ct_key *key,
 				    const struct bpfnet_ct_entry *val)
@@ -145,9 +250,12 @@ static __always_inline int ct_claim(const struct bpfnet_ct_key *key,
 	if (!bpf_map_update_elem(&ct4, key, val, BPF_NOEXIST))
 		return 0;
 	old = bpf_map_lookup_elem(&ct4, key);
-	if (!old || ct_entry_live(key, old))
-		return -1;
-	return bpf_map_update_elem(&ct4, key, val, BPF_ANY) ? -1 : 0;
+	if (old && ct_live_orig(key, old)) {
+		if (ct_gens_current(key, old))
+			return -1;
+		ct_end_flow(key, old, BPFNET_G_CT_RETIRED);
+	}
+	return bpf_map_update_elem(&ct4, key, val, BPF_NOEXIST) ? -1 : 0;
 }
 
 #endif

@@ -63,10 +63,14 @@ static __always_inline int fib_redirect(struct __sk_buff *skb, const struct bpf_
 	return bpf_redirect(p->ifindex, 0);
 }
 
-/* Deliver a translated packet: into a local container, or out through the FIB. */
-static __always_inline int deliver4(struct __sk_buff *skb, const struct flow4 *f)
+/*
+ * Deliver a translated packet: into the local container @dst (the endpoint
+ * at its destination address, which the caller looked up), or out through
+ * the FIB when there is none.
+ */
+static __always_inline int deliver4(struct __sk_buff *skb, const struct flow4 *f,
+				    const struct bpfnet_ep *dst)
 {
-	const struct bpfnet_ep *dst = ep_of_ip(f->key.daddr);
 	struct bpf_fib_lookup p;
 	int rc;
 

@@ -128,42 +128,56 @@ static __always_inline int icmp_error_dnat(struct __sk_buff *skb, struct flow4 *
 	return ret;
 }
 
-/* Does the ICMP error @f quote a packet of a tracked flow, translated or not? */
-static __always_inline int icmp_error_of_flow(struct __sk_buff *skb, const struct flow4 *f)
+/*
+ * Does the ICMP error @f, from outside to the container @dst, quote a packet
+ * of one of @dst's own tracked flows, translated or not?
+ */
+static __always_inline int icmp_error_of_flow(struct __sk_buff *skb, const struct flow4 *f,
+					      const struct bpfnet_ep *dst)
 {
-	struct bpfnet_ct_entry *orig;
 	struct bpfnet_ct_key k;
 	struct icmp_quote q;
+	struct ct_hit hit;
 
 	if (quote_load(skb, f, &q))
 		return 0;
 	quote_reverse_key(&q, &k);
-	return ct_lookup(&k, &orig) != NULL;
+	return ct_lookup_flow(&k, CT_FROM_OUTSIDE, dst, CT_NO_RETIRE, &hit) == CT_FLOW;
 }
 
 /*
- * Translate the ICMP error @f if it concerns a translated flow. Returns 1
- * when it does not (the error then goes on untouched).
+ * Translate the ICMP error @f, sent by the endpoint of generation
+ * @sender_gen, if it concerns a live translated flow between the endpoints it
+ * was made for, whose packets in the error's direction go where the error
+ * goes (@daddr_ep: the endpoint at its destination address). *@dst is where
+ * it goes after translation. Returns 1 when it does not (the error then goes
+ * on untouched): errors are easily forged, so they never end a flow.
  */
-static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f)
+static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f,
+					  __u32 sender_gen, const struct bpfnet_ep *daddr_ep,
+					  const struct bpfnet_ep **dst)
 {
-	struct bpfnet_ct_entry *e, *orig;
 	struct bpfnet_ct_key k;
 	struct icmp_quote q;
+	struct ct_hit hit;
 	int ret = 0;
 
 	if (quote_load(skb, f, &q))
 		return 1;
 	quote_reverse_key(&q, &k);
-	e = ct_lookup(&k, &orig);
-	if (!e || !(e->flags & (BPFNET_CT_F_SNAT | BPFNET_CT_F_DNAT)))
+	if (ct_lookup_flow(&k, sender_gen, daddr_ep, CT_NO_RETIRE, &hit) != CT_FLOW ||
+	    !(hit.e->flags & (BPFNET_CT_F_SNAT | BPFNET_CT_F_DNAT)))
 		return 1;
-	if (e->flags & BPFNET_CT_F_SNAT)
-		ret = icmp_error_snat(skb, f, &q, e);
-	if (!ret && (e->flags & BPFNET_CT_F_DNAT))
-		ret = icmp_error_dnat(skb, f, &q, e);
+	/* untranslated, the destination is the flow's own: @daddr_ep stands for it */
+	if (!(hit.e->flags & BPFNET_CT_F_DNAT) && f->key.daddr != k.daddr)
+		return 1;
+	if (hit.e->flags & BPFNET_CT_F_SNAT)
+		ret = icmp_error_snat(skb, f, &q, hit.e);
+	if (!ret && (hit.e->flags & BPFNET_CT_F_DNAT))
+		ret = icmp_error_dnat(skb, f, &q, hit.e);
 	if (!ret)
 		count_global(BPFNET_G_ICMP_ERR_NAT);
+	*dst = hit.dst;
 	return ret;
 }
 

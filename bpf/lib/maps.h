@@ -161,4 +161,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } global_stats SEC(".maps");
 
+/*
+ * The same counters, added to by the control plane (conntrack GC and
+ * flushes); the datapath never touches them. Memory-mappable, so that
+ * commands running at once can add with atomic instructions.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BPFNET_G_MAX);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cp_stats SEC(".maps");
+
 #endif

@@ -73,13 +73,18 @@ static __always_inline int nat_apply(struct __sk_buff *skb, struct flow4 *f,
 	return ret;
 }
 
-/* What a new flow is translated to; an address of 0 leaves that side alone. */
+/*
+ * What a new flow is translated to; an address of 0 leaves that side alone.
+ * And between which endpoints it runs (their generations, 0: outside).
+ */
 struct nat_target {
 	__be32 snat_addr;
 	__be32 dnat_addr;
 	__be16 dnat_port;
 	__u8 flags;		/* extra BPFNET_CT_F_* for the original entry */
 	__u8 pad;
+	__u32 tx_gen;		/* the sender of the first packet */
+	__u32 rx_gen;		/* where it is delivered, after translation */
 };
 
 /* The source port to try in round @i: first the flow's own, then pseudo-random ones. */
@@ -123,6 +128,8 @@ static __always_inline void nat_reply_of(const struct flow4 *f, const struct nat
 	rkey->proto = f->key.proto;
 	reply->peer = f->key;
 	reply->flags = BPFNET_CT_F_REPLY;
+	reply->tx_gen = t->rx_gen;
+	reply->rx_gen = t->tx_gen;
 	if (t->snat_addr) {	/* replies go back to the original source */
 		reply->flags |= BPFNET_CT_F_DNAT;
 		reply->nat_daddr = f->key.saddr;
@@ -172,12 +179,15 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 		orig->nat_daddr = t->dnat_addr;
 		orig->nat_dport = t->dnat_port;
 	}
+	orig->tx_gen = t->tx_gen;
+	orig->rx_gen = t->rx_gen;
 	orig->state = f->key.proto == IPPROTO_TCP ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
 	orig->created_ns = now;
 	orig->expires_ns = now + ct_timeout_ns(f->key.proto, orig->state);
 	orig->packets = 1;
 	orig->bytes = len;
-	if (bpf_map_update_elem(&ct4, &f->key, orig, BPF_ANY)) {
+	/* never over an entry: the lookup removed a dead one, so another CPU made this flow */
+	if (bpf_map_update_elem(&ct4, &f->key, orig, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&ct4, &rkey);
 		return DROP(DROP_CT_INSERT);
 	}

@@ -81,8 +81,15 @@ struct bpfnet_ep {
 	__u8 mac[6];		/* container-side (eth0) MAC */
 	__u8 host_mac[6];	/* host-side veth MAC: the gateway MAC the container sees */
 	__u32 flags;
+	/*
+	 * This endpoint's generation: a new one at every endpoint add, never
+	 * reused while the maps live. Conntrack entries record the generations
+	 * they were made for; an entry of a removed endpoint, or of an earlier
+	 * endpoint with the same address, no longer matches and is dead.
+	 */
+	__u32 gen;
 };
-_Static_assert(sizeof(struct bpfnet_ep) == 32, "bpfnet_ep layout is ABI");
+_Static_assert(sizeof(struct bpfnet_ep) == 36, "bpfnet_ep layout is ABI");
 
 /* Network flags (struct bpfnet_net.flags). */
 #define BPFNET_NET_F_MASQUERADE (1U << 0)	/* SNAT traffic leaving the node */
@@ -163,7 +170,15 @@ struct bpfnet_ep_stats {
 /* Node-wide settings, one entry at index 0 of the config map. */
 struct bpfnet_config {
 	__u64 netns_cookie;	/* the node's netns: socket hooks act only there */
+	/*
+	 * The last endpoint generation handed out (endpoint add takes the next
+	 * under the instance lock). Kept with the maps, since the generations
+	 * need to be unique only among the conntrack entries those maps hold.
+	 */
+	__u32 last_ep_gen;
+	__u32 pad;
 };
+_Static_assert(sizeof(struct bpfnet_config) == 16, "bpfnet_config layout is ABI");
 
 /* A published port: proto + node address (0.0.0.0 = every node address) + port. */
 struct bpfnet_portmap_key {
@@ -239,11 +254,20 @@ struct bpfnet_ct_entry {
 	__u8 flags;		/* BPFNET_CT_F_* */
 	__u8 state;		/* enum bpfnet_ct_state (original entry) */
 	__u16 pad;
+	/*
+	 * Generations (struct bpfnet_ep.gen) of the container endpoint that
+	 * sends in this direction and of the one this direction delivers to;
+	 * 0 for the outside (or the node). The flow is alive only while both
+	 * endpoints are the ones it was made for.
+	 */
+	__u32 tx_gen;
+	__u32 rx_gen;
 	__u64 created_ns;	/* bpf_ktime_get_ns() */
 	__u64 expires_ns;	/* original entry: unused after this */
 	__u64 packets;		/* of this direction */
 	__u64 bytes;
 };
+_Static_assert(sizeof(struct bpfnet_ct_entry) == 72, "bpfnet_ct_entry layout is ABI");
 
 /*
  * A fragmented datagram: what all of its fragments share, the key of its
@@ -277,12 +301,14 @@ _Static_assert(sizeof(struct bpfnet_frag_val) == 16, "bpfnet_frag_val layout is 
 #define BPFNET_CT_TIMEOUT_ICMP 30
 
 /*
- * Node-wide counters (global_stats), besides drops, with their names as
- * `bpfnet stats` shows them. Append new ones at the end.
+ * Node-wide counters, besides drops, with their names as `bpfnet stats`
+ * shows them. The datapath counts in global_stats (per CPU), the control
+ * plane (conntrack GC and flushes) in cp_stats; a counter is the sum of both.
+ * Append new ones at the end.
  */
 #define BPFNET_FOREACH_GLOBAL(X)                                              \
 	X(G_CT_CREATED, "ct_created")         /* flows tracked */                \
-	X(G_CT_EVICTED, "ct_evicted")         /* flows found evicted by the LRU (table full) */ \
+	X(G_CT_EVICTED, "ct_evicted")         /* flows found broken by LRU eviction */ \
 	X(G_CT_EXPIRED, "ct_expired")         /* flows found expired and removed */ \
 	X(G_DNAT, "portmap_flows")            /* new flows through a published port */ \
 	X(G_SNAT, "masquerade_flows")         /* new masqueraded flows */        \
@@ -293,7 +319,9 @@ _Static_assert(sizeof(struct bpfnet_frag_val) == 16, "bpfnet_frag_val layout is 
 	X(G_FDB_AGED, "fdb_aged")             /* learned MACs idle for BPFNET_FDB_AGEING_SEC */ \
 	X(G_FLOODED, "flooded")               /* frames flooded (broadcast, multicast, unknown) */ \
 	X(G_FRAG_TRACKED, "fragmented_datagrams") /* first fragments: ports kept for the later */ \
-	X(G_FRAG_TO_NODE, "fragments_unmatched_to_node") /* later before first, from the uplink */
+	X(G_FRAG_TO_NODE, "fragments_unmatched_to_node") /* later before first, from the uplink */ \
+	X(G_CT_RETIRED, "ct_retired")         /* flows of endpoints removed or re-created */ \
+	X(G_CT_FLUSHED, "ct_flushed")         /* live flows removed by ct flush or port rm */
 
 #define BPFNET_GLOBAL_ENUM(name, str) BPFNET_##name,
 enum bpfnet_global_counter {
@@ -372,6 +400,7 @@ enum bpfnet_drop_reason {
 #define BPFNET_MAP_FLOOD_PORTS "flood_ports"
 #define BPFNET_MAP_EP_PORTS "ep_ports"
 #define BPFNET_MAP_FRAG "frag4"
+#define BPFNET_MAP_CP_STATS "cp_stats"
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

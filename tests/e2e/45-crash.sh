@@ -420,7 +420,8 @@ check_fails "... it is gone" has_link "$NODE" "${PREFIX}999"
 
 # stray map entries: an endpoint by address and by ifindex, a network slot, an FDB
 # entry, and a published port leading nowhere
-EP_VAL="0 0 0 0 77 0 0 0 1 0 0 0 10 10 0 250 2 0 0 0 0 1 2 0 0 0 0 2 1 0 0 0"
+# struct bpfnet_ep: ifindex, id, net_id, ip, mac, host_mac, flags, gen (0: of no endpoint add)
+EP_VAL="0 0 0 0 77 0 0 0 1 0 0 0 10 10 0 250 2 0 0 0 0 1 2 0 0 0 0 2 1 0 0 0 0 0 0 0"
 bpftool map update pinned "$PINS/ep_by_ip" key 10 10 0 250 value $EP_VAL
 bpftool map update pinned "$PINS/ep_by_ifindex" key 15 39 0 0 value $EP_VAL
 bpftool map update pinned "$PINS/networks" key 200 0 0 0 \
@@ -463,7 +464,7 @@ check "... c4 pings c3" ns c4 ping -c1 -W2 "${IP[c3]}"
 
 # a flood list emptied, the node's config zeroed, a socket hook unpinned
 bpftool map delete pinned "$PINS/flood_ports" key $(printf '%d 0 0 0' "$N1_ID")
-bpftool map update pinned "$PINS/config" key 0 0 0 0 value 0 0 0 0 0 0 0 0
+bpftool map update pinned "$PINS/config" key 0 0 0 0 value 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
 rm "$PINS/link_connect4"
 local_works() { [ "$(ns node socat -T 3 - TCP:127.0.0.1:8080,connect-timeout=3 </dev/null)" = c1 ]; }
 found flood_list_mismatch "flood_ports[$N1_ID]" "an emptied flood list is found"
