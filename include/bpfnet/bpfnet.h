@@ -153,6 +153,8 @@ struct bpfnet_endpoint_info {
 	uint8_t mac[6];
 	uint8_t host_mac[6];
 	unsigned int mtu;
+	/* new at every add, never reused: conntrack tells this endpoint's flows apart by it */
+	unsigned int gen;
 };
 
 int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *opts,
@@ -224,9 +226,46 @@ struct bpfnet_ct_flow {
 	uint64_t packets, bytes, reply_packets, reply_bytes;
 };
 
+/*
+ * Every call below reads the whole table and also removes, and counts, the
+ * flows that are over (as bpfnet_ct__gc()): listing the table tidies it.
+ */
+
+/* The live flows: intact, unexpired, between endpoints that still exist. */
 int bpfnet_ct__list(struct bpfnet *bn, struct bpfnet_ct_flow **out, size_t *count);
-/* Forget every tracked flow; *flushed (may be NULL) says how many. */
+/* Forget every tracked flow; *flushed (may be NULL) says how many were live. */
 int bpfnet_ct__flush(struct bpfnet *bn, size_t *flushed);
+
+/* What a walk of the table removed, by why the flows had ended. */
+struct bpfnet_ct_gc {
+	uint64_t expired;	/* their time had run out */
+	uint64_t retired;	/* an endpoint of theirs was removed (or re-created) */
+	uint64_t evicted;	/* broken: their other half was lost to LRU eviction */
+};
+
+/* Remove the flows that are over; *out (may be NULL) says how many of each. */
+int bpfnet_ct__gc(struct bpfnet *bn, struct bpfnet_ct_gc *out);
+
+/* Above this fill of the table, new flows evict idle live ones: a warning. */
+#define BPFNET_CT_PRESSURE_PCT 90
+
+struct bpfnet_ct_summary {
+	uint64_t flows;		/* live flows, as bpfnet_ct__list() lists them */
+	uint64_t entries;	/* in the table: two per flow, and what is not collected yet */
+	uint64_t max;
+	unsigned int fill_pct;	/* entries of max, rounded down */
+	int pressure;		/* entries above BPFNET_CT_PRESSURE_PCT % of max */
+	/*
+	 * Flows created, less those that ended (expired, retired, flushed),
+	 * less the live ones: the flows lost to LRU eviction, found or not
+	 * (the counter ct_evicted has only those found half). Exact on a quiet
+	 * table; under traffic, off by the flows begun or ended during the walk.
+	 */
+	uint64_t lost;
+	struct bpfnet_ct_gc gc;	/* what this walk removed */
+};
+
+int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out);
 
 /* ---- counters ------------------------------------------------------------ */
 
@@ -251,6 +290,7 @@ struct bpfnet_stats {
 	size_t n_events;
 	uint64_t ct_entries;			/* entries in the conntrack table now */
 	uint64_t ct_max;
+	struct bpfnet_ct_summary ct;		/* the table walked (and collected) */
 };
 
 int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out);

@@ -218,6 +218,7 @@ static void test_map_encoding(void **state)
 	struct bpfnet_network_info net = { .id = 3, .subnet = A("10.1.0.0"), .prefix_len = 20,
 					   .gateway = A("10.1.0.1") };
 	struct bpfnet_endpoint_info ep = { .id = 7, .host_ifindex = 42, .ip = A("10.1.0.9"),
+					   .gen = 77,
 					   .mac = { 0x0a, 0x58, 10, 1, 0, 9 },
 					   .host_mac = { 2, 1, 2, 3, 4, 5 } };
 	struct bpfnet_net nv;
@@ -238,6 +239,7 @@ static void test_map_encoding(void **state)
 	assert_memory_equal(ev.mac, ep.mac, 6);
 	assert_memory_equal(ev.host_mac, ep.host_mac, 6);
 	assert_int_equal(ev.flags, BPFNET_EP_F_VALID);
+	assert_int_equal(ev.gen, 77);
 }
 
 /* A bridge network: its mode, flags and gateway MAC, and its endpoints marked as switched. */

@@ -58,6 +58,7 @@ static void test_roundtrip(void **state)
 	struct bpfnet_endpoint_info e = { .name = "c1", .network = "n1", .netns = "/var/run/netns/c1",
 					  .ifname = "eth0", .host_ifname = "bn000001-1", .id = 9,
 					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
+					  .gen = 0xfffffff0,	/* past INT_MAX: kept whole */
 					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
 					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
 	struct state st = {}, back;
@@ -120,6 +121,33 @@ static void test_corrupt(void **state)
 	unlink(path);
 	assert_int_equal(state_load(f->bn, &st), 0);
 	assert_int_equal(st.n_nets, 0);
+}
+
+/* A version 3 file (before generations) still loads: its endpoints have none (0) yet. */
+static void test_version3(void **state)
+{
+	struct fixture *f = *state;
+	static const char v3[] =
+		"{\"version\":3,\"node\":{\"initialized\":false,\"uplink\":\"\","
+		"\"uplink_ifindex\":0,\"created_clsact\":false},\"networks\":[{\"name\":\"n1\","
+		"\"id\":1,\"mode\":\"l3\",\"subnet\":\"10.1.0.0\",\"prefix_len\":24,"
+		"\"gateway\":\"10.1.0.1\",\"masquerade\":true}],\"endpoints\":[{\"name\":\"c1\","
+		"\"network\":\"n1\",\"netns\":\"/var/run/netns/c1\",\"ifname\":\"eth0\","
+		"\"host_ifname\":\"bn000001-1\",\"id\":1,\"host_ifindex\":7,\"ip\":\"10.1.0.2\","
+		"\"prefix_len\":24,\"gateway\":\"10.1.0.1\",\"mac\":\"0a:58:0a:01:00:02\","
+		"\"host_mac\":\"02:aa:bb:cc:dd:ee\",\"mtu\":1500}],\"bound_ips\":[]}";
+	char path[128];
+	struct state st;
+
+	snprintf(path, sizeof(path), "%s/unit", f->dir);
+	assert_int_equal(mkdir_p(path, 0755), 0);
+	strcat(path, "/state.json");
+	assert_int_equal(write_file_atomic(path, v3, strlen(v3)), 0);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_int_equal(st.n_eps, 1);
+	assert_string_equal(st.eps[0].name, "c1");
+	assert_int_equal(st.eps[0].gen, 0);
+	state_free(&st);
 }
 
 /*
@@ -327,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_network_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_full, setup, teardown),
 		cmocka_unit_test(test_open_options),

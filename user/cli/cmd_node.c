@@ -55,22 +55,75 @@ static void status_pins_missing(struct cli *cli, const struct bpfnet_node_info *
 	       info->uplink);
 }
 
+/* The conntrack pressure warning, or NULL when the table is below BPFNET_CT_PRESSURE_PCT. */
+static const char *ct_warning(const struct bpfnet_ct_summary *ct, char *buf, size_t len)
+{
+	if (!ct->pressure)
+		return NULL;
+	snprintf(buf, len, "conntrack table %u%% full (%llu of %llu entries): new flows evict "
+		 "idle live ones; %llu flows lost to eviction so far", ct->fill_pct,
+		 (unsigned long long)ct->entries, (unsigned long long)ct->max,
+		 (unsigned long long)ct->lost);
+	return buf;
+}
+
+static json_t *ct_json(const struct bpfnet_ct_summary *ct)
+{
+	return json_pack("{s:I, s:I, s:I, s:i, s:b, s:I, s:{s:I, s:I, s:I}}",
+			 "flows", (json_int_t)ct->flows, "entries", (json_int_t)ct->entries,
+			 "max", (json_int_t)ct->max, "fill_pct", (int)ct->fill_pct,
+			 "pressure", ct->pressure, "lost", (json_int_t)ct->lost,
+			 "collected", "expired", (json_int_t)ct->gc.expired,
+			 "retired", (json_int_t)ct->gc.retired,
+			 "evicted", (json_int_t)ct->gc.evicted);
+}
+
+static json_t *warnings_json(const struct bpfnet_ct_summary *ct)
+{
+	json_t *w = json_array();
+	char buf[256];
+
+	if (ct_warning(ct, buf, sizeof(buf)))
+		json_array_append_new(w, json_string(buf));
+	return w;
+}
+
+static void ct_print(const struct bpfnet_ct_summary *ct)
+{
+	char buf[256];
+
+	printf("conntrack: %llu flows, %llu of %llu entries (%u%%), %llu flows lost to eviction\n",
+	       (unsigned long long)ct->flows, (unsigned long long)ct->entries,
+	       (unsigned long long)ct->max, ct->fill_pct, (unsigned long long)ct->lost);
+	if (ct_warning(ct, buf, sizeof(buf)))
+		printf("warning: %s\n", buf);
+}
+
 int do_status(struct cli *cli, int argc, char **argv)
 {
+	struct bpfnet_ct_summary ct = {};
 	struct bpfnet_node_info info;
 	int err;
 
 	if (parse_args(&status_cmd, argc, argv, NULL, NULL, 0, 0))
 		return EXIT_USAGE;
 	err = bpfnet_node__info(cli->bn, &info);
+	if (!err && info.initialized)
+		err = bpfnet_ct__summary(cli->bn, &ct);
 	if (err)
 		return report_error(cli, err);
 	if (cli->json) {
-		print_json(json_pack("{s:s, s:b, s:s, s:i, s:s, s:b, s:s}", "instance",
-				     bpfnet__instance(cli->bn), "initialized", info.initialized,
-				     "uplink", info.uplink, "uplink_ifindex", info.uplink_ifindex,
-				     "pin_dir", info.pin_dir, "pins_missing", info.pins_missing,
-				     "missing_pin", info.missing_pin));
+		json_t *j = json_pack("{s:s, s:b, s:s, s:i, s:s, s:b, s:s}", "instance",
+				      bpfnet__instance(cli->bn), "initialized", info.initialized,
+				      "uplink", info.uplink, "uplink_ifindex", info.uplink_ifindex,
+				      "pin_dir", info.pin_dir, "pins_missing", info.pins_missing,
+				      "missing_pin", info.missing_pin);
+
+		if (info.initialized) {
+			json_object_set_new(j, "ct", ct_json(&ct));
+			json_object_set_new(j, "warnings", warnings_json(&ct));
+		}
+		print_json(j);
 	} else if (info.pins_missing) {
 		status_pins_missing(cli, &info);
 	} else if (!info.initialized) {
@@ -78,12 +131,15 @@ int do_status(struct cli *cli, int argc, char **argv)
 	} else {
 		printf("instance %s: uplink %s (ifindex %u), pins in %s\n",
 		       bpfnet__instance(cli->bn), info.uplink, info.uplink_ifindex, info.pin_dir);
+		ct_print(&ct);
 	}
 	return EXIT_OK;
 }
 
 static void stats_print(const struct bpfnet_stats *s)
 {
+	char buf[256];
+
 	printf("%-16s %12s %14s %12s %14s %10s\n", "ENDPOINT", "TX-PACKETS", "TX-BYTES",
 	       "RX-PACKETS", "RX-BYTES", "DROPS");
 	for (size_t i = 0; i < s->n_endpoints; i++) {
@@ -100,8 +156,14 @@ static void stats_print(const struct bpfnet_stats *s)
 	printf("\n%-24s %12s\n", "EVENT", "COUNT");
 	for (size_t i = 0; i < s->n_events; i++)
 		printf("%-24s %12llu\n", s->events[i].reason, (unsigned long long)s->events[i].packets);
-	printf("%-24s %12llu of %llu\n", "ct_entries", (unsigned long long)s->ct_entries,
-	       (unsigned long long)s->ct_max);
+	printf("%-24s %12llu (live, as ct ls lists them)\n", "ct_flows",
+	       (unsigned long long)s->ct.flows);
+	printf("%-24s %12llu of %llu (%u%%)\n", "ct_entries", (unsigned long long)s->ct_entries,
+	       (unsigned long long)s->ct_max, s->ct.fill_pct);
+	printf("%-24s %12llu (created, less ended, less live: lost to LRU eviction)\n", "ct_lost",
+	       (unsigned long long)s->ct.lost);
+	if (ct_warning(&s->ct, buf, sizeof(buf)))
+		printf("\nwarning: %s\n", buf);
 }
 
 static json_t *stats_json(const struct bpfnet_stats *s)
@@ -124,9 +186,10 @@ static json_t *stats_json(const struct bpfnet_stats *s)
 	for (size_t i = 0; i < s->n_events; i++)
 		json_object_set_new(events, s->events[i].reason,
 				    json_integer((json_int_t)s->events[i].packets));
-	return json_pack("{s:o, s:o, s:o, s:I, s:I}", "endpoints", eps, "drops", drops, "events",
-			 events, "ct_entries", (json_int_t)s->ct_entries, "ct_max",
-			 (json_int_t)s->ct_max);
+	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "endpoints", eps, "drops", drops,
+			 "events", events, "ct_entries", (json_int_t)s->ct_entries, "ct_max",
+			 (json_int_t)s->ct_max, "ct", ct_json(&s->ct), "warnings",
+			 warnings_json(&s->ct));
 }
 
 int do_stats(struct cli *cli, int argc, char **argv)

@@ -165,8 +165,31 @@ static int do_ct_flush(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int do_ct_gc(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_ct_gc gc;
+	int err;
+
+	if (parse_args(&ct_cmds[2], argc, argv, NULL, NULL, 0, 0))
+		return EXIT_USAGE;
+	err = bpfnet_ct__gc(cli->bn, &gc);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json)
+		print_json(json_pack("{s:I, s:I, s:I}", "expired", (json_int_t)gc.expired,
+				     "retired", (json_int_t)gc.retired,
+				     "evicted", (json_int_t)gc.evicted));
+	else
+		printf("%llu flows collected: %llu expired, %llu of removed endpoints, %llu broken "
+		       "by eviction\n", (unsigned long long)(gc.expired + gc.retired + gc.evicted),
+		       (unsigned long long)gc.expired, (unsigned long long)gc.retired,
+		       (unsigned long long)gc.evicted);
+	return EXIT_OK;
+}
+
 const struct cmd ct_cmds[] = {
 	{ "ct ls", do_ct_ls, "" },
 	{ "ct flush", do_ct_flush, "" },
+	{ "ct gc", do_ct_gc, "" },
 	{}
 };

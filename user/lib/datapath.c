@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -260,6 +261,7 @@ void dp_ep_encode(const struct bpfnet_endpoint_info *ep, const struct bpfnet_net
 	memcpy(val->mac, ep->mac, sizeof(val->mac));
 	memcpy(val->host_mac, ep->host_mac, sizeof(val->host_mac));
 	val->flags = BPFNET_EP_F_VALID;
+	val->gen = ep->gen;
 	if (net_is_bridge(net))
 		val->flags |= BPFNET_EP_F_BRIDGE;
 	if (net->internal)
@@ -348,12 +350,103 @@ out:
 	return err;
 }
 
-int dp_config_set(struct bpfnet *bn, __u64 netns_cookie)
+static int config_get(struct bpfnet *bn, struct bpfnet_config *cfg)
 {
-	struct bpfnet_config cfg = { .netns_cookie = netns_cookie };
+	int fd = dp_map_fd(bn, BPFNET_MAP_CONFIG), err;
 	__u32 zero = 0;
 
+	if (fd < 0)
+		return fd;
+	err = bpf_map_lookup_elem(fd, &zero, cfg) ? -errno : 0;
+	close(fd);
+	if (err)
+		return bn_fail(bn, err, "cannot read map %s: %s", BPFNET_MAP_CONFIG,
+			       strerror(-err));
+	return 0;
+}
+
+/* Only the cookie: the generations handed out so far stay (re-init keeps the maps). */
+int dp_config_set(struct bpfnet *bn, __u64 netns_cookie)
+{
+	struct bpfnet_config cfg;
+	__u32 zero = 0;
+	int err = config_get(bn, &cfg);
+
+	if (err)
+		return err;
+	cfg.netns_cookie = netns_cookie;
 	return map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
+}
+
+int dp_ep_gen_next(struct bpfnet *bn, unsigned int *gen)
+{
+	struct bpfnet_config cfg;
+	__u32 zero = 0;
+	int err = config_get(bn, &cfg);
+
+	if (err)
+		return err;
+	/* 0 means "no endpoint"; past 2^32 - 1 adds the count wraps and skips it */
+	if (!++cfg.last_ep_gen)
+		cfg.last_ep_gen = 1;
+	err = map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
+	if (!err)
+		*gen = cfg.last_ep_gen;
+	return err;
+}
+
+int dp_cp_stats_open(struct bpfnet *bn, struct dp_cp_stats *cp)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_CP_STATS), err = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	cp->len = ((BPFNET_G_MAX * sizeof(__u64)) + page - 1) / page * page;
+	if (fd < 0)
+		return fd;
+	cp->counters = mmap(NULL, cp->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (cp->counters == MAP_FAILED) {
+		err = bn_fail(bn, -errno, "cannot map %s: %s", BPFNET_MAP_CP_STATS,
+			      strerror(errno));
+		cp->counters = NULL;
+	}
+	close(fd);
+	return err;
+}
+
+void dp_cp_stats_close(struct dp_cp_stats *cp)
+{
+	if (cp->counters)
+		munmap(cp->counters, cp->len);
+	cp->counters = NULL;
+}
+
+int dp_global_read(struct bpfnet *bn, __u64 out[BPFNET_G_MAX])
+{
+	int dp = dp_map_fd(bn, BPFNET_MAP_GLOBAL_STATS), cp = -1, err = 0;
+
+	if (dp < 0)
+		return dp;
+	cp = dp_map_fd(bn, BPFNET_MAP_CP_STATS);
+	if (cp < 0) {
+		close(dp);
+		return cp;
+	}
+	for (__u32 g = 0; g < BPFNET_G_MAX && !err; g++) {
+		__u64 n = 0;
+
+		err = dp_percpu_sum(dp, g, &out[g], sizeof(out[g]));
+		if (!err && !bpf_map_lookup_elem(cp, &g, &n))
+			out[g] += n;
+	}
+	close(dp);
+	close(cp);
+	return err ? bn_fail(bn, err, "cannot read node counters: %s", strerror(-err)) : 0;
+}
+
+void dp_cp_count(struct dp_cp_stats *cp, enum bpfnet_global_counter counter, __u64 n)
+{
+	if (n)
+		__atomic_fetch_add(&cp->counters[counter], n, __ATOMIC_RELAXED);
 }
 
 /* Make node_addrs hold exactly @addrs: add the new, then drop the gone. */

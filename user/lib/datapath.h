@@ -57,6 +57,24 @@ int dp_fdb_set(struct bpfnet *bn, unsigned int net_id, const uint8_t mac[6],
 	       const struct bpfnet_fdb_val *val);
 
 int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);
+/*
+ * A new endpoint generation: never 0, never one handed out before while the
+ * maps live. The caller holds the instance lock.
+ */
+int dp_ep_gen_next(struct bpfnet *bn, unsigned int *gen);
+
+/* cp_stats mapped: the node-wide counters the control plane adds to, with atomics. */
+struct dp_cp_stats {
+	__u64 *counters;	/* [BPFNET_G_MAX] */
+	size_t len;
+};
+
+int dp_cp_stats_open(struct bpfnet *bn, struct dp_cp_stats *cp);
+void dp_cp_stats_close(struct dp_cp_stats *cp);
+/* Every node-wide counter: the datapath's (summed over CPUs) plus the control plane's. */
+int dp_global_read(struct bpfnet *bn, __u64 out[BPFNET_G_MAX]);
+/* Add @n to @counter; safe against every other command doing the same at once. */
+void dp_cp_count(struct dp_cp_stats *cp, enum bpfnet_global_counter counter, __u64 n);
 /* The node's IPv4 addresses, for published ports bound to "every node address". */
 int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n);
 

@@ -218,7 +218,7 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
 	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
 	      name_endpoint(a, o) ?: pick_address(a, o->ip) ?: alloc_ep_id(a) ?:
-	      choose_mtu(a, o->mtu);
+	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->bn, &a->ep.gen);
 	if (err)
 		return err;
 	strcpy(a->ep.ifname, ifname);
@@ -471,7 +471,12 @@ int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoin
 	return 0;
 }
 
-/* Take endpoint @ep (no longer in @st) out of the datapath: maps, ports, its network's segment. */
+/*
+ * Take endpoint @ep (no longer in @st) out of the datapath: maps, ports, its
+ * network's segment. Its flows end as it leaves the endpoint maps, whatever
+ * the size of the conntrack table: they hold its generation, which nothing
+ * has any more (moby#8795; a new endpoint at its address gets a new one).
+ */
 static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_endpoint_info *ep)
 {
 	const struct bpfnet_network_info *net = state_net(st, ep->network);

@@ -15,7 +15,6 @@
 
 #include "journal.h"
 #include "bridge.h"
-#include "ct.h"
 #include "datapath.h"
 #include "endpoint.h"
 #include "ipam.h"
@@ -419,9 +418,7 @@ static int undo_endpoint_add(struct bpfnet *bn, struct state *st, struct nl *nl,
 	if (!err && net && net_is_bridge(net))
 		err = bridge_ports_sync(bn, st, net, NULL) ?:
 		      forget_fdb(bn, st, net, ep, ifindexes, n);
-	/* flows of an address no endpoint has can only be this container's */
-	if (!err && !owned_ip(st, ep->ip.s_addr))
-		err = ct_flush_addr(bn, ep->ip);
+	/* its flows, if any, hold its generation, which no endpoint has: dead without a walk */
 	return err;
 }
 

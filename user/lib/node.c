@@ -64,7 +64,8 @@ static int sync_endpoints(struct bpfnet *bn, struct state *st, struct nl *nl)
 		if (!net || nl_link_get_by_name(nl, ep->host_ifname, &link))
 			continue;
 		ep->host_ifindex = link.ifindex;
-		err = dp_ep_set(bn, ep, net) ?:
+		/* a state of version 3 knew no generations: one now, saved with the state */
+		err = (ep->gen ? 0 : dp_ep_gen_next(bn, &ep->gen)) ?: dp_ep_set(bn, ep, net) ?:
 		      (net_is_bridge(net) ? bridge_fdb_add(bn, net, ep) : 0) ?:
 		      dp_attach(bn, link.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
 	}

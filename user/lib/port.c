@@ -587,19 +587,25 @@ struct removed_ports {
 };
 
 static bool flow_of_removed_port(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
-				 void *arg)
+				 const struct bpfnet_ct_entry *reply, void *arg)
 {
 	struct removed_ports *rp = arg;
 	int s = proto_slot(k->proto);
 	unsigned int port = ntohs(k->dport);
 
+	(void)reply;
 	if (!(e->flags & (BPFNET_CT_F_PORTMAP | BPFNET_CT_F_HAIRPIN)) ||
 	    (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) || !rp->port[s][port])
 		return false;
 	return rp->host_ip[s][port] == INADDR_ANY || rp->host_ip[s][port] == k->daddr;
 }
 
-/* End the flows of removed mappings, so no client keeps reaching the old target (moby#8795). */
+/*
+ * End the flows of removed mappings, so no client keeps reaching the old
+ * target (moby#8795). A walk of the conntrack table, which collects its dead
+ * flows on the way: a mapping leaves no mark on its flows that the datapath
+ * could check, as an endpoint's generation does.
+ */
 int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
 {
 	struct removed_ports rp = {};
@@ -662,7 +668,12 @@ int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *con
 	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_REMOVE, ports_remove_locked);
 }
 
-/* Every mapping of endpoint @ep goes with it: map entries (ep_ports too, if @routed) and flows. */
+/*
+ * Every mapping of endpoint @ep goes with it: map entries (ep_ports too, if
+ * @routed). Its flows need no walk of the conntrack table: they were made for
+ * its generation, which no endpoint has once it is gone, so the datapath and
+ * every listing take them for dead.
+ */
 int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed)
 {
 	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), ep_fd = -1, err;
@@ -690,7 +701,7 @@ int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep
 		close(ep_fd);
 	if (err)
 		return bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
-	return ct_flush_addr(bn, ep->ip);
+	return 0;
 }
 
 static int cmp_port(const void *a, const void *b)

@@ -6,7 +6,10 @@
 #include "state.h"
 #include "bpfnet/abi.h"
 
-/* Unpublish every port of @ep: map entries (ep_ports too, when its network is @routed), flows. */
+/*
+ * Unpublish every port of @ep: map entries (ep_ports too, when its network is
+ * @routed). Its flows end with its generation, without a walk.
+ */
 int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed);
 
 /* The portmap4 entry of port @off of mapping @m. */

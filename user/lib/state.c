@@ -13,8 +13,9 @@
 /*
  * 2: networks have "masquerade", the state has "bound_ips"
  * 3: networks may have "internal" and "gateway_mac" (bridge); version 2 still reads
- * 4: networks may have "gateway_mode" (missing: "nat"), the state "journal" (the command
- *    in progress, journal.h); versions 2 and 3 still read
+ * 4: networks may have "gateway_mode" (missing: "nat"), endpoints "gen" (their conntrack
+ *    generation; missing: 0, until init gives one), the state "journal" (the command in
+ *    progress, journal.h); versions 2 and 3 still read
  */
 #define STATE_VERSION 4
 #define STATE_VERSION_OLDEST 2
@@ -46,13 +47,13 @@ json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
 {
 	char mac[18], host_mac[18];
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I}",
 			 "name", e->name, "network", e->network, "netns", e->netns,
 			 "ifname", e->ifname, "host_ifname", e->host_ifname, "id", e->id,
 			 "host_ifindex", e->host_ifindex, "ip", ip_json(e->ip),
 			 "prefix_len", e->prefix_len, "gateway", ip_json(e->gateway),
 			 "mac", mac_format(e->mac, mac), "host_mac", mac_format(e->host_mac, host_mac),
-			 "mtu", e->mtu);
+			 "mtu", e->mtu, "gen", (json_int_t)e->gen);
 }
 
 static json_t *state_to_json(const struct state *st)
@@ -121,14 +122,17 @@ int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
 	int id, ifindex, plen, mtu;
+	json_int_t gen = 0;
 
-	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i}",
+	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
-			"mtu", &mtu))
+			"mtu", &mtu, "gen", &gen) ||
+	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
+	e->gen = (unsigned int)gen;
 	e->id = id;
 	e->host_ifindex = ifindex;
 	e->prefix_len = plen;

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "internal.h"
 #include "datapath.h"
@@ -64,42 +63,32 @@ static int read_drops(struct bpfnet *bn, struct bpfnet_stats *out)
 	return err ? bn_fail(bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;
 }
 
+/* Read after the conntrack walk: what it collected is in them. */
 static int read_events(struct bpfnet *bn, struct bpfnet_stats *out)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_GLOBAL_STATS), err = 0;
+	__u64 c[BPFNET_G_MAX];
+	int err = dp_global_read(bn, c);
 
-	if (fd < 0)
-		return fd;
+	if (err)
+		return err;
 	out->events = calloc(BPFNET_G_MAX, sizeof(*out->events));
 	if (!out->events)
-		err = -ENOMEM;
-	for (unsigned int g = 0; g < BPFNET_G_MAX && !err; g++) {
-		__u64 n;
-
-		err = dp_percpu_sum(fd, g, &n, sizeof(n));
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	for (unsigned int g = 0; g < BPFNET_G_MAX; g++) {
 		out->events[out->n_events].reason = event_names[g];
-		out->events[out->n_events++].packets = n;
+		out->events[out->n_events++].packets = c[g];
 	}
-	close(fd);
-	return err ? bn_fail(bn, err, "cannot read node counters: %s", strerror(-err)) : 0;
+	return 0;
 }
 
-/* Entries in ct4 right now: walked, since an LRU hash keeps no count. */
+/* Live flows and entries: walked (and collected), since an LRU hash keeps no count. */
 static int count_ct(struct bpfnet *bn, struct bpfnet_stats *out)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_CT);
-	struct bpfnet_ct_key key, next, *prev = NULL;
+	int err = bpfnet_ct__summary(bn, &out->ct);
 
-	if (fd < 0)
-		return fd;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		out->ct_entries++;
-	}
-	out->ct_max = BPFNET_CT_MAX;
-	close(fd);
-	return 0;
+	out->ct_entries = out->ct.entries;
+	out->ct_max = out->ct.max;
+	return err;
 }
 
 int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
@@ -115,8 +104,8 @@ int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
 		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
 			      "DEV' first");
 	else
-		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: read_events(bn, out) ?:
-		      count_ct(bn, out);
+		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: count_ct(bn, out) ?:
+		      read_events(bn, out);
 	state_free(&st);
 	if (err)
 		bpfnet_stats__free(out);
