@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Harness of the NAT packet tests (test_nat.c, which also makes the netns),
- * on top of the one all packet tests share (harness.h): the hosts and the
+ * Harness of the NAT packet tests (test_nat.c, test_ct.c), on top of the
+ * one all packet tests share (harness.h): the hosts, their netns and the
  * maps seeded for them; one BPF_PROG_TEST_RUN per step with exact verdict,
  * drop, global and endpoint counter deltas; reading and writing conntrack
  * entries; and new flows: their translation, entries and further packets.
@@ -56,17 +56,18 @@ struct host {
 	uint32_t net_id;
 	unsigned int ifindex;
 	unsigned int peer_ifindex;
+	uint32_t gen;			/* the endpoint's generation; UPLINK: 0, the outside */
 };
 
 static struct host hosts[HOST_COUNT] = {
 	[EP_A] = { "nt-a", "nt-a-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x02 },
-		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x02 }, IP_A, 1, NET1, 0, 0 },
+		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x02 }, IP_A, 1, NET1, 0, 0, 11 },
 	[EP_B] = { "nt-b", "nt-b-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x03 },
-		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x03 }, IP_B, 2, NET1, 0, 0 },
+		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x03 }, IP_B, 2, NET1, 0, 0, 12 },
 	[EP_C] = { "nt-c", "nt-c-ct", { 0x02, 0x00, 0x0a, 0x02, 0x00, 0x02 },
-		   { 0x02, 0xfe, 0x0a, 0x02, 0x00, 0x02 }, IP_C, 3, NET2, 0, 0 },
+		   { 0x02, 0xfe, 0x0a, 0x02, 0x00, 0x02 }, IP_C, 3, NET2, 0, 0, 13 },
 	[UPLINK] = { "nt-up", "nt-up-rt", { 0x02, 0x00, 0xc0, 0xa8, 0x32, 0x02 },
-		     { 0x02, 0xfe, 0xc0, 0xa8, 0x32, 0x01 }, 0, 0, 0, 0, 0 },
+		     { 0x02, 0xfe, 0xc0, 0xa8, 0x32, 0x01 }, 0, 0, 0, 0, 0, 0 },
 };
 
 struct net_seed {
@@ -534,6 +535,7 @@ static int seed_endpoint(const struct host *h)
 {
 	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net_id, h->ip, h->mac, h->host_mac);
 
+	ep.gen = h->gen;
 	return seed_ep(&ep);
 }
 
@@ -615,6 +617,38 @@ static int setup_datapath(void **state)
 	if (skel_load())
 		return -1;
 	return seed_maps();
+}
+
+static int nat_create_veth(struct host *h)
+{
+	char path[128];
+
+	if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex, &h->peer_ifindex))
+		return -1;
+	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
+	return h->ep_id ? write_proc(path, "1") : 0;
+}
+
+/*
+ * A private netns: the veths, the node's address on the uplink and a
+ * permanent neighbour entry for REMOTE (REMOTE_NN has none: NO_NEIGH).
+ */
+static int nat_setup_netns(void)
+{
+	char cmd[256], mac[32];
+	int h;
+
+	if (enter_netns())
+		return -1;
+	for (h = EP_A; h < HOST_COUNT; h++)
+		if (nat_create_veth(&hosts[h]))
+			return -1;
+	fmt_mac(mac, sizeof(mac), hosts[UPLINK].mac);
+	snprintf(cmd, sizeof(cmd),
+		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent",
+		 ip_str(NODE), hosts[UPLINK].ifname, ip_str(REMOTE), mac, hosts[UPLINK].ifname);
+	return sh(cmd);
 }
 
 /* Every test starts from an empty conntrack table and the networks as seeded. */

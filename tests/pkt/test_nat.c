@@ -829,43 +829,11 @@ static void run_routed_collision(void **state)
 
 /* ---- main ---- */
 
-static int create_veth(struct host *h)
-{
-	char path[128];
-
-	if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex, &h->peer_ifindex))
-		return -1;
-	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
-	return h->ep_id ? write_proc(path, "1") : 0;
-}
-
-/*
- * A private netns: the veths, the node's address on the uplink and a
- * permanent neighbour entry for REMOTE (REMOTE_NN has none: NO_NEIGH).
- */
-static int setup_netns(void)
-{
-	char cmd[256], mac[32];
-	int h;
-
-	if (enter_netns())
-		return -1;
-	for (h = EP_A; h < HOST_COUNT; h++)
-		if (create_veth(&hosts[h]))
-			return -1;
-	fmt_mac(mac, sizeof(mac), hosts[UPLINK].mac);
-	snprintf(cmd, sizeof(cmd),
-		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent",
-		 ip_str(NODE), hosts[UPLINK].ifname, ip_str(REMOTE), mac, hosts[UPLINK].ifname);
-	return sh(cmd);
-}
-
 int main(void)
 {
 	size_t i;
 
-	if (setup_netns())
+	if (nat_setup_netns())
 		return 1;
 	for (i = 0; i < ARRAY_SIZE(nat_cases); i++)
 		add_test(nat_cases[i].name, run_nat_case, &nat_cases[i]);
