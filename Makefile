@@ -114,6 +114,13 @@ $(BUILD)/tools/connrate: tools/connrate.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fPIC,$(CFLAGS)) -o $@ $<
 
+# tools/ctfill: synthetic conntrack flows through the pinned map, for the bench and e2e tests
+all: $(BUILD)/tools/ctfill
+$(BUILD)/tools/ctfill: tools/ctfill.c include/bpfnet/abi.h
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< -lbpf -lelf -lz
+
 # deps first, then the build: a fresh machine has neither packages nor objects
 check: deps
 	$(MAKE) all
