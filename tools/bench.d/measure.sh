@@ -195,3 +195,51 @@ measure_scale() {
 	fi
 	return 0
 }
+
+# ---- endpoint rm against a full conntrack table ----------------------------------------------
+
+# pct FILE: "p50 p99" of the numbers in FILE (nearest rank)
+pct() {
+	python3 -c '
+import math, sys
+v = sorted(float(l) for l in open(sys.argv[1]) if l.strip())
+rank = lambda q: v[max(0, math.ceil(q * len(v)) - 1)]
+print("%g %g" % (rank(0.50), rank(0.99)) if v else "")' "$1"
+}
+
+# measure_ctrm VARIANT REP N: add CT_RM_EPS endpoints, fill the conntrack table with N
+# entries of synthetic live flows through the pinned map (tools/ctfill: flows of no
+# endpoint, so only a walk of the table costs anything), then remove the endpoints one
+# by one, each "bpfnet endpoint rm" timed as a whole
+measure_ctrm() {
+	local v=$1 rep=$2 n=$3 i ms q entries pins=$BPFNET_BPFFS/bpfnet/$INSTANCE
+	local a=(ctrm "$v" endpoint-rm "$n" "$rep") err=$TMP/cmd.err
+	: >"$TMP/add.ms"
+	: >"$TMP/rm.ms"
+	for i in $(seq "$CT_RM_EPS"); do
+		new_ns "r$i"
+		ms=$(ms_of bn endpoint add bench --netns "$P-r$i" --name "r$i" --mtu 1500 2>"$err") ||
+			{ errlog "endpoint add r$i on $v" "$err"; put "${a[@]}" rm_p50_ms "" "endpoint rm"; return 1; }
+		echo "$ms" >>"$TMP/add.ms"
+	done
+	if [ "$n" -gt 0 ] && ! run 300 "$CTFILL" "$pins" fill $((n / 2)) >/dev/null 2>"$err"; then
+		errlog "ctfill $n entries on $v" "$err"
+		put "${a[@]}" rm_p50_ms "" "endpoint rm"
+		return 1
+	fi
+	entries=$(run 60 "$CTFILL" "$pins" count 2>>"$OUT/errors.log")
+	put "${a[@]}" ct_entries "$entries" "conntrack entries"
+	for i in $(seq "$CT_RM_EPS"); do
+		ms=$(ms_of bn endpoint rm "r$i" 2>"$err") || { errlog "endpoint rm r$i on $v" "$err"; continue; }
+		echo "$ms" >>"$TMP/rm.ms"
+	done
+	read -r -a q <<<"$(pct "$TMP/rm.ms")"
+	put "${a[@]}" rm_p50_ms "${q[0]:-}" "endpoint rm p50 ms"
+	put "${a[@]}" rm_p99_ms "${q[1]:-}" "endpoint rm p99 ms"
+	put "${a[@]}" rm_n "$(grep -c . "$TMP/rm.ms")" "endpoint rm done"
+	read -r -a q <<<"$(pct "$TMP/add.ms")"
+	put "${a[@]}" add_p50_ms "${q[0]:-}" "endpoint add p50 ms"
+	put "${a[@]}" add_p99_ms "${q[1]:-}" "endpoint add p99 ms"
+	put "${a[@]}" ct_entries_after "$(run 60 "$CTFILL" "$pins" count 2>>"$OUT/errors.log")" \
+		"conntrack entries after"
+}

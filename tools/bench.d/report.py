@@ -45,6 +45,15 @@ SCALE_METRICS = [
     ("dp_mem_kb", "Dataplane's own accounting, KiB (bpfnet: memlock of its pinned maps)"),
     ("ct_entries", "Conntrack entries in the node netns after the connection test"),
 ]
+CTRM_METRICS = [
+    ("rm_p50_ms", "endpoint rm p50, ms (the whole bpfnet command)"),
+    ("rm_p99_ms", "endpoint rm p99, ms"),
+    ("add_p50_ms", "endpoint add p50, ms (the same endpoints, before the table was filled)"),
+    ("add_p99_ms", "endpoint add p99, ms"),
+    ("ct_entries", "Conntrack entries while removing (synthetic live flows, tools/ctfill)"),
+    ("ct_entries_after", "Conntrack entries after the removals"),
+    ("rm_n", "Removals timed"),
+]
 FLOOR, IPT = "floor", "bridge-iptables"
 MEASURED = 2  # published ports measured through, after the N extras (--measured)
 
@@ -198,6 +207,23 @@ def scale_section(d, variants, scale):
     return md
 
 
+def ctrm_section(d, variants, counts):
+    md = ["## endpoint rm with N conntrack entries", "",
+          "Endpoints are added, the conntrack table is filled with N entries through its pinned "
+          "map, then the endpoints are removed one by one.", ""]
+    head = ["variant"] + [f"N={n}" for n in counts]
+    for m, title in CTRM_METRICS:
+        rows = []
+        for v in variants:
+            cells = [d.get("ctrm", v, "endpoint-rm", n, m) for n in counts]
+            if all(not vals and not st for vals, st in cells):
+                continue
+            rows.append([v] + [cell(*c) for c in cells])
+        if rows:
+            md += [f"### {title}", ""] + table(head, rows) + [""]
+    return md
+
+
 def notes_section(notes):
     seen, md = set(), []
     for n in notes:
@@ -209,7 +235,7 @@ def notes_section(notes):
     return ["## Unsupported and failed", ""] + md + [""] if md else []
 
 
-def write_csv(d, variants, paths, scale, path):
+def write_csv(d, variants, paths, scale, ctrm, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["section", "variant", "path", "ports", "metric", "n", "median", "min",
@@ -218,6 +244,8 @@ def write_csv(d, variants, paths, scale, path):
                 for m, _ in PATH_METRICS + UDP_METRICS]
         keys += [("scale", v, "ingress", n, m) for n in scale for v in variants if v != FLOOR
                  for m, _ in SCALE_METRICS]
+        keys += [("ctrm", v, "endpoint-rm", n, m) for n in ctrm for v in variants
+                 for m, _ in CTRM_METRICS]
         for k in keys:
             vals, st = d.get(*k)
             if not vals and not st:
@@ -303,20 +331,21 @@ def plots(d, variants, paths, scale, out, udp_desc):
     os.makedirs(pdir, exist_ok=True)
     figs = {}
     ps = [(p, t) for p, t in PATHS if p in paths]
-    figs["throughput"] = bars(d, variants, [(f"{p} {s} stream{'s' if s > 1 else ''}", (p, 0, f"tcp{s}_gbps"))
-                                            for p, _ in ps for s in (1, 2)],
-                              "throughput", "Gbit/s", "TCP throughput (iperf3), median, min-max",
-                              False, pdir)
-    figs["latency"] = bars(d, variants, [(f"{p} p{q}", (p, 0, f"rr_p{q}_us")) for p, _ in ps
-                                         for q in (50, 99)],
-                           "latency", "round trip, us (log)",
-                           "Request/response latency (connrate rr), median, min-max", True, pdir)
-    figs["connrate"] = bars(d, variants, [(p, (p, 0, "conn_per_s")) for p, _ in ps],
-                            "connrate", "connections/s", "New connections per second", False,
-                            pdir)
-    figs["udp-frag"] = bars(d, variants, [(p, (p, 0, "udp_frag_loss_pct")) for p, _ in ps],
-                            "udp-frag", "datagrams lost, %",
-                            f"Fragmented UDP ({udp_desc}), median, min-max", False, pdir)
+    if ps:
+        figs["throughput"] = bars(
+            d, variants, [(f"{p} {s} stream{'s' if s > 1 else ''}", (p, 0, f"tcp{s}_gbps"))
+                          for p, _ in ps for s in (1, 2)],
+            "throughput", "Gbit/s", "TCP throughput (iperf3), median, min-max", False, pdir)
+        figs["latency"] = bars(
+            d, variants, [(f"{p} p{q}", (p, 0, f"rr_p{q}_us")) for p, _ in ps for q in (50, 99)],
+            "latency", "round trip, us (log)",
+            "Request/response latency (connrate rr), median, min-max", True, pdir)
+        figs["connrate"] = bars(d, variants, [(p, (p, 0, "conn_per_s")) for p, _ in ps],
+                                "connrate", "connections/s", "New connections per second", False,
+                                pdir)
+        figs["udp-frag"] = bars(d, variants, [(p, (p, 0, "udp_frag_loss_pct")) for p, _ in ps],
+                                "udp-frag", "datagrams lost, %",
+                                f"Fragmented UDP ({udp_desc}), median, min-max", False, pdir)
     if scale:
         figs["scale-connrate"] = lines(d, variants, scale, "conn_per_s", "scale-connrate",
                                        "connections/s (log)", "New connections/s at N published ports",
@@ -326,6 +355,8 @@ def plots(d, variants, paths, scale, out, udp_desc):
         figs["scale-publish-one"] = lines(d, variants, scale, "publish_one_ms", "scale-publish-one",
                                           "ms", "Time to publish one more port with N there",
                                           True, pdir)
+    if not figs:
+        return
     png = "pngcairo" if subprocess.run(["gnuplot", "-e", "set terminal pngcairo"],
                                        capture_output=True).returncode == 0 else "png"
     failed = []
@@ -353,6 +384,8 @@ def main():
     ap.add_argument("--paths", help="the paths measured (default: those in raw.csv)")
     ap.add_argument("--scale", help="the port counts measured, or 'none' (default: raw.csv's)")
     ap.add_argument("--udp", default="iperf3 -u", help="how the fragmented UDP was sent")
+    ap.add_argument("--ctrm", help="the conntrack entry counts of endpoint rm, or 'none' "
+                    "(default: raw.csv's)")
     a = ap.parse_args()
     MEASURED = a.measured
     vals, status, notes = load(a.out)
@@ -360,29 +393,36 @@ def main():
     variants = a.variants.split(",")
     keys = list(vals) + list(status)
     if a.paths:
-        paths = a.paths.split(",")
+        paths = [] if a.paths == "none" else a.paths.split(",")
     else:
         paths = [p for p, _ in PATHS if any(k[0] == "paths" and k[2] == p for k in keys)]
     if a.scale:
         scale = [] if a.scale == "none" else sorted(int(n) for n in a.scale.split(","))
     else:
         scale = sorted({k[3] for k in keys if k[0] == "scale"})
+    if a.ctrm:
+        ctrm = [] if a.ctrm == "none" else sorted(int(n) for n in a.ctrm.split(","))
+    else:
+        ctrm = sorted({k[3] for k in keys if k[0] == "ctrm"})
 
     md = ["# bpfnet bench", ""]
     cond = os.path.join(a.out, "conditions.txt")
     if os.path.exists(cond):
         with open(cond) as f:
-            head = [line.rstrip() for line in f if line.strip()][:14]
+            head = [line.rstrip() for line in f if line.strip()][:15]
         md += ["```"] + head + ["```", "(all of it: conditions.txt)", ""]
-    md += paths_section(d, variants, paths, a.reps)
-    md += udp_section(d, variants, paths, a.reps, a.udp)
+    if paths:
+        md += paths_section(d, variants, paths, a.reps)
+        md += udp_section(d, variants, paths, a.reps, a.udp)
     if scale:
         md += scale_section(d, variants, scale)
+    if ctrm:
+        md += ctrm_section(d, variants, ctrm)
     md += notes_section(notes)
     text = "\n".join(md)
     with open(os.path.join(a.out, "summary.md"), "w") as f:
         f.write(text + "\n")
-    write_csv(d, variants, paths, scale, os.path.join(a.out, "summary.csv"))
+    write_csv(d, variants, paths, scale, ctrm, os.path.join(a.out, "summary.csv"))
     print(text)
     plots(d, variants, paths, scale, a.out, a.udp)
 
