@@ -285,13 +285,14 @@ int ct_walk_maps(const struct ct_maps *m, __u64 now, ct_visit_fn visit, void *ar
 static int ct_maps_open(struct bpfnet *bn, struct ct_maps *m)
 {
 	m->ep_fds[0] = m->ep_fds[1] = -1;
-	m->ct_fd = dp_map_fd(bn, BPFNET_MAP_CT);
+	/* values of another layout would be read as garbage: refused */
+	m->ct_fd = dp_map_fd_sized(bn, BPFNET_MAP_CT, sizeof(struct bpfnet_ct_entry));
 	if (m->ct_fd < 0)
 		return m->ct_fd;
-	m->ep_fds[0] = dp_map_fd(bn, BPFNET_MAP_EP_BY_IP);
+	m->ep_fds[0] = dp_map_fd_sized(bn, BPFNET_MAP_EP_BY_IP, sizeof(struct bpfnet_ep));
 	if (m->ep_fds[0] < 0)
 		return m->ep_fds[0];
-	m->ep_fds[1] = dp_map_fd(bn, BPFNET_MAP_EP_BY_IFINDEX);
+	m->ep_fds[1] = dp_map_fd_sized(bn, BPFNET_MAP_EP_BY_IFINDEX, sizeof(struct bpfnet_ep));
 	if (m->ep_fds[1] < 0)
 		return m->ep_fds[1];
 	return dp_cp_stats_open(bn, m->cp);
@@ -358,9 +359,14 @@ int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
 {
 	__u64 c[BPFNET_G_MAX], ended;
 	struct ct_walk_result res;
-	int err;
+	int fd, err;
 
 	memset(out, 0, sizeof(*out));
+	/* a table of another layout is refused in words before anything else is read */
+	fd = dp_map_fd_sized(bn, BPFNET_MAP_CT, sizeof(struct bpfnet_ct_entry));
+	if (fd < 0)
+		return fd;
+	close(fd);
 	/* the counters before the walk, and what the walk itself removed on top */
 	err = dp_global_read(bn, c) ?: ct_walk(bn, NULL, NULL, &res);
 	if (err)

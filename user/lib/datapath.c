@@ -92,6 +92,25 @@ int dp_map_fd(struct bpfnet *bn, const char *map)
 	return pinned_fd(bn, map, "map");
 }
 
+int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = dp_map_fd(bn, map), err;
+
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && info.value_size == value_size)
+		return fd;
+	close(fd);
+	if (err)
+		return bn_fail(bn, err, "cannot read map %s: %s", map, strerror(-err));
+	return bn_fail(bn, -EPROTO, "map %s is of another bpfnet (values of %u bytes, this one's "
+		       "are %zu): 'bpfnet down' with the bpfnet that made it, then 'bpfnet init'",
+		       map, info.value_size, value_size);
+}
+
 int dp_attach(struct bpfnet *bn, int ifindex, const char *prog, bool *created_hook)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
@@ -352,7 +371,7 @@ out:
 
 static int config_get(struct bpfnet *bn, struct bpfnet_config *cfg)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_CONFIG), err;
+	int fd = dp_map_fd_sized(bn, BPFNET_MAP_CONFIG, sizeof(*cfg)), err;
 	__u32 zero = 0;
 
 	if (fd < 0)

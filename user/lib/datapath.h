@@ -37,6 +37,8 @@ int dp_foreach_pin(struct bpfnet *bn,
 		   int (*cb)(const char *name, bool is_prog, bool is_pinned, void *arg), void *arg);
 /* fd of a pinned map, or -errno (with the message set). Caller closes. */
 int dp_map_fd(struct bpfnet *bn, const char *map);
+/* The same, refused (-EPROTO, in words) unless its values are @value_size bytes. */
+int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size);
 
 /* The map values for a network and an endpoint, as the BPF side reads them. */
 void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val);
