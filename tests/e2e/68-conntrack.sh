@@ -170,4 +170,18 @@ check "the client's same 4-tuple now reaches c1b, by a new flow through the new 
 	expect c1b udp_ask ext $CLIENT_PORT $NODE_IP $PUB
 is "$(bn --json ct ls | json "len([f for f in d if f['original']['sport'] == $CLIENT_PORT and f['age_ms'] < 5000])")" \
 	1 "ct ls shows that new flow"
+
+# ---- a lost generation count is found, and repaired past every endpoint's ----------------------
+# config[0]: netns_cookie (8 bytes), last_ep_gen (4, little endian), pad
+config_bytes() { bpftool -j map dump pinned "$PINS/config" | json '" ".join(str(int(b, 16)) for b in d[0]["value"])'; }
+last_gen() { config_bytes | awk '{ print $9 + 256 * $10 + 65536 * $11 + 16777216 * $12 }'; }
+C1B_GEN=$(bn --json endpoint show c1b | json 'd["gen"]')
+read -r -a cfg <<<"$(config_bytes)"
+cfg[8]=0 cfg[9]=0 cfg[10]=0 cfg[11]=0
+bpftool map update pinned "$PINS/config" key 0 0 0 0 value "${cfg[@]}"
+is "$(bn --json check | json '[i["kind"] for i in d]')" '["config_mismatch"]' \
+	"check finds a config that would hand out c1b's generation again"
+check "check --repair" bn check --repair
+check "the config hands out generations past c1b's ($C1B_GEN)" test "$(last_gen)" -ge "$C1B_GEN"
+check "check is clean" bn check
 done_testing

@@ -9,12 +9,12 @@
 
 static json_t *endpoint_json(const struct bpfnet_endpoint_info *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:s, s:i, s:o, s:i, s:i}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:s, s:i, s:o, s:i, s:i, s:I}",
 			 "name", e->name, "network", e->network, "netns", e->netns, "ifname",
 			 e->ifname, "ip", json_ip(e->ip), "prefix_len", e->prefix_len, "gateway",
 			 json_ip(e->gateway), "mac", json_mac(e->mac), "host_ifname",
 			 e->host_ifname, "host_ifindex", e->host_ifindex, "host_mac",
-			 json_mac(e->host_mac), "mtu", e->mtu, "id", e->id);
+			 json_mac(e->host_mac), "mtu", e->mtu, "id", e->id, "gen", (json_int_t)e->gen);
 }
 
 static void endpoint_print(const struct bpfnet_endpoint_info *e)

@@ -233,10 +233,21 @@ static void check_uplink(struct check *c)
 	check_tc_filter(c, up.ifindex, dev, BPFNET_PROG_FROM_UPLINK);
 }
 
+/* The highest endpoint generation of the state: the config must not hand it out again. */
+static unsigned int max_ep_gen(const struct state *st)
+{
+	unsigned int max = 0;
+
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (st->eps[i].gen > max)
+			max = st->eps[i].gen;
+	return max;
+}
+
 static void check_config(struct check *c)
 {
 	struct bpfnet_config cfg;
-	int fd = dp_map_fd(c->bn, BPFNET_MAP_CONFIG);
+	int fd = dp_map_fd_sized(c->bn, BPFNET_MAP_CONFIG, sizeof(cfg));
 	__u64 cookie;
 	__u32 zero = 0;
 
@@ -244,10 +255,15 @@ static void check_config(struct check *c)
 		c->err = c->err ?: fd;
 		return;
 	}
-	if (!netns_cookie_self(&cookie) &&
-	    (bpf_map_lookup_elem(fd, &zero, &cfg) || cfg.netns_cookie != cookie))
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		memset(&cfg, 0, sizeof(cfg));
+	if (!netns_cookie_self(&cookie) && cfg.netns_cookie != cookie)
 		finding_add(c, "config_mismatch", FIX_CONFIG, BPFNET_MAP_CONFIG "[0]", "config names "
 		       "another network namespace than the node's: the socket hooks act nowhere");
+	else if (cfg.last_ep_gen < max_ep_gen(c->st))
+		finding_add(c, "config_mismatch", FIX_CONFIG, BPFNET_MAP_CONFIG "[0]", "config would "
+		       "hand out endpoint generation %u again, which an endpoint has: a new "
+		       "endpoint could take over old flows", cfg.last_ep_gen + 1);
 	close(fd);
 }
 
@@ -377,13 +393,20 @@ static int rebuild_endpoint(struct check *c, const char *name)
 	return err;
 }
 
-static int fix_config(struct bpfnet *bn)
+/*
+ * The cookie, and generations handed out from past every endpoint's. The
+ * flows of endpoints gone are collected first: their generations, lost with
+ * the config, may be handed out again.
+ */
+static int fix_config(struct check *c)
 {
 	__u64 cookie;
 	int err = netns_cookie_self(&cookie);
 
-	return err ? bn_fail(bn, err, "cannot read the netns cookie: %s", strerror(-err)) :
-		     dp_config_set(bn, cookie);
+	if (err)
+		return bn_fail(c->bn, err, "cannot read the netns cookie: %s", strerror(-err));
+	return dp_config_set(c->bn, cookie) ?: bpfnet_ct__gc(c->bn, NULL) ?:
+	       dp_ep_gen_floor(c->bn, max_ep_gen(c->st));
 }
 
 static int fix_endpoint(struct check *c, const struct finding *f)
@@ -428,7 +451,7 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 	case FIX_SOCK_HOOKS:
 		return sock_hooks_attach(c->bn);
 	case FIX_CONFIG:
-		return fix_config(c->bn);
+		return fix_config(c);
 	case FIX_NODE_ADDRS:
 		return node_addrs_refresh(c->bn, c->nl);
 	case FIX_NET:

@@ -414,6 +414,18 @@ int dp_ep_gen_next(struct bpfnet *bn, unsigned int *gen)
 	return err;
 }
 
+int dp_ep_gen_floor(struct bpfnet *bn, unsigned int floor)
+{
+	struct bpfnet_config cfg;
+	__u32 zero = 0;
+	int err = config_get(bn, &cfg);
+
+	if (err || cfg.last_ep_gen >= floor)
+		return err;
+	cfg.last_ep_gen = floor;
+	return map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
+}
+
 int dp_cp_stats_open(struct bpfnet *bn, struct dp_cp_stats *cp)
 {
 	int fd = dp_map_fd(bn, BPFNET_MAP_CP_STATS), err = 0;

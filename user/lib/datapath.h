@@ -64,6 +64,8 @@ int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);
  * maps live. The caller holds the instance lock.
  */
 int dp_ep_gen_next(struct bpfnet *bn, unsigned int *gen);
+/* Hand out generations from past @floor at least (a repair: the count was lost). */
+int dp_ep_gen_floor(struct bpfnet *bn, unsigned int floor);
 
 /* cp_stats mapped: the node-wide counters the control plane adds to, with atomics. */
 struct dp_cp_stats {
