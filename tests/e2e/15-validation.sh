@@ -60,29 +60,9 @@ snapshot() {
 
 # refused DESC RC NEEDLE CMD...: CMD exits RC, its stderr has NEEDLE, the snapshot is unchanged
 refused() {
-	local desc=$1 want_rc=$2 needle=$3 rc problems=""
-	shift 3
-	snapshot >"$TMP/before" 2>&1
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	snapshot >"$TMP/after" 2>&1
-	[ "$rc" = "$want_rc" ] || problems+="exit status $rc (want $want_rc); "
-	grep -qF -- "$needle" "$TMP/err" || problems+="stderr does not say '$needle'; "
-	cmp -s "$TMP/before" "$TMP/after" || problems+="state changed; "
-	if [ -z "$problems" ]; then
-		ok "$desc"
-		return 0
-	fi
-	not_ok "$desc"
-	diag "command: $*"
-	diag "problems: $problems"
-	diag "stderr:"
-	diag_file "$TMP/err"
-	if ! cmp -s "$TMP/before" "$TMP/after"; then
-		diag "state diff:"
-		diff "$TMP/before" "$TMP/after" | head -30 | sed 's/^/#   /'
-	fi
-	return 1
+	local desc=$1 rc=$2
+	shift 2
+	refused_with "$rc" "$desc" "$@"
 }
 
 # sleeper NETNS: start a process in NETNS (stopped by the trap); its pid in $SLEEPER

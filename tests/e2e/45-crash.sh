@@ -178,8 +178,6 @@ nothing_left() {
 	[ -z "$bad" ] || { echo "left: $bad"; return 1; }
 }
 
-# tcp_get FROM ADDR PORT: the line a server answers with
-tcp_get() { ns "$1" socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null; }
 published_works() { [ "$(tcp_get ext "$NODE_IP" 8080)" = c1 ]; }
 
 # ---- init, killed -------------------------------------------------------------------------------

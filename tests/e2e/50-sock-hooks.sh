@@ -109,8 +109,8 @@ print("%s:%d %s" % (ip, port, "echoed" if data == token else "bad echo"))
 ' "$2" "$3" "$RANDOM" "${4:-unconnected}"
 }
 
-# expect GOT WANT: for check
-expect() {
+# same GOT WANT: for check
+same() {
 	[ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }
 }
 
@@ -118,13 +118,13 @@ expect() {
 tcp_gets() {
 	local out
 	out=$(tcp_client "$1" "$2" "$3" 2>&1) || { echo "$out"; return 1; }
-	expect "$out" "$4"
+	same "$out" "$4"
 }
 
 udp_gets() {
 	local out
 	out=$(udp_client "$1" "$2" "$3" "${5:-}" 2>&1) || { echo "$out"; return 1; }
-	expect "$out" "$4"
+	same "$out" "$4"
 }
 
 # tcp_refused NETNS HOST PORT: the connection is refused (not translated, nobody listens)
@@ -273,7 +273,7 @@ else
 	check "helper attach again" helper attach
 fi
 check "the connect4 link is the same one ($link_id), updated in place" \
-	expect "$(link_field link_connect4 id)" "$link_id"
+	same "$(link_field link_connect4 id)" "$link_id"
 new_prog=$(link_field link_connect4 prog_id)
 check "it runs the new program ($old_prog -> $new_prog)" test "$new_prog" != "$old_prog"
 check "the old program ($old_prog) is gone, so it is attached nowhere" \

@@ -53,31 +53,6 @@ for c in c1 c2; do
 done
 wait_until 5 tcp_listening ext 8000 || bail "server in ext"
 
-# tcp_get FROM ADDR PORT: the line a server answers with
-tcp_get() {
-	ns "$1" socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null
-}
-
-udp_get() {
-	echo q | ns "$1" socat -t 2 -T 3 - "UDP:$2:$3"
-}
-
-# grep_out PATTERN CMD...: CMD's output has PATTERN
-grep_out() {
-	local pat=$1 out
-	shift
-	out=$("$@" 2>&1)
-	grep -q -- "$pat" <<<"$out" || { echo "$out"; echo "(no '$pat' in that)"; return 1; }
-}
-
-# expect WANT CMD...: CMD prints exactly WANT
-expect() {
-	local want=$1 got
-	shift
-	got=$("$@" 2>&1)
-	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
-}
-
 netfilter_empty() {
 	local rules
 	rules=$(ip netns exec "$NODE" iptables-save 2>/dev/null | grep -vE '^(#|\*|:|COMMIT)')

@@ -90,14 +90,6 @@ from_ct() {
 	raw_send "$(nsname "$c")" eth0 dst="$(ep_field "$c" host_mac)" src="$(ep_field "$c" mac)" "$@"
 }
 
-tcp_get() { ns "$1" socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null; }
-# expect WANT CMD...: CMD prints exactly WANT
-expect() {
-	local want=$1 got
-	shift
-	got=$("$@" 2>&1)
-	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
-}
 # grew REASON BEFORE: the drop counter REASON grew by at least 3 (the frames sent) since BEFORE
 grew() {
 	local now

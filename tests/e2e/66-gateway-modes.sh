@@ -72,14 +72,6 @@ ip -n "$EXT" route add 10.66.0.0/16 via "$NODE_IP"
 # the node forwards too: nothing here depends on its stack refusing what bpfnet lets by
 ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1
 
-tcp_get() { ns "$1" socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null; }
-expect() {
-	local want=$1 got
-	shift
-	got=$("$@" 2>&1)
-	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
-}
-
 # published host ports DNAT in every mode, the container seeing the real client
 for c in n r m u; do
 	check "${NET[$c]}: ext -> $NODE_IP:${HOSTPORT[$c]} (published) reaches $c:$PUBLISHED" \

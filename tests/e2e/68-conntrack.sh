@@ -57,22 +57,6 @@ except (socket.timeout, ConnectionRefusedError):
 ' "$2" "$3" "$4"
 }
 
-# grep_out PATTERN CMD...: CMD's output has PATTERN
-grep_out() {
-	local pat=$1 out
-	shift
-	out=$("$@" 2>&1)
-	grep -q -- "$pat" <<<"$out" || { echo "$out"; echo "(no '$pat' in that)"; return 1; }
-}
-
-# expect WANT CMD...: CMD prints exactly WANT
-expect() {
-	local want=$1 got
-	shift
-	got=$("$@" 2>&1)
-	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
-}
-
 ct_ls_count() { bn --json ct ls | json 'len(d)'; }
 stats_get() { bn --json stats | json "$1"; }
 event() { stats_get "d['events']['$1']"; }

@@ -144,6 +144,34 @@ done_testing() {
 	exit 0
 }
 
+# refused_with RCS DESC NEEDLE CMD...: CMD exits with one of RCS ("1", "2" or "1 2"), its
+# stderr names NEEDLE, and the script's own `snapshot` prints the same before and after
+refused_with() {
+	local want=$1 desc=$2 needle=$3 rc problems=""
+	shift 3
+	snapshot >"$TMP/before" 2>&1
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	snapshot >"$TMP/after" 2>&1
+	[[ " $want " == *" $rc "* ]] || problems+="exit status $rc (want $want); "
+	grep -qF -- "$needle" "$TMP/err" || problems+="stderr does not name '$needle'; "
+	cmp -s "$TMP/before" "$TMP/after" || problems+="state changed; "
+	if [ -z "$problems" ]; then
+		ok "$desc"
+		return 0
+	fi
+	not_ok "$desc"
+	diag "command: $*"
+	diag "problems: $problems"
+	diag "stderr:"
+	diag_file "$TMP/err"
+	if ! cmp -s "$TMP/before" "$TMP/after"; then
+		diag "state diff:"
+		diff "$TMP/before" "$TMP/after" | head -30 | sed 's/^/#   /'
+	fi
+	return 1
+}
+
 # ---- running things -----------------------------------------------------------
 
 # bn ARGS...: bpfnet of this script's instance, in the node netns
@@ -239,6 +267,32 @@ ping_ttl() {
 	local out
 	out=$(ns "$1" ping -c1 -W2 "$2") || { echo "$out"; return 1; }
 	grep -q "ttl=$3 " <<<"$out" || { echo "$out"; echo "want ttl=$3"; return 1; }
+}
+
+# tcp_get FROM ADDR PORT: the line a TCP server at ADDR:PORT answers with
+tcp_get() {
+	ns "$1" socat -T 3 - "TCP:$2:$3,connect-timeout=3" </dev/null
+}
+
+# udp_get FROM ADDR PORT: the datagram a UDP server at ADDR:PORT answers a "q" with
+udp_get() {
+	echo q | ns "$1" socat -t 2 -T 3 - "UDP:$2:$3"
+}
+
+# grep_out PATTERN CMD...: CMD's output has PATTERN
+grep_out() {
+	local pat=$1 out
+	shift
+	out=$("$@" 2>&1)
+	grep -q -- "$pat" <<<"$out" || { echo "$out"; echo "(no '$pat' in that)"; return 1; }
+}
+
+# expect WANT CMD...: CMD prints exactly WANT
+expect() {
+	local want=$1 got
+	shift
+	got=$("$@" 2>&1)
+	[ "$got" = "$want" ] || { echo "got '$got', want '$want'"; return 1; }
 }
 
 # stat_of EP FIELD: one per-endpoint counter from bpfnet stats

@@ -603,45 +603,12 @@ static void run_untouched_case(void **state)
 
 /* ---- main ---- */
 
-/* As test_nat.c's: a veth a host, forwarding on the containers' ones. */
-static int create_veth(struct host *h)
-{
-	char path[128];
-
-	if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex, &h->peer_ifindex))
-		return -1;
-	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
-	return h->ep_id ? write_proc(path, "1") : 0;
-}
-
-/*
- * As test_nat.c's: a private netns, the veths, the node's address on the
- * uplink and a permanent neighbour entry for REMOTE (REMOTE_NN has none).
- */
-static int setup_netns(void)
-{
-	char cmd[256], mac[32];
-	int h;
-
-	if (enter_netns())
-		return -1;
-	for (h = EP_A; h < HOST_COUNT; h++)
-		if (create_veth(&hosts[h]))
-			return -1;
-	fmt_mac(mac, sizeof(mac), hosts[UPLINK].mac);
-	snprintf(cmd, sizeof(cmd),
-		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent",
-		 ip_str(NODE), hosts[UPLINK].ifname, ip_str(REMOTE), mac, hosts[UPLINK].ifname);
-	return sh(cmd);
-}
-
 int main(void)
 {
 	char *names[ARRAY_SIZE(frag_cases)];
 	size_t i;
 
-	if (setup_netns())
+	if (nat_setup_netns())
 		return 1;
 	for (i = 0; i < ARRAY_SIZE(frag_cases); i++) {
 		if (asprintf(&names[i], "fragments both ways: %s", frag_cases[i]->name) < 0)

@@ -795,34 +795,15 @@ static void run_opt_flow(void **state)
 
 /* ---- main ---- */
 
-static int create_veth(struct host *h)
-{
-	char path[128];
-
-	if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex, &h->peer_ifindex))
-		return -1;
-	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
-	return h->ep_id ? write_proc(path, "1") : 0;
-}
-
 /* test_nat's netns, and a default route via REMOTE: what is let out, leaves. */
 static int setup_netns(void)
 {
-	char cmd[384], mac[32];
-	int h;
+	char cmd[128];
 
-	if (enter_netns())
+	if (nat_setup_netns())
 		return -1;
-	for (h = EP_A; h < HOST_COUNT; h++)
-		if (create_veth(&hosts[h]))
-			return -1;
-	fmt_mac(mac, sizeof(mac), hosts[UPLINK].mac);
-	snprintf(cmd, sizeof(cmd),
-		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent && "
-		 "ip route add default via %s dev %s",
-		 ip_str(NODE), hosts[UPLINK].ifname, ip_str(REMOTE), mac, hosts[UPLINK].ifname,
-		 ip_str(REMOTE), hosts[UPLINK].ifname);
+	snprintf(cmd, sizeof(cmd), "ip route add default via %s dev %s", ip_str(REMOTE),
+		 hosts[UPLINK].ifname);
 	return sh(cmd);
 }
 

@@ -11,41 +11,12 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "run_dir_fixture.h"
+
 #include "state.h"
 #include "bridge.h"
 #include "bpfnet/abi.h"
 #include "fsutil.h"
-
-struct fixture {
-	char dir[64];
-	struct bpfnet *bn;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct bpfnet_opts o = { .sz = sizeof(o), .instance = "unit" };
-
-	strcpy(f->dir, "/tmp/bpfnet-unit.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	o.run_dir = f->dir;
-	assert_int_equal(bpfnet__open(&o, &f->bn), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/unit", f->dir);
-	remove_flat_dir(path);
-	rmdir(f->dir);
-	bpfnet__close(f->bn);
-	free(f);
-	return 0;
-}
 
 static void test_roundtrip(void **state)
 {
