@@ -46,7 +46,7 @@ struct {
 /* Packets dropped for each enum bpfnet_drop_reason, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BPFNET_DROP_MAX);
+	__uint(max_entries, BPFNET_DROP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -155,7 +155,7 @@ struct {
 /* Node-wide event counters (enum bpfnet_global_counter), per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BPFNET_G_MAX);
+	__uint(max_entries, BPFNET_G_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -168,7 +168,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, BPFNET_G_MAX);
+	__uint(max_entries, BPFNET_G_SLOTS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);

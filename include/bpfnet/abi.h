@@ -330,6 +330,14 @@ enum bpfnet_global_counter {
 };
 #undef BPFNET_GLOBAL_ENUM
 
+/*
+ * Slots of the counter maps (global_stats, cp_stats): more than there are
+ * counters, so that a new counter changes no map's size; init cannot reuse
+ * a pinned map whose size differs.
+ */
+#define BPFNET_G_SLOTS 64
+_Static_assert(BPFNET_G_MAX <= BPFNET_G_SLOTS, "BPFNET_G_SLOTS: room for every counter");
+
 /* Key of sock_nat: the socket cookie and the address it really talks to. */
 struct bpfnet_sock_nat_key {
 	__u64 cookie;
@@ -383,6 +391,10 @@ enum bpfnet_drop_reason {
 	BPFNET_DROP_MAX
 };
 #undef BPFNET_DROP_ENUM
+
+/* Slots of drop_stats: room for new reasons without changing the map's size (as above). */
+#define BPFNET_DROP_SLOTS 64
+_Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room for every reason");
 
 /* Map names, as pinned under <bpffs>/bpfnet/<instance>/. */
 #define BPFNET_MAP_EP_BY_IFINDEX "ep_by_ifindex"
