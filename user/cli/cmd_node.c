@@ -150,17 +150,17 @@ static void stats_print(const struct bpfnet_stats *s)
 		       (unsigned long long)e->rx_packets, (unsigned long long)e->rx_bytes,
 		       (unsigned long long)e->drops);
 	}
-	printf("\n%-24s %12s\n", "DROP-REASON", "PACKETS");
+	printf("\n%-28s %12s\n", "DROP-REASON", "PACKETS");
 	for (size_t i = 0; i < s->n_drops; i++)
-		printf("%-24s %12llu\n", s->drops[i].reason, (unsigned long long)s->drops[i].packets);
-	printf("\n%-24s %12s\n", "EVENT", "COUNT");
+		printf("%-28s %12llu\n", s->drops[i].reason, (unsigned long long)s->drops[i].packets);
+	printf("\n%-28s %12s\n", "EVENT", "COUNT");
 	for (size_t i = 0; i < s->n_events; i++)
-		printf("%-24s %12llu\n", s->events[i].reason, (unsigned long long)s->events[i].packets);
-	printf("%-24s %12llu (live, as ct ls lists them)\n", "ct_flows",
+		printf("%-28s %12llu\n", s->events[i].reason, (unsigned long long)s->events[i].packets);
+	printf("%-28s %12llu (live, as ct ls lists them)\n", "ct_flows",
 	       (unsigned long long)s->ct.flows);
-	printf("%-24s %12llu of %llu (%u%%)\n", "ct_entries", (unsigned long long)s->ct_entries,
+	printf("%-28s %12llu of %llu (%u%%)\n", "ct_entries", (unsigned long long)s->ct_entries,
 	       (unsigned long long)s->ct_max, s->ct.fill_pct);
-	printf("%-24s %12llu (created, less ended, less live: lost to LRU eviction)\n", "ct_lost",
+	printf("%-28s %12llu (created, less ended, less live: lost to LRU eviction)\n", "ct_lost",
 	       (unsigned long long)s->ct.lost);
 	if (ct_warning(&s->ct, buf, sizeof(buf)))
 		printf("\nwarning: %s\n", buf);
