@@ -46,4 +46,13 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Write @text as the instance's state.json, and its path into @path. */
+static inline void write_state(const struct fixture *f, const char *text, char path[128])
+{
+	snprintf(path, 128, "%s/unit", f->dir);
+	assert_int_equal(mkdir_p(path, 0755), 0);
+	strcat(path, "/state.json");
+	assert_int_equal(write_file_atomic(path, text, strlen(text)), 0);
+}
+
 #endif

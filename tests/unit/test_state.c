@@ -81,11 +81,8 @@ static void test_corrupt(void **state)
 	char path[128];
 	struct state st;
 
-	snprintf(path, sizeof(path), "%s/unit", f->dir);
-	assert_int_equal(mkdir_p(path, 0755), 0);
-	strcat(path, "/state.json");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(write_file_atomic(path, bad[i], strlen(bad[i])), 0);
+		write_state(f, bad[i], path);
 		assert_int_equal(state_load(f->bn, &st), -EINVAL);
 		assert_non_null(strstr(bpfnet__errmsg(f->bn), "corrupt"));
 	}
@@ -110,10 +107,7 @@ static void test_version3(void **state)
 	char path[128];
 	struct state st;
 
-	snprintf(path, sizeof(path), "%s/unit", f->dir);
-	assert_int_equal(mkdir_p(path, 0755), 0);
-	strcat(path, "/state.json");
-	assert_int_equal(write_file_atomic(path, v3, strlen(v3)), 0);
+	write_state(f, v3, path);
 	assert_int_equal(state_load(f->bn, &st), 0);
 	assert_int_equal(st.n_eps, 1);
 	assert_string_equal(st.eps[0].name, "c1");
@@ -138,10 +132,7 @@ static void test_version2(void **state)
 	char path[128];
 	struct state st;
 
-	snprintf(path, sizeof(path), "%s/unit", f->dir);
-	assert_int_equal(mkdir_p(path, 0755), 0);
-	strcat(path, "/state.json");
-	assert_int_equal(write_file_atomic(path, v2, strlen(v2)), 0);
+	write_state(f, v2, path);
 	assert_int_equal(state_load(f->bn, &st), 0);
 	assert_int_equal(st.n_nets, 1);
 	assert_string_equal(st.nets[0].mode, "l3");
