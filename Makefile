@@ -36,7 +36,7 @@ DEB_PACKAGES += dnsmasq-base bind9-dnsutils
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
-LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_SRCS := $(wildcard user/lib/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 CLI_SRCS := $(wildcard user/cli/*.c)
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))

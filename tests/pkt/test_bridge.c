@@ -22,8 +22,8 @@
 #include <fcntl.h>
 
 #include "harness.h"
-#include "netlink.h"
-#include "netns.h"
+#include "sys/netlink.h"
+#include "sys/netns.h"
 
 #define IP_ID 0x3d57
 #define UDP_SPORT 40000

@@ -23,7 +23,7 @@
 #include <sys/mman.h>
 
 #include "nat_harness.h"
-#include "ct.h"
+#include "dp/ct.h"
 
 #define GEN_NEW 99		/* a re-created endpoint's generation, not its flows' */
 /* Past the walk's minimum age for removing a dead entry (CT_GC_MIN_AGE_NS). */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "bpfnet/bpfnet.h"
-#include "fsutil.h"
+#include "sys/fsutil.h"
 
 struct fixture {
 	char dir[64];

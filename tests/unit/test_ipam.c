@@ -9,9 +9,9 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "ipam.h"
-#include "internal.h"
-#include "datapath.h"
+#include "model/ipam.h"
+#include "api/internal.h"
+#include "dp/datapath.h"
 
 static struct in_addr A(const char *s)
 {

@@ -16,9 +16,9 @@
 
 #include "run_dir_fixture.h"
 
-#include "fsutil.h"
-#include "journal.h"
-#include "state.h"
+#include "sys/fsutil.h"
+#include "model/journal.h"
+#include "model/state.h"
 
 static struct bpfnet_endpoint_info sample_ep(void)
 {

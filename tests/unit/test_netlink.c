@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <linux/rtnetlink.h>
 
-#include "netlink.h"
+#include "sys/netlink.h"
 
 static struct nl *nl;
 static int peer_ns = -1;	/* a second private netns for veth peers */

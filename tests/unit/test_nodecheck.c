@@ -16,8 +16,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "internal.h"
-#include "nodecheck.h"
+#include "api/internal.h"
+#include "sys/nodecheck.h"
 
 static struct bpfnet *bn;
 static struct nl *nl;

@@ -13,10 +13,10 @@
 
 #include "run_dir_fixture.h"
 
-#include "state.h"
-#include "bridge.h"
+#include "model/state.h"
+#include "dp/bridge.h"
 #include "bpfnet/abi.h"
-#include "fsutil.h"
+#include "sys/fsutil.h"
 
 static void test_roundtrip(void **state)
 {

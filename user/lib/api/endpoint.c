@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Endpoints: a veth pair from the node into a container netns, its address,
+ * routes and map entries. endpoint add either completes or undoes all it did.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/internal.h"
+#include "dp/bridge.h"
+#include "dp/datapath.h"
+#include "sys/fsutil.h"
+#include "model/ipam.h"
+#include "model/journal.h"
+#include "sys/netlink.h"
+#include "sys/netns.h"
+#include "model/state.h"
+#include "api/endpoint.h"
+#include "api/port.h"
+
+#define EP_DEFAULT_IFNAME "eth0"
+#define EP_MTU_MIN 68		/* the IPv4 minimum (RFC 791) */
+#define EP_MTU_MAX 65535
+
+/* Everything one endpoint add works with, so each step stays a short function. */
+struct ep_add {
+	struct bpfnet *bn;
+	struct state *st;
+	const struct bpfnet_network_info *net;
+	struct bpfnet_endpoint_info ep;
+	int netns_fd;
+	int ct_ifindex;		/* the container's interface, in its netns */
+	struct nl *node_nl;
+	struct nl *ct_nl;
+};
+
+static void host_ifname_of(const struct bpfnet *bn, unsigned int id, char buf[IF_NAMESIZE])
+{
+	/* bn + instance hash + id: unique per instance, and <= 14 characters */
+	snprintf(buf, IF_NAMESIZE, "bn%06x-%u", fnv1a32(bn->instance) & 0xffffff, id);
+}
+
+static int ifname_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	return strcspn(s, "/: \t\n") == len;
+}
+
+static int alloc_ep_id(struct ep_add *a)
+{
+	for (unsigned int id = 1; id < BPFNET_EP_MAX; id++) {
+		size_t i;
+
+		for (i = 0; i < a->st->n_eps && a->st->eps[i].id != id; i++)
+			;
+		if (i == a->st->n_eps) {
+			a->ep.id = id;
+			return 0;
+		}
+	}
+	return bn_fail(a->bn, -ENOSPC, "no room for another endpoint (at most %d)",
+		       BPFNET_EP_MAX - 1);
+}
+
+static int pick_address(struct ep_add *a, const char *want)
+{
+	const struct bpfnet_network_info *net = a->net;
+	struct in_addr *used = calloc(a->st->n_eps + 1, sizeof(*used));
+	struct ipam_pool pool = { net->subnet, net->prefix_len, net->gateway, used, 0 };
+	char sub[INET_ADDRSTRLEN];
+	int err;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->st->n_eps; i++)
+		if (!strcmp(a->st->eps[i].network, net->name))
+			used[pool.n_used++] = a->st->eps[i].ip;
+	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
+	if (!want) {
+		err = ipam_pick(&pool, &a->ep.ip);
+		if (err == -ENOSPC)
+			bn_fail(a->bn, err, "network '%s' (%s/%u) has no free address left",
+				net->name, sub, net->prefix_len);
+	} else if (ip4_parse(want, &a->ep.ip)) {
+		err = bn_fail(a->bn, -EINVAL, "invalid address '%s': expected IPv4 such as 10.1.0.2",
+			      want);
+	} else {
+		err = ipam_check(&pool, a->ep.ip);
+		if (err == -EDOM)
+			bn_fail(a->bn, err, "%s is outside network '%s' (%s/%u)", want, net->name,
+				sub, net->prefix_len);
+		else if (err == -EINVAL)
+			bn_fail(a->bn, err, "%s is the network or broadcast address of '%s'", want,
+				net->name);
+		else if (err == -EADDRINUSE)
+			bn_fail(a->bn, err, "%s is already in use in network '%s' (gateway or "
+				"another endpoint)", want, net->name);
+	}
+	free(used);
+	return err;
+}
+
+/* The node's own netns is no container: its eth0 and default route are the node's. */
+static int netns_not_node(struct ep_add *a, const char *spec)
+{
+	int same = netns_is_current(a->netns_fd);
+
+	if (same < 0)
+		return bn_fail(a->bn, same, "cannot compare %s with the node's network namespace: "
+			       "%s", a->ep.netns, strerror(-same));
+	if (same)
+		return bn_fail(a->bn, -EINVAL, "'%s' (%s) is the node's own network namespace, "
+			       "not a container's: give the netns of a container", spec,
+			       a->ep.netns);
+	return 0;
+}
+
+static int open_netns(struct ep_add *a, const char *spec)
+{
+	int err;
+
+	if (!spec || !*spec)
+		return bn_fail(a->bn, -EINVAL, "a network namespace is required (--netns NAME|PATH)");
+	err = netns_open(spec, a->ep.netns, sizeof(a->ep.netns), &a->netns_fd);
+	if (err == -ENOENT)
+		return bn_fail(a->bn, err, "no network namespace '%s' (looked at %s; create it "
+			       "with 'ip netns add' or give a path)", spec, a->ep.netns);
+	if (err)
+		return bn_fail(a->bn, err, "'%s' (%s) is not a network namespace: %s", spec,
+			       a->ep.netns, strerror(-err));
+	return netns_not_node(a, spec);
+}
+
+static int name_endpoint(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+{
+	const char *name = o->name;
+
+	if (!name && strchr(o->netns, '/'))
+		return bn_fail(a->bn, -EINVAL, "--name is required when --netns is a path");
+	if (!name)
+		name = o->netns;
+	if (!name_valid(name))
+		return bn_fail(a->bn, -EINVAL, "invalid endpoint name '%s': use 1-%d letters, "
+			       "digits, '_', '.' or '-', starting with a letter or digit", name,
+			       BPFNET_NAME_MAX - 1);
+	if (state_ep(a->st, name))
+		return bn_fail(a->bn, -EEXIST, "endpoint '%s' already exists (choose another "
+			       "with --name)", name);
+	strcpy(a->ep.name, name);
+	return 0;
+}
+
+static int choose_mtu(struct ep_add *a, unsigned int want)
+{
+	struct nl_link up;
+	int err;
+
+	if (want) {
+		if (want < EP_MTU_MIN || want > EP_MTU_MAX)
+			return bn_fail(a->bn, -EINVAL, "MTU %u out of range %d..%d", want,
+				       EP_MTU_MIN, EP_MTU_MAX);
+		a->ep.mtu = want;
+		return 0;
+	}
+	err = nl_link_get_by_name(a->node_nl, a->st->node.uplink, &up);
+	if (err)
+		return bn_fail(a->bn, err, "cannot read the uplink %s's MTU: %s",
+			       a->st->node.uplink, strerror(-err));
+	a->ep.mtu = up.mtu;
+	return 0;
+}
+
+/* l3: the container MAC follows its address; the gateway is its host veth's own MAC. */
+static int l3_macs(struct ep_add *a)
+{
+	mac_for_ip(a->ep.ip, a->ep.mac);
+	if (bn_random_mac(a->ep.host_mac))
+		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	return 0;
+}
+
+/*
+ * bridge: a random container MAC, so a container re-created with the same
+ * address is a new station to its peers; the host veth carries the network's
+ * gateway MAC, so frames to the gateway are the node's and the node's frames
+ * come from the gateway. An internal network has no gateway for containers.
+ */
+static int bridge_macs(struct ep_add *a)
+{
+	if (bn_random_mac(a->ep.mac))
+		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	memcpy(a->ep.host_mac, a->net->gateway_mac, sizeof(a->ep.host_mac));
+	if (a->net->internal)
+		a->ep.gateway.s_addr = INADDR_ANY;
+	return 0;
+}
+
+static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+{
+	const char *ifname = o->ifname ? o->ifname : EP_DEFAULT_IFNAME;
+	int err;
+
+	if (!a->st->node.initialized)
+		return bn_fail(a->bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
+			       "--uplink DEV' first");
+	a->net = o->network ? state_net(a->st, o->network) : NULL;
+	if (!a->net)
+		return bn_fail(a->bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+			       o->network ? o->network : "");
+	if (!ifname_valid(ifname))
+		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
+			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
+	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
+	      name_endpoint(a, o) ?: pick_address(a, o->ip) ?: alloc_ep_id(a) ?:
+	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->bn, &a->ep.gen);
+	if (err)
+		return err;
+	strcpy(a->ep.ifname, ifname);
+	strcpy(a->ep.network, a->net->name);
+	a->ep.prefix_len = a->net->prefix_len;
+	a->ep.gateway = a->net->gateway;
+	host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
+	return net_is_bridge(a->net) ? bridge_macs(a) : l3_macs(a);
+}
+
+/* IPv6 is not routed by bpfnet yet; keep the veths quiet instead of dropping their RS/ND. */
+static int ipv6_off(void *ifname)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", (char *)ifname);
+	write_knob(path, "1");	/* no IPv6 in this kernel is as good */
+	return 0;
+}
+
+/*
+ * The datapath's FIB lookups for a container's packets are answered only
+ * when forwarding is on for the veth they arrive on; this is also what lets
+ * the node route a --no-masquerade network. Only this veth: the node's other
+ * devices keep whatever the admin set.
+ */
+static int forwarding_on(struct bpfnet *bn, const char *ifname)
+{
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", ifname);
+	err = write_knob(path, "1");
+	return err ? bn_fail(bn, err, "cannot enable forwarding on %s: %s", ifname,
+			     strerror(-err)) : 0;
+}
+
+static int configure_container(struct ep_add *a)
+{
+	struct nl_route4 dflt = { .gateway = a->ep.gateway };
+	struct nl_link eth, lo;
+	int err;
+
+	err = nl_open(&a->ct_nl, a->netns_fd);
+	if (err)
+		return bn_fail(a->bn, err, "cannot open netlink in %s: %s", a->ep.netns,
+			       strerror(-err));
+	netns_run(a->netns_fd, ipv6_off, a->ep.ifname);
+	err = nl_link_get_by_name(a->ct_nl, a->ep.ifname, &eth) ?:
+	      nl_link_get_by_name(a->ct_nl, "lo", &lo) ?:
+	      nl_addr_add4(a->ct_nl, eth.ifindex, a->ep.ip, a->ep.prefix_len) ?:
+	      nl_link_set_up(a->ct_nl, lo.ifindex) ?: nl_link_set_up(a->ct_nl, eth.ifindex);
+	/*
+	 * a default route via the gateway, unless there is none (internal network) or
+	 * another endpoint of this netns has it: then this one adds its subnet only
+	 */
+	if (!err && a->ep.gateway.s_addr != INADDR_ANY &&
+	    !ep_gateway_in_netns(a->st, a->netns_fd)) {
+		dflt.ifindex = eth.ifindex;
+		err = nl_route_add4(a->ct_nl, &dflt);
+	}
+	if (!err)
+		a->ct_ifindex = eth.ifindex;
+	if (err)
+		return bn_fail(a->bn, err, "cannot configure %s in %s: %s %s", a->ep.ifname,
+			       a->ep.netns, strerror(-err), nl_errmsg(a->ct_nl));
+	return 0;
+}
+
+static int configure_node(struct ep_add *a)
+{
+	struct nl_route4 host_route = { .dst = a->ep.ip, .prefix_len = 32 };
+	struct nl_link host;
+	int err;
+
+	err = nl_link_get_by_name(a->node_nl, a->ep.host_ifname, &host);
+	if (err)
+		return bn_fail(a->bn, err, "cannot find %s: %s", a->ep.host_ifname, strerror(-err));
+	a->ep.host_ifindex = host.ifindex;
+	ipv6_off(a->ep.host_ifname);
+	err = forwarding_on(a->bn, a->ep.host_ifname);
+	if (err)
+		return err;
+	/* map entries first: the program must know the endpoint before its first packet */
+	err = dp_ep_stats_zero(a->bn, a->ep.id) ?: dp_ep_set(a->bn, &a->ep, a->net) ?:
+	      bridge_port_join(a->bn, a->st, a->net, &a->ep) ?:
+	      dp_attach(a->bn, host.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
+	if (err)
+		return err;
+	host_route.ifindex = host.ifindex;
+	err = nl_link_set_up(a->node_nl, host.ifindex);
+	/* the node reaches the container over its veth, without ARP; not an internal one */
+	if (!err && !a->net->internal)
+		err = nl_route_add4(a->node_nl, &host_route) ?:
+		      nl_neigh_add4(a->node_nl, host.ifindex, a->ep.ip, a->ep.mac);
+	if (err)
+		return bn_fail(a->bn, err, "cannot configure %s: %s %s", a->ep.host_ifname,
+			       strerror(-err), nl_errmsg(a->node_nl));
+	return 0;
+}
+
+static int create_veth(struct ep_add *a)
+{
+	struct nl_veth_opts v = {
+		.name = a->ep.host_ifname,
+		.mac = a->ep.host_mac,
+		.peer_name = a->ep.ifname,
+		.peer_mac = a->ep.mac,
+		.peer_netns_fd = a->netns_fd,
+		.mtu = a->ep.mtu,
+	};
+	int err = nl_veth_create(a->node_nl, &v);
+	size_t swept;
+
+	/* a veth of ours that no endpoint owns (left by a crash) never blocks a new one */
+	if (err == -EEXIST && !veth_strays_remove(a->bn, a->node_nl, a->st, &swept) && swept)
+		err = nl_veth_create(a->node_nl, &v);
+	if (err == -EEXIST)
+		return bn_fail(a->bn, err, "%s already exists in %s, or %s in the node",
+			       a->ep.ifname, a->ep.netns, a->ep.host_ifname);
+	if (err)
+		return bn_fail(a->bn, err, "cannot create the veth pair: %s %s", strerror(-err),
+			       nl_errmsg(a->node_nl));
+	return 0;
+}
+
+/* Undo a failed add; the first error's message is the one the user needs. */
+static void ep_add_undo(struct ep_add *a)
+{
+	char msg[sizeof(a->bn->errmsg)];
+
+	memcpy(msg, a->bn->errmsg, sizeof(msg));
+	dp_ep_clear(a->bn, &a->ep);
+	state_del_ep(a->st, a->ep.name);
+	bridge_port_leave(a->bn, a->st, a->net, &a->ep);
+	/* deleting one end takes the peer, its routes and the tc filter with it */
+	ep_delete_veth(a->bn, a->node_nl, &a->ep);
+	memcpy(a->bn->errmsg, msg, sizeof(msg));
+}
+
+static int ep_add_locked(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+{
+	int err;
+
+	err = nl_open(&a->node_nl, -1);
+	if (err)
+		return bn_fail(a->bn, err, "cannot open netlink: %s", strerror(-err));
+	/* the intent goes to disk before the first thing is made: a kill is undone later */
+	err = validate(a, o) ?: journal_record_ep(a->bn, a->st, JOURNAL_ENDPOINT_ADD, &a->ep);
+	if (err)
+		return err;
+	err = create_veth(a);
+	if (err) {
+		journal_abandon(a->bn, a->st);
+		return err;
+	}
+	err = configure_container(a) ?: configure_node(a) ?:
+	      bridge_announce(a->bn, a->net, a->netns_fd, a->ct_ifindex, &a->ep) ?:
+	      state_add_ep(a->st, &a->ep) ?: journal_commit(a->bn, a->st);
+	if (err) {
+		ep_add_undo(a);
+		journal_abandon(a->bn, a->st);
+	}
+	return err;
+}
+
+int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *opts,
+			 struct bpfnet_endpoint_info *out)
+{
+	struct ep_add a = { .bn = bn, .netns_fd = -1 };
+	struct state st;
+	int err;
+
+	if (!opts || opts->sz < sizeof(*opts))
+		return bn_fail(bn, -EINVAL, "bad options");
+	err = state_begin(bn, &st, JOURNAL_ENDPOINT_ADD);
+	if (err)
+		goto unlock;
+	a.st = &st;
+	err = ep_add_locked(&a, opts);
+	if (!err && out)
+		*out = a.ep;
+	nl_close(a.node_nl);
+	nl_close(a.ct_nl);
+	if (a.netns_fd >= 0)
+		close(a.netns_fd);
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+/* Put the old attachment's remains away: its veth if any, its map and FDB entries. */
+static int ep_rebuild_clear(struct ep_add *a, const struct bpfnet_endpoint_info *old)
+{
+	return ep_delete_veth(a->bn, a->node_nl, old) ?: dp_ep_clear(a->bn, old) ?:
+	       (net_is_bridge(a->net) ?
+			bridge_fdb_forget_port(a->bn, a->net->id, old->host_ifindex) : 0);
+}
+
+int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name,
+	       bool *netns_gone)
+{
+	struct bpfnet_endpoint_info *cur = state_ep(st, name), old;
+	struct ep_add a = { .bn = bn, .st = st, .netns_fd = -1, .node_nl = nl };
+	char path[BPFNET_PATH_MAX];
+	int err;
+
+	*netns_gone = false;
+	if (!cur)
+		return 0;
+	old = *cur;
+	a.ep = old;
+	a.net = state_net(st, old.network);
+	if (!a.net)
+		return bn_fail(bn, -ENOENT, "endpoint '%s' is on network '%s', which the state "
+			       "does not have", name, old.network);
+	err = netns_open(old.netns, path, sizeof(path), &a.netns_fd);
+	if (err) {
+		*netns_gone = err == -ENOENT;
+		return bn_fail(bn, err, "cannot open the netns %s of endpoint '%s': %s", old.netns,
+			       name, strerror(-err));
+	}
+	/* out of the state while it is made again: a bridge port joins as the one added */
+	state_del_ep(st, name);
+	err = ep_rebuild_clear(&a, &old) ?: create_veth(&a) ?: configure_container(&a) ?:
+	      configure_node(&a) ?:
+	      bridge_announce(bn, a.net, a.netns_fd, a.ct_ifindex, &a.ep);
+	if (err)
+		ep_add_undo(&a);
+	nl_close(a.ct_nl);
+	close(a.netns_fd);
+	/* a failed rebuild leaves the endpoint as it was: check still says what is wrong */
+	return state_add_ep(st, err ? &old : &a.ep) ?: err;
+}
+
+/* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
+int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoint_info *ep)
+{
+	struct nl_link link;
+	int err = nl_link_get_by_name(nl, ep->host_ifname, &link);
+
+	if (err == -ENODEV)
+		return 0;
+	if (!err)
+		err = nl_link_del(nl, link.ifindex);
+	if (err && err != -ENODEV)
+		return bn_fail(bn, err, "cannot delete %s: %s %s", ep->host_ifname, strerror(-err),
+			       nl_errmsg(nl));
+	return 0;
+}
+
+/*
+ * Take endpoint @ep (no longer in @st) out of the datapath: maps, ports, its
+ * network's segment. Its flows end as it leaves the endpoint maps, whatever
+ * the size of the conntrack table: they hold its generation, which nothing
+ * has any more (moby#8795; a new endpoint at its address gets a new one).
+ */
+static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_endpoint_info *ep)
+{
+	const struct bpfnet_network_info *net = state_net(st, ep->network);
+
+	/* no network (a state edited by hand): clear ep_ports as if it were routed */
+	return dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep, !net || net_is_routed(net)) ?:
+	       (net ? bridge_port_leave(bn, st, net, ep) : 0);
+}
+
+int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name)
+{
+	struct bpfnet_endpoint_info *ep = state_ep(st, name), gone;
+
+	if (!ep)
+		return 0;
+	gone = *ep;
+	state_del_ep(st, name);
+	return (st->node.initialized ? ep_detach(bn, st, &gone) : 0) ?:
+	       ep_delete_veth(bn, nl, &gone) ?: ep_default_route_handover(bn, st, &gone);
+}
+
+int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
+{
+	struct bpfnet_endpoint_info *ep;
+	struct nl *nl = NULL;
+	struct state st;
+	int err;
+
+	err = state_begin(bn, &st, JOURNAL_ENDPOINT_REMOVE);
+	if (err)
+		goto unlock;
+	ep = state_ep(&st, name);
+	if (!ep) {
+		/* a re-run of the removal that this call's recovery just finished */
+		if (!journal_finished(bn, JOURNAL_ENDPOINT_REMOVE, name, NULL, 0))
+			err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists "
+				      "them)", name);
+		goto free;
+	}
+	err = nl_open(&nl, -1);
+	if (err) {
+		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+		goto free;
+	}
+	/* once recorded, a removal is finished: if this one fails, the next command does it */
+	err = journal_record_ep(bn, &st, JOURNAL_ENDPOINT_REMOVE, ep) ?:
+	      ep_remove(bn, &st, nl, name) ?: journal_commit(bn, &st);
+	nl_close(nl);
+free:
+	state_free(&st);
+unlock:
+	bn_unlock(bn);
+	return err;
+}
+
+int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out)
+{
+	struct bpfnet_endpoint_info *ep;
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	ep = state_ep(&st, name);
+	if (ep)
+		*out = *ep;
+	else
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+			      name);
+	state_free(&st);
+	return err;
+}
+
+static int cmp_ep(const void *a, const void *b)
+{
+	return strcmp(((const struct bpfnet_endpoint_info *)a)->name,
+		      ((const struct bpfnet_endpoint_info *)b)->name);
+}
+
+int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
+{
+	struct state st;
+	int err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	qsort(st.eps, st.n_eps, sizeof(*st.eps), cmp_ep);
+	*out = st.eps;
+	*count = st.n_eps;
+	st.eps = NULL;
+	state_free(&st);
+	return 0;
+}

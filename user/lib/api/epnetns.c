@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Several endpoints in one container netns, as `docker network connect` makes
+ * them: the first endpoint with a gateway gives the netns its default route,
+ * each further one only the connected route of its own subnet. When the one
+ * with the default route goes, the next endpoint there with a gateway takes
+ * it over, as libnetwork moves a sandbox's gateway to its remaining networks.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+#include "api/endpoint.h"
+#include "sys/netns.h"
+
+/* Is endpoint @ep's netns the one of @netns_fd? An endpoint whose netns is gone is in none. */
+static bool ep_in_netns(const struct bpfnet_endpoint_info *ep, int netns_fd)
+{
+	char path[BPFNET_PATH_MAX];
+	int fd, same;
+
+	if (netns_open(ep->netns, path, sizeof(path), &fd))
+		return false;
+	same = netns_same(fd, netns_fd);
+	close(fd);
+	return same == 1;
+}
+
+const struct bpfnet_endpoint_info *ep_gateway_in_netns(const struct state *st, int netns_fd)
+{
+	for (size_t i = 0; i < st->n_eps; i++) {
+		const struct bpfnet_endpoint_info *ep = &st->eps[i];
+
+		if (ep->gateway.s_addr != INADDR_ANY && ep_in_netns(ep, netns_fd))
+			return ep;
+	}
+	return NULL;
+}
+
+static int is_default_route(const struct nl_route4_entry *r, void *arg)
+{
+	(void)arg;
+	return r->table == RT_TABLE_MAIN && !r->route.prefix_len;
+}
+
+/* Give the netns of @nl a default route via @ep's gateway, unless it has one. */
+static int default_route_via(struct bpfnet *bn, struct nl *nl,
+			     const struct bpfnet_endpoint_info *ep)
+{
+	struct nl_route4 dflt = { .gateway = ep->gateway };
+	struct nl_link eth;
+	int err = nl_route_foreach4(nl, is_default_route, NULL);
+
+	if (err > 0)
+		return 0;	/* still there: @gone did not hold it, or the admin set one */
+	err = err ?: nl_link_get_by_name(nl, ep->ifname, &eth);
+	if (!err) {
+		dflt.ifindex = eth.ifindex;
+		err = nl_route_add4(nl, &dflt);
+	}
+	if (err && err != -EEXIST)
+		return bn_fail(bn, err, "cannot move the default route of %s to endpoint '%s' "
+			       "(%s): %s %s", ep->netns, ep->name, ep->ifname, strerror(-err),
+			       nl_errmsg(nl));
+	return 0;
+}
+
+int ep_default_route_handover(struct bpfnet *bn, const struct state *st,
+			      const struct bpfnet_endpoint_info *gone)
+{
+	const struct bpfnet_endpoint_info *next;
+	char path[BPFNET_PATH_MAX];
+	struct nl *nl;
+	int fd, err;
+
+	if (gone->gateway.s_addr == INADDR_ANY)
+		return 0;
+	/* a netns deleted with its container leaves nobody to hand over to */
+	if (netns_open(gone->netns, path, sizeof(path), &fd))
+		return 0;
+	next = ep_gateway_in_netns(st, fd);
+	err = next ? nl_open(&nl, fd) : 0;
+	close(fd);
+	if (!next)
+		return 0;
+	if (err)
+		return bn_fail(bn, err, "cannot open netlink in %s: %s", gone->netns,
+			       strerror(-err));
+	err = default_route_via(bn, nl, next);
+	nl_close(nl);
+	return err;
+}

@@ -1,0 +1,794 @@
+/*
+ * Published ports: Docker's -p for bpfnet. They live in the pinned portmap4
+ * map itself: it is what the datapath reads, it outlives the control plane,
+ * and a map lookup is the cheapest conflict check, so publishing one more port
+ * with 50,000 there costs a few lookups rather than a state file rewrite. A
+ * call is all or nothing: every spec is parsed and checked for conflicts (same
+ * proto, address and port; 0.0.0.0 conflicts with every address) before the
+ * first write, and a refused batch write is undone.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "api/internal.h"
+#include "dp/ct.h"
+#include "dp/datapath.h"
+#include "model/journal.h"
+#include "sys/netlink.h"
+#include "api/node.h"
+#include "sys/nodecheck.h"
+#include "api/port.h"
+#include "model/portspec.h"
+#include "model/state.h"
+
+#define PORTS_PER_PROTO 65536
+/* Past this many new ports one read of the whole map beats a lookup per port. */
+#define PORT_BULK_THRESHOLD 256
+/* How far back a mapping's host address is looked for among those checked (bounds the cost). */
+#define HOST_IP_RECHECK_WINDOW 16
+
+/* Which (proto, address, port) are taken, by mappings in the map (bulk) or new ones. */
+struct port_index {
+	__u8 *wild[2];		/* 0.0.0.0:port taken, per proto */
+	__u32 *bound[2];	/* mappings on a specific address using the port, per proto */
+	__u64 *specific;	/* proto << 48 | address << 16 | port, sorted */
+	size_t n_specific;
+};
+
+/* Every entry of portmap4. */
+struct portmap_dump {
+	struct bpfnet_portmap_key *keys;
+	struct bpfnet_portmap_val *vals;
+	size_t n;
+};
+
+static int proto_slot(__u8 proto)
+{
+	return proto == IPPROTO_UDP;
+}
+
+static __u64 specific_key(__u8 proto, struct in_addr ip, unsigned int port)
+{
+	return (__u64)proto << 48 | (__u64)ntohl(ip.s_addr) << 16 | port;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t mapping_ports(const struct bpfnet_port_mapping *m)
+{
+	return (size_t)m->host_port_last - m->host_port + 1;
+}
+
+static void dump_free(struct portmap_dump *d)
+{
+	free(d->keys);
+	free(d->vals);
+	memset(d, 0, sizeof(*d));
+}
+
+static int portmap_dump(int fd, struct portmap_dump *d)
+{
+	__u32 in = 0, out = 0, count;
+	bool first = true;
+	int err = 0;
+
+	d->n = 0;
+	d->keys = calloc(BPFNET_PORTMAP_MAX, sizeof(*d->keys));
+	d->vals = calloc(BPFNET_PORTMAP_MAX, sizeof(*d->vals));
+	if (!d->keys || !d->vals)
+		return -ENOMEM;
+	/* a hash map's batch token is a bucket number; ENOENT ends the walk */
+	while (!err && d->n < BPFNET_PORTMAP_MAX) {
+		count = BPFNET_PORTMAP_MAX - d->n;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, d->keys + d->n,
+					   d->vals + d->n, &count, NULL) ? -errno : 0;
+		d->n += count;
+		in = out;
+		first = false;
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
+static void index_free(struct port_index *ix)
+{
+	for (int p = 0; p < 2; p++) {
+		free(ix->wild[p]);
+		free(ix->bound[p]);
+	}
+	free(ix->specific);
+}
+
+/* An index of @d's entries (none in lookup mode), with room for @extra new specific ports. */
+static int index_build(struct port_index *ix, const struct portmap_dump *d, size_t extra)
+{
+	memset(ix, 0, sizeof(*ix));
+	for (int p = 0; p < 2; p++) {
+		ix->wild[p] = calloc(PORTS_PER_PROTO, sizeof(*ix->wild[p]));
+		ix->bound[p] = calloc(PORTS_PER_PROTO, sizeof(*ix->bound[p]));
+	}
+	ix->specific = malloc((d->n + extra + 1) * sizeof(*ix->specific));
+	if (!ix->wild[0] || !ix->wild[1] || !ix->bound[0] || !ix->bound[1] || !ix->specific)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct bpfnet_portmap_key *k = &d->keys[i];
+		struct in_addr ip = { k->host_ip };
+		unsigned int port = ntohs(k->host_port);
+		int s = proto_slot(k->proto);
+
+		if (k->host_ip == INADDR_ANY) {
+			ix->wild[s][port] = 1;
+		} else {
+			ix->bound[s][port]++;
+			ix->specific[ix->n_specific++] = specific_key(k->proto, ip, port);
+		}
+	}
+	qsort(ix->specific, ix->n_specific, sizeof(*ix->specific), cmp_u64);
+	return 0;
+}
+
+/* Take one port for @m in the index, or say it is taken. */
+static int index_take(struct port_index *ix, const struct bpfnet_port_mapping *m,
+		      unsigned int port, __u64 *new_specific, size_t *n_new)
+{
+	int s = proto_slot(m->proto);
+	__u64 key;
+
+	if (ix->wild[s][port])
+		return -EADDRINUSE;
+	if (m->host_ip.s_addr == INADDR_ANY) {
+		if (ix->bound[s][port])
+			return -EADDRINUSE;
+		ix->wild[s][port] = 1;
+		return 0;
+	}
+	key = specific_key(m->proto, m->host_ip, port);
+	if (bsearch(&key, ix->specific, ix->n_specific, sizeof(key), cmp_u64))
+		return -EADDRINUSE;
+	ix->bound[s][port]++;
+	new_specific[(*n_new)++] = key;
+	return 0;
+}
+
+static int map_has(int fd, __be32 ip, unsigned int port, __u8 proto, struct bpfnet_portmap_val *v)
+{
+	struct bpfnet_portmap_key k = { .host_ip = ip, .host_port = htons(port), .proto = proto };
+
+	return !bpf_map_lookup_elem(fd, &k, v);
+}
+
+/* Lookup mode: is (proto, address, port) of @m held in the map? The holder lands in @v. */
+static bool map_taken(int fd, const struct state *st, const struct bpfnet_port_mapping *m,
+		      unsigned int port, struct bpfnet_portmap_val *v)
+{
+	if (map_has(fd, INADDR_ANY, port, m->proto, v))
+		return true;
+	if (m->host_ip.s_addr != INADDR_ANY)
+		return map_has(fd, m->host_ip.s_addr, port, m->proto, v);
+	for (size_t i = 0; i < st->n_bound_ips; i++)
+		if (map_has(fd, st->bound_ips[i].s_addr, port, m->proto, v))
+			return true;
+	return false;
+}
+
+static const char *endpoint_of_ip(const struct state *st, __be32 ip)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (st->eps[i].ip.s_addr == ip)
+			return st->eps[i].name;
+	return "?";
+}
+
+static int conflict_error(struct bpfnet *bn, const struct bpfnet_port_mapping *m,
+			  unsigned int port, const char *holder)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *proto = m->proto == IPPROTO_UDP ? "udp" : "tcp";
+
+	inet_ntop(AF_INET, &m->host_ip, ip, sizeof(ip));
+	if (holder)
+		return bn_fail(bn, -EADDRINUSE, "%s:%u/%s conflicts with a port published by "
+			       "endpoint '%s'", ip, port, proto, holder);
+	return bn_fail(bn, -EADDRINUSE, "%s:%u/%s conflicts with another mapping of this call",
+		       ip, port, proto);
+}
+
+/* What conflicts are checked against: the whole map read once, or lookups one by one. */
+struct port_check {
+	int fd;
+	bool bulk;
+	struct portmap_dump dump;
+	struct port_index ix;
+	__u64 *fresh;		/* specific (proto, address, port) of this call */
+	size_t n_fresh;
+};
+
+static const char *bulk_holder(const struct port_check *c, const struct state *st,
+			       const struct bpfnet_port_mapping *m, unsigned int port)
+{
+	for (size_t i = 0; i < c->dump.n; i++) {
+		const struct bpfnet_portmap_key *k = &c->dump.keys[i];
+
+		if (k->proto == m->proto && ntohs(k->host_port) == port &&
+		    (k->host_ip == INADDR_ANY || m->host_ip.s_addr == INADDR_ANY ||
+		     k->host_ip == m->host_ip.s_addr))
+			return endpoint_of_ip(st, c->dump.vals[i].ep_ip);
+	}
+	return NULL;
+}
+
+static int check_port(struct bpfnet *bn, struct port_check *c, const struct state *st,
+		      const struct bpfnet_port_mapping *m, unsigned int port)
+{
+	struct bpfnet_portmap_val v;
+
+	if (!c->bulk && map_taken(c->fd, st, m, port, &v))
+		return conflict_error(bn, m, port, endpoint_of_ip(st, v.ep_ip));
+	if (index_take(&c->ix, m, port, c->fresh, &c->n_fresh))
+		return conflict_error(bn, m, port, c->bulk ? bulk_holder(c, st, m, port) : NULL);
+	return 0;
+}
+
+/* Two mappings of this call on the same specific address and port. */
+static int check_fresh_duplicates(struct bpfnet *bn, struct port_check *c)
+{
+	qsort(c->fresh, c->n_fresh, sizeof(*c->fresh), cmp_u64);
+	for (size_t i = 1; i < c->n_fresh; i++)
+		if (c->fresh[i] == c->fresh[i - 1])
+			return bn_fail(bn, -EADDRINUSE, "port %u/%s is given twice in this call",
+				       (unsigned int)(c->fresh[i] & 0xffff),
+				       c->fresh[i] >> 48 == IPPROTO_UDP ? "udp" : "tcp");
+	return 0;
+}
+
+static int parse_specs(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
+		       const char *const *specs, size_t n, struct bpfnet_port_mapping *out,
+		       size_t *n_ports)
+{
+	char why[160];
+
+	*n_ports = 0;
+	for (size_t i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (portspec_parse(specs[i], &out[i], why, sizeof(why)))
+			return bn_fail(bn, -EINVAL, "invalid port mapping %s", why);
+		strcpy(out[i].endpoint, ep->name);
+		out[i].container_ip = ep->ip;
+		*n_ports += mapping_ports(&out[i]);
+	}
+	return 0;
+}
+
+/* Was the host address of mapping @i checked already? A call of 20,000 specs has few. */
+static bool host_ip_seen(const struct bpfnet_port_mapping *maps, size_t i)
+{
+	for (size_t k = i; k-- > 0 && i - k <= HOST_IP_RECHECK_WINDOW;)
+		if (maps[k].host_ip.s_addr == maps[i].host_ip.s_addr)
+			return true;
+	return false;
+}
+
+/* Every host address must be the node's (or 0.0.0.0, or loopback): nothing else is reached. */
+static int check_host_ips(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
+{
+	struct nl *nl;
+	int err = nl_open(&nl, -1);
+
+	if (err)
+		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+	for (size_t i = 0; i < n && !err; i++)
+		if (!host_ip_seen(maps, i))
+			err = node_check_host_ip(bn, nl, maps[i].host_ip);
+	nl_close(nl);
+	return err;
+}
+
+/* Conflict-check @n parsed mappings; nothing is changed. */
+static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
+		       const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
+{
+	struct port_check c = { .fd = fd, .bulk = n_ports > PORT_BULK_THRESHOLD };
+	int err = c.bulk ? portmap_dump(fd, &c.dump) : 0;
+
+	if (!err)
+		err = index_build(&c.ix, &c.dump, n_ports);
+	if (!err && !(c.fresh = malloc((n_ports + 1) * sizeof(*c.fresh))))
+		err = -ENOMEM;
+	if (err)
+		err = bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
+	for (size_t i = 0; i < n && !err; i++)
+		for (unsigned int p = maps[i].host_port; p <= maps[i].host_port_last && !err; p++)
+			err = check_port(bn, &c, st, &maps[i], p);
+	if (!err)
+		err = check_fresh_duplicates(bn, &c);
+	free(c.fresh);
+	index_free(&c.ix);
+	dump_free(&c.dump);
+	return err;
+}
+
+void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
+			  struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v)
+{
+	memset(k, 0, sizeof(*k));
+	memset(v, 0, sizeof(*v));
+	k->host_ip = m->host_ip.s_addr;
+	k->host_port = htons(m->host_port + off);
+	k->proto = m->proto;
+	v->ep_ip = m->container_ip.s_addr;
+	v->ep_port = htons(m->container_port + off);
+}
+
+/* Write (or delete, when @del) the map entries of @n mappings, writes in one batch. */
+static int portmap_write(struct bpfnet *bn, int fd, const struct bpfnet_port_mapping *maps,
+			 size_t n, size_t n_ports, bool del)
+{
+	struct bpfnet_portmap_key *keys = calloc(n_ports + 1, sizeof(*keys));
+	struct bpfnet_portmap_val *vals = calloc(n_ports + 1, sizeof(*vals));
+	__u32 count = 0, done;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = bn_fail(bn, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (unsigned int off = 0; off < mapping_ports(&maps[i]); off++, count++)
+			portmap_entry(&maps[i], off, &keys[count], &vals[count]);
+	done = count;
+	if (del) {
+		/* one by one: a batch delete stops at the first missing key */
+		for (__u32 i = 0; i < count; i++)
+			bpf_map_delete_elem(fd, &keys[i]);
+	} else if (count && bpf_map_update_batch(fd, keys, vals, &done, NULL)) {
+		err = -errno;
+		for (__u32 i = 0; i < done; i++)
+			bpf_map_delete_elem(fd, &keys[i]);
+		bn_fail(bn, err, "cannot publish: portmap4 refused %u entries (%s; at most %d "
+			"ports in all)", count - done, strerror(-err), BPFNET_PORTMAP_MAX);
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *name,
+			      struct bpfnet_endpoint_info **ep)
+{
+	*ep = name ? state_ep(st, name) : NULL;
+	if (!*ep)
+		return bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+			       name ? name : "");
+	return 0;
+}
+
+/* An internal network has no way in: nothing of it can be published. */
+static int endpoint_publishable(struct bpfnet *bn, struct state *st,
+				const struct bpfnet_endpoint_info *ep)
+{
+	const struct bpfnet_network_info *net = state_net(st, ep->network);
+
+	if (net && net->internal)
+		return bn_fail(bn, -EPERM, "endpoint '%s' is on internal network '%s', which has "
+			       "no way in or out: ports can be published only for endpoints of "
+			       "other networks", ep->name, net->name);
+	return 0;
+}
+
+/* Remember the addresses the mappings bind to; the state is saved only when one is new. */
+static int note_bound_ips(struct bpfnet *bn, struct state *st,
+			  const struct bpfnet_port_mapping *maps, size_t n)
+{
+	int added, any = 0, err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		if (maps[i].host_ip.s_addr == INADDR_ANY)
+			continue;
+		err = state_add_bound_ip(st, maps[i].host_ip, &added);
+		any |= added;
+	}
+	if (err)
+		return bn_fail(bn, err, "out of memory");
+	return any ? state_save(bn, st) : 0;
+}
+
+/* The published container ports of routed networks (ep_ports): one (address, port, proto). */
+static void ep_port_key(struct bpfnet_ep_port_key *k, __be32 ip, __be16 port, __u8 proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->ep_ip = ip;
+	k->ep_port = port;
+	k->proto = proto;
+}
+
+/*
+ * A routed network opens its containers' published container ports to direct
+ * access: ep_ports holds how many mappings of portmap4 lead to each. Recounted
+ * from portmap4, the truth, for the container ports of @maps of endpoint @ep
+ * once they are published or unpublished, so a call cut short is repaired by
+ * the next one on the same ports.
+ */
+static int ep_ports_sync(struct bpfnet *bn, int pm_fd, const struct bpfnet_endpoint_info *ep,
+			 const struct bpfnet_port_mapping *maps, size_t n)
+{
+	__u32 *count[2] = { calloc(PORTS_PER_PROTO, sizeof(__u32)),
+			    calloc(PORTS_PER_PROTO, sizeof(__u32)) };
+	struct portmap_dump d = {};
+	struct bpfnet_ep_port_key k;
+	int fd, err = !count[0] || !count[1] ? -ENOMEM : portmap_dump(pm_fd, &d);
+
+	if (err) {
+		bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
+		goto out;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		if (d.vals[i].ep_ip == ep->ip.s_addr)
+			count[proto_slot(d.keys[i].proto)][ntohs(d.vals[i].ep_port)]++;
+	fd = err = dp_map_fd(bn, BPFNET_MAP_EP_PORTS);
+	if (fd < 0)
+		goto out;
+	err = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		for (unsigned int off = 0; !err && off < mapping_ports(&maps[i]); off++) {
+			unsigned int port = maps[i].container_port + off;
+			__u32 *c = &count[proto_slot(maps[i].proto)][port];
+
+			ep_port_key(&k, ep->ip.s_addr, htons(port), maps[i].proto);
+			if (*c ? bpf_map_update_elem(fd, &k, c, BPF_ANY) :
+				 bpf_map_delete_elem(fd, &k) && errno != ENOENT)
+				err = -errno;
+		}
+	}
+	close(fd);
+	if (err)
+		bn_fail(bn, err, "cannot update the published container ports (%s): %s",
+			BPFNET_MAP_EP_PORTS, strerror(-err));
+out:
+	dump_free(&d);
+	free(count[0]);
+	free(count[1]);
+	return err;
+}
+
+/* ep_ports for @maps of @ep when its network is routed; no other mode reads them. */
+int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
+		    const struct bpfnet_endpoint_info *ep, const struct bpfnet_port_mapping *maps,
+		    size_t n)
+{
+	const struct bpfnet_network_info *net = state_net(st, ep->network);
+
+	return net && net_is_routed(net) ? ep_ports_sync(bn, pm_fd, ep, maps, n) : 0;
+}
+
+/* Publish @maps in portmap4 and ep_ports, or in neither; the first error's message is kept. */
+static int ports_publish(struct bpfnet *bn, struct state *st, int fd,
+			 const struct bpfnet_endpoint_info *ep,
+			 const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
+{
+	char msg[sizeof(bn->errmsg)];
+	int err = portmap_write(bn, fd, maps, n, n_ports, false);
+
+	if (err)
+		return err;
+	err = ep_ports_update(bn, st, fd, ep, maps, n);
+	if (err) {
+		memcpy(msg, bn->errmsg, sizeof(msg));
+		portmap_write(bn, fd, maps, n, n_ports, true);
+		ep_ports_update(bn, st, fd, ep, maps, n);
+		memcpy(bn->errmsg, msg, sizeof(msg));
+	}
+	return err;
+}
+
+static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
+			    const char *const *specs, size_t n)
+{
+	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
+	struct bpfnet_endpoint_info *ep;
+	size_t n_ports = 0;
+	int err;
+
+	if (!maps)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	/* every check passed, the intent goes to disk: a kill is undone by the next command */
+	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
+	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
+	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
+	      journal_record_ports(bn, st, JOURNAL_PORT_ADD, ep, maps, n);
+	if (err)
+		goto out;
+	err = node_addrs_sync(bn) ?: ports_publish(bn, st, fd, ep, maps, n, n_ports) ?:
+	      journal_commit(bn, st);
+	if (err) {
+		/* the checks found every port free: whatever is there now is this call's */
+		portmap_write(bn, fd, maps, n, n_ports, true);
+		ep_ports_update(bn, st, fd, ep, maps, n);
+		journal_abandon(bn, st);
+	}
+out:
+	free(maps);
+	return err;
+}
+
+/* Lock, load the state and open portmap4: what every port change starts with. */
+static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op, int *fd)
+{
+	int err = state_begin(bn, st, op);
+
+	if (err)
+		return err;
+	if (!st->node.initialized)
+		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
+			      "--uplink DEV' first");
+	else if ((*fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP)) < 0)
+		err = *fd;
+	if (err)
+		state_free(st);
+	return err;
+}
+
+typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
+			       const char *const *specs, size_t n);
+
+/* Lock, load the state, open portmap4, make the change, and undo all of that. */
+static int ports_change(struct bpfnet *bn, const char *endpoint, const char *const *specs,
+			size_t n, enum journal_op op, ports_change_fn change)
+{
+	struct state st;
+	int fd = -1, err;
+
+	if (!n)
+		return bn_fail(bn, -EINVAL, "no port mapping given");
+	err = ports_begin(bn, &st, op, &fd);
+	if (!err) {
+		err = change(bn, &st, fd, endpoint, specs, n);
+		close(fd);
+		state_free(&st);
+	}
+	bn_unlock(bn);
+	return err;
+}
+
+int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n)
+{
+	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_ADD, ports_add_locked);
+}
+
+/* Every port of @m must be published by its endpoint, to the same container port. */
+static int check_owned(struct bpfnet *bn, int fd, const struct bpfnet_port_mapping *m,
+		       const char *spec)
+{
+	struct bpfnet_portmap_val v;
+
+	for (unsigned int off = 0; off < mapping_ports(m); off++) {
+		if (!map_has(fd, m->host_ip.s_addr, m->host_port + off, m->proto, &v) ||
+		    v.ep_ip != m->container_ip.s_addr ||
+		    ntohs(v.ep_port) != m->container_port + off)
+			return bn_fail(bn, -ENOENT, "%s is not published by endpoint '%s' (port "
+				       "%u; 'bpfnet port ls' lists them)", spec, m->endpoint,
+				       m->host_port + off);
+	}
+	return 0;
+}
+
+/* The published ports being removed, per proto and port, with the address they were on. */
+struct removed_ports {
+	__u8 *port[2];
+	__be32 *host_ip[2];
+};
+
+static bool flow_of_removed_port(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
+				 const struct bpfnet_ct_entry *reply, void *arg)
+{
+	struct removed_ports *rp = arg;
+	int s = proto_slot(k->proto);
+	unsigned int port = ntohs(k->dport);
+
+	(void)reply;
+	if (!(e->flags & (BPFNET_CT_F_PORTMAP | BPFNET_CT_F_HAIRPIN)) ||
+	    (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) || !rp->port[s][port])
+		return false;
+	return rp->host_ip[s][port] == INADDR_ANY || rp->host_ip[s][port] == k->daddr;
+}
+
+/*
+ * End the flows of removed mappings, so no client keeps reaching the old
+ * target (moby#8795). A walk of the conntrack table, which collects its dead
+ * flows on the way: a mapping leaves no mark on its flows that the datapath
+ * could check, as an endpoint's generation does.
+ */
+int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
+{
+	struct removed_ports rp = {};
+	int err = 0;
+
+	for (int s = 0; s < 2 && !err; s++) {
+		rp.port[s] = calloc(PORTS_PER_PROTO, sizeof(*rp.port[s]));
+		rp.host_ip[s] = calloc(PORTS_PER_PROTO, sizeof(*rp.host_ip[s]));
+		if (!rp.port[s] || !rp.host_ip[s])
+			err = bn_fail(bn, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		int s = proto_slot(maps[i].proto);
+
+		for (unsigned int p = maps[i].host_port; p <= maps[i].host_port_last; p++) {
+			/* two addresses on one port: end the flows of both, not too few */
+			rp.host_ip[s][p] = rp.port[s][p] ? INADDR_ANY : maps[i].host_ip.s_addr;
+			rp.port[s][p] = 1;
+		}
+	}
+	if (!err)
+		err = ct_flush_matching(bn, flow_of_removed_port, &rp, NULL);
+	for (int s = 0; s < 2; s++) {
+		free(rp.port[s]);
+		free(rp.host_ip[s]);
+	}
+	return err;
+}
+
+static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
+			       const char *endpoint, const char *const *specs, size_t n)
+{
+	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
+	struct bpfnet_endpoint_info *ep = NULL;
+	size_t n_ports = 0;
+	int err;
+
+	if (!maps)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
+	      parse_specs(bn, ep, specs, n, maps, &n_ports);
+	for (size_t i = 0; i < n && !err; i++)
+		err = check_owned(bn, fd, &maps[i], specs[i]);
+	/* not published: fine for a re-run of the removal this call's recovery finished */
+	if (err == -ENOENT && ep && journal_finished(bn, JOURNAL_PORT_REMOVE, ep->name, maps, n))
+		err = 0;
+	/* once recorded, a removal is finished: by the next command if this one fails */
+	else if (!err)
+		err = journal_record_ports(bn, st, JOURNAL_PORT_REMOVE, ep, maps, n) ?:
+		      portmap_write(bn, fd, maps, n, n_ports, true) ?:
+		      ep_ports_update(bn, st, fd, ep, maps, n) ?: ports_end_flows(bn, maps, n) ?:
+		      journal_commit(bn, st);
+	free(maps);
+	return err;
+}
+
+int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *const *specs,
+			size_t n)
+{
+	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_REMOVE, ports_remove_locked);
+}
+
+/*
+ * Every mapping of endpoint @ep goes with it: map entries (ep_ports too, if
+ * @routed). Its flows need no walk of the conntrack table: they were made for
+ * its generation, which no endpoint has once it is gone, so the datapath and
+ * every listing take them for dead.
+ */
+int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), ep_fd = -1, err;
+	struct bpfnet_ep_port_key k;
+	struct portmap_dump d = {};
+
+	if (fd < 0)
+		return fd;
+	if (routed && (ep_fd = dp_map_fd(bn, BPFNET_MAP_EP_PORTS)) < 0) {
+		close(fd);
+		return ep_fd;
+	}
+	err = portmap_dump(fd, &d);
+	for (size_t i = 0; !err && i < d.n; i++) {
+		if (d.vals[i].ep_ip != ep->ip.s_addr)
+			continue;
+		bpf_map_delete_elem(fd, &d.keys[i]);
+		ep_port_key(&k, ep->ip.s_addr, d.vals[i].ep_port, d.keys[i].proto);
+		if (ep_fd >= 0)
+			bpf_map_delete_elem(ep_fd, &k);
+	}
+	dump_free(&d);
+	close(fd);
+	if (ep_fd >= 0)
+		close(ep_fd);
+	if (err)
+		return bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
+	return 0;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct bpfnet_port_mapping *x = a, *y = b;
+	int c = strcmp(x->endpoint, y->endpoint);
+
+	if (c)
+		return c;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->host_ip.s_addr != y->host_ip.s_addr)
+		return ntohl(x->host_ip.s_addr) < ntohl(y->host_ip.s_addr) ? -1 : 1;
+	return (int)x->host_port - (int)y->host_port;
+}
+
+/* Single-port mappings, sorted, folded into ranges where ports run on together. */
+static size_t fold_ranges(struct bpfnet_port_mapping *m, size_t n)
+{
+	size_t out = 0;
+
+	qsort(m, n, sizeof(*m), cmp_port);
+	for (size_t i = 0; i < n; i++) {
+		struct bpfnet_port_mapping *last = out ? &m[out - 1] : NULL;
+
+		if (last && !strcmp(last->endpoint, m[i].endpoint) && last->proto == m[i].proto &&
+		    last->host_ip.s_addr == m[i].host_ip.s_addr &&
+		    m[i].host_port == last->host_port_last + 1 &&
+		    m[i].container_port == last->container_port + mapping_ports(last))
+			last->host_port_last = m[i].host_port;
+		else
+			m[out++] = m[i];
+	}
+	return out;
+}
+
+static int list_from_dump(struct bpfnet *bn, const struct state *st, const char *endpoint,
+			  const struct portmap_dump *d, struct bpfnet_port_mapping **out,
+			  size_t *count)
+{
+	struct bpfnet_port_mapping *m = calloc(d->n + 1, sizeof(*m));
+	size_t n = 0;
+
+	if (!m)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->n; i++) {
+		const char *ep = endpoint_of_ip(st, d->vals[i].ep_ip);
+
+		if (endpoint && strcmp(ep, endpoint))
+			continue;
+		snprintf(m[n].endpoint, sizeof(m[n].endpoint), "%s", ep);
+		m[n].proto = d->keys[i].proto;
+		m[n].host_ip.s_addr = d->keys[i].host_ip;
+		m[n].host_port = m[n].host_port_last = ntohs(d->keys[i].host_port);
+		m[n].container_ip.s_addr = d->vals[i].ep_ip;
+		m[n].container_port = ntohs(d->vals[i].ep_port);
+		n++;
+	}
+	*out = m;
+	*count = fold_ranges(m, n);
+	return 0;
+}
+
+int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,
+		      size_t *count)
+{
+	struct portmap_dump d = {};
+	struct state st;
+	int fd, err = state_load(bn, &st);
+
+	if (err)
+		return err;
+	if (endpoint && !state_ep(&st, endpoint)) {
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+			      endpoint);
+	} else if (!st.node.initialized) {
+		*out = NULL;	/* nothing can be published before init */
+		*count = 0;
+	} else if ((fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP)) < 0) {
+		err = fd;
+	} else {
+		err = portmap_dump(fd, &d);
+		close(fd);
+		err = err ? bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err))
+			  : list_from_dump(bn, &st, endpoint, &d, out, count);
+	}
+	dump_free(&d);
+	state_free(&st);
+	return err;
+}

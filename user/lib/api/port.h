@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef BPFNET_PORT_H
+#define BPFNET_PORT_H
+
+#include <stdbool.h>
+#include "model/state.h"
+#include "bpfnet/abi.h"
+
+/*
+ * Unpublish every port of @ep: map entries (ep_ports too, when its network is
+ * @routed). Its flows end with its generation, without a walk.
+ */
+int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed);
+
+/* The portmap4 entry of port @off of mapping @m. */
+void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
+		   struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v);
+/*
+ * Recount ep_ports (routed networks' published container ports) from
+ * portmap4 (@pm_fd) for the container ports of @maps of endpoint @ep.
+ */
+int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
+		    const struct bpfnet_endpoint_info *ep, const struct bpfnet_port_mapping *maps,
+		    size_t n);
+/* End the flows through the @n mappings' ports (they are being unpublished). */
+int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n);
+
+#endif

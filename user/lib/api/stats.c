@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Counters: the per-CPU maps summed over CPUs, endpoints named from the state. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/internal.h"
+#include "dp/datapath.h"
+#include "model/state.h"
+
+#define DROP_NAME(name, str) str,
+static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
+#undef DROP_NAME
+
+#define EVENT_NAME(name, str) [BPFNET_##name] = str,
+static const char *const event_names[BPFNET_G_MAX] = { BPFNET_FOREACH_GLOBAL(EVENT_NAME) };
+#undef EVENT_NAME
+
+static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_EP_STATS), err = 0;
+
+	if (fd < 0)
+		return fd;
+	out->endpoints = calloc(st->n_eps + 1, sizeof(*out->endpoints));
+	if (!out->endpoints)
+		err = -ENOMEM;
+	for (size_t i = 0; i < st->n_eps && !err; i++) {
+		struct bpfnet_endpoint_stats *es = &out->endpoints[i];
+		struct bpfnet_ep_stats sum;
+
+		err = dp_percpu_sum(fd, st->eps[i].id, (__u64 *)&sum, sizeof(sum));
+		strcpy(es->name, st->eps[i].name);
+		es->tx_packets = sum.tx_packets;
+		es->tx_bytes = sum.tx_bytes;
+		es->rx_packets = sum.rx_packets;
+		es->rx_bytes = sum.rx_bytes;
+		es->drops = sum.drops;
+		out->n_endpoints++;
+	}
+	close(fd);
+	return err ? bn_fail(bn, err, "cannot read endpoint counters: %s", strerror(-err)) : 0;
+}
+
+static int read_drops(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	int fd = dp_map_fd(bn, BPFNET_MAP_DROP_STATS), err = 0;
+
+	if (fd < 0)
+		return fd;
+	/* reason 0 is never used: list the real ones */
+	out->drops = calloc(BPFNET_DROP_MAX, sizeof(*out->drops));
+	if (!out->drops)
+		err = -ENOMEM;
+	for (unsigned int r = 1; r < BPFNET_DROP_MAX && !err; r++) {
+		__u64 n;
+
+		err = dp_percpu_sum(fd, r, &n, sizeof(n));
+		out->drops[out->n_drops].reason = drop_names[r];
+		out->drops[out->n_drops++].packets = n;
+	}
+	close(fd);
+	return err ? bn_fail(bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;
+}
+
+/* Read after the conntrack walk: what it collected is in them. */
+static int read_events(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	__u64 c[BPFNET_G_MAX];
+	int err = dp_global_read(bn, c);
+
+	if (err)
+		return err;
+	out->events = calloc(BPFNET_G_MAX, sizeof(*out->events));
+	if (!out->events)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	for (unsigned int g = 0; g < BPFNET_G_MAX; g++) {
+		out->events[out->n_events].reason = event_names[g];
+		out->events[out->n_events++].packets = c[g];
+	}
+	return 0;
+}
+
+/* Live flows and entries: walked (and collected), since an LRU hash keeps no count. */
+static int count_ct(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	int err = bpfnet_ct__summary(bn, &out->ct);
+
+	out->ct_entries = out->ct.entries;
+	out->ct_max = out->ct.max;
+	return err;
+}
+
+int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	struct state st;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = state_load(bn, &st);
+	if (err)
+		return err;
+	if (!st.node.initialized)
+		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
+			      "DEV' first");
+	else
+		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: count_ct(bn, out) ?:
+		      read_events(bn, out);
+	state_free(&st);
+	if (err)
+		bpfnet_stats__free(out);
+	return err;
+}
+
+void bpfnet_stats__free(struct bpfnet_stats *stats)
+{
+	free(stats->endpoints);
+	free(stats->drops);
+	free(stats->events);
+	memset(stats, 0, sizeof(*stats));
+}

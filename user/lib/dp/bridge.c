@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Bridge networks in the control plane. There is no bridge device: the
+ * datapath switches frames from the maps written here (the flood list of
+ * each network and the static FDB entry of each port). The gateway address
+ * is the node's, as for every network (gateway.c).
+ */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/ethernet.h>
+#include <netpacket/packet.h>
+#include <sys/socket.h>
+#include <net/if_arp.h>
+
+#include "dp/bridge.h"
+#include "dp/datapath.h"
+#include "sys/netns.h"
+
+/* A gratuitous ARP: Ethernet header, then the Ethernet/IPv4 ARP request. */
+struct garp_frame {
+	struct ether_header eth;
+	struct arphdr arp;
+	uint8_t sha[ETH_ALEN];
+	uint8_t sip[4];
+	uint8_t tha[ETH_ALEN];
+	uint8_t tip[4];
+} __attribute__((packed));
+
+int bridge_check_room(struct bpfnet *bn, const struct state *st,
+		      const struct bpfnet_network_info *net)
+{
+	unsigned int users = state_net_users(st, net->name);
+
+	if (net_is_bridge(net) && users >= BPFNET_FLOOD_MAX)
+		return bn_fail(bn, -ENOSPC, "bridge network '%s' already has %u endpoints, the "
+			       "most one bridge network can flood to (BPFNET_FLOOD_MAX); put more "
+			       "containers on another network", net->name, users);
+	return 0;
+}
+
+static int port_append(struct bpfnet_flood *fl, const struct bpfnet_endpoint_info *ep)
+{
+	if (fl->n_ports == BPFNET_FLOOD_MAX)
+		return -ENOSPC;
+	fl->ports[fl->n_ports].ifindex = ep->host_ifindex;
+	fl->ports[fl->n_ports].ep_id = ep->id;
+	fl->n_ports++;
+	return 0;
+}
+
+int bridge_ports_sync(struct bpfnet *bn, const struct state *st,
+		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *add)
+{
+	struct bpfnet_flood *fl = calloc(1, sizeof(*fl));
+	int err = 0;
+
+	if (!fl)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < st->n_eps && !err; i++)
+		if (!strcmp(st->eps[i].network, net->name))
+			err = port_append(fl, &st->eps[i]);
+	if (!err && add)
+		err = port_append(fl, add);
+	if (err)
+		bn_fail(bn, err, "bridge network '%s' has more endpoints than it can flood to "
+			"(%d, BPFNET_FLOOD_MAX)", net->name, BPFNET_FLOOD_MAX);
+	else
+		err = dp_flood_set(bn, net->id, fl);
+	free(fl);
+	return err;
+}
+
+int bridge_fdb_add(struct bpfnet *bn, const struct bpfnet_network_info *net,
+		   const struct bpfnet_endpoint_info *ep)
+{
+	struct bpfnet_fdb_val val = {
+		.ifindex = ep->host_ifindex,
+		.ep_id = ep->id,
+		.last_seen_ns = bn_mono_ns(),
+		.flags = BPFNET_FDB_F_STATIC,
+	};
+
+	return dp_fdb_set(bn, net->id, ep->mac, &val);
+}
+
+int bridge_port_join(struct bpfnet *bn, const struct state *st,
+		     const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep)
+{
+	if (!net_is_bridge(net))
+		return 0;
+	return bridge_ports_sync(bn, st, net, ep) ?: bridge_fdb_add(bn, net, ep);
+}
+
+int bridge_port_leave(struct bpfnet *bn, const struct state *st,
+		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep)
+{
+	if (!net_is_bridge(net))
+		return 0;
+	/* out of the flood list first: no new frame is sent towards the port */
+	return bridge_ports_sync(bn, st, net, NULL) ?:
+	       bridge_fdb_forget_port(bn, net->id, ep->host_ifindex);
+}
+
+static void garp_build(struct garp_frame *f, const struct bpfnet_endpoint_info *ep)
+{
+	memset(f, 0, sizeof(*f));
+	memset(f->eth.ether_dhost, 0xff, ETH_ALEN);
+	memcpy(f->eth.ether_shost, ep->mac, ETH_ALEN);
+	f->eth.ether_type = htons(ETHERTYPE_ARP);
+	f->arp.ar_hrd = htons(ARPHRD_ETHER);
+	f->arp.ar_pro = htons(ETHERTYPE_IP);
+	f->arp.ar_hln = ETH_ALEN;
+	f->arp.ar_pln = sizeof(f->sip);
+	/* a request for its own address (RFC 5227's announcement): target MAC zero */
+	f->arp.ar_op = htons(ARPOP_REQUEST);
+	memcpy(f->sha, ep->mac, ETH_ALEN);
+	memcpy(f->sip, &ep->ip, sizeof(f->sip));
+	memcpy(f->tip, &ep->ip, sizeof(f->tip));
+}
+
+struct garp_req {
+	int ifindex;
+	const struct bpfnet_endpoint_info *ep;
+};
+
+/* Runs inside the container's netns: the socket is bound to the netns it is made in. */
+static int garp_send(void *arg)
+{
+	const struct garp_req *req = arg;
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = req->ifindex,
+		.sll_halen = ETH_ALEN,
+	};
+	struct garp_frame f;
+	int one = 1, fd, err = 0;
+
+	/* protocol 0: this socket sends and never receives */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * The veth's carrier came up a moment ago; its qdisc is activated later
+	 * (linkwatch) and drops until then. Direct transmission needs the carrier only.
+	 */
+	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
+		err = -errno;
+	garp_build(&f, req->ep);
+	memset(to.sll_addr, 0xff, ETH_ALEN);
+	if (!err && sendto(fd, &f, sizeof(f), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int bridge_announce(struct bpfnet *bn, const struct bpfnet_network_info *net, int netns_fd,
+		    int ifindex, const struct bpfnet_endpoint_info *ep)
+{
+	struct garp_req req = { ifindex, ep };
+	int err;
+
+	if (!net_is_bridge(net))
+		return 0;	/* l3: the datapath answers every ARP, no peer caches a MAC */
+	err = netns_run(netns_fd, garp_send, &req);
+	if (err)
+		return bn_fail(bn, err, "cannot send a gratuitous ARP from %s in %s: %s",
+			       ep->ifname, ep->netns, strerror(-err));
+	return 0;
+}

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Conntrack from the control plane: one walk shared by listing, counting,
+ * flushing and garbage collection. The table is read whole with batch
+ * lookups (an LRU hash has no consistent snapshot: the view is best effort
+ * while the datapath works on), each entry is judged against its other half
+ * and the endpoints that exist, and what is dead is removed and counted by
+ * why: expired, retired (an endpoint of the flow is gone, or another now) or
+ * evicted (its other half lost to the LRU). Every walk collects, as Linux's
+ * ctnetlink dump removes the expired entries it meets: reading the table is
+ * what tidies it, with no daemon, and endpoint rm never has to walk it.
+ *
+ * An entry is read again and judged anew right before it is removed, and a
+ * dead one younger than CT_GC_MIN_AGE_NS is left for the next walk: the
+ * datapath may be writing the other half of a new flow, or have made a new
+ * flow under the key since the walk read it. Each removal is counted by the
+ * command whose delete succeeded, with atomic adds to cp_stats, so commands
+ * walking at once count every flow once.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "dp/ct.h"
+#include "dp/datapath.h"
+
+/* The datapath writes a new flow's two halves within microseconds; a second is plenty. */
+#define CT_GC_MIN_AGE_NS 1000000000ULL
+/* Entries read per batch lookup: a bucket never holds this many. */
+#define CT_BATCH 4096
+
+static const char *const state_names[BPFNET_CT_STATE_MAX] = {
+	[BPFNET_CT_NONE] = "none",
+	[BPFNET_CT_SYN_SENT] = "syn_sent",
+	[BPFNET_CT_ESTABLISHED] = "established",
+	[BPFNET_CT_FIN_WAIT] = "fin_wait",
+	[BPFNET_CT_TIME_WAIT] = "time_wait",
+	[BPFNET_CT_CLOSE] = "close",
+};
+
+struct ct_row {
+	struct bpfnet_ct_key key;	/* first: rows compare by it */
+	struct bpfnet_ct_entry val;
+};
+
+/* The generations of the endpoints that exist, sorted. */
+struct ct_gens {
+	__u32 *gen;
+	size_t n;
+};
+
+/* What an entry is to the walk. */
+enum ct_fate {
+	CT_LIVE,	/* the original of an intact, unexpired flow of existing endpoints */
+	CT_PARTNER,	/* the reply of an intact flow: its original decides */
+	CT_EXPIRED,
+	CT_EVICTED,	/* half a flow: the other half was lost to LRU eviction */
+	CT_RETIRED,
+	CT_FLUSHED,	/* a live flow the visitor wants gone */
+};
+
+struct ct_walk {
+	const struct ct_maps *m;
+	struct ct_gens gens;
+	__u64 now;
+	struct ct_walk_result *res;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct bpfnet_ct_key));
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool key_equal(const struct bpfnet_ct_key *a, const struct bpfnet_ct_key *b)
+{
+	return !cmp_key(a, b);
+}
+
+/* Every entry of the table, sorted by key; a key met twice (a bucket read twice) once. */
+static int ct_snapshot(int fd, struct ct_row **out, size_t *n)
+{
+	struct bpfnet_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
+	struct bpfnet_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
+	struct ct_row *rows = malloc(BPFNET_CT_MAX * sizeof(*rows));
+	__u32 in = 0, token = 0, count;
+	size_t got = 0, kept = 0;
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals || !rows)
+		err = -ENOMEM;
+	/* a hash map's batch token is a bucket number; ENOENT ends the walk */
+	while (!err && got < BPFNET_CT_MAX) {
+		count = got + CT_BATCH > BPFNET_CT_MAX ? BPFNET_CT_MAX - got : CT_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &token, keys, vals, &count,
+					   NULL) ? -errno : 0;
+		for (__u32 i = 0; i < count && (!err || err == -ENOENT); i++, got++) {
+			rows[got].key = keys[i];
+			rows[got].val = vals[i];
+		}
+		in = token;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	if (err && err != -ENOENT) {
+		free(rows);
+		return err;
+	}
+	qsort(rows, got, sizeof(*rows), cmp_key);
+	for (size_t i = 0; i < got; i++)
+		if (!kept || !key_equal(&rows[i].key, &rows[kept - 1].key))
+			rows[kept++] = rows[i];
+	*out = rows;
+	*n = kept;
+	return 0;
+}
+
+static void gens_add_map(int fd, struct ct_gens *g, size_t key_size)
+{
+	__u8 key[8], next[8];
+	struct bpfnet_ep ep;
+	void *prev = NULL;
+
+	while (g->n < 2 * BPFNET_EP_MAX && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (!bpf_map_lookup_elem(fd, key, &ep))
+			g->gen[g->n++] = ep.gen;
+	}
+}
+
+/*
+ * The generations alive, read after the table: a flow in the snapshot was
+ * made for generations that were in the endpoint maps then, so one missing
+ * now belongs to an endpoint that is gone (generations are never reused).
+ */
+static int gens_read(const struct ct_maps *m, struct ct_gens *g)
+{
+	g->n = 0;
+	g->gen = calloc(2 * BPFNET_EP_MAX, sizeof(*g->gen));
+	if (!g->gen)
+		return -ENOMEM;
+	gens_add_map(m->ep_fds[0], g, sizeof(__be32));
+	gens_add_map(m->ep_fds[1], g, sizeof(__u32));
+	qsort(g->gen, g->n, sizeof(*g->gen), cmp_u32);
+	return 0;
+}
+
+static bool gen_alive(const struct ct_gens *g, __u32 gen)
+{
+	return !gen || bsearch(&gen, g->gen, g->n, sizeof(*g->gen), cmp_u32);
+}
+
+/* Does @other, the entry under @e's peer key, make one flow with @e (under @key)? */
+static bool pair_intact(const struct bpfnet_ct_key *key, const struct bpfnet_ct_entry *e,
+			const struct bpfnet_ct_entry *other)
+{
+	return other && key_equal(&other->peer, key) &&
+	       !(other->flags & BPFNET_CT_F_REPLY) != !(e->flags & BPFNET_CT_F_REPLY);
+}
+
+/*
+ * The fate of entry @e under @key, its other half @other (NULL: none). The
+ * order is the datapath's: a reply without its original is evicted; a flow
+ * past its time expired, whatever else befell it; then a broken pair, then
+ * the endpoints.
+ */
+static enum ct_fate ct_fate_of(const struct ct_walk *w, const struct bpfnet_ct_key *key,
+			       const struct bpfnet_ct_entry *e, const struct bpfnet_ct_entry *other)
+{
+	bool intact = pair_intact(key, e, other);
+
+	if (e->flags & BPFNET_CT_F_REPLY)
+		return intact ? CT_PARTNER : CT_EVICTED;
+	if (e->expires_ns < w->now)
+		return CT_EXPIRED;
+	if (!intact)
+		return CT_EVICTED;
+	if (!gen_alive(&w->gens, e->tx_gen) || !gen_alive(&w->gens, e->rx_gen))
+		return CT_RETIRED;
+	return CT_LIVE;
+}
+
+static void count_removal(struct ct_walk *w, enum ct_fate fate)
+{
+	static const enum bpfnet_global_counter counter[] = {
+		[CT_EXPIRED] = BPFNET_G_CT_EXPIRED,
+		[CT_EVICTED] = BPFNET_G_CT_EVICTED,
+		[CT_RETIRED] = BPFNET_G_CT_RETIRED,
+		[CT_FLUSHED] = BPFNET_G_CT_FLUSHED,
+	};
+	struct ct_walk_result *r = w->res;
+
+	if (fate == CT_EXPIRED)
+		r->gc.expired++;
+	else if (fate == CT_EVICTED)
+		r->gc.evicted++;
+	else if (fate == CT_RETIRED)
+		r->gc.retired++;
+	else
+		r->flushed++;
+	if (w->m->cp)
+		dp_cp_count(w->m->cp, counter[fate], 1);
+}
+
+/*
+ * Remove the entry under @key if, read again now, it is dead (or live and
+ * @flush), with its other half if that makes one flow with it. The flow is
+ * counted once, by whoever deletes the entry that stands for it.
+ */
+static void ct_reap(struct ct_walk *w, const struct bpfnet_ct_key *key, bool flush)
+{
+	int fd = w->m->ct_fd;
+	struct bpfnet_ct_entry e, other;
+	bool have_other, intact;
+	enum ct_fate fate;
+
+	if (bpf_map_lookup_elem(fd, key, &e))
+		return;		/* gone meanwhile */
+	have_other = !bpf_map_lookup_elem(fd, &e.peer, &other);
+	fate = ct_fate_of(w, key, &e, have_other ? &other : NULL);
+	if (fate == CT_PARTNER || (fate == CT_LIVE && !flush))
+		return;
+	if (fate != CT_LIVE && e.created_ns + CT_GC_MIN_AGE_NS > w->now)
+		return;		/* perhaps half made: its other half is being written */
+	intact = pair_intact(key, &e, have_other ? &other : NULL);
+	if (bpf_map_delete_elem(fd, key))
+		return;
+	w->res->entries--;
+	if (intact && !bpf_map_delete_elem(fd, &e.peer))
+		w->res->entries--;
+	count_removal(w, fate == CT_LIVE ? CT_FLUSHED : fate);
+}
+
+static const struct ct_row *row_find(const struct ct_row *rows, size_t n,
+				     const struct bpfnet_ct_key *key)
+{
+	return bsearch(key, rows, n, sizeof(*rows), cmp_key);
+}
+
+int ct_walk_maps(const struct ct_maps *m, __u64 now, ct_visit_fn visit, void *arg,
+		 struct ct_walk_result *res)
+{
+	struct ct_walk w = { .m = m, .now = now, .res = res };
+	struct ct_row *rows = NULL;
+	size_t n = 0;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = ct_snapshot(m->ct_fd, &rows, &n) ?: gens_read(m, &w.gens);
+	res->entries = n;
+	for (size_t i = 0; !err && i < n; i++) {
+		const struct ct_row *r = &rows[i], *o = row_find(rows, n, &r->val.peer);
+		const struct bpfnet_ct_entry *other = o ? &o->val : NULL;
+		enum ct_fate fate = ct_fate_of(&w, &r->key, &r->val, other);
+		bool flush = false;
+
+		if (fate == CT_PARTNER)
+			continue;
+		if (fate == CT_LIVE) {
+			flush = visit && visit(&r->key, &r->val, other, arg);
+			if (!flush) {
+				res->live++;
+				continue;
+			}
+		}
+		ct_reap(&w, &r->key, flush);
+	}
+	free(w.gens.gen);
+	free(rows);
+	return err;
+}
+
+static int ct_maps_open(struct bpfnet *bn, struct ct_maps *m)
+{
+	m->ep_fds[0] = m->ep_fds[1] = -1;
+	/* values of another layout would be read as garbage: refused */
+	m->ct_fd = dp_map_fd_sized(bn, BPFNET_MAP_CT, sizeof(struct bpfnet_ct_entry));
+	if (m->ct_fd < 0)
+		return m->ct_fd;
+	m->ep_fds[0] = dp_map_fd_sized(bn, BPFNET_MAP_EP_BY_IP, sizeof(struct bpfnet_ep));
+	if (m->ep_fds[0] < 0)
+		return m->ep_fds[0];
+	m->ep_fds[1] = dp_map_fd_sized(bn, BPFNET_MAP_EP_BY_IFINDEX, sizeof(struct bpfnet_ep));
+	if (m->ep_fds[1] < 0)
+		return m->ep_fds[1];
+	return dp_cp_stats_open(bn, m->cp);
+}
+
+static void ct_maps_close(struct ct_maps *m)
+{
+	if (m->ct_fd >= 0)
+		close(m->ct_fd);
+	for (int i = 0; i < 2; i++)
+		if (m->ep_fds[i] >= 0)
+			close(m->ep_fds[i]);
+	dp_cp_stats_close(m->cp);
+}
+
+int ct_walk(struct bpfnet *bn, ct_visit_fn visit, void *arg, struct ct_walk_result *res)
+{
+	struct dp_cp_stats cp = {};
+	struct ct_maps m = { .cp = &cp };
+	int err = ct_maps_open(bn, &m);
+
+	if (!err) {
+		err = ct_walk_maps(&m, bn_mono_ns(), visit, arg, res);
+		if (err)
+			bn_fail(bn, err, "cannot walk the conntrack table: %s", strerror(-err));
+	}
+	ct_maps_close(&m);
+	return err;
+}
+
+int ct_flush_matching(struct bpfnet *bn, ct_visit_fn pred, void *arg, size_t *n)
+{
+	struct ct_walk_result res;
+	int err = ct_walk(bn, pred, arg, &res);
+
+	if (!err && n)
+		*n = res.flushed;
+	return err;
+}
+
+static bool every_flow(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
+		       const struct bpfnet_ct_entry *reply, void *arg)
+{
+	(void)k, (void)e, (void)reply, (void)arg;
+	return true;
+}
+
+int bpfnet_ct__flush(struct bpfnet *bn, size_t *flushed)
+{
+	return ct_flush_matching(bn, every_flow, NULL, flushed);
+}
+
+int bpfnet_ct__gc(struct bpfnet *bn, struct bpfnet_ct_gc *out)
+{
+	struct ct_walk_result res;
+	int err = ct_walk(bn, NULL, NULL, &res);
+
+	if (!err && out)
+		*out = res.gc;
+	return err;
+}
+
+int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
+{
+	__u64 c[BPFNET_G_MAX], ended;
+	struct ct_walk_result res;
+	int fd, err;
+
+	memset(out, 0, sizeof(*out));
+	/* a table of another layout is refused in words before anything else is read */
+	fd = dp_map_fd_sized(bn, BPFNET_MAP_CT, sizeof(struct bpfnet_ct_entry));
+	if (fd < 0)
+		return fd;
+	close(fd);
+	/* the counters before the walk, and what the walk itself removed on top */
+	err = dp_global_read(bn, c) ?: ct_walk(bn, NULL, NULL, &res);
+	if (err)
+		return err;
+	out->flows = res.live;
+	out->entries = res.entries;
+	out->max = BPFNET_CT_MAX;
+	out->fill_pct = (unsigned int)(res.entries * 100 / BPFNET_CT_MAX);
+	out->pressure = res.entries * 100 > (__u64)BPFNET_CT_MAX * BPFNET_CT_PRESSURE_PCT;
+	out->gc = res.gc;
+	ended = c[BPFNET_G_CT_EXPIRED] + res.gc.expired + c[BPFNET_G_CT_RETIRED] +
+		res.gc.retired + c[BPFNET_G_CT_FLUSHED] + res.live;
+	out->lost = c[BPFNET_G_CT_CREATED] > ended ? c[BPFNET_G_CT_CREATED] - ended : 0;
+	return 0;
+}
+
+static const char *flow_kind(const struct bpfnet_ct_entry *e)
+{
+	if (e->flags & BPFNET_CT_F_HAIRPIN)
+		return "hairpin";
+	if (e->flags & BPFNET_CT_F_PORTMAP)
+		return "portmap";
+	if (e->flags & BPFNET_CT_F_SNAT)
+		return "masquerade";
+	return "routed";	/* untranslated, in or out: tracked so that its replies get in */
+}
+
+static void flow_of(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
+		    const struct bpfnet_ct_entry *reply, __u64 now, struct bpfnet_ct_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->proto = k->proto;
+	snprintf(f->state, sizeof(f->state), "%s",
+		 e->state < BPFNET_CT_STATE_MAX ? state_names[e->state] : "?");
+	snprintf(f->kind, sizeof(f->kind), "%s", flow_kind(e));
+	f->orig_src.s_addr = k->saddr;
+	f->orig_dst.s_addr = k->daddr;
+	f->orig_sport = ntohs(k->sport);
+	f->orig_dport = ntohs(k->dport);
+	f->reply_src.s_addr = e->peer.saddr;
+	f->reply_dst.s_addr = e->peer.daddr;
+	f->reply_sport = ntohs(e->peer.sport);
+	f->reply_dport = ntohs(e->peer.dport);
+	f->age_ms = (now - e->created_ns) / 1000000;
+	f->expires_in_ms = (e->expires_ns - now) / 1000000;
+	f->packets = e->packets;
+	f->bytes = e->bytes;
+	if (reply) {
+		f->reply_packets = reply->packets;
+		f->reply_bytes = reply->bytes;
+	}
+}
+
+struct flow_list {
+	struct bpfnet_ct_flow *flows;
+	size_t n, cap;
+	__u64 now;
+	int err;
+};
+
+static bool list_flow(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
+		      const struct bpfnet_ct_entry *reply, void *arg)
+{
+	struct flow_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct bpfnet_ct_flow *f = realloc(l->flows, cap * sizeof(*f));
+
+		if (!f) {
+			l->err = -ENOMEM;
+			return false;
+		}
+		l->flows = f;
+		l->cap = cap;
+	}
+	flow_of(k, e, reply, l->now, &l->flows[l->n++]);
+	return false;
+}
+
+int bpfnet_ct__list(struct bpfnet *bn, struct bpfnet_ct_flow **out, size_t *count)
+{
+	struct flow_list l = { .now = bn_mono_ns() };
+	struct ct_walk_result res;
+	int err = ct_walk(bn, list_flow, &l, &res) ?: l.err;
+
+	if (err) {
+		free(l.flows);
+		return l.err ? bn_fail(bn, l.err, "out of memory") : err;
+	}
+	*out = l.flows ? l.flows : calloc(1, sizeof(*l.flows));
+	*count = l.n;
+	return *out ? 0 : bn_fail(bn, -ENOMEM, "out of memory");
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The intent journal: what a mutating command is about to do, recorded in
+ * state.json (one atomic rename) before it makes anything, and cleared in the
+ * same save that records its result. A command killed in between leaves the
+ * entry behind; the next mutating command finds it under the instance lock
+ * (state_begin(), the one door every mutating command goes through) and
+ * finishes or undoes it before doing its own work:
+ *
+ *   init (first)     undone: uplink filter, gateways, pins
+ *   init (again)     finished: the upgrade is run again
+ *   down             finished
+ *   network create   undone      network rm      finished
+ *   endpoint add     undone      endpoint rm     finished
+ *   port add         undone      port rm         finished
+ *
+ * An undo removes only what the interrupted command could have made: things
+ * named by the entry (its endpoint id and addresses, its network id, its
+ * ports with the values it wrote) and never anything the state gives to
+ * another endpoint or network.
+ */
+#ifndef BPFNET_JOURNAL_H
+#define BPFNET_JOURNAL_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "api/internal.h"
+
+struct state;
+struct nl;
+
+enum journal_op {
+	JOURNAL_NONE = 0,
+	JOURNAL_INIT,
+	JOURNAL_DOWN,
+	JOURNAL_NETWORK_CREATE,
+	JOURNAL_NETWORK_REMOVE,
+	JOURNAL_ENDPOINT_ADD,
+	JOURNAL_ENDPOINT_REMOVE,
+	JOURNAL_PORT_ADD,
+	JOURNAL_PORT_REMOVE,
+	JOURNAL_OP_MAX
+};
+
+/* One pending command; which fields count depends on @op. */
+struct journal {
+	enum journal_op op;
+	int pid;				/* of the command that wrote it, for messages */
+	char uplink[IF_NAMESIZE];		/* init */
+	int first_init;				/* init: the node was not initialized before */
+	int clsact_before;			/* first init: the uplink had a clsact qdisc */
+	struct bpfnet_network_info net;		/* network create and rm */
+	struct bpfnet_endpoint_info ep;		/* endpoint add and rm; port add and rm */
+	struct bpfnet_port_mapping *maps;	/* port add and rm (malloc()ed) */
+	size_t n_maps;
+};
+
+/* "endpoint_add", ...: the entry's op in state.json and in check's words. */
+const char *journal_op_name(enum journal_op op);
+/* "endpoint add 'c1'": the pending command in words, into @buf. */
+char *journal_describe(const struct journal *j, char *buf, size_t len);
+
+/* state.json's "journal" object; NULL (nothing to write) when @j is empty. */
+json_t *journal_to_json(const struct journal *j);
+/* Read it back; -EINVAL for an unknown op or a malformed entry. */
+int journal_from_json(json_t *obj, struct journal *j);
+/* Free what @j holds (NULL is fine) and empty it. */
+void journal_free(struct journal *j);
+/* A deep copy (maps included); -ENOMEM. */
+int journal_copy(struct journal *dst, const struct journal *src);
+
+/*
+ * Lock the instance, load its state and recover an interrupted command, if
+ * any. Every mutating command starts here, naming itself as @self: an init
+ * supersedes an interrupted init, and down goes on when the recovery fails
+ * (it takes away everything the recovery would fix). On error nothing is
+ * held but the lock (the caller unlocks) and the message says what to do.
+ */
+int state_begin(struct bpfnet *bn, struct state *st, enum journal_op self);
+
+/* Record @j as the pending command of @st and save the state (atomically). */
+int journal_record(struct bpfnet *bn, struct state *st, const struct journal *j);
+/* Shorthands for the commands that name one endpoint or network. */
+int journal_record_ep(struct bpfnet *bn, struct state *st, enum journal_op op,
+		      const struct bpfnet_endpoint_info *ep);
+int journal_record_net(struct bpfnet *bn, struct state *st, enum journal_op op,
+		       const struct bpfnet_network_info *net);
+int journal_record_ports(struct bpfnet *bn, struct state *st, enum journal_op op,
+			 const struct bpfnet_endpoint_info *ep,
+			 const struct bpfnet_port_mapping *maps, size_t n);
+/* The command is done: clear the entry and save @st, in one atomic write. */
+int journal_commit(struct bpfnet *bn, struct state *st);
+/*
+ * The command failed and undid itself: clear the entry and save @st, keeping
+ * the command's own error message. An instance left empty keeps no state file.
+ */
+void journal_abandon(struct bpfnet *bn, struct state *st);
+
+/*
+ * Finish or undo @st's pending command, clear it and save @st. The one
+ * recovery used by state_begin() and check --repair.
+ */
+int journal_recover(struct bpfnet *bn, struct state *st);
+/* Is a pending @op undone (add, create) rather than finished (rm, down)? */
+bool journal_undoes(enum journal_op op);
+
+/*
+ * Did this handle's recovery just finish a pending @op of @name (endpoint or
+ * network) with these @maps (port rm, else NULL)? A re-run of an interrupted
+ * removal then succeeds instead of saying the thing is gone.
+ */
+bool journal_finished(const struct bpfnet *bn, enum journal_op op, const char *name,
+		      const struct bpfnet_port_mapping *maps, size_t n);
+
+/*
+ * Temp files of state saves that a kill interrupted (under the lock no save
+ * is under way): @found (may be NULL) sees each name; @remove deletes them.
+ */
+int journal_stale_temp_files(struct bpfnet *bn, bool remove,
+			     void (*found)(const char *name, void *arg), void *arg);
+
+/* "bn<hash>-": the name prefix of this instance's host-side veths. */
+void host_ifname_prefix(const struct bpfnet *bn, char buf[IF_NAMESIZE]);
+/* Is @name one of this instance's host veth names that @st does not give to an endpoint? */
+bool veth_is_stray(const struct bpfnet *bn, const struct state *st, const char *name,
+		   const char *kind);
+/* Delete every stray veth of this instance (see veth_is_stray()); *n counts them. */
+int veth_strays_remove(struct bpfnet *bn, struct nl *nl, const struct state *st, size_t *n);
+
+#endif

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "model/state.h"
+#include "sys/fsutil.h"
+#include "model/ipam.h"
+
+/*
+ * 2: networks have "masquerade", the state has "bound_ips"
+ * 3: networks may have "internal" and "gateway_mac" (bridge); version 2 still reads
+ * 4: networks may have "gateway_mode" (missing: "nat"), endpoints "gen" (their conntrack
+ *    generation; missing: 0, until init gives one), the state "journal" (the command in
+ *    progress, journal.h); versions 2 and 3 still read
+ */
+#define STATE_VERSION 4
+#define STATE_VERSION_OLDEST 2
+
+static void state_path(const struct bpfnet *bn, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/state.json", bn->run_dir);
+}
+
+static json_t *ip_json(struct in_addr a)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+}
+
+json_t *net_to_json(const struct bpfnet_network_info *n)
+{
+	char mac[18];
+
+	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b, s:b, s:s, s:s}", "name", n->name,
+			 "id", n->id, "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len",
+			 n->prefix_len, "gateway", ip_json(n->gateway), "masquerade", n->masquerade,
+			 "internal", n->internal, "gateway_mac", mac_format(n->gateway_mac, mac),
+			 "gateway_mode", n->gateway_mode[0] ? n->gateway_mode : BPFNET_GW_MODE_NAT);
+}
+
+json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
+{
+	char mac[18], host_mac[18];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I}",
+			 "name", e->name, "network", e->network, "netns", e->netns,
+			 "ifname", e->ifname, "host_ifname", e->host_ifname, "id", e->id,
+			 "host_ifindex", e->host_ifindex, "ip", ip_json(e->ip),
+			 "prefix_len", e->prefix_len, "gateway", ip_json(e->gateway),
+			 "mac", mac_format(e->mac, mac), "host_mac", mac_format(e->host_mac, host_mac),
+			 "mtu", e->mtu, "gen", (json_int_t)e->gen);
+}
+
+static json_t *state_to_json(const struct state *st)
+{
+	json_t *nets = json_array(), *eps = json_array(), *bound = json_array(), *root, *journal;
+
+	for (size_t i = 0; i < st->n_nets; i++)
+		json_array_append_new(nets, net_to_json(&st->nets[i]));
+	for (size_t i = 0; i < st->n_eps; i++)
+		json_array_append_new(eps, ep_to_json(&st->eps[i]));
+	for (size_t i = 0; i < st->n_bound_ips; i++)
+		json_array_append_new(bound, ip_json(st->bound_ips[i]));
+	root = json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", STATE_VERSION,
+			 "node", "initialized", st->node.initialized, "uplink", st->node.uplink,
+			 "uplink_ifindex", st->node.uplink_ifindex, "created_clsact",
+			 st->node.created_clsact, "networks", nets, "endpoints", eps, "bound_ips", bound);
+	if (!root || st->journal.op == JOURNAL_NONE)
+		return root;
+	/* a pending command that cannot be written must not be saved as none */
+	journal = journal_to_json(&st->journal);
+	if (!journal || json_object_set_new(root, "journal", journal)) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Copy a JSON string into a fixed buffer; too long or missing is corrupt state. */
+static int take_str(char *dst, size_t len, const char *src)
+{
+	if (!src || strlen(src) >= len)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+static int take_ip(struct in_addr *dst, const char *src)
+{
+	return src ? ip4_parse(src, dst) : -EINVAL;
+}
+
+int net_from_json(json_t *j, struct bpfnet_network_info *n)
+{
+	const char *name, *mode, *subnet, *gw, *gw_mac = NULL, *gw_mode = BPFNET_GW_MODE_NAT;
+	int id, plen, masq, internal = 0;
+
+	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b, s?b, s?s, s?s}", "name", &name,
+			"id", &id, "mode", &mode, "subnet", &subnet, "prefix_len", &plen, "gateway",
+			&gw, "masquerade", &masq, "internal", &internal, "gateway_mac", &gw_mac,
+			"gateway_mode", &gw_mode))
+		return -EINVAL;
+	memset(n, 0, sizeof(*n));
+	n->id = id;
+	n->masquerade = masq;
+	n->prefix_len = plen;
+	n->internal = internal;
+	if (!gw_mode_known(gw_mode))
+		return -EINVAL;
+	return take_str(n->name, sizeof(n->name), name) ?: take_str(n->mode, sizeof(n->mode), mode)
+	       ?: take_str(n->gateway_mode, sizeof(n->gateway_mode), gw_mode) ?:
+	       take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw) ?:
+	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0);
+}
+
+int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
+{
+	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
+	int id, ifindex, plen, mtu;
+	json_int_t gen = 0;
+
+	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I}",
+			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
+			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
+			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
+			"mtu", &mtu, "gen", &gen) ||
+	    gen < 0 || gen > UINT32_MAX)
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->gen = (unsigned int)gen;
+	e->id = id;
+	e->host_ifindex = ifindex;
+	e->prefix_len = plen;
+	e->mtu = mtu;
+	return take_str(e->name, sizeof(e->name), name) ?:
+	       take_str(e->network, sizeof(e->network), net) ?:
+	       take_str(e->netns, sizeof(e->netns), netns) ?:
+	       take_str(e->ifname, sizeof(e->ifname), ifname) ?:
+	       take_str(e->host_ifname, sizeof(e->host_ifname), host_ifname) ?:
+	       take_ip(&e->ip, ip) ?: take_ip(&e->gateway, gw) ?: mac_parse(mac, e->mac) ?:
+	       mac_parse(host_mac, e->host_mac);
+}
+
+static int state_from_json(json_t *root, struct state *st)
+{
+	json_t *nets, *eps, *bound, *item, *journal;
+	const char *uplink;
+	int version, init, ifindex, created, err = 0;
+	size_t i;
+
+	if (json_unpack(root, "{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", &version,
+			"node", "initialized", &init, "uplink", &uplink, "uplink_ifindex", &ifindex,
+			"created_clsact", &created, "networks", &nets, "endpoints", &eps,
+			"bound_ips", &bound) ||
+	    version < STATE_VERSION_OLDEST || version > STATE_VERSION || !json_is_array(nets) || !json_is_array(eps) ||
+	    !json_is_array(bound))
+		return -EINVAL;
+	st->node.initialized = init;
+	st->node.uplink_ifindex = ifindex;
+	st->node.created_clsact = created;
+	if (take_str(st->node.uplink, sizeof(st->node.uplink), uplink))
+		return -EINVAL;
+	st->nets = calloc(json_array_size(nets) + 1, sizeof(*st->nets));
+	st->eps = calloc(json_array_size(eps) + 1, sizeof(*st->eps));
+	if (!st->nets || !st->eps)
+		return -ENOMEM;
+	json_array_foreach(nets, i, item) {
+		err = err ?: net_from_json(item, &st->nets[st->n_nets++]);
+	}
+	json_array_foreach(eps, i, item) {
+		err = err ?: ep_from_json(item, &st->eps[st->n_eps++]);
+	}
+	st->bound_ips = calloc(json_array_size(bound) + 1, sizeof(*st->bound_ips));
+	if (!st->bound_ips)
+		return -ENOMEM;
+	json_array_foreach(bound, i, item) {
+		err = err ?: take_ip(&st->bound_ips[st->n_bound_ips++], json_string_value(item));
+	}
+	journal = json_object_get(root, "journal");
+	return err ?: (journal ? journal_from_json(journal, &st->journal) : 0);
+}
+
+int state_load(struct bpfnet *bn, struct state *st)
+{
+	char path[PATH_MAX + 16];
+	json_error_t jerr;
+	json_t *root;
+	char *text;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	state_path(bn, path, sizeof(path));
+	err = read_file(path, &text, STATE_FILE_MAX);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return bn_fail(bn, err, "cannot read %s: %s", path, strerror(-err));
+	root = json_loads(text, 0, &jerr);
+	free(text);
+	if (!root)
+		return bn_fail(bn, -EINVAL, "%s is corrupt: %s (line %d)", path, jerr.text, jerr.line);
+	err = state_from_json(root, st);
+	json_decref(root);
+	if (err) {
+		state_free(st);
+		return bn_fail(bn, err, "%s is corrupt or from another version", path);
+	}
+	return 0;
+}
+
+int state_save(struct bpfnet *bn, const struct state *st)
+{
+	char path[PATH_MAX + 16];
+	json_t *root = state_to_json(st);
+	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	int err;
+
+	json_decref(root);
+	if (!text)
+		return bn_fail(bn, -ENOMEM, "cannot encode state");
+	state_path(bn, path, sizeof(path));
+	err = write_file_atomic(path, text, strlen(text));
+	free(text);
+	if (err)
+		return bn_fail(bn, err, "cannot write %s: %s", path, strerror(-err));
+	return 0;
+}
+
+void state_free(struct state *st)
+{
+	journal_free(&st->journal);
+	free(st->nets);
+	free(st->eps);
+	free(st->bound_ips);
+	memset(st, 0, sizeof(*st));
+}
+
+bool state_is_empty(const struct state *st)
+{
+	return !st->node.initialized && !st->n_nets && !st->n_eps && !st->n_bound_ips &&
+	       st->journal.op == JOURNAL_NONE;
+}
+
+int state_unlink(struct bpfnet *bn)
+{
+	char path[PATH_MAX + 16];
+
+	state_path(bn, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return bn_fail(bn, -errno, "cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int state_remove(struct bpfnet *bn)
+{
+	int err;
+
+	bn_unlock(bn);
+	err = remove_flat_dir(bn->run_dir);
+	if (!err)
+		rmdir_parent(bn->run_dir);
+	return err;
+}
+
+struct bpfnet_network_info *state_net(struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_nets; i++)
+		if (!strcmp(st->nets[i].name, name))
+			return &st->nets[i];
+	return NULL;
+}
+
+struct bpfnet_network_info *state_net_by_id(struct state *st, unsigned int id)
+{
+	for (size_t i = 0; i < st->n_nets; i++)
+		if (st->nets[i].id == id)
+			return &st->nets[i];
+	return NULL;
+}
+
+struct bpfnet_endpoint_info *state_ep(struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (!strcmp(st->eps[i].name, name))
+			return &st->eps[i];
+	return NULL;
+}
+
+int state_add_net(struct state *st, const struct bpfnet_network_info *net)
+{
+	struct bpfnet_network_info *n = realloc(st->nets, (st->n_nets + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	st->nets = n;
+	st->nets[st->n_nets++] = *net;
+	return 0;
+}
+
+int state_add_ep(struct state *st, const struct bpfnet_endpoint_info *ep)
+{
+	struct bpfnet_endpoint_info *e = realloc(st->eps, (st->n_eps + 1) * sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	st->eps = e;
+	st->eps[st->n_eps++] = *ep;
+	return 0;
+}
+
+void state_del_net(struct state *st, const char *name)
+{
+	struct bpfnet_network_info *n = state_net(st, name);
+
+	if (n)
+		*n = st->nets[--st->n_nets];
+}
+
+void state_del_ep(struct state *st, const char *name)
+{
+	struct bpfnet_endpoint_info *e = state_ep(st, name);
+
+	if (e)
+		*e = st->eps[--st->n_eps];
+}
+
+int state_add_bound_ip(struct state *st, struct in_addr ip, int *added)
+{
+	struct in_addr *n;
+
+	*added = 0;
+	for (size_t i = 0; i < st->n_bound_ips; i++)
+		if (st->bound_ips[i].s_addr == ip.s_addr)
+			return 0;
+	n = realloc(st->bound_ips, (st->n_bound_ips + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	st->bound_ips = n;
+	st->bound_ips[st->n_bound_ips++] = ip;
+	*added = 1;
+	return 0;
+}
+
+unsigned int state_net_users(const struct state *st, const char *name)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < st->n_eps; i++)
+		n += !strcmp(st->eps[i].network, name);
+	return n;
+}
