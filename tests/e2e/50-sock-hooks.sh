@@ -26,8 +26,8 @@ cat >"$HELPER.c" <<'EOF'
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "datapath.h"
-#include "sockhook.h"
+#include "dp/datapath.h"
+#include "dp/sockhook.h"
 
 /* what init does before attaching: the node's netns cookie into config[0] */
 static int set_cookie(struct bpfnet *bn)
