@@ -1,16 +1,60 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * libbpfnet: the embedding API of the bpfnet container dataplane.
+ * libbpfnet: the embedding API of the bpfnet container dataplane (API v2,
+ * symbol version LIBBPFNET_0.2).
  *
- * Conventions (as libbpf): functions return 0 or a negative errno; on error
- * bpfnet__errmsg() says in words what was wrong and what is allowed. Options
- * structs start with their size (set .sz = sizeof(struct ...)) so they can grow.
- * Every call acts on the network namespace the caller is in (the "node").
+ * Conventions, as libbpf 1.0's:
+ * - Functions return 0 or a negative errno. On error, bpfnet__errmsg(bn) says
+ *   in words what was wrong and what is allowed; a function with no handle
+ *   (bpfnet__open() and the parsers) leaves its words for bpfnet__errmsg(NULL),
+ *   which is per thread.
+ * - Options and single-struct results start with `size_t sz`: set it to
+ *   sizeof(struct ...) of the header you build with. An older, smaller struct
+ *   is accepted (its missing fields take their defaults, or are not written);
+ *   a newer, larger one is accepted only if every byte past what this library
+ *   knows is zero, else -EINVAL. A sz smaller than sizeof(size_t) is -EINVAL.
+ *   Zero every options struct before setting fields (`= { .sz = sizeof(o) }`):
+ *   every field's zero is its documented default.
+ * - Arrays the library allocates (every *__list(), bpfnet_node__check(),
+ *   bpfnet_stats__get()) are malloc()ed and the caller free()s them (stats:
+ *   bpfnet_stats__free()). Their element structs never grow within one
+ *   symbol version: a larger element comes with a new version of the
+ *   function, so a program always gets the layout of the header it was built
+ *   with. Each element's sz, if it has one, is set by the library.
+ * - Addresses are family-neutral (struct bpfnet_addr, struct bpfnet_prefix).
+ *   The datapath is IPv4 only for now: any IPv6 value given is refused with
+ *   -EAFNOSUPPORT ("IPv6 is not supported yet").
+ *
+ * Where calls act: every call acts on the network namespace the calling
+ * thread is in (the "node"). Calls that configure containers
+ * (bpfnet_endpoint__add(), bpfnet_endpoint__remove(), bpfnet_node__down(),
+ * bpfnet_node__check() with repair) enter the container's netns with setns()
+ * on the calling thread and come back before they return. Should the way back
+ * fail, the call returns that error (-errno of setns()) and the thread stays
+ * in the container's netns: the library never continues in the wrong one, and
+ * the caller should end the thread (or process). Run such calls from a
+ * thread that may change namespaces (not while other threads of the process
+ * rely on the calling thread's netns).
+ *
+ * Threads: a handle is used by one thread at a time; different handles may be
+ * used at once by different threads and processes. Calls that change an
+ * instance take an flock() on <run_dir>/<instance>/lock, so concurrent
+ * processes serialize; a call interrupted part-way (killed) is finished or
+ * undone by the next call that takes the lock. bpfnet_set_print() is
+ * process-wide: call it before other threads use the library.
+ *
+ * Capabilities: reading calls (*__get, *__list, *__info, bpfnet_stats__get)
+ * need read access to the instance's state and pinned maps (root, or
+ * CAP_BPF plus file permissions); changing calls need CAP_NET_ADMIN and
+ * CAP_BPF (CAP_SYS_ADMIN for bpffs mounting and cgroup hooks at init; setns()
+ * into container namespaces also needs CAP_SYS_ADMIN). Without them, calls
+ * return -EPERM or -EACCES.
  */
 #ifndef BPFNET_BPFNET_H
 #define BPFNET_BPFNET_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
@@ -20,49 +64,230 @@
 extern "C" {
 #endif
 
+/* The version of this header; bpfnet_version() gives the library's. */
+#define BPFNET_MAJOR_VERSION 0
+#define BPFNET_MINOR_VERSION 2
+#define BPFNET_PATCH_VERSION 0
+#define BPFNET_VERSION_STR_(a, b, c) #a "." #b "." #c
+#define BPFNET_VERSION_STR_X_(a, b, c) BPFNET_VERSION_STR_(a, b, c)
+#define BPFNET_VERSION_STRING \
+	BPFNET_VERSION_STR_X_(BPFNET_MAJOR_VERSION, BPFNET_MINOR_VERSION, BPFNET_PATCH_VERSION)
+/* Compare versions: BPFNET_VERSION_CODE >= BPFNET_VERSION(0, 2, 0). */
+#define BPFNET_VERSION(maj, min, patch) (((maj) << 16) | ((min) << 8) | (patch))
+#define BPFNET_VERSION_CODE \
+	BPFNET_VERSION(BPFNET_MAJOR_VERSION, BPFNET_MINOR_VERSION, BPFNET_PATCH_VERSION)
+
+/* The running library's "MAJOR.MINOR.PATCH" (static storage). Never fails. */
+const char *bpfnet_version(void);
+
 #define BPFNET_NAME_MAX 64	/* network and endpoint names, with the NUL */
 #define BPFNET_PATH_MAX 256	/* netns paths, with the NUL */
 
+/* ---- logging ------------------------------------------------------------- */
+
 enum bpfnet_log_level { BPFNET_WARN, BPFNET_INFO, BPFNET_DEBUG };
 typedef int (*bpfnet_print_fn)(enum bpfnet_log_level level, const char *fmt, va_list ap);
-/* Where the library (and libbpf under it) prints; NULL silences it. Returns the old one. */
-bpfnet_print_fn bpfnet_set_print(bpfnet_print_fn fn);
+
+/* bpfnet_set_print() flags */
+#define BPFNET_PRINT_LIBBPF (1U << 0)	/* route libbpf's messages to @fn too (libbpf_set_print) */
+
+/*
+ * Where the library prints (warnings and debug; errors are returned, never
+ * only printed). The default prints warnings and info to stderr; NULL
+ * silences the library. Returns the previous function. The library leaves
+ * libbpf's own print callback alone unless @flags has BPFNET_PRINT_LIBBPF:
+ * then libbpf_set_print() is called so that libbpf's messages come to @fn
+ * (as BPFNET_WARN or BPFNET_DEBUG); without the flag, a routing set earlier
+ * by this function is taken back (libbpf's print is restored to what it was
+ * before). Process-wide, not thread-safe: call it before other threads use
+ * the library or libbpf. Unknown bits in @flags are ignored.
+ */
+bpfnet_print_fn bpfnet_set_print(bpfnet_print_fn fn, unsigned int flags);
+
+/* ---- addresses ----------------------------------------------------------- */
+
+/*
+ * An IPv4 or IPv6 address. family AF_UNSPEC (0, a zeroed struct) means "none
+ * given": where an address is optional it takes its default.
+ */
+struct bpfnet_addr {
+	uint16_t family;	/* AF_UNSPEC, AF_INET or AF_INET6 */
+	uint16_t __pad;
+	union {
+		struct in_addr v4;	/* network byte order */
+		struct in6_addr v6;
+	};
+};
+
+/* An address and a prefix length: a subnet (host bits zero) or an interface address. */
+struct bpfnet_prefix {
+	struct bpfnet_addr addr;
+	uint8_t len;		/* 0..32 for IPv4, 0..128 for IPv6 */
+	uint8_t __pad[3];
+};
+
+/* Longest text of an address ("ffff:...") and of a prefix ("addr/128"), with the NUL. */
+#define BPFNET_ADDRSTRLEN 46
+#define BPFNET_PREFIXSTRLEN (BPFNET_ADDRSTRLEN + 4)
+
+static inline struct bpfnet_addr bpfnet_addr_ip4(struct in_addr a)
+{
+	struct bpfnet_addr r = { .family = AF_INET };
+
+	r.v4 = a;
+	return r;
+}
+
+/*
+ * "10.1.0.5" or "fd00::5" into @out. -EINVAL (message for bpfnet__errmsg(NULL))
+ * on anything else: no prefix, no surrounding spaces, no brackets.
+ */
+int bpfnet_addr_parse(const char *s, struct bpfnet_addr *out);
+/* "10.1.0.0/24" or "fd00::/64"; -EINVAL without "/LEN" or with LEN out of range. */
+int bpfnet_prefix_parse(const char *s, struct bpfnet_prefix *out);
+/*
+ * @a as text into @buf (BPFNET_ADDRSTRLEN is enough); "" for AF_UNSPEC and
+ * "?" for an unknown family. Returns @buf.
+ */
+char *bpfnet_addr_str(const struct bpfnet_addr *a, char *buf, size_t len);
+/* "10.1.0.0/24" into @buf (BPFNET_PREFIXSTRLEN is enough); returns @buf. */
+char *bpfnet_prefix_str(const struct bpfnet_prefix *p, char *buf, size_t len);
+
+/* ---- names of enumerations ----------------------------------------------- */
+
+/*
+ * Each enum below has a _str() function (a static string; "?" for a value
+ * this library does not know) and, where users give its values, a _parse()
+ * one: 0 and *out set, or -EINVAL with a message (listing the allowed names)
+ * for bpfnet__errmsg(NULL). The names are stable: the CLI and its JSON use
+ * them.
+ */
+
+/* How containers of one network reach each other. */
+enum bpfnet_network_mode {
+	BPFNET_NETWORK_L3 = 0,		/* "l3" (default): routed, no L2 between containers */
+	BPFNET_NETWORK_BRIDGE = 1,	/* "bridge": one L2 segment switched by BPF */
+};
+
+/* What the outside reaches by routing to container addresses (Docker 28's gateway modes). */
+enum bpfnet_gateway_mode {
+	BPFNET_GATEWAY_NAT = 0,			/* "nat" (default): replies of own flows only */
+	BPFNET_GATEWAY_ROUTED = 1,		/* "routed": also published container ports */
+	BPFNET_GATEWAY_NAT_UNPROTECTED = 2,	/* "nat-unprotected": everything */
+};
+
+/* Transport protocols, by their IANA numbers (so IPPROTO_* compare equal). */
+enum bpfnet_proto {
+	BPFNET_PROTO_ICMP = 1,	/* "icmp" (conntrack only) */
+	BPFNET_PROTO_TCP = 6,	/* "tcp" */
+	BPFNET_PROTO_UDP = 17,	/* "udp" */
+};
+
+/* The state of a tracked flow. */
+enum bpfnet_flow_state {
+	BPFNET_FLOW_NONE = 0,	/* "none" */
+	BPFNET_FLOW_SYN_SENT,	/* "syn_sent": TCP, SYN seen, no answer yet */
+	BPFNET_FLOW_ESTABLISHED,	/* "established": TCP answered; UDP and ICMP: any */
+	BPFNET_FLOW_FIN_WAIT,	/* "fin_wait": TCP, FIN seen one way */
+	BPFNET_FLOW_TIME_WAIT,	/* "time_wait": TCP, FIN seen both ways */
+	BPFNET_FLOW_CLOSE,		/* "close": TCP, RST seen */
+};
+
+/* Why a flow is tracked. */
+enum bpfnet_flow_kind {
+	BPFNET_FLOW_KIND_ROUTED = 0,	/* "routed": untranslated, tracked so replies get in */
+	BPFNET_FLOW_KIND_PORTMAP,		/* "portmap": to a published port (DNAT) */
+	BPFNET_FLOW_KIND_MASQUERADE,	/* "masquerade": leaving with the node's address */
+	BPFNET_FLOW_KIND_HAIRPIN,		/* "hairpin": a container to a published port */
+};
+
+/* A yes/no option whose default depends on other options: zero is that default. */
+enum bpfnet_tristate {
+	BPFNET_DEFAULT = 0,
+	BPFNET_YES = 1,
+	BPFNET_NO = 2,
+};
+
+const char *bpfnet_network_mode_str(enum bpfnet_network_mode mode);
+int bpfnet_network_mode_parse(const char *s, enum bpfnet_network_mode *out);
+const char *bpfnet_gateway_mode_str(enum bpfnet_gateway_mode mode);
+int bpfnet_gateway_mode_parse(const char *s, enum bpfnet_gateway_mode *out);
+const char *bpfnet_proto_str(enum bpfnet_proto proto);
+int bpfnet_proto_parse(const char *s, enum bpfnet_proto *out);	/* tcp, udp, icmp */
+const char *bpfnet_flow_state_str(enum bpfnet_flow_state state);
+int bpfnet_flow_state_parse(const char *s, enum bpfnet_flow_state *out);
+const char *bpfnet_flow_kind_str(enum bpfnet_flow_kind kind);
+int bpfnet_flow_kind_parse(const char *s, enum bpfnet_flow_kind *out);
+
+/* ---- the handle ---------------------------------------------------------- */
 
 struct bpfnet;
 
 struct bpfnet_opts {
 	size_t sz;
-	const char *instance;	/* NULL: "default"; else [A-Za-z0-9_.-], 1..32 chars */
+	const char *instance;	/* NULL: "default"; else [A-Za-z0-9][A-Za-z0-9_.-]*, 1..32 chars */
 	const char *bpffs;	/* a bpffs mount; NULL: $BPFNET_BPFFS if set, else found */
-	const char *run_dir;	/* state root; default $BPFNET_RUN_DIR, else /run/bpfnet */
+	const char *run_dir;	/* state root; NULL: $BPFNET_RUN_DIR if set, else /run/bpfnet */
+	size_t :0;
 };
 
 /*
- * -EINVAL: an invalid instance name ("" included). A bpffs given (option or
- * $BPFNET_BPFFS, "" included) is checked here: -ENOENT (or another errno of
- * stat(2)) when it cannot be found, -ENOTDIR, -EMEDIUMTYPE when it is no bpffs.
+ * A handle on instance opts->instance (@opts may be NULL: every default). It
+ * touches nothing: the instance is read or created by the calls made with it.
+ * On success *out is set; free it with bpfnet__close(). On failure *out is
+ * untouched and bpfnet__errmsg(NULL) says why, in this thread:
+ *   -EINVAL       @out NULL; opts->sz invalid (see the conventions above); an
+ *                 invalid instance name ("" included)
+ *   -ENAMETOOLONG a bpffs or run dir path too long
+ *   -ENOENT, -ENOTDIR, -EMEDIUMTYPE, other errno of stat(2): the bpffs given
+ *                 (option or $BPFNET_BPFFS, "" included) is missing, not a
+ *                 directory, or no bpffs
+ *   -ENOMEM
+ * Thread-safe. No capability needed.
  */
 int bpfnet__open(const struct bpfnet_opts *opts, struct bpfnet **out);
+/* Free @bn (NULL is fine); releases the instance lock if held. */
 void bpfnet__close(struct bpfnet *bn);
-/* The last error of this handle, in words ("" when none). */
+/*
+ * The last error of @bn, in words ("" when none yet). @bn NULL: why the
+ * calling thread's last handle-less call (bpfnet__open(), a _parse()
+ * function) failed. Valid until the next call on @bn (on the thread).
+ */
 const char *bpfnet__errmsg(const struct bpfnet *bn);
+/* The instance name of @bn; valid as long as @bn. */
 const char *bpfnet__instance(const struct bpfnet *bn);
 
 /* ---- node ---------------------------------------------------------------- */
 
 struct bpfnet_node_info {
-	int initialized;	/* the state says so, and the datapath is pinned */
+	size_t sz;		/* set by the caller */
+	bool initialized;	/* the state says so, and the datapath is pinned */
 	char uplink[IF_NAMESIZE];
 	unsigned int uplink_ifindex;
 	char pin_dir[BPFNET_PATH_MAX];
-	int pins_missing;	/* the state says initialized, but the datapath is not pinned */
+	bool pins_missing;	/* the state says initialized, but the datapath is not pinned */
 	char missing_pin[BPFNET_NAME_MAX];	/* the first pin not found; "": no bpffs found */
 };
 
-/* Load and pin the datapath, attach it to @uplink. Safe to re-run (upgrades in place). */
+/*
+ * Load and pin the datapath, attach it to @uplink (tc on the uplink, cgroup
+ * socket hooks on the root cgroup). Safe to re-run (upgrades in place).
+ * -ENODEV no such @uplink; -EEXIST initialized on another uplink; -EINVAL
+ * @uplink NULL or too long; -EPERM without CAP_BPF, CAP_NET_ADMIN and
+ * CAP_SYS_ADMIN; -ENOENT no bpffs can be found or mounted; other errno of
+ * bpf(2), netlink or the state files.
+ */
 int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
-/* Detach and unpin everything of the instance, delete its veths, forget its state. */
+/*
+ * Detach and unpin everything of the instance, delete its veths, forget its
+ * state. Fine on an instance never initialized. Errno of bpf(2), netlink or
+ * the state files; setns() as explained above.
+ */
 int bpfnet_node__down(struct bpfnet *bn);
+/*
+ * The node's state into @out (out->sz set by the caller). -EINVAL bad sz;
+ * errno of reading the state (-EIO a corrupt state file, with its words).
+ */
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out);
 
 /* One way the instance does not match its state; see bpfnet_node__check(). */
@@ -70,19 +295,22 @@ struct bpfnet_check_issue {
 	char kind[32];		/* stable: "stray_veth", "map_entry_missing", ... (README) */
 	char object[96];	/* what it is about: "endpoint c1", "ep_by_ip[10.1.0.5]", ... */
 	char message[256];	/* in words */
-	int repaired;		/* --repair fixed it: a second look found it gone */
+	bool repaired;		/* repair fixed it: a second look found it gone */
 };
 
 struct bpfnet_check_opts {
 	size_t sz;
-	int repair;		/* fix what can be fixed, then look again */
+	bool repair;		/* fix what can be fixed, then look again (default: only look) */
+	size_t :0;
 };
 
 /*
  * Compare the state with everything it describes: the pending journal entry,
  * every pinned map, the veths, the tc filters and the socket hooks. *issues
- * (malloc()ed, free() it) lists each inconsistency; none means consistent.
- * Returns 0 when the check could run, whatever it found.
+ * (malloc()ed, free() it; never NULL on success) lists each inconsistency;
+ * none means consistent. Returns 0 when the check could run, whatever it
+ * found. -EINVAL bad opts or NULL @issues/@count; errno of reading the maps
+ * or netlink.
  */
 int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 		       struct bpfnet_check_issue **issues, size_t *count);
@@ -91,55 +319,70 @@ int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 
 struct bpfnet_network_opts {
 	size_t sz;
-	const char *name;
-	const char *mode;	/* "l3" (default) or "bridge" */
-	const char *subnet;	/* IPv4 CIDR */
-	const char *gateway;	/* default: first address of the subnet */
-	int no_masquerade;	/* containers leave the node with their own address */
-	int internal;		/* bridge only: containers reach each other and nothing else */
+	const char *name;		/* required */
+	enum bpfnet_network_mode mode;	/* default l3 */
+	struct bpfnet_prefix subnet;	/* required: the network address and its length */
+	struct bpfnet_addr gateway;	/* AF_UNSPEC: the first host address of the subnet */
 	/*
-	 * What the outside reaches by routing to container addresses: "nat"
-	 * (default: replies of the containers' own flows only), "routed" (also
-	 * published container ports; no masquerade), "nat-unprotected" (all).
+	 * Containers leave the node with the node's address. Default: yes, but
+	 * no for routed and internal networks (which refuse BPFNET_YES).
 	 */
-	const char *gateway_mode;
+	enum bpfnet_tristate masquerade;
+	bool internal;			/* bridge only: containers reach each other only */
+	enum bpfnet_gateway_mode gateway_mode;	/* default nat */
+	size_t :0;
 };
 
 struct bpfnet_network_info {
+	size_t sz;			/* set by the caller (list: by the library) */
 	char name[BPFNET_NAME_MAX];
 	unsigned int id;
-	char mode[8];		/* "l3" or "bridge" */
-	struct in_addr subnet;
-	unsigned int prefix_len;
-	struct in_addr gateway;
-	unsigned int endpoints;
-	int masquerade;
-	int internal;
+	enum bpfnet_network_mode mode;
+	struct bpfnet_prefix subnet;
+	struct bpfnet_addr gateway;
+	unsigned int endpoints;		/* attached now */
+	bool masquerade;
+	bool internal;
 	uint8_t gateway_mac[6];	/* bridge: the gateway's MAC, the same for every container */
-	char gateway_mode[16];	/* "nat", "nat-unprotected" or "routed" */
+	enum bpfnet_gateway_mode gateway_mode;
 };
 
+/*
+ * Create network opts->name; *out (may be NULL; out->sz set) describes it.
+ * Before bpfnet_node__init() only the state changes; after, the datapath and
+ * the gateway address on the node too. Errors:
+ *   -EINVAL       bad opts (sz, name, mode, subnet, gateway, an option that
+ *                 does not go with another) or bad out->sz
+ *   -EAFNOSUPPORT an IPv6 subnet or gateway
+ *   -EEXIST       the name exists, or the subnet overlaps another network, a
+ *                 route or an address of the node
+ *   -ENOSPC       no network id left
+ *   errno of netlink, bpf(2) or the state files.
+ */
 int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,
 			   struct bpfnet_network_info *out);
-/* Refused (-EBUSY) while endpoints are attached. */
+/* -ENOENT no such network; -EBUSY while endpoints are attached; errno as create. */
 int bpfnet_network__remove(struct bpfnet *bn, const char *name);
+/* Network @name into @out (out->sz set by the caller). -ENOENT; -EINVAL bad sz. */
 int bpfnet_network__get(struct bpfnet *bn, const char *name, struct bpfnet_network_info *out);
-/* *out is malloc()ed, free() it. */
+/* Every network, by name. *out is malloc()ed, free() it (may be NULL when *count is 0). */
 int bpfnet_network__list(struct bpfnet *bn, struct bpfnet_network_info **out, size_t *count);
 
 /* ---- endpoints ----------------------------------------------------------- */
 
 struct bpfnet_endpoint_opts {
 	size_t sz;
-	const char *network;
-	const char *netns;	/* a name under /var/run/netns, or a path */
+	const char *network;	/* required */
+	const char *netns;	/* required: a name under /var/run/netns, or a path */
 	const char *name;	/* default: the netns name */
-	const char *ip;		/* default: the lowest free address */
+	struct bpfnet_addr ip;	/* AF_UNSPEC: the lowest free address */
 	const char *ifname;	/* default "eth0" */
-	unsigned int mtu;	/* default: the uplink's */
+	unsigned int mtu;	/* 0: the uplink's */
+	size_t :0;
 };
 
 struct bpfnet_endpoint_info {
+	size_t sz;		/* set by the caller (list: by the library) */
 	char name[BPFNET_NAME_MAX];
 	char network[BPFNET_NAME_MAX];
 	char netns[BPFNET_PATH_MAX];
@@ -147,9 +390,8 @@ struct bpfnet_endpoint_info {
 	char host_ifname[IF_NAMESIZE];
 	unsigned int id;
 	unsigned int host_ifindex;
-	struct in_addr ip;
-	unsigned int prefix_len;
-	struct in_addr gateway;
+	struct bpfnet_prefix ip;	/* the container's address and its network's length */
+	struct bpfnet_addr gateway;	/* AF_UNSPEC on an internal network */
 	uint8_t mac[6];
 	uint8_t host_mac[6];
 	unsigned int mtu;
@@ -157,10 +399,25 @@ struct bpfnet_endpoint_info {
 	unsigned int gen;
 };
 
+/*
+ * Attach netns opts->netns to network opts->network: a veth pair, the
+ * container side moved into the netns (setns() on the calling thread, see
+ * above) and configured, the datapath told. All or nothing. Errors:
+ *   -EINVAL       bad opts (sz, names, address not in the subnet or taken by
+ *                 the gateway, MTU) or bad out->sz
+ *   -EAFNOSUPPORT an IPv6 address
+ *   -ENOENT       no such network or netns; the node is not initialized
+ *   -EEXIST       the name, the address or the ifname in the netns is taken
+ *   -ENOSPC       the subnet is full (or the endpoint table, or a bridge's flood list)
+ *   errno of netlink, setns(), bpf(2) or the state files.
+ */
 int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *opts,
 			 struct bpfnet_endpoint_info *out);
+/* Detach endpoint @name, its ports and flows with it. -ENOENT; errno as add. */
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name);
+/* Endpoint @name into @out (out->sz set by the caller). -ENOENT; -EINVAL bad sz. */
 int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out);
+/* Every endpoint, by name. *out is malloc()ed, free() it. */
 int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count);
 
 /* ---- bridge forwarding database ------------------------------------------ */
@@ -171,14 +428,15 @@ struct bpfnet_fdb_entry {
 	char endpoint[BPFNET_NAME_MAX];	/* whose port the MAC is behind; "" if none known */
 	char port[IF_NAMESIZE];		/* that endpoint's host-side veth */
 	unsigned int ifindex;
-	int is_static;			/* written by endpoint add; else learned from traffic */
+	bool is_static;			/* written by endpoint add; else learned from traffic */
 	uint64_t age_ms;		/* since a frame from the MAC was last seen (or since add) */
 };
 
 /*
  * Where each MAC of bridge network @network (NULL: of every bridge network)
  * lives. Learned entries idle longer than the ageing time are left out.
- * *out is malloc()ed, free() it.
+ * *out is malloc()ed, free() it. -ENOENT no such network; -EINVAL not a
+ * bridge network; errno of bpf(2).
  */
 int bpfnet_fdb__list(struct bpfnet *bn, const char *network, struct bpfnet_fdb_entry **out,
 		     size_t *count);
@@ -186,42 +444,71 @@ int bpfnet_fdb__list(struct bpfnet *bn, const char *network, struct bpfnet_fdb_e
 /* ---- published ports ----------------------------------------------------- */
 
 /*
- * One mapping as Docker's -p writes it: [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp].
- * A range maps one to one; host_ip 0.0.0.0 means every node address.
+ * One published range: host_port..host_port_last of host_addr (AF_UNSPEC or
+ * the any address 0.0.0.0: every node address) reach
+ * container_port..container_port_last of the endpoint, one to one.
  */
 struct bpfnet_port_mapping {
-	char endpoint[BPFNET_NAME_MAX];
-	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
-	struct in_addr host_ip;
-	uint16_t host_port;		/* first, host byte order */
-	uint16_t host_port_last;
-	uint16_t container_port;	/* first; the range is as long as the host's */
-	struct in_addr container_ip;
+	char endpoint[BPFNET_NAME_MAX];	/* list: whose; add, remove: ignored */
+	enum bpfnet_proto proto;	/* BPFNET_PROTO_TCP or BPFNET_PROTO_UDP */
+	struct bpfnet_addr host_addr;
+	uint16_t host_port;		/* host byte order, 1..65535 */
+	uint16_t host_port_last;	/* >= host_port */
+	uint16_t container_port;
+	uint16_t container_port_last;	/* as many ports as the host range */
+	struct bpfnet_addr container_addr;	/* list: the endpoint's; add, remove: ignored */
 };
 
 /*
- * Publish @n specs of endpoint @endpoint, all or nothing: a bad spec or a
- * mapping that conflicts (same proto, address and port) fails the whole call.
+ * Docker's -p syntax, [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp],
+ * into @out (endpoint and container_addr zeroed; host_addr AF_UNSPEC when
+ * none is given; proto tcp by default). -EINVAL with the reason for
+ * bpfnet__errmsg(NULL); -EAFNOSUPPORT for an IPv6 host address ("[::1]:80:80").
+ * Thread-safe.
  */
-int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n);
-/* Unpublish; every port of every spec must be published by @endpoint. Ends their flows. */
-int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *const *specs,
-			size_t n);
-/* @m in the -p syntax ("127.0.0.1:8080-8081:80-81/tcp") into @buf; returns @buf. */
+int bpfnet_port_spec_parse(const char *spec, struct bpfnet_port_mapping *out);
+/*
+ * @m in the -p syntax ("127.0.0.1:8080-8081:80-81/tcp"; no host address for
+ * every node address) into @buf (64 bytes are enough); returns @buf.
+ */
 char *bpfnet_port_spec(const struct bpfnet_port_mapping *m, char *buf, size_t len);
-/* @endpoint NULL: every endpoint's. *out is malloc()ed. */
+
+/*
+ * Publish @n mappings of endpoint @endpoint, all or nothing. Errors:
+ *   -EINVAL       @n 0, a bad proto or port range, a host address the node
+ *                 cannot be reached at (multicast, broadcast, not the node's)
+ *   -EAFNOSUPPORT an IPv6 host address
+ *   -ENOENT       no such endpoint; the node is not initialized
+ *   -EPERM        the endpoint is on an internal network
+ *   -EADDRINUSE   a port is published already (same proto, address and
+ *                 port; 0.0.0.0 conflicts with every address), or twice in @maps
+ *   -E2BIG/-ENOSPC the port table is full; errno of bpf(2) or netlink.
+ */
+int bpfnet_port__add(struct bpfnet *bn, const char *endpoint,
+		     const struct bpfnet_port_mapping *maps, size_t n);
+/*
+ * Unpublish @n mappings: every port of each must be published by @endpoint
+ * to the same container port (-ENOENT otherwise). Ends their flows. Errors
+ * as bpfnet_port__add().
+ */
+int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint,
+			const struct bpfnet_port_mapping *maps, size_t n);
+/*
+ * The published ports of @endpoint (NULL: of every endpoint), ports that run
+ * on folded into ranges. *out is malloc()ed, free() it. -ENOENT no such endpoint.
+ */
 int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,
 		      size_t *count);
 
 /* ---- connection tracking ------------------------------------------------- */
 
 struct bpfnet_ct_flow {
-	uint8_t proto;
-	char state[16];			/* "syn_sent", "established", ... */
+	enum bpfnet_proto proto;
+	enum bpfnet_flow_state state;
+	enum bpfnet_flow_kind kind;
 	/* as the originator sent it, and the reply direction as it came back */
-	struct in_addr orig_src, orig_dst, reply_src, reply_dst;
+	struct bpfnet_addr orig_src, orig_dst, reply_src, reply_dst;
 	uint16_t orig_sport, orig_dport, reply_sport, reply_dport;	/* host order */
-	char kind[12];			/* "portmap", "masquerade", "hairpin" */
 	uint64_t age_ms, expires_in_ms;
 	uint64_t packets, bytes, reply_packets, reply_bytes;
 };
@@ -229,9 +516,11 @@ struct bpfnet_ct_flow {
 /*
  * Every call below reads the whole table and also removes, and counts, the
  * flows that are over (as bpfnet_ct__gc()): listing the table tidies it.
+ * Errors: -ENOENT the node is not initialized; -EPROTO a table of another
+ * layout is pinned; errno of bpf(2).
  */
 
-/* The live flows: intact, unexpired, between endpoints that still exist. */
+/* The live flows: intact, unexpired, between endpoints that still exist. *out: free() it. */
 int bpfnet_ct__list(struct bpfnet *bn, struct bpfnet_ct_flow **out, size_t *count);
 /* Forget every tracked flow; *flushed (may be NULL) says how many were live. */
 int bpfnet_ct__flush(struct bpfnet *bn, size_t *flushed);
@@ -250,11 +539,12 @@ int bpfnet_ct__gc(struct bpfnet *bn, struct bpfnet_ct_gc *out);
 #define BPFNET_CT_PRESSURE_PCT 90
 
 struct bpfnet_ct_summary {
+	size_t sz;		/* set by the caller (in struct bpfnet_stats: by the library) */
 	uint64_t flows;		/* live flows, as bpfnet_ct__list() lists them */
 	uint64_t entries;	/* in the table: two per flow, and what is not collected yet */
 	uint64_t max;
 	unsigned int fill_pct;	/* entries of max, rounded down */
-	int pressure;		/* entries above BPFNET_CT_PRESSURE_PCT % of max */
+	bool pressure;		/* entries above BPFNET_CT_PRESSURE_PCT % of max */
 	/*
 	 * Flows created, less those that ended (expired, retired, flushed),
 	 * less the live ones: the flows lost to LRU eviction, found or not
@@ -265,6 +555,7 @@ struct bpfnet_ct_summary {
 	struct bpfnet_ct_gc gc;	/* what this walk removed */
 };
 
+/* The table's fill into @out (out->sz set by the caller); -EINVAL bad sz. */
 int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out);
 
 /* ---- counters ------------------------------------------------------------ */
@@ -277,11 +568,12 @@ struct bpfnet_endpoint_stats {
 };
 
 struct bpfnet_drop_stat {
-	const char *reason;
+	const char *reason;	/* static storage */
 	uint64_t packets;
 };
 
 struct bpfnet_stats {
+	size_t sz;				/* set by the caller */
 	struct bpfnet_endpoint_stats *endpoints;
 	size_t n_endpoints;
 	struct bpfnet_drop_stat *drops;	/* every reason, zero counts included */
@@ -293,7 +585,13 @@ struct bpfnet_stats {
 	struct bpfnet_ct_summary ct;		/* the table walked (and collected) */
 };
 
+/*
+ * Every counter into @out (out->sz set by the caller); the arrays in it are
+ * the library's: free them with bpfnet_stats__free(). -EINVAL bad sz;
+ * -ENOENT not initialized; errno of bpf(2).
+ */
 int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out);
+/* Free the arrays of @stats (not @stats itself); NULL is fine. */
 void bpfnet_stats__free(struct bpfnet_stats *stats);
 
 #ifdef __cplusplus

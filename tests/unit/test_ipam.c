@@ -215,9 +215,9 @@ static void test_names(void **state)
 
 static void test_map_encoding(void **state)
 {
-	struct bpfnet_network_info net = { .id = 3, .subnet = A("10.1.0.0"), .prefix_len = 20,
+	struct net_state net = { .id = 3, .subnet = A("10.1.0.0"), .prefix_len = 20,
 					   .gateway = A("10.1.0.1") };
-	struct bpfnet_endpoint_info ep = { .id = 7, .host_ifindex = 42, .ip = A("10.1.0.9"),
+	struct ep_state ep = { .id = 7, .host_ifindex = 42, .ip = A("10.1.0.9"),
 					   .gen = 77,
 					   .mac = { 0x0a, 0x58, 10, 1, 0, 9 },
 					   .host_mac = { 2, 1, 2, 3, 4, 5 } };
@@ -245,11 +245,11 @@ static void test_map_encoding(void **state)
 /* A bridge network: its mode, flags and gateway MAC, and its endpoints marked as switched. */
 static void test_map_encoding_bridge(void **state)
 {
-	struct bpfnet_network_info net = { .id = 5, .mode = "bridge", .subnet = A("10.5.0.0"),
+	struct net_state net = { .id = 5, .mode = "bridge", .subnet = A("10.5.0.0"),
 					   .prefix_len = 24, .gateway = A("10.5.0.1"),
 					   .masquerade = 1,
 					   .gateway_mac = { 2, 0x42, 0, 0, 0, 1 } };
-	struct bpfnet_endpoint_info ep = { .id = 8, .host_ifindex = 43, .ip = A("10.5.0.2") };
+	struct ep_state ep = { .id = 8, .host_ifindex = 43, .ip = A("10.5.0.2") };
 	struct bpfnet_net nv;
 	struct bpfnet_ep ev;
 

@@ -20,9 +20,9 @@
 #include "model/journal.h"
 #include "model/state.h"
 
-static struct bpfnet_endpoint_info sample_ep(void)
+static struct ep_state sample_ep(void)
 {
-	struct bpfnet_endpoint_info e = { .name = "c1", .network = "n1",
+	struct ep_state e = { .name = "c1", .network = "n1",
 					  .netns = "/var/run/netns/c1", .ifname = "eth0",
 					  .host_ifname = "bn00abcd-7", .id = 7, .host_ifindex = 41,
 					  .prefix_len = 24, .mtu = 1500,
@@ -34,9 +34,9 @@ static struct bpfnet_endpoint_info sample_ep(void)
 	return e;
 }
 
-static struct bpfnet_network_info sample_net(void)
+static struct net_state sample_net(void)
 {
-	struct bpfnet_network_info n = { .name = "b1", .id = 5, .mode = "bridge", .prefix_len = 16,
+	struct net_state n = { .name = "b1", .id = 5, .mode = "bridge", .prefix_len = 16,
 					 .masquerade = 1, .gateway_mac = { 2, 0x42, 1, 2, 3, 4 },
 					 .gateway_mode = BPFNET_GW_MODE_ROUTED };
 
@@ -111,7 +111,7 @@ static void test_init_and_down_entries(void **state)
 /* Port mappings travel as -p specs: TCP and UDP, a host address, a 20,000-port range. */
 static void test_port_entries(void **state)
 {
-	struct bpfnet_port_mapping maps[3] = {
+	struct port_map maps[3] = {
 		{ .proto = IPPROTO_TCP, .host_port = 20000, .host_port_last = 39999,
 		  .container_port = 20000 },
 		{ .proto = IPPROTO_UDP, .host_port = 53, .host_port_last = 53,
@@ -173,7 +173,7 @@ static void test_malformed_refused(void **state)
 static void test_bad_mapping_refused(void **state)
 {
 	struct journal j = { .op = JOURNAL_PORT_REMOVE, .ep = sample_ep() };
-	struct bpfnet_port_mapping m = { .proto = IPPROTO_TCP, .host_port = 80,
+	struct port_map m = { .proto = IPPROTO_TCP, .host_port = 80,
 					 .host_port_last = 80, .container_port = 80 };
 	json_t *o;
 
@@ -211,7 +211,7 @@ static void test_state_file(void **state)
 {
 	struct fixture *f = *state;
 	struct state st = {}, back;
-	struct bpfnet_network_info n = sample_net();
+	struct net_state n = sample_net();
 	struct journal j = { .op = JOURNAL_NETWORK_CREATE, .net = n };
 
 	assert_int_equal(bn_lock(f->bn), 0);
@@ -261,7 +261,7 @@ static void test_state_versions(void **state)
 static void test_stray_names(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_endpoint_info e = sample_ep();
+	struct ep_state e = sample_ep();
 	char prefix[IF_NAMESIZE], name[IF_NAMESIZE + 8];
 	struct state st = {};
 

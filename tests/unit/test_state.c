@@ -18,15 +18,31 @@
 #include "bpfnet/abi.h"
 #include "sys/fsutil.h"
 
+static struct bpfnet_prefix P(const char *s)
+{
+	struct bpfnet_prefix p;
+
+	assert_int_equal(bpfnet_prefix_parse(s, &p), 0);
+	return p;
+}
+
+static struct bpfnet_addr A(const char *s)
+{
+	struct bpfnet_addr a;
+
+	assert_int_equal(bpfnet_addr_parse(s, &a), 0);
+	return a;
+}
+
 static void test_roundtrip(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_network_info n = { .name = "n1", .id = 4, .mode = "l3", .prefix_len = 24,
+	struct net_state n = { .name = "n1", .id = 4, .mode = "l3", .prefix_len = 24,
 					 .gateway_mode = "routed" };
-	struct bpfnet_network_info br = { .name = "b1", .id = 5, .mode = "bridge", .prefix_len = 16,
+	struct net_state br = { .name = "b1", .id = 5, .mode = "bridge", .prefix_len = 16,
 					  .internal = 1, .gateway_mac = { 2, 0x42, 1, 2, 3, 4 },
 					  .gateway_mode = "nat" };
-	struct bpfnet_endpoint_info e = { .name = "c1", .network = "n1", .netns = "/var/run/netns/c1",
+	struct ep_state e = { .name = "c1", .network = "n1", .netns = "/var/run/netns/c1",
 					  .ifname = "eth0", .host_ifname = "bn000001-1", .id = 9,
 					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
 					  .gen = 0xfffffff0,	/* past INT_MAX: kept whole */
@@ -148,17 +164,17 @@ static void test_version2(void **state)
 static void test_bridge_network_api(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "b1", .mode = "bridge",
-					 .subnet = "10.1.0.0/24" };
-	struct bpfnet_network_info a, b;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "b1",
+					 .mode = BPFNET_NETWORK_BRIDGE, .subnet = P("10.1.0.0/24") };
+	struct bpfnet_network_info a = { .sz = sizeof(a) }, b = { .sz = sizeof(b) };
 
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &a), 0);
-	assert_string_equal(a.mode, "bridge");
+	assert_int_equal(a.mode, BPFNET_NETWORK_BRIDGE);
 	assert_int_equal(a.masquerade, 1);
 	assert_int_equal(a.internal, 0);
 	assert_int_equal(a.gateway_mac[0] & 0x03, 0x02);
 	o.name = "b2";
-	o.subnet = "10.2.0.0/24";
+	o.subnet = P("10.2.0.0/24");
 	o.internal = 1;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &b), 0);
 	assert_int_equal(b.internal, 1);
@@ -168,8 +184,8 @@ static void test_bridge_network_api(void **state)
 	assert_int_equal(a.internal, 1);
 	assert_memory_equal(a.gateway_mac, b.gateway_mac, 6);
 	o.name = "l1";
-	o.mode = "l3";
-	o.subnet = "10.3.0.0/24";
+	o.mode = BPFNET_NETWORK_L3;
+	o.subnet = P("10.3.0.0/24");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
 	assert_non_null(strstr(bpfnet__errmsg(f->bn), "--internal is for bridge networks"));
 	/* an options struct from before "internal" existed is still accepted */
@@ -182,36 +198,42 @@ static void test_bridge_network_api(void **state)
 static void test_gateway_mode_api(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "n1", .subnet = "10.1.0.0/24" };
-	struct bpfnet_network_info info;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "n1",
+					 .subnet = P("10.1.0.0/24") };
+	struct bpfnet_network_info info = { .sz = sizeof(info) };
+	enum bpfnet_gateway_mode mode;
 
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
-	assert_string_equal(info.gateway_mode, "nat");
+	assert_int_equal(info.gateway_mode, BPFNET_GATEWAY_NAT);
 	assert_int_equal(info.masquerade, 1);
 	o.name = "r1";
-	o.subnet = "10.2.0.0/24";
-	o.gateway_mode = "routed";
+	o.subnet = P("10.2.0.0/24");
+	o.gateway_mode = BPFNET_GATEWAY_ROUTED;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
-	assert_string_equal(info.gateway_mode, "routed");
+	assert_int_equal(info.gateway_mode, BPFNET_GATEWAY_ROUTED);
 	assert_int_equal(info.masquerade, 0);
 	assert_int_equal(bpfnet_network__get(f->bn, "r1", &info), 0);
-	assert_string_equal(info.gateway_mode, "routed");
+	assert_int_equal(info.gateway_mode, BPFNET_GATEWAY_ROUTED);
 	assert_int_equal(info.masquerade, 0);
 	o.name = "u1";
-	o.subnet = "10.3.0.0/24";
-	o.gateway_mode = "nat-unprotected";
+	o.subnet = P("10.3.0.0/24");
+	o.gateway_mode = BPFNET_GATEWAY_NAT_UNPROTECTED;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
-	assert_string_equal(info.gateway_mode, "nat-unprotected");
+	assert_int_equal(info.gateway_mode, BPFNET_GATEWAY_NAT_UNPROTECTED);
 	assert_int_equal(info.masquerade, 1);
 	o.name = "x1";
-	o.subnet = "10.4.0.0/24";
-	o.gateway_mode = "open";
-	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "unknown gateway mode 'open': allowed: nat, "
+	o.subnet = P("10.4.0.0/24");
+	/* a name the parser refuses, and a value no enum member has */
+	assert_int_equal(bpfnet_gateway_mode_parse("open", &mode), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(NULL), "unknown gateway mode 'open': allowed: nat, "
 			       "routed, nat-unprotected"));
-	o.mode = "bridge";
+	o.gateway_mode = (enum bpfnet_gateway_mode)7;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "unknown gateway mode 7: allowed: nat, "
+			       "routed, nat-unprotected"));
+	o.mode = BPFNET_NETWORK_BRIDGE;
 	o.internal = 1;
-	o.gateway_mode = "routed";
+	o.gateway_mode = BPFNET_GATEWAY_ROUTED;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
 	assert_non_null(strstr(bpfnet__errmsg(f->bn), "internal network has none"));
 	assert_int_equal(bpfnet_network__get(f->bn, "x1", &info), -ENOENT);
@@ -219,16 +241,16 @@ static void test_gateway_mode_api(void **state)
 	o.sz = offsetof(struct bpfnet_network_opts, gateway_mode);
 	o.internal = 0;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
-	assert_string_equal(info.gateway_mode, "nat");
+	assert_int_equal(info.gateway_mode, BPFNET_GATEWAY_NAT);
 }
 
 /* A bridge network floods to BPFNET_FLOOD_MAX ports at most: one endpoint more is refused. */
 static void test_bridge_full(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_network_info br = { .name = "b1", .id = 1, .mode = "bridge" };
-	struct bpfnet_network_info l3 = { .name = "n1", .id = 2, .mode = "l3" };
-	struct bpfnet_endpoint_info ep = { .network = "b1" };
+	struct net_state br = { .name = "b1", .id = 1, .mode = "bridge" };
+	struct net_state l3 = { .name = "n1", .id = 2, .mode = "l3" };
+	struct ep_state ep = { .network = "b1" };
 	struct state st = {};
 
 	for (int i = 0; i < BPFNET_FLOOD_MAX - 1; i++)
@@ -248,26 +270,30 @@ static void test_bridge_full(void **state)
 static void test_network_api(void **state)
 {
 	struct fixture *f = *state;
-	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "n1", .subnet = "10.1.0.0/24" };
-	struct bpfnet_network_info info, *list;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "n1",
+					 .subnet = P("10.1.0.0/24") };
+	struct bpfnet_network_info info = { .sz = sizeof(info) }, *list;
+	enum bpfnet_network_mode mode;
 	size_t n;
 
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
 	assert_int_equal(info.id, 1);
-	assert_string_equal(info.mode, "l3");
+	assert_int_equal(info.mode, BPFNET_NETWORK_L3);
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EEXIST);
 	o.name = "n2";
-	o.subnet = "10.0.0.0/8";
+	o.subnet = P("10.0.0.0/8");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EEXIST);
 	assert_non_null(strstr(bpfnet__errmsg(f->bn), "overlaps network 'n1'"));
-	o.subnet = "10.2.0.0/24";
-	o.gateway = "10.3.0.1";
+	o.subnet = P("10.2.0.0/24");
+	o.gateway = A("10.3.0.1");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	o.gateway = "10.2.0.254";
-	o.mode = "bridge-of-doom";
+	o.gateway = A("10.2.0.254");
+	assert_int_equal(bpfnet_network_mode_parse("bridge-of-doom", &mode), -EINVAL);
+	assert_non_null(strstr(bpfnet__errmsg(NULL), "'bridge-of-doom'"));
+	o.mode = (enum bpfnet_network_mode)9;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "'bridge-of-doom'"));
-	o.mode = NULL;
+	assert_non_null(strstr(bpfnet__errmsg(f->bn), "unknown mode 9"));
+	o.mode = BPFNET_NETWORK_L3;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
 	assert_int_equal(info.id, 2);
 	assert_int_equal(bpfnet_network__list(f->bn, &list, &n), 0);
@@ -277,7 +303,8 @@ static void test_network_api(void **state)
 	assert_int_equal(bpfnet_network__remove(f->bn, "n1"), 0);
 	assert_int_equal(bpfnet_network__remove(f->bn, "n1"), -ENOENT);
 	assert_int_equal(bpfnet_network__get(f->bn, "n2", &info), 0);
-	assert_int_equal(info.gateway.s_addr, inet_addr("10.2.0.254"));
+	assert_int_equal(info.gateway.family, AF_INET);
+	assert_int_equal(info.gateway.v4.s_addr, inet_addr("10.2.0.254"));
 }
 
 /* bpfnet__open(): "" is no instance name, and a bpffs given must be one. */

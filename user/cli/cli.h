@@ -53,9 +53,11 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print @j (stolen) as indented JSON. */
 void print_json(json_t *j);
-json_t *json_ip(struct in_addr a);
+json_t *json_ip(const struct bpfnet_addr *a);
 json_t *json_mac(const uint8_t mac[6]);
-const char *ip_str(struct in_addr a, char *buf);	/* buf: INET_ADDRSTRLEN */
+const char *ip_str(const struct bpfnet_addr *a, char *buf);	/* buf: BPFNET_ADDRSTRLEN */
+/* A value the library parses (address, mode, -p spec): its words on failure, EXIT_USAGE. */
+int value_error(void);
 
 extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[], fdb_cmds[];
 int do_init(struct cli *cli, int argc, char **argv);

@@ -17,13 +17,15 @@ static json_t *issue_json(const struct bpfnet_check_issue *i)
 int do_check(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_check_opts o = { .sz = sizeof(o) };
-	const struct opt opts[] = { FLAG("repair", &o.repair), {} };
+	int repair = 0;
+	const struct opt opts[] = { FLAG("repair", &repair), {} };
 	struct bpfnet_check_issue *issues;
 	size_t n, left = 0;
 	int err;
 
 	if (parse_args(&check_cmd, argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
+	o.repair = repair;
 	err = bpfnet_node__check(cli->bn, &o, &issues, &n);
 	if (err)
 		return report_error(cli, err);

@@ -11,22 +11,22 @@ static json_t *endpoint_json(const struct bpfnet_endpoint_info *e)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:s, s:i, s:o, s:i, s:i, s:I}",
 			 "name", e->name, "network", e->network, "netns", e->netns, "ifname",
-			 e->ifname, "ip", json_ip(e->ip), "prefix_len", e->prefix_len, "gateway",
-			 json_ip(e->gateway), "mac", json_mac(e->mac), "host_ifname",
+			 e->ifname, "ip", json_ip(&e->ip.addr), "prefix_len", e->ip.len, "gateway",
+			 json_ip(&e->gateway), "mac", json_mac(e->mac), "host_ifname",
 			 e->host_ifname, "host_ifindex", e->host_ifindex, "host_mac",
 			 json_mac(e->host_mac), "mtu", e->mtu, "id", e->id, "gen", (json_int_t)e->gen);
 }
 
 static void endpoint_print(const struct bpfnet_endpoint_info *e)
 {
-	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char ip[BPFNET_ADDRSTRLEN], gw[BPFNET_ADDRSTRLEN];
 	const uint8_t *m = e->mac, *h = e->host_mac;
 
 	printf("name:     %s\nnetwork:  %s\nnetns:    %s\nifname:   %s\nip:       %s/%u\n"
 	       "gateway:  %s\nmac:      %02x:%02x:%02x:%02x:%02x:%02x\nmtu:      %u\n"
 	       "host-if:  %s (ifindex %u, mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
-	       e->name, e->network, e->netns, e->ifname, ip_str(e->ip, ip), e->prefix_len,
-	       ip_str(e->gateway, gw), m[0], m[1], m[2], m[3], m[4], m[5], e->mtu,
+	       e->name, e->network, e->netns, e->ifname, ip_str(&e->ip.addr, ip), e->ip.len,
+	       ip_str(&e->gateway, gw), m[0], m[1], m[2], m[3], m[4], m[5], e->mtu,
 	       e->host_ifname, e->host_ifindex, h[0], h[1], h[2], h[3], h[4], h[5]);
 }
 
@@ -48,10 +48,10 @@ static int parse_mtu(const char *s, unsigned int *mtu)
 static int do_add(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_endpoint_opts o = { .sz = sizeof(o) };
-	struct bpfnet_endpoint_info info;
-	const char *mtu = NULL;
+	struct bpfnet_endpoint_info info = { .sz = sizeof(info) };
+	const char *mtu = NULL, *ip = NULL;
 	const struct opt opts[] = {
-		OPT("netns", &o.netns), OPT("name", &o.name), OPT("ip", &o.ip),
+		OPT("netns", &o.netns), OPT("name", &o.name), OPT("ip", &ip),
 		OPT("ifname", &o.ifname), OPT("mtu", &mtu), {}
 	};
 	int err;
@@ -62,6 +62,8 @@ static int do_add(struct cli *cli, int argc, char **argv)
 		return usage_error("endpoint add needs --netns NAME|PATH");
 	if (parse_mtu(mtu, &o.mtu))
 		return EXIT_USAGE;
+	if (ip && bpfnet_addr_parse(ip, &o.ip))
+		return usage_error("invalid address '%s': expected IPv4 such as 10.1.0.2", ip);
 	err = bpfnet_endpoint__add(cli->bn, &o, &info);
 	if (err)
 		return report_error(cli, err);
@@ -94,10 +96,9 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 		       "HOST-IF", "NETNS");
 		for (size_t i = 0; i < n; i++) {
 			const uint8_t *m = eps[i].mac;
-			char ip[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+			char cidr[BPFNET_PREFIXSTRLEN];
 
-			snprintf(cidr, sizeof(cidr), "%s/%u", ip_str(eps[i].ip, ip),
-				 eps[i].prefix_len);
+			bpfnet_prefix_str(&eps[i].ip, cidr, sizeof(cidr));
 			printf("%-16s %-12s %-18s %02x:%02x:%02x:%02x:%02x:%02x %-14s %s\n",
 			       eps[i].name, eps[i].network, cidr, m[0], m[1], m[2], m[3], m[4],
 			       m[5], eps[i].host_ifname, eps[i].netns);
@@ -109,7 +110,7 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 
 static int do_show(struct cli *cli, int argc, char **argv)
 {
-	struct bpfnet_endpoint_info info;
+	struct bpfnet_endpoint_info info = { .sz = sizeof(info) };
 	const char *name;
 	int err;
 

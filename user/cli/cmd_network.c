@@ -8,16 +8,16 @@
 
 static json_t *network_json(const struct bpfnet_network_info *n)
 {
-	char subnet[INET_ADDRSTRLEN + 4];
-	char ip[INET_ADDRSTRLEN];
+	char subnet[BPFNET_PREFIXSTRLEN];
 	json_t *j;
 
-	snprintf(subnet, sizeof(subnet), "%s/%u", ip_str(n->subnet, ip), n->prefix_len);
+	bpfnet_prefix_str(&n->subnet, subnet, sizeof(subnet));
 	j = json_pack("{s:s, s:i, s:s, s:s, s:o, s:s, s:b, s:b, s:i}", "name", n->name, "id",
-		      n->id, "mode", n->mode, "subnet", subnet, "gateway", json_ip(n->gateway),
-		      "gateway_mode", n->gateway_mode, "masquerade", n->masquerade, "internal",
-		      n->internal, "endpoints", n->endpoints);
-	if (!strcmp(n->mode, "bridge"))
+		      n->id, "mode", bpfnet_network_mode_str(n->mode), "subnet", subnet, "gateway",
+		      json_ip(&n->gateway), "gateway_mode", bpfnet_gateway_mode_str(n->gateway_mode),
+		      "masquerade", n->masquerade, "internal", n->internal, "endpoints",
+		      n->endpoints);
+	if (n->mode == BPFNET_NETWORK_BRIDGE)
 		json_object_set_new(j, "gateway_mac", json_mac(n->gateway_mac));
 	return j;
 }
@@ -32,32 +32,57 @@ static const char *network_flags(const struct bpfnet_network_info *n)
 
 static void network_print(const struct bpfnet_network_info *n)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[BPFNET_PREFIXSTRLEN], b[BPFNET_ADDRSTRLEN];
 	const uint8_t *m = n->gateway_mac;
 
-	printf("name:         %s\nmode:         %s\nsubnet:       %s/%u\ngateway:      %s\n"
+	printf("name:         %s\nmode:         %s\nsubnet:       %s\ngateway:      %s\n"
 	       "gateway-mode: %s\nmasquerade:   %s\ninternal:     %s\nendpoints:    %u\n",
-	       n->name, n->mode, ip_str(n->subnet, a), n->prefix_len, ip_str(n->gateway, b),
-	       n->gateway_mode, n->masquerade ? "yes" : "no", n->internal ? "yes" : "no",
-	       n->endpoints);
-	if (!strcmp(n->mode, "bridge"))
+	       n->name, bpfnet_network_mode_str(n->mode),
+	       bpfnet_prefix_str(&n->subnet, a, sizeof(a)), ip_str(&n->gateway, b),
+	       bpfnet_gateway_mode_str(n->gateway_mode), n->masquerade ? "yes" : "no",
+	       n->internal ? "yes" : "no", n->endpoints);
+	if (n->mode == BPFNET_NETWORK_BRIDGE)
 		printf("gateway-mac:  %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
 		       m[4], m[5]);
+}
+
+/* The values of network create's options, parsed by the library's parsers. */
+static int create_values(struct bpfnet_network_opts *o, const char *mode, const char *subnet,
+			 const char *gateway, const char *gateway_mode)
+{
+	if (mode && bpfnet_network_mode_parse(mode, &o->mode))
+		return value_error();
+	if (!subnet)
+		return usage_error("a subnet is required (--subnet CIDR, e.g. 10.1.0.0/24)");
+	if (bpfnet_prefix_parse(subnet, &o->subnet))
+		return usage_error("invalid subnet '%s': expected an IPv4 CIDR such as 10.1.0.0/24",
+				   subnet);
+	if (gateway && bpfnet_addr_parse(gateway, &o->gateway))
+		return usage_error("invalid gateway '%s': expected an IPv4 address", gateway);
+	if (gateway_mode && bpfnet_gateway_mode_parse(gateway_mode, &o->gateway_mode))
+		return value_error();
+	return 0;
 }
 
 static int do_create(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_network_opts o = { .sz = sizeof(o) };
-	struct bpfnet_network_info info;
+	struct bpfnet_network_info info = { .sz = sizeof(info) };
+	const char *mode = NULL, *subnet = NULL, *gateway = NULL, *gateway_mode = NULL;
+	int no_masquerade = 0, internal = 0;
 	const struct opt opts[] = {
-		OPT("mode", &o.mode), OPT("subnet", &o.subnet), OPT("gateway", &o.gateway),
-		FLAG("no-masquerade", &o.no_masquerade), FLAG("internal", &o.internal),
-		OPT("gateway-mode", &o.gateway_mode), {}
+		OPT("mode", &mode), OPT("subnet", &subnet), OPT("gateway", &gateway),
+		FLAG("no-masquerade", &no_masquerade), FLAG("internal", &internal),
+		OPT("gateway-mode", &gateway_mode), {}
 	};
 	int err;
 
 	if (parse_args(&network_cmds[0], argc, argv, opts, &o.name, 1, 1))
 		return EXIT_USAGE;
+	if (create_values(&o, mode, subnet, gateway, gateway_mode))
+		return EXIT_USAGE;
+	o.masquerade = no_masquerade ? BPFNET_NO : BPFNET_DEFAULT;
+	o.internal = internal;
 	err = bpfnet_network__create(cli->bn, &o, &info);
 	if (err)
 		return report_error(cli, err);
@@ -89,13 +114,14 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 		printf("%-20s %-6s %-18s %-15s %-15s %-9s %s\n", "NAME", "MODE", "SUBNET",
 		       "GATEWAY", "GATEWAY-MODE", "ENDPOINTS", "FLAGS");
 		for (size_t i = 0; i < n; i++) {
-			char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], sub[INET_ADDRSTRLEN + 4];
+			char b[BPFNET_ADDRSTRLEN], sub[BPFNET_PREFIXSTRLEN];
 
-			snprintf(sub, sizeof(sub), "%s/%u", ip_str(nets[i].subnet, a),
-				 nets[i].prefix_len);
-			printf("%-20s %-6s %-18s %-15s %-15s %-9u %s\n", nets[i].name, nets[i].mode,
-			       sub, ip_str(nets[i].gateway, b), nets[i].gateway_mode,
-			       nets[i].endpoints, network_flags(&nets[i]));
+			printf("%-20s %-6s %-18s %-15s %-15s %-9u %s\n", nets[i].name,
+			       bpfnet_network_mode_str(nets[i].mode),
+			       bpfnet_prefix_str(&nets[i].subnet, sub, sizeof(sub)),
+			       ip_str(&nets[i].gateway, b),
+			       bpfnet_gateway_mode_str(nets[i].gateway_mode), nets[i].endpoints,
+			       network_flags(&nets[i]));
 		}
 	}
 	free(nets);
@@ -104,7 +130,7 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 
 static int do_show(struct cli *cli, int argc, char **argv)
 {
-	struct bpfnet_network_info info;
+	struct bpfnet_network_info info = { .sz = sizeof(info) };
 	const char *name;
 	int err;
 

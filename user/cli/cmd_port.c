@@ -6,13 +6,35 @@
 
 #include "cli.h"
 
+/* The -p specs of the command line, parsed by the library's parser. */
+static int parse_specs(int n, char **specs, struct bpfnet_port_mapping **out)
+{
+	struct bpfnet_port_mapping *maps = calloc(n, sizeof(*maps));
+
+	if (!maps)
+		return fail_error("out of memory");
+	for (int i = 0; i < n; i++) {
+		if (bpfnet_port_spec_parse(specs[i], &maps[i])) {
+			free(maps);
+			return value_error();
+		}
+	}
+	*out = maps;
+	return 0;
+}
+
 static int do_add(struct cli *cli, int argc, char **argv)
 {
+	struct bpfnet_port_mapping *maps;
 	int err;
 
 	if (argc < 2)
 		return usage_error("usage: bpfnet %s %s", port_cmds[0].name, port_cmds[0].usage);
-	err = bpfnet_port__add(cli->bn, argv[0], (const char *const *)argv + 1, argc - 1);
+	err = parse_specs(argc - 1, argv + 1, &maps);
+	if (err)
+		return err;
+	err = bpfnet_port__add(cli->bn, argv[0], maps, argc - 1);
+	free(maps);
 	if (err)
 		return report_error(cli, err);
 	if (cli->json)
@@ -22,11 +44,16 @@ static int do_add(struct cli *cli, int argc, char **argv)
 
 static int do_rm(struct cli *cli, int argc, char **argv)
 {
+	struct bpfnet_port_mapping *maps;
 	int err;
 
 	if (argc < 2)
 		return usage_error("usage: bpfnet %s %s", port_cmds[1].name, port_cmds[1].usage);
-	err = bpfnet_port__remove(cli->bn, argv[0], (const char *const *)argv + 1, argc - 1);
+	err = parse_specs(argc - 1, argv + 1, &maps);
+	if (err)
+		return err;
+	err = bpfnet_port__remove(cli->bn, argv[0], maps, argc - 1);
+	free(maps);
 	if (err)
 		return report_error(cli, err);
 	if (cli->json)
@@ -40,11 +67,10 @@ static json_t *mapping_json(const struct bpfnet_port_mapping *m)
 
 	return json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:i}", "endpoint", m->endpoint,
 			 "spec", bpfnet_port_spec(m, spec, sizeof(spec)), "proto",
-			 m->proto == IPPROTO_UDP ? "udp" : "tcp", "host_ip", json_ip(m->host_ip),
+			 bpfnet_proto_str(m->proto), "host_ip", json_ip(&m->host_addr),
 			 "host_port", m->host_port, "host_port_last", m->host_port_last,
-			 "container_ip", json_ip(m->container_ip), "container_port",
-			 m->container_port,
-			 "container_port_last", m->container_port + m->host_port_last - m->host_port);
+			 "container_ip", json_ip(&m->container_addr), "container_port",
+			 m->container_port, "container_port_last", m->container_port_last);
 }
 
 static int do_ls(struct cli *cli, int argc, char **argv)
@@ -68,11 +94,11 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 	} else {
 		printf("%-16s %-36s %s\n", "ENDPOINT", "MAPPING", "CONTAINER");
 		for (size_t i = 0; i < n; i++) {
-			char spec[64], ip[INET_ADDRSTRLEN];
+			char spec[64], ip[BPFNET_ADDRSTRLEN];
 
 			printf("%-16s %-36s %s:%u\n", maps[i].endpoint,
 			       bpfnet_port_spec(&maps[i], spec, sizeof(spec)),
-			       ip_str(maps[i].container_ip, ip), maps[i].container_port);
+			       ip_str(&maps[i].container_addr, ip), maps[i].container_port);
 		}
 	}
 	free(maps);
@@ -87,20 +113,16 @@ const struct cmd port_cmds[] = {
 	{}
 };
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "icmp";
-}
-
 static json_t *flow_json(const struct bpfnet_ct_flow *f)
 {
 	return json_pack("{s:s, s:s, s:s, s:{s:o, s:i, s:o, s:i}, s:{s:o, s:i, s:o, s:i}, s:I, "
 			 "s:I, s:I, s:I, s:I, s:I}",
-			 "proto", proto_name(f->proto), "kind", f->kind, "state", f->state,
-			 "original", "src", json_ip(f->orig_src), "sport", f->orig_sport, "dst",
-			 json_ip(f->orig_dst), "dport", f->orig_dport,
-			 "reply", "src", json_ip(f->reply_src), "sport", f->reply_sport, "dst",
-			 json_ip(f->reply_dst), "dport", f->reply_dport,
+			 "proto", bpfnet_proto_str(f->proto), "kind", bpfnet_flow_kind_str(f->kind),
+			 "state", bpfnet_flow_state_str(f->state),
+			 "original", "src", json_ip(&f->orig_src), "sport", f->orig_sport, "dst",
+			 json_ip(&f->orig_dst), "dport", f->orig_dport,
+			 "reply", "src", json_ip(&f->reply_src), "sport", f->reply_sport, "dst",
+			 json_ip(&f->reply_dst), "dport", f->reply_dport,
 			 "age_ms", (json_int_t)f->age_ms, "expires_in_ms", (json_int_t)f->expires_in_ms,
 			 "packets", (json_int_t)f->packets, "bytes", (json_int_t)f->bytes,
 			 "reply_packets", (json_int_t)f->reply_packets,
@@ -109,16 +131,17 @@ static json_t *flow_json(const struct bpfnet_ct_flow *f)
 
 static void flow_print(const struct bpfnet_ct_flow *f)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-	char orig[64], reply[64];
+	char a[BPFNET_ADDRSTRLEN], b[BPFNET_ADDRSTRLEN], c[BPFNET_ADDRSTRLEN], d[BPFNET_ADDRSTRLEN];
+	char orig[128], reply[128];
 
-	snprintf(orig, sizeof(orig), "%s:%u>%s:%u", ip_str(f->orig_src, a), f->orig_sport,
-		 ip_str(f->orig_dst, b), f->orig_dport);
-	snprintf(reply, sizeof(reply), "%s:%u>%s:%u", ip_str(f->reply_src, c), f->reply_sport,
-		 ip_str(f->reply_dst, d), f->reply_dport);
-	printf("%-5s %-10s %-12s %-44s %-44s %8llus %8llu/%llu\n", proto_name(f->proto), f->kind,
-	       f->state, orig, reply, (unsigned long long)(f->age_ms / 1000),
-	       (unsigned long long)f->packets, (unsigned long long)f->reply_packets);
+	snprintf(orig, sizeof(orig), "%s:%u>%s:%u", ip_str(&f->orig_src, a), f->orig_sport,
+		 ip_str(&f->orig_dst, b), f->orig_dport);
+	snprintf(reply, sizeof(reply), "%s:%u>%s:%u", ip_str(&f->reply_src, c), f->reply_sport,
+		 ip_str(&f->reply_dst, d), f->reply_dport);
+	printf("%-5s %-10s %-12s %-44s %-44s %8llus %8llu/%llu\n", bpfnet_proto_str(f->proto),
+	       bpfnet_flow_kind_str(f->kind), bpfnet_flow_state_str(f->state), orig, reply,
+	       (unsigned long long)(f->age_ms / 1000), (unsigned long long)f->packets,
+	       (unsigned long long)f->reply_packets);
 }
 
 static int do_ct_ls(struct cli *cli, int argc, char **argv)

@@ -142,16 +142,24 @@ int report_error(struct cli *cli, int err)
 	return EXIT_FAIL;
 }
 
-const char *ip_str(struct in_addr a, char *buf)
+/* No address (an internal network's endpoint has no gateway) reads 0.0.0.0, as it always has. */
+const char *ip_str(const struct bpfnet_addr *a, char *buf)
 {
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	if (a->family == AF_UNSPEC)
+		return strcpy(buf, "0.0.0.0");
+	return bpfnet_addr_str(a, buf, BPFNET_ADDRSTRLEN);
 }
 
-json_t *json_ip(struct in_addr a)
+json_t *json_ip(const struct bpfnet_addr *a)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[BPFNET_ADDRSTRLEN];
 
 	return json_string(ip_str(a, buf));
+}
+
+int value_error(void)
+{
+	return usage_error("%s", bpfnet__errmsg(NULL));
 }
 
 json_t *json_mac(const uint8_t mac[6])

@@ -7,8 +7,6 @@
 
 #include "cli.h"
 
-#define BPFNET_VERSION "0.1.0"
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -115,7 +113,7 @@ static int open_error(const struct bpfnet_opts *o, const char *env_instance, int
 	if (err == -ENOENT)
 		return usage_error("%s %s does not exist: give the directory a bpffs is mounted on",
 				   bpffs_src, bpffs);
-	return usage_error("%s %s: %s", bpffs_src, bpffs, strerror(-err));
+	return usage_error("%s %s: %s", bpffs_src, bpffs, bpfnet__errmsg(NULL));
 }
 
 static const struct {
@@ -178,9 +176,11 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[0], "version")) {
-		printf(cli.json ? "{\"version\": \"%s\"}\n" : "bpfnet %s\n", BPFNET_VERSION);
+		printf(cli.json ? "{\"version\": \"%s\"}\n" : "bpfnet %s\n", bpfnet_version());
 		return EXIT_OK;
 	}
+	/* the CLI is the process: libbpf's messages go where the library's do */
+	bpfnet_set_print(bpfnet_set_print(NULL, 0), BPFNET_PRINT_LIBBPF);
 	err = bpfnet__open(&o, &cli.bn);
 	if (err)
 		return open_error(&o, env_instance, err);

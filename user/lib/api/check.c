@@ -411,8 +411,8 @@ static int fix_config(struct check *c)
 
 static int fix_endpoint(struct check *c, const struct finding *f)
 {
-	struct bpfnet_endpoint_info *ep = state_ep(c->st, f->name);
-	struct bpfnet_network_info *net = ep ? state_net(c->st, ep->network) : NULL;
+	struct ep_state *ep = state_ep(c->st, f->name);
+	struct net_state *net = ep ? state_net(c->st, ep->network) : NULL;
 
 	if (!net)
 		return 0;	/* gone since: nothing to fix */
@@ -421,7 +421,7 @@ static int fix_endpoint(struct check *c, const struct finding *f)
 
 static int fix_network(struct check *c, const struct finding *f)
 {
-	struct bpfnet_network_info *net = state_net(c->st, f->name);
+	struct net_state *net = state_net(c->st, f->name);
 
 	if (!net)
 		return 0;
@@ -582,9 +582,10 @@ int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 	struct state st;
 	int err;
 
-	if (!opts || opts->sz < bn_offsetofend(struct bpfnet_check_opts, repair) || !issues ||
-	    !count)
-		return bn_fail(bn, -EINVAL, "bad options");
+	if (!OPTS_VALID(opts) || !issues || !count)
+		return bn_fail(bn, -EINVAL, "struct bpfnet_check_opts: bad sz (at least %zu; bytes "
+			       "past %zu must be zero), or no issues/count", sizeof(size_t),
+			       sizeof(*opts));
 	/* the lock, so that no command is half-way through what is compared */
 	err = bn_lock(bn) ?: state_load(bn, &st);
 	if (err)
@@ -594,7 +595,7 @@ int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 	if (err)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
 	else
-		err = check_locked(&c, !!opts->repair, &all);
+		err = check_locked(&c, OPTS_GET(opts, repair, false), &all);
 	if (!err)
 		err = issues_out(&all, issues, count) ? bn_fail(bn, -ENOMEM, "out of memory") : 0;
 	free(all.v);

@@ -20,6 +20,7 @@
 #include "model/state.h"
 #include "api/endpoint.h"
 #include "api/port.h"
+#include "api/types.h"
 
 #define EP_DEFAULT_IFNAME "eth0"
 #define EP_MTU_MIN 68		/* the IPv4 minimum (RFC 791) */
@@ -29,8 +30,8 @@
 struct ep_add {
 	struct bpfnet *bn;
 	struct state *st;
-	const struct bpfnet_network_info *net;
-	struct bpfnet_endpoint_info ep;
+	const struct net_state *net;
+	struct ep_state ep;
 	int netns_fd;
 	int ct_ifindex;		/* the container's interface, in its netns */
 	struct nl *node_nl;
@@ -68,28 +69,31 @@ static int alloc_ep_id(struct ep_add *a)
 		       BPFNET_EP_MAX - 1);
 }
 
-static int pick_address(struct ep_add *a, const char *want)
+static int pick_address(struct ep_add *a, const struct bpfnet_addr *ip)
 {
-	const struct bpfnet_network_info *net = a->net;
-	struct in_addr *used = calloc(a->st->n_eps + 1, sizeof(*used));
-	struct ipam_pool pool = { net->subnet, net->prefix_len, net->gateway, used, 0 };
-	char sub[INET_ADDRSTRLEN];
-	int err;
+	const struct net_state *net = a->net;
+	struct in_addr *used;
+	struct ipam_pool pool = { net->subnet, net->prefix_len, net->gateway, NULL, 0 };
+	char sub[INET_ADDRSTRLEN], want[BPFNET_ADDRSTRLEN];
+	bool given = ip->family != AF_UNSPEC;
+	int err = given ? bn_addr4(a->bn, ip, "endpoint address", &a->ep.ip) : 0;
 
+	if (err)
+		return err;
+	bpfnet_addr_str(ip, want, sizeof(want));
+	used = calloc(a->st->n_eps + 1, sizeof(*used));
+	pool.used = used;
 	if (!used)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->st->n_eps; i++)
 		if (!strcmp(a->st->eps[i].network, net->name))
 			used[pool.n_used++] = a->st->eps[i].ip;
 	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
-	if (!want) {
+	if (!given) {
 		err = ipam_pick(&pool, &a->ep.ip);
 		if (err == -ENOSPC)
 			bn_fail(a->bn, err, "network '%s' (%s/%u) has no free address left",
 				net->name, sub, net->prefix_len);
-	} else if (ip4_parse(want, &a->ep.ip)) {
-		err = bn_fail(a->bn, -EINVAL, "invalid address '%s': expected IPv4 such as 10.1.0.2",
-			      want);
 	} else {
 		err = ipam_check(&pool, a->ep.ip);
 		if (err == -EDOM)
@@ -217,7 +221,7 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
 	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
-	      name_endpoint(a, o) ?: pick_address(a, o->ip) ?: alloc_ep_id(a) ?:
+	      name_endpoint(a, o) ?: pick_address(a, &o->ip) ?: alloc_ep_id(a) ?:
 	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->bn, &a->ep.gen);
 	if (err)
 		return err;
@@ -385,22 +389,66 @@ static int ep_add_locked(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	return err;
 }
 
+/* The caller's opts, as long as they are, into ours: fields past its sz take their defaults. */
+static void endpoint_opts_read(const struct bpfnet_endpoint_opts *in,
+			       struct bpfnet_endpoint_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->network = OPTS_GET(in, network, NULL);
+	o->netns = OPTS_GET(in, netns, NULL);
+	o->name = OPTS_GET(in, name, NULL);
+	if (OPTS_HAS(in, ip))
+		o->ip = in->ip;
+	o->ifname = OPTS_GET(in, ifname, NULL);
+	o->mtu = OPTS_GET(in, mtu, 0);
+}
+
+/* The public view of endpoint @e into the caller's @out, as far as its sz reaches. */
+static void ep_to_public(const struct ep_state *e, struct bpfnet_endpoint_info *out)
+{
+	struct bpfnet_endpoint_info p = { .sz = sizeof(p) };
+
+	strcpy(p.name, e->name);
+	strcpy(p.network, e->network);
+	snprintf(p.netns, sizeof(p.netns), "%s", e->netns);
+	strcpy(p.ifname, e->ifname);
+	strcpy(p.host_ifname, e->host_ifname);
+	p.id = e->id;
+	p.host_ifindex = e->host_ifindex;
+	p.ip = bn_prefix_from4(e->ip, e->prefix_len);
+	if (e->gateway.s_addr != INADDR_ANY)
+		p.gateway = bpfnet_addr_ip4(e->gateway);
+	memcpy(p.mac, e->mac, sizeof(p.mac));
+	memcpy(p.host_mac, e->host_mac, sizeof(p.host_mac));
+	p.mtu = e->mtu;
+	p.gen = e->gen;
+	bn_out_put(out, &p, sizeof(p));
+}
+
 int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *opts,
 			 struct bpfnet_endpoint_info *out)
 {
 	struct ep_add a = { .bn = bn, .netns_fd = -1 };
+	struct bpfnet_endpoint_opts o;
 	struct state st;
 	int err;
 
-	if (!opts || opts->sz < sizeof(*opts))
-		return bn_fail(bn, -EINVAL, "bad options");
+	if (!opts || !OPTS_VALID(opts) || !OPTS_HAS(opts, network) || !OPTS_HAS(opts, netns))
+		return bn_fail(bn, -EINVAL, "struct bpfnet_endpoint_opts: bad sz (at least up to "
+			       "netns; bytes past %zu must be zero)", sizeof(*opts));
+	if (out && bn_out_check(bn, out, "bpfnet_endpoint_info"))
+		return -EINVAL;
+	if (!opts->netns)
+		return bn_fail(bn, -EINVAL, "a network namespace is required (its name or path)");
+	endpoint_opts_read(opts, &o);
 	err = state_begin(bn, &st, JOURNAL_ENDPOINT_ADD);
 	if (err)
 		goto unlock;
 	a.st = &st;
-	err = ep_add_locked(&a, opts);
+	err = ep_add_locked(&a, &o);
 	if (!err && out)
-		*out = a.ep;
+		ep_to_public(&a.ep, out);
 	nl_close(a.node_nl);
 	nl_close(a.ct_nl);
 	if (a.netns_fd >= 0)
@@ -412,7 +460,7 @@ unlock:
 }
 
 /* Put the old attachment's remains away: its veth if any, its map and FDB entries. */
-static int ep_rebuild_clear(struct ep_add *a, const struct bpfnet_endpoint_info *old)
+static int ep_rebuild_clear(struct ep_add *a, const struct ep_state *old)
 {
 	return ep_delete_veth(a->bn, a->node_nl, old) ?: dp_ep_clear(a->bn, old) ?:
 	       (net_is_bridge(a->net) ?
@@ -422,7 +470,7 @@ static int ep_rebuild_clear(struct ep_add *a, const struct bpfnet_endpoint_info 
 int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name,
 	       bool *netns_gone)
 {
-	struct bpfnet_endpoint_info *cur = state_ep(st, name), old;
+	struct ep_state *cur = state_ep(st, name), old;
 	struct ep_add a = { .bn = bn, .st = st, .netns_fd = -1, .node_nl = nl };
 	char path[BPFNET_PATH_MAX];
 	int err;
@@ -456,7 +504,7 @@ int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *n
 }
 
 /* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
-int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoint_info *ep)
+int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct ep_state *ep)
 {
 	struct nl_link link;
 	int err = nl_link_get_by_name(nl, ep->host_ifname, &link);
@@ -477,9 +525,9 @@ int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoin
  * the size of the conntrack table: they hold its generation, which nothing
  * has any more (moby#8795; a new endpoint at its address gets a new one).
  */
-static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_endpoint_info *ep)
+static int ep_detach(struct bpfnet *bn, struct state *st, const struct ep_state *ep)
 {
-	const struct bpfnet_network_info *net = state_net(st, ep->network);
+	const struct net_state *net = state_net(st, ep->network);
 
 	/* no network (a state edited by hand): clear ep_ports as if it were routed */
 	return dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep, !net || net_is_routed(net)) ?:
@@ -488,7 +536,7 @@ static int ep_detach(struct bpfnet *bn, struct state *st, const struct bpfnet_en
 
 int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name)
 {
-	struct bpfnet_endpoint_info *ep = state_ep(st, name), gone;
+	struct ep_state *ep = state_ep(st, name), gone;
 
 	if (!ep)
 		return 0;
@@ -500,7 +548,7 @@ int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *na
 
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 {
-	struct bpfnet_endpoint_info *ep;
+	struct ep_state *ep;
 	struct nl *nl = NULL;
 	struct state st;
 	int err;
@@ -534,15 +582,15 @@ unlock:
 
 int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out)
 {
-	struct bpfnet_endpoint_info *ep;
+	struct ep_state *ep;
 	struct state st;
-	int err = state_load(bn, &st);
+	int err = bn_out_check(bn, out, "bpfnet_endpoint_info") ?: state_load(bn, &st);
 
 	if (err)
 		return err;
 	ep = state_ep(&st, name);
 	if (ep)
-		*out = *ep;
+		ep_to_public(ep, out);
 	else
 		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
 			      name);
@@ -552,21 +600,28 @@ int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endp
 
 static int cmp_ep(const void *a, const void *b)
 {
-	return strcmp(((const struct bpfnet_endpoint_info *)a)->name,
-		      ((const struct bpfnet_endpoint_info *)b)->name);
+	return strcmp(((const struct ep_state *)a)->name,
+		      ((const struct ep_state *)b)->name);
 }
 
 int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
 {
+	struct bpfnet_endpoint_info *pub;
 	struct state st;
 	int err = state_load(bn, &st);
 
 	if (err)
 		return err;
 	qsort(st.eps, st.n_eps, sizeof(*st.eps), cmp_ep);
-	*out = st.eps;
-	*count = st.n_eps;
-	st.eps = NULL;
+	pub = calloc(st.n_eps + 1, sizeof(*pub));
+	for (size_t i = 0; pub && i < st.n_eps; i++) {
+		pub[i].sz = sizeof(*pub);
+		ep_to_public(&st.eps[i], &pub[i]);
+	}
+	if (pub) {
+		*out = pub;
+		*count = st.n_eps;
+	}
 	state_free(&st);
-	return 0;
+	return pub ? 0 : bn_fail(bn, -ENOMEM, "out of memory");
 }

@@ -8,16 +8,16 @@
 #include "model/state.h"
 
 /* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
-int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct bpfnet_endpoint_info *ep);
+int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct ep_state *ep);
 
 /* An endpoint of @st with a gateway in the netns of @netns_fd (the one with its default route). */
-const struct bpfnet_endpoint_info *ep_gateway_in_netns(const struct state *st, int netns_fd);
+const struct ep_state *ep_gateway_in_netns(const struct state *st, int netns_fd);
 /*
  * Endpoint @gone (no longer in @st) took its netns's default route with it:
  * give it to the next endpoint there with a gateway, if there is one.
  */
 int ep_default_route_handover(struct bpfnet *bn, const struct state *st,
-			      const struct bpfnet_endpoint_info *gone);
+			      const struct ep_state *gone);
 
 /*
  * Take endpoint @name out of @st (in memory; the caller saves) and out of the

@@ -15,7 +15,7 @@
 #include "sys/netns.h"
 
 /* Is endpoint @ep's netns the one of @netns_fd? An endpoint whose netns is gone is in none. */
-static bool ep_in_netns(const struct bpfnet_endpoint_info *ep, int netns_fd)
+static bool ep_in_netns(const struct ep_state *ep, int netns_fd)
 {
 	char path[BPFNET_PATH_MAX];
 	int fd, same;
@@ -27,10 +27,10 @@ static bool ep_in_netns(const struct bpfnet_endpoint_info *ep, int netns_fd)
 	return same == 1;
 }
 
-const struct bpfnet_endpoint_info *ep_gateway_in_netns(const struct state *st, int netns_fd)
+const struct ep_state *ep_gateway_in_netns(const struct state *st, int netns_fd)
 {
 	for (size_t i = 0; i < st->n_eps; i++) {
-		const struct bpfnet_endpoint_info *ep = &st->eps[i];
+		const struct ep_state *ep = &st->eps[i];
 
 		if (ep->gateway.s_addr != INADDR_ANY && ep_in_netns(ep, netns_fd))
 			return ep;
@@ -46,7 +46,7 @@ static int is_default_route(const struct nl_route4_entry *r, void *arg)
 
 /* Give the netns of @nl a default route via @ep's gateway, unless it has one. */
 static int default_route_via(struct bpfnet *bn, struct nl *nl,
-			     const struct bpfnet_endpoint_info *ep)
+			     const struct ep_state *ep)
 {
 	struct nl_route4 dflt = { .gateway = ep->gateway };
 	struct nl_link eth;
@@ -67,9 +67,9 @@ static int default_route_via(struct bpfnet *bn, struct nl *nl,
 }
 
 int ep_default_route_handover(struct bpfnet *bn, const struct state *st,
-			      const struct bpfnet_endpoint_info *gone)
+			      const struct ep_state *gone)
 {
-	const struct bpfnet_endpoint_info *next;
+	const struct ep_state *next;
 	char path[BPFNET_PATH_MAX];
 	struct nl *nl;
 	int fd, err;

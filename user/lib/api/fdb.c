@@ -76,7 +76,7 @@ int bridge_fdb_forget_net(struct bpfnet *bn, unsigned int net_id)
 	return fdb_forget(bn, net_id, true, 0);
 }
 
-static const struct bpfnet_endpoint_info *ep_of_port(const struct state *st, unsigned int ifindex)
+static const struct ep_state *ep_of_port(const struct state *st, unsigned int ifindex)
 {
 	for (size_t i = 0; i < st->n_eps; i++)
 		if (st->eps[i].host_ifindex == ifindex)
@@ -85,12 +85,12 @@ static const struct bpfnet_endpoint_info *ep_of_port(const struct state *st, uns
 }
 
 /* One listed entry; false for an entry the datapath would no longer use. */
-static bool entry_of(const struct state *st, const struct bpfnet_network_info *net,
+static bool entry_of(const struct state *st, const struct net_state *net,
 		     const struct bpfnet_fdb_key *k, const struct bpfnet_fdb_val *v, __u64 now,
 		     struct bpfnet_fdb_entry *e)
 {
 	__u64 idle = now > v->last_seen_ns ? now - v->last_seen_ns : 0;
-	const struct bpfnet_endpoint_info *ep = ep_of_port(st, v->ifindex);
+	const struct ep_state *ep = ep_of_port(st, v->ifindex);
 
 	if (!(v->flags & BPFNET_FDB_F_STATIC) && idle > FDB_AGEING_NS)
 		return false;
@@ -130,7 +130,7 @@ static int fdb_collect(struct bpfnet *bn, struct state *st, const char *network,
 	if (!err && !(list = calloc(d.n + 1, sizeof(*list))))
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < d.n; i++) {
-		const struct bpfnet_network_info *net = state_net_by_id(st, d.keys[i].net_id);
+		const struct net_state *net = state_net_by_id(st, d.keys[i].net_id);
 
 		if (net && (!network || !strcmp(net->name, network)) &&
 		    entry_of(st, net, &d.keys[i], &d.vals[i], now, &list[n]))
@@ -150,7 +150,7 @@ static int fdb_collect(struct bpfnet *bn, struct state *st, const char *network,
 int bpfnet_fdb__list(struct bpfnet *bn, const char *network, struct bpfnet_fdb_entry **out,
 		     size_t *count)
 {
-	const struct bpfnet_network_info *net;
+	const struct net_state *net;
 	struct state st;
 	int err = state_load(bn, &st);
 

@@ -9,6 +9,6 @@
  * entries, and a bridge's gateway address on the node. Each step is fine
  * with being done already; the first error is kept.
  */
-int network_uninstall(struct bpfnet *bn, const struct bpfnet_network_info *n);
+int network_uninstall(struct bpfnet *bn, const struct net_state *n);
 
 #endif

@@ -56,8 +56,8 @@ static int sync_endpoints(struct bpfnet *bn, struct state *st, struct nl *nl)
 	int err = 0;
 
 	for (size_t i = 0; i < st->n_eps && !err; i++) {
-		struct bpfnet_endpoint_info *ep = &st->eps[i];
-		struct bpfnet_network_info *net = state_net(st, ep->network);
+		struct ep_state *ep = &st->eps[i];
+		struct net_state *net = state_net(st, ep->network);
 		struct nl_link link;
 
 		/* a veth whose container netns was deleted is gone; endpoint rm cleans up */
@@ -265,16 +265,18 @@ static int node_pins_check(struct bpfnet *bn, struct bpfnet_node_info *out)
 
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out)
 {
+	struct bpfnet_node_info info = { .sz = sizeof(info) };
 	struct state st;
-	int err = state_load(bn, &st);
+	int err = bn_out_check(bn, out, "bpfnet_node_info") ?: state_load(bn, &st);
 
 	if (err)
 		return err;
-	memset(out, 0, sizeof(*out));
-	snprintf(out->uplink, sizeof(out->uplink), "%s", st.node.uplink);
-	out->uplink_ifindex = st.node.uplink_ifindex;
+	snprintf(info.uplink, sizeof(info.uplink), "%s", st.node.uplink);
+	info.uplink_ifindex = st.node.uplink_ifindex;
 	if (st.node.initialized)
-		err = node_pins_check(bn, out);
+		err = node_pins_check(bn, &info);
 	state_free(&st);
+	if (!err)
+		bn_out_put(out, &info, sizeof(info));
 	return err;
 }

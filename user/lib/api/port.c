@@ -24,6 +24,10 @@
 #include "api/port.h"
 #include "model/portspec.h"
 #include "model/state.h"
+#include "api/types.h"
+
+/* A mapping in the -p syntax, for messages: "[ffff:...]:65535-65535:65535-65535/udp" */
+#define PORTSPEC_TEXT_MAX 96
 
 #define PORTS_PER_PROTO 65536
 /* Past this many new ports one read of the whole map beats a lookup per port. */
@@ -63,7 +67,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static size_t mapping_ports(const struct bpfnet_port_mapping *m)
+static size_t mapping_ports(const struct port_map *m)
 {
 	return (size_t)m->host_port_last - m->host_port + 1;
 }
@@ -136,7 +140,7 @@ static int index_build(struct port_index *ix, const struct portmap_dump *d, size
 }
 
 /* Take one port for @m in the index, or say it is taken. */
-static int index_take(struct port_index *ix, const struct bpfnet_port_mapping *m,
+static int index_take(struct port_index *ix, const struct port_map *m,
 		      unsigned int port, __u64 *new_specific, size_t *n_new)
 {
 	int s = proto_slot(m->proto);
@@ -166,7 +170,7 @@ static int map_has(int fd, __be32 ip, unsigned int port, __u8 proto, struct bpfn
 }
 
 /* Lookup mode: is (proto, address, port) of @m held in the map? The holder lands in @v. */
-static bool map_taken(int fd, const struct state *st, const struct bpfnet_port_mapping *m,
+static bool map_taken(int fd, const struct state *st, const struct port_map *m,
 		      unsigned int port, struct bpfnet_portmap_val *v)
 {
 	if (map_has(fd, INADDR_ANY, port, m->proto, v))
@@ -187,7 +191,7 @@ static const char *endpoint_of_ip(const struct state *st, __be32 ip)
 	return "?";
 }
 
-static int conflict_error(struct bpfnet *bn, const struct bpfnet_port_mapping *m,
+static int conflict_error(struct bpfnet *bn, const struct port_map *m,
 			  unsigned int port, const char *holder)
 {
 	char ip[INET_ADDRSTRLEN];
@@ -212,7 +216,7 @@ struct port_check {
 };
 
 static const char *bulk_holder(const struct port_check *c, const struct state *st,
-			       const struct bpfnet_port_mapping *m, unsigned int port)
+			       const struct port_map *m, unsigned int port)
 {
 	for (size_t i = 0; i < c->dump.n; i++) {
 		const struct bpfnet_portmap_key *k = &c->dump.keys[i];
@@ -226,7 +230,7 @@ static const char *bulk_holder(const struct port_check *c, const struct state *s
 }
 
 static int check_port(struct bpfnet *bn, struct port_check *c, const struct state *st,
-		      const struct bpfnet_port_mapping *m, unsigned int port)
+		      const struct port_map *m, unsigned int port)
 {
 	struct bpfnet_portmap_val v;
 
@@ -249,26 +253,68 @@ static int check_fresh_duplicates(struct bpfnet *bn, struct port_check *c)
 	return 0;
 }
 
-static int parse_specs(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
-		       const char *const *specs, size_t n, struct bpfnet_port_mapping *out,
-		       size_t *n_ports)
+/* The library's record of public mapping @m of endpoint @ep: IPv4, ranges checked. */
+static int map_from_public(struct bpfnet *bn, const struct ep_state *ep,
+			   const struct bpfnet_port_mapping *m, struct port_map *out)
 {
-	char why[160];
+	char spec[PORTSPEC_TEXT_MAX];
+	int err = 0;
 
-	*n_ports = 0;
-	for (size_t i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		if (portspec_parse(specs[i], &out[i], why, sizeof(why)))
-			return bn_fail(bn, -EINVAL, "invalid port mapping %s", why);
-		strcpy(out[i].endpoint, ep->name);
-		out[i].container_ip = ep->ip;
-		*n_ports += mapping_ports(&out[i]);
-	}
+	memset(out, 0, sizeof(*out));
+	if (m->proto != BPFNET_PROTO_TCP && m->proto != BPFNET_PROTO_UDP)
+		return bn_fail(bn, -EINVAL, "invalid port mapping: protocol %d: tcp (%d) or udp "
+			       "(%d)", m->proto, BPFNET_PROTO_TCP, BPFNET_PROTO_UDP);
+	portspec_format(m, spec, sizeof(spec));
+	if (!m->host_port || m->host_port > m->host_port_last || !m->container_port ||
+	    m->container_port > m->container_port_last)
+		return bn_fail(bn, -EINVAL, "invalid port mapping '%s': ports are 1-65535, a "
+			       "range is FIRST-LAST", spec);
+	if (m->host_port_last - m->host_port != m->container_port_last - m->container_port)
+		return bn_fail(bn, -EINVAL, "invalid port mapping '%s': host range and container "
+			       "range differ in length", spec);
+	if (m->host_addr.family != AF_UNSPEC)
+		err = bn_addr4(bn, &m->host_addr, "port mapping host address", &out->host_ip);
+	if (err)
+		return err;
+	strcpy(out->endpoint, ep->name);
+	out->proto = m->proto;
+	out->host_port = m->host_port;
+	out->host_port_last = m->host_port_last;
+	out->container_port = m->container_port;
+	out->container_ip = ep->ip;
 	return 0;
 }
 
+static int maps_from_public(struct bpfnet *bn, const struct ep_state *ep,
+			    const struct bpfnet_port_mapping *maps, size_t n, struct port_map *out,
+			    size_t *n_ports)
+{
+	int err = 0;
+
+	*n_ports = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		err = map_from_public(bn, ep, &maps[i], &out[i]);
+		*n_ports += mapping_ports(&out[i]);
+	}
+	return err;
+}
+
+/* The public view of record @m. */
+static void map_to_public(const struct port_map *m, struct bpfnet_port_mapping *out)
+{
+	memset(out, 0, sizeof(*out));
+	strcpy(out->endpoint, m->endpoint);
+	out->proto = m->proto;
+	out->host_addr = bpfnet_addr_ip4(m->host_ip);
+	out->host_port = m->host_port;
+	out->host_port_last = m->host_port_last;
+	out->container_port = m->container_port;
+	out->container_port_last = m->container_port + (m->host_port_last - m->host_port);
+	out->container_addr = bpfnet_addr_ip4(m->container_ip);
+}
+
 /* Was the host address of mapping @i checked already? A call of 20,000 specs has few. */
-static bool host_ip_seen(const struct bpfnet_port_mapping *maps, size_t i)
+static bool host_ip_seen(const struct port_map *maps, size_t i)
 {
 	for (size_t k = i; k-- > 0 && i - k <= HOST_IP_RECHECK_WINDOW;)
 		if (maps[k].host_ip.s_addr == maps[i].host_ip.s_addr)
@@ -277,7 +323,7 @@ static bool host_ip_seen(const struct bpfnet_port_mapping *maps, size_t i)
 }
 
 /* Every host address must be the node's (or 0.0.0.0, or loopback): nothing else is reached. */
-static int check_host_ips(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
+static int check_host_ips(struct bpfnet *bn, const struct port_map *maps, size_t n)
 {
 	struct nl *nl;
 	int err = nl_open(&nl, -1);
@@ -293,7 +339,7 @@ static int check_host_ips(struct bpfnet *bn, const struct bpfnet_port_mapping *m
 
 /* Conflict-check @n parsed mappings; nothing is changed. */
 static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
-		       const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
+		       const struct port_map *maps, size_t n, size_t n_ports)
 {
 	struct port_check c = { .fd = fd, .bulk = n_ports > PORT_BULK_THRESHOLD };
 	int err = c.bulk ? portmap_dump(fd, &c.dump) : 0;
@@ -315,7 +361,7 @@ static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
 	return err;
 }
 
-void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
+void portmap_entry(const struct port_map *m, unsigned int off,
 			  struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v)
 {
 	memset(k, 0, sizeof(*k));
@@ -328,7 +374,7 @@ void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
 }
 
 /* Write (or delete, when @del) the map entries of @n mappings, writes in one batch. */
-static int portmap_write(struct bpfnet *bn, int fd, const struct bpfnet_port_mapping *maps,
+static int portmap_write(struct bpfnet *bn, int fd, const struct port_map *maps,
 			 size_t n, size_t n_ports, bool del)
 {
 	struct bpfnet_portmap_key *keys = calloc(n_ports + 1, sizeof(*keys));
@@ -362,7 +408,7 @@ out:
 }
 
 static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *name,
-			      struct bpfnet_endpoint_info **ep)
+			      struct ep_state **ep)
 {
 	*ep = name ? state_ep(st, name) : NULL;
 	if (!*ep)
@@ -373,9 +419,9 @@ static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *n
 
 /* An internal network has no way in: nothing of it can be published. */
 static int endpoint_publishable(struct bpfnet *bn, struct state *st,
-				const struct bpfnet_endpoint_info *ep)
+				const struct ep_state *ep)
 {
-	const struct bpfnet_network_info *net = state_net(st, ep->network);
+	const struct net_state *net = state_net(st, ep->network);
 
 	if (net && net->internal)
 		return bn_fail(bn, -EPERM, "endpoint '%s' is on internal network '%s', which has "
@@ -386,7 +432,7 @@ static int endpoint_publishable(struct bpfnet *bn, struct state *st,
 
 /* Remember the addresses the mappings bind to; the state is saved only when one is new. */
 static int note_bound_ips(struct bpfnet *bn, struct state *st,
-			  const struct bpfnet_port_mapping *maps, size_t n)
+			  const struct port_map *maps, size_t n)
 {
 	int added, any = 0, err = 0;
 
@@ -417,8 +463,8 @@ static void ep_port_key(struct bpfnet_ep_port_key *k, __be32 ip, __be16 port, __
  * once they are published or unpublished, so a call cut short is repaired by
  * the next one on the same ports.
  */
-static int ep_ports_sync(struct bpfnet *bn, int pm_fd, const struct bpfnet_endpoint_info *ep,
-			 const struct bpfnet_port_mapping *maps, size_t n)
+static int ep_ports_sync(struct bpfnet *bn, int pm_fd, const struct ep_state *ep,
+			 const struct port_map *maps, size_t n)
 {
 	__u32 *count[2] = { calloc(PORTS_PER_PROTO, sizeof(__u32)),
 			    calloc(PORTS_PER_PROTO, sizeof(__u32)) };
@@ -461,18 +507,18 @@ out:
 
 /* ep_ports for @maps of @ep when its network is routed; no other mode reads them. */
 int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
-		    const struct bpfnet_endpoint_info *ep, const struct bpfnet_port_mapping *maps,
+		    const struct ep_state *ep, const struct port_map *maps,
 		    size_t n)
 {
-	const struct bpfnet_network_info *net = state_net(st, ep->network);
+	const struct net_state *net = state_net(st, ep->network);
 
 	return net && net_is_routed(net) ? ep_ports_sync(bn, pm_fd, ep, maps, n) : 0;
 }
 
 /* Publish @maps in portmap4 and ep_ports, or in neither; the first error's message is kept. */
 static int ports_publish(struct bpfnet *bn, struct state *st, int fd,
-			 const struct bpfnet_endpoint_info *ep,
-			 const struct bpfnet_port_mapping *maps, size_t n, size_t n_ports)
+			 const struct ep_state *ep,
+			 const struct port_map *maps, size_t n, size_t n_ports)
 {
 	char msg[sizeof(bn->errmsg)];
 	int err = portmap_write(bn, fd, maps, n, n_ports, false);
@@ -490,10 +536,10 @@ static int ports_publish(struct bpfnet *bn, struct state *st, int fd,
 }
 
 static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
-			    const char *const *specs, size_t n)
+			    const struct bpfnet_port_mapping *pub, size_t n)
 {
-	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
-	struct bpfnet_endpoint_info *ep;
+	struct port_map *maps = calloc(n + 1, sizeof(*maps));
+	struct ep_state *ep;
 	size_t n_ports = 0;
 	int err;
 
@@ -501,7 +547,7 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	/* every check passed, the intent goes to disk: a kill is undone by the next command */
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
-	      parse_specs(bn, ep, specs, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
+	      maps_from_public(bn, ep, pub, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
 	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
 	      journal_record_ports(bn, st, JOURNAL_PORT_ADD, ep, maps, n);
 	if (err)
@@ -537,20 +583,21 @@ static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op, 
 }
 
 typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
-			       const char *const *specs, size_t n);
+			       const struct bpfnet_port_mapping *pub, size_t n);
 
 /* Lock, load the state, open portmap4, make the change, and undo all of that. */
-static int ports_change(struct bpfnet *bn, const char *endpoint, const char *const *specs,
-			size_t n, enum journal_op op, ports_change_fn change)
+static int ports_change(struct bpfnet *bn, const char *endpoint,
+			const struct bpfnet_port_mapping *pub, size_t n, enum journal_op op,
+			ports_change_fn change)
 {
 	struct state st;
 	int fd = -1, err;
 
-	if (!n)
+	if (!n || !pub)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
 	err = ports_begin(bn, &st, op, &fd);
 	if (!err) {
-		err = change(bn, &st, fd, endpoint, specs, n);
+		err = change(bn, &st, fd, endpoint, pub, n);
 		close(fd);
 		state_free(&st);
 	}
@@ -558,17 +605,20 @@ static int ports_change(struct bpfnet *bn, const char *endpoint, const char *con
 	return err;
 }
 
-int bpfnet_port__add(struct bpfnet *bn, const char *endpoint, const char *const *specs, size_t n)
+int bpfnet_port__add(struct bpfnet *bn, const char *endpoint,
+		     const struct bpfnet_port_mapping *maps, size_t n)
 {
-	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_ADD, ports_add_locked);
+	return ports_change(bn, endpoint, maps, n, JOURNAL_PORT_ADD, ports_add_locked);
 }
 
 /* Every port of @m must be published by its endpoint, to the same container port. */
-static int check_owned(struct bpfnet *bn, int fd, const struct bpfnet_port_mapping *m,
-		       const char *spec)
+static int check_owned(struct bpfnet *bn, int fd, const struct port_map *m,
+		       const struct bpfnet_port_mapping *pub)
 {
+	char spec[PORTSPEC_TEXT_MAX];
 	struct bpfnet_portmap_val v;
 
+	portspec_format(pub, spec, sizeof(spec));
 	for (unsigned int off = 0; off < mapping_ports(m); off++) {
 		if (!map_has(fd, m->host_ip.s_addr, m->host_port + off, m->proto, &v) ||
 		    v.ep_ip != m->container_ip.s_addr ||
@@ -606,7 +656,7 @@ static bool flow_of_removed_port(const struct bpfnet_ct_key *k, const struct bpf
  * flows on the way: a mapping leaves no mark on its flows that the datapath
  * could check, as an endpoint's generation does.
  */
-int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n)
+int ports_end_flows(struct bpfnet *bn, const struct port_map *maps, size_t n)
 {
 	struct removed_ports rp = {};
 	int err = 0;
@@ -636,19 +686,19 @@ int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, s
 }
 
 static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
-			       const char *endpoint, const char *const *specs, size_t n)
+			       const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n)
 {
-	struct bpfnet_port_mapping *maps = calloc(n + 1, sizeof(*maps));
-	struct bpfnet_endpoint_info *ep = NULL;
+	struct port_map *maps = calloc(n + 1, sizeof(*maps));
+	struct ep_state *ep = NULL;
 	size_t n_ports = 0;
 	int err;
 
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
-	      parse_specs(bn, ep, specs, n, maps, &n_ports);
+	      maps_from_public(bn, ep, pub, n, maps, &n_ports);
 	for (size_t i = 0; i < n && !err; i++)
-		err = check_owned(bn, fd, &maps[i], specs[i]);
+		err = check_owned(bn, fd, &maps[i], &pub[i]);
 	/* not published: fine for a re-run of the removal this call's recovery finished */
 	if (err == -ENOENT && ep && journal_finished(bn, JOURNAL_PORT_REMOVE, ep->name, maps, n))
 		err = 0;
@@ -662,10 +712,10 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 	return err;
 }
 
-int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *const *specs,
-			size_t n)
+int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint,
+			const struct bpfnet_port_mapping *maps, size_t n)
 {
-	return ports_change(bn, endpoint, specs, n, JOURNAL_PORT_REMOVE, ports_remove_locked);
+	return ports_change(bn, endpoint, maps, n, JOURNAL_PORT_REMOVE, ports_remove_locked);
 }
 
 /*
@@ -674,7 +724,7 @@ int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint, const char *con
  * its generation, which no endpoint has once it is gone, so the datapath and
  * every listing take them for dead.
  */
-int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed)
+int ports_drop_endpoint(struct bpfnet *bn, const struct ep_state *ep, bool routed)
 {
 	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), ep_fd = -1, err;
 	struct bpfnet_ep_port_key k;
@@ -706,7 +756,7 @@ int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep
 
 static int cmp_port(const void *a, const void *b)
 {
-	const struct bpfnet_port_mapping *x = a, *y = b;
+	const struct port_map *x = a, *y = b;
 	int c = strcmp(x->endpoint, y->endpoint);
 
 	if (c)
@@ -719,13 +769,13 @@ static int cmp_port(const void *a, const void *b)
 }
 
 /* Single-port mappings, sorted, folded into ranges where ports run on together. */
-static size_t fold_ranges(struct bpfnet_port_mapping *m, size_t n)
+static size_t fold_ranges(struct port_map *m, size_t n)
 {
 	size_t out = 0;
 
 	qsort(m, n, sizeof(*m), cmp_port);
 	for (size_t i = 0; i < n; i++) {
-		struct bpfnet_port_mapping *last = out ? &m[out - 1] : NULL;
+		struct port_map *last = out ? &m[out - 1] : NULL;
 
 		if (last && !strcmp(last->endpoint, m[i].endpoint) && last->proto == m[i].proto &&
 		    last->host_ip.s_addr == m[i].host_ip.s_addr &&
@@ -742,7 +792,8 @@ static int list_from_dump(struct bpfnet *bn, const struct state *st, const char 
 			  const struct portmap_dump *d, struct bpfnet_port_mapping **out,
 			  size_t *count)
 {
-	struct bpfnet_port_mapping *m = calloc(d->n + 1, sizeof(*m));
+	struct port_map *m = calloc(d->n + 1, sizeof(*m));
+	struct bpfnet_port_mapping *pub;
 	size_t n = 0;
 
 	if (!m)
@@ -760,9 +811,32 @@ static int list_from_dump(struct bpfnet *bn, const struct state *st, const char 
 		m[n].container_port = ntohs(d->vals[i].ep_port);
 		n++;
 	}
-	*out = m;
-	*count = fold_ranges(m, n);
+	n = fold_ranges(m, n);
+	pub = calloc(n + 1, sizeof(*pub));
+	for (size_t i = 0; pub && i < n; i++)
+		map_to_public(&m[i], &pub[i]);
+	free(m);
+	if (!pub)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	*out = pub;
+	*count = n;
 	return 0;
+}
+
+int bpfnet_port_spec_parse(const char *spec, struct bpfnet_port_mapping *out)
+{
+	char why[BN_ERRMSG_MAX - 32];
+
+	if (!spec || !out)
+		return bn_fail_nohandle(-EINVAL, "invalid port mapping: none given");
+	if (portspec_parse(spec, out, why, sizeof(why)))
+		return bn_fail_nohandle(-EINVAL, "invalid port mapping %s", why);
+	return 0;
+}
+
+char *bpfnet_port_spec(const struct bpfnet_port_mapping *m, char *buf, size_t len)
+{
+	return portspec_format(m, buf, len);
 }
 
 int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,

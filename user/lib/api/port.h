@@ -10,19 +10,19 @@
  * Unpublish every port of @ep: map entries (ep_ports too, when its network is
  * @routed). Its flows end with its generation, without a walk.
  */
-int ports_drop_endpoint(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep, bool routed);
+int ports_drop_endpoint(struct bpfnet *bn, const struct ep_state *ep, bool routed);
 
 /* The portmap4 entry of port @off of mapping @m. */
-void portmap_entry(const struct bpfnet_port_mapping *m, unsigned int off,
+void portmap_entry(const struct port_map *m, unsigned int off,
 		   struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v);
 /*
  * Recount ep_ports (routed networks' published container ports) from
  * portmap4 (@pm_fd) for the container ports of @maps of endpoint @ep.
  */
 int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
-		    const struct bpfnet_endpoint_info *ep, const struct bpfnet_port_mapping *maps,
+		    const struct ep_state *ep, const struct port_map *maps,
 		    size_t n);
 /* End the flows through the @n mappings' ports (they are being unpublished). */
-int ports_end_flows(struct bpfnet *bn, const struct bpfnet_port_mapping *maps, size_t n);
+int ports_end_flows(struct bpfnet *bn, const struct port_map *maps, size_t n);
 
 #endif

@@ -84,20 +84,21 @@ static int read_events(struct bpfnet *bn, struct bpfnet_stats *out)
 /* Live flows and entries: walked (and collected), since an LRU hash keeps no count. */
 static int count_ct(struct bpfnet *bn, struct bpfnet_stats *out)
 {
-	int err = bpfnet_ct__summary(bn, &out->ct);
+	int err;
+
+	out->ct.sz = sizeof(out->ct);
+	err = bpfnet_ct__summary(bn, &out->ct);
 
 	out->ct_entries = out->ct.entries;
 	out->ct_max = out->ct.max;
 	return err;
 }
 
-int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
+static int stats_get(struct bpfnet *bn, struct bpfnet_stats *out)
 {
 	struct state st;
-	int err;
+	int err = state_load(bn, &st);
 
-	memset(out, 0, sizeof(*out));
-	err = state_load(bn, &st);
 	if (err)
 		return err;
 	if (!st.node.initialized)
@@ -107,15 +108,40 @@ int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
 		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: count_ct(bn, out) ?:
 		      read_events(bn, out);
 	state_free(&st);
-	if (err)
-		bpfnet_stats__free(out);
 	return err;
 }
 
+static void stats_free(struct bpfnet_stats *s)
+{
+	free(s->endpoints);
+	free(s->drops);
+	free(s->events);
+}
+
+int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
+{
+	struct bpfnet_stats s = { .sz = sizeof(s) };
+	int err = bn_out_check(bn, out, "bpfnet_stats");
+
+	if (err)
+		return err;
+	err = stats_get(bn, &s);
+	if (err) {
+		stats_free(&s);
+		memset(&s, 0, sizeof(s));
+	}
+	bn_out_put(out, &s, sizeof(s));
+	return err;
+}
+
+/* The arrays are early fields: every caller's sz reaches them. */
 void bpfnet_stats__free(struct bpfnet_stats *stats)
 {
-	free(stats->endpoints);
-	free(stats->drops);
-	free(stats->events);
-	memset(stats, 0, sizeof(*stats));
+	size_t sz;
+
+	if (!stats)
+		return;
+	sz = stats->sz < sizeof(*stats) ? stats->sz : sizeof(*stats);
+	stats_free(stats);
+	memset((char *)stats + sizeof(size_t), 0, sz - sizeof(size_t));
 }

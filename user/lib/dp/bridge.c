@@ -31,7 +31,7 @@ struct garp_frame {
 } __attribute__((packed));
 
 int bridge_check_room(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net)
+		      const struct net_state *net)
 {
 	unsigned int users = state_net_users(st, net->name);
 
@@ -42,7 +42,7 @@ int bridge_check_room(struct bpfnet *bn, const struct state *st,
 	return 0;
 }
 
-static int port_append(struct bpfnet_flood *fl, const struct bpfnet_endpoint_info *ep)
+static int port_append(struct bpfnet_flood *fl, const struct ep_state *ep)
 {
 	if (fl->n_ports == BPFNET_FLOOD_MAX)
 		return -ENOSPC;
@@ -53,7 +53,7 @@ static int port_append(struct bpfnet_flood *fl, const struct bpfnet_endpoint_inf
 }
 
 int bridge_ports_sync(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *add)
+		      const struct net_state *net, const struct ep_state *add)
 {
 	struct bpfnet_flood *fl = calloc(1, sizeof(*fl));
 	int err = 0;
@@ -74,8 +74,8 @@ int bridge_ports_sync(struct bpfnet *bn, const struct state *st,
 	return err;
 }
 
-int bridge_fdb_add(struct bpfnet *bn, const struct bpfnet_network_info *net,
-		   const struct bpfnet_endpoint_info *ep)
+int bridge_fdb_add(struct bpfnet *bn, const struct net_state *net,
+		   const struct ep_state *ep)
 {
 	struct bpfnet_fdb_val val = {
 		.ifindex = ep->host_ifindex,
@@ -88,7 +88,7 @@ int bridge_fdb_add(struct bpfnet *bn, const struct bpfnet_network_info *net,
 }
 
 int bridge_port_join(struct bpfnet *bn, const struct state *st,
-		     const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep)
+		     const struct net_state *net, const struct ep_state *ep)
 {
 	if (!net_is_bridge(net))
 		return 0;
@@ -96,7 +96,7 @@ int bridge_port_join(struct bpfnet *bn, const struct state *st,
 }
 
 int bridge_port_leave(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep)
+		      const struct net_state *net, const struct ep_state *ep)
 {
 	if (!net_is_bridge(net))
 		return 0;
@@ -105,7 +105,7 @@ int bridge_port_leave(struct bpfnet *bn, const struct state *st,
 	       bridge_fdb_forget_port(bn, net->id, ep->host_ifindex);
 }
 
-static void garp_build(struct garp_frame *f, const struct bpfnet_endpoint_info *ep)
+static void garp_build(struct garp_frame *f, const struct ep_state *ep)
 {
 	memset(f, 0, sizeof(*f));
 	memset(f->eth.ether_dhost, 0xff, ETH_ALEN);
@@ -124,7 +124,7 @@ static void garp_build(struct garp_frame *f, const struct bpfnet_endpoint_info *
 
 struct garp_req {
 	int ifindex;
-	const struct bpfnet_endpoint_info *ep;
+	const struct ep_state *ep;
 };
 
 /* Runs inside the container's netns: the socket is bound to the netns it is made in. */
@@ -158,8 +158,8 @@ static int garp_send(void *arg)
 	return err;
 }
 
-int bridge_announce(struct bpfnet *bn, const struct bpfnet_network_info *net, int netns_fd,
-		    int ifindex, const struct bpfnet_endpoint_info *ep)
+int bridge_announce(struct bpfnet *bn, const struct net_state *net, int netns_fd,
+		    int ifindex, const struct ep_state *ep)
 {
 	struct garp_req req = { ifindex, ep };
 	int err;

@@ -13,16 +13,16 @@
 
 /* Is there room in @net for one more port? -ENOSPC past BPFNET_FLOOD_MAX. */
 int bridge_check_room(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net);
+		      const struct net_state *net);
 /*
  * Rewrite @net's flood list from the endpoints @st holds, plus @add (an
  * endpoint being added, not in @st yet) when not NULL.
  */
 int bridge_ports_sync(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *add);
+		      const struct net_state *net, const struct ep_state *add);
 /* The static FDB entry of endpoint @ep: its MAC is behind its host veth. */
-int bridge_fdb_add(struct bpfnet *bn, const struct bpfnet_network_info *net,
-		   const struct bpfnet_endpoint_info *ep);
+int bridge_fdb_add(struct bpfnet *bn, const struct net_state *net,
+		   const struct ep_state *ep);
 /* Forget the FDB entries of network @net_id behind port @ifindex, or all of them. */
 int bridge_fdb_forget_port(struct bpfnet *bn, unsigned int net_id, unsigned int ifindex);
 int bridge_fdb_forget_net(struct bpfnet *bn, unsigned int net_id);
@@ -32,16 +32,16 @@ int bridge_fdb_forget_net(struct bpfnet *bn, unsigned int net_id);
  * longer has it); nothing to do for other networks.
  */
 int bridge_port_join(struct bpfnet *bn, const struct state *st,
-		     const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep);
+		     const struct net_state *net, const struct ep_state *ep);
 int bridge_port_leave(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep);
+		      const struct net_state *net, const struct ep_state *ep);
 
 /*
  * Bridge networks: one gratuitous ARP from @ep's interface (@ifindex inside
  * netns @netns_fd), so that peers holding a neighbour entry for its address
  * (a container re-created with the same address) switch to its new MAC at once.
  */
-int bridge_announce(struct bpfnet *bn, const struct bpfnet_network_info *net, int netns_fd,
-		    int ifindex, const struct bpfnet_endpoint_info *ep);
+int bridge_announce(struct bpfnet *bn, const struct net_state *net, int netns_fd,
+		    int ifindex, const struct ep_state *ep);
 
 #endif

@@ -26,7 +26,7 @@ static int cmp_port(const void *a, const void *b)
 }
 
 /* Network @net's flood list must hold its endpoints' ports, in any order. */
-static void check_flood(struct check *c, const struct bpfnet_network_info *net,
+static void check_flood(struct check *c, const struct net_state *net,
 			const struct dump *flood)
 {
 	struct bpfnet_flood *want = calloc(1, sizeof(*want)), *got = calloc(1, sizeof(*got));
@@ -37,7 +37,7 @@ static void check_flood(struct check *c, const struct bpfnet_network_info *net,
 		goto out;
 	}
 	for (size_t i = 0; i < c->st->n_eps && want->n_ports < BPFNET_FLOOD_MAX; i++) {
-		const struct bpfnet_endpoint_info *ep = &c->st->eps[i];
+		const struct ep_state *ep = &c->st->eps[i];
 
 		if (strcmp(ep->network, net->name))
 			continue;
@@ -63,7 +63,7 @@ out:
 	free(got);
 }
 
-static void check_network(struct check *c, const struct bpfnet_network_info *net,
+static void check_network(struct check *c, const struct net_state *net,
 			  const struct dump *slots, const struct dump *flood,
 			  const struct in_addr *addrs, size_t n_addrs)
 {
@@ -111,7 +111,7 @@ static void check_stray_networks(struct check *c, const struct dump *slots,
 	}
 	for (size_t i = 0; i < flood->n; i++) {
 		__u32 id = *(__u32 *)check_dump_key(flood, i);
-		const struct bpfnet_network_info *net = state_net_by_id(c->st, id);
+		const struct net_state *net = state_net_by_id(c->st, id);
 
 		if (net && net_is_bridge(net))
 			continue;
@@ -152,7 +152,7 @@ static const struct bpfnet_ep *ep_val_of(const struct dump *d, const void *key)
 }
 
 /* The endpoint's entry in ep_by_ifindex or ep_by_ip (@d, at @key) must be what it writes. */
-static void check_ep_entry(struct check *c, const struct bpfnet_endpoint_info *ep,
+static void check_ep_entry(struct check *c, const struct ep_state *ep,
 			   const struct bpfnet_ep *want, const struct dump *d, const void *key,
 			   const char *obj)
 {
@@ -167,8 +167,8 @@ static void check_ep_entry(struct check *c, const struct bpfnet_endpoint_info *e
 }
 
 /* A bridge port's static FDB entry: its MAC behind its veth. */
-static void check_ep_fdb(struct check *c, const struct bpfnet_endpoint_info *ep,
-			 const struct bpfnet_network_info *net, const struct dump *fdb)
+static void check_ep_fdb(struct check *c, const struct ep_state *ep,
+			 const struct net_state *net, const struct dump *fdb)
 {
 	struct bpfnet_fdb_key key = { .net_id = net->id };
 	const struct bpfnet_fdb_val *got = NULL;
@@ -188,11 +188,11 @@ static void check_ep_fdb(struct check *c, const struct bpfnet_endpoint_info *ep,
 				"'%s' is not the static one of its port", ep->name), ep->name);
 }
 
-static void check_endpoint(struct check *c, const struct bpfnet_endpoint_info *ep,
+static void check_endpoint(struct check *c, const struct ep_state *ep,
 			   const struct dump *by_ifindex, const struct dump *by_ip,
 			   const struct dump *fdb)
 {
-	const struct bpfnet_network_info *net = state_net(c->st, ep->network);
+	const struct net_state *net = state_net(c->st, ep->network);
 	char obj[sizeof(((struct bpfnet_check_issue *)0)->object)], ip[INET_ADDRSTRLEN];
 	struct bpfnet_ep want;
 	struct nl_link link;
@@ -225,7 +225,7 @@ static void check_endpoint(struct check *c, const struct bpfnet_endpoint_info *e
 		check_ep_fdb(c, ep, net, fdb);
 }
 
-static const struct bpfnet_endpoint_info *ep_by_ifindex(const struct state *st, __u32 ifindex)
+static const struct ep_state *ep_by_ifindex(const struct state *st, __u32 ifindex)
 {
 	for (size_t i = 0; i < st->n_eps; i++)
 		if (st->eps[i].host_ifindex == ifindex)
@@ -233,7 +233,7 @@ static const struct bpfnet_endpoint_info *ep_by_ifindex(const struct state *st, 
 	return NULL;
 }
 
-static const struct bpfnet_endpoint_info *ep_by_ip(const struct state *st, __be32 ip)
+static const struct ep_state *ep_by_ip(const struct state *st, __be32 ip)
 {
 	for (size_t i = 0; i < st->n_eps; i++)
 		if (st->eps[i].ip.s_addr == ip)
@@ -273,8 +273,8 @@ static void check_stray_eps(struct check *c, const struct dump *by_ifindex,
 static bool fdb_entry_known(const struct state *st, const struct bpfnet_fdb_key *k,
 			    const struct bpfnet_fdb_val *v)
 {
-	const struct bpfnet_network_info *net = state_net_by_id((struct state *)st, k->net_id);
-	const struct bpfnet_endpoint_info *port = ep_by_ifindex(st, v->ifindex);
+	const struct net_state *net = state_net_by_id((struct state *)st, k->net_id);
+	const struct ep_state *port = ep_by_ifindex(st, v->ifindex);
 
 	if (!net || !net_is_bridge(net))
 		return false;
@@ -383,8 +383,8 @@ static void check_ep_ports(struct check *c, const struct dump *pm)
 	for (size_t i = 0; i < pm->n; i++) {
 		const struct bpfnet_portmap_key *pk = check_dump_key(pm, i);
 		const struct bpfnet_portmap_val *v = check_dump_val(pm, i);
-		const struct bpfnet_endpoint_info *ep = ep_by_ip(c->st, v->ep_ip);
-		const struct bpfnet_network_info *net = ep ? state_net(c->st, ep->network) : NULL;
+		const struct ep_state *ep = ep_by_ip(c->st, v->ep_ip);
+		const struct net_state *net = ep ? state_net(c->st, ep->network) : NULL;
 
 		if (net && net_is_routed(net))
 			want[n++] = ep_port_id(v->ep_ip, v->ep_port, pk->proto);

@@ -32,15 +32,6 @@
 /* Entries read per batch lookup: a bucket never holds this many. */
 #define CT_BATCH 4096
 
-static const char *const state_names[BPFNET_CT_STATE_MAX] = {
-	[BPFNET_CT_NONE] = "none",
-	[BPFNET_CT_SYN_SENT] = "syn_sent",
-	[BPFNET_CT_ESTABLISHED] = "established",
-	[BPFNET_CT_FIN_WAIT] = "fin_wait",
-	[BPFNET_CT_TIME_WAIT] = "time_wait",
-	[BPFNET_CT_CLOSE] = "close",
-};
-
 struct ct_row {
 	struct bpfnet_ct_key key;	/* first: rows compare by it */
 	struct bpfnet_ct_entry val;
@@ -355,7 +346,7 @@ int bpfnet_ct__gc(struct bpfnet *bn, struct bpfnet_ct_gc *out)
 	return err;
 }
 
-int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
+static int ct_summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
 {
 	__u64 c[BPFNET_G_MAX], ended;
 	struct ct_walk_result res;
@@ -383,15 +374,50 @@ int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
 	return 0;
 }
 
-static const char *flow_kind(const struct bpfnet_ct_entry *e)
+int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
+{
+	struct bpfnet_ct_summary s;
+	int err = bn_out_check(bn, out, "bpfnet_ct_summary") ?: ct_summary(bn, &s);
+
+	if (!err) {
+		s.sz = sizeof(s);
+		bn_out_put(out, &s, sizeof(s));
+	}
+	return err;
+}
+
+static enum bpfnet_flow_kind flow_kind(const struct bpfnet_ct_entry *e)
 {
 	if (e->flags & BPFNET_CT_F_HAIRPIN)
-		return "hairpin";
+		return BPFNET_FLOW_KIND_HAIRPIN;
 	if (e->flags & BPFNET_CT_F_PORTMAP)
-		return "portmap";
+		return BPFNET_FLOW_KIND_PORTMAP;
 	if (e->flags & BPFNET_CT_F_SNAT)
-		return "masquerade";
-	return "routed";	/* untranslated, in or out: tracked so that its replies get in */
+		return BPFNET_FLOW_KIND_MASQUERADE;
+	/* untranslated, in or out: tracked so that its replies get in */
+	return BPFNET_FLOW_KIND_ROUTED;
+}
+
+/* The datapath's states (abi.h) as the API names them: the two enums are kept apart. */
+static enum bpfnet_flow_state flow_state(const struct bpfnet_ct_entry *e)
+{
+	static const enum bpfnet_flow_state of[BPFNET_CT_STATE_MAX] = {
+		[BPFNET_CT_NONE] = BPFNET_FLOW_NONE,
+		[BPFNET_CT_SYN_SENT] = BPFNET_FLOW_SYN_SENT,
+		[BPFNET_CT_ESTABLISHED] = BPFNET_FLOW_ESTABLISHED,
+		[BPFNET_CT_FIN_WAIT] = BPFNET_FLOW_FIN_WAIT,
+		[BPFNET_CT_TIME_WAIT] = BPFNET_FLOW_TIME_WAIT,
+		[BPFNET_CT_CLOSE] = BPFNET_FLOW_CLOSE,
+	};
+
+	return e->state < BPFNET_CT_STATE_MAX ? of[e->state] : BPFNET_FLOW_NONE;
+}
+
+static struct bpfnet_addr addr4(__be32 a)
+{
+	struct in_addr in = { a };
+
+	return bpfnet_addr_ip4(in);
 }
 
 static void flow_of(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
@@ -399,15 +425,14 @@ static void flow_of(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry 
 {
 	memset(f, 0, sizeof(*f));
 	f->proto = k->proto;
-	snprintf(f->state, sizeof(f->state), "%s",
-		 e->state < BPFNET_CT_STATE_MAX ? state_names[e->state] : "?");
-	snprintf(f->kind, sizeof(f->kind), "%s", flow_kind(e));
-	f->orig_src.s_addr = k->saddr;
-	f->orig_dst.s_addr = k->daddr;
+	f->state = flow_state(e);
+	f->kind = flow_kind(e);
+	f->orig_src = addr4(k->saddr);
+	f->orig_dst = addr4(k->daddr);
 	f->orig_sport = ntohs(k->sport);
 	f->orig_dport = ntohs(k->dport);
-	f->reply_src.s_addr = e->peer.saddr;
-	f->reply_dst.s_addr = e->peer.daddr;
+	f->reply_src = addr4(e->peer.saddr);
+	f->reply_dst = addr4(e->peer.daddr);
 	f->reply_sport = ntohs(e->peer.sport);
 	f->reply_dport = ntohs(e->peer.dport);
 	f->age_ms = (now - e->created_ns) / 1000000;

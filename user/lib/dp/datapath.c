@@ -234,7 +234,7 @@ static int map_delete(struct bpfnet *bn, const char *map, const void *key)
 	return 0;
 }
 
-void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val)
+void dp_net_encode(const struct net_state *net, struct bpfnet_net *val)
 {
 	memset(val, 0, sizeof(*val));
 	val->subnet = net->subnet.s_addr;
@@ -250,7 +250,7 @@ void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val
 	memcpy(val->gw_mac, net->gateway_mac, sizeof(val->gw_mac));
 }
 
-int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net)
+int dp_net_set(struct bpfnet *bn, const struct net_state *net)
 {
 	struct bpfnet_net val;
 	__u32 key = net->id;
@@ -269,7 +269,7 @@ int dp_net_clear(struct bpfnet *bn, unsigned int net_id)
 	return map_update(bn, BPFNET_MAP_NETWORKS, &key, &val);
 }
 
-void dp_ep_encode(const struct bpfnet_endpoint_info *ep, const struct bpfnet_network_info *net,
+void dp_ep_encode(const struct ep_state *ep, const struct net_state *net,
 		  struct bpfnet_ep *val)
 {
 	memset(val, 0, sizeof(*val));
@@ -304,8 +304,8 @@ int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id)
 	return err;
 }
 
-int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
-	      const struct bpfnet_network_info *net)
+int dp_ep_set(struct bpfnet *bn, const struct ep_state *ep,
+	      const struct net_state *net)
 {
 	struct bpfnet_ep val;
 	__u32 ifindex = ep->host_ifindex;
@@ -316,7 +316,7 @@ int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
 	       map_update(bn, BPFNET_MAP_EP_BY_IP, &ip, &val);
 }
 
-int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)
+int dp_ep_clear(struct bpfnet *bn, const struct ep_state *ep)
 {
 	__u32 ifindex = ep->host_ifindex;
 	__be32 ip = ep->ip.s_addr;

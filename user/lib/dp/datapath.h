@@ -41,16 +41,16 @@ int dp_map_fd(struct bpfnet *bn, const char *map);
 int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size);
 
 /* The map values for a network and an endpoint, as the BPF side reads them. */
-void dp_net_encode(const struct bpfnet_network_info *net, struct bpfnet_net *val);
-void dp_ep_encode(const struct bpfnet_endpoint_info *ep, const struct bpfnet_network_info *net,
+void dp_net_encode(const struct net_state *net, struct bpfnet_net *val);
+void dp_ep_encode(const struct ep_state *ep, const struct net_state *net,
 		  struct bpfnet_ep *val);
-int dp_net_set(struct bpfnet *bn, const struct bpfnet_network_info *net);
+int dp_net_set(struct bpfnet *bn, const struct net_state *net);
 int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
-int dp_ep_set(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep,
-	      const struct bpfnet_network_info *net);
+int dp_ep_set(struct bpfnet *bn, const struct ep_state *ep,
+	      const struct net_state *net);
 /* A new endpoint's counters start at zero, not at its id's previous owner's. */
 int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id);
-int dp_ep_clear(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep);
+int dp_ep_clear(struct bpfnet *bn, const struct ep_state *ep);
 
 /* Replace bridge network @net_id's flood list whole (no ports: remove it). */
 int dp_flood_set(struct bpfnet *bn, unsigned int net_id, const struct bpfnet_flood *ports);

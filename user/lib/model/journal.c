@@ -99,7 +99,7 @@ static json_t *maps_to_json(const struct journal *j)
 	char spec[64];
 
 	for (size_t i = 0; arr && i < j->n_maps; i++)
-		if (json_array_append_new(arr, json_string(portspec_format(&j->maps[i], spec,
+		if (json_array_append_new(arr, json_string(port_map_format(&j->maps[i], spec,
 									   sizeof(spec))))) {
 			json_decref(arr);
 			return NULL;
@@ -146,10 +146,10 @@ static int maps_from_json(json_t *arr, struct journal *j)
 	if (!j->maps)
 		return -ENOMEM;
 	json_array_foreach(arr, i, item) {
-		struct bpfnet_port_mapping *m = &j->maps[j->n_maps];
+		struct port_map *m = &j->maps[j->n_maps];
 
 		if (!json_is_string(item) ||
-		    portspec_parse(json_string_value(item), m, why, sizeof(why)))
+		    port_map_parse(json_string_value(item), m, why, sizeof(why)))
 			return -EINVAL;
 		snprintf(m->endpoint, sizeof(m->endpoint), "%s", j->ep.name);
 		m->container_ip = j->ep.ip;
@@ -236,7 +236,7 @@ int journal_record(struct bpfnet *bn, struct state *st, const struct journal *j)
 }
 
 int journal_record_ep(struct bpfnet *bn, struct state *st, enum journal_op op,
-		      const struct bpfnet_endpoint_info *ep)
+		      const struct ep_state *ep)
 {
 	struct journal j = { .op = op, .ep = *ep };
 
@@ -244,7 +244,7 @@ int journal_record_ep(struct bpfnet *bn, struct state *st, enum journal_op op,
 }
 
 int journal_record_net(struct bpfnet *bn, struct state *st, enum journal_op op,
-		       const struct bpfnet_network_info *net)
+		       const struct net_state *net)
 {
 	struct journal j = { .op = op, .net = *net };
 
@@ -252,11 +252,11 @@ int journal_record_net(struct bpfnet *bn, struct state *st, enum journal_op op,
 }
 
 int journal_record_ports(struct bpfnet *bn, struct state *st, enum journal_op op,
-			 const struct bpfnet_endpoint_info *ep,
-			 const struct bpfnet_port_mapping *maps, size_t n)
+			 const struct ep_state *ep,
+			 const struct port_map *maps, size_t n)
 {
 	/* journal_record() copies the mappings; the cast only lends them */
-	struct journal j = { .op = op, .ep = *ep, .maps = (struct bpfnet_port_mapping *)maps,
+	struct journal j = { .op = op, .ep = *ep, .maps = (struct port_map *)maps,
 			     .n_maps = n };
 
 	return journal_record(bn, st, &j);
@@ -328,7 +328,7 @@ static bool owned_ep_id(const struct state *st, unsigned int id)
  * land in @ifindexes (up to @max) for the FDB.
  */
 static int forget_ep_by_ifindex(struct bpfnet *bn, const struct state *st,
-				const struct bpfnet_endpoint_info *ep, __u32 *ifindexes,
+				const struct ep_state *ep, __u32 *ifindexes,
 				size_t max, size_t *n)
 {
 	int fd = dp_map_fd(bn, BPFNET_MAP_EP_BY_IFINDEX);
@@ -358,7 +358,7 @@ static int forget_ep_by_ifindex(struct bpfnet *bn, const struct state *st,
 
 /* ep_by_ip[@ep's address], if it is the add's own entry and no endpoint of the state has it. */
 static int forget_ep_by_ip(struct bpfnet *bn, const struct state *st,
-			   const struct bpfnet_endpoint_info *ep)
+			   const struct ep_state *ep)
 {
 	int fd = dp_map_fd(bn, BPFNET_MAP_EP_BY_IP);
 	__be32 key = ep->ip.s_addr;
@@ -374,7 +374,7 @@ static int forget_ep_by_ip(struct bpfnet *bn, const struct state *st,
 
 /* The add's static FDB entry, and what was learned behind the ports it made. */
 static int forget_fdb(struct bpfnet *bn, const struct state *st,
-		      const struct bpfnet_network_info *net, const struct bpfnet_endpoint_info *ep,
+		      const struct net_state *net, const struct ep_state *ep,
 		      const __u32 *ifindexes, size_t n)
 {
 	struct bpfnet_fdb_key key = { .net_id = net->id };
@@ -394,9 +394,9 @@ static int forget_fdb(struct bpfnet *bn, const struct state *st,
 }
 
 static int undo_endpoint_add(struct bpfnet *bn, struct state *st, struct nl *nl,
-			     const struct bpfnet_endpoint_info *ep)
+			     const struct ep_state *ep)
 {
-	const struct bpfnet_network_info *net = state_net(st, ep->network);
+	const struct net_state *net = state_net(st, ep->network);
 	__u32 ifindexes[8];
 	struct nl_link link;
 	size_t n = 0;
@@ -425,9 +425,9 @@ static int undo_endpoint_add(struct bpfnet *bn, struct state *st, struct nl *nl,
 /* ---- the other commands ------------------------------------------------------------------ */
 
 static int undo_network_create(struct bpfnet *bn, struct state *st,
-			       const struct bpfnet_network_info *net)
+			       const struct net_state *net)
 {
-	struct bpfnet_network_info n = *net;
+	struct net_state n = *net;
 
 	if (!st->node.initialized || state_net(st, net->name) || state_net_by_id(st, net->id))
 		return 0;
@@ -439,7 +439,7 @@ static int undo_network_create(struct bpfnet *bn, struct state *st,
 
 static int finish_network_remove(struct bpfnet *bn, struct state *st, const char *name)
 {
-	struct bpfnet_network_info *n = state_net(st, name);
+	struct net_state *n = state_net(st, name);
 	int err = 0;
 
 	if (!n || state_net_users(st, name))
@@ -465,7 +465,7 @@ static int unpublish_ports(struct bpfnet *bn, struct state *st, const struct jou
 	if (fd < 0)
 		return fd;
 	for (size_t i = 0; i < j->n_maps; i++) {
-		const struct bpfnet_port_mapping *m = &j->maps[i];
+		const struct port_map *m = &j->maps[i];
 
 		for (unsigned int off = 0; off <= (unsigned int)(m->host_port_last - m->host_port);
 		     off++) {
@@ -563,7 +563,7 @@ bool journal_undoes(enum journal_op op)
 }
 
 bool journal_finished(const struct bpfnet *bn, enum journal_op op, const char *name,
-		      const struct bpfnet_port_mapping *maps, size_t n)
+		      const struct port_map *maps, size_t n)
 {
 	const struct journal *j = bn->recovered;
 

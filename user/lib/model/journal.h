@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "api/internal.h"
+#include "model/portspec.h"
 
 struct state;
 struct nl;
@@ -49,9 +50,9 @@ struct journal {
 	char uplink[IF_NAMESIZE];		/* init */
 	int first_init;				/* init: the node was not initialized before */
 	int clsact_before;			/* first init: the uplink had a clsact qdisc */
-	struct bpfnet_network_info net;		/* network create and rm */
-	struct bpfnet_endpoint_info ep;		/* endpoint add and rm; port add and rm */
-	struct bpfnet_port_mapping *maps;	/* port add and rm (malloc()ed) */
+	struct net_state net;		/* network create and rm */
+	struct ep_state ep;		/* endpoint add and rm; port add and rm */
+	struct port_map *maps;	/* port add and rm (malloc()ed) */
 	size_t n_maps;
 };
 
@@ -82,12 +83,12 @@ int state_begin(struct bpfnet *bn, struct state *st, enum journal_op self);
 int journal_record(struct bpfnet *bn, struct state *st, const struct journal *j);
 /* Shorthands for the commands that name one endpoint or network. */
 int journal_record_ep(struct bpfnet *bn, struct state *st, enum journal_op op,
-		      const struct bpfnet_endpoint_info *ep);
+		      const struct ep_state *ep);
 int journal_record_net(struct bpfnet *bn, struct state *st, enum journal_op op,
-		       const struct bpfnet_network_info *net);
+		       const struct net_state *net);
 int journal_record_ports(struct bpfnet *bn, struct state *st, enum journal_op op,
-			 const struct bpfnet_endpoint_info *ep,
-			 const struct bpfnet_port_mapping *maps, size_t n);
+			 const struct ep_state *ep,
+			 const struct port_map *maps, size_t n);
 /* The command is done: clear the entry and save @st, in one atomic write. */
 int journal_commit(struct bpfnet *bn, struct state *st);
 /*
@@ -110,7 +111,7 @@ bool journal_undoes(enum journal_op op);
  * removal then succeeds instead of saying the thing is gone.
  */
 bool journal_finished(const struct bpfnet *bn, enum journal_op op, const char *name,
-		      const struct bpfnet_port_mapping *maps, size_t n);
+		      const struct port_map *maps, size_t n);
 
 /*
  * Temp files of state saves that a kill interrupted (under the lock no save

@@ -32,7 +32,7 @@ static json_t *ip_json(struct in_addr a)
 	return json_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
 }
 
-json_t *net_to_json(const struct bpfnet_network_info *n)
+json_t *net_to_json(const struct net_state *n)
 {
 	char mac[18];
 
@@ -43,7 +43,7 @@ json_t *net_to_json(const struct bpfnet_network_info *n)
 			 "gateway_mode", n->gateway_mode[0] ? n->gateway_mode : BPFNET_GW_MODE_NAT);
 }
 
-json_t *ep_to_json(const struct bpfnet_endpoint_info *e)
+json_t *ep_to_json(const struct ep_state *e)
 {
 	char mac[18], host_mac[18];
 
@@ -95,7 +95,7 @@ static int take_ip(struct in_addr *dst, const char *src)
 	return src ? ip4_parse(src, dst) : -EINVAL;
 }
 
-int net_from_json(json_t *j, struct bpfnet_network_info *n)
+int net_from_json(json_t *j, struct net_state *n)
 {
 	const char *name, *mode, *subnet, *gw, *gw_mac = NULL, *gw_mode = BPFNET_GW_MODE_NAT;
 	int id, plen, masq, internal = 0;
@@ -118,7 +118,7 @@ int net_from_json(json_t *j, struct bpfnet_network_info *n)
 	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0);
 }
 
-int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e)
+int ep_from_json(json_t *j, struct ep_state *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
 	int id, ifindex, plen, mtu;
@@ -267,7 +267,7 @@ int state_remove(struct bpfnet *bn)
 	return err;
 }
 
-struct bpfnet_network_info *state_net(struct state *st, const char *name)
+struct net_state *state_net(struct state *st, const char *name)
 {
 	for (size_t i = 0; i < st->n_nets; i++)
 		if (!strcmp(st->nets[i].name, name))
@@ -275,7 +275,7 @@ struct bpfnet_network_info *state_net(struct state *st, const char *name)
 	return NULL;
 }
 
-struct bpfnet_network_info *state_net_by_id(struct state *st, unsigned int id)
+struct net_state *state_net_by_id(struct state *st, unsigned int id)
 {
 	for (size_t i = 0; i < st->n_nets; i++)
 		if (st->nets[i].id == id)
@@ -283,7 +283,7 @@ struct bpfnet_network_info *state_net_by_id(struct state *st, unsigned int id)
 	return NULL;
 }
 
-struct bpfnet_endpoint_info *state_ep(struct state *st, const char *name)
+struct ep_state *state_ep(struct state *st, const char *name)
 {
 	for (size_t i = 0; i < st->n_eps; i++)
 		if (!strcmp(st->eps[i].name, name))
@@ -291,9 +291,9 @@ struct bpfnet_endpoint_info *state_ep(struct state *st, const char *name)
 	return NULL;
 }
 
-int state_add_net(struct state *st, const struct bpfnet_network_info *net)
+int state_add_net(struct state *st, const struct net_state *net)
 {
-	struct bpfnet_network_info *n = realloc(st->nets, (st->n_nets + 1) * sizeof(*n));
+	struct net_state *n = realloc(st->nets, (st->n_nets + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
@@ -302,9 +302,9 @@ int state_add_net(struct state *st, const struct bpfnet_network_info *net)
 	return 0;
 }
 
-int state_add_ep(struct state *st, const struct bpfnet_endpoint_info *ep)
+int state_add_ep(struct state *st, const struct ep_state *ep)
 {
-	struct bpfnet_endpoint_info *e = realloc(st->eps, (st->n_eps + 1) * sizeof(*e));
+	struct ep_state *e = realloc(st->eps, (st->n_eps + 1) * sizeof(*e));
 
 	if (!e)
 		return -ENOMEM;
@@ -315,7 +315,7 @@ int state_add_ep(struct state *st, const struct bpfnet_endpoint_info *ep)
 
 void state_del_net(struct state *st, const char *name)
 {
-	struct bpfnet_network_info *n = state_net(st, name);
+	struct net_state *n = state_net(st, name);
 
 	if (n)
 		*n = st->nets[--st->n_nets];
@@ -323,7 +323,7 @@ void state_del_net(struct state *st, const char *name)
 
 void state_del_ep(struct state *st, const char *name)
 {
-	struct bpfnet_endpoint_info *e = state_ep(st, name);
+	struct ep_state *e = state_ep(st, name);
 
 	if (e)
 		*e = st->eps[--st->n_eps];

@@ -23,9 +23,9 @@ struct node_state {
 
 struct state {
 	struct node_state node;
-	struct bpfnet_network_info *nets;
+	struct net_state *nets;
 	size_t n_nets;
-	struct bpfnet_endpoint_info *eps;
+	struct ep_state *eps;
 	size_t n_eps;
 	/*
 	 * Published ports live in the pinned portmap4 map (see port.c); the state
@@ -48,21 +48,21 @@ void state_free(struct state *st);
 /* Forget the instance: state file, lock and directory. */
 int state_remove(struct bpfnet *bn);
 
-struct bpfnet_network_info *state_net(struct state *st, const char *name);
-struct bpfnet_network_info *state_net_by_id(struct state *st, unsigned int id);
-struct bpfnet_endpoint_info *state_ep(struct state *st, const char *name);
-int state_add_net(struct state *st, const struct bpfnet_network_info *net);
-int state_add_ep(struct state *st, const struct bpfnet_endpoint_info *ep);
+struct net_state *state_net(struct state *st, const char *name);
+struct net_state *state_net_by_id(struct state *st, unsigned int id);
+struct ep_state *state_ep(struct state *st, const char *name);
+int state_add_net(struct state *st, const struct net_state *net);
+int state_add_ep(struct state *st, const struct ep_state *ep);
 void state_del_net(struct state *st, const char *name);
 void state_del_ep(struct state *st, const char *name);
 /* Remember @ip as bound by some mapping; *added says whether it is new. */
 int state_add_bound_ip(struct state *st, struct in_addr ip, int *added);
 
 /* One network or endpoint as state.json keeps it (the journal keeps them the same way). */
-json_t *net_to_json(const struct bpfnet_network_info *n);
-json_t *ep_to_json(const struct bpfnet_endpoint_info *e);
-int net_from_json(json_t *j, struct bpfnet_network_info *n);
-int ep_from_json(json_t *j, struct bpfnet_endpoint_info *e);
+json_t *net_to_json(const struct net_state *n);
+json_t *ep_to_json(const struct ep_state *e);
+int net_from_json(json_t *j, struct net_state *n);
+int ep_from_json(json_t *j, struct ep_state *e);
 
 /* Endpoints attached to network @name. */
 unsigned int state_net_users(const struct state *st, const char *name);

@@ -24,7 +24,7 @@ static int lo_ifindex(struct bpfnet *bn, struct nl *nl, int *ifindex)
 }
 
 /* Add (or, with @del, remove) the gateway /32 on the node's lo; done already is fine. */
-static int gateway_addr(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net,
+static int gateway_addr(struct bpfnet *bn, struct nl *nl, const struct net_state *net,
 			bool del)
 {
 	char gw[INET_ADDRSTRLEN];
@@ -45,12 +45,12 @@ static int gateway_addr(struct bpfnet *bn, struct nl *nl, const struct bpfnet_ne
 		       net->name, LOOPBACK_IFNAME, strerror(-err), nl_errmsg(nl));
 }
 
-int net_gateway_add(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
+int net_gateway_add(struct bpfnet *bn, struct nl *nl, const struct net_state *net)
 {
 	return gateway_addr(bn, nl, net, false);
 }
 
-int net_gateway_del(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net)
+int net_gateway_del(struct bpfnet *bn, struct nl *nl, const struct net_state *net)
 {
 	return gateway_addr(bn, nl, net, true);
 }

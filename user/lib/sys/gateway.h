@@ -12,8 +12,8 @@
 #include "sys/netlink.h"
 
 /* The node takes @net's gateway address; already there is fine. */
-int net_gateway_add(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net);
+int net_gateway_add(struct bpfnet *bn, struct nl *nl, const struct net_state *net);
 /* Take it away again; already gone is fine. */
-int net_gateway_del(struct bpfnet *bn, struct nl *nl, const struct bpfnet_network_info *net);
+int net_gateway_del(struct bpfnet *bn, struct nl *nl, const struct net_state *net);
 
 #endif
