@@ -462,8 +462,10 @@ struct bpfnet_port_mapping {
 /*
  * Docker's -p syntax, [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp],
  * into @out (endpoint and container_addr zeroed; host_addr AF_UNSPEC when
- * none is given; proto tcp by default). -EINVAL with the reason for
- * bpfnet__errmsg(NULL); -EAFNOSUPPORT for an IPv6 host address ("[::1]:80:80").
+ * none is given; proto tcp by default). An IPv6 HOST_IP ("[::1]:80:80") is
+ * parsed; bpfnet_port__add() refuses it for now. Docker's forms that leave
+ * the host port to the engine ("80", "127.0.0.1::80") are refused: bpfnet
+ * picks no port. -EINVAL with the reason for bpfnet__errmsg(NULL).
  * Thread-safe.
  */
 int bpfnet_port_spec_parse(const char *spec, struct bpfnet_port_mapping *out);

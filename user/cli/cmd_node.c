@@ -101,8 +101,8 @@ static void ct_print(const struct bpfnet_ct_summary *ct)
 
 int do_status(struct cli *cli, int argc, char **argv)
 {
-	struct bpfnet_ct_summary ct = {};
-	struct bpfnet_node_info info;
+	struct bpfnet_ct_summary ct = { .sz = sizeof(ct) };
+	struct bpfnet_node_info info = { .sz = sizeof(info) };
 	int err;
 
 	if (parse_args(&status_cmd, argc, argv, NULL, NULL, 0, 0))
@@ -194,7 +194,7 @@ static json_t *stats_json(const struct bpfnet_stats *s)
 
 int do_stats(struct cli *cli, int argc, char **argv)
 {
-	struct bpfnet_stats s;
+	struct bpfnet_stats s = { .sz = sizeof(s) };
 	int err;
 
 	if (parse_args(&stats_cmd, argc, argv, NULL, NULL, 0, 0))

@@ -442,6 +442,10 @@ int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *o
 	if (!opts->netns)
 		return bn_fail(bn, -EINVAL, "a network namespace is required (its name or path)");
 	endpoint_opts_read(opts, &o);
+	/* IPv6 is refused before anything is locked or read */
+	err = o.ip.family != AF_UNSPEC ? bn_addr4(bn, &o.ip, "endpoint address", &a.ep.ip) : 0;
+	if (err)
+		return err;
 	err = state_begin(bn, &st, JOURNAL_ENDPOINT_ADD);
 	if (err)
 		goto unlock;

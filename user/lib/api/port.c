@@ -253,14 +253,12 @@ static int check_fresh_duplicates(struct bpfnet *bn, struct port_check *c)
 	return 0;
 }
 
-/* The library's record of public mapping @m of endpoint @ep: IPv4, ranges checked. */
-static int map_from_public(struct bpfnet *bn, const struct ep_state *ep,
-			   const struct bpfnet_port_mapping *m, struct port_map *out)
+/* Public mapping @m as this library can publish it: TCP or UDP, IPv4, ranges that match. */
+static int map_check_public(struct bpfnet *bn, const struct bpfnet_port_mapping *m)
 {
 	char spec[PORTSPEC_TEXT_MAX];
-	int err = 0;
+	struct in_addr ip;
 
-	memset(out, 0, sizeof(*out));
 	if (m->proto != BPFNET_PROTO_TCP && m->proto != BPFNET_PROTO_UDP)
 		return bn_fail(bn, -EINVAL, "invalid port mapping: protocol %d: tcp (%d) or udp "
 			       "(%d)", m->proto, BPFNET_PROTO_TCP, BPFNET_PROTO_UDP);
@@ -273,30 +271,35 @@ static int map_from_public(struct bpfnet *bn, const struct ep_state *ep,
 		return bn_fail(bn, -EINVAL, "invalid port mapping '%s': host range and container "
 			       "range differ in length", spec);
 	if (m->host_addr.family != AF_UNSPEC)
-		err = bn_addr4(bn, &m->host_addr, "port mapping host address", &out->host_ip);
-	if (err)
-		return err;
+		return bn_addr4(bn, &m->host_addr, "port mapping host address", &ip);
+	return 0;
+}
+
+/* The library's record of public mapping @m (checked) of endpoint @ep. */
+static void map_from_public(const struct ep_state *ep, const struct bpfnet_port_mapping *m,
+			    struct port_map *out)
+{
+	memset(out, 0, sizeof(*out));
 	strcpy(out->endpoint, ep->name);
 	out->proto = m->proto;
+	if (m->host_addr.family == AF_INET)
+		out->host_ip = m->host_addr.v4;
 	out->host_port = m->host_port;
 	out->host_port_last = m->host_port_last;
 	out->container_port = m->container_port;
 	out->container_ip = ep->ip;
-	return 0;
 }
 
-static int maps_from_public(struct bpfnet *bn, const struct ep_state *ep,
+static int maps_from_public(const struct ep_state *ep,
 			    const struct bpfnet_port_mapping *maps, size_t n, struct port_map *out,
 			    size_t *n_ports)
 {
-	int err = 0;
-
 	*n_ports = 0;
-	for (size_t i = 0; i < n && !err; i++) {
-		err = map_from_public(bn, ep, &maps[i], &out[i]);
+	for (size_t i = 0; i < n; i++) {
+		map_from_public(ep, &maps[i], &out[i]);
 		*n_ports += mapping_ports(&out[i]);
 	}
-	return err;
+	return 0;
 }
 
 /* The public view of record @m. */
@@ -547,7 +550,7 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	/* every check passed, the intent goes to disk: a kill is undone by the next command */
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
-	      maps_from_public(bn, ep, pub, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
+	      maps_from_public(ep, pub, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
 	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
 	      journal_record_ports(bn, st, JOURNAL_PORT_ADD, ep, maps, n);
 	if (err)
@@ -595,6 +598,12 @@ static int ports_change(struct bpfnet *bn, const char *endpoint,
 
 	if (!n || !pub)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
+	/* what no state can make right is refused before anything is locked or read */
+	for (size_t i = 0; i < n; i++) {
+		err = map_check_public(bn, &pub[i]);
+		if (err)
+			return err;
+	}
 	err = ports_begin(bn, &st, op, &fd);
 	if (!err) {
 		err = change(bn, &st, fd, endpoint, pub, n);
@@ -696,7 +705,7 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 	if (!maps)
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
-	      maps_from_public(bn, ep, pub, n, maps, &n_ports);
+	      maps_from_public(ep, pub, n, maps, &n_ports);
 	for (size_t i = 0; i < n && !err; i++)
 		err = check_owned(bn, fd, &maps[i], &pub[i]);
 	/* not published: fine for a re-run of the removal this call's recovery finished */
