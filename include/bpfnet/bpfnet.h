@@ -12,7 +12,8 @@
  *   sizeof(struct ...) of the header you build with. An older, smaller struct
  *   is accepted (its missing fields take their defaults, or are not written);
  *   a newer, larger one is accepted only if every byte past what this library
- *   knows is zero, else -EINVAL. A sz smaller than sizeof(size_t) is -EINVAL.
+ *   knows is zero, else -EINVAL (a result struct larger than the library's
+ *   gets zeros there). A sz smaller than sizeof(size_t) is -EINVAL.
  *   Zero every options struct before setting fields (`= { .sz = sizeof(o) }`):
  *   every field's zero is its documented default.
  * - Arrays the library allocates (every *__list(), bpfnet_node__check(),
@@ -29,12 +30,11 @@
  * thread is in (the "node"). Calls that configure containers
  * (bpfnet_endpoint__add(), bpfnet_endpoint__remove(), bpfnet_node__down(),
  * bpfnet_node__check() with repair) enter the container's netns with setns()
- * on the calling thread and come back before they return. Should the way back
- * fail, the call returns that error (-errno of setns()) and the thread stays
- * in the container's netns: the library never continues in the wrong one, and
- * the caller should end the thread (or process). Run such calls from a
- * thread that may change namespaces (not while other threads of the process
- * rely on the calling thread's netns).
+ * on the calling thread and come back to the thread's own netns before they
+ * return; other threads are not moved. Should the way back fail (the kernel
+ * refusing a netns the thread was just in), the library aborts the process
+ * rather than carry on in the container's netns. Entering may fail with the
+ * errno of setns() (-EPERM without CAP_SYS_ADMIN), and then nothing moved.
  *
  * Threads: a handle is used by one thread at a time; different handles may be
  * used at once by different threads and processes. Calls that change an
@@ -88,8 +88,8 @@ const char *bpfnet_version(void);
 enum bpfnet_log_level { BPFNET_WARN, BPFNET_INFO, BPFNET_DEBUG };
 typedef int (*bpfnet_print_fn)(enum bpfnet_log_level level, const char *fmt, va_list ap);
 
-/* bpfnet_set_print() flags */
-#define BPFNET_PRINT_LIBBPF (1U << 0)	/* route libbpf's messages to @fn too (libbpf_set_print) */
+/* bpfnet_set_print() flags: route libbpf's messages to @fn too (libbpf_set_print()) */
+#define BPFNET_PRINT_LIBBPF (1U << 0)
 
 /*
  * Where the library prints (warnings and debug; errors are returned, never
@@ -185,20 +185,20 @@ enum bpfnet_proto {
 
 /* The state of a tracked flow. */
 enum bpfnet_flow_state {
-	BPFNET_FLOW_NONE = 0,	/* "none" */
-	BPFNET_FLOW_SYN_SENT,	/* "syn_sent": TCP, SYN seen, no answer yet */
+	BPFNET_FLOW_NONE = 0,		/* "none" */
+	BPFNET_FLOW_SYN_SENT,		/* "syn_sent": TCP, SYN seen, no answer yet */
 	BPFNET_FLOW_ESTABLISHED,	/* "established": TCP answered; UDP and ICMP: any */
-	BPFNET_FLOW_FIN_WAIT,	/* "fin_wait": TCP, FIN seen one way */
-	BPFNET_FLOW_TIME_WAIT,	/* "time_wait": TCP, FIN seen both ways */
+	BPFNET_FLOW_FIN_WAIT,		/* "fin_wait": TCP, FIN seen one way */
+	BPFNET_FLOW_TIME_WAIT,		/* "time_wait": TCP, FIN seen both ways */
 	BPFNET_FLOW_CLOSE,		/* "close": TCP, RST seen */
 };
 
 /* Why a flow is tracked. */
 enum bpfnet_flow_kind {
 	BPFNET_FLOW_KIND_ROUTED = 0,	/* "routed": untranslated, tracked so replies get in */
-	BPFNET_FLOW_KIND_PORTMAP,		/* "portmap": to a published port (DNAT) */
+	BPFNET_FLOW_KIND_PORTMAP,	/* "portmap": to a published port (DNAT) */
 	BPFNET_FLOW_KIND_MASQUERADE,	/* "masquerade": leaving with the node's address */
-	BPFNET_FLOW_KIND_HAIRPIN,		/* "hairpin": a container to a published port */
+	BPFNET_FLOW_KIND_HAIRPIN,	/* "hairpin": a container to a published port */
 };
 
 /* A yes/no option whose default depends on other options: zero is that default. */

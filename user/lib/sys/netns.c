@@ -48,7 +48,7 @@ int netns_same(int fd_a, int fd_b)
 
 int netns_is_current(int fd)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret;
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), ret;
 
 	if (self < 0)
 		return -errno;
@@ -59,7 +59,7 @@ int netns_is_current(int fd)
 
 int netns_run(int fd, int (*fn)(void *arg), void *arg)
 {
-	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret;
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), ret;
 
 	if (self < 0)
 		return -errno;
