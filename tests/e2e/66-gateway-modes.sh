@@ -23,8 +23,9 @@ check "network create open --gateway-mode nat-unprotected" \
 	bn network create open --subnet 10.66.4.0/24 --gateway-mode nat-unprotected
 out=$(bn network create bogus --subnet 10.66.5.0/24 --gateway-mode wide-open 2>&1)
 rc=$?
-check "an unknown gateway mode is refused, naming the allowed ones" \
-	bash -c '[ "$1" = 1 ] && grep -q "unknown gateway mode .wide-open.: allowed: nat, routed, nat-unprotected" <<<"$2"' \
+# a value on the command line that is no gateway mode: a usage error (2), nothing tried
+check "an unknown gateway mode is refused as a usage error, naming the allowed ones" \
+	bash -c '[ "$1" = 2 ] && grep -q "unknown gateway mode .wide-open.: allowed: nat, routed, nat-unprotected" <<<"$2"' \
 	_ "$rc" "$out"
 out=$(bn network create iso --mode bridge --internal --subnet 10.66.6.0/24 --gateway-mode routed 2>&1)
 rc=$?
