@@ -5,7 +5,7 @@
 # private bpffs and state dir, TAP output, and helpers that never hang.
 #
 #   source "$(dirname "$0")/lib.sh"
-#   sandbox_setup            # node + ext netns, uplink veth, bpffs, traps
+#   sandbox_setup            # node + ext netns, uplink veth, bpffs, traps (tools/lib/sandbox.sh)
 #   bn init --uplink "$UPLINK"
 #   check "ping works" ns c1 ping -c1 -W2 10.10.0.3
 #   done_testing             # plan line, exit status
@@ -26,20 +26,22 @@ REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 BPFNET=${BPFNET:-$REPO_DIR/build/bpfnet}
 
 PFX="bnt$$-"
-NODE="${PFX}node"
-EXT="${PFX}ext"
-UPLINK=up0
-EXT_IF=ext0
-NODE_IP=192.168.77.1
-EXT_IP=192.168.77.2
 # a unique instance per script (and per run): e.g. "e2e-10-cli-12345"; $E2E_INSTANCE overrides
 INST=${E2E_INSTANCE:-"e2e-$(basename "$0" .sh | tr -c 'A-Za-z0-9_.\n-' '_')-$$"}
 INST=${INST:0:32}
+SB_PREFIX=$PFX SB_INSTANCE=$INST SB_HOOK=bg_kill_all SB_NOTE=_e2e_note
+# shellcheck source=../../tools/lib/sandbox.sh
+source "$REPO_DIR/tools/lib/sandbox.sh"
+NODE=$SB_NODE
+EXT=$SB_EXT
+UPLINK=$SB_UPLINK
+EXT_IF=$SB_EXT_IF
+NODE_IP=$SB_NODE_IP
+EXT_IP=$SB_EXT_IP
 TMP=""
 BG_PIDS=()
 T_NUM=0
 T_FAILED=0
-_TORN_DOWN=0
 
 # ---- TAP --------------------------------------------------------------------
 
@@ -180,9 +182,7 @@ bn() {
 }
 
 # nsname SHORT: the full netns name of a container ("c1" -> "bnt123-c1")
-nsname() {
-	printf '%s%s' "$PFX" "$1"
-}
+nsname() { sandbox_ns "$1"; }
 
 # ns SHORT CMD...: run CMD in netns SHORT (c1, node, ext, ...), 10 s at most
 ns() {
@@ -192,13 +192,7 @@ ns() {
 }
 
 # new_ns SHORT...: create container netns (with lo up)
-new_ns() {
-	local n
-	for n in "$@"; do
-		ip netns add "$PFX$n" || return 1
-		ip -n "$PFX$n" link set lo up || return 1
-	done
-}
+new_ns() { sandbox_netns_add "$@"; }
 
 # wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds
 wait_until() {
@@ -305,77 +299,38 @@ drop_count() {
 	bn --json stats | json "d['drops']['$1']"
 }
 
-# ---- the sandbox -----------------------------------------------------------------
+# ---- the sandbox (tools/lib/sandbox.sh) -------------------------------------------------
 
-sandbox_teardown() {
-	local n p
-	[ "$_TORN_DOWN" = 1 ] && return 0
-	_TORN_DOWN=1
-	trap - EXIT INT TERM HUP
-	bg_kill_all
-	# the instance first (it only touches the node netns and our bpffs/run dir)
-	if [ -n "$TMP" ] && grep -qx "$NODE" <<<"$(ip netns list 2>/dev/null | awk '{print $1}')"; then
-		timeout -k 5 30 ip netns exec "$NODE" "$BPFNET" --instance "$INST" down \
-			>/dev/null 2>&1
-	fi
-	for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-		case "$n" in
-		"$PFX"*)
-			# any process still in one of our namespaces was started by this test
-			for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-			ip netns del "$n" 2>/dev/null
-			;;
-		esac
-	done
-	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
-		if mountpoint -q "$TMP/bpffs"; then
-			umount "$TMP/bpffs" 2>/dev/null || umount -l "$TMP/bpffs"
-		fi
-		rm -rf --one-file-system "$TMP"
-	fi
-	cgroup_teardown
-}
+# sandbox_teardown (the library's): bg_kill_all, the instance down, every netns of $PFX,
+# the bpffs, $TMP and the cgroup; run by the EXIT trap, also on failure or a signal
 
-_on_signal() {
-	# fd 9 is the script's stdout: the signal may come while a check redirects it
-	diag "interrupted by SIG$1, cleaning up" >&9
-	sandbox_teardown
-	exit $((128 + $2))
-}
+# _e2e_note TEXT: a comment on the script's stdout (fd 9: a signal may come while a check
+# redirects stdout)
+_e2e_note() { diag "$*" >&9; }
 
-# cgroup_setup: bpfnet's socket hooks attach to a cgroup v2 directory: give them one of
-# the test's own (and move this script, hence every client it starts, into it) rather
-# than the host's root, so that no process of the host runs them.
+# cgroup_setup, cgroup_teardown: the cgroup alone (sandbox_setup makes it already): one of
+# the test's own for bpfnet's socket hooks, with this script (so every client it starts)
+# in it, rather than the host's root, so that no process of the host runs them
 CG=""
-CG_HOME=""
 cgroup_setup() {
-	local mnt
-	# mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE ...
-	mnt=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
-		/proc/self/mountinfo)
-	[ -n "$mnt" ] || { diag "no cgroup v2 mount: the socket hooks go to bpfnet's default"; return 0; }
-	CG_HOME="$mnt$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)"
-	CG=$(mktemp -d "$mnt/bpfnet-test.XXXXXX") || { CG=""; return 0; }
-	echo $$ >"$CG/cgroup.procs" || { rmdir "$CG"; CG=""; return 0; }
-	# seen through our root: "ip netns exec" mounts a fresh /sys without the cgroups
-	export BPFNET_CGROUP="/proc/$$/root$CG"
+	sandbox_cgroup test --join-cgroup
+	_cgroup_said
 }
 
 cgroup_teardown() {
-	[ -n "$CG" ] || return 0
-	echo $$ >"$CG_HOME/cgroup.procs" 2>/dev/null
-	rmdir "$CG" 2>/dev/null || diag "cgroup $CG still busy"
+	_sb_cgroup_remove
 	CG=""
+}
+
+_cgroup_said() {
+	CG=$SB_CGROUP
+	[ -n "$CG" ] || diag "no cgroup v2 of our own: the socket hooks go to bpfnet's default"
 }
 
 # sandbox_setup: temp dir with a private bpffs, node and ext netns joined by the uplink veth
 sandbox_setup() {
-	local n
 	exec 9>&1
-	trap 'sandbox_teardown' EXIT
-	trap '_on_signal INT 2' INT
-	trap '_on_signal TERM 15' TERM
-	trap '_on_signal HUP 1' HUP
+	sandbox_traps
 	if [ "$(id -u)" != 0 ]; then
 		diag "the end-to-end tests need root"
 		exit 1
@@ -384,30 +339,16 @@ sandbox_setup() {
 		diag "$BPFNET is missing: run make first"
 		exit 1
 	fi
-	TMP=$(mktemp -d /run/bpfnet-test.XXXXXX) || exit 1
-	cgroup_setup
-	mkdir -p "$TMP/bpffs" "$TMP/run"
-	mount -t bpf bpf "$TMP/bpffs" || { diag "cannot mount a bpffs"; exit 1; }
+	sandbox_open test --join-cgroup || { diag "cannot make the sandbox's temp dir and bpffs"; exit 1; }
+	TMP=$SB_TMP
+	_cgroup_said
 	# a private copy: a rebuild of build/ while the test runs cannot swap it midway
 	cp "$BPFNET" "$TMP/bpfnet" || { diag "cannot copy $BPFNET"; exit 1; }
 	BPFNET_BUILT=$BPFNET
 	BPFNET="$TMP/bpfnet"
-	export BPFNET_BPFFS="$TMP/bpffs" BPFNET_RUN_DIR="$TMP/run"
-	unset BPFNET_INSTANCE
+	SB_BPFNET=$BPFNET
 	diag "sandbox: prefix $PFX, instance $INST, tmp $TMP, bpfnet $BPFNET_BUILT"
-	ip netns add "$NODE" && ip netns add "$EXT" &&
-		ip -n "$NODE" link set lo up && ip -n "$EXT" link set lo up &&
-		ip -n "$NODE" link add "$UPLINK" type veth peer name "$EXT_IF" netns "$EXT" &&
-		ip -n "$NODE" addr add "$NODE_IP/24" dev "$UPLINK" &&
-		ip -n "$EXT" addr add "$EXT_IP/24" dev "$EXT_IF" &&
-		ip -n "$NODE" link set "$UPLINK" up &&
-		ip -n "$EXT" link set "$EXT_IF" up ||
-		{ diag "cannot build the sandbox network"; exit 1; }
-	# IPv6 DAD and router solicitations only add noise to counters
-	for n in "$NODE" "$EXT"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
-	done
+	sandbox_uplink || { diag "cannot build the sandbox network"; exit 1; }
 	return 0
 }
 

@@ -4,7 +4,8 @@
 # tools/bench: the sandbox every variant is built in, and the helpers that run
 # commands in it (each with a timeout, each written to commands.log).
 #
-# Names: every netns is "$P-<short>" with P=bnb<pid>: node, ext, c1, c2.
+# Names: every netns is "$P-<short>" with P=bnb<pid>: node, ext, c1, c2 (the base,
+# node/ext/uplink, private bpffs, cgroup and teardown, is tools/lib/sandbox.sh).
 #   node  plays the host: uplink up0 = $NODE_IP/24, the dataplane under test
 #   ext   an outside client: ext0 = $EXT_IP/24, the other end of the uplink
 #   c1 c2 containers attached to the node (c1 = client, c2 = server)
@@ -13,11 +14,16 @@
 # the host is touched: no rule, route or link outside these namespaces.
 
 P=${BENCH_PREFIX:-bnb$$}
-NODE_IP=192.168.77.1
-EXT_IP=192.168.77.2
 TMP=${BENCH_TMP:-}
 SERVER_PIDS=()
-_CLEANED=0
+# the base of the sandbox, shared with the tests and the demo; each of its commands
+# goes through run (timed out, written to commands.log)
+SB_PREFIX=$P- SB_TMP=$TMP SB_RUN=_sb_bench_run SB_HOOK=teardown_variant SB_NOTE=warn
+# shellcheck source=../lib/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
+NODE_IP=$SB_NODE_IP
+EXT_IP=$SB_EXT_IP
+_sb_bench_run() { run 10 "$@"; }
 
 # ---- output ---------------------------------------------------------------------------
 
@@ -86,30 +92,7 @@ ms_of() {
 # ---- namespaces -------------------------------------------------------------------------
 
 # new_ns SHORT...: netns with lo up and IPv6 off (router solicitations are noise)
-new_ns() {
-	local n
-	for n in "$@"; do
-		run 10 ip netns add "$P-$n"
-		run 10 ip -n "$P-$n" link set lo up
-		nsrun "$n" 10 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
-	done
-}
-
-# sandbox_uplink: node and ext joined by the uplink veth (up0 -- ext0)
-sandbox_uplink() {
-	new_ns node ext
-	run 10 ip -n "$P-node" link add up0 type veth peer name ext0 netns "$P-ext"
-	run 10 ip -n "$P-node" addr add "$NODE_IP/24" dev up0
-	run 10 ip -n "$P-ext" addr add "$EXT_IP/24" dev ext0
-	run 10 ip -n "$P-node" link set up0 up
-	run 10 ip -n "$P-ext" link set ext0 up
-}
-
-# our_netns: every netns of this run
-our_netns() {
-	ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true
-}
+new_ns() { sandbox_netns_add "$@" && sandbox_ipv6_off "$@"; }
 
 stop_servers() {
 	local pid
@@ -119,77 +102,21 @@ stop_servers() {
 }
 
 # teardown_variant: servers, the bpfnet instance, every netns of this run (their
-# links, routes, iptables and nftables rules and conntrack entries go with them)
+# links, routes, iptables and nftables rules and conntrack entries go with them);
+# also the first step of the library's sandbox_teardown
 teardown_variant() {
-	local n pid
 	stop_servers
-	if [ -d "$BPFNET_RUN_DIR/$INSTANCE" ] && our_netns | grep -qx "$P-node"; then
-		timeout -k 5 30 ip netns exec "$P-node" "$BPFNET" --instance "$INSTANCE" down \
-			>/dev/null 2>&1
-	fi
+	[ -n "$TMP" ] || return 0
+	[ -d "$BPFNET_RUN_DIR/$INSTANCE" ] && sandbox_instance_down
 	# whatever "down" left: the next variant must start from empty maps
 	rm -rf "${BPFNET_RUN_DIR:?}/$INSTANCE" "${BPFNET_BPFFS:?}/bpfnet"
-	for n in $(our_netns); do
-		for pid in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-		ip netns del "$n" 2>/dev/null
-	done
-	return 0
+	sandbox_netns_del_all
 }
 
-# ---- the run's temp dir and private bpffs ------------------------------------------------
-
+# sandbox_init: the run's temp dir, private bpffs and empty cgroup (no process in it:
+# the bench measures no client of the node itself), with the traps that remove them
 sandbox_init() {
-	TMP=$(mktemp -d /run/bpfnet-bench.XXXXXX) || die "cannot make a temp dir in /run"
-	export BPFNET_BPFFS=$TMP/bpffs BPFNET_RUN_DIR=$TMP/run
-	unset BPFNET_INSTANCE
-	mkdir -p "$BPFNET_BPFFS" "$BPFNET_RUN_DIR"
-	mount -t bpf bpf "$BPFNET_BPFFS" || die "cannot mount a bpffs on $BPFNET_BPFFS"
-	cgroup_init
-}
-
-# cgroup_init: bpfnet attaches its socket hooks (for the node's own clients) to a
-# cgroup v2 directory; give it an empty one of our own rather than the host's
-# root, so that no process of the host runs them. Removed by cleanup.
-CGROUP=
-cgroup_init() {
-	local mnt
-	# mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE ...
-	mnt=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
-		/proc/self/mountinfo)
-	if [ -z "$mnt" ] || ! CGROUP=$(mktemp -d "$mnt/bpfnet-bench.XXXXXX" 2>/dev/null); then
-		CGROUP=
-		CGROUP_NOTE="bpfnet socket hooks: no cgroup v2 directory of our own could be made; bpfnet chose"
-		return 0
-	fi
-	# seen through our root: "ip netns exec" mounts a fresh /sys without the cgroups
-	export BPFNET_CGROUP=/proc/$$/root$CGROUP
-	CGROUP_NOTE="bpfnet socket hooks: attached to $CGROUP, an empty cgroup made for the run"
-}
-
-cleanup() {
-	[ "$_CLEANED" = 1 ] && return 0
-	_CLEANED=1
-	trap - EXIT INT TERM HUP
-	teardown_variant
-	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
-		if mountpoint -q "$BPFNET_BPFFS"; then
-			umount "$BPFNET_BPFFS" 2>/dev/null || umount -l "$BPFNET_BPFFS"
-		fi
-		rm -rf --one-file-system "$TMP"
-	fi
-	[ -n "$CGROUP" ] && rmdir "$CGROUP" 2>/dev/null
-	return 0
-}
-
-_on_signal() {
-	warn "interrupted (SIG$1): removing the sandbox"
-	cleanup
-	exit $((128 + $2))
-}
-
-sandbox_traps() {
-	trap cleanup EXIT
-	trap '_on_signal INT 2' INT
-	trap '_on_signal TERM 15' TERM
-	trap '_on_signal HUP 1' HUP
+	SB_INSTANCE=$INSTANCE
+	sandbox_open bench || die "cannot make the sandbox (a temp dir in /run, a bpffs in it)"
+	TMP=$SB_TMP CGROUP=$SB_CGROUP CGROUP_NOTE=$SB_CGROUP_NOTE
 }
