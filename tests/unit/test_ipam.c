@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include "model/ipam.h"
 #include "api/internal.h"
 #include "dp/datapath.h"
@@ -27,7 +28,7 @@ static void test_ip4_parse(void **state)
 
 	(void)state;
 	assert_int_equal(ip4_parse("10.1.0.2", &a), 0);
-	assert_int_equal(a.s_addr, A("10.1.0.2").s_addr);
+	assert_ip4_equal(a.s_addr, A("10.1.0.2").s_addr);
 	assert_int_equal(ip4_parse("10.1.0", &a), -EINVAL);
 	assert_int_equal(ip4_parse("10.1.0.256", &a), -EINVAL);
 	assert_int_equal(ip4_parse("10.1.0.2 ", &a), -EINVAL);
@@ -42,7 +43,7 @@ static void test_cidr4_parse(void **state)
 
 	(void)state;
 	assert_int_equal(cidr4_parse("10.1.0.0/24", &net, &len), 0);
-	assert_int_equal(net.s_addr, A("10.1.0.0").s_addr);
+	assert_ip4_equal(net.s_addr, A("10.1.0.0").s_addr);
 	assert_int_equal(len, 24);
 	assert_int_equal(cidr4_parse("10.0.0.0/8", &net, &len), 0);
 	assert_int_equal(cidr4_parse("10.1.0.0/30", &net, &len), 0);
@@ -67,7 +68,7 @@ static void test_subnets(void **state)
 	assert_true(subnets_overlap(A("10.0.0.0"), 8, A("10.1.0.0"), 24));
 	assert_false(subnets_overlap(A("10.1.0.0"), 24, A("10.2.0.0"), 24));
 	assert_int_equal(prefix_mask(24), 0xffffff00u);
-	assert_int_equal(subnet_first_host(A("10.1.0.0")).s_addr, A("10.1.0.1").s_addr);
+	assert_ip4_equal(subnet_first_host(A("10.1.0.0")).s_addr, A("10.1.0.1").s_addr);
 }
 
 /* The special-purpose ranges no network may take, found by any overlap, named in text. */
@@ -103,11 +104,11 @@ static void test_reserved_ranges(void **state)
 			 r ? ip4_range_format(r, buf, sizeof(buf)) : "-");
 		assert_string_equal(got, want);
 		if (r)
-			assert_true(strlen(r->what) > 0);
+			assert_cmp(strlen(r->what), >, 0);
 	}
-	assert_non_null(strstr(ip4_reserved_overlap(A("127.0.0.0"), 8)->what, "loopback"));
-	assert_non_null(strstr(ip4_reserved_overlap(A("169.254.0.0"), 16)->what, "link-local"));
-	assert_non_null(strstr(ip4_reserved_overlap(A("224.0.0.0"), 4)->what, "multicast"));
+	assert_has(ip4_reserved_overlap(A("127.0.0.0"), 8)->what, "loopback");
+	assert_has(ip4_reserved_overlap(A("169.254.0.0"), 16)->what, "link-local");
+	assert_has(ip4_reserved_overlap(A("224.0.0.0"), 4)->what, "multicast");
 }
 
 static void test_host_ip_kind(void **state)
@@ -146,14 +147,14 @@ static void test_ipam_pick(void **state)
 
 	(void)state;
 	assert_int_equal(ipam_pick(&pool, &got), 0);
-	assert_int_equal(got.s_addr, A("10.1.0.3").s_addr);
+	assert_ip4_equal(got.s_addr, A("10.1.0.3").s_addr);
 	pool.n_used = 0;
 	assert_int_equal(ipam_pick(&pool, &got), 0);
-	assert_int_equal(got.s_addr, A("10.1.0.2").s_addr);
+	assert_ip4_equal(got.s_addr, A("10.1.0.2").s_addr);
 	/* a gateway in the middle is skipped too */
 	pool.gateway = A("10.1.0.2");
 	assert_int_equal(ipam_pick(&pool, &got), 0);
-	assert_int_equal(got.s_addr, A("10.1.0.1").s_addr);
+	assert_ip4_equal(got.s_addr, A("10.1.0.1").s_addr);
 }
 
 static void test_ipam_exhausted(void **state)
@@ -226,16 +227,16 @@ static void test_map_encoding(void **state)
 
 	(void)state;
 	dp_net_encode(&net, &nv);
-	assert_int_equal(nv.subnet, A("10.1.0.0").s_addr);
-	assert_int_equal(nv.mask, A("255.255.240.0").s_addr);
-	assert_int_equal(nv.gateway, A("10.1.0.1").s_addr);
+	assert_ip4_equal(nv.subnet, A("10.1.0.0").s_addr);
+	assert_ip4_equal(nv.mask, A("255.255.240.0").s_addr);
+	assert_ip4_equal(nv.gateway, A("10.1.0.1").s_addr);
 	assert_int_equal(nv.mode, BPFNET_MODE_L3);
 	assert_int_equal(nv.flags, 0);
 	dp_ep_encode(&ep, &net, &ev);
 	assert_int_equal(ev.ifindex, 42);
 	assert_int_equal(ev.id, 7);
 	assert_int_equal(ev.net_id, 3);
-	assert_int_equal(ev.ip, A("10.1.0.9").s_addr);
+	assert_ip4_equal(ev.ip, A("10.1.0.9").s_addr);
 	assert_memory_equal(ev.mac, ep.mac, 6);
 	assert_memory_equal(ev.host_mac, ep.host_mac, 6);
 	assert_int_equal(ev.flags, BPFNET_EP_F_VALID);

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include "run_dir_fixture.h"
 
 #include "sys/fsutil.h"
@@ -129,15 +130,17 @@ static void test_port_entries(void **state)
 	assert_int_equal(back.op, JOURNAL_PORT_ADD);
 	assert_int_equal(back.n_maps, 3);
 	for (size_t i = 0; i < 3; i++) {
+		unit_case("mapping %zu", i);
 		assert_int_equal(back.maps[i].proto, maps[i].proto);
-		assert_int_equal(back.maps[i].host_ip.s_addr, maps[i].host_ip.s_addr);
+		assert_ip4_equal(back.maps[i].host_ip.s_addr, maps[i].host_ip.s_addr);
 		assert_int_equal(back.maps[i].host_port, maps[i].host_port);
 		assert_int_equal(back.maps[i].host_port_last, maps[i].host_port_last);
 		assert_int_equal(back.maps[i].container_port, maps[i].container_port);
 		/* filled in from the entry's endpoint */
 		assert_string_equal(back.maps[i].endpoint, "c1");
-		assert_int_equal(back.maps[i].container_ip.s_addr, j.ep.ip.s_addr);
+		assert_ip4_equal(back.maps[i].container_ip.s_addr, j.ep.ip.s_addr);
 	}
+	unit_case_end();
 	assert_string_equal(journal_describe(&back, buf, sizeof(buf)),
 			    "port add 'c1' (3 mappings)");
 	journal_free(&back);
@@ -266,7 +269,7 @@ static void test_stray_names(void **state)
 	struct state st = {};
 
 	host_ifname_prefix(f->bn, prefix);
-	assert_int_equal(strncmp(prefix, "bn", 2), 0);
+	assert_memory_equal(prefix, "bn", 2);
 	snprintf(name, sizeof(name), "%s7", prefix);
 	memcpy(e.host_ifname, name, sizeof(e.host_ifname) - 1);
 	assert_int_equal(state_add_ep(&st, &e), 0);

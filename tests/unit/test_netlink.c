@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -109,7 +110,7 @@ static void test_veth_get(void **state)
 
 	(void)state;
 	assert_int_equal(nl_link_get_by_name(nl, "bn0", &a), 0);
-	assert_true(a.ifindex > 0);
+	assert_cmp(a.ifindex, >, 0);
 	assert_string_equal(a.name, "bn0");
 	assert_memory_equal(a.mac, mac0, 6);
 	assert_int_equal(a.mtu, 1400);
@@ -211,7 +212,7 @@ static void test_errmsg(void **state)
 	bad.ifindex = link.ifindex;
 	/* Host bits set beyond the prefix length. */
 	assert_int_equal(nl_route_add4(nl, &bad), -EINVAL);
-	assert_true(strlen(nl_errmsg(nl)) > 0);
+	assert_cmp(strlen(nl_errmsg(nl)), >, 0);
 	print_message("extack: %s\n", nl_errmsg(nl));
 	assert_int_equal(nl_link_get_by_name(nl, "bn0", &link), 0);
 	assert_string_equal(nl_errmsg(nl), "");
@@ -260,7 +261,9 @@ static void test_foreach(void **state)
 
 	(void)state;
 	assert_int_equal(nl_link_foreach(nl, seen_cb, &seen), 0);
-	assert_true(seen.lo && seen.bn0 && seen.bn1);
+	assert_true(seen.lo);
+	assert_true(seen.bn0);
+	assert_true(seen.bn1);
 	assert_int_equal(seen.calls, 3);
 
 	assert_int_equal(nl_link_foreach(nl, stop_cb, &calls), 42);
@@ -331,9 +334,11 @@ static void test_addr_route_dump(void **state)
 	assert_true(d.addr);
 	d.calls = 0;
 	assert_int_equal(nl_route_foreach4(nl, route_seen_cb, &d), 0);
-	assert_true(d.connected && d.via && d.dflt);
+	assert_true(d.connected);
+	assert_true(d.via);
+	assert_true(d.dflt);
 	/* the local table's routes come too: more than the three of the main table */
-	assert_true(d.calls > 3);
+	assert_cmp(d.calls, >, 3);
 
 	assert_int_equal(nl_addr_foreach4(nl, stop_addr_cb, &calls), 7);
 	assert_int_equal(calls, 1);
@@ -357,7 +362,7 @@ static void test_peer_netns(void **state)
 	assert_int_equal(nl_link_get_by_name(nl, "bn3", &link), -ENODEV);
 
 	assert_int_equal(nl_open(&pnl, peer_ns), 0);
-	assert_true(netns_ino() == here);
+	assert_int_equal(netns_ino(), here);
 	assert_int_equal(nl_link_get_by_name(pnl, "bn3", &link), 0);
 	assert_memory_equal(link.mac, mac1, 6);
 	assert_int_equal(link.mtu, 9000);
@@ -378,12 +383,12 @@ static void test_open_bad_netns(void **state)
 
 	(void)state;
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
+	assert_cmp(fd, >=, 0);
 	assert_int_equal(nl_open(&bad, fd), -EINVAL);
 	assert_null(bad);
 	close(fd);
 	assert_int_equal(nl_open(&bad, 12345), -EBADF);
-	assert_true(netns_ino() == here);
+	assert_int_equal(netns_ino(), here);
 }
 
 int main(void)

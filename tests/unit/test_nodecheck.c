@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static void subnet_is(const char *net, unsigned int len, int want, const char *n
 	print_message("%s/%u: %d %s\n", net, len, err, err ? bpfnet__errmsg(bn) : "");
 	assert_int_equal(err, want);
 	if (needle)
-		assert_non_null(strstr(bpfnet__errmsg(bn), needle));
+		assert_has(bpfnet__errmsg(bn), needle);
 }
 
 static void host_ip_is(const char *ip, int want, const char *needle)
@@ -62,7 +63,7 @@ static void host_ip_is(const char *ip, int want, const char *needle)
 	print_message("%s: %d %s\n", ip, err, err ? bpfnet__errmsg(bn) : "");
 	assert_int_equal(err, want);
 	if (needle)
-		assert_non_null(strstr(bpfnet__errmsg(bn), needle));
+		assert_has(bpfnet__errmsg(bn), needle);
 }
 
 static void test_subnet_routes(void **state)

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include "run_dir_fixture.h"
 
 #include "model/state.h"
@@ -98,10 +99,12 @@ static void test_corrupt(void **state)
 	struct state st;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unit_case("bad state file %zu", i);
 		write_state(f, bad[i], path);
 		assert_int_equal(state_load(f->bn, &st), -EINVAL);
-		assert_non_null(strstr(bpfnet__errmsg(f->bn), "corrupt"));
+		assert_has(bpfnet__errmsg(f->bn), "corrupt");
 	}
+	unit_case_end();
 	unlink(path);
 	assert_int_equal(state_load(f->bn, &st), 0);
 	assert_int_equal(st.n_nets, 0);
@@ -187,7 +190,7 @@ static void test_bridge_network_api(void **state)
 	o.mode = BPFNET_NETWORK_L3;
 	o.subnet = P("10.3.0.0/24");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "--internal is for bridge networks"));
+	assert_has(bpfnet__errmsg(f->bn), "--internal is for bridge networks");
 	/* an options struct from before "internal" existed is still accepted */
 	o.sz = offsetof(struct bpfnet_network_opts, internal);
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &a), 0);
@@ -225,17 +228,17 @@ static void test_gateway_mode_api(void **state)
 	o.subnet = P("10.4.0.0/24");
 	/* a name the parser refuses, and a value no enum member has */
 	assert_int_equal(bpfnet_gateway_mode_parse("open", &mode), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "unknown gateway mode 'open': allowed: nat, "
-			       "routed, nat-unprotected"));
+	assert_has(bpfnet__errmsg(NULL), "unknown gateway mode 'open': allowed: nat, "
+		   "routed, nat-unprotected");
 	o.gateway_mode = (enum bpfnet_gateway_mode)7;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "unknown gateway mode 7: allowed: nat, "
-			       "routed, nat-unprotected"));
+	assert_has(bpfnet__errmsg(f->bn), "unknown gateway mode 7: allowed: nat, "
+		   "routed, nat-unprotected");
 	o.mode = BPFNET_NETWORK_BRIDGE;
 	o.internal = 1;
 	o.gateway_mode = BPFNET_GATEWAY_ROUTED;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "internal network has none"));
+	assert_has(bpfnet__errmsg(f->bn), "internal network has none");
 	assert_int_equal(bpfnet_network__get(f->bn, "x1", &info), -ENOENT);
 	/* an options struct from before gateway modes existed: nat */
 	o.sz = offsetof(struct bpfnet_network_opts, gateway_mode);
@@ -253,12 +256,15 @@ static void test_bridge_full(void **state)
 	struct ep_state ep = { .network = "b1" };
 	struct state st = {};
 
-	for (int i = 0; i < BPFNET_FLOOD_MAX - 1; i++)
+	for (int i = 0; i < BPFNET_FLOOD_MAX - 1; i++) {
+		unit_case("endpoint %d", i + 1);
 		assert_int_equal(state_add_ep(&st, &ep), 0);
+	}
+	unit_case_end();
 	assert_int_equal(bridge_check_room(f->bn, &st, &br), 0);
 	assert_int_equal(state_add_ep(&st, &ep), 0);
 	assert_int_equal(bridge_check_room(f->bn, &st, &br), -ENOSPC);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "already has 1024 endpoints"));
+	assert_has(bpfnet__errmsg(f->bn), "already has 1024 endpoints");
 	/* the bound is the flood list's: an l3 network has none */
 	for (size_t i = 0; i < st.n_eps; i++)
 		strcpy(st.eps[i].network, "n1");
@@ -283,16 +289,16 @@ static void test_network_api(void **state)
 	o.name = "n2";
 	o.subnet = P("10.0.0.0/8");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EEXIST);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "overlaps network 'n1'"));
+	assert_has(bpfnet__errmsg(f->bn), "overlaps network 'n1'");
 	o.subnet = P("10.2.0.0/24");
 	o.gateway = A("10.3.0.1");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
 	o.gateway = A("10.2.0.254");
 	assert_int_equal(bpfnet_network_mode_parse("bridge-of-doom", &mode), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "'bridge-of-doom'"));
+	assert_has(bpfnet__errmsg(NULL), "'bridge-of-doom'");
 	o.mode = (enum bpfnet_network_mode)9;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "unknown mode 9"));
+	assert_has(bpfnet__errmsg(f->bn), "unknown mode 9");
 	o.mode = BPFNET_NETWORK_L3;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
 	assert_int_equal(info.id, 2);
@@ -304,7 +310,7 @@ static void test_network_api(void **state)
 	assert_int_equal(bpfnet_network__remove(f->bn, "n1"), -ENOENT);
 	assert_int_equal(bpfnet_network__get(f->bn, "n2", &info), 0);
 	assert_int_equal(info.gateway.family, AF_INET);
-	assert_int_equal(info.gateway.v4.s_addr, inet_addr("10.2.0.254"));
+	assert_ip4_equal(info.gateway.v4.s_addr, inet_addr("10.2.0.254"));
 }
 
 /* bpfnet__open(): "" is no instance name, and a bpffs given must be one. */
