@@ -110,6 +110,7 @@ mode=$2
 sandbox_setup
 echo "SUB_PFX=$PFX"
 echo "SUB_TMP=$TMP"
+echo "SUB_CG=$CG"
 bn init --uplink "$UPLINK" >/dev/null || exit 3
 bn network create n1 --subnet 10.10.0.0/24 >/dev/null || exit 3
 new_ns c1 c2
@@ -133,17 +134,20 @@ exit 0
 EOF
 chmod +x "$SUB"
 
-# sub_left_nothing OUT: the sub-script whose output is OUT left no netns, mount, dir or process
+# sub_left_nothing OUT: the sub-script whose output is OUT left no netns, mount, dir, cgroup
+# or process
 sub_left_nothing() {
-	local pfx tmp pids p left bad=""
+	local pfx tmp cg pids p left bad=""
 	pfx=$(sed -n 's/^SUB_PFX=//p' "$1")
 	tmp=$(sed -n 's/^SUB_TMP=//p' "$1")
+	cg=$(sed -n 's/^SUB_CG=//p' "$1")
 	pids=$(sed -n 's/^SUB_PIDS=//p' "$1")
 	[ -n "$pfx" ] && [ -n "$tmp" ] || { echo "the sub-script did not say its prefix and tmp"; return 1; }
 	left=$(ip netns list | awk '{print $1}' | grep "^$pfx" | tr '\n' ' ')
 	[ -n "$left" ] && bad+="netns: $left; "
 	grep -qF "$tmp" /proc/mounts && bad+="mount: $(grep -F "$tmp" /proc/mounts); "
 	[ -e "$tmp" ] && bad+="directory $tmp; "
+	[ -n "$cg" ] && [ -e "$cg" ] && bad+="cgroup $cg; "
 	for p in $pids; do
 		kill -0 "$p" 2>/dev/null && bad+="process $p ($(tr '\0' ' ' </proc/$p/cmdline)); "
 	done
@@ -157,7 +161,7 @@ run_sub() {
 	rc=$?
 	is "$rc" "$2" "sub-test '$1' exits $2" || diag_file "$out"
 	check "sub-test '$1' got as far as its traffic" grep -q SUB_READY "$out"
-	check "sub-test '$1' left no netns, mount, temp dir or process" sub_left_nothing "$out"
+	check "sub-test '$1' left no netns, mount, temp dir, cgroup or process" sub_left_nothing "$out"
 }
 
 # signal_sub SIG WANT_RC: start the sub-script, send it SIG once it is ready
@@ -178,7 +182,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' timeout -k 5 120 "$SUB" "$E2E_DIR/lib.sh" 
 	wait "$pid"
 	rc=$?
 	is "$rc" "$2" "sub-test interrupted by SIG$1 exits $2" || diag_file "$out"
-	check "sub-test interrupted by SIG$1 left no netns, mount, temp dir or process" \
+	check "sub-test interrupted by SIG$1 left no netns, mount, temp dir, cgroup or process" \
 		sub_left_nothing "$out"
 }
 

@@ -118,5 +118,5 @@ teardown_variant() {
 sandbox_init() {
 	SB_INSTANCE=$INSTANCE
 	sandbox_open bench || die "cannot make the sandbox (a temp dir in /run, a bpffs in it)"
-	TMP=$SB_TMP CGROUP=$SB_CGROUP CGROUP_NOTE=$SB_CGROUP_NOTE
+	TMP=$SB_TMP CGROUP_NOTE=$SB_CGROUP_NOTE
 }

@@ -52,6 +52,12 @@ _sb_note() { printf 'sandbox: %s\n' "$*" >&2; }
 # sandbox_ns SHORT: the full name of netns SHORT ("c1" -> "bnt123-c1")
 sandbox_ns() { printf '%s%s' "$SB_PREFIX" "$1"; }
 
+# sandbox_where: what the run made, for the user and for tests that check it is gone:
+# "netns bnt123-*, temp dir /run/bpfnet-test.XXXXXX, cgroup /sys/fs/cgroup/..."
+sandbox_where() {
+	printf 'netns %s*, temp dir %s%s\n' "$SB_PREFIX" "${SB_TMP:-none}" "${SB_CGROUP:+, cgroup $SB_CGROUP}"
+}
+
 # sandbox_netns: every netns of this run, one a line
 sandbox_netns() {
 	ip netns list 2>/dev/null | awk -v p="$SB_PREFIX" 'index($1, p) == 1 { print $1 }'

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The sandbox library (tools/lib/sandbox.sh) leaves nothing behind: a script built on it
+# alone (uplink, a container netns, bpfnet's pins and socket hooks, a process in a netns
+# and one only in its cgroup, neither known to any hook) that fails, fails under
+# "set -e", is interrupted by SIGINT, SIGTERM or SIGHUP, or passes, leaves no netns of
+# its prefix, mount, temp dir, cgroup or process. And tools/demo (make demo) runs to its
+# end on it and leaves nothing either.
+source "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	diag "the sandbox needs root"
+	exit 1
+fi
+[ -x "$BPFNET" ] || { diag "$BPFNET is missing: run make first"; exit 1; }
+WORK=$(mktemp -d /tmp/bpfnet-sandbox-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+SUB="$WORK/sub.sh"
+cat >"$SUB" <<'EOF'
+#!/usr/bin/env bash
+# sub.sh REPO BPFNET MODE: the sandbox with everything in it, then MODE: fail (exit 1),
+# sete (a failing command under set -e), wait (until a signal comes), ok (exit 0)
+set -u
+mode=$3
+SB_PREFIX="bnsbt$$-" SB_BPFNET=$2 SB_INSTANCE=sbt
+source "$1/tools/lib/sandbox.sh"
+[ "$mode" = sete ] && set -e
+sandbox_open sbtest --join-cgroup || exit 3
+echo "SUB_WHERE=$(sandbox_where)"
+sandbox_uplink || exit 3
+sandbox_netns_add c1 || exit 3
+ip netns exec "$SB_NODE" "$SB_BPFNET" --instance sbt init --uplink "$SB_UPLINK" >/dev/null || exit 3
+[ -n "$(ls "$BPFNET_BPFFS/bpfnet/sbt")" ] || exit 3
+ip netns exec "$(sandbox_ns c1)" sleep 120 9>&- &
+in_netns=$!
+sleep 120 9>&- &
+in_cgroup=$!
+[ -z "$SB_CGROUP" ] || grep -qx "$in_cgroup" "$SB_CGROUP/cgroup.procs" || exit 3
+echo "SUB_PIDS=$in_netns $in_cgroup"
+echo "SUB_READY"
+case $mode in
+fail) exit 1 ;;
+sete) false ;;
+wait) wait ;;
+esac
+exit 0
+EOF
+chmod +x "$SUB"
+
+# left_nothing OUT: what the run whose output is OUT said it made is all gone
+left_nothing() {
+	local where pfx tmp cg pids p left bad=""
+	where=$(sed -n 's/^SUB_WHERE=//p; s/^sandbox: //p' "$1" | head -n1)
+	pids=$(sed -n 's/^SUB_PIDS=//p' "$1")
+	pfx=$(sed -n 's/^netns \([^*]*\)\*.*/\1/p' <<<"$where")
+	tmp=$(sed -n 's/.*temp dir \([^ ,]*\).*/\1/p' <<<"$where")
+	cg=$(sed -n 's/.*cgroup \([^ ,]*\).*/\1/p' <<<"$where")
+	[ -n "$pfx" ] && [ -n "$tmp" ] ||
+		{ echo "the run did not say its prefix and temp dir: '$where'"; return 1; }
+	left=$(ip netns list | awk -v p="$pfx" 'index($1, p) == 1 { printf "%s ", $1 }')
+	[ -n "$left" ] && bad+="netns: $left; "
+	grep -qF "$tmp" /proc/mounts && bad+="mount: $(grep -F "$tmp" /proc/mounts); "
+	[ -e "$tmp" ] && bad+="directory $tmp; "
+	[ -n "$cg" ] && [ -e "$cg" ] && bad+="cgroup $cg; "
+	for p in $pids; do
+		kill -0 "$p" 2>/dev/null && bad+="process $p ($(tr '\0' ' ' </proc/"$p"/cmdline)); "
+	done
+	[ -z "$bad" ] || { echo "left behind: $bad"; return 1; }
+}
+
+# sub MODE WANT_RC: run sub.sh to its end
+sub() {
+	local out="$WORK/sub-$1.out" rc
+	timeout -k 5 120 "$SUB" "$REPO_DIR" "$BPFNET" "$1" >"$out" 2>&1
+	rc=$?
+	is "$rc" "$2" "a sandbox script that ends with '$1' exits $2" || diag_file "$out"
+	check "... it got as far as its processes" grep -q SUB_READY "$out"
+	check "... and left no netns, mount, temp dir, cgroup or process" left_nothing "$out"
+}
+
+# sub_signal SIG WANT_RC: start sub.sh, send it SIG once it is ready
+sub_signal() {
+	local out="$WORK/sub-$1.out" pid script rc
+	# background jobs of a script ignore SIGINT: give the sub-script default handling
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' timeout -k 5 120 "$SUB" "$REPO_DIR" "$BPFNET" wait \
+		>"$out" 2>&1 9>&- &
+	pid=$!
+	wait_until 30 grep -q SUB_READY "$out" || { not_ok "sandbox script ready for SIG$1"; diag_file "$out"; }
+	# signal the script itself (timeout's child), as Ctrl-C or kill would
+	script=$(ps -o pid= --ppid "$pid" | head -n1 | tr -d ' ')
+	kill -"$1" "${script:-$pid}"
+	wait "$pid"
+	rc=$?
+	is "$rc" "$2" "a sandbox script interrupted by SIG$1 exits $2" || diag_file "$out"
+	check "... and left no netns, mount, temp dir, cgroup or process" left_nothing "$out"
+}
+
+sub fail 1
+sub sete 1
+sub ok 0
+sub_signal INT 130
+sub_signal TERM 143
+sub_signal HUP 129
+
+# ---- tools/demo (make demo) ------------------------------------------------------------
+
+out="$WORK/demo.out"
+timeout -k 5 180 "$REPO_DIR/tools/demo" >"$out" 2>&1 9>&-
+rc=$?
+is "$rc" 0 "tools/demo exits 0" || diag_file "$out"
+check "tools/demo got to its end" grep -q '^demo done' "$out"
+check "tools/demo's published port answered the outside and the node" \
+	test "$(grep -c '^hello from web1' "$out")" -ge 3
+check "tools/demo left no netns, mount, temp dir, cgroup or process" left_nothing "$out"
+
+done_testing
