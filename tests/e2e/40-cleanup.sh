@@ -108,9 +108,7 @@ cat >"$SUB" <<'EOF'
 source "$1"
 mode=$2
 sandbox_setup
-echo "SUB_PFX=$PFX"
-echo "SUB_TMP=$TMP"
-echo "SUB_CG=$CG"
+echo "SUB_WHERE=$(sandbox_where)"
 bn init --uplink "$UPLINK" >/dev/null || exit 3
 bn network create n1 --subnet 10.10.0.0/24 >/dev/null || exit 3
 new_ns c1 c2
@@ -134,26 +132,6 @@ exit 0
 EOF
 chmod +x "$SUB"
 
-# sub_left_nothing OUT: the sub-script whose output is OUT left no netns, mount, dir, cgroup
-# or process
-sub_left_nothing() {
-	local pfx tmp cg pids p left bad=""
-	pfx=$(sed -n 's/^SUB_PFX=//p' "$1")
-	tmp=$(sed -n 's/^SUB_TMP=//p' "$1")
-	cg=$(sed -n 's/^SUB_CG=//p' "$1")
-	pids=$(sed -n 's/^SUB_PIDS=//p' "$1")
-	[ -n "$pfx" ] && [ -n "$tmp" ] || { echo "the sub-script did not say its prefix and tmp"; return 1; }
-	left=$(ip netns list | awk '{print $1}' | grep "^$pfx" | tr '\n' ' ')
-	[ -n "$left" ] && bad+="netns: $left; "
-	grep -qF "$tmp" /proc/mounts && bad+="mount: $(grep -F "$tmp" /proc/mounts); "
-	[ -e "$tmp" ] && bad+="directory $tmp; "
-	[ -n "$cg" ] && [ -e "$cg" ] && bad+="cgroup $cg; "
-	for p in $pids; do
-		kill -0 "$p" 2>/dev/null && bad+="process $p ($(tr '\0' ' ' </proc/$p/cmdline)); "
-	done
-	[ -z "$bad" ] || { echo "left behind: $bad"; return 1; }
-}
-
 # run_sub MODE WANT_RC [INSTANCE]: run the sub-script in the foreground
 run_sub() {
 	local out="$TMP/sub-$1-$RANDOM.out" rc
@@ -161,29 +139,17 @@ run_sub() {
 	rc=$?
 	is "$rc" "$2" "sub-test '$1' exits $2" || diag_file "$out"
 	check "sub-test '$1' got as far as its traffic" grep -q SUB_READY "$out"
-	check "sub-test '$1' left no netns, mount, temp dir, cgroup or process" sub_left_nothing "$out"
+	check "sub-test '$1' left no netns, mount, temp dir, cgroup or process" left_nothing "$out"
 }
 
 # signal_sub SIG WANT_RC: start the sub-script, send it SIG once it is ready
 signal_sub() {
-	local out="$TMP/sub-$1.out" pid rc script_pid
-	# background jobs of a script ignore SIGINT: give the sub-script default handling
-	python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execvp(sys.argv[1], sys.argv[1:])' timeout -k 5 120 "$SUB" "$E2E_DIR/lib.sh" wait >"$out" 2>&1 &
-	pid=$!
-	if ! wait_until 30 grep -q SUB_READY "$out"; then
-		not_ok "sub-test 'wait' got ready for SIG$1"
-		diag_file "$out"
-	fi
-	# signal the script itself (timeout's child), as Ctrl-C or kill would
-	script_pid=$(ps -o pid= --ppid "$pid" | head -n1 | tr -d ' ')
-	kill -"$1" "${script_pid:-$pid}"
-	wait "$pid"
+	local out="$TMP/sub-$1.out" rc
+	signal_when_ready "sub-test 'wait'" "$1" "$out" timeout -k 5 120 "$SUB" "$E2E_DIR/lib.sh" wait
 	rc=$?
 	is "$rc" "$2" "sub-test interrupted by SIG$1 exits $2" || diag_file "$out"
 	check "sub-test interrupted by SIG$1 left no netns, mount, temp dir, cgroup or process" \
-		sub_left_nothing "$out"
+		left_nothing "$out"
 }
 
 run_sub fail 1

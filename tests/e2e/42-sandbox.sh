@@ -48,27 +48,6 @@ exit 0
 EOF
 chmod +x "$SUB"
 
-# left_nothing OUT: what the run whose output is OUT said it made is all gone
-left_nothing() {
-	local where pfx tmp cg pids p left bad=""
-	where=$(sed -n 's/^SUB_WHERE=//p; s/^sandbox: //p' "$1" | head -n1)
-	pids=$(sed -n 's/^SUB_PIDS=//p' "$1")
-	pfx=$(sed -n 's/^netns \([^*]*\)\*.*/\1/p' <<<"$where")
-	tmp=$(sed -n 's/.*temp dir \([^ ,]*\).*/\1/p' <<<"$where")
-	cg=$(sed -n 's/.*cgroup \([^ ,]*\).*/\1/p' <<<"$where")
-	[ -n "$pfx" ] && [ -n "$tmp" ] ||
-		{ echo "the run did not say its prefix and temp dir: '$where'"; return 1; }
-	left=$(ip netns list | awk -v p="$pfx" 'index($1, p) == 1 { printf "%s ", $1 }')
-	[ -n "$left" ] && bad+="netns: $left; "
-	grep -qF "$tmp" /proc/mounts && bad+="mount: $(grep -F "$tmp" /proc/mounts); "
-	[ -e "$tmp" ] && bad+="directory $tmp; "
-	[ -n "$cg" ] && [ -e "$cg" ] && bad+="cgroup $cg; "
-	for p in $pids; do
-		kill -0 "$p" 2>/dev/null && bad+="process $p ($(tr '\0' ' ' </proc/"$p"/cmdline)); "
-	done
-	[ -z "$bad" ] || { echo "left behind: $bad"; return 1; }
-}
-
 # sub MODE WANT_RC: run sub.sh to its end
 sub() {
 	local out="$WORK/sub-$1.out" rc
@@ -81,18 +60,9 @@ sub() {
 
 # sub_signal SIG WANT_RC: start sub.sh, send it SIG once it is ready
 sub_signal() {
-	local out="$WORK/sub-$1.out" pid script rc
-	# background jobs of a script ignore SIGINT: give the sub-script default handling
-	python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execvp(sys.argv[1], sys.argv[1:])' timeout -k 5 120 "$SUB" "$REPO_DIR" "$BPFNET" wait \
-		>"$out" 2>&1 9>&- &
-	pid=$!
-	wait_until 30 grep -q SUB_READY "$out" || { not_ok "sandbox script ready for SIG$1"; diag_file "$out"; }
-	# signal the script itself (timeout's child), as Ctrl-C or kill would
-	script=$(ps -o pid= --ppid "$pid" | head -n1 | tr -d ' ')
-	kill -"$1" "${script:-$pid}"
-	wait "$pid"
+	local out="$WORK/sub-$1.out" rc
+	signal_when_ready "a sandbox script" "$1" "$out" \
+		timeout -k 5 120 "$SUB" "$REPO_DIR" "$BPFNET" wait
 	rc=$?
 	is "$rc" "$2" "a sandbox script interrupted by SIG$1 exits $2" || diag_file "$out"
 	check "... and left no netns, mount, temp dir, cgroup or process" left_nothing "$out"

@@ -352,6 +352,53 @@ sandbox_setup() {
 	return 0
 }
 
+# ---- scripts that must leave nothing behind ------------------------------------------
+
+# left_nothing OUT: what a script said it made is gone: its sandbox (a line "SUB_WHERE=" or
+# "sandbox: " with sandbox_where's text) and its processes (a line "SUB_PIDS=")
+left_nothing() {
+	local where pfx tmp cg pids p left bad=""
+	where=$(sed -n 's/^SUB_WHERE=//p; s/^sandbox: //p' "$1" | head -n1)
+	pids=$(sed -n 's/^SUB_PIDS=//p' "$1")
+	pfx=$(sed -n 's/^netns \([^*]*\)\*.*/\1/p' <<<"$where")
+	tmp=$(sed -n 's/.*temp dir \([^ ,]*\).*/\1/p' <<<"$where")
+	cg=$(sed -n 's/.*cgroup \([^ ,]*\).*/\1/p' <<<"$where")
+	if [ -z "$pfx" ] || [ -z "$tmp" ]; then
+		echo "the script did not say its prefix and temp dir: '$where'"
+		return 1
+	fi
+	left=$(ip netns list | awk -v p="$pfx" 'index($1, p) == 1 { printf "%s ", $1 }')
+	[ -n "$left" ] && bad+="netns: $left; "
+	grep -qF "$tmp" /proc/mounts && bad+="mount: $(grep -F "$tmp" /proc/mounts); "
+	[ -e "$tmp" ] && bad+="directory $tmp; "
+	[ -n "$cg" ] && [ -e "$cg" ] && bad+="cgroup $cg; "
+	for p in $pids; do
+		kill -0 "$p" 2>/dev/null && bad+="process $p ($(tr '\0' ' ' </proc/"$p"/cmdline)); "
+	done
+	[ -z "$bad" ] || { echo "left behind: $bad"; return 1; }
+}
+
+# signal_when_ready DESC SIG OUT CMD...: start CMD ("timeout ... SCRIPT ...") with its
+# output in OUT, and once OUT has a line SUB_READY send SIG to the script itself, as
+# Ctrl-C or kill would; CMD's exit status
+signal_when_ready() {
+	local desc=$1 sig=$2 out=$3 pid script
+	shift 3
+	# background jobs of a script ignore SIGINT: give the script default handling
+	python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" >"$out" 2>&1 9>&- &
+	pid=$!
+	if ! wait_until 30 grep -q SUB_READY "$out"; then
+		not_ok "$desc got ready for SIG$sig"
+		diag_file "$out"
+	fi
+	# the script is timeout's child
+	script=$(ps -o pid= --ppid "$pid" | head -n1 | tr -d ' ')
+	kill -"$sig" "${script:-$pid}"
+	wait "$pid"
+}
+
 # ---- packet capture -------------------------------------------------------------
 
 # capture_start SHORT FILE [FILTER...]: tcpdump -v on eth0 (or $CAP_IF) of netns SHORT into
