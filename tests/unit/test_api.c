@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include "run_dir_fixture.h"
 
 #define offsetofend(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
@@ -64,11 +65,11 @@ static void test_open_sz(void **state)
 	/* the whole struct: bpffs is read */
 	o.sz = sizeof(o);
 	assert_int_equal(bpfnet__open(&o, &bn), -ENOENT);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "/nonexistent"));
+	assert_has(bpfnet__errmsg(NULL), "/nonexistent");
 	/* garbage: smaller than sz itself */
 	o.sz = 3;
 	assert_int_equal(bpfnet__open(&o, &bn), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "bad sz 3"));
+	assert_has(bpfnet__errmsg(NULL), "bad sz 3");
 	o.sz = 0;
 	assert_int_equal(bpfnet__open(&o, &bn), -EINVAL);
 	/* newer, its unknown tail zero: fine */
@@ -78,7 +79,7 @@ static void test_open_sz(void **state)
 	/* newer, asking for something this library cannot do */
 	big.future[1] = 1;
 	assert_int_equal(bpfnet__open(&big.o, &bn), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "must be zero"));
+	assert_has(bpfnet__errmsg(NULL), "must be zero");
 	assert_int_equal(bpfnet__open(NULL, NULL), -EINVAL);
 }
 
@@ -102,13 +103,13 @@ static void test_open_errmsg(void **state)
 
 	(void)state;
 	assert_int_equal(bpfnet__open(&o, &bn), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "invalid instance name ''"));
+	assert_has(bpfnet__errmsg(NULL), "invalid instance name ''");
 	assert_int_equal(pthread_create(&t, NULL, open_bad_instance, &err), 0);
 	assert_int_equal(pthread_join(t, &seen), 0);
 	assert_int_equal(err, -EINVAL);
 	assert_ptr_equal(seen, &err);
 	/* the other thread's failure left this one's words alone */
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "invalid instance name ''"));
+	assert_has(bpfnet__errmsg(NULL), "invalid instance name ''");
 }
 
 static int our_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -145,8 +146,8 @@ static void test_version(void **state)
 	(void)state;
 	assert_string_equal(bpfnet_version(), BPFNET_VERSION_STRING);
 	assert_string_equal(BPFNET_VERSION_STRING, "0.2.0");
-	assert_true(BPFNET_VERSION_CODE >= BPFNET_VERSION(0, 2, 0));
-	assert_true(BPFNET_VERSION_CODE < BPFNET_VERSION(0, 3, 0));
+	assert_cmp(BPFNET_VERSION_CODE, >=, BPFNET_VERSION(0, 2, 0));
+	assert_cmp(BPFNET_VERSION_CODE, <, BPFNET_VERSION(0, 3, 0));
 }
 
 /* Every name parses back to its value; unknown values and names are told apart. */
@@ -198,7 +199,7 @@ static void test_enum_names(void **state)
 	assert_string_equal(bpfnet__errmsg(NULL), "unknown mode 'l2': allowed: l3, bridge");
 	assert_int_equal(bpfnet_gateway_mode_parse("NAT", &gw), -EINVAL);
 	assert_int_equal(bpfnet_proto_parse("sctp", &proto), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "allowed: tcp, udp, icmp"));
+	assert_has(bpfnet__errmsg(NULL), "allowed: tcp, udp, icmp");
 	assert_int_equal(bpfnet_flow_state_parse("?", &fs), -EINVAL);
 	assert_int_equal(bpfnet_flow_kind_parse("", &kind), -EINVAL);
 	assert_int_equal(bpfnet_flow_kind_parse(NULL, &kind), -EINVAL);
@@ -213,7 +214,7 @@ static void test_addresses(void **state)
 	(void)state;
 	a = A("10.1.0.5");
 	assert_int_equal(a.family, AF_INET);
-	assert_int_equal(a.v4.s_addr, inet_addr("10.1.0.5"));
+	assert_ip4_equal(a.v4.s_addr, inet_addr("10.1.0.5"));
 	assert_string_equal(bpfnet_addr_str(&a, buf, sizeof(buf)), "10.1.0.5");
 	a = A("fd00::5");
 	assert_int_equal(a.family, AF_INET6);
@@ -226,14 +227,14 @@ static void test_addresses(void **state)
 	p = P("fd00::/64");
 	assert_string_equal(bpfnet_prefix_str(&p, buf, sizeof(buf)), "fd00::/64");
 	assert_int_equal(bpfnet_addr_parse("10.1.0", &a), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "'10.1.0'"));
+	assert_has(bpfnet__errmsg(NULL), "'10.1.0'");
 	assert_int_equal(bpfnet_addr_parse("10.1.0.5/24", &a), -EINVAL);
 	assert_int_equal(bpfnet_prefix_parse("10.1.0.0", &p), -EINVAL);
 	assert_int_equal(bpfnet_prefix_parse("10.1.0.0/33", &p), -EINVAL);
 	assert_int_equal(bpfnet_prefix_parse("10.1.0.0/-1", &p), -EINVAL);
 	assert_int_equal(bpfnet_prefix_parse("fd00::/129", &p), -EINVAL);
 	assert_int_equal(bpfnet_prefix_parse("10.1.0.0/24x", &p), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "'10.1.0.0/24x'"));
+	assert_has(bpfnet__errmsg(NULL), "'10.1.0.0/24x'");
 }
 
 /* IPv6 values are taken by the API and refused, in words, before anything changes. */
@@ -248,19 +249,19 @@ static void test_ipv6_refused(void **state)
 	size_t n;
 
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EAFNOSUPPORT);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "subnet fd00::: IPv6 is not supported yet"));
+	assert_has(bpfnet__errmsg(f->bn), "subnet fd00::: IPv6 is not supported yet");
 	o.subnet = P("10.4.0.0/24");
 	o.gateway = A("fd00::1");
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EAFNOSUPPORT);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "gateway fd00::1: IPv6 is not supported"));
+	assert_has(bpfnet__errmsg(f->bn), "gateway fd00::1: IPv6 is not supported");
 	assert_int_equal(bpfnet_network__list(f->bn, &list, &n), 0);
 	assert_int_equal(n, 0);
 	free(list);
 	assert_int_equal(bpfnet_endpoint__add(f->bn, &e, NULL), -EAFNOSUPPORT);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "fd00::5: IPv6 is not supported yet"));
+	assert_has(bpfnet__errmsg(f->bn), "fd00::5: IPv6 is not supported yet");
 	assert_int_equal(bpfnet_port_spec_parse("[::1]:8080:80", &m), 0);
 	assert_int_equal(bpfnet_port__add(f->bn, "c1", &m, 1), -EAFNOSUPPORT);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "::1: IPv6 is not supported yet"));
+	assert_has(bpfnet__errmsg(f->bn), "::1: IPv6 is not supported yet");
 	assert_int_equal(bpfnet_port__remove(f->bn, "c1", &m, 1), -EAFNOSUPPORT);
 }
 
@@ -278,14 +279,14 @@ static void test_network_sz(void **state)
 	assert_non_null(old);
 	big.future = 1;
 	assert_int_equal(bpfnet_network__create(f->bn, &big.o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "bad sz"));
+	assert_has(bpfnet__errmsg(f->bn), "bad sz");
 	big.o.sz = 2;
 	assert_int_equal(bpfnet_network__create(f->bn, &big.o, NULL), -EINVAL);
 	/* a result struct with no sz set is refused before anything is done */
 	memset(&info, 0, sizeof(info));
 	big.o.sz = sizeof(big.o);
 	assert_int_equal(bpfnet_network__create(f->bn, &big.o, &info), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "sizeof(struct bpfnet_network_info)"));
+	assert_has(bpfnet__errmsg(f->bn), "sizeof(struct bpfnet_network_info)");
 	assert_int_equal(bpfnet_network__get(f->bn, "n1", &info), -EINVAL);
 	/* newer, its tail zero */
 	big.future = 0;
@@ -331,7 +332,7 @@ static void test_masquerade(void **state)
 	o.masquerade = BPFNET_YES;
 	o.gateway_mode = BPFNET_GATEWAY_ROUTED;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "a routed network has none"));
+	assert_has(bpfnet__errmsg(f->bn), "a routed network has none");
 	o.masquerade = BPFNET_DEFAULT;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
 	assert_false(info.masquerade);
@@ -342,7 +343,7 @@ static void test_masquerade(void **state)
 	o.internal = true;
 	o.masquerade = BPFNET_YES;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(f->bn), "an internal network has none"));
+	assert_has(bpfnet__errmsg(f->bn), "an internal network has none");
 	o.masquerade = (enum bpfnet_tristate)3;
 	o.internal = false;
 	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);

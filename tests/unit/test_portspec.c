@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "asserts.h"
 #include "model/portspec.h"
 
 struct accepted {
@@ -161,7 +162,7 @@ static void test_public_parser(void **state)
 	assert_int_equal(bpfnet_port_spec_parse("127.0.0.1:8080-8081:80-81/udp", &m), 0);
 	assert_int_equal(m.proto, BPFNET_PROTO_UDP);
 	assert_int_equal(m.host_addr.family, AF_INET);
-	assert_int_equal(m.host_addr.v4.s_addr, inet_addr("127.0.0.1"));
+	assert_ip4_equal(m.host_addr.v4.s_addr, inet_addr("127.0.0.1"));
 	assert_int_equal(m.container_port_last, 81);
 	assert_string_equal(m.endpoint, "");
 	assert_int_equal(m.container_addr.family, AF_UNSPEC);
@@ -169,7 +170,7 @@ static void test_public_parser(void **state)
 	assert_string_equal(bpfnet__errmsg(NULL),
 			    "invalid port mapping '8080:80/sctp': protocol must be tcp or udp");
 	assert_int_equal(bpfnet_port_spec_parse(NULL, &m), -EINVAL);
-	assert_non_null(strstr(bpfnet__errmsg(NULL), "none given"));
+	assert_has(bpfnet__errmsg(NULL), "none given");
 }
 
 /* The journal's records: IPv4 only, the any address for none. */
@@ -180,11 +181,11 @@ static void test_record(void **state)
 
 	(void)state;
 	assert_int_equal(port_map_parse("8080:80/udp", &m, why, sizeof(why)), 0);
-	assert_int_equal(m.host_ip.s_addr, INADDR_ANY);
+	assert_ip4_equal(m.host_ip.s_addr, INADDR_ANY);
 	assert_int_equal(m.proto, IPPROTO_UDP);
 	assert_string_equal(port_map_format(&m, text, sizeof(text)), "8080:80/udp");
 	assert_int_equal(port_map_parse("[::1]:8080:80", &m, why, sizeof(why)), -EAFNOSUPPORT);
-	assert_non_null(strstr(why, "IPv6 is not supported yet"));
+	assert_has(why, "IPv6 is not supported yet");
 }
 
 int main(void)
