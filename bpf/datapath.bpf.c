@@ -24,6 +24,7 @@
 #include "lib/l2.h"
 #include "lib/martian.h"
 #include "lib/sender.h"
+#include "lib/svc.h"
 
 static __always_inline int is_node_addr(__be32 addr)
 {
@@ -55,13 +56,13 @@ static __always_inline int ct_forward(struct __sk_buff *skb, struct flow4 *f,
 
 /* First packet of container @ep's flow to a published port of the node (hairpin). */
 static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
-				       const struct bpfnet_portmap_val *pm,
+				       const struct bpfnet_backend *be,
 				       const struct bpfnet_ep *ep)
 {
-	const struct bpfnet_ep *dst = ep_of_ip(pm->ep_ip);
+	const struct bpfnet_ep *dst = ep_of_ip(be->ep_ip);
 	/* source NAT to the node address too, so even a container reaching its own port works */
-	struct nat_target t = { .snat_addr = f->key.daddr, .dnat_addr = pm->ep_ip,
-				.dnat_port = pm->ep_port, .flags = BPFNET_CT_F_HAIRPIN,
+	struct nat_target t = { .snat_addr = f->key.daddr, .dnat_addr = be->ep_ip,
+				.dnat_port = be->ep_port, .flags = BPFNET_CT_F_HAIRPIN,
 				.tx_gen = ep->gen, .rx_gen = ep_gen(dst) };
 	struct bpfnet_ct_entry orig;
 	int ret = nat_create(f, &t, &orig, skb->len);
@@ -107,7 +108,7 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
 						   const struct bpfnet_ep *ep,
 						   const struct bpfnet_net *net)
 {
-	const struct bpfnet_portmap_val *pm;
+	const struct bpfnet_backend *be;
 	const struct bpfnet_ep *dst = NULL;
 	struct ct_hit hit;
 	int ret;
@@ -126,8 +127,8 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
 	if (ct_lookup_flow(&f->key, ep->gen, NULL, CT_MAY_RETIRE, &hit) == CT_FLOW)
 		return ct_forward(skb, f, &hit);
 	if (for_node(f, net)) {
-		pm = portmap_lookup(f);
-		return pm ? hairpin_new(skb, f, pm, ep) : TC_ACT_OK;
+		ret = svc_lookup(&f->key, &be);
+		return ret == SVC_NONE ? TC_ACT_OK : ret ?: hairpin_new(skb, f, be, ep);
 	}
 	return egress_new(skb, f, ep, net);
 }
@@ -268,10 +269,10 @@ int from_container(struct __sk_buff *skb)
 
 /* First packet of an outside client's flow to a published port: DNAT, source kept. */
 static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
-				       const struct bpfnet_portmap_val *pm)
+				       const struct bpfnet_backend *be)
 {
-	const struct bpfnet_ep *dst = ep_of_ip(pm->ep_ip);
-	struct nat_target t = { .dnat_addr = pm->ep_ip, .dnat_port = pm->ep_port,
+	const struct bpfnet_ep *dst = ep_of_ip(be->ep_ip);
+	struct nat_target t = { .dnat_addr = be->ep_ip, .dnat_port = be->ep_port,
 				.flags = BPFNET_CT_F_PORTMAP, .tx_gen = CT_FROM_OUTSIDE,
 				.rx_gen = ep_gen(dst) };
 	struct bpfnet_ct_entry orig;
@@ -308,7 +309,7 @@ static __always_inline int frag4_to_node(void)
  */
 static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct iphdr *iph)
 {
-	const struct bpfnet_portmap_val *pm;
+	const struct bpfnet_backend *be;
 	const struct bpfnet_ep *dst = NULL;
 	__be32 daddr = iph->daddr;
 	struct ct_hit hit;
@@ -331,10 +332,10 @@ static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct ip
 	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 		return verdict_of(DROP(DROP_SPOOFED_IP));
 	}
-	pm = portmap_lookup(&f);
-	if (pm)
-		return verdict_of(portmap_new(skb, &f, pm));
-	return TC_ACT_UNSPEC;
+	ret = svc_lookup(&f.key, &be);
+	if (ret == SVC_NONE)
+		return TC_ACT_UNSPEC;
+	return verdict_of(ret ?: portmap_new(skb, &f, be));
 }
 
 /* A new flow from outside to a container's address: in only where the gateway mode opens it. */

@@ -61,7 +61,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } config SEC(".maps");
 
-/* Published ports: (node address or 0.0.0.0, port, proto) -> container address and port. */
+/* Published ports: (node address or 0.0.0.0, port, proto) -> a service and its backend count. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BPFNET_PORTMAP_MAX);
@@ -69,6 +69,15 @@ struct {
 	__type(value, struct bpfnet_portmap_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } portmap4 SEC(".maps");
+
+/* Backends of the services: (service id, slot) -> container address and port (lib/svc.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_BACKEND_MAX);
+	__type(key, struct bpfnet_backend_key);
+	__type(value, struct bpfnet_backend);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backends4 SEC(".maps");
 
 /*
  * Published container ports, (container address, port, proto) -> the number of

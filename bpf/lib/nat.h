@@ -195,25 +195,6 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 	return 0;
 }
 
-/* A published port for @f: bound to its destination address, or to every node address. */
-static __always_inline const struct bpfnet_portmap_val *portmap_lookup(const struct flow4 *f)
-{
-	struct bpfnet_portmap_key k = {
-		.host_ip = f->key.daddr,
-		.host_port = f->key.dport,
-		.proto = f->key.proto,
-	};
-	const struct bpfnet_portmap_val *v;
-
-	if (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP)
-		return NULL;
-	v = bpf_map_lookup_elem(&portmap4, &k);
-	if (v || !bpf_map_lookup_elem(&node_addrs, &f->key.daddr))
-		return v;
-	k.host_ip = 0;
-	return bpf_map_lookup_elem(&portmap4, &k);
-}
-
 /* Is @f's destination a published container port (what a routed network opens)? */
 static __always_inline int ep_port_published(const struct flow4 *f)
 {

@@ -17,6 +17,7 @@
 #include <bpf/bpf_endian.h>
 #include "bpfnet/abi.h"
 #include "lib/maps.h"
+#include "lib/svc.h"
 
 /* Verdict of a cgroup sock_addr program: let the call go on (0 would fail it with EPERM). */
 #define SOCK_ALLOW 1
@@ -41,30 +42,19 @@ static __always_inline __be16 sock_port(const struct bpf_sock_addr *ctx)
 	return (__be16)ctx->user_port;
 }
 
-/* The node's own: all of 127.0.0.0/8, and the addresses init put in node_addrs. */
-static __always_inline bool is_node_addr(__be32 ip)
-{
-	if (IN_LOOPBACK(bpf_ntohl(ip)))
-		return true;
-	return bpf_map_lookup_elem(&node_addrs, &ip) != NULL;
-}
-
 /*
- * The published port @ip:@port/@proto leads to: a mapping bound to exactly
- * that address (127.0.0.1:8080 included) first, else a 0.0.0.0 mapping when
- * @ip is one of the node's addresses (Docker's -p 8080:80 answers on all).
+ * The backend of the published port @ip:@port/@proto (lib/svc.h), picked
+ * for the socket: one choice per socket, so that every datagram an
+ * unconnected UDP socket sends there goes to the same backend.
  */
-static __always_inline const struct bpfnet_portmap_val *sock_portmap_lookup(__be32 ip,
-									    __be16 port,
-									    __u8 proto)
+static __always_inline const struct bpfnet_backend *sock_backend(struct bpf_sock_addr *ctx,
+								 __be32 ip, __be16 port,
+								 __u8 proto)
 {
-	struct bpfnet_portmap_key key = { .host_ip = ip, .host_port = port, .proto = proto };
-	const struct bpfnet_portmap_val *val = bpf_map_lookup_elem(&portmap4, &key);
+	const struct bpfnet_portmap_val *svc = svc_frontend(ip, port, proto);
+	__u64 cookie = bpf_get_socket_cookie(ctx);
 
-	if (val || !is_node_addr(ip))
-		return val;
-	key.host_ip = bpf_htonl(INADDR_ANY);	/* published on every node address */
-	return bpf_map_lookup_elem(&portmap4, &key);
+	return svc ? svc_backend(svc, svc_hash((__u32)cookie, (__u32)(cookie >> 32), 0)) : NULL;
 }
 
 /*
@@ -75,7 +65,7 @@ static __always_inline void sock_translate_dst(struct bpf_sock_addr *ctx, __u8 p
 {
 	__be32 ip = ctx->user_ip4;
 	__be16 port = sock_port(ctx);
-	const struct bpfnet_portmap_val *dst = sock_portmap_lookup(ip, port, proto);
+	const struct bpfnet_backend *dst = sock_backend(ctx, ip, port, proto);
 	struct bpfnet_sock_nat_key key = {};
 	struct bpfnet_sock_nat_val orig = {};
 

@@ -16,6 +16,14 @@
 
 /* Published ports (portmap4): Docker's -p ranges of all endpoints, TCP and UDP. */
 #define BPFNET_PORTMAP_MAX 131072
+/*
+ * Backends (backends4) of the services published ports lead to: one per
+ * published port today, the room a service of several backends will need
+ * (and a new map size, a migration) comes with them.
+ */
+#define BPFNET_BACKEND_MAX BPFNET_PORTMAP_MAX
+/* Backends one service can name: slots 0..count-1 of struct bpfnet_portmap_val. */
+#define BPFNET_SVC_BACKENDS_MAX 1
 /* Published container ports (ep_ports): at most one per published host port. */
 #define BPFNET_EP_PORTS_MAX BPFNET_PORTMAP_MAX
 /* Conntrack entries; every NATed flow takes two (original and reply direction). */
@@ -116,6 +124,7 @@ struct bpfnet_net {
 	__u8 gw_mac[6];
 };
 _Static_assert(sizeof(struct bpfnet_net) == 20, "bpfnet_net layout is ABI");
+_Static_assert(__builtin_offsetof(struct bpfnet_net, mode) == 12, "bpfnet_net layout is ABI");
 
 /* Key of the FDB: a MAC within one bridge network. */
 struct bpfnet_fdb_key {
@@ -144,6 +153,7 @@ struct bpfnet_port {
 	__u32 ifindex;		/* host-side veth */
 	__u32 ep_id;
 };
+_Static_assert(sizeof(struct bpfnet_port) == 8, "bpfnet_port layout is ABI");
 
 /*
  * Every port of a bridge network, where broadcast, multicast and unknown
@@ -166,6 +176,9 @@ struct bpfnet_ep_stats {
 	__u64 rx_bytes;
 	__u64 drops;		/* of packets the container sent */
 };
+/* read back as an array of __u64 counters (dp_percpu_sum) */
+_Static_assert(sizeof(struct bpfnet_ep_stats) == 5 * sizeof(__u64),
+	       "bpfnet_ep_stats layout is ABI");
 
 /* Node-wide settings, one entry at index 0 of the config map. */
 struct bpfnet_config {
@@ -176,9 +189,12 @@ struct bpfnet_config {
 	 * need to be unique only among the conntrack entries those maps hold.
 	 */
 	__u32 last_ep_gen;
-	__u32 pad;
+	/* The last service id handed out (port add takes the next ones under the lock). */
+	__u32 last_svc_id;
 };
 _Static_assert(sizeof(struct bpfnet_config) == 16, "bpfnet_config layout is ABI");
+_Static_assert(__builtin_offsetof(struct bpfnet_config, last_ep_gen) == 8,
+	       "bpfnet_config layout is ABI");
 
 /* A published port: proto + node address (0.0.0.0 = every node address) + port. */
 struct bpfnet_portmap_key {
@@ -189,12 +205,36 @@ struct bpfnet_portmap_key {
 };
 _Static_assert(sizeof(struct bpfnet_portmap_key) == 8, "bpfnet_portmap_key layout is ABI");
 
-/* Where a published port leads: a container address and port. */
+/*
+ * Where a published port leads: a service, whose backends backends4 holds
+ * under (svc_id, slot) for the slots 0..count-1. A new flow takes the slot its
+ * hash picks (bpf/lib/svc.h); conntrack keeps it there. No backend (count 0,
+ * or the slot's entry missing) drops the flow as DROP_NO_BACKEND. Written
+ * after its backends, removed before them, so the datapath never finds a
+ * service whose backends are not written yet.
+ */
 struct bpfnet_portmap_val {
+	__u32 svc_id;		/* 1.., never reused while the maps live (bpfnet_config) */
+	__u16 count;		/* backends in slots 0..count-1, at most BPFNET_SVC_BACKENDS_MAX */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct bpfnet_portmap_val) == 8, "bpfnet_portmap_val layout is ABI");
+
+/* A backend slot of a service. */
+struct bpfnet_backend_key {
+	__u32 svc_id;
+	__u16 slot;		/* 0..count-1 */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct bpfnet_backend_key) == 8, "bpfnet_backend_key layout is ABI");
+
+/* A backend: the container address and port a published port's flows are sent to. */
+struct bpfnet_backend {
 	__be32 ep_ip;
 	__be16 ep_port;
 	__u16 pad;
 };
+_Static_assert(sizeof(struct bpfnet_backend) == 8, "bpfnet_backend layout is ABI");
 
 /*
  * A published container port: what a routed network opens to direct access
@@ -220,25 +260,61 @@ struct bpfnet_ct_key {
 };
 _Static_assert(sizeof(struct bpfnet_ct_key) == 16, "bpfnet_ct_key layout is ABI");
 
+/*
+ * States of a flow (struct bpfnet_ct_entry.state): the datapath's value, the
+ * API's (enum bpfnet_flow_state, BPFNET_FLOW_<second>), the name `bpfnet ct
+ * ls` shows. The API's names are these (user/lib/api/types.c).
+ */
+#define BPFNET_FOREACH_CT_STATE(X)                                           \
+	X(CT_NONE, NONE, "none")                                             \
+	X(CT_SYN_SENT, SYN_SENT, "syn_sent")          /* TCP: SYN seen, no answer yet */ \
+	X(CT_ESTABLISHED, ESTABLISHED, "established") /* TCP: answered; UDP, ICMP: any */ \
+	X(CT_FIN_WAIT, FIN_WAIT, "fin_wait")          /* TCP: FIN seen in one direction */ \
+	X(CT_TIME_WAIT, TIME_WAIT, "time_wait")       /* TCP: FIN seen in both directions */ \
+	X(CT_CLOSE, CLOSE, "close")                   /* TCP: RST seen */
+
+#define BPFNET_CT_STATE_ENUM(name, pub, str) BPFNET_##name,
 enum bpfnet_ct_state {
-	BPFNET_CT_NONE = 0,
-	BPFNET_CT_SYN_SENT,	/* TCP: SYN seen, no answer yet */
-	BPFNET_CT_ESTABLISHED,	/* TCP: answered; UDP and ICMP: any packet */
-	BPFNET_CT_FIN_WAIT,	/* TCP: FIN seen in one direction */
-	BPFNET_CT_TIME_WAIT,	/* TCP: FIN seen in both directions */
-	BPFNET_CT_CLOSE,	/* TCP: RST seen */
+	BPFNET_FOREACH_CT_STATE(BPFNET_CT_STATE_ENUM)
 	BPFNET_CT_STATE_MAX
 };
+#undef BPFNET_CT_STATE_ENUM
+_Static_assert(BPFNET_CT_NONE == 0, "a zeroed entry has no state");
 
-/* Conntrack entry flags. */
-#define BPFNET_CT_F_SNAT (1U << 0)	/* rewrite the source to nat_saddr:nat_sport */
-#define BPFNET_CT_F_DNAT (1U << 1)	/* rewrite the destination to nat_daddr:nat_dport */
-#define BPFNET_CT_F_REPLY (1U << 2)	/* this is the reply direction; state lives in peer */
-#define BPFNET_CT_F_SEEN_REPLY (1U << 3)	/* original: the reply direction has answered */
-#define BPFNET_CT_F_FIN_ORIG (1U << 4)	/* original: FIN sent by the originator */
-#define BPFNET_CT_F_FIN_REPLY (1U << 5)	/* original: FIN sent by the responder */
-#define BPFNET_CT_F_PORTMAP (1U << 6)	/* created by a published port (DNAT) */
-#define BPFNET_CT_F_HAIRPIN (1U << 7)	/* container to a published port of the node */
+/* Conntrack entry flags (struct bpfnet_ct_entry.flags): bit, name. */
+#define BPFNET_FOREACH_CT_FLAG(X)                                            \
+	X(SNAT, 0)         /* rewrite the source to nat_saddr:nat_sport */   \
+	X(DNAT, 1)         /* rewrite the destination to nat_daddr:nat_dport */ \
+	X(REPLY, 2)        /* this is the reply direction; state lives in peer */ \
+	X(SEEN_REPLY, 3)   /* original: the reply direction has answered */  \
+	X(FIN_ORIG, 4)     /* original: FIN sent by the originator */        \
+	X(FIN_REPLY, 5)    /* original: FIN sent by the responder */         \
+	X(PORTMAP, 6)      /* created by a published port (DNAT) */          \
+	X(HAIRPIN, 7)      /* container to a published port of the node */
+
+#define BPFNET_CT_FLAG_ENUM(name, bit) BPFNET_CT_F_##name = 1U << (bit),
+enum bpfnet_ct_flag {
+	BPFNET_FOREACH_CT_FLAG(BPFNET_CT_FLAG_ENUM)
+};
+#undef BPFNET_CT_FLAG_ENUM
+
+/*
+ * What made a flow: the first kind whose flag the original entry has (0: any
+ * flow, so the last kind catches the rest). As the states: the API's value
+ * (enum bpfnet_flow_kind, BPFNET_FLOW_<second>) and the name `ct ls` shows.
+ */
+#define BPFNET_FOREACH_CT_KIND(X)                                            \
+	X(CT_KIND_HAIRPIN, KIND_HAIRPIN, "hairpin", BPFNET_CT_F_HAIRPIN)     \
+	X(CT_KIND_PORTMAP, KIND_PORTMAP, "portmap", BPFNET_CT_F_PORTMAP)     \
+	X(CT_KIND_MASQUERADE, KIND_MASQUERADE, "masquerade", BPFNET_CT_F_SNAT) \
+	X(CT_KIND_ROUTED, KIND_ROUTED, "routed", 0) /* untranslated: tracked for its replies */
+
+#define BPFNET_CT_KIND_ENUM(name, pub, str, flag) BPFNET_##name,
+enum bpfnet_ct_kind {
+	BPFNET_FOREACH_CT_KIND(BPFNET_CT_KIND_ENUM)
+	BPFNET_CT_KIND_MAX
+};
+#undef BPFNET_CT_KIND_ENUM
 
 /*
  * A flow direction's translation. The original direction's entry holds the
@@ -268,6 +344,12 @@ struct bpfnet_ct_entry {
 	__u64 bytes;
 };
 _Static_assert(sizeof(struct bpfnet_ct_entry) == 72, "bpfnet_ct_entry layout is ABI");
+_Static_assert(__builtin_offsetof(struct bpfnet_ct_entry, flags) == 28,
+	       "bpfnet_ct_entry layout is ABI");
+_Static_assert(__builtin_offsetof(struct bpfnet_ct_entry, tx_gen) == 32,
+	       "bpfnet_ct_entry layout is ABI");
+_Static_assert(__builtin_offsetof(struct bpfnet_ct_entry, created_ns) == 40,
+	       "bpfnet_ct_entry layout is ABI");
 
 /*
  * A fragmented datagram: what all of its fragments share, the key of its
@@ -345,6 +427,7 @@ struct bpfnet_sock_nat_key {
 	__be16 port;
 	__u16 pad;
 };
+_Static_assert(sizeof(struct bpfnet_sock_nat_key) == 16, "bpfnet_sock_nat_key layout is ABI");
 
 /* What the local client believes it talks to: the published address and port. */
 struct bpfnet_sock_nat_val {
@@ -352,6 +435,7 @@ struct bpfnet_sock_nat_val {
 	__be16 port;
 	__u16 pad;
 };
+_Static_assert(sizeof(struct bpfnet_sock_nat_val) == 8, "bpfnet_sock_nat_val layout is ABI");
 
 /*
  * Why the datapath dropped a packet. Helpers return these negated, so they can
@@ -383,7 +467,8 @@ struct bpfnet_sock_nat_val {
 	X(DROP_BAD_L4, "bad_l4_header")            /* TCP data offset or UDP length wrong */ \
 	X(DROP_FRAG_TINY, "fragment_tiny")         /* splits or overlaps the L4 header, RFC 1858 */ \
 	X(DROP_FRAG_NO_FIRST, "fragment_before_first") /* a later fragment, its first not seen */ \
-	X(DROP_FRAG_NO_FLOW, "fragment_without_flow")  /* its first made no flow, or it ended */
+	X(DROP_FRAG_NO_FLOW, "fragment_without_flow")  /* its first made no flow, or it ended */ \
+	X(DROP_NO_BACKEND, "no_backend")           /* a published port's service has no backend */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {
@@ -413,6 +498,20 @@ _Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room fo
 #define BPFNET_MAP_EP_PORTS "ep_ports"
 #define BPFNET_MAP_FRAG "frag4"
 #define BPFNET_MAP_CP_STATS "cp_stats"
+#define BPFNET_MAP_BACKENDS "backends4"
+
+/*
+ * Every map above, the one list the control plane opens maps from (an
+ * unlisted name is refused) and tests/unit/test_maps.c holds against the
+ * skeletons. Append new ones.
+ */
+#define BPFNET_FOREACH_MAP(X)                                                \
+	X(BPFNET_MAP_EP_BY_IFINDEX) X(BPFNET_MAP_EP_BY_IP) X(BPFNET_MAP_NETWORKS) \
+	X(BPFNET_MAP_EP_STATS) X(BPFNET_MAP_DROP_STATS) X(BPFNET_MAP_GLOBAL_STATS) \
+	X(BPFNET_MAP_CONFIG) X(BPFNET_MAP_PORTMAP) X(BPFNET_MAP_CT)          \
+	X(BPFNET_MAP_NODE_ADDRS) X(BPFNET_MAP_SOCK_NAT) X(BPFNET_MAP_FDB)    \
+	X(BPFNET_MAP_FLOOD_PORTS) X(BPFNET_MAP_EP_PORTS) X(BPFNET_MAP_FRAG)  \
+	X(BPFNET_MAP_CP_STATS) X(BPFNET_MAP_BACKENDS)
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

@@ -13,6 +13,7 @@
 #define BPFNET_TESTS_NAT_HARNESS_H
 
 #include "harness.h"
+#include "dp/svc.h"
 
 /* Several test programs share this harness, each using a part of it. */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -178,9 +179,9 @@ static const char *tuple_str(const struct tuple *t)
 	return b;
 }
 
-static const char *const state_names[BPFNET_CT_STATE_MAX] = {
-	"NONE", "SYN_SENT", "ESTABLISHED", "FIN_WAIT", "TIME_WAIT", "CLOSE",
-};
+#define STATE_NAME(name, pub, str) [BPFNET_##name] = str,
+static const char *const state_names[BPFNET_CT_STATE_MAX] = { BPFNET_FOREACH_CT_STATE(STATE_NAME) };
+#undef STATE_NAME
 
 static const char *state_str(unsigned int state)
 {
@@ -189,8 +190,11 @@ static const char *state_str(unsigned int state)
 
 static const char *ct_flags_str(uint8_t flags)
 {
-	static const char *const names[] = { "SNAT", "DNAT", "REPLY", "SEEN_REPLY", "FIN_ORIG",
-					     "FIN_REPLY", "PORTMAP", "HAIRPIN" };
+#define FLAG(name, bit) { #name, BPFNET_CT_F_##name },
+	static const struct { const char *name; uint8_t flag; } names[] = {
+		BPFNET_FOREACH_CT_FLAG(FLAG)
+	};
+#undef FLAG
 	static char bufs[4][96];
 	static unsigned int n;
 	char *b = bufs[n++ % ARRAY_SIZE(bufs)];
@@ -198,9 +202,9 @@ static const char *ct_flags_str(uint8_t flags)
 
 	b[0] = '\0';
 	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (flags & (1U << i))
+		if (flags & names[i].flag)
 			len += (size_t)snprintf(b + len, sizeof(bufs[0]) - len, "%s%s",
-						len ? "|" : "", names[i]);
+						len ? "|" : "", names[i].name);
 	if (!len)
 		snprintf(b, sizeof(bufs[0]), "none");
 	return b;
@@ -569,19 +573,30 @@ static void set_net_flags(uint32_t id, uint8_t extra)
 	fail_msg("%s: cannot set the flags of network %u", where, id);
 }
 
-static int seed_portmap(const struct portmap_seed *s)
+/* Published port @i of portmaps[], through the library's encoder: service i + 1, one backend. */
+static int seed_portmap(size_t i)
 {
-	struct bpfnet_portmap_key k = {
-		.host_ip = htonl(s->host_ip),
-		.host_port = htons(s->host_port),
+	const struct portmap_seed *s = &portmaps[i];
+	struct svc_maps sm = { bpf_map__fd(skel->maps.portmap4), bpf_map__fd(skel->maps.backends4) };
+	struct port_map m = {
 		.proto = s->proto,
+		.host_ip.s_addr = htonl(s->host_ip),
+		.host_port = s->host_port,
+		.host_port_last = s->host_port,
+		.container_ip.s_addr = htonl(s->ep_ip),
+		.container_port = s->ep_port,
 	};
-	struct bpfnet_portmap_val v = {
-		.ep_ip = htonl(s->ep_ip),
-		.ep_port = htons(s->ep_port),
-	};
+	struct svc_port p;
+	const char *map;
 
-	return map_update(skel->maps.portmap4, &k, sizeof(k), &v, sizeof(v));
+	svc_port_encode(&m, 0, &p);
+	/* written again by tests that unpublish: the old service goes first */
+	svc_unpublish(&sm, &p.key);
+	if (svc_write(&sm, &p, 1, i + 1, &map)) {
+		fprintf(stderr, "seeding published port %zu: %s refused it\n", i, map ? map : "?");
+		return -1;
+	}
+	return 0;
 }
 
 static int seed_node_addr(uint32_t ip)
@@ -603,7 +618,7 @@ static int seed_maps(void)
 		if (seed_network(&nets[i]))
 			return -1;
 	for (i = 0; i < ARRAY_SIZE(portmaps); i++)
-		if (seed_portmap(&portmaps[i]))
+		if (seed_portmap(i))
 			return -1;
 	for (i = 0; i < ARRAY_SIZE(node_addrs); i++)
 		if (seed_node_addr(node_addrs[i]))

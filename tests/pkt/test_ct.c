@@ -80,13 +80,15 @@ static void ep_recreate(enum host_id h, uint32_t gen)
 /* The published ports of @h gone, as endpoint rm and port rm take them. */
 static void unpublish(enum host_id h)
 {
+	struct svc_maps sm = { bpf_map__fd(skel->maps.portmap4), bpf_map__fd(skel->maps.backends4) };
+
 	for (size_t i = 0; i < ARRAY_SIZE(portmaps); i++) {
 		struct bpfnet_portmap_key k = { .host_ip = htonl(portmaps[i].host_ip),
 						.host_port = htons(portmaps[i].host_port),
 						.proto = portmaps[i].proto };
 
 		if (portmaps[i].ep_ip == hosts[h].ip)
-			bpf_map_delete_elem(bpf_map__fd(skel->maps.portmap4), &k);
+			svc_unpublish(&sm, &k);
 	}
 }
 

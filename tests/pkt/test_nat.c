@@ -829,6 +829,172 @@ static void run_routed_collision(void **state)
 
 /* ---- main ---- */
 
+/* ---- services: a published port leads where its service's backends say ---- */
+
+#define SVC_ID 100		/* services of these tests: ids the seeded ports never use */
+#define SVC_PORT 8070		/* their frontends, 0.0.0.0:8070.. */
+
+static struct bpfnet_portmap_key svc_frontend_key(uint16_t port)
+{
+	return (struct bpfnet_portmap_key){ .host_port = htons(port), .proto = IPPROTO_TCP };
+}
+
+/* 0.0.0.0:@port/tcp names service @id, of @count backends. */
+static void svc_frontend_put(uint16_t port, uint32_t id, uint16_t count)
+{
+	struct bpfnet_portmap_key k = svc_frontend_key(port);
+	struct bpfnet_portmap_val v = { .svc_id = id, .count = count };
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write frontend :%u", where, port);
+}
+
+static void svc_backend_put(uint32_t id, uint16_t slot, uint32_t ip, uint16_t port)
+{
+	struct bpfnet_backend_key k = { .svc_id = id, .slot = slot };
+	struct bpfnet_backend v = { .ep_ip = htonl(ip), .ep_port = htons(port) };
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.backends4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write backend %u/%u", where, id, slot);
+}
+
+/* The service of 0.0.0.0:@port/tcp and its first @slots backend slots gone. */
+static void svc_remove(uint16_t port, uint32_t id, uint16_t slots)
+{
+	struct bpfnet_portmap_key k = svc_frontend_key(port);
+
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.portmap4), &k);
+	for (uint16_t slot = 0; slot < slots; slot++) {
+		struct bpfnet_backend_key bk = { .svc_id = id, .slot = slot };
+
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.backends4), &bk);
+	}
+}
+
+/*
+ * The frontend names a service, not a container: a new backend for it takes
+ * the next new flow there, while conntrack keeps the flows already made on
+ * the backend they started with.
+ */
+static void test_svc_backend_decides(void **state)
+{
+	const struct nat_case first = {
+		"service: its backend 10.2.0.2:82", UPLINK,
+		{ .t = T(TCP, REMOTE, 40100, NODE, SVC_PORT) },
+		.xl = T(TCP, REMOTE, 40100, IP_C, 82), PUBLISHED(EP_C) };
+	const struct nat_case second = {
+		"service: its backend now 10.1.0.2:80", UPLINK,
+		{ .t = T(TCP, REMOTE, 40101, NODE, SVC_PORT) },
+		.xl = T(TCP, REMOTE, 40101, IP_A, 80), PUBLISHED(EP_A) };
+	struct pkt in, out;
+
+	(void)state;
+	at("%s: setup", first.name);
+	svc_frontend_put(SVC_PORT, SVC_ID, 1);
+	svc_backend_put(SVC_ID, 0, IP_C, 82);
+	at("%s: first packet", first.name);
+	open_flow(&first, &in, &out);
+	at("%s: reply", first.name);
+	flow_step(&first, &first.xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	svc_backend_put(SVC_ID, 0, IP_A, 80);
+	at("%s: first packet", second.name);
+	open_flow(&second, &in, &out);
+	expect_flow_ct(&second.seg.t, &second.xl, second.flags, BPFNET_CT_SYN_SENT);
+	at("%s: the earlier flow's next packet stays with 10.2.0.2:82", first.name);
+	flow_step(&first, &first.xl, false, TCP_FLAG_ACK);
+	svc_remove(SVC_PORT, SVC_ID, 1);
+}
+
+/* A published port whose service has no backend: its new flows are dropped, and counted. */
+struct svc_drop_case {
+	const char *name;
+	enum host_id from;
+	struct tuple t;
+	uint16_t count;		/* the frontend's */
+	bool backend;		/* a backend in slot 1 (never slot 0: count 1 picks slot 0) */
+};
+
+static const struct svc_drop_case svc_drop_cases[] = {
+	{ "service: count 0, from outside: dropped as no_backend", UPLINK,
+	  T(TCP, REMOTE, 40110, NODE, SVC_PORT + 1), 0, true },
+	{ "service: slot 0's backend missing, from outside: dropped as no_backend", UPLINK,
+	  T(TCP, REMOTE, 40111, NODE, SVC_PORT + 1), 1, true },
+	{ "service: no backend at all, from outside: dropped as no_backend", UPLINK,
+	  T(TCP, REMOTE, 40112, NODE, SVC_PORT + 1), 1, false },
+	{ "service: count 0, hairpin from a container: dropped as no_backend", EP_B,
+	  T(TCP, IP_B, 40113, NODE, SVC_PORT + 1), 0, true },
+	{ "service: slot 0's backend missing, hairpin: dropped as no_backend", EP_B,
+	  T(TCP, IP_B, 40114, NODE, SVC_PORT + 1), 1, true },
+};
+
+static void run_svc_drop_case(void **state)
+{
+	const struct svc_drop_case *c = *state;
+	struct seg s = { .t = c->t, .tcp_flags = TCP_FLAG_SYN };
+	struct pkt in, out;
+
+	at("%s", c->name);
+	svc_frontend_put(c->t.dport, SVC_ID + 1, c->count);
+	if (c->backend)
+		svc_backend_put(SVC_ID + 1, 1, IP_A, 80);
+	frame_from(&in, c->from, &s);
+	step(c->from, &in, &out, &(struct expect){ .verdict = TC_ACT_SHOT,
+						    .drop = BPFNET_DROP_NO_BACKEND });
+	expect_no_ct(&c->t);
+	svc_remove(c->t.dport, SVC_ID + 1, 2);
+}
+
+/* Where the first packet of @t to a service of several backends went: its destination. */
+static uint32_t svc_first_packet_to(const struct tuple *t)
+{
+	struct seg s = { .t = *t, .tcp_flags = TCP_FLAG_SYN };
+	struct pkt in, out;
+	int verdict;
+
+	frame_from(&in, UPLINK, &s);
+	verdict = run_frame(UPLINK, &in, &out);
+	check_verdict(where, TC_ACT_REDIRECT, verdict);
+	check_csums(&out);
+	return get_be32(out.data + out.l3_off + IP_OFF_DADDR);
+}
+
+/*
+ * The slot a new flow takes is its hash modulo the count: with two backends,
+ * flows from different client ports go to both, and each flow's packets stay
+ * with the backend its first one took (here: the same first packet again,
+ * its conntrack entry gone, picks the same slot).
+ */
+static void test_svc_slots(void **state)
+{
+	unsigned int hits[2] = { 0, 0 };
+
+	(void)state;
+	at("service of two backends: setup");
+	svc_frontend_put(SVC_PORT + 2, SVC_ID + 2, 2);
+	svc_backend_put(SVC_ID + 2, 0, IP_A, 80);
+	svc_backend_put(SVC_ID + 2, 1, IP_C, 82);
+	for (uint16_t i = 0; i < 32; i++) {
+		struct tuple t = T(TCP, REMOTE, 41000 + i, NODE, SVC_PORT + 2);
+		uint32_t to, again;
+
+		at("service of two backends: flow from port %u", t.sport);
+		to = svc_first_packet_to(&t);
+		if (to != IP_A && to != IP_C)
+			fail_msg("%s: sent to %s, not to a backend", where, ip_str(to));
+		hits[to == IP_C]++;
+		ct_clear();
+		again = svc_first_packet_to(&t);
+		if (again != to)
+			fail_msg("%s: the same flow again went to %s, first to %s", where,
+				 ip_str(again), ip_str(to));
+		ct_clear();
+	}
+	if (!hits[0] || !hits[1])
+		fail_msg("service of two backends: 32 flows went to slot 0 %u times, slot 1 %u: "
+			 "expected both", hits[0], hits[1]);
+	svc_remove(SVC_PORT + 2, SVC_ID + 2, 2);
+}
+
 int main(void)
 {
 	size_t i;
@@ -864,6 +1030,12 @@ int main(void)
 		add_test(bad_cases[i].name, run_bad_case, &bad_cases[i]);
 	add_test("snat exhaustion: every port towards one destination taken",
 		 test_snat_exhaustion, NULL);
+	add_test("service: the backend, not the frontend, says where new flows go",
+		 test_svc_backend_decides, NULL);
+	for (i = 0; i < ARRAY_SIZE(svc_drop_cases); i++)
+		add_test(svc_drop_cases[i].name, run_svc_drop_case, &svc_drop_cases[i]);
+	add_test("service: of two backends, each flow's hash picks one, both are used",
+		 test_svc_slots, NULL);
 	/* every test starts from an empty conntrack table */
 	return run_group("nat", setup_datapath, skel_destroy, reset_state);
 }

@@ -27,6 +27,7 @@
 #include "sys/netlink.h"
 #include "api/node.h"
 #include "dp/sockhook.h"
+#include "dp/svc.h"
 #include "model/state.h"
 
 /* Looks, each followed by repairs, before a repair run gives up on what is left. */
@@ -370,6 +371,18 @@ static int delete_key(struct bpfnet *bn, const struct finding *f)
 	return err;
 }
 
+static int unpublish(struct bpfnet *bn, const struct finding *f)
+{
+	struct svc_maps sm;
+	int err = svc_maps_open(bn, &sm);
+
+	if (err)
+		return err;
+	svc_unpublish(&sm, (const struct bpfnet_portmap_key *)f->key);
+	svc_maps_close(&sm);
+	return 0;
+}
+
 static int update_key(struct bpfnet *bn, const struct finding *f)
 {
 	int fd = dp_map_fd(bn, f->what), err = 0;
@@ -469,6 +482,10 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 		return delete_key(c->bn, f);
 	case FIX_UPDATE_KEY:
 		return update_key(c->bn, f);
+	case FIX_UNPUBLISH:
+		return unpublish(c->bn, f);
+	case FIX_SVC_IDS:
+		return dp_svc_id_floor(c->bn, f->val);
 	case FIX_CLEAR_NET_SLOT:
 		return dp_net_clear(c->bn, f->ifindex);
 	case FIX_DELETE_LINK:

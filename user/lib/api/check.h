@@ -39,6 +39,8 @@ enum fix {
 	FIX_UPDATE_KEY,		/* entry .key of map .what to hold .val */
 	FIX_CLEAR_NET_SLOT,	/* stray networks slot .ifindex */
 	FIX_DELETE_LINK,	/* stray veth .ifindex */
+	FIX_UNPUBLISH,		/* published port .key: its frontend and its backends */
+	FIX_SVC_IDS,		/* hand out service ids past .val */
 };
 
 struct finding {

@@ -1,11 +1,12 @@
 /*
- * Published ports: Docker's -p for bpfnet. They live in the pinned portmap4
- * map itself: it is what the datapath reads, it outlives the control plane,
- * and a map lookup is the cheapest conflict check, so publishing one more port
- * with 50,000 there costs a few lookups rather than a state file rewrite. A
- * call is all or nothing: every spec is parsed and checked for conflicts (same
- * proto, address and port; 0.0.0.0 conflicts with every address) before the
- * first write, and a refused batch write is undone.
+ * Published ports: Docker's -p for bpfnet. They live in the pinned maps
+ * themselves (portmap4 and its services' backends, dp/svc.c): they are what
+ * the datapath reads, they outlive the control plane, and a map lookup is the
+ * cheapest conflict check, so publishing one more port with 50,000 there
+ * costs a few lookups rather than a state file rewrite. A call is all or
+ * nothing: every spec is parsed and checked for conflicts (same proto,
+ * address and port; 0.0.0.0 conflicts with every address) before the first
+ * write, and a refused write is undone.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "api/internal.h"
 #include "dp/ct.h"
 #include "dp/datapath.h"
+#include "dp/svc.h"
 #include "model/journal.h"
 #include "sys/netlink.h"
 #include "api/node.h"
@@ -43,13 +45,6 @@ struct port_index {
 	size_t n_specific;
 };
 
-/* Every entry of portmap4. */
-struct portmap_dump {
-	struct bpfnet_portmap_key *keys;
-	struct bpfnet_portmap_val *vals;
-	size_t n;
-};
-
 static int proto_slot(__u8 proto)
 {
 	return proto == IPPROTO_UDP;
@@ -72,36 +67,6 @@ static size_t mapping_ports(const struct port_map *m)
 	return (size_t)m->host_port_last - m->host_port + 1;
 }
 
-static void dump_free(struct portmap_dump *d)
-{
-	free(d->keys);
-	free(d->vals);
-	memset(d, 0, sizeof(*d));
-}
-
-static int portmap_dump(int fd, struct portmap_dump *d)
-{
-	__u32 in = 0, out = 0, count;
-	bool first = true;
-	int err = 0;
-
-	d->n = 0;
-	d->keys = calloc(BPFNET_PORTMAP_MAX, sizeof(*d->keys));
-	d->vals = calloc(BPFNET_PORTMAP_MAX, sizeof(*d->vals));
-	if (!d->keys || !d->vals)
-		return -ENOMEM;
-	/* a hash map's batch token is a bucket number; ENOENT ends the walk */
-	while (!err && d->n < BPFNET_PORTMAP_MAX) {
-		count = BPFNET_PORTMAP_MAX - d->n;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, d->keys + d->n,
-					   d->vals + d->n, &count, NULL) ? -errno : 0;
-		d->n += count;
-		in = out;
-		first = false;
-	}
-	return err == -ENOENT ? 0 : err;
-}
-
 static void index_free(struct port_index *ix)
 {
 	for (int p = 0; p < 2; p++) {
@@ -112,7 +77,7 @@ static void index_free(struct port_index *ix)
 }
 
 /* An index of @d's entries (none in lookup mode), with room for @extra new specific ports. */
-static int index_build(struct port_index *ix, const struct portmap_dump *d, size_t extra)
+static int index_build(struct port_index *ix, const struct svc_dump *d, size_t extra)
 {
 	memset(ix, 0, sizeof(*ix));
 	for (int p = 0; p < 2; p++) {
@@ -123,7 +88,7 @@ static int index_build(struct port_index *ix, const struct portmap_dump *d, size
 	if (!ix->wild[0] || !ix->wild[1] || !ix->bound[0] || !ix->bound[1] || !ix->specific)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->n; i++) {
-		const struct bpfnet_portmap_key *k = &d->keys[i];
+		const struct bpfnet_portmap_key *k = &d->ports[i].key;
 		struct in_addr ip = { k->host_ip };
 		unsigned int port = ntohs(k->host_port);
 		int s = proto_slot(k->proto);
@@ -162,23 +127,26 @@ static int index_take(struct port_index *ix, const struct port_map *m,
 	return 0;
 }
 
-static int map_has(int fd, __be32 ip, unsigned int port, __u8 proto, struct bpfnet_portmap_val *v)
+/* Is the port published (with a backend or without), and where does it lead (@be)? */
+static int map_has(const struct svc_maps *sm, __be32 ip, unsigned int port, __u8 proto,
+		   struct bpfnet_backend *be)
 {
 	struct bpfnet_portmap_key k = { .host_ip = ip, .host_port = htons(port), .proto = proto };
 
-	return !bpf_map_lookup_elem(fd, &k, v);
+	return svc_port_lookup(sm, &k, be) != -ENOENT;
 }
 
-/* Lookup mode: is (proto, address, port) of @m held in the map? The holder lands in @v. */
-static bool map_taken(int fd, const struct state *st, const struct port_map *m,
-		      unsigned int port, struct bpfnet_portmap_val *v)
+/* Lookup mode: is (proto, address, port) of @m held in the map? The holder lands in @be. */
+static bool map_taken(const struct svc_maps *sm, const struct state *st,
+		      const struct port_map *m, unsigned int port,
+		      struct bpfnet_backend *be)
 {
-	if (map_has(fd, INADDR_ANY, port, m->proto, v))
+	if (map_has(sm, INADDR_ANY, port, m->proto, be))
 		return true;
 	if (m->host_ip.s_addr != INADDR_ANY)
-		return map_has(fd, m->host_ip.s_addr, port, m->proto, v);
+		return map_has(sm, m->host_ip.s_addr, port, m->proto, be);
 	for (size_t i = 0; i < st->n_bound_ips; i++)
-		if (map_has(fd, st->bound_ips[i].s_addr, port, m->proto, v))
+		if (map_has(sm, st->bound_ips[i].s_addr, port, m->proto, be))
 			return true;
 	return false;
 }
@@ -207,9 +175,9 @@ static int conflict_error(struct bpfnet *bn, const struct port_map *m,
 
 /* What conflicts are checked against: the whole map read once, or lookups one by one. */
 struct port_check {
-	int fd;
+	const struct svc_maps *sm;
 	bool bulk;
-	struct portmap_dump dump;
+	struct svc_dump dump;
 	struct port_index ix;
 	__u64 *fresh;		/* specific (proto, address, port) of this call */
 	size_t n_fresh;
@@ -219,12 +187,12 @@ static const char *bulk_holder(const struct port_check *c, const struct state *s
 			       const struct port_map *m, unsigned int port)
 {
 	for (size_t i = 0; i < c->dump.n; i++) {
-		const struct bpfnet_portmap_key *k = &c->dump.keys[i];
+		const struct bpfnet_portmap_key *k = &c->dump.ports[i].key;
 
 		if (k->proto == m->proto && ntohs(k->host_port) == port &&
 		    (k->host_ip == INADDR_ANY || m->host_ip.s_addr == INADDR_ANY ||
 		     k->host_ip == m->host_ip.s_addr))
-			return endpoint_of_ip(st, c->dump.vals[i].ep_ip);
+			return endpoint_of_ip(st, c->dump.ports[i].be.ep_ip);
 	}
 	return NULL;
 }
@@ -232,10 +200,10 @@ static const char *bulk_holder(const struct port_check *c, const struct state *s
 static int check_port(struct bpfnet *bn, struct port_check *c, const struct state *st,
 		      const struct port_map *m, unsigned int port)
 {
-	struct bpfnet_portmap_val v;
+	struct bpfnet_backend be;
 
-	if (!c->bulk && map_taken(c->fd, st, m, port, &v))
-		return conflict_error(bn, m, port, endpoint_of_ip(st, v.ep_ip));
+	if (!c->bulk && map_taken(c->sm, st, m, port, &be))
+		return conflict_error(bn, m, port, endpoint_of_ip(st, be.ep_ip));
 	if (index_take(&c->ix, m, port, c->fresh, &c->n_fresh))
 		return conflict_error(bn, m, port, c->bulk ? bulk_holder(c, st, m, port) : NULL);
 	return 0;
@@ -341,11 +309,11 @@ static int check_host_ips(struct bpfnet *bn, const struct port_map *maps, size_t
 }
 
 /* Conflict-check @n parsed mappings; nothing is changed. */
-static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
+static int ports_check(struct bpfnet *bn, const struct state *st, const struct svc_maps *sm,
 		       const struct port_map *maps, size_t n, size_t n_ports)
 {
-	struct port_check c = { .fd = fd, .bulk = n_ports > PORT_BULK_THRESHOLD };
-	int err = c.bulk ? portmap_dump(fd, &c.dump) : 0;
+	struct port_check c = { .sm = sm, .bulk = n_ports > PORT_BULK_THRESHOLD };
+	int err = c.bulk ? svc_dump(sm, &c.dump) : 0;
 
 	if (!err)
 		err = index_build(&c.ix, &c.dump, n_ports);
@@ -360,53 +328,29 @@ static int ports_check(struct bpfnet *bn, const struct state *st, int fd,
 		err = check_fresh_duplicates(bn, &c);
 	free(c.fresh);
 	index_free(&c.ix);
-	dump_free(&c.dump);
+	svc_dump_free(&c.dump);
 	return err;
 }
 
-void portmap_entry(const struct port_map *m, unsigned int off,
-			  struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v)
+/* Publish (or unpublish, when @del) the @n_ports ports of @n mappings, all or none. */
+static int portmap_write(struct bpfnet *bn, const struct svc_maps *sm,
+			 const struct port_map *maps, size_t n, size_t n_ports, bool del)
 {
-	memset(k, 0, sizeof(*k));
-	memset(v, 0, sizeof(*v));
-	k->host_ip = m->host_ip.s_addr;
-	k->host_port = htons(m->host_port + off);
-	k->proto = m->proto;
-	v->ep_ip = m->container_ip.s_addr;
-	v->ep_port = htons(m->container_port + off);
-}
-
-/* Write (or delete, when @del) the map entries of @n mappings, writes in one batch. */
-static int portmap_write(struct bpfnet *bn, int fd, const struct port_map *maps,
-			 size_t n, size_t n_ports, bool del)
-{
-	struct bpfnet_portmap_key *keys = calloc(n_ports + 1, sizeof(*keys));
-	struct bpfnet_portmap_val *vals = calloc(n_ports + 1, sizeof(*vals));
-	__u32 count = 0, done;
+	struct svc_port *p = calloc(n_ports + 1, sizeof(*p));
+	size_t count = 0;
 	int err = 0;
 
-	if (!keys || !vals) {
-		err = bn_fail(bn, -ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!p)
+		return bn_fail(bn, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		for (unsigned int off = 0; off < mapping_ports(&maps[i]); off++, count++)
-			portmap_entry(&maps[i], off, &keys[count], &vals[count]);
-	done = count;
-	if (del) {
-		/* one by one: a batch delete stops at the first missing key */
-		for (__u32 i = 0; i < count; i++)
-			bpf_map_delete_elem(fd, &keys[i]);
-	} else if (count && bpf_map_update_batch(fd, keys, vals, &done, NULL)) {
-		err = -errno;
-		for (__u32 i = 0; i < done; i++)
-			bpf_map_delete_elem(fd, &keys[i]);
-		bn_fail(bn, err, "cannot publish: portmap4 refused %u entries (%s; at most %d "
-			"ports in all)", count - done, strerror(-err), BPFNET_PORTMAP_MAX);
-	}
-out:
-	free(keys);
-	free(vals);
+		for (unsigned int off = 0; off < mapping_ports(&maps[i]); off++)
+			svc_port_encode(&maps[i], off, &p[count++]);
+	if (del)
+		for (size_t i = 0; i < count; i++)
+			svc_unpublish(sm, &p[i].key);
+	else
+		err = svc_publish(bn, sm, p, count);
+	free(p);
 	return err;
 }
 
@@ -466,22 +410,23 @@ static void ep_port_key(struct bpfnet_ep_port_key *k, __be32 ip, __be16 port, __
  * once they are published or unpublished, so a call cut short is repaired by
  * the next one on the same ports.
  */
-static int ep_ports_sync(struct bpfnet *bn, int pm_fd, const struct ep_state *ep,
+static int ep_ports_sync(struct bpfnet *bn, const struct svc_maps *sm,
+			 const struct ep_state *ep,
 			 const struct port_map *maps, size_t n)
 {
 	__u32 *count[2] = { calloc(PORTS_PER_PROTO, sizeof(__u32)),
 			    calloc(PORTS_PER_PROTO, sizeof(__u32)) };
-	struct portmap_dump d = {};
+	struct svc_dump d = {};
 	struct bpfnet_ep_port_key k;
-	int fd, err = !count[0] || !count[1] ? -ENOMEM : portmap_dump(pm_fd, &d);
+	int fd, err = !count[0] || !count[1] ? -ENOMEM : svc_dump(sm, &d);
 
 	if (err) {
 		bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
 		goto out;
 	}
 	for (size_t i = 0; i < d.n; i++)
-		if (d.vals[i].ep_ip == ep->ip.s_addr)
-			count[proto_slot(d.keys[i].proto)][ntohs(d.vals[i].ep_port)]++;
+		if (d.ports[i].be.ep_ip == ep->ip.s_addr)
+			count[proto_slot(d.ports[i].key.proto)][ntohs(d.ports[i].be.ep_port)]++;
 	fd = err = dp_map_fd(bn, BPFNET_MAP_EP_PORTS);
 	if (fd < 0)
 		goto out;
@@ -502,44 +447,44 @@ static int ep_ports_sync(struct bpfnet *bn, int pm_fd, const struct ep_state *ep
 		bn_fail(bn, err, "cannot update the published container ports (%s): %s",
 			BPFNET_MAP_EP_PORTS, strerror(-err));
 out:
-	dump_free(&d);
+	svc_dump_free(&d);
 	free(count[0]);
 	free(count[1]);
 	return err;
 }
 
 /* ep_ports for @maps of @ep when its network is routed; no other mode reads them. */
-int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
+int ep_ports_update(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
 		    const struct ep_state *ep, const struct port_map *maps,
 		    size_t n)
 {
 	const struct net_state *net = state_net(st, ep->network);
 
-	return net && net_is_routed(net) ? ep_ports_sync(bn, pm_fd, ep, maps, n) : 0;
+	return net && net_is_routed(net) ? ep_ports_sync(bn, sm, ep, maps, n) : 0;
 }
 
 /* Publish @maps in portmap4 and ep_ports, or in neither; the first error's message is kept. */
-static int ports_publish(struct bpfnet *bn, struct state *st, int fd,
+static int ports_publish(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
 			 const struct ep_state *ep,
 			 const struct port_map *maps, size_t n, size_t n_ports)
 {
 	char msg[sizeof(bn->errmsg)];
-	int err = portmap_write(bn, fd, maps, n, n_ports, false);
+	int err = portmap_write(bn, sm, maps, n, n_ports, false);
 
 	if (err)
 		return err;
-	err = ep_ports_update(bn, st, fd, ep, maps, n);
+	err = ep_ports_update(bn, st, sm, ep, maps, n);
 	if (err) {
 		memcpy(msg, bn->errmsg, sizeof(msg));
-		portmap_write(bn, fd, maps, n, n_ports, true);
-		ep_ports_update(bn, st, fd, ep, maps, n);
+		portmap_write(bn, sm, maps, n, n_ports, true);
+		ep_ports_update(bn, st, sm, ep, maps, n);
 		memcpy(bn->errmsg, msg, sizeof(msg));
 	}
 	return err;
 }
 
-static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
-			    const struct bpfnet_port_mapping *pub, size_t n)
+static int ports_add_locked(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
+			    const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n)
 {
 	struct port_map *maps = calloc(n + 1, sizeof(*maps));
 	struct ep_state *ep;
@@ -551,16 +496,16 @@ static int ports_add_locked(struct bpfnet *bn, struct state *st, int fd, const c
 	/* every check passed, the intent goes to disk: a kill is undone by the next command */
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
 	      maps_from_public(ep, pub, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
-	      ports_check(bn, st, fd, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
+	      ports_check(bn, st, sm, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
 	      journal_record_ports(bn, st, JOURNAL_PORT_ADD, ep, maps, n);
 	if (err)
 		goto out;
-	err = node_addrs_sync(bn) ?: ports_publish(bn, st, fd, ep, maps, n, n_ports) ?:
+	err = node_addrs_sync(bn) ?: ports_publish(bn, st, sm, ep, maps, n, n_ports) ?:
 	      journal_commit(bn, st);
 	if (err) {
 		/* the checks found every port free: whatever is there now is this call's */
-		portmap_write(bn, fd, maps, n, n_ports, true);
-		ep_ports_update(bn, st, fd, ep, maps, n);
+		portmap_write(bn, sm, maps, n, n_ports, true);
+		ep_ports_update(bn, st, sm, ep, maps, n);
 		journal_abandon(bn, st);
 	}
 out:
@@ -568,8 +513,9 @@ out:
 	return err;
 }
 
-/* Lock, load the state and open portmap4: what every port change starts with. */
-static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op, int *fd)
+/* Lock, load the state and open the maps of published ports: what every port change starts with. */
+static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op,
+		       struct svc_maps *sm)
 {
 	int err = state_begin(bn, st, op);
 
@@ -578,23 +524,24 @@ static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op, 
 	if (!st->node.initialized)
 		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
 			      "--uplink DEV' first");
-	else if ((*fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP)) < 0)
-		err = *fd;
+	else
+		err = svc_maps_open(bn, sm);
 	if (err)
 		state_free(st);
 	return err;
 }
 
-typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, int fd, const char *endpoint,
-			       const struct bpfnet_port_mapping *pub, size_t n);
+typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
+			       const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n);
 
-/* Lock, load the state, open portmap4, make the change, and undo all of that. */
+/* Lock, load the state, open the maps, make the change, and undo all of that. */
 static int ports_change(struct bpfnet *bn, const char *endpoint,
 			const struct bpfnet_port_mapping *pub, size_t n, enum journal_op op,
 			ports_change_fn change)
 {
+	struct svc_maps sm = { -1, -1 };
 	struct state st;
-	int fd = -1, err;
+	int err;
 
 	if (!n || !pub)
 		return bn_fail(bn, -EINVAL, "no port mapping given");
@@ -604,10 +551,10 @@ static int ports_change(struct bpfnet *bn, const char *endpoint,
 		if (err)
 			return err;
 	}
-	err = ports_begin(bn, &st, op, &fd);
+	err = ports_begin(bn, &st, op, &sm);
 	if (!err) {
-		err = change(bn, &st, fd, endpoint, pub, n);
-		close(fd);
+		err = change(bn, &st, &sm, endpoint, pub, n);
+		svc_maps_close(&sm);
 		state_free(&st);
 	}
 	bn_unlock(bn);
@@ -621,17 +568,17 @@ int bpfnet_port__add(struct bpfnet *bn, const char *endpoint,
 }
 
 /* Every port of @m must be published by its endpoint, to the same container port. */
-static int check_owned(struct bpfnet *bn, int fd, const struct port_map *m,
+static int check_owned(struct bpfnet *bn, const struct svc_maps *sm, const struct port_map *m,
 		       const struct bpfnet_port_mapping *pub)
 {
 	char spec[PORTSPEC_TEXT_MAX];
-	struct bpfnet_portmap_val v;
+	struct bpfnet_backend be;
 
 	portspec_format(pub, spec, sizeof(spec));
 	for (unsigned int off = 0; off < mapping_ports(m); off++) {
-		if (!map_has(fd, m->host_ip.s_addr, m->host_port + off, m->proto, &v) ||
-		    v.ep_ip != m->container_ip.s_addr ||
-		    ntohs(v.ep_port) != m->container_port + off)
+		if (!map_has(sm, m->host_ip.s_addr, m->host_port + off, m->proto, &be) ||
+		    be.ep_ip != m->container_ip.s_addr ||
+		    ntohs(be.ep_port) != m->container_port + off)
 			return bn_fail(bn, -ENOENT, "%s is not published by endpoint '%s' (port "
 				       "%u; 'bpfnet port ls' lists them)", spec, m->endpoint,
 				       m->host_port + off);
@@ -694,7 +641,7 @@ int ports_end_flows(struct bpfnet *bn, const struct port_map *maps, size_t n)
 	return err;
 }
 
-static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
+static int ports_remove_locked(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
 			       const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n)
 {
 	struct port_map *maps = calloc(n + 1, sizeof(*maps));
@@ -707,15 +654,15 @@ static int ports_remove_locked(struct bpfnet *bn, struct state *st, int fd,
 	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
 	      maps_from_public(ep, pub, n, maps, &n_ports);
 	for (size_t i = 0; i < n && !err; i++)
-		err = check_owned(bn, fd, &maps[i], &pub[i]);
+		err = check_owned(bn, sm, &maps[i], &pub[i]);
 	/* not published: fine for a re-run of the removal this call's recovery finished */
 	if (err == -ENOENT && ep && journal_finished(bn, JOURNAL_PORT_REMOVE, ep->name, maps, n))
 		err = 0;
 	/* once recorded, a removal is finished: by the next command if this one fails */
 	else if (!err)
 		err = journal_record_ports(bn, st, JOURNAL_PORT_REMOVE, ep, maps, n) ?:
-		      portmap_write(bn, fd, maps, n, n_ports, true) ?:
-		      ep_ports_update(bn, st, fd, ep, maps, n) ?: ports_end_flows(bn, maps, n) ?:
+		      portmap_write(bn, sm, maps, n, n_ports, true) ?:
+		      ep_ports_update(bn, st, sm, ep, maps, n) ?: ports_end_flows(bn, maps, n) ?:
 		      journal_commit(bn, st);
 	free(maps);
 	return err;
@@ -735,27 +682,30 @@ int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint,
  */
 int ports_drop_endpoint(struct bpfnet *bn, const struct ep_state *ep, bool routed)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), ep_fd = -1, err;
+	struct svc_maps sm = { -1, -1 };
 	struct bpfnet_ep_port_key k;
-	struct portmap_dump d = {};
+	struct svc_dump d = {};
+	int ep_fd = -1, err = svc_maps_open(bn, &sm);
 
-	if (fd < 0)
-		return fd;
+	if (err)
+		return err;
 	if (routed && (ep_fd = dp_map_fd(bn, BPFNET_MAP_EP_PORTS)) < 0) {
-		close(fd);
+		svc_maps_close(&sm);
 		return ep_fd;
 	}
-	err = portmap_dump(fd, &d);
+	err = svc_dump(&sm, &d);
 	for (size_t i = 0; !err && i < d.n; i++) {
-		if (d.vals[i].ep_ip != ep->ip.s_addr)
+		const struct svc_port *p = &d.ports[i];
+
+		if (p->be.ep_ip != ep->ip.s_addr)
 			continue;
-		bpf_map_delete_elem(fd, &d.keys[i]);
-		ep_port_key(&k, ep->ip.s_addr, d.vals[i].ep_port, d.keys[i].proto);
+		svc_unpublish(&sm, &p->key);
+		ep_port_key(&k, ep->ip.s_addr, p->be.ep_port, p->key.proto);
 		if (ep_fd >= 0)
 			bpf_map_delete_elem(ep_fd, &k);
 	}
-	dump_free(&d);
-	close(fd);
+	svc_dump_free(&d);
+	svc_maps_close(&sm);
 	if (ep_fd >= 0)
 		close(ep_fd);
 	if (err)
@@ -798,7 +748,7 @@ static size_t fold_ranges(struct port_map *m, size_t n)
 }
 
 static int list_from_dump(struct bpfnet *bn, const struct state *st, const char *endpoint,
-			  const struct portmap_dump *d, struct bpfnet_port_mapping **out,
+			  const struct svc_dump *d, struct bpfnet_port_mapping **out,
 			  size_t *count)
 {
 	struct port_map *m = calloc(d->n + 1, sizeof(*m));
@@ -808,16 +758,17 @@ static int list_from_dump(struct bpfnet *bn, const struct state *st, const char 
 	if (!m)
 		return bn_fail(bn, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < d->n; i++) {
-		const char *ep = endpoint_of_ip(st, d->vals[i].ep_ip);
+		const struct svc_port *p = &d->ports[i];
+		const char *ep = endpoint_of_ip(st, p->be.ep_ip);
 
 		if (endpoint && strcmp(ep, endpoint))
 			continue;
 		snprintf(m[n].endpoint, sizeof(m[n].endpoint), "%s", ep);
-		m[n].proto = d->keys[i].proto;
-		m[n].host_ip.s_addr = d->keys[i].host_ip;
-		m[n].host_port = m[n].host_port_last = ntohs(d->keys[i].host_port);
-		m[n].container_ip.s_addr = d->vals[i].ep_ip;
-		m[n].container_port = ntohs(d->vals[i].ep_port);
+		m[n].proto = p->key.proto;
+		m[n].host_ip.s_addr = p->key.host_ip;
+		m[n].host_port = m[n].host_port_last = ntohs(p->key.host_port);
+		m[n].container_ip.s_addr = p->be.ep_ip;
+		m[n].container_port = ntohs(p->be.ep_port);
 		n++;
 	}
 	n = fold_ranges(m, n);
@@ -851,9 +802,10 @@ char *bpfnet_port_spec(const struct bpfnet_port_mapping *m, char *buf, size_t le
 int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,
 		      size_t *count)
 {
-	struct portmap_dump d = {};
+	struct svc_maps sm = { -1, -1 };
+	struct svc_dump d = {};
 	struct state st;
-	int fd, err = state_load(bn, &st);
+	int err = state_load(bn, &st);
 
 	if (err)
 		return err;
@@ -863,15 +815,13 @@ int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_por
 	} else if (!st.node.initialized) {
 		*out = NULL;	/* nothing can be published before init */
 		*count = 0;
-	} else if ((fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP)) < 0) {
-		err = fd;
-	} else {
-		err = portmap_dump(fd, &d);
-		close(fd);
+	} else if (!(err = svc_maps_open(bn, &sm))) {
+		err = svc_dump(&sm, &d);
+		svc_maps_close(&sm);
 		err = err ? bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err))
 			  : list_from_dump(bn, &st, endpoint, &d, out, count);
 	}
-	dump_free(&d);
+	svc_dump_free(&d);
 	state_free(&st);
 	return err;
 }

@@ -12,14 +12,12 @@
  */
 int ports_drop_endpoint(struct bpfnet *bn, const struct ep_state *ep, bool routed);
 
-/* The portmap4 entry of port @off of mapping @m. */
-void portmap_entry(const struct port_map *m, unsigned int off,
-		   struct bpfnet_portmap_key *k, struct bpfnet_portmap_val *v);
+struct svc_maps;
 /*
- * Recount ep_ports (routed networks' published container ports) from
- * portmap4 (@pm_fd) for the container ports of @maps of endpoint @ep.
+ * Recount ep_ports (routed networks' published container ports) from the
+ * published ports (@sm) for the container ports of @maps of endpoint @ep.
  */
-int ep_ports_update(struct bpfnet *bn, struct state *st, int pm_fd,
+int ep_ports_update(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
 		    const struct ep_state *ep, const struct port_map *maps,
 		    size_t n);
 /* End the flows through the @n mappings' ports (they are being unpublished). */

@@ -10,6 +10,7 @@
 
 #include "api/internal.h"
 #include "api/types.h"
+#include "bpfnet/abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -50,14 +51,16 @@ ENUM_NAMES(gateway_modes, "gateway mode", "nat, routed, nat-unprotected",
 	   [BPFNET_GATEWAY_NAT_UNPROTECTED] = "nat-unprotected");
 ENUM_NAMES(protos, "protocol", "tcp, udp, icmp",
 	   [BPFNET_PROTO_ICMP] = "icmp", [BPFNET_PROTO_TCP] = "tcp", [BPFNET_PROTO_UDP] = "udp");
+/* the conntrack names are the datapath's (abi.h): one list says value and name */
+#define FLOW_STATE_NAME(name, pub, str) [BPFNET_FLOW_##pub] = str,
+#define FLOW_KIND_NAME(name, pub, str, flag) [BPFNET_FLOW_##pub] = str,
 ENUM_NAMES(flow_states, "conntrack state",
 	   "none, syn_sent, established, fin_wait, time_wait, close",
-	   [BPFNET_FLOW_NONE] = "none", [BPFNET_FLOW_SYN_SENT] = "syn_sent",
-	   [BPFNET_FLOW_ESTABLISHED] = "established", [BPFNET_FLOW_FIN_WAIT] = "fin_wait",
-	   [BPFNET_FLOW_TIME_WAIT] = "time_wait", [BPFNET_FLOW_CLOSE] = "close");
+	   BPFNET_FOREACH_CT_STATE(FLOW_STATE_NAME));
 ENUM_NAMES(flow_kinds, "conntrack kind", "routed, portmap, masquerade, hairpin",
-	   [BPFNET_FLOW_KIND_ROUTED] = "routed", [BPFNET_FLOW_KIND_PORTMAP] = "portmap",
-	   [BPFNET_FLOW_KIND_MASQUERADE] = "masquerade", [BPFNET_FLOW_KIND_HAIRPIN] = "hairpin");
+	   BPFNET_FOREACH_CT_KIND(FLOW_KIND_NAME));
+#undef FLOW_STATE_NAME
+#undef FLOW_KIND_NAME
 
 #define ENUM_FUNCS(prefix, type, table)							\
 	const char *prefix##_str(enum type v)						\

@@ -11,6 +11,7 @@
 
 #include "api/check.h"
 #include "dp/datapath.h"
+#include "dp/svc.h"
 #include "model/ipam.h"
 #include "sys/netlink.h"
 #include "model/state.h"
@@ -369,7 +370,7 @@ static void ep_port_report(struct check *c, const char *kind, enum fix fix,
  * ep_ports, what routed networks open to direct access, must count the
  * mappings of portmap4 (@pm) that lead to each container port of theirs.
  */
-static void check_ep_ports(struct check *c, const struct dump *pm)
+static void check_ep_ports(struct check *c, const struct svc_dump *pm)
 {
 	__u64 *want = calloc(pm->n + 1, sizeof(*want));
 	struct bpfnet_ep_port_key k;
@@ -381,13 +382,12 @@ static void check_ep_ports(struct check *c, const struct dump *pm)
 		return;
 	}
 	for (size_t i = 0; i < pm->n; i++) {
-		const struct bpfnet_portmap_key *pk = check_dump_key(pm, i);
-		const struct bpfnet_portmap_val *v = check_dump_val(pm, i);
-		const struct ep_state *ep = ep_by_ip(c->st, v->ep_ip);
+		const struct svc_port *p = &pm->ports[i];
+		const struct ep_state *ep = ep_by_ip(c->st, p->be.ep_ip);
 		const struct net_state *net = ep ? state_net(c->st, ep->network) : NULL;
 
 		if (net && net_is_routed(net))
-			want[n++] = ep_port_id(v->ep_ip, v->ep_port, pk->proto);
+			want[n++] = ep_port_id(p->be.ep_ip, p->be.ep_port, p->key.proto);
 	}
 	qsort(want, n, sizeof(*want), cmp_id);
 	if (!check_map_dump(c, BPFNET_MAP_EP_PORTS, &d)) {
@@ -421,27 +421,116 @@ static void check_ep_ports(struct check *c, const struct dump *pm)
 	free(want);
 }
 
-/* Published ports leading to an address no endpoint has; ep_ports against them. */
-void check_ports(struct check *c)
+static const char *port_obj(const struct bpfnet_portmap_key *k, char obj[64])
 {
-	char obj[64], ip[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN];
+
+	snprintf(obj, 64, "%s[%s %s:%u]", BPFNET_MAP_PORTMAP, k->proto == IPPROTO_UDP ? "udp" : "tcp",
+		 check_ip(k->host_ip, ip), ntohs(k->host_port));
+	return obj;
+}
+
+/*
+ * A published port must lead to an endpoint of the state through a backend
+ * of its service. Where one without a backend led is lost with it: the
+ * repair unpublishes it (the port is free to publish again), as it does one
+ * leading to no endpoint.
+ */
+static void check_port_backend(struct check *c, const struct svc_port *p)
+{
+	char obj[64], to[INET_ADDRSTRLEN];
+
+	if (!p->be.ep_ip)
+		finding_key(finding_add(c, "published_port_without_backend", FIX_UNPUBLISH,
+					port_obj(&p->key, obj), "a published port whose service %u "
+					"has no backend (%u in %s): its flows are dropped",
+					p->svc_id, p->count, BPFNET_MAP_BACKENDS),
+			    BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
+	else if (!ep_by_ip(c->st, p->be.ep_ip))
+		finding_key(finding_add(c, "stray_published_port", FIX_UNPUBLISH,
+					port_obj(&p->key, obj), "a published port leading to %s:%u, "
+					"where no endpoint is", check_ip(p->be.ep_ip, to),
+					ntohs(p->be.ep_port)),
+			    BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
+}
+
+/* Is backend @k in a slot of a service that a published port names? */
+static bool backend_named(const struct svc_dump *pm, const struct bpfnet_backend_key *k)
+{
+	for (size_t i = 0; i < pm->n; i++)
+		if (pm->ports[i].svc_id == k->svc_id && k->slot < pm->ports[i].count)
+			return true;
+	return false;
+}
+
+/* Backends of no published port's service: left by a port add or rm cut short. */
+static void check_stray_backends(struct check *c, const struct svc_dump *pm, __u32 *max_id)
+{
+	char obj[64];
 	struct dump d;
 
-	if (check_map_dump(c, BPFNET_MAP_PORTMAP, &d))
+	if (check_map_dump(c, BPFNET_MAP_BACKENDS, &d))
 		return;
 	for (size_t i = 0; i < d.n; i++) {
-		const struct bpfnet_portmap_key *k = check_dump_key(&d, i);
-		const struct bpfnet_portmap_val *v = check_dump_val(&d, i);
+		const struct bpfnet_backend_key *k = check_dump_key(&d, i);
 
-		if (ep_by_ip(c->st, v->ep_ip))
+		if (k->svc_id > *max_id)
+			*max_id = k->svc_id;
+		if (backend_named(pm, k))
 			continue;
-		snprintf(obj, sizeof(obj), "portmap4[%s %s:%u]",
-			 k->proto == IPPROTO_UDP ? "udp" : "tcp", check_ip(k->host_ip, ip),
-			 ntohs(k->host_port));
-		finding_key(finding_add(c, "stray_published_port", FIX_DELETE_KEY, obj, "a published port "
-			       "leading to %s:%u, where no endpoint is", check_ip(v->ep_ip, to),
-			       ntohs(v->ep_port)), BPFNET_MAP_PORTMAP, k, sizeof(*k));
+		snprintf(obj, sizeof(obj), "%s[%u/%u]", BPFNET_MAP_BACKENDS, k->svc_id, k->slot);
+		finding_key(finding_add(c, "stray_map_entry", FIX_DELETE_KEY, obj, "a backend of "
+					"service %u, which no published port names", k->svc_id),
+			    BPFNET_MAP_BACKENDS, k, sizeof(*k));
 	}
-	check_ep_ports(c, &d);
 	check_dump_free(&d);
+}
+
+/* The config must hand out service ids past every one in use: a new one never joins another's. */
+static void check_svc_ids(struct check *c, __u32 max_id)
+{
+	const struct bpfnet_config *cfg;
+	struct finding *f;
+	struct dump d;
+
+	if (check_map_dump(c, BPFNET_MAP_CONFIG, &d))
+		return;
+	cfg = d.n ? check_dump_val(&d, 0) : NULL;
+	if (cfg && cfg->last_svc_id < max_id) {
+		f = finding_add(c, "config_mismatch", FIX_SVC_IDS, BPFNET_MAP_CONFIG "[0]", "config "
+				"would hand out service id %u again, which a published port's "
+				"service has", cfg->last_svc_id + 1);
+		if (f)
+			f->val = max_id;
+	}
+	check_dump_free(&d);
+}
+
+/* Published ports and their backends; ep_ports against them. */
+void check_ports(struct check *c)
+{
+	struct svc_maps sm;
+	struct svc_dump d;
+	__u32 max_id = 0;
+	int err = svc_maps_open(c->bn, &sm);
+
+	if (!err) {
+		err = svc_dump(&sm, &d);
+		svc_maps_close(&sm);
+		if (err)
+			bn_fail(c->bn, err, "cannot read the published ports: %s", strerror(-err));
+	}
+	if (err) {
+		c->err = c->err ?: err;
+		return;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		check_port_backend(c, &d.ports[i]);
+		if (d.ports[i].svc_id > max_id)
+			max_id = d.ports[i].svc_id;
+	}
+	check_stray_backends(c, &d, &max_id);
+	check_svc_ids(c, max_id);
+	check_ep_ports(c, &d);
+	svc_dump_free(&d);
 }

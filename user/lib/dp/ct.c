@@ -32,6 +32,23 @@
 /* Entries read per batch lookup: a bucket never holds this many. */
 #define CT_BATCH 4096
 
+/* The datapath's states (abi.h) as the API numbers them: the two enums are kept apart. */
+#define FLOW_STATE(name, pub, str) [BPFNET_##name] = BPFNET_FLOW_##pub,
+static const enum bpfnet_flow_state flow_states[BPFNET_CT_STATE_MAX] = {
+	BPFNET_FOREACH_CT_STATE(FLOW_STATE)
+};
+#undef FLOW_STATE
+
+/* Flow kinds, in the order they are told apart: the first whose flag the entry has. */
+struct ct_kind {
+	enum bpfnet_flow_kind kind;
+	__u8 flag;		/* 0: every flow */
+};
+
+#define KIND(name, pub, str, flag) [BPFNET_##name] = { BPFNET_FLOW_##pub, flag },
+static const struct ct_kind kinds[BPFNET_CT_KIND_MAX] = { BPFNET_FOREACH_CT_KIND(KIND) };
+#undef KIND
+
 struct ct_row {
 	struct bpfnet_ct_key key;	/* first: rows compare by it */
 	struct bpfnet_ct_entry val;
@@ -388,29 +405,16 @@ int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
 
 static enum bpfnet_flow_kind flow_kind(const struct bpfnet_ct_entry *e)
 {
-	if (e->flags & BPFNET_CT_F_HAIRPIN)
-		return BPFNET_FLOW_KIND_HAIRPIN;
-	if (e->flags & BPFNET_CT_F_PORTMAP)
-		return BPFNET_FLOW_KIND_PORTMAP;
-	if (e->flags & BPFNET_CT_F_SNAT)
-		return BPFNET_FLOW_KIND_MASQUERADE;
-	/* untranslated, in or out: tracked so that its replies get in */
-	return BPFNET_FLOW_KIND_ROUTED;
+	unsigned int k = 0;
+
+	while (k < BPFNET_CT_KIND_MAX - 1 && !(e->flags & kinds[k].flag))
+		k++;
+	return kinds[k].kind;
 }
 
-/* The datapath's states (abi.h) as the API names them: the two enums are kept apart. */
 static enum bpfnet_flow_state flow_state(const struct bpfnet_ct_entry *e)
 {
-	static const enum bpfnet_flow_state of[BPFNET_CT_STATE_MAX] = {
-		[BPFNET_CT_NONE] = BPFNET_FLOW_NONE,
-		[BPFNET_CT_SYN_SENT] = BPFNET_FLOW_SYN_SENT,
-		[BPFNET_CT_ESTABLISHED] = BPFNET_FLOW_ESTABLISHED,
-		[BPFNET_CT_FIN_WAIT] = BPFNET_FLOW_FIN_WAIT,
-		[BPFNET_CT_TIME_WAIT] = BPFNET_FLOW_TIME_WAIT,
-		[BPFNET_CT_CLOSE] = BPFNET_FLOW_CLOSE,
-	};
-
-	return e->state < BPFNET_CT_STATE_MAX ? of[e->state] : BPFNET_FLOW_NONE;
+	return e->state < BPFNET_CT_STATE_MAX ? flow_states[e->state] : BPFNET_FLOW_NONE;
 }
 
 static struct bpfnet_addr addr4(__be32 a)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,24 @@ static int pinned_fd(struct bpfnet *bn, const char *name, const char *what)
 	return fd;
 }
 
+#define MAP_NAME(name) name,
+const char *const dp_map_names[] = { BPFNET_FOREACH_MAP(MAP_NAME) };
+#undef MAP_NAME
+const size_t dp_n_map_names = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
+
+bool dp_map_known(const char *map)
+{
+	for (size_t i = 0; i < dp_n_map_names; i++)
+		if (!strcmp(dp_map_names[i], map))
+			return true;
+	return false;
+}
+
 int dp_map_fd(struct bpfnet *bn, const char *map)
 {
+	/* only maps of the ABI's list, the one tests/unit/test_maps.c holds against the object */
+	if (!dp_map_known(map))
+		return bn_fail(bn, -EINVAL, "no map '%s' in the datapath's ABI", map);
 	return pinned_fd(bn, map, "map");
 }
 
@@ -423,6 +440,35 @@ int dp_ep_gen_floor(struct bpfnet *bn, unsigned int floor)
 	if (err || cfg.last_ep_gen >= floor)
 		return err;
 	cfg.last_ep_gen = floor;
+	return map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
+}
+
+int dp_svc_ids_take(struct bpfnet *bn, size_t n, __u32 *first)
+{
+	struct bpfnet_config cfg;
+	__u32 zero = 0;
+	int err = config_get(bn, &cfg);
+
+	if (err)
+		return err;
+	/* never reused while the maps live: a stale backend can never join a new service */
+	if (n > UINT32_MAX - cfg.last_svc_id)
+		return bn_fail(bn, -ENOSPC, "no service ids left for %zu published ports (%u handed "
+			       "out since the maps were made)", n, cfg.last_svc_id);
+	*first = cfg.last_svc_id + 1;
+	cfg.last_svc_id += n;
+	return map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
+}
+
+int dp_svc_id_floor(struct bpfnet *bn, __u32 floor)
+{
+	struct bpfnet_config cfg;
+	__u32 zero = 0;
+	int err = config_get(bn, &cfg);
+
+	if (err || cfg.last_svc_id >= floor)
+		return err;
+	cfg.last_svc_id = floor;
 	return map_update(bn, BPFNET_MAP_CONFIG, &zero, &cfg);
 }
 

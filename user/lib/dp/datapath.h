@@ -35,7 +35,11 @@ int dp_pins_check(struct bpfnet *bn, char *missing, size_t len);
 /* @cb for every pin the datapath needs (its programs, then its maps); stops at an error. */
 int dp_foreach_pin(struct bpfnet *bn,
 		   int (*cb)(const char *name, bool is_prog, bool is_pinned, void *arg), void *arg);
-/* fd of a pinned map, or -errno (with the message set). Caller closes. */
+/* The names of every map the control plane opens (BPFNET_FOREACH_MAP). */
+extern const char *const dp_map_names[];
+extern const size_t dp_n_map_names;
+bool dp_map_known(const char *map);
+/* fd of a pinned map of dp_map_names, or -errno (with the message set). Caller closes. */
 int dp_map_fd(struct bpfnet *bn, const char *map);
 /* The same, refused (-EPROTO, in words) unless its values are @value_size bytes. */
 int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size);
@@ -66,6 +70,14 @@ int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);
 int dp_ep_gen_next(struct bpfnet *bn, unsigned int *gen);
 /* Hand out generations from past @floor at least (a repair: the count was lost). */
 int dp_ep_gen_floor(struct bpfnet *bn, unsigned int floor);
+
+/*
+ * @n new service ids, *@first on: never 0, never handed out before while the
+ * maps live. The caller holds the instance lock.
+ */
+int dp_svc_ids_take(struct bpfnet *bn, size_t n, __u32 *first);
+/* Hand out service ids from past @floor at least (a repair: the count was lost). */
+int dp_svc_id_floor(struct bpfnet *bn, __u32 floor);
 
 /* cp_stats mapped: the node-wide counters the control plane adds to, with atomics. */
 struct dp_cp_stats {

@@ -16,6 +16,7 @@
 #include "model/journal.h"
 #include "dp/bridge.h"
 #include "dp/datapath.h"
+#include "dp/svc.h"
 #include "api/endpoint.h"
 #include "model/ipam.h"
 #include "sys/netlink.h"
@@ -28,17 +29,9 @@
 /* write_file_atomic()'s temp files: "<file>.tmp.<pid>" */
 #define STATE_TEMP_PREFIX "state.json.tmp."
 
-static const char *const op_names[JOURNAL_OP_MAX] = {
-	[JOURNAL_NONE] = "none",
-	[JOURNAL_INIT] = "init",
-	[JOURNAL_DOWN] = "down",
-	[JOURNAL_NETWORK_CREATE] = "network_create",
-	[JOURNAL_NETWORK_REMOVE] = "network_rm",
-	[JOURNAL_ENDPOINT_ADD] = "endpoint_add",
-	[JOURNAL_ENDPOINT_REMOVE] = "endpoint_rm",
-	[JOURNAL_PORT_ADD] = "port_add",
-	[JOURNAL_PORT_REMOVE] = "port_rm",
-};
+#define OP_NAME(name, str) [name] = str,
+static const char *const op_names[JOURNAL_OP_MAX] = { JOURNAL_FOREACH_OP(OP_NAME) };
+#undef OP_NAME
 
 const char *journal_op_name(enum journal_op op)
 {
@@ -458,25 +451,26 @@ static int finish_network_remove(struct bpfnet *bn, struct state *st, const char
  */
 static int unpublish_ports(struct bpfnet *bn, struct state *st, const struct journal *j)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_PORTMAP), err;
-	struct bpfnet_portmap_key k;
-	struct bpfnet_portmap_val v, cur;
+	struct svc_maps sm = { -1, -1 };
+	struct bpfnet_backend cur;
+	struct svc_port p;
+	int err = svc_maps_open(bn, &sm);
 
-	if (fd < 0)
-		return fd;
+	if (err)
+		return err;
 	for (size_t i = 0; i < j->n_maps; i++) {
 		const struct port_map *m = &j->maps[i];
 
 		for (unsigned int off = 0; off <= (unsigned int)(m->host_port_last - m->host_port);
 		     off++) {
-			portmap_entry(m, off, &k, &v);
-			if (!bpf_map_lookup_elem(fd, &k, &cur) && cur.ep_ip == v.ep_ip &&
-			    cur.ep_port == v.ep_port)
-				bpf_map_delete_elem(fd, &k);
+			svc_port_encode(m, off, &p);
+			if (!svc_port_lookup(&sm, &p.key, &cur) && cur.ep_ip == p.be.ep_ip &&
+			    cur.ep_port == p.be.ep_port)
+				svc_unpublish(&sm, &p.key);
 		}
 	}
-	err = ep_ports_update(bn, st, fd, &j->ep, j->maps, j->n_maps);
-	close(fd);
+	err = ep_ports_update(bn, st, &sm, &j->ep, j->maps, j->n_maps);
+	svc_maps_close(&sm);
 	return err ?: ports_end_flows(bn, j->maps, j->n_maps);
 }
 

@@ -30,18 +30,24 @@
 struct state;
 struct nl;
 
+/* The commands a journal entry can be of, with their names in state.json. */
+#define JOURNAL_FOREACH_OP(X)                                                \
+	X(JOURNAL_NONE, "none")                                              \
+	X(JOURNAL_INIT, "init")                                              \
+	X(JOURNAL_DOWN, "down")                                              \
+	X(JOURNAL_NETWORK_CREATE, "network_create")                          \
+	X(JOURNAL_NETWORK_REMOVE, "network_rm")                              \
+	X(JOURNAL_ENDPOINT_ADD, "endpoint_add")                              \
+	X(JOURNAL_ENDPOINT_REMOVE, "endpoint_rm")                            \
+	X(JOURNAL_PORT_ADD, "port_add")                                      \
+	X(JOURNAL_PORT_REMOVE, "port_rm")
+
+#define JOURNAL_OP_ENUM(name, str) name,
 enum journal_op {
-	JOURNAL_NONE = 0,
-	JOURNAL_INIT,
-	JOURNAL_DOWN,
-	JOURNAL_NETWORK_CREATE,
-	JOURNAL_NETWORK_REMOVE,
-	JOURNAL_ENDPOINT_ADD,
-	JOURNAL_ENDPOINT_REMOVE,
-	JOURNAL_PORT_ADD,
-	JOURNAL_PORT_REMOVE,
+	JOURNAL_FOREACH_OP(JOURNAL_OP_ENUM)
 	JOURNAL_OP_MAX
 };
+#undef JOURNAL_OP_ENUM
 
 /* One pending command; which fields count depends on @op. */
 struct journal {
