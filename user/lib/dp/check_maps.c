@@ -430,21 +430,72 @@ static const char *port_obj(const struct bpfnet_portmap_key *k, char obj[64])
 	return obj;
 }
 
+/* (service, slot) of a backend, or (service, count) of a frontend, as one sortable number. */
+static __u64 svc_slot_id(__u32 svc_id, __u16 slot)
+{
+	return (__u64)svc_id << 16 | slot;
+}
+
+/* The backends' (service, slot), sorted; the frontends' (service, count), sorted. */
+struct svc_index {
+	__u64 *slots;
+	size_t n_slots;
+	__u64 *svcs;
+	size_t n_svcs;
+};
+
+static int svc_index_build(struct svc_index *ix, const struct svc_dump *pm, const struct dump *be)
+{
+	ix->slots = calloc(be->n + 1, sizeof(*ix->slots));
+	ix->svcs = calloc(pm->n + 1, sizeof(*ix->svcs));
+	if (!ix->slots || !ix->svcs)
+		return -ENOMEM;
+	for (size_t i = 0; i < be->n; i++) {
+		const struct bpfnet_backend_key *k = check_dump_key(be, i);
+
+		ix->slots[ix->n_slots++] = svc_slot_id(k->svc_id, k->slot);
+	}
+	for (size_t i = 0; i < pm->n; i++)
+		ix->svcs[ix->n_svcs++] = svc_slot_id(pm->ports[i].svc_id, pm->ports[i].count);
+	qsort(ix->slots, ix->n_slots, sizeof(*ix->slots), cmp_id);
+	qsort(ix->svcs, ix->n_svcs, sizeof(*ix->svcs), cmp_id);
+	return 0;
+}
+
+static void svc_index_free(struct svc_index *ix)
+{
+	free(ix->slots);
+	free(ix->svcs);
+}
+
+/* How many of the slots 0..count-1 of @p's service have a backend. */
+static __u32 backends_of(const struct svc_port *p, const struct svc_index *ix)
+{
+	__u32 n = 0;
+
+	for (__u32 slot = 0; slot < p->count; slot++)
+		n += id_count(ix->slots, ix->n_slots, svc_slot_id(p->svc_id, slot)) > 0;
+	return n;
+}
+
 /*
- * A published port must lead to an endpoint of the state through a backend
- * of its service. Where one without a backend led is lost with it: the
- * repair unpublishes it (the port is free to publish again), as it does one
- * leading to no endpoint.
+ * A published port must lead to an endpoint of the state through the
+ * backends of its service, every slot of its count filled. Where one without
+ * them led is lost: the repair unpublishes it (the port is free to publish
+ * again), as it does one leading to no endpoint (slot 0's, the one port add
+ * writes).
  */
-static void check_port_backend(struct check *c, const struct svc_port *p)
+static void check_port_backend(struct check *c, const struct svc_port *p,
+			       const struct svc_index *ix)
 {
 	char obj[64], to[INET_ADDRSTRLEN];
+	__u32 have = backends_of(p, ix);
 
-	if (!p->be.ep_ip)
+	if (!p->count || have < p->count)
 		finding_key(finding_add(c, "published_port_without_backend", FIX_UNPUBLISH,
 					port_obj(&p->key, obj), "a published port whose service %u "
-					"has no backend (%u in %s): its flows are dropped",
-					p->svc_id, p->count, BPFNET_MAP_BACKENDS),
+					"has %u of its %u backends in %s: flows to the others are "
+					"dropped", p->svc_id, have, p->count, BPFNET_MAP_BACKENDS),
 			    BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
 	else if (!ep_by_ip(c->st, p->be.ep_ip))
 		finding_key(finding_add(c, "stray_published_port", FIX_UNPUBLISH,
@@ -454,36 +505,45 @@ static void check_port_backend(struct check *c, const struct svc_port *p)
 			    BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
 }
 
-/* Is backend @k in a slot of a service that a published port names? */
-static bool backend_named(const struct svc_dump *pm, const struct bpfnet_backend_key *k)
+/* Is backend @k in a slot of a service that a published port names (with a count past it)? */
+static bool backend_named(const struct svc_index *ix, const struct bpfnet_backend_key *k)
 {
-	for (size_t i = 0; i < pm->n; i++)
-		if (pm->ports[i].svc_id == k->svc_id && k->slot < pm->ports[i].count)
+	__u64 first = svc_slot_id(k->svc_id, 0);
+	size_t lo = 0, hi = ix->n_svcs;
+
+	/* the first frontend of the service, then each of its (one per port naming it) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->svcs[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->n_svcs && ix->svcs[lo] >> 16 == k->svc_id; lo++)
+		if (k->slot < (ix->svcs[lo] & 0xffff))
 			return true;
 	return false;
 }
 
 /* Backends of no published port's service: left by a port add or rm cut short. */
-static void check_stray_backends(struct check *c, const struct svc_dump *pm, __u32 *max_id)
+static void check_stray_backends(struct check *c, const struct svc_index *ix, const struct dump *d,
+				 __u32 *max_id)
 {
 	char obj[64];
-	struct dump d;
 
-	if (check_map_dump(c, BPFNET_MAP_BACKENDS, &d))
-		return;
-	for (size_t i = 0; i < d.n; i++) {
-		const struct bpfnet_backend_key *k = check_dump_key(&d, i);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct bpfnet_backend_key *k = check_dump_key(d, i);
 
 		if (k->svc_id > *max_id)
 			*max_id = k->svc_id;
-		if (backend_named(pm, k))
+		if (backend_named(ix, k))
 			continue;
 		snprintf(obj, sizeof(obj), "%s[%u/%u]", BPFNET_MAP_BACKENDS, k->svc_id, k->slot);
 		finding_key(finding_add(c, "stray_map_entry", FIX_DELETE_KEY, obj, "a backend of "
 					"service %u, which no published port names", k->svc_id),
 			    BPFNET_MAP_BACKENDS, k, sizeof(*k));
 	}
-	check_dump_free(&d);
 }
 
 /* The config must hand out service ids past every one in use: a new one never joins another's. */
@@ -511,6 +571,7 @@ void check_ports(struct check *c)
 {
 	struct svc_maps sm;
 	struct svc_dump d;
+	struct dump be;
 	__u32 max_id = 0;
 	int err = svc_maps_open(c->bn, &sm);
 
@@ -524,13 +585,24 @@ void check_ports(struct check *c)
 		c->err = c->err ?: err;
 		return;
 	}
-	for (size_t i = 0; i < d.n; i++) {
-		check_port_backend(c, &d.ports[i]);
-		if (d.ports[i].svc_id > max_id)
-			max_id = d.ports[i].svc_id;
+	if (!check_map_dump(c, BPFNET_MAP_BACKENDS, &be)) {
+		struct svc_index ix = {};
+
+		err = svc_index_build(&ix, &d, &be);
+		if (err)
+			c->err = c->err ?: bn_fail(c->bn, err, "out of memory");
+		for (size_t i = 0; !err && i < d.n; i++) {
+			check_port_backend(c, &d.ports[i], &ix);
+			if (d.ports[i].svc_id > max_id)
+				max_id = d.ports[i].svc_id;
+		}
+		if (!err) {
+			check_stray_backends(c, &ix, &be, &max_id);
+			check_svc_ids(c, max_id);
+		}
+		svc_index_free(&ix);
+		check_dump_free(&be);
 	}
-	check_stray_backends(c, &d, &max_id);
-	check_svc_ids(c, max_id);
 	check_ep_ports(c, &d);
 	svc_dump_free(&d);
 }
