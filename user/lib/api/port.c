@@ -705,6 +705,9 @@ int ports_drop_endpoint(struct bpfnet *bn, const struct ep_state *ep, bool route
 			bpf_map_delete_elem(ep_fd, &k);
 	}
 	svc_dump_free(&d);
+	/* and what an endpoint rm cut short between frontends and backends left */
+	if (!err)
+		err = svc_sweep(&sm);
 	svc_maps_close(&sm);
 	if (ep_fd >= 0)
 		close(ep_fd);

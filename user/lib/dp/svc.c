@@ -276,6 +276,37 @@ int svc_dump(const struct svc_maps *sm, struct svc_dump *d)
 	return err;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int svc_sweep(const struct svc_maps *sm)
+{
+	struct backend_row *rows = NULL;
+	struct svc_dump d;
+	__u32 *ids = NULL;
+	size_t n_rows = 0;
+	int err = svc_dump(sm, &d) ?: dump_backends(sm->backends, &rows, &n_rows);
+
+	if (!err && !(ids = calloc(d.n + 1, sizeof(*ids))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < d.n; i++)
+		ids[i] = d.ports[i].svc_id;
+	if (!err)
+		qsort(ids, d.n, sizeof(*ids), cmp_u32);
+	/* a slot past its service's count is no backend of it either (checked by bpfnet check) */
+	for (size_t i = 0; !err && i < n_rows; i++)
+		if (!bsearch(&rows[i].key.svc_id, ids, d.n, sizeof(*ids), cmp_u32))
+			bpf_map_delete_elem(sm->backends, &rows[i].key);
+	free(ids);
+	free(rows);
+	svc_dump_free(&d);
+	return err;
+}
+
 void svc_dump_free(struct svc_dump *d)
 {
 	free(d->ports);

@@ -61,6 +61,14 @@ int svc_write(const struct svc_maps *sm, const struct svc_port *p, size_t n, __u
 /* Unpublish the port @key: its frontend, then its service's backends (if it is published). */
 void svc_unpublish(const struct svc_maps *sm, const struct bpfnet_portmap_key *key);
 
+/*
+ * Delete every backend of a service no published port names: what a port
+ * add or rm cut short between its backend and frontend writes leaves. Only
+ * under the instance lock (a publish in progress writes backends first).
+ * -errno when the maps cannot be read.
+ */
+int svc_sweep(const struct svc_maps *sm);
+
 /* Every published port, resolved; -errno. */
 int svc_dump(const struct svc_maps *sm, struct svc_dump *d);
 void svc_dump_free(struct svc_dump *d);

@@ -469,7 +469,12 @@ static int unpublish_ports(struct bpfnet *bn, struct state *st, const struct jou
 				svc_unpublish(&sm, &p.key);
 		}
 	}
-	err = ep_ports_update(bn, st, &sm, &j->ep, j->maps, j->n_maps);
+	/* the backends of ports whose frontends the command had not written yet, or removed */
+	err = svc_sweep(&sm);
+	if (err)
+		bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
+	else
+		err = ep_ports_update(bn, st, &sm, &j->ep, j->maps, j->n_maps);
 	svc_maps_close(&sm);
 	return err ?: ports_end_flows(bn, j->maps, j->n_maps);
 }
