@@ -121,6 +121,13 @@ $(BUILD)/tools/ctfill: tools/ctfill.c include/bpfnet/abi.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< -lbpf -lelf -lz
 
+# tools/svcmap: published ports written and read through the library's encoder, for e2e tests
+all: $(BUILD)/tools/svcmap
+$(BUILD)/tools/svcmap: tools/svcmap.c $(LIB)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< $(LIB) $(LDLIBS)
+
 # deps first, then the build: a fresh machine has neither packages nor objects
 check: deps
 	$(MAKE) all

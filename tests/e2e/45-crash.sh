@@ -374,6 +374,10 @@ repaired() {
 
 # bytes_of IP: "a b c d" for bpftool
 bytes_of() { tr . ' ' <<<"$1"; }
+# svcmap ARGS: published ports written and read through the library's encoder (tools/svcmap.c)
+SVCMAP=${SVCMAP:-$REPO_DIR/build/tools/svcmap}
+[ -x "$SVCMAP" ] || bail "$SVCMAP is missing: run make"
+svcmap() { timeout -k 5 30 ip netns exec "$NODE" "$SVCMAP" "$INST" "$@"; }
 C2_HOST=$(host_if c2)
 C4_HOST=$(host_if c4)
 N1_ID=$(bn --json network show n1 | json 'd["id"]')
@@ -428,7 +432,7 @@ bpftool map update pinned "$PINS/networks" key 200 0 0 0 \
 	value 10 200 0 0 255 255 255 0 10 200 0 1 1 0 0 0 0 0 0 0
 bpftool map update pinned "$PINS/fdb" key "$N1_ID" 0 0 0 2 0 0 0 0 9 0 0 \
 	value 15 39 0 0 77 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0
-bpftool map update pinned "$PINS/portmap4" key 0 0 0 0 30 97 6 0 value 10 10 0 251 0 80 0 0
+svcmap publish tcp 0.0.0.0 7777 10.10.0.251 80
 found stray_map_entry "ep_by_ip[10.10.0.250]" "a stray ep_by_ip entry is found"
 found stray_map_entry "ep_by_ifindex[9999]" "a stray ep_by_ifindex entry is found"
 found stray_map_entry "networks[200]" "a stray networks slot is found"
@@ -437,6 +441,28 @@ found stray_published_port "portmap4[tcp 0.0.0.0:7777]" \
 	"a published port leading to no endpoint is found"
 repaired "stray map entries"
 check "... c1's own 8080 is still published and answers" published_works
+check_fails "... the port leading nowhere is unpublished, its service with it" \
+	svcmap show tcp 0.0.0.0 7777
+
+# a published port whose service lost its backend, and a backend whose port is gone
+check "port add c1 7100:80 7101:80" bn port add c1 7100:80 7101:80
+check "... 7100 leads to c1 through its service" \
+	grep -qx "[0-9]* ${IP[c1]}:80" <<<"$(svcmap show tcp 0.0.0.0 7100)"
+svcmap drop-backend tcp 0.0.0.0 7100
+SVC_7101=$(svcmap show tcp 0.0.0.0 7101 | cut -d' ' -f1)
+svcmap drop-frontend tcp 0.0.0.0 7101
+check_fails "without its backend 7100 does not answer" \
+	test "$(tcp_get ext "$NODE_IP" 7100)" = c1
+found published_port_without_backend "portmap4[tcp 0.0.0.0:7100]" \
+	"a published port without a backend is found"
+found stray_map_entry "backends4[$SVC_7101/0]" "a backend of no published port is found"
+repaired "a port without backend, a backend without port"
+check "... 7100 is unpublished: port ls shows only 8080 of c1" \
+	test "$(bn --json port ls | json '",".join(m["spec"] for m in d if m["endpoint"] == "c1")')" \
+	= 8080:80/tcp
+check "port add c1 7100:80 again" bn port add c1 7100:80
+check "... and ext reaches c1 through it" test "$(tcp_get ext "$NODE_IP" 7100)" = c1
+check "port rm c1 7100:80" bn port rm c1 7100:80
 
 # routed network: a published container port's ep_ports count deleted, a stray one added
 check "port add c5 7000:80 (routed)" bn port add c5 7000:80
@@ -517,8 +543,7 @@ check "... and ext reaches it through 8080" published_works
 # A port add cut short, for c2, that names c1's published 8080 (never c2's) and 9999
 # (c2's, written before the kill): 9999 goes, 8080 stays.
 journal '{"op": "port_add", "pid": 1, "endpoint": ep["c2"], "mappings": ["8080:80", "9999:80"]}'
-bpftool map update pinned "$PINS/portmap4" key 0 0 0 0 39 15 6 0 \
-	value $(bytes_of "${IP[c2]}") 0 80 0 0
+svcmap publish tcp 0.0.0.0 9999 "${IP[c2]}" 80
 found journal_pending "port add 'c2' (2 mappings)" "a pending port add is found"
 repaired "a pending port add"
 is "$(bn --json port ls | json '",".join(sorted(m["spec"] + "@" + m["endpoint"] for m in d))')" \

@@ -141,31 +141,20 @@ udp_no_reply() {
 	return 0
 }
 
-# ---- publishing ports: 'bpfnet port add' when it exists, else the map directly --------------
-
-hex_ip() {
-	local IFS=.
-	# shellcheck disable=SC2086
-	set -- $1
-	printf '%02x %02x %02x %02x' "$1" "$2" "$3" "$4"
-}
-hex_port() { printf '%02x %02x' $(($1 >> 8)) $(($1 & 255)); }
+# ---- publishing ports ---------------------------------------------------------------------------
 
 # publish HOST_IP HOST_PORT CONTAINER_PORT PROTO: HOST_IP 0.0.0.0 = every node address
 publish() {
-	local host=$1 hport=$2 cport=$3 proto=$4 num spec
-	if "$BPFNET" help 2>/dev/null | grep -q 'port add'; then
-		spec="$hport:$cport/$proto"
-		[ "$host" = 0.0.0.0 ] || spec="$host:$spec"
-		bn port add c1 "$spec"
-		return
-	fi
-	num=6
-	[ "$proto" = udp ] && num=17
+	local host=$1 hport=$2 cport=$3 proto=$4 spec
+	spec="$hport:$cport/$proto"
+	[ "$host" = 0.0.0.0 ] || spec="$host:$spec"
+	bn port add c1 "$spec"
+}
+
+# node_addrs_has IP: the node_addrs map holds IP (its key: the address's bytes, in order)
+node_addrs_has() {
 	# shellcheck disable=SC2046
-	bpftool map update pinned "$PIN/portmap4" \
-		key hex $(hex_ip "$host") $(hex_port "$hport") "$(printf %02x $num)" 00 \
-		value hex $(hex_ip "$C1_IP") $(hex_port "$cport") 00 00
+	bpftool map lookup pinned "$PIN/node_addrs" key $(tr . ' ' <<<"$1") >/dev/null 2>&1
 }
 
 # hooks_attached: all four links are pinned
@@ -220,13 +209,8 @@ check "publish 0.0.0.0:$PUB_ANY -> c1:$ECHO_TCP/tcp" publish 0.0.0.0 $PUB_ANY $E
 check "publish 127.0.0.1:$PUB_LO -> c1:$ECHO_TCP/tcp" publish 127.0.0.1 $PUB_LO $ECHO_TCP tcp
 check "publish $NODE_IP:$PUB_NODE -> c1:$ECHO_TCP/tcp" publish "$NODE_IP" $PUB_NODE $ECHO_TCP tcp
 check "publish 0.0.0.0:$PUB_UDP -> c1:$ECHO_UDP/udp" publish 0.0.0.0 $PUB_UDP $ECHO_UDP udp
-# the wildcard needs to know the node's addresses; whoever fills node_addrs may not yet
-# shellcheck disable=SC2046
-if ! bpftool map lookup pinned "$PIN/node_addrs" key hex $(hex_ip "$NODE_IP") >/dev/null 2>&1; then
-	diag "node_addrs lacks $NODE_IP: adding it for this test"
-	# shellcheck disable=SC2046
-	bpftool map update pinned "$PIN/node_addrs" key hex $(hex_ip "$NODE_IP") value hex 01 00 00 00
-fi
+# the wildcard answers on the node's addresses: init and port add keep node_addrs current
+check "node_addrs holds the node address $NODE_IP" node_addrs_has "$NODE_IP"
 
 # ---- translation in the node netns --------------------------------------------------------
 
