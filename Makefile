@@ -44,8 +44,40 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/pkt/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 LIB := $(BUILD)/libbpfnet.a
-SOLIB := $(BUILD)/libbpfnet.so
 CLI := $(BUILD)/bpfnet
+
+# ---- packaging: versions, names and where things install ----------------------------
+
+# The library's version, the one place to bump it. A new ABI node in
+# user/lib/libbpfnet.map bumps MINOR; an incompatible change bumps MAJOR (the SONAME).
+LIBBPFNET_MAJOR := 0
+LIBBPFNET_MINOR := 2
+LIBBPFNET_PATCH := 0
+LIBBPFNET_VERSION := $(LIBBPFNET_MAJOR).$(LIBBPFNET_MINOR).$(LIBBPFNET_PATCH)
+SONAME := libbpfnet.so.$(LIBBPFNET_MAJOR)
+SOLIB_REAL := $(BUILD)/libbpfnet.so.$(LIBBPFNET_VERSION)
+SOLIB := $(BUILD)/libbpfnet.so
+PC := $(BUILD)/libbpfnet.pc
+# built by the CLI's rules; installed when there
+MAN8 := $(BUILD)/bpfnet.8
+BASH_COMPLETION := $(BUILD)/bpfnet.bash-completion
+
+SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian multiarch under /usr (/usr/lib/x86_64-linux-gnu), as dpkg-architecture says in a
+# package build, else as the compiler says; $(PREFIX)/lib anywhere else.
+MULTIARCH ?= $(or $(DEB_HOST_MULTIARCH),$(shell $(CC) -print-multiarch 2>/dev/null))
+ifeq ($(PREFIX):$(if $(MULTIARCH),multiarch),/usr:multiarch)
+LIBDIR ?= $(PREFIX)/lib/$(MULTIARCH)
+else
+LIBDIR ?= $(PREFIX)/lib
+endif
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+.PHONY: uninstall FORCE
+# named here, not only as prerequisites: .SECONDARY would let a missing link stay missing
+all: $(SOLIB_REAL) $(BUILD)/$(SONAME)
 
 .PHONY: all deps check demo install clean help bench
 all: $(CLI) $(SOLIB) $(TEST_BINS)
@@ -56,7 +88,9 @@ help:
 	@echo 'make check      run every test (as root; builds and installs deps first)'
 	@echo 'make demo       containers talking through bpfnet in a sandbox netns'
 	@echo 'make bench      bpfnet against iptables, nftables, a bare veth pair (tools/bench)'
-	@echo 'make install    install bpfnet, libbpfnet and headers (PREFIX, DESTDIR)'
+	@echo 'make install    install bpfnet, libbpfnet, headers, libbpfnet.pc, man page, completion'
+	@echo '                (PREFIX=/usr/local, DESTDIR, LIBDIR: Debian multiarch under /usr)'
+	@echo 'make uninstall  remove what make install put there (same variables)'
 	@echo 'make clean      remove build/'
 	@echo 'V=1             show the commands'
 
@@ -93,10 +127,19 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(SOLIB): $(LIB_OBJS) user/lib/libbpfnet.map
+$(SOLIB_REAL): $(LIB_OBJS) user/lib/libbpfnet.map
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,--version-script=user/lib/libbpfnet.map -Wl,-soname,libbpfnet.so.0 \
-		-o $@ $(LIB_OBJS) $(LDLIBS)
+	$(Q)$(CC) -shared -Wl,--version-script=user/lib/libbpfnet.map -Wl,-soname,$(SONAME) \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS)
+
+# the links ldconfig and a -dev package make: the SONAME for programs (also those linked
+# against build/), the bare name for the linker
+$(BUILD)/$(SONAME): $(SOLIB_REAL)
+	$(call msg,LN,$@)
+	$(Q)ln -sfn $(notdir $<) $@
+$(SOLIB): $(BUILD)/$(SONAME)
+	$(call msg,LN,$@)
+	$(Q)ln -sfn $(notdir $<) $@
 
 $(CLI): $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
@@ -141,13 +184,40 @@ bench: deps
 	$(MAKE) all
 	tools/bench $(BENCH_ARGS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bpfnet
-	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/bpfnet
-	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/libbpfnet.so.0
-	ln -sf libbpfnet.so.0 $(DESTDIR)$(PREFIX)/lib/libbpfnet.so
-	install -m 0644 include/bpfnet/*.h $(DESTDIR)$(PREFIX)/include/bpfnet/
+# libbpfnet.pc names the directories of this install: made again by every make install
+$(PC): user/lib/libbpfnet.pc.in FORCE
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(LIBBPFNET_VERSION)|' $< >$@
+
+install: all $(PC)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/bpfnet
+	install -m 0755 $(CLI) $(DESTDIR)$(SBINDIR)/bpfnet
+	install -m 0644 $(LIB) $(SOLIB_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sfn $(notdir $(SOLIB_REAL)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libbpfnet.so
+	install -m 0644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 0644 include/bpfnet/*.h $(DESTDIR)$(INCLUDEDIR)/bpfnet/
+	@if [ -f $(MAN8) ]; then \
+		install -d $(DESTDIR)$(MANDIR)/man8 && \
+		install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/bpfnet.8; \
+	else echo "install: no $(MAN8), the man page is left out"; fi
+	@if [ -f $(BASH_COMPLETION) ]; then \
+		install -d $(DESTDIR)$(BASHCOMPDIR) && \
+		install -m 0644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/bpfnet; \
+	else echo "install: no $(BASH_COMPLETION), the bash completion is left out"; fi
+
+FORCE:
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/bpfnet $(DESTDIR)$(LIBDIR)/libbpfnet.a \
+		$(DESTDIR)$(LIBDIR)/libbpfnet.so $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(SOLIB_REAL)) $(DESTDIR)$(PKGCONFIGDIR)/libbpfnet.pc \
+		$(DESTDIR)$(MANDIR)/man8/bpfnet.8 $(DESTDIR)$(BASHCOMPDIR)/bpfnet
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/bpfnet
 
 clean:
 	rm -rf $(BUILD)
