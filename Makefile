@@ -48,11 +48,15 @@ CLI := $(BUILD)/bpfnet
 
 # ---- packaging: versions, names and where things install ----------------------------
 
-# The library's version, the one place to bump it. A new ABI node in
-# user/lib/libbpfnet.map bumps MINOR; an incompatible change bumps MAJOR (the SONAME).
-LIBBPFNET_MAJOR := 0
-LIBBPFNET_MINOR := 2
-LIBBPFNET_PATCH := 0
+# The library's version is the public header's, the one place to bump it:
+# BPFNET_{MAJOR,MINOR,PATCH}_VERSION in include/bpfnet/bpfnet.h. A new node in
+# user/lib/libbpfnet.map bumps MINOR; an incompatible change bumps MAJOR, the SONAME's.
+hdr_version = $(or $(shell sed -n \
+	's/^.define BPFNET_$(1)_VERSION[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' \
+	include/bpfnet/bpfnet.h),$(error no BPFNET_$(1)_VERSION in include/bpfnet/bpfnet.h))
+LIBBPFNET_MAJOR := $(call hdr_version,MAJOR)
+LIBBPFNET_MINOR := $(call hdr_version,MINOR)
+LIBBPFNET_PATCH := $(call hdr_version,PATCH)
 LIBBPFNET_VERSION := $(LIBBPFNET_MAJOR).$(LIBBPFNET_MINOR).$(LIBBPFNET_PATCH)
 SONAME := libbpfnet.so.$(LIBBPFNET_MAJOR)
 SOLIB_REAL := $(BUILD)/libbpfnet.so.$(LIBBPFNET_VERSION)

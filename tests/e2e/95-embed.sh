@@ -39,6 +39,17 @@ SOREAL="libbpfnet.so.$VERSION"
 SONAME="libbpfnet.so.$MAJOR"
 diag "installed libbpfnet $VERSION into $ROOT (libdir $LIBDIR)"
 
+# header_version: MAJOR.MINOR.PATCH of the installed header's version macros
+header_version() {
+	local h="$ROOT/usr/include/bpfnet/bpfnet.h" v="" part n
+	for part in MAJOR MINOR PATCH; do
+		n=$(sed -n "s/^#define BPFNET_${part}_VERSION[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p" "$h")
+		v+="${v:+.}${n:-?}"
+	done
+	echo "$v"
+}
+is "$(header_version)" "$VERSION" "the header's version is the library's (libbpfnet.pc, file name)"
+
 # tree_has: every file and link where a Debian package puts it
 tree_has() {
 	local f problems=""
@@ -171,6 +182,8 @@ run_embed() {
 		return 1
 	fi
 	ok "$desc: init, network, endpoint, port"
+	check "$desc: bpfnet_version() is the installed $VERSION, as its header" \
+		grep -qx "libbpfnet $VERSION (header $VERSION)" "$TMP/embed.out"
 	check "$desc: the CLI sees its endpoint on network embed" \
 		expect "embed" ep_network "$(nsname c1)"
 	check "$desc: the CLI sees the published port" \
