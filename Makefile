@@ -79,6 +79,8 @@ else
 LIBDIR ?= $(PREFIX)/lib
 endif
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# readelf and nm: tests/e2e/95-embed.sh looks into the installed library
+DEB_PACKAGES += binutils
 .PHONY: uninstall FORCE
 # named here, not only as prerequisites: .SECONDARY would let a missing link stay missing
 all: $(SOLIB_REAL) $(BUILD)/$(SONAME)
@@ -133,8 +135,8 @@ $(LIB): $(LIB_OBJS)
 
 $(SOLIB_REAL): $(LIB_OBJS) user/lib/libbpfnet.map
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,--version-script=user/lib/libbpfnet.map -Wl,-soname,$(SONAME) \
-		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,--version-script=user/lib/libbpfnet.map \
+		-Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS)
 
 # the links ldconfig and a -dev package make: the SONAME for programs (also those linked
 # against build/), the bare name for the linker
@@ -147,7 +149,7 @@ $(SOLIB): $(BUILD)/$(SONAME)
 
 $(CLI): $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(call msg,LINK,$@)
