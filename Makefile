@@ -62,9 +62,9 @@ SONAME := libbpfnet.so.$(LIBBPFNET_MAJOR)
 SOLIB_REAL := $(BUILD)/libbpfnet.so.$(LIBBPFNET_VERSION)
 SOLIB := $(BUILD)/libbpfnet.so
 PC := $(BUILD)/libbpfnet.pc
-# built by the CLI's rules; installed when there
-MAN8 := $(BUILD)/bpfnet.8
-BASH_COMPLETION := $(BUILD)/bpfnet.bash-completion
+# the CLI's man page (built from its command table) and bash completion: installed when there
+MAN := $(BUILD)/bpfnet.8
+BASH_COMPLETION := contrib/bash-completion/bpfnet
 
 SBINDIR ?= $(PREFIX)/sbin
 INCLUDEDIR ?= $(PREFIX)/include
@@ -207,10 +207,10 @@ install: all $(PC)
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libbpfnet.so
 	install -m 0644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 0644 include/bpfnet/*.h $(DESTDIR)$(INCLUDEDIR)/bpfnet/
-	@if [ -f $(MAN8) ]; then \
+	@if [ -f $(MAN) ]; then \
 		install -d $(DESTDIR)$(MANDIR)/man8 && \
-		install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/bpfnet.8; \
-	else echo "install: no $(MAN8), the man page is left out"; fi
+		install -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man8/bpfnet.8; \
+	else echo "install: no $(MAN), the man page is left out"; fi
 	@if [ -f $(BASH_COMPLETION) ]; then \
 		install -d $(DESTDIR)$(BASHCOMPDIR) && \
 		install -m 0644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/bpfnet; \

@@ -70,17 +70,19 @@ tree_has() {
 check "the tree: CLI, headers, $SOREAL with its two links, libbpfnet.a, .pc in $LIBDIR" tree_has
 check "the build's $SOREAL is the one installed" cmp "$REPO_DIR/build/$SOREAL" "$LIBDIR/$SOREAL"
 
-# the CLI's man page and completion, when the build makes them
+# the CLI's man page and completion, when the tree has them
 if [ -f "$REPO_DIR/build/bpfnet.8" ]; then
-	check "the man page installed as bpfnet(8)" test -f "$ROOT/usr/share/man/man8/bpfnet.8"
+	check "the man page installed as bpfnet(8)" \
+		cmp "$REPO_DIR/build/bpfnet.8" "$ROOT/usr/share/man/man8/bpfnet.8"
 else
 	skip_test "the man page installed as bpfnet(8)" "the build makes no build/bpfnet.8"
 fi
-if [ -f "$REPO_DIR/build/bpfnet.bash-completion" ]; then
-	check "the bash completion installed" \
-		test -f "$ROOT/usr/share/bash-completion/completions/bpfnet"
+if [ -f "$REPO_DIR/contrib/bash-completion/bpfnet" ]; then
+	check "the bash completion installed where bash-completion loads it" \
+		cmp "$REPO_DIR/contrib/bash-completion/bpfnet" \
+		"$ROOT/usr/share/bash-completion/completions/bpfnet"
 else
-	skip_test "the bash completion installed" "the build makes no bash completion"
+	skip_test "the bash completion installed" "no contrib/bash-completion/bpfnet"
 fi
 
 # pc_flags: the flags point into the tree; static linking brings every dependency
