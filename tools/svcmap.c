@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 
 #include "bpfnet/bpfnet.h"
+#include "dp/maps.h"
 #include "dp/svc.h"
 
 static int usage(void)
@@ -110,14 +111,17 @@ static int drop(const struct svc_maps *sm, const struct svc_port *p, bool backen
 static int run(struct bpfnet *bn, const char *cmd, const struct svc_port *p)
 {
 	struct svc_maps sm;
+	struct dp dp;
 	int rc = 1;
 
-	if (svc_maps_open(bn, &sm)) {
+	dp_init(&dp, bn);
+	if (svc_maps_open(&dp, &sm)) {
 		fprintf(stderr, "svcmap: %s\n", bpfnet__errmsg(bn));
+		dp_close(&dp);
 		return 1;
 	}
 	if (!strcmp(cmd, "publish")) {
-		rc = svc_publish(bn, &sm, p, 1) ? 1 : 0;
+		rc = svc_publish(&sm, p, 1) ? 1 : 0;
 		if (rc)
 			fprintf(stderr, "svcmap: %s\n", bpfnet__errmsg(bn));
 	} else if (!strcmp(cmd, "show")) {
@@ -125,7 +129,7 @@ static int run(struct bpfnet *bn, const char *cmd, const struct svc_port *p)
 	} else {
 		rc = drop(&sm, p, !strcmp(cmd, "drop-backend"));
 	}
-	svc_maps_close(&sm);
+	dp_close(&dp);
 	return rc;
 }
 

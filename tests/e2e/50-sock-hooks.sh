@@ -26,16 +26,20 @@ cat >"$HELPER.c" <<'EOF'
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "dp/datapath.h"
+#include "dp/maps.h"
 #include "dp/sockhook.h"
 
 /* what init does before attaching: the node's netns cookie into config[0] */
 static int set_cookie(struct bpfnet *bn)
 {
+	struct dp dp;
 	__u64 cookie;
 	int err = netns_cookie_self(&cookie);
 
-	return err ?: dp_config_set(bn, cookie);
+	dp_init(&dp, bn);
+	err = err ?: dp_config_set_cookie(&dp, cookie);
+	dp_close(&dp);
+	return err;
 }
 
 int main(int argc, char **argv)

@@ -577,7 +577,8 @@ static void set_net_flags(uint32_t id, uint8_t extra)
 static int seed_portmap(size_t i)
 {
 	const struct portmap_seed *s = &portmaps[i];
-	struct svc_maps sm = { bpf_map__fd(skel->maps.portmap4), bpf_map__fd(skel->maps.backends4) };
+	struct svc_maps sm = { .portmap = bpf_map__fd(skel->maps.portmap4),
+			       .backends = bpf_map__fd(skel->maps.backends4) };
 	struct port_map m = {
 		.proto = s->proto,
 		.host_ip.s_addr = htonl(s->host_ip),

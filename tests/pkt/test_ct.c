@@ -80,7 +80,8 @@ static void ep_recreate(enum host_id h, uint32_t gen)
 /* The published ports of @h gone, as endpoint rm and port rm take them. */
 static void unpublish(enum host_id h)
 {
-	struct svc_maps sm = { bpf_map__fd(skel->maps.portmap4), bpf_map__fd(skel->maps.backends4) };
+	struct svc_maps sm = { .portmap = bpf_map__fd(skel->maps.portmap4),
+			       .backends = bpf_map__fd(skel->maps.backends4) };
 
 	for (size_t i = 0; i < ARRAY_SIZE(portmaps); i++) {
 		struct bpfnet_portmap_key k = { .host_ip = htonl(portmaps[i].host_ip),
@@ -410,13 +411,17 @@ static void test_recreated_gets_no_icmp_error(void **state)
 
 static struct ct_walk_result walk(ct_visit_fn visit)
 {
-	struct ct_maps m = { .ct_fd = bpf_map__fd(skel->maps.ct4),
-			     .ep_fds = { bpf_map__fd(skel->maps.ep_by_ip),
-					 bpf_map__fd(skel->maps.ep_by_ifindex) },
-			     .cp = &cp };
 	struct ct_walk_result res;
-	int err = ct_walk_maps(&m, now_ns(), visit, NULL, &res);
+	struct dp dp;
+	int err;
 
+	/* the control plane's walk on the test skeleton's maps */
+	dp_init(&dp, NULL);
+	err = dp_adopt(&dp, DP_CT, bpf_map__fd(skel->maps.ct4)) ?:
+	      dp_adopt(&dp, DP_EP_BY_IP, bpf_map__fd(skel->maps.ep_by_ip)) ?:
+	      dp_adopt(&dp, DP_EP_BY_IFINDEX, bpf_map__fd(skel->maps.ep_by_ifindex)) ?:
+	      ct_walk_maps(&dp, &cp, now_ns(), visit, NULL, &res);
+	dp_close(&dp);
 	if (err)
 		fail_msg("%s: ct_walk_maps: %s", where, strerror(-err));
 	return res;

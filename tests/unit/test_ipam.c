@@ -12,7 +12,7 @@
 #include "asserts.h"
 #include "model/ipam.h"
 #include "api/internal.h"
-#include "dp/datapath.h"
+#include "dp/encode.h"
 
 static struct in_addr A(const char *s)
 {

@@ -20,6 +20,8 @@
 #include "sys/fsutil.h"
 #include "model/journal.h"
 #include "model/state.h"
+#include "sys/store.h"
+#include "sys/veth.h"
 
 static struct ep_state sample_ep(void)
 {

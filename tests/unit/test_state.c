@@ -15,6 +15,7 @@
 #include "run_dir_fixture.h"
 
 #include "model/state.h"
+#include "sys/store.h"
 #include "dp/bridge.h"
 #include "bpfnet/abi.h"
 #include "sys/fsutil.h"

@@ -14,21 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
-#include "api/internal.h"
-#include "dp/bridge.h"
 #include "api/check.h"
-#include "dp/datapath.h"
 #include "api/endpoint.h"
-#include "sys/gateway.h"
-#include "model/ipam.h"
-#include "model/journal.h"
-#include "sys/netlink.h"
-#include "api/node.h"
+#include "api/internal.h"
+#include "api/recover.h"
+#include "dp/bridge.h"
+#include "dp/ct.h"
+#include "dp/datapath.h"
+#include "dp/maps.h"
+#include "dp/endpoint.h"
+#include "dp/node.h"
 #include "dp/sockhook.h"
 #include "dp/svc.h"
-#include "model/state.h"
+#include "model/ipam.h"
+#include "model/journal.h"
+#include "sys/bpffs.h"
+#include "sys/gateway.h"
+#include "sys/netlink.h"
+#include "sys/store.h"
+#include "sys/veth.h"
 
 /* Looks, each followed by repairs, before a repair run gives up on what is left. */
 #define CHECK_ROUNDS 4
@@ -86,59 +91,11 @@ const char *check_ip(__be32 ip, char buf[INET_ADDRSTRLEN])
 
 /* ---- reading maps -------------------------------------------------------------------- */
 
-void check_dump_free(struct dump *d)
+int check_map_dump(struct check *c, const char *name, struct dp_dump *d)
 {
-	free(d->keys);
-	free(d->vals);
-	memset(d, 0, sizeof(*d));
-}
+	int err = dp_map_dump(&c->dp, dp_map_by_name(name), d);
 
-void *check_dump_key(const struct dump *d, size_t i)
-{
-	return (char *)d->keys + i * d->ksz;
-}
-
-void *check_dump_val(const struct dump *d, size_t i)
-{
-	return (char *)d->vals + i * d->vsz;
-}
-
-int check_map_dump(struct check *c, const char *name, struct dump *d)
-{
-	int fd = dp_map_fd(c->bn, name), err = 0;
-	/* a batch token is a bucket or an index: no larger than any of our keys */
-	__u8 in[CHECK_KEY_MAX * 4], out[CHECK_KEY_MAX * 4];
-	struct bpf_map_info info;
-	__u32 len = sizeof(info), count;
-	bool first = true;
-
-	memset(d, 0, sizeof(*d));
-	if (fd < 0)
-		return c->err = fd;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		err = -errno;
-	d->ksz = info.key_size;
-	d->vsz = info.value_size;
-	d->keys = err ? NULL : calloc(info.max_entries + 1, d->ksz);
-	d->vals = err ? NULL : calloc(info.max_entries + 1, d->vsz);
-	if (!err && (!d->keys || !d->vals))
-		err = -ENOMEM;
-	/* a hash map's walk ends with ENOENT */
-	while (!err && d->n < info.max_entries) {
-		count = info.max_entries - d->n;
-		err = bpf_map_lookup_batch(fd, first ? NULL : in, out, check_dump_key(d, d->n),
-					   check_dump_val(d, d->n), &count, NULL) ? -errno : 0;
-		d->n += count;
-		memcpy(in, out, sizeof(in));
-		first = false;
-	}
-	close(fd);
-	if (err && err != -ENOENT) {
-		check_dump_free(d);
-		return c->err = bn_fail(c->bn, err, "cannot read map %s: %s", name, strerror(-err));
-	}
-	return 0;
+	return err ? (c->err = err) : 0;
 }
 
 /* ---- journal, files, pins ---------------------------------------------------------------- */
@@ -248,15 +205,14 @@ static unsigned int max_ep_gen(const struct state *st)
 static void check_config(struct check *c)
 {
 	struct bpfnet_config cfg;
-	int fd = dp_map_fd_sized(c->bn, BPFNET_MAP_CONFIG, sizeof(cfg));
+	int fd = dp_fd(&c->dp, DP_CONFIG);
 	__u64 cookie;
-	__u32 zero = 0;
 
 	if (fd < 0) {
 		c->err = c->err ?: fd;
 		return;
 	}
-	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+	if (dp_config_get(&c->dp, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
 	if (!netns_cookie_self(&cookie) && cfg.netns_cookie != cookie)
 		finding_add(c, "config_mismatch", FIX_CONFIG, BPFNET_MAP_CONFIG "[0]", "config names "
@@ -265,7 +221,6 @@ static void check_config(struct check *c)
 		finding_add(c, "config_mismatch", FIX_CONFIG, BPFNET_MAP_CONFIG "[0]", "config would "
 		       "hand out endpoint generation %u again, which an endpoint has: a new "
 		       "endpoint could take over old flows", cfg.last_ep_gen + 1);
-	close(fd);
 }
 
 static void hook_bad(const char *pin, const char *why, void *arg)
@@ -286,7 +241,7 @@ static void check_node_addrs(struct check *c)
 {
 	struct in_addr addrs[BPFNET_NODE_ADDR_MAX];
 	char ip[INET_ADDRSTRLEN];
-	struct dump d;
+	struct dp_dump d;
 	size_t n;
 	int err = nl_addr_list4(c->nl, addrs, BPFNET_NODE_ADDR_MAX, &n);
 
@@ -300,7 +255,7 @@ static void check_node_addrs(struct check *c)
 	for (size_t i = 0; i < n; i++) {
 		size_t k;
 
-		for (k = 0; k < d.n && *(__be32 *)check_dump_key(&d, k) != addrs[i].s_addr; k++)
+		for (k = 0; k < d.n && *(__be32 *)dp_dump_key(&d, k) != addrs[i].s_addr; k++)
 			;
 		if (k == d.n)
 			finding_add(c, "node_addrs_mismatch", FIX_NODE_ADDRS, check_ip(addrs[i].s_addr, ip),
@@ -308,13 +263,13 @@ static void check_node_addrs(struct check *c)
 			       "address do not answer there", ip);
 	}
 	for (size_t k = 0; k < d.n; k++) {
-		__be32 a = *(__be32 *)check_dump_key(&d, k);
+		__be32 a = *(__be32 *)dp_dump_key(&d, k);
 
 		if (!check_addr_in(addrs, n, a))
 			finding_add(c, "node_addrs_mismatch", FIX_NODE_ADDRS, check_ip(a, ip), "node_addrs "
 			       "has %s, which the node no longer has", ip);
 	}
-	check_dump_free(&d);
+	dp_dump_free(&d);
 }
 
 static int link_seen(const struct nl_link *link, void *arg)
@@ -338,6 +293,7 @@ static void collect(struct check *c)
 
 	c->out->n = 0;
 	c->err = 0;
+	dp_close(&c->dp);	/* each look opens the maps as they are now */
 	check_journal(c);
 	err = journal_stale_temp_files(c->bn, false, temp_file_found, c);
 	c->err = c->err ?: err;
@@ -359,50 +315,35 @@ static void collect(struct check *c)
 
 /* ---- repairs ------------------------------------------------------------------------------- */
 
-static int delete_key(struct bpfnet *bn, const struct finding *f)
+static int delete_key(struct check *c, const struct finding *f)
 {
-	int fd = dp_map_fd(bn, f->what), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_delete_elem(fd, f->key) && errno != ENOENT)
-		err = bn_fail(bn, -errno, "cannot delete from %s: %s", f->what, strerror(errno));
-	close(fd);
-	return err;
+	return dp_map_del(&c->dp, dp_map_by_name(f->what), f->key);
 }
 
-static int unpublish(struct bpfnet *bn, const struct finding *f)
+static int unpublish(struct check *c, const struct finding *f)
 {
 	struct svc_maps sm;
-	int err = svc_maps_open(bn, &sm);
+	int err = svc_maps_open(&c->dp, &sm);
 
 	if (err)
 		return err;
 	svc_unpublish(&sm, (const struct bpfnet_portmap_key *)f->key);
-	svc_maps_close(&sm);
 	return 0;
 }
 
-static int update_key(struct bpfnet *bn, const struct finding *f)
+static int update_key(struct check *c, const struct finding *f)
 {
-	int fd = dp_map_fd(bn, f->what), err = 0;
-
-	if (fd < 0)
-		return fd;
-	if (bpf_map_update_elem(fd, f->key, &f->val, BPF_ANY))
-		err = bn_fail(bn, -errno, "cannot update %s: %s", f->what, strerror(errno));
-	close(fd);
-	return err;
+	return dp_map_put(&c->dp, dp_map_by_name(f->what), f->key, &f->val);
 }
 
 /* The endpoint made again; removed like 'endpoint rm' would when its netns is gone. */
 static int rebuild_endpoint(struct check *c, const char *name)
 {
 	bool netns_gone;
-	int err = ep_rebuild(c->bn, c->st, c->nl, name, &netns_gone);
+	int err = ep_rebuild(&c->dp, c->st, c->nl, name, &netns_gone);
 
 	if (err && netns_gone)
-		err = ep_remove(c->bn, c->st, c->nl, name);
+		err = ep_remove(&c->dp, c->st, c->nl, name);
 	return err;
 }
 
@@ -413,13 +354,14 @@ static int rebuild_endpoint(struct check *c, const char *name)
  */
 static int fix_config(struct check *c)
 {
+	struct ct_walk_result res;
 	__u64 cookie;
 	int err = netns_cookie_self(&cookie);
 
 	if (err)
 		return bn_fail(c->bn, err, "cannot read the netns cookie: %s", strerror(-err));
-	return dp_config_set(c->bn, cookie) ?: bpfnet_ct__gc(c->bn, NULL) ?:
-	       dp_ep_gen_floor(c->bn, max_ep_gen(c->st));
+	return dp_config_set_cookie(&c->dp, cookie) ?: ct_walk(&c->dp, NULL, NULL, &res) ?:
+	       dp_ep_gen_floor(&c->dp, max_ep_gen(c->st));
 }
 
 static int fix_endpoint(struct check *c, const struct finding *f)
@@ -429,7 +371,7 @@ static int fix_endpoint(struct check *c, const struct finding *f)
 
 	if (!net)
 		return 0;	/* gone since: nothing to fix */
-	return f->fix == FIX_EP_MAPS ? dp_ep_set(c->bn, ep, net) : bridge_fdb_add(c->bn, net, ep);
+	return f->fix == FIX_EP_MAPS ? dp_ep_put(&c->dp, ep, net) : bridge_fdb_add(&c->dp, net, ep);
 }
 
 static int fix_network(struct check *c, const struct finding *f)
@@ -439,10 +381,10 @@ static int fix_network(struct check *c, const struct finding *f)
 	if (!net)
 		return 0;
 	if (f->fix == FIX_NET)
-		return dp_net_set(c->bn, net);
+		return dp_net_put(&c->dp, net);
 	if (f->fix == FIX_FLOOD)
-		return bridge_ports_sync(c->bn, c->st, net, NULL);
-	return net_gateway_add(c->bn, c->nl, net) ?: node_addrs_refresh(c->bn, c->nl);
+		return bridge_ports_sync(&c->dp, c->st, net, NULL);
+	return net_gateway_add(c->bn, c->nl, net) ?: node_addrs_refresh(&c->dp, c->nl);
 }
 
 /* Repair one finding; *dirty when @c->st changed and is to be saved. */
@@ -458,7 +400,7 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 	case FIX_STRAY_PINS:
 		return dp_unpin(c->bn);
 	case FIX_REINIT:
-		return node_init_locked(c->bn, c->st, c->nl, c->st->node.uplink);
+		return node_init_locked(&c->dp, c->st, c->nl, c->st->node.uplink);
 	case FIX_ATTACH:
 		return dp_attach(c->bn, f->ifindex, f->what, NULL);
 	case FIX_SOCK_HOOKS:
@@ -466,7 +408,7 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 	case FIX_CONFIG:
 		return fix_config(c);
 	case FIX_NODE_ADDRS:
-		return node_addrs_refresh(c->bn, c->nl);
+		return node_addrs_refresh(&c->dp, c->nl);
 	case FIX_NET:
 	case FIX_FLOOD:
 	case FIX_GATEWAY:
@@ -479,15 +421,15 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 	case FIX_FDB:
 		return fix_endpoint(c, f);
 	case FIX_DELETE_KEY:
-		return delete_key(c->bn, f);
+		return delete_key(c, f);
 	case FIX_UPDATE_KEY:
-		return update_key(c->bn, f);
+		return update_key(c, f);
 	case FIX_UNPUBLISH:
-		return unpublish(c->bn, f);
+		return unpublish(c, f);
 	case FIX_SVC_IDS:
-		return dp_svc_id_floor(c->bn, f->val);
+		return dp_svc_id_floor(&c->dp, f->val);
 	case FIX_CLEAR_NET_SLOT:
-		return dp_net_clear(c->bn, f->ifindex);
+		return dp_net_clear(&c->dp, f->ifindex);
 	case FIX_DELETE_LINK:
 		err = nl_link_del(c->nl, f->ifindex);
 		return err && err != -ENODEV ? bn_fail(c->bn, err, "cannot delete %s: %s",
@@ -511,6 +453,8 @@ static void fix_all(struct check *c)
 		struct finding *f = &c->out->v[i];
 		size_t len = strlen(f->issue.message);
 
+		/* a repair may unpin or re-create maps: each opens them as they are */
+		dp_close(&c->dp);
 		err = fix_one(c, f, &dirty);
 		if (err)
 			snprintf(f->issue.message + len, sizeof(f->issue.message) - len,
@@ -608,6 +552,7 @@ int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 	if (err)
 		goto unlock;
 	c.st = &st;
+	dp_init(&c.dp, bn);
 	err = nl_open(&c.nl, -1);
 	if (err)
 		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
@@ -616,6 +561,7 @@ int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 	if (!err)
 		err = issues_out(&all, issues, count) ? bn_fail(bn, -ENOMEM, "out of memory") : 0;
 	free(all.v);
+	dp_close(&c.dp);
 	nl_close(c.nl);
 	state_free(&st);
 unlock:

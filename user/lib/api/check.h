@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <netinet/in.h>
 #include "api/internal.h"
+#include "dp/maps.h"
 #include "bpfnet/abi.h"
 
 struct nl;
@@ -61,18 +62,12 @@ struct findings {
 
 struct check {
 	struct bpfnet *bn;
+	struct dp dp;		/* the maps, for one look or one repair */
 	struct state *st;
 	struct nl *nl;
 	struct findings *out;
 	bool pins_ok;		/* every pin is there: the map checks can run */
 	int err;		/* a look that could not be made (not an inconsistency) */
-};
-
-/* A whole map, read in batches. */
-struct dump {
-	void *keys, *vals;
-	size_t n;
-	__u32 ksz, vsz;
 };
 
 /* Note an inconsistency of @kind about @object, in words; NULL when out of memory. */
@@ -87,10 +82,7 @@ void finding_key(struct finding *f, const char *map, const void *key, __u32 len)
 const char *check_ip(__be32 ip, char buf[INET_ADDRSTRLEN]);
 
 /* Every entry of map @name into @d; a failure is the check's error. */
-int check_map_dump(struct check *c, const char *name, struct dump *d);
-void check_dump_free(struct dump *d);
-void *check_dump_key(const struct dump *d, size_t i);
-void *check_dump_val(const struct dump *d, size_t i);
+int check_map_dump(struct check *c, const char *name, struct dp_dump *d);
 
 static inline bool check_addr_in(const struct in_addr *addrs, size_t n, __be32 ip)
 {

@@ -9,18 +9,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/endpoint.h"
 #include "api/internal.h"
+#include "api/txn.h"
+#include "api/types.h"
 #include "dp/bridge.h"
-#include "dp/datapath.h"
-#include "sys/fsutil.h"
+#include "dp/maps.h"
+#include "dp/endpoint.h"
 #include "model/ipam.h"
-#include "model/journal.h"
+#include "sys/epnetns.h"
+#include "sys/fsutil.h"
 #include "sys/netlink.h"
 #include "sys/netns.h"
-#include "model/state.h"
-#include "api/endpoint.h"
-#include "api/port.h"
-#include "api/types.h"
+#include "sys/store.h"
+#include "sys/veth.h"
 
 #define EP_DEFAULT_IFNAME "eth0"
 #define EP_MTU_MIN 68		/* the IPv4 minimum (RFC 791) */
@@ -29,6 +31,7 @@
 /* Everything one endpoint add works with, so each step stays a short function. */
 struct ep_add {
 	struct bpfnet *bn;
+	struct dp *dp;
 	struct state *st;
 	const struct net_state *net;
 	struct ep_state ep;
@@ -37,12 +40,6 @@ struct ep_add {
 	struct nl *node_nl;
 	struct nl *ct_nl;
 };
-
-static void host_ifname_of(const struct bpfnet *bn, unsigned int id, char buf[IF_NAMESIZE])
-{
-	/* bn + instance hash + id: unique per instance, and <= 14 characters */
-	snprintf(buf, IF_NAMESIZE, "bn%06x-%u", fnv1a32(bn->instance) & 0xffffff, id);
-}
 
 static int ifname_valid(const char *s)
 {
@@ -222,7 +219,7 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
 	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
 	      name_endpoint(a, o) ?: pick_address(a, &o->ip) ?: alloc_ep_id(a) ?:
-	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->bn, &a->ep.gen);
+	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->dp, &a->ep.gen);
 	if (err)
 		return err;
 	strcpy(a->ep.ifname, ifname);
@@ -307,8 +304,8 @@ static int configure_node(struct ep_add *a)
 	if (err)
 		return err;
 	/* map entries first: the program must know the endpoint before its first packet */
-	err = dp_ep_stats_zero(a->bn, a->ep.id) ?: dp_ep_set(a->bn, &a->ep, a->net) ?:
-	      bridge_port_join(a->bn, a->st, a->net, &a->ep) ?:
+	err = dp_ep_stats_zero(a->dp, a->ep.id) ?: dp_ep_put(a->dp, &a->ep, a->net) ?:
+	      bridge_port_join(a->dp, a->st, a->net, &a->ep) ?:
 	      dp_attach(a->bn, host.ifindex, BPFNET_PROG_FROM_CONTAINER, NULL);
 	if (err)
 		return err;
@@ -355,38 +352,43 @@ static void ep_add_undo(struct ep_add *a)
 	char msg[sizeof(a->bn->errmsg)];
 
 	memcpy(msg, a->bn->errmsg, sizeof(msg));
-	dp_ep_clear(a->bn, &a->ep);
+	dp_ep_del(a->dp, &a->ep);
 	state_del_ep(a->st, a->ep.name);
-	bridge_port_leave(a->bn, a->st, a->net, &a->ep);
+	bridge_port_leave(a->dp, a->st, a->net, &a->ep);
 	/* deleting one end takes the peer, its routes and the tc filter with it */
 	ep_delete_veth(a->bn, a->node_nl, &a->ep);
 	memcpy(a->bn->errmsg, msg, sizeof(msg));
 }
 
-static int ep_add_locked(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
+static void ep_add_failed(struct txn *t, void *a)
 {
+	(void)t;
+	ep_add_undo(a);
+}
+
+struct ep_add_call {
+	struct ep_add a;
+	const struct bpfnet_endpoint_opts *opts;
+};
+
+static int ep_add_change(struct txn *t, void *arg)
+{
+	struct ep_add_call *c = arg;
+	struct ep_add *a = &c->a;
 	int err;
 
-	err = nl_open(&a->node_nl, -1);
-	if (err)
-		return bn_fail(a->bn, err, "cannot open netlink: %s", strerror(-err));
+	a->bn = t->bn;
+	a->dp = &t->dp;
+	a->st = &t->st;
+	err = txn_nl(t, &a->node_nl);
 	/* the intent goes to disk before the first thing is made: a kill is undone later */
-	err = validate(a, o) ?: journal_record_ep(a->bn, a->st, JOURNAL_ENDPOINT_ADD, &a->ep);
+	err = err ?: validate(a, c->opts) ?: txn_record_ep(t, &a->ep) ?: create_veth(a);
 	if (err)
 		return err;
-	err = create_veth(a);
-	if (err) {
-		journal_abandon(a->bn, a->st);
-		return err;
-	}
-	err = configure_container(a) ?: configure_node(a) ?:
-	      bridge_announce(a->bn, a->net, a->netns_fd, a->ct_ifindex, &a->ep) ?:
-	      state_add_ep(a->st, &a->ep) ?: journal_commit(a->bn, a->st);
-	if (err) {
-		ep_add_undo(a);
-		journal_abandon(a->bn, a->st);
-	}
-	return err;
+	txn_on_failure(t, ep_add_failed, a);
+	return configure_container(a) ?: configure_node(a) ?:
+	       bridge_announce(a->bn, a->net, a->netns_fd, a->ct_ifindex, &a->ep) ?:
+	       state_add_ep(a->st, &a->ep) ?: txn_commit(t);
 }
 
 /* The caller's opts, as long as they are, into ours: fields past its sz take their defaults. */
@@ -429,9 +431,9 @@ static void ep_to_public(const struct ep_state *e, struct bpfnet_endpoint_info *
 int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *opts,
 			 struct bpfnet_endpoint_info *out)
 {
-	struct ep_add a = { .bn = bn, .netns_fd = -1 };
+	struct ep_add_call c = { .a = { .bn = bn, .netns_fd = -1 } };
+	struct ep_add *a = &c.a;
 	struct bpfnet_endpoint_opts o;
-	struct state st;
 	int err;
 
 	if (!opts || !OPTS_VALID(opts) || !OPTS_HAS(opts, network) || !OPTS_HAS(opts, netns))
@@ -443,39 +445,33 @@ int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *o
 		return bn_fail(bn, -EINVAL, "a network namespace is required (its name or path)");
 	endpoint_opts_read(opts, &o);
 	/* IPv6 is refused before anything is locked or read */
-	err = o.ip.family != AF_UNSPEC ? bn_addr4(bn, &o.ip, "endpoint address", &a.ep.ip) : 0;
+	err = o.ip.family != AF_UNSPEC ? bn_addr4(bn, &o.ip, "endpoint address", &a->ep.ip) : 0;
 	if (err)
 		return err;
-	err = state_begin(bn, &st, JOURNAL_ENDPOINT_ADD);
-	if (err)
-		goto unlock;
-	a.st = &st;
-	err = ep_add_locked(&a, &o);
+	c.opts = &o;
+	err = txn_run(bn, JOURNAL_ENDPOINT_ADD, ep_add_change, &c);
 	if (!err && out)
-		ep_to_public(&a.ep, out);
-	nl_close(a.node_nl);
-	nl_close(a.ct_nl);
-	if (a.netns_fd >= 0)
-		close(a.netns_fd);
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
+		ep_to_public(&a->ep, out);
+	nl_close(a->ct_nl);
+	if (a->netns_fd >= 0)
+		close(a->netns_fd);
 	return err;
 }
 
 /* Put the old attachment's remains away: its veth if any, its map and FDB entries. */
 static int ep_rebuild_clear(struct ep_add *a, const struct ep_state *old)
 {
-	return ep_delete_veth(a->bn, a->node_nl, old) ?: dp_ep_clear(a->bn, old) ?:
+	return ep_delete_veth(a->bn, a->node_nl, old) ?: dp_ep_del(a->dp, old) ?:
 	       (net_is_bridge(a->net) ?
-			bridge_fdb_forget_port(a->bn, a->net->id, old->host_ifindex) : 0);
+			bridge_fdb_forget_port(a->dp, a->net->id, old->host_ifindex) : 0);
 }
 
-int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name,
+int ep_rebuild(struct dp *dp, struct state *st, struct nl *nl, const char *name,
 	       bool *netns_gone)
 {
+	struct bpfnet *bn = dp->bn;
 	struct ep_state *cur = state_ep(st, name), old;
-	struct ep_add a = { .bn = bn, .st = st, .netns_fd = -1, .node_nl = nl };
+	struct ep_add a = { .bn = bn, .dp = dp, .st = st, .netns_fd = -1, .node_nl = nl };
 	char path[BPFNET_PATH_MAX];
 	int err;
 
@@ -507,81 +503,25 @@ int ep_rebuild(struct bpfnet *bn, struct state *st, struct nl *nl, const char *n
 	return state_add_ep(st, err ? &old : &a.ep) ?: err;
 }
 
-/* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
-int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct ep_state *ep)
+static int ep_remove_change(struct txn *t, void *name)
 {
-	struct nl_link link;
-	int err = nl_link_get_by_name(nl, ep->host_ifname, &link);
+	struct ep_state *ep = state_ep(&t->st, name);
+	struct nl *nl;
 
-	if (err == -ENODEV)
+	/* a re-run of the removal that this call's recovery just finished */
+	if (!ep && journal_finished(t->bn, JOURNAL_ENDPOINT_REMOVE, name, NULL, 0))
 		return 0;
-	if (!err)
-		err = nl_link_del(nl, link.ifindex);
-	if (err && err != -ENODEV)
-		return bn_fail(bn, err, "cannot delete %s: %s %s", ep->host_ifname, strerror(-err),
-			       nl_errmsg(nl));
-	return 0;
-}
-
-/*
- * Take endpoint @ep (no longer in @st) out of the datapath: maps, ports, its
- * network's segment. Its flows end as it leaves the endpoint maps, whatever
- * the size of the conntrack table: they hold its generation, which nothing
- * has any more (moby#8795; a new endpoint at its address gets a new one).
- */
-static int ep_detach(struct bpfnet *bn, struct state *st, const struct ep_state *ep)
-{
-	const struct net_state *net = state_net(st, ep->network);
-
-	/* no network (a state edited by hand): clear ep_ports as if it were routed */
-	return dp_ep_clear(bn, ep) ?: ports_drop_endpoint(bn, ep, !net || net_is_routed(net)) ?:
-	       (net ? bridge_port_leave(bn, st, net, ep) : 0);
-}
-
-int ep_remove(struct bpfnet *bn, struct state *st, struct nl *nl, const char *name)
-{
-	struct ep_state *ep = state_ep(st, name), gone;
-
 	if (!ep)
-		return 0;
-	gone = *ep;
-	state_del_ep(st, name);
-	return (st->node.initialized ? ep_detach(bn, st, &gone) : 0) ?:
-	       ep_delete_veth(bn, nl, &gone) ?: ep_default_route_handover(bn, st, &gone);
+		return bn_fail(t->bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists "
+			       "them)", (const char *)name);
+	/* once recorded, a removal is finished: if this one fails, the next command does it */
+	return txn_nl(t, &nl) ?: txn_record_ep(t, ep) ?: ep_remove(&t->dp, &t->st, nl, name) ?:
+	       txn_commit(t);
 }
 
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 {
-	struct ep_state *ep;
-	struct nl *nl = NULL;
-	struct state st;
-	int err;
-
-	err = state_begin(bn, &st, JOURNAL_ENDPOINT_REMOVE);
-	if (err)
-		goto unlock;
-	ep = state_ep(&st, name);
-	if (!ep) {
-		/* a re-run of the removal that this call's recovery just finished */
-		if (!journal_finished(bn, JOURNAL_ENDPOINT_REMOVE, name, NULL, 0))
-			err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists "
-				      "them)", name);
-		goto free;
-	}
-	err = nl_open(&nl, -1);
-	if (err) {
-		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
-		goto free;
-	}
-	/* once recorded, a removal is finished: if this one fails, the next command does it */
-	err = journal_record_ep(bn, &st, JOURNAL_ENDPOINT_REMOVE, ep) ?:
-	      ep_remove(bn, &st, nl, name) ?: journal_commit(bn, &st);
-	nl_close(nl);
-free:
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
-	return err;
+	return txn_run(bn, JOURNAL_ENDPOINT_REMOVE, ep_remove_change, (void *)name);
 }
 
 int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out)

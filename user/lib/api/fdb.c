@@ -1,80 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The bridge FDB from the control plane: listing it, and forgetting the
- * entries of a port that goes away. The datapath keeps changing the table,
- * so both read every key first and then look at (or delete) each one.
+ * The bridge FDB as `bpfnet fdb ls` lists it: the entries the datapath
+ * would still use, with the endpoints and ports they lead to.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
+#include "api/internal.h"
 #include "dp/bridge.h"
-#include "dp/datapath.h"
+#include "dp/maps.h"
+#include "sys/store.h"
 
 #define NSEC_PER_MSEC 1000000ULL
 #define FDB_AGEING_NS (BPFNET_FDB_AGEING_SEC * 1000 * NSEC_PER_MSEC)
-
-struct fdb_dump {
-	struct bpfnet_fdb_key *keys;
-	struct bpfnet_fdb_val *vals;
-	size_t n;
-};
-
-static void dump_free(struct fdb_dump *d)
-{
-	free(d->keys);
-	free(d->vals);
-}
-
-/* Every entry now in the table (those deleted while we read are left out). */
-static int fdb_dump(int fd, struct fdb_dump *d)
-{
-	struct bpfnet_fdb_key *prev = NULL;
-	size_t n = 0;
-
-	d->n = 0;
-	d->keys = calloc(BPFNET_FDB_MAX, sizeof(*d->keys));
-	d->vals = calloc(BPFNET_FDB_MAX, sizeof(*d->vals));
-	if (!d->keys || !d->vals)
-		return -ENOMEM;
-	while (n < BPFNET_FDB_MAX && !bpf_map_get_next_key(fd, prev, &d->keys[n])) {
-		prev = &d->keys[n];
-		n++;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!bpf_map_lookup_elem(fd, &d->keys[i], &d->vals[d->n]))
-			d->keys[d->n++] = d->keys[i];
-	return 0;
-}
-
-/* Delete the entries of network @net_id: all of them, or those behind @ifindex. */
-static int fdb_forget(struct bpfnet *bn, unsigned int net_id, bool all, unsigned int ifindex)
-{
-	int fd = dp_map_fd(bn, BPFNET_MAP_FDB), err;
-	struct fdb_dump d = {};
-
-	if (fd < 0)
-		return fd;
-	err = fdb_dump(fd, &d);
-	for (size_t i = 0; !err && i < d.n; i++)
-		if (d.keys[i].net_id == net_id && (all || d.vals[i].ifindex == ifindex))
-			bpf_map_delete_elem(fd, &d.keys[i]);
-	dump_free(&d);
-	close(fd);
-	return err ? bn_fail(bn, err, "cannot read the FDB: %s", strerror(-err)) : 0;
-}
-
-int bridge_fdb_forget_port(struct bpfnet *bn, unsigned int net_id, unsigned int ifindex)
-{
-	return fdb_forget(bn, net_id, false, ifindex);
-}
-
-int bridge_fdb_forget_net(struct bpfnet *bn, unsigned int net_id)
-{
-	return fdb_forget(bn, net_id, true, 0);
-}
 
 static const struct ep_state *ep_of_port(const struct state *st, unsigned int ifindex)
 {
@@ -117,16 +56,19 @@ static int cmp_entry(const void *a, const void *b)
 static int fdb_collect(struct bpfnet *bn, struct state *st, const char *network,
 		       struct bpfnet_fdb_entry **out, size_t *count)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_FDB), err;
 	struct bpfnet_fdb_entry *list = NULL;
 	struct fdb_dump d = {};
 	__u64 now = bn_mono_ns();
+	struct dp dp;
 	size_t n = 0;
+	int fd, err;
 
+	dp_init(&dp, bn);
+	fd = dp_fd(&dp, DP_FDB);
+	err = fd < 0 ? 0 : dp_fdb_dump(&dp, &d);
+	dp_close(&dp);
 	if (fd < 0)
 		return fd;
-	err = fdb_dump(fd, &d);
-	close(fd);
 	if (!err && !(list = calloc(d.n + 1, sizeof(*list))))
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < d.n; i++) {
@@ -136,7 +78,7 @@ static int fdb_collect(struct bpfnet *bn, struct state *st, const char *network,
 		    entry_of(st, net, &d.keys[i], &d.vals[i], now, &list[n]))
 			n++;
 	}
-	dump_free(&d);
+	fdb_dump_free(&d);
 	if (err) {
 		free(list);
 		return bn_fail(bn, err, "cannot read the FDB: %s", strerror(-err));

@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Networks: validation, id allocation, state and the networks map. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/internal.h"
-#include "dp/bridge.h"
-#include "dp/datapath.h"
-#include "sys/gateway.h"
-#include "model/ipam.h"
-#include "model/journal.h"
-#include "sys/netlink.h"
-#include "api/network.h"
-#include "api/node.h"
-#include "sys/nodecheck.h"
-#include "model/state.h"
+#include "api/txn.h"
 #include "api/types.h"
+#include "dp/network.h"
+#include "model/ipam.h"
+#include "sys/netlink.h"
+#include "sys/nodecheck.h"
+#include "sys/store.h"
 
 /*
  * --gateway-mode (default nat). A routed network is reached by its containers'
@@ -192,53 +189,13 @@ static int network_build(struct bpfnet *bn, struct state *st, const struct bpfne
 	       check_overlap(bn, st, n) ?: check_node_uses(bn, n) ?: alloc_net_id(bn, st, &n->id);
 }
 
-/* The datapath's view of a new network, and the node's gateway address. */
-static int network_install(struct bpfnet *bn, const struct net_state *n)
+/* Undo a failed create (txn_run() keeps the first error's message). */
+static void network_undo(struct txn *t, void *net)
 {
-	struct nl *nl = NULL;
-	int err = dp_net_set(bn, n);
+	const struct net_state *n = net;
 
-	if (err || !net_has_gateway(n))
-		return err;
-	err = nl_open(&nl, -1);
-	if (err)
-		return bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
-	err = net_gateway_add(bn, nl, n);
-	/* published ports answer on the gateway too, as on every node address */
-	err = err ?: node_addrs_refresh(bn, nl);
-	nl_close(nl);
-	return err;
-}
-
-/* Undo network_install, or take down a removed network; the first error is kept. */
-int network_uninstall(struct bpfnet *bn, const struct net_state *n)
-{
-	struct bpfnet_flood none = {};
-	struct nl *nl = NULL;
-	int err = 0, nerr;
-
-	if (net_is_bridge(n))
-		err = dp_flood_set(bn, n->id, &none) ?: bridge_fdb_forget_net(bn, n->id);
-	err = dp_net_clear(bn, n->id) ?: err;
-	if (!net_has_gateway(n))
-		return err;
-	nerr = nl_open(&nl, -1);
-	if (nerr)
-		return err ?: bn_fail(bn, nerr, "cannot open netlink: %s", strerror(-nerr));
-	err = err ?: net_gateway_del(bn, nl, n);
-	err = err ?: node_addrs_refresh(bn, nl);
-	nl_close(nl);
-	return err;
-}
-
-/* Undo a failed create: the first error's message is the one the user needs. */
-static void network_undo(struct bpfnet *bn, const struct net_state *n)
-{
-	char msg[sizeof(bn->errmsg)];
-
-	memcpy(msg, bn->errmsg, sizeof(msg));
-	network_uninstall(bn, n);
-	memcpy(bn->errmsg, msg, sizeof(msg));
+	state_del_net(&t->st, n->name);
+	network_uninstall(&t->dp, n);
 }
 
 /* The caller's opts, as long as they are, into ours: fields past its sz take their defaults. */
@@ -275,12 +232,31 @@ static void net_to_public(const struct net_state *n, struct bpfnet_network_info 
 	bn_out_put(out, &p, sizeof(p));
 }
 
+struct network_create {
+	struct bpfnet_network_opts o;
+	struct net_state n;
+};
+
+static int network_create(struct txn *t, void *arg)
+{
+	struct network_create *c = arg;
+	bool initialized = t->st.node.initialized;
+	int err = network_build(t->bn, &t->st, &c->o, &c->n);
+
+	/* before init nothing but the state changes; after, the intent goes to disk first */
+	if (!err && initialized)
+		err = txn_record_net(t, &c->n);
+	if (err)
+		return err;
+	txn_on_failure(t, network_undo, &c->n);
+	return (initialized ? network_install(&t->dp, &c->n) : 0) ?: state_add_net(&t->st, &c->n) ?:
+	       txn_commit(t);
+}
+
 int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *opts,
 			   struct bpfnet_network_info *out)
 {
-	struct bpfnet_network_opts o;
-	struct net_state n;
-	struct state st;
+	struct network_create c;
 	int err;
 
 	if (!opts || !OPTS_VALID(opts))
@@ -288,63 +264,41 @@ int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *
 			       "bytes past %zu must be zero)", sizeof(size_t), sizeof(*opts));
 	if (out && bn_out_check(bn, out, "bpfnet_network_info"))
 		return -EINVAL;
-	network_opts_read(opts, &o);
-	err = state_begin(bn, &st, JOURNAL_NETWORK_CREATE);
-	if (err)
-		goto unlock;
-	err = network_build(bn, &st, &o, &n);
-	/* before init nothing but the state changes; after, the intent goes to disk first */
-	if (!err && st.node.initialized)
-		err = journal_record_net(bn, &st, JOURNAL_NETWORK_CREATE, &n);
-	if (err)
-		goto free;
-	err = (st.node.initialized ? network_install(bn, &n) : 0) ?: state_add_net(&st, &n) ?:
-	      journal_commit(bn, &st);
-	if (err && st.node.initialized) {
-		state_del_net(&st, n.name);
-		network_undo(bn, &n);
-		journal_abandon(bn, &st);
-	}
+	network_opts_read(opts, &c.o);
+	err = txn_run(bn, JOURNAL_NETWORK_CREATE, network_create, &c);
 	if (!err && out)
-		net_to_public(&n, out);
-free:
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
+		net_to_public(&c.n, out);
 	return err;
+}
+
+static int network_remove(struct txn *t, void *name)
+{
+	struct bpfnet *bn = t->bn;
+	struct state *st = &t->st;
+	struct net_state *n = state_net(st, name);
+	unsigned int users = state_net_users(st, name);
+	int err = 0;
+
+	if (!n && journal_finished(bn, JOURNAL_NETWORK_REMOVE, name, NULL, 0))
+		return 0;	/* a re-run of the removal this call's recovery finished */
+	if (!n)
+		return bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+			       (const char *)name);
+	if (users)
+		return bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
+			       "first ('bpfnet endpoint ls')", (const char *)name, users);
+	if (st->node.initialized)
+		/* once recorded, a removal is finished: by the next command if this one fails */
+		err = txn_record_net(t, n) ?: network_uninstall(&t->dp, n);
+	if (err)
+		return err;
+	state_del_net(st, name);
+	return txn_commit(t);
 }
 
 int bpfnet_network__remove(struct bpfnet *bn, const char *name)
 {
-	struct net_state *n;
-	unsigned int users;
-	struct state st;
-	int err;
-
-	err = state_begin(bn, &st, JOURNAL_NETWORK_REMOVE);
-	if (err)
-		goto unlock;
-	n = state_net(&st, name);
-	users = state_net_users(&st, name);
-	if (!n && journal_finished(bn, JOURNAL_NETWORK_REMOVE, name, NULL, 0))
-		err = 0;	/* a re-run of the removal this call's recovery finished */
-	else if (!n)
-		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
-	else if (users)
-		err = bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
-			      "first ('bpfnet endpoint ls')", name, users);
-	else if (st.node.initialized)
-		/* once recorded, a removal is finished: by the next command if this one fails */
-		err = journal_record_net(bn, &st, JOURNAL_NETWORK_REMOVE, n) ?:
-		      network_uninstall(bn, n);
-	if (!err && n) {
-		state_del_net(&st, name);
-		err = journal_commit(bn, &st);
-	}
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
-	return err;
+	return txn_run(bn, JOURNAL_NETWORK_REMOVE, network_remove, (void *)name);
 }
 
 int bpfnet_network__get(struct bpfnet *bn, const char *name, struct bpfnet_network_info *out)

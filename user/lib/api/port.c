@@ -12,26 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "api/internal.h"
-#include "dp/ct.h"
-#include "dp/datapath.h"
-#include "dp/svc.h"
-#include "model/journal.h"
-#include "sys/netlink.h"
-#include "api/node.h"
-#include "sys/nodecheck.h"
-#include "api/port.h"
-#include "model/portspec.h"
-#include "model/state.h"
+#include "api/txn.h"
 #include "api/types.h"
+#include "dp/maps.h"
+#include "dp/node.h"
+#include "dp/portmap.h"
+#include "dp/svc.h"
+#include "model/portspec.h"
+#include "sys/netlink.h"
+#include "sys/nodecheck.h"
+#include "sys/store.h"
 
 /* A mapping in the -p syntax, for messages: "[ffff:...]:65535-65535:65535-65535/udp" */
 #define PORTSPEC_TEXT_MAX 96
 
-#define PORTS_PER_PROTO 65536
 /* Past this many new ports one read of the whole map beats a lookup per port. */
 #define PORT_BULK_THRESHOLD 256
 /* How far back a mapping's host address is looked for among those checked (bounds the cost). */
@@ -45,11 +41,6 @@ struct port_index {
 	size_t n_specific;
 };
 
-static int proto_slot(__u8 proto)
-{
-	return proto == IPPROTO_UDP;
-}
-
 static __u64 specific_key(__u8 proto, struct in_addr ip, unsigned int port)
 {
 	return (__u64)proto << 48 | (__u64)ntohl(ip.s_addr) << 16 | port;
@@ -60,11 +51,6 @@ static int cmp_u64(const void *a, const void *b)
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static size_t mapping_ports(const struct port_map *m)
-{
-	return (size_t)m->host_port_last - m->host_port + 1;
 }
 
 static void index_free(struct port_index *ix)
@@ -332,28 +318,6 @@ static int ports_check(struct bpfnet *bn, const struct state *st, const struct s
 	return err;
 }
 
-/* Publish (or unpublish, when @del) the @n_ports ports of @n mappings, all or none. */
-static int portmap_write(struct bpfnet *bn, const struct svc_maps *sm,
-			 const struct port_map *maps, size_t n, size_t n_ports, bool del)
-{
-	struct svc_port *p = calloc(n_ports + 1, sizeof(*p));
-	size_t count = 0;
-	int err = 0;
-
-	if (!p)
-		return bn_fail(bn, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		for (unsigned int off = 0; off < mapping_ports(&maps[i]); off++)
-			svc_port_encode(&maps[i], off, &p[count++]);
-	if (del)
-		for (size_t i = 0; i < count; i++)
-			svc_unpublish(sm, &p[i].key);
-	else
-		err = svc_publish(bn, sm, p, count);
-	free(p);
-	return err;
-}
-
 static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *name,
 			      struct ep_state **ep)
 {
@@ -394,153 +358,86 @@ static int note_bound_ips(struct bpfnet *bn, struct state *st,
 	return any ? state_save(bn, st) : 0;
 }
 
-/* The published container ports of routed networks (ep_ports): one (address, port, proto). */
-static void ep_port_key(struct bpfnet_ep_port_key *k, __be32 ip, __be16 port, __u8 proto)
-{
-	memset(k, 0, sizeof(*k));
-	k->ep_ip = ip;
-	k->ep_port = port;
-	k->proto = proto;
-}
-
-/*
- * A routed network opens its containers' published container ports to direct
- * access: ep_ports holds how many mappings of portmap4 lead to each. Recounted
- * from portmap4, the truth, for the container ports of @maps of endpoint @ep
- * once they are published or unpublished, so a call cut short is repaired by
- * the next one on the same ports.
- */
-static int ep_ports_sync(struct bpfnet *bn, const struct svc_maps *sm,
-			 const struct ep_state *ep,
-			 const struct port_map *maps, size_t n)
-{
-	__u32 *count[2] = { calloc(PORTS_PER_PROTO, sizeof(__u32)),
-			    calloc(PORTS_PER_PROTO, sizeof(__u32)) };
-	struct svc_dump d = {};
-	struct bpfnet_ep_port_key k;
-	int fd, err = !count[0] || !count[1] ? -ENOMEM : svc_dump(sm, &d);
-
-	if (err) {
-		bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
-		goto out;
-	}
-	for (size_t i = 0; i < d.n; i++)
-		if (d.ports[i].be.ep_ip == ep->ip.s_addr)
-			count[proto_slot(d.ports[i].key.proto)][ntohs(d.ports[i].be.ep_port)]++;
-	fd = err = dp_map_fd(bn, BPFNET_MAP_EP_PORTS);
-	if (fd < 0)
-		goto out;
-	err = 0;
-	for (size_t i = 0; !err && i < n; i++) {
-		for (unsigned int off = 0; !err && off < mapping_ports(&maps[i]); off++) {
-			unsigned int port = maps[i].container_port + off;
-			__u32 *c = &count[proto_slot(maps[i].proto)][port];
-
-			ep_port_key(&k, ep->ip.s_addr, htons(port), maps[i].proto);
-			if (*c ? bpf_map_update_elem(fd, &k, c, BPF_ANY) :
-				 bpf_map_delete_elem(fd, &k) && errno != ENOENT)
-				err = -errno;
-		}
-	}
-	close(fd);
-	if (err)
-		bn_fail(bn, err, "cannot update the published container ports (%s): %s",
-			BPFNET_MAP_EP_PORTS, strerror(-err));
-out:
-	svc_dump_free(&d);
-	free(count[0]);
-	free(count[1]);
-	return err;
-}
-
-/* ep_ports for @maps of @ep when its network is routed; no other mode reads them. */
-int ep_ports_update(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
-		    const struct ep_state *ep, const struct port_map *maps,
-		    size_t n)
-{
-	const struct net_state *net = state_net(st, ep->network);
-
-	return net && net_is_routed(net) ? ep_ports_sync(bn, sm, ep, maps, n) : 0;
-}
-
 /* Publish @maps in portmap4 and ep_ports, or in neither; the first error's message is kept. */
-static int ports_publish(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
-			 const struct ep_state *ep,
+static int ports_publish(struct dp *dp, struct state *st, const struct ep_state *ep,
 			 const struct port_map *maps, size_t n, size_t n_ports)
 {
+	struct bpfnet *bn = dp->bn;
 	char msg[sizeof(bn->errmsg)];
-	int err = portmap_write(bn, sm, maps, n, n_ports, false);
+	int err = ports_write(dp, maps, n, n_ports, false);
 
 	if (err)
 		return err;
-	err = ep_ports_update(bn, st, sm, ep, maps, n);
+	err = ep_ports_update(dp, st, ep, maps, n);
 	if (err) {
 		memcpy(msg, bn->errmsg, sizeof(msg));
-		portmap_write(bn, sm, maps, n, n_ports, true);
-		ep_ports_update(bn, st, sm, ep, maps, n);
+		ports_write(dp, maps, n, n_ports, true);
+		ep_ports_update(dp, st, ep, maps, n);
 		memcpy(bn->errmsg, msg, sizeof(msg));
 	}
 	return err;
 }
 
-static int ports_add_locked(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
-			    const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n)
-{
-	struct port_map *maps = calloc(n + 1, sizeof(*maps));
+/* One port add or rm: its arguments, and what it works out on the way. */
+struct ports_call {
+	const char *endpoint;
+	const struct bpfnet_port_mapping *pub;
+	size_t n;
+	struct port_map *maps;		/* @pub as the library keeps them */
+	size_t n_ports;
 	struct ep_state *ep;
-	size_t n_ports = 0;
+	struct svc_maps sm;		/* the maps of published ports, of the txn's handle */
+};
+
+/* The checks found every port free: whatever is there now is this call's. */
+static void ports_add_failed(struct txn *t, void *arg)
+{
+	struct ports_call *c = arg;
+
+	ports_write(&t->dp, c->maps, c->n, c->n_ports, true);
+	ep_ports_update(&t->dp, &t->st, c->ep, c->maps, c->n);
+}
+
+static int ports_add_locked(struct txn *t, struct ports_call *c)
+{
+	struct bpfnet *bn = t->bn;
+	struct state *st = &t->st;
 	int err;
 
-	if (!maps)
-		return bn_fail(bn, -ENOMEM, "out of memory");
 	/* every check passed, the intent goes to disk: a kill is undone by the next command */
-	err = endpoint_for_ports(bn, st, endpoint, &ep) ?: endpoint_publishable(bn, st, ep) ?:
-	      maps_from_public(ep, pub, n, maps, &n_ports) ?: check_host_ips(bn, maps, n) ?:
-	      ports_check(bn, st, sm, maps, n, n_ports) ?: note_bound_ips(bn, st, maps, n) ?:
-	      journal_record_ports(bn, st, JOURNAL_PORT_ADD, ep, maps, n);
-	if (err)
-		goto out;
-	err = node_addrs_sync(bn) ?: ports_publish(bn, st, sm, ep, maps, n, n_ports) ?:
-	      journal_commit(bn, st);
-	if (err) {
-		/* the checks found every port free: whatever is there now is this call's */
-		portmap_write(bn, sm, maps, n, n_ports, true);
-		ep_ports_update(bn, st, sm, ep, maps, n);
-		journal_abandon(bn, st);
-	}
-out:
-	free(maps);
-	return err;
-}
-
-/* Lock, load the state and open the maps of published ports: what every port change starts with. */
-static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op,
-		       struct svc_maps *sm)
-{
-	int err = state_begin(bn, st, op);
-
+	err = endpoint_for_ports(bn, st, c->endpoint, &c->ep) ?:
+	      endpoint_publishable(bn, st, c->ep) ?:
+	      maps_from_public(c->ep, c->pub, c->n, c->maps, &c->n_ports) ?:
+	      check_host_ips(bn, c->maps, c->n) ?:
+	      ports_check(bn, st, &c->sm, c->maps, c->n, c->n_ports) ?:
+	      note_bound_ips(bn, st, c->maps, c->n) ?: txn_record_ports(t, c->ep, c->maps, c->n);
 	if (err)
 		return err;
-	if (!st->node.initialized)
-		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			      "--uplink DEV' first");
-	else
-		err = svc_maps_open(bn, sm);
-	if (err)
-		state_free(st);
-	return err;
+	txn_on_failure(t, ports_add_failed, c);
+	return node_addrs_sync(&t->dp) ?:
+	       ports_publish(&t->dp, st, c->ep, c->maps, c->n, c->n_ports) ?: txn_commit(t);
 }
 
-typedef int (*ports_change_fn)(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
-			       const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n);
-
-/* Lock, load the state, open the maps, make the change, and undo all of that. */
-static int ports_change(struct bpfnet *bn, const char *endpoint,
-			const struct bpfnet_port_mapping *pub, size_t n, enum journal_op op,
-			ports_change_fn change)
+/* What every port change starts with, under the lock: an initialized node, the maps. */
+static int ports_begin(struct txn *t, struct ports_call *c)
 {
-	struct svc_maps sm = { -1, -1 };
-	struct state st;
+	if (!t->st.node.initialized)
+		return bn_fail(t->bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
+			       "--uplink DEV' first");
+	return svc_maps_open(&t->dp, &c->sm);
+}
+
+static int ports_add_change(struct txn *t, void *c)
+{
+	return ports_begin(t, c) ?: ports_add_locked(t, c);
+}
+
+static int ports_remove_change(struct txn *t, void *c);
+
+static int ports_change(struct bpfnet *bn, const char *endpoint,
+			const struct bpfnet_port_mapping *pub, size_t n, enum journal_op op)
+{
+	struct ports_call c = { .endpoint = endpoint, .pub = pub, .n = n };
 	int err;
 
 	if (!n || !pub)
@@ -551,20 +448,18 @@ static int ports_change(struct bpfnet *bn, const char *endpoint,
 		if (err)
 			return err;
 	}
-	err = ports_begin(bn, &st, op, &sm);
-	if (!err) {
-		err = change(bn, &st, &sm, endpoint, pub, n);
-		svc_maps_close(&sm);
-		state_free(&st);
-	}
-	bn_unlock(bn);
+	c.maps = calloc(n + 1, sizeof(*c.maps));
+	if (!c.maps)
+		return bn_fail(bn, -ENOMEM, "out of memory");
+	err = txn_run(bn, op, op == JOURNAL_PORT_ADD ? ports_add_change : ports_remove_change, &c);
+	free(c.maps);
 	return err;
 }
 
 int bpfnet_port__add(struct bpfnet *bn, const char *endpoint,
 		     const struct bpfnet_port_mapping *maps, size_t n)
 {
-	return ports_change(bn, endpoint, maps, n, JOURNAL_PORT_ADD, ports_add_locked);
+	return ports_change(bn, endpoint, maps, n, JOURNAL_PORT_ADD);
 }
 
 /* Every port of @m must be published by its endpoint, to the same container port. */
@@ -586,134 +481,35 @@ static int check_owned(struct bpfnet *bn, const struct svc_maps *sm, const struc
 	return 0;
 }
 
-/* The published ports being removed, per proto and port, with the address they were on. */
-struct removed_ports {
-	__u8 *port[2];
-	__be32 *host_ip[2];
-};
-
-static bool flow_of_removed_port(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
-				 const struct bpfnet_ct_entry *reply, void *arg)
+static int ports_remove_locked(struct txn *t, struct ports_call *c)
 {
-	struct removed_ports *rp = arg;
-	int s = proto_slot(k->proto);
-	unsigned int port = ntohs(k->dport);
-
-	(void)reply;
-	if (!(e->flags & (BPFNET_CT_F_PORTMAP | BPFNET_CT_F_HAIRPIN)) ||
-	    (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) || !rp->port[s][port])
-		return false;
-	return rp->host_ip[s][port] == INADDR_ANY || rp->host_ip[s][port] == k->daddr;
-}
-
-/*
- * End the flows of removed mappings, so no client keeps reaching the old
- * target (moby#8795). A walk of the conntrack table, which collects its dead
- * flows on the way: a mapping leaves no mark on its flows that the datapath
- * could check, as an endpoint's generation does.
- */
-int ports_end_flows(struct bpfnet *bn, const struct port_map *maps, size_t n)
-{
-	struct removed_ports rp = {};
-	int err = 0;
-
-	for (int s = 0; s < 2 && !err; s++) {
-		rp.port[s] = calloc(PORTS_PER_PROTO, sizeof(*rp.port[s]));
-		rp.host_ip[s] = calloc(PORTS_PER_PROTO, sizeof(*rp.host_ip[s]));
-		if (!rp.port[s] || !rp.host_ip[s])
-			err = bn_fail(bn, -ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n && !err; i++) {
-		int s = proto_slot(maps[i].proto);
-
-		for (unsigned int p = maps[i].host_port; p <= maps[i].host_port_last; p++) {
-			/* two addresses on one port: end the flows of both, not too few */
-			rp.host_ip[s][p] = rp.port[s][p] ? INADDR_ANY : maps[i].host_ip.s_addr;
-			rp.port[s][p] = 1;
-		}
-	}
-	if (!err)
-		err = ct_flush_matching(bn, flow_of_removed_port, &rp, NULL);
-	for (int s = 0; s < 2; s++) {
-		free(rp.port[s]);
-		free(rp.host_ip[s]);
-	}
-	return err;
-}
-
-static int ports_remove_locked(struct bpfnet *bn, struct state *st, const struct svc_maps *sm,
-			       const char *endpoint, const struct bpfnet_port_mapping *pub, size_t n)
-{
-	struct port_map *maps = calloc(n + 1, sizeof(*maps));
-	struct ep_state *ep = NULL;
-	size_t n_ports = 0;
+	struct bpfnet *bn = t->bn;
 	int err;
 
-	if (!maps)
-		return bn_fail(bn, -ENOMEM, "out of memory");
-	err = endpoint_for_ports(bn, st, endpoint, &ep) ?:
-	      maps_from_public(ep, pub, n, maps, &n_ports);
-	for (size_t i = 0; i < n && !err; i++)
-		err = check_owned(bn, sm, &maps[i], &pub[i]);
+	err = endpoint_for_ports(bn, &t->st, c->endpoint, &c->ep) ?:
+	      maps_from_public(c->ep, c->pub, c->n, c->maps, &c->n_ports);
+	for (size_t i = 0; i < c->n && !err; i++)
+		err = check_owned(bn, &c->sm, &c->maps[i], &c->pub[i]);
 	/* not published: fine for a re-run of the removal this call's recovery finished */
-	if (err == -ENOENT && ep && journal_finished(bn, JOURNAL_PORT_REMOVE, ep->name, maps, n))
-		err = 0;
+	if (err == -ENOENT && c->ep &&
+	    journal_finished(bn, JOURNAL_PORT_REMOVE, c->ep->name, c->maps, c->n))
+		return 0;
 	/* once recorded, a removal is finished: by the next command if this one fails */
-	else if (!err)
-		err = journal_record_ports(bn, st, JOURNAL_PORT_REMOVE, ep, maps, n) ?:
-		      portmap_write(bn, sm, maps, n, n_ports, true) ?:
-		      ep_ports_update(bn, st, sm, ep, maps, n) ?: ports_end_flows(bn, maps, n) ?:
-		      journal_commit(bn, st);
-	free(maps);
-	return err;
+	return err ?: txn_record_ports(t, c->ep, c->maps, c->n) ?:
+	       ports_write(&t->dp, c->maps, c->n, c->n_ports, true) ?:
+	       ep_ports_update(&t->dp, &t->st, c->ep, c->maps, c->n) ?:
+	       ports_end_flows(&t->dp, c->maps, c->n) ?: txn_commit(t);
+}
+
+static int ports_remove_change(struct txn *t, void *c)
+{
+	return ports_begin(t, c) ?: ports_remove_locked(t, c);
 }
 
 int bpfnet_port__remove(struct bpfnet *bn, const char *endpoint,
 			const struct bpfnet_port_mapping *maps, size_t n)
 {
-	return ports_change(bn, endpoint, maps, n, JOURNAL_PORT_REMOVE, ports_remove_locked);
-}
-
-/*
- * Every mapping of endpoint @ep goes with it: map entries (ep_ports too, if
- * @routed). Its flows need no walk of the conntrack table: they were made for
- * its generation, which no endpoint has once it is gone, so the datapath and
- * every listing take them for dead.
- */
-int ports_drop_endpoint(struct bpfnet *bn, const struct ep_state *ep, bool routed)
-{
-	struct svc_maps sm = { -1, -1 };
-	struct bpfnet_ep_port_key k;
-	struct svc_dump d = {};
-	int ep_fd = -1, err = svc_maps_open(bn, &sm);
-
-	if (err)
-		return err;
-	if (routed && (ep_fd = dp_map_fd(bn, BPFNET_MAP_EP_PORTS)) < 0) {
-		svc_maps_close(&sm);
-		return ep_fd;
-	}
-	err = svc_dump(&sm, &d);
-	for (size_t i = 0; !err && i < d.n; i++) {
-		const struct svc_port *p = &d.ports[i];
-
-		if (p->be.ep_ip != ep->ip.s_addr)
-			continue;
-		svc_unpublish(&sm, &p->key);
-		ep_port_key(&k, ep->ip.s_addr, p->be.ep_port, p->key.proto);
-		if (ep_fd >= 0)
-			bpf_map_delete_elem(ep_fd, &k);
-	}
-	svc_dump_free(&d);
-	/* and what an endpoint rm cut short between frontends and backends left */
-	if (!err)
-		err = svc_sweep(&sm);
-	svc_maps_close(&sm);
-	if (ep_fd >= 0)
-		close(ep_fd);
-	if (err)
-		return bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err));
-	return 0;
+	return ports_change(bn, endpoint, maps, n, JOURNAL_PORT_REMOVE);
 }
 
 static int cmp_port(const void *a, const void *b)
@@ -805,9 +601,10 @@ char *bpfnet_port_spec(const struct bpfnet_port_mapping *m, char *buf, size_t le
 int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_port_mapping **out,
 		      size_t *count)
 {
-	struct svc_maps sm = { -1, -1 };
 	struct svc_dump d = {};
+	struct svc_maps sm;
 	struct state st;
+	struct dp dp;
 	int err = state_load(bn, &st);
 
 	if (err)
@@ -818,11 +615,16 @@ int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_por
 	} else if (!st.node.initialized) {
 		*out = NULL;	/* nothing can be published before init */
 		*count = 0;
-	} else if (!(err = svc_maps_open(bn, &sm))) {
-		err = svc_dump(&sm, &d);
-		svc_maps_close(&sm);
-		err = err ? bn_fail(bn, err, "cannot read the published ports: %s", strerror(-err))
-			  : list_from_dump(bn, &st, endpoint, &d, out, count);
+	} else {
+		dp_init(&dp, bn);
+		err = svc_maps_open(&dp, &sm);
+		if (!err) {
+			err = svc_dump(&sm, &d);
+			err = err ? bn_fail(bn, err, "cannot read the published ports: %s",
+					    strerror(-err)) :
+				    list_from_dump(bn, &st, endpoint, &d, out, count);
+		}
+		dp_close(&dp);
 	}
 	svc_dump_free(&d);
 	state_free(&st);

@@ -2,11 +2,11 @@
 /* Counters: the per-CPU maps summed over CPUs, endpoints named from the state. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/internal.h"
-#include "dp/datapath.h"
-#include "model/state.h"
+#include "dp/ct.h"
+#include "dp/maps.h"
+#include "sys/store.h"
 
 #define DROP_NAME(name, str) str,
 static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
@@ -16,12 +16,13 @@ static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DRO
 static const char *const event_names[BPFNET_G_MAX] = { BPFNET_FOREACH_GLOBAL(EVENT_NAME) };
 #undef EVENT_NAME
 
-static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfnet_stats *out)
+static int read_endpoints(struct dp *dp, const struct state *st, struct bpfnet_stats *out)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_EP_STATS), err = 0;
+	int err = dp_fd(dp, DP_EP_STATS);
 
-	if (fd < 0)
-		return fd;
+	if (err < 0)
+		return err;
+	err = 0;
 	out->endpoints = calloc(st->n_eps + 1, sizeof(*out->endpoints));
 	if (!out->endpoints)
 		err = -ENOMEM;
@@ -29,7 +30,7 @@ static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfn
 		struct bpfnet_endpoint_stats *es = &out->endpoints[i];
 		struct bpfnet_ep_stats sum;
 
-		err = dp_percpu_sum(fd, st->eps[i].id, (__u64 *)&sum, sizeof(sum));
+		err = dp_ep_stats_read(dp, st->eps[i].id, &sum);
 		strcpy(es->name, st->eps[i].name);
 		es->tx_packets = sum.tx_packets;
 		es->tx_bytes = sum.tx_bytes;
@@ -38,16 +39,16 @@ static int read_endpoints(struct bpfnet *bn, const struct state *st, struct bpfn
 		es->drops = sum.drops;
 		out->n_endpoints++;
 	}
-	close(fd);
-	return err ? bn_fail(bn, err, "cannot read endpoint counters: %s", strerror(-err)) : 0;
+	return err ? bn_fail(dp->bn, err, "cannot read endpoint counters: %s", strerror(-err)) : 0;
 }
 
-static int read_drops(struct bpfnet *bn, struct bpfnet_stats *out)
+static int read_drops(struct dp *dp, struct bpfnet_stats *out)
 {
-	int fd = dp_map_fd(bn, BPFNET_MAP_DROP_STATS), err = 0;
+	int err = dp_fd(dp, DP_DROP_STATS);
 
-	if (fd < 0)
-		return fd;
+	if (err < 0)
+		return err;
+	err = 0;
 	/* reason 0 is never used: list the real ones */
 	out->drops = calloc(BPFNET_DROP_MAX, sizeof(*out->drops));
 	if (!out->drops)
@@ -55,25 +56,24 @@ static int read_drops(struct bpfnet *bn, struct bpfnet_stats *out)
 	for (unsigned int r = 1; r < BPFNET_DROP_MAX && !err; r++) {
 		__u64 n;
 
-		err = dp_percpu_sum(fd, r, &n, sizeof(n));
+		err = dp_drop_read(dp, r, &n);
 		out->drops[out->n_drops].reason = drop_names[r];
 		out->drops[out->n_drops++].packets = n;
 	}
-	close(fd);
-	return err ? bn_fail(bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;
+	return err ? bn_fail(dp->bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;
 }
 
 /* Read after the conntrack walk: what it collected is in them. */
-static int read_events(struct bpfnet *bn, struct bpfnet_stats *out)
+static int read_events(struct dp *dp, struct bpfnet_stats *out)
 {
 	__u64 c[BPFNET_G_MAX];
-	int err = dp_global_read(bn, c);
+	int err = dp_global_read(dp, c);
 
 	if (err)
 		return err;
 	out->events = calloc(BPFNET_G_MAX, sizeof(*out->events));
 	if (!out->events)
-		return bn_fail(bn, -ENOMEM, "out of memory");
+		return bn_fail(dp->bn, -ENOMEM, "out of memory");
 	for (unsigned int g = 0; g < BPFNET_G_MAX; g++) {
 		out->events[out->n_events].reason = event_names[g];
 		out->events[out->n_events++].packets = c[g];
@@ -82,13 +82,11 @@ static int read_events(struct bpfnet *bn, struct bpfnet_stats *out)
 }
 
 /* Live flows and entries: walked (and collected), since an LRU hash keeps no count. */
-static int count_ct(struct bpfnet *bn, struct bpfnet_stats *out)
+static int count_ct(struct dp *dp, struct bpfnet_stats *out)
 {
-	int err;
+	int err = ct_summary(dp, &out->ct);
 
 	out->ct.sz = sizeof(out->ct);
-	err = bpfnet_ct__summary(bn, &out->ct);
-
 	out->ct_entries = out->ct.entries;
 	out->ct_max = out->ct.max;
 	return err;
@@ -97,16 +95,20 @@ static int count_ct(struct bpfnet *bn, struct bpfnet_stats *out)
 static int stats_get(struct bpfnet *bn, struct bpfnet_stats *out)
 {
 	struct state st;
+	struct dp dp;
 	int err = state_load(bn, &st);
 
 	if (err)
 		return err;
-	if (!st.node.initialized)
+	if (!st.node.initialized) {
 		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
 			      "DEV' first");
-	else
-		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: count_ct(bn, out) ?:
-		      read_events(bn, out);
+	} else {
+		dp_init(&dp, bn);
+		err = read_endpoints(&dp, &st, out) ?: read_drops(&dp, out) ?: count_ct(&dp, out) ?:
+		      read_events(&dp, out);
+		dp_close(&dp);
+	}
 	state_free(&st);
 	return err;
 }

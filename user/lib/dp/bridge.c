@@ -17,7 +17,8 @@
 #include <net/if_arp.h>
 
 #include "dp/bridge.h"
-#include "dp/datapath.h"
+#include "dp/encode.h"
+#include "dp/maps.h"
 #include "sys/netns.h"
 
 /* A gratuitous ARP: Ethernet header, then the Ethernet/IPv4 ARP request. */
@@ -42,67 +43,76 @@ int bridge_check_room(struct bpfnet *bn, const struct state *st,
 	return 0;
 }
 
-static int port_append(struct bpfnet_flood *fl, const struct ep_state *ep)
-{
-	if (fl->n_ports == BPFNET_FLOOD_MAX)
-		return -ENOSPC;
-	fl->ports[fl->n_ports].ifindex = ep->host_ifindex;
-	fl->ports[fl->n_ports].ep_id = ep->id;
-	fl->n_ports++;
-	return 0;
-}
-
-int bridge_ports_sync(struct bpfnet *bn, const struct state *st,
+int bridge_ports_sync(struct dp *dp, const struct state *st,
 		      const struct net_state *net, const struct ep_state *add)
 {
 	struct bpfnet_flood *fl = calloc(1, sizeof(*fl));
-	int err = 0;
+	int err;
 
 	if (!fl)
-		return bn_fail(bn, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < st->n_eps && !err; i++)
-		if (!strcmp(st->eps[i].network, net->name))
-			err = port_append(fl, &st->eps[i]);
-	if (!err && add)
-		err = port_append(fl, add);
+		return bn_fail(dp->bn, -ENOMEM, "out of memory");
+	err = dp_flood_encode(st, net, add, fl);
 	if (err)
-		bn_fail(bn, err, "bridge network '%s' has more endpoints than it can flood to "
+		bn_fail(dp->bn, err, "bridge network '%s' has more endpoints than it can flood to "
 			"(%d, BPFNET_FLOOD_MAX)", net->name, BPFNET_FLOOD_MAX);
 	else
-		err = dp_flood_set(bn, net->id, fl);
+		err = dp_flood_put(dp, net->id, fl);
 	free(fl);
 	return err;
 }
 
-int bridge_fdb_add(struct bpfnet *bn, const struct net_state *net,
-		   const struct ep_state *ep)
+/* Delete the entries of network @net_id: all of them, or those behind @ifindex. */
+static int fdb_forget(struct dp *dp, unsigned int net_id, bool all, unsigned int ifindex)
 {
-	struct bpfnet_fdb_val val = {
-		.ifindex = ep->host_ifindex,
-		.ep_id = ep->id,
-		.last_seen_ns = bn_mono_ns(),
-		.flags = BPFNET_FDB_F_STATIC,
-	};
+	struct fdb_dump d = {};
+	int err = dp_fd(dp, DP_FDB);
 
-	return dp_fdb_set(bn, net->id, ep->mac, &val);
+	if (err < 0)
+		return err;
+	err = dp_fdb_dump(dp, &d);
+	for (size_t i = 0; !err && i < d.n; i++)
+		if (d.keys[i].net_id == net_id && (all || d.vals[i].ifindex == ifindex))
+			dp_fdb_del(dp, &d.keys[i]);
+	fdb_dump_free(&d);
+	return err ? bn_fail(dp->bn, err, "cannot read the FDB: %s", strerror(-err)) : 0;
 }
 
-int bridge_port_join(struct bpfnet *bn, const struct state *st,
+int bridge_fdb_forget_port(struct dp *dp, unsigned int net_id, unsigned int ifindex)
+{
+	return fdb_forget(dp, net_id, false, ifindex);
+}
+
+int bridge_fdb_forget_net(struct dp *dp, unsigned int net_id)
+{
+	return fdb_forget(dp, net_id, true, 0);
+}
+
+int bridge_fdb_add(struct dp *dp, const struct net_state *net,
+		   const struct ep_state *ep)
+{
+	struct bpfnet_fdb_key key;
+	struct bpfnet_fdb_val val;
+
+	dp_fdb_encode_static(net, ep, bn_mono_ns(), &key, &val);
+	return dp_fdb_put(dp, &key, &val);
+}
+
+int bridge_port_join(struct dp *dp, const struct state *st,
 		     const struct net_state *net, const struct ep_state *ep)
 {
 	if (!net_is_bridge(net))
 		return 0;
-	return bridge_ports_sync(bn, st, net, ep) ?: bridge_fdb_add(bn, net, ep);
+	return bridge_ports_sync(dp, st, net, ep) ?: bridge_fdb_add(dp, net, ep);
 }
 
-int bridge_port_leave(struct bpfnet *bn, const struct state *st,
+int bridge_port_leave(struct dp *dp, const struct state *st,
 		      const struct net_state *net, const struct ep_state *ep)
 {
 	if (!net_is_bridge(net))
 		return 0;
 	/* out of the flood list first: no new frame is sent towards the port */
-	return bridge_ports_sync(bn, st, net, NULL) ?:
-	       bridge_fdb_forget_port(bn, net->id, ep->host_ifindex);
+	return bridge_ports_sync(dp, st, net, NULL) ?:
+	       bridge_fdb_forget_port(dp, net->id, ep->host_ifindex);
 }
 
 static void garp_build(struct garp_frame *f, const struct ep_state *ep)

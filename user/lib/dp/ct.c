@@ -21,33 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "dp/ct.h"
-#include "dp/datapath.h"
 
 /* The datapath writes a new flow's two halves within microseconds; a second is plenty. */
 #define CT_GC_MIN_AGE_NS 1000000000ULL
 /* Entries read per batch lookup: a bucket never holds this many. */
 #define CT_BATCH 4096
-
-/* The datapath's states (abi.h) as the API numbers them: the two enums are kept apart. */
-#define FLOW_STATE(name, pub, str) [BPFNET_##name] = BPFNET_FLOW_##pub,
-static const enum bpfnet_flow_state flow_states[BPFNET_CT_STATE_MAX] = {
-	BPFNET_FOREACH_CT_STATE(FLOW_STATE)
-};
-#undef FLOW_STATE
-
-/* Flow kinds, in the order they are told apart: the first whose flag the entry has. */
-struct ct_kind {
-	enum bpfnet_flow_kind kind;
-	__u8 flag;		/* 0: every flow */
-};
-
-#define KIND(name, pub, str, flag) [BPFNET_##name] = { BPFNET_FLOW_##pub, flag },
-static const struct ct_kind kinds[BPFNET_CT_KIND_MAX] = { BPFNET_FOREACH_CT_KIND(KIND) };
-#undef KIND
 
 struct ct_row {
 	struct bpfnet_ct_key key;	/* first: rows compare by it */
@@ -71,7 +51,8 @@ enum ct_fate {
 };
 
 struct ct_walk {
-	const struct ct_maps *m;
+	struct dp *dp;
+	struct dp_cp_stats *cp;
 	struct ct_gens gens;
 	__u64 now;
 	struct ct_walk_result *res;
@@ -95,12 +76,12 @@ static bool key_equal(const struct bpfnet_ct_key *a, const struct bpfnet_ct_key 
 }
 
 /* Every entry of the table, sorted by key; a key met twice (a bucket read twice) once. */
-static int ct_snapshot(int fd, struct ct_row **out, size_t *n)
+static int ct_snapshot(struct dp *dp, struct ct_row **out, size_t *n)
 {
 	struct bpfnet_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
 	struct bpfnet_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
 	struct ct_row *rows = malloc(BPFNET_CT_MAX * sizeof(*rows));
-	__u32 in = 0, token = 0, count;
+	__u32 token = 0, count;
 	size_t got = 0, kept = 0;
 	bool first = true;
 	int err = 0;
@@ -110,13 +91,11 @@ static int ct_snapshot(int fd, struct ct_row **out, size_t *n)
 	/* a hash map's batch token is a bucket number; ENOENT ends the walk */
 	while (!err && got < BPFNET_CT_MAX) {
 		count = got + CT_BATCH > BPFNET_CT_MAX ? BPFNET_CT_MAX - got : CT_BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &token, keys, vals, &count,
-					   NULL) ? -errno : 0;
+		err = dp_ct_read_batch(dp, &token, first, keys, vals, &count);
 		for (__u32 i = 0; i < count && (!err || err == -ENOENT); i++, got++) {
 			rows[got].key = keys[i];
 			rows[got].val = vals[i];
 		}
-		in = token;
 		first = false;
 	}
 	free(keys);
@@ -134,35 +113,22 @@ static int ct_snapshot(int fd, struct ct_row **out, size_t *n)
 	return 0;
 }
 
-static void gens_add_map(int fd, struct ct_gens *g, size_t key_size)
-{
-	__u8 key[8], next[8];
-	struct bpfnet_ep ep;
-	void *prev = NULL;
-
-	while (g->n < 2 * BPFNET_EP_MAX && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		if (!bpf_map_lookup_elem(fd, key, &ep))
-			g->gen[g->n++] = ep.gen;
-	}
-}
-
 /*
  * The generations alive, read after the table: a flow in the snapshot was
  * made for generations that were in the endpoint maps then, so one missing
  * now belongs to an endpoint that is gone (generations are never reused).
  */
-static int gens_read(const struct ct_maps *m, struct ct_gens *g)
+static int gens_read(struct dp *dp, struct ct_gens *g)
 {
+	int err;
+
 	g->n = 0;
 	g->gen = calloc(2 * BPFNET_EP_MAX, sizeof(*g->gen));
 	if (!g->gen)
 		return -ENOMEM;
-	gens_add_map(m->ep_fds[0], g, sizeof(__be32));
-	gens_add_map(m->ep_fds[1], g, sizeof(__u32));
+	err = dp_ep_gens(dp, g->gen, 2 * BPFNET_EP_MAX, &g->n);
 	qsort(g->gen, g->n, sizeof(*g->gen), cmp_u32);
-	return 0;
+	return err;
 }
 
 static bool gen_alive(const struct ct_gens *g, __u32 gen)
@@ -218,8 +184,8 @@ static void count_removal(struct ct_walk *w, enum ct_fate fate)
 		r->gc.retired++;
 	else
 		r->flushed++;
-	if (w->m->cp)
-		dp_cp_count(w->m->cp, counter[fate], 1);
+	if (w->cp)
+		dp_cp_count(w->cp, counter[fate], 1);
 }
 
 /*
@@ -229,24 +195,23 @@ static void count_removal(struct ct_walk *w, enum ct_fate fate)
  */
 static void ct_reap(struct ct_walk *w, const struct bpfnet_ct_key *key, bool flush)
 {
-	int fd = w->m->ct_fd;
 	struct bpfnet_ct_entry e, other;
 	bool have_other, intact;
 	enum ct_fate fate;
 
-	if (bpf_map_lookup_elem(fd, key, &e))
+	if (dp_ct_get(w->dp, key, &e))
 		return;		/* gone meanwhile */
-	have_other = !bpf_map_lookup_elem(fd, &e.peer, &other);
+	have_other = !dp_ct_get(w->dp, &e.peer, &other);
 	fate = ct_fate_of(w, key, &e, have_other ? &other : NULL);
 	if (fate == CT_PARTNER || (fate == CT_LIVE && !flush))
 		return;
 	if (fate != CT_LIVE && e.created_ns + CT_GC_MIN_AGE_NS > w->now)
 		return;		/* perhaps half made: its other half is being written */
 	intact = pair_intact(key, &e, have_other ? &other : NULL);
-	if (bpf_map_delete_elem(fd, key))
+	if (dp_ct_del(w->dp, key))
 		return;
 	w->res->entries--;
-	if (intact && !bpf_map_delete_elem(fd, &e.peer))
+	if (intact && !dp_ct_del(w->dp, &e.peer))
 		w->res->entries--;
 	count_removal(w, fate == CT_LIVE ? CT_FLUSHED : fate);
 }
@@ -257,16 +222,16 @@ static const struct ct_row *row_find(const struct ct_row *rows, size_t n,
 	return bsearch(key, rows, n, sizeof(*rows), cmp_key);
 }
 
-int ct_walk_maps(const struct ct_maps *m, __u64 now, ct_visit_fn visit, void *arg,
+int ct_walk_maps(struct dp *dp, struct dp_cp_stats *cp, __u64 now, ct_visit_fn visit, void *arg,
 		 struct ct_walk_result *res)
 {
-	struct ct_walk w = { .m = m, .now = now, .res = res };
+	struct ct_walk w = { .dp = dp, .cp = cp, .now = now, .res = res };
 	struct ct_row *rows = NULL;
 	size_t n = 0;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = ct_snapshot(m->ct_fd, &rows, &n) ?: gens_read(m, &w.gens);
+	err = ct_snapshot(dp, &rows, &n) ?: gens_read(dp, &w.gens);
 	res->entries = n;
 	for (size_t i = 0; !err && i < n; i++) {
 		const struct ct_row *r = &rows[i], *o = row_find(rows, n, &r->val.peer);
@@ -290,93 +255,47 @@ int ct_walk_maps(const struct ct_maps *m, __u64 now, ct_visit_fn visit, void *ar
 	return err;
 }
 
-static int ct_maps_open(struct bpfnet *bn, struct ct_maps *m)
-{
-	m->ep_fds[0] = m->ep_fds[1] = -1;
-	/* values of another layout would be read as garbage: refused */
-	m->ct_fd = dp_map_fd_sized(bn, BPFNET_MAP_CT, sizeof(struct bpfnet_ct_entry));
-	if (m->ct_fd < 0)
-		return m->ct_fd;
-	m->ep_fds[0] = dp_map_fd_sized(bn, BPFNET_MAP_EP_BY_IP, sizeof(struct bpfnet_ep));
-	if (m->ep_fds[0] < 0)
-		return m->ep_fds[0];
-	m->ep_fds[1] = dp_map_fd_sized(bn, BPFNET_MAP_EP_BY_IFINDEX, sizeof(struct bpfnet_ep));
-	if (m->ep_fds[1] < 0)
-		return m->ep_fds[1];
-	return dp_cp_stats_open(bn, m->cp);
-}
-
-static void ct_maps_close(struct ct_maps *m)
-{
-	if (m->ct_fd >= 0)
-		close(m->ct_fd);
-	for (int i = 0; i < 2; i++)
-		if (m->ep_fds[i] >= 0)
-			close(m->ep_fds[i]);
-	dp_cp_stats_close(m->cp);
-}
-
-int ct_walk(struct bpfnet *bn, ct_visit_fn visit, void *arg, struct ct_walk_result *res)
+int ct_walk(struct dp *dp, ct_visit_fn visit, void *arg, struct ct_walk_result *res)
 {
 	struct dp_cp_stats cp = {};
-	struct ct_maps m = { .cp = &cp };
-	int err = ct_maps_open(bn, &m);
+	/* values of another layout would be read as garbage: refused (dp_fd() checks the size) */
+	int err = dp_fd(dp, DP_CT);
 
+	err = err < 0 ? err : dp_fd(dp, DP_EP_BY_IP);
+	err = err < 0 ? err : dp_fd(dp, DP_EP_BY_IFINDEX);
+	err = err < 0 ? err : dp_cp_stats_open(dp, &cp);
 	if (!err) {
-		err = ct_walk_maps(&m, bn_mono_ns(), visit, arg, res);
+		err = ct_walk_maps(dp, &cp, bn_mono_ns(), visit, arg, res);
 		if (err)
-			bn_fail(bn, err, "cannot walk the conntrack table: %s", strerror(-err));
+			bn_fail(dp->bn, err, "cannot walk the conntrack table: %s", strerror(-err));
 	}
-	ct_maps_close(&m);
+	dp_cp_stats_close(&cp);
 	return err;
 }
 
-int ct_flush_matching(struct bpfnet *bn, ct_visit_fn pred, void *arg, size_t *n)
+int ct_flush_matching(struct dp *dp, ct_visit_fn pred, void *arg, size_t *n)
 {
 	struct ct_walk_result res;
-	int err = ct_walk(bn, pred, arg, &res);
+	int err = ct_walk(dp, pred, arg, &res);
 
 	if (!err && n)
 		*n = res.flushed;
 	return err;
 }
 
-static bool every_flow(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
-		       const struct bpfnet_ct_entry *reply, void *arg)
-{
-	(void)k, (void)e, (void)reply, (void)arg;
-	return true;
-}
-
-int bpfnet_ct__flush(struct bpfnet *bn, size_t *flushed)
-{
-	return ct_flush_matching(bn, every_flow, NULL, flushed);
-}
-
-int bpfnet_ct__gc(struct bpfnet *bn, struct bpfnet_ct_gc *out)
-{
-	struct ct_walk_result res;
-	int err = ct_walk(bn, NULL, NULL, &res);
-
-	if (!err && out)
-		*out = res.gc;
-	return err;
-}
-
-static int ct_summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
+int ct_summary(struct dp *dp, struct bpfnet_ct_summary *out)
 {
 	__u64 c[BPFNET_G_MAX], ended;
 	struct ct_walk_result res;
-	int fd, err;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	/* a table of another layout is refused in words before anything else is read */
-	fd = dp_map_fd_sized(bn, BPFNET_MAP_CT, sizeof(struct bpfnet_ct_entry));
-	if (fd < 0)
-		return fd;
-	close(fd);
+	err = dp_fd(dp, DP_CT);
+	if (err < 0)
+		return err;
 	/* the counters before the walk, and what the walk itself removed on top */
-	err = dp_global_read(bn, c) ?: ct_walk(bn, NULL, NULL, &res);
+	err = dp_global_read(dp, c) ?: ct_walk(dp, NULL, NULL, &res);
 	if (err)
 		return err;
 	out->flows = res.live;
@@ -389,104 +308,4 @@ static int ct_summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
 		res.gc.retired + c[BPFNET_G_CT_FLUSHED] + res.live;
 	out->lost = c[BPFNET_G_CT_CREATED] > ended ? c[BPFNET_G_CT_CREATED] - ended : 0;
 	return 0;
-}
-
-int bpfnet_ct__summary(struct bpfnet *bn, struct bpfnet_ct_summary *out)
-{
-	struct bpfnet_ct_summary s;
-	int err = bn_out_check(bn, out, "bpfnet_ct_summary") ?: ct_summary(bn, &s);
-
-	if (!err) {
-		s.sz = sizeof(s);
-		bn_out_put(out, &s, sizeof(s));
-	}
-	return err;
-}
-
-static enum bpfnet_flow_kind flow_kind(const struct bpfnet_ct_entry *e)
-{
-	unsigned int k = 0;
-
-	while (k < BPFNET_CT_KIND_MAX - 1 && !(e->flags & kinds[k].flag))
-		k++;
-	return kinds[k].kind;
-}
-
-static enum bpfnet_flow_state flow_state(const struct bpfnet_ct_entry *e)
-{
-	return e->state < BPFNET_CT_STATE_MAX ? flow_states[e->state] : BPFNET_FLOW_NONE;
-}
-
-static struct bpfnet_addr addr4(__be32 a)
-{
-	struct in_addr in = { a };
-
-	return bpfnet_addr_ip4(in);
-}
-
-static void flow_of(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
-		    const struct bpfnet_ct_entry *reply, __u64 now, struct bpfnet_ct_flow *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->proto = k->proto;
-	f->state = flow_state(e);
-	f->kind = flow_kind(e);
-	f->orig_src = addr4(k->saddr);
-	f->orig_dst = addr4(k->daddr);
-	f->orig_sport = ntohs(k->sport);
-	f->orig_dport = ntohs(k->dport);
-	f->reply_src = addr4(e->peer.saddr);
-	f->reply_dst = addr4(e->peer.daddr);
-	f->reply_sport = ntohs(e->peer.sport);
-	f->reply_dport = ntohs(e->peer.dport);
-	f->age_ms = (now - e->created_ns) / 1000000;
-	f->expires_in_ms = (e->expires_ns - now) / 1000000;
-	f->packets = e->packets;
-	f->bytes = e->bytes;
-	if (reply) {
-		f->reply_packets = reply->packets;
-		f->reply_bytes = reply->bytes;
-	}
-}
-
-struct flow_list {
-	struct bpfnet_ct_flow *flows;
-	size_t n, cap;
-	__u64 now;
-	int err;
-};
-
-static bool list_flow(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entry *e,
-		      const struct bpfnet_ct_entry *reply, void *arg)
-{
-	struct flow_list *l = arg;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct bpfnet_ct_flow *f = realloc(l->flows, cap * sizeof(*f));
-
-		if (!f) {
-			l->err = -ENOMEM;
-			return false;
-		}
-		l->flows = f;
-		l->cap = cap;
-	}
-	flow_of(k, e, reply, l->now, &l->flows[l->n++]);
-	return false;
-}
-
-int bpfnet_ct__list(struct bpfnet *bn, struct bpfnet_ct_flow **out, size_t *count)
-{
-	struct flow_list l = { .now = bn_mono_ns() };
-	struct ct_walk_result res;
-	int err = ct_walk(bn, list_flow, &l, &res) ?: l.err;
-
-	if (err) {
-		free(l.flows);
-		return l.err ? bn_fail(bn, l.err, "out of memory") : err;
-	}
-	*out = l.flows ? l.flows : calloc(1, sizeof(*l.flows));
-	*count = l.n;
-	return *out ? 0 : bn_fail(bn, -ENOMEM, "out of memory");
 }

@@ -4,8 +4,8 @@
 #define BPFNET_CT_H
 
 #include <stdbool.h>
-#include "api/internal.h"
-#include "dp/datapath.h"
+#include "core/core.h"
+#include "dp/maps.h"
 #include "bpfnet/abi.h"
 
 /*
@@ -15,13 +15,6 @@
 typedef bool (*ct_visit_fn)(const struct bpfnet_ct_key *key, const struct bpfnet_ct_entry *orig,
 			    const struct bpfnet_ct_entry *reply, void *arg);
 
-/* What a walk works on: the table, the endpoint maps (whose generations live), cp_stats. */
-struct ct_maps {
-	int ct_fd;
-	int ep_fds[2];		/* ep_by_ip, ep_by_ifindex */
-	struct dp_cp_stats *cp;
-};
-
 struct ct_walk_result {
 	size_t live;		/* live flows the walk left in place */
 	size_t entries;		/* entries it read, less those it removed */
@@ -30,17 +23,21 @@ struct ct_walk_result {
 };
 
 /*
- * One pass over the table at monotonic time @now: every dead flow removed
- * and counted, every live one shown to @visit (may be NULL), which may have
- * it removed too.
+ * One pass over the table (ct4 of @dp, with the endpoint maps whose
+ * generations live) at monotonic time @now: every dead flow removed and
+ * counted (in @cp's cp_stats, when not NULL), every live one shown to @visit
+ * (may be NULL), which may have it removed too.
  */
-int ct_walk_maps(const struct ct_maps *m, __u64 now, ct_visit_fn visit, void *arg,
+int ct_walk_maps(struct dp *dp, struct dp_cp_stats *cp, __u64 now, ct_visit_fn visit, void *arg,
 		 struct ct_walk_result *res);
 
-/* The same on the instance's pinned maps, now. */
-int ct_walk(struct bpfnet *bn, ct_visit_fn visit, void *arg, struct ct_walk_result *res);
+/* The same now, counted in the instance's cp_stats. */
+int ct_walk(struct dp *dp, ct_visit_fn visit, void *arg, struct ct_walk_result *res);
 
 /* Delete every live flow that @pred accepts; *n (may be NULL) counts them. */
-int ct_flush_matching(struct bpfnet *bn, ct_visit_fn pred, void *arg, size_t *n);
+int ct_flush_matching(struct dp *dp, ct_visit_fn pred, void *arg, size_t *n);
+
+/* bpfnet_ct__summary() on the maps of @dp. */
+int ct_summary(struct dp *dp, struct bpfnet_ct_summary *out);
 
 #endif

@@ -1,12 +1,56 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The BPF side seen from the control plane: load, pin, attach, map access. */
+/*
+ * dp: the datapath seen from the control plane: load, pin, attach, and the
+ * one door to its maps (struct dp here, the typed per-map operations in
+ * maps.h, the entries they write encoded by encode.h). Files here may use
+ * sys/, model/ and core/, never api/ (see core/core.h).
+ */
 #ifndef BPFNET_DATAPATH_H
 #define BPFNET_DATAPATH_H
 
 #include <stdbool.h>
 #include <netinet/in.h>
-#include "api/internal.h"
+#include "core/core.h"
+#include "model/state.h"
 #include "bpfnet/abi.h"
+
+/* The maps the control plane opens, by what they hold (names in abi.h). */
+enum dp_map {
+	DP_EP_BY_IFINDEX,
+	DP_EP_BY_IP,
+	DP_NETWORKS,
+	DP_EP_STATS,
+	DP_DROP_STATS,
+	DP_GLOBAL_STATS,
+	DP_CONFIG,
+	DP_PORTMAP,
+	DP_CT,
+	DP_NODE_ADDRS,
+	DP_FDB,
+	DP_FLOOD_PORTS,
+	DP_EP_PORTS,
+	DP_CP_STATS,
+	DP_BACKENDS,
+	DP_MAP_COUNT
+};
+
+/*
+ * The instance's maps for one operation (maps.c): each opened from its pin on
+ * first use (refused, in words, when its values are not this build's size)
+ * and closed by dp_close() at the operation's end, so that the next one opens
+ * the pins anew, whatever a down and an init in between replaced.
+ */
+struct dp {
+	struct bpfnet *bn;
+	int fd[DP_MAP_COUNT];
+};
+
+void dp_init(struct dp *dp, struct bpfnet *bn);
+void dp_close(struct dp *dp);
+/* fd of map @m, opened once; -errno with the message set. The handle owns it. */
+int dp_fd(struct dp *dp, enum dp_map m);
+/* The map of pinned name @name (DP_MAP_COUNT, which dp_fd() refuses, when none). */
+enum dp_map dp_map_by_name(const char *name);
 
 /* tc filter handle every bpfnet filter uses; the priority tells instances apart. */
 #define DP_TC_HANDLE 0xb9f
@@ -39,62 +83,12 @@ int dp_foreach_pin(struct bpfnet *bn,
 extern const char *const dp_map_names[];
 extern const size_t dp_n_map_names;
 bool dp_map_known(const char *map);
-/* fd of a pinned map of dp_map_names, or -errno (with the message set). Caller closes. */
+/*
+ * fd of a pinned map of dp_map_names, or -errno (with the message set); the
+ * caller closes. struct dp's maps (maps.h) open through it.
+ */
 int dp_map_fd(struct bpfnet *bn, const char *map);
 /* The same, refused (-EPROTO, in words) unless its values are @value_size bytes. */
 int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size);
-
-/* The map values for a network and an endpoint, as the BPF side reads them. */
-void dp_net_encode(const struct net_state *net, struct bpfnet_net *val);
-void dp_ep_encode(const struct ep_state *ep, const struct net_state *net,
-		  struct bpfnet_ep *val);
-int dp_net_set(struct bpfnet *bn, const struct net_state *net);
-int dp_net_clear(struct bpfnet *bn, unsigned int net_id);
-int dp_ep_set(struct bpfnet *bn, const struct ep_state *ep,
-	      const struct net_state *net);
-/* A new endpoint's counters start at zero, not at its id's previous owner's. */
-int dp_ep_stats_zero(struct bpfnet *bn, unsigned int id);
-int dp_ep_clear(struct bpfnet *bn, const struct ep_state *ep);
-
-/* Replace bridge network @net_id's flood list whole (no ports: remove it). */
-int dp_flood_set(struct bpfnet *bn, unsigned int net_id, const struct bpfnet_flood *ports);
-/* Write the FDB entry of @mac in bridge network @net_id. */
-int dp_fdb_set(struct bpfnet *bn, unsigned int net_id, const uint8_t mac[6],
-	       const struct bpfnet_fdb_val *val);
-
-int dp_config_set(struct bpfnet *bn, __u64 netns_cookie);
-/*
- * A new endpoint generation: never 0, never one handed out before while the
- * maps live. The caller holds the instance lock.
- */
-int dp_ep_gen_next(struct bpfnet *bn, unsigned int *gen);
-/* Hand out generations from past @floor at least (a repair: the count was lost). */
-int dp_ep_gen_floor(struct bpfnet *bn, unsigned int floor);
-
-/*
- * @n new service ids, *@first on: never 0, never handed out before while the
- * maps live. The caller holds the instance lock.
- */
-int dp_svc_ids_take(struct bpfnet *bn, size_t n, __u32 *first);
-/* Hand out service ids from past @floor at least (a repair: the count was lost). */
-int dp_svc_id_floor(struct bpfnet *bn, __u32 floor);
-
-/* cp_stats mapped: the node-wide counters the control plane adds to, with atomics. */
-struct dp_cp_stats {
-	__u64 *counters;	/* [BPFNET_G_MAX] */
-	size_t len;
-};
-
-int dp_cp_stats_open(struct bpfnet *bn, struct dp_cp_stats *cp);
-void dp_cp_stats_close(struct dp_cp_stats *cp);
-/* Every node-wide counter: the datapath's (summed over CPUs) plus the control plane's. */
-int dp_global_read(struct bpfnet *bn, __u64 out[BPFNET_G_MAX]);
-/* Add @n to @counter; safe against every other command doing the same at once. */
-void dp_cp_count(struct dp_cp_stats *cp, enum bpfnet_global_counter counter, __u64 n);
-/* The node's IPv4 addresses, for published ports bound to "every node address". */
-int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n);
-
-/* Sum a per-CPU array slot of @value_size bytes of u64 counters into @out. */
-int dp_percpu_sum(int map_fd, unsigned int key, __u64 *out, size_t value_size);
 
 #endif

@@ -19,7 +19,8 @@
 #include <bpf/libbpf.h>
 
 #include "bpfnet/abi.h"
-#include "api/internal.h"
+#include "core/core.h"
+#include "sys/bpffs.h"
 #include "sys/fsutil.h"
 #include "dp/sockhook.h"
 #include "sock.skel.h"

@@ -13,33 +13,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "dp/datapath.h"
+#include "dp/maps.h"
 #include "dp/svc.h"
 
-int svc_maps_open(struct bpfnet *bn, struct svc_maps *sm)
+int svc_maps_open(struct dp *dp, struct svc_maps *sm)
 {
-	int err;
-
-	sm->backends = -1;
-	sm->portmap = dp_map_fd(bn, BPFNET_MAP_PORTMAP);
+	sm->dp = dp;
+	sm->portmap = dp_fd(dp, DP_PORTMAP);
 	if (sm->portmap < 0)
 		return sm->portmap;
-	sm->backends = dp_map_fd(bn, BPFNET_MAP_BACKENDS);
-	if (sm->backends >= 0)
-		return 0;
-	err = sm->backends;
-	close(sm->portmap);
-	sm->portmap = -1;
-	return err;
-}
-
-void svc_maps_close(struct svc_maps *sm)
-{
-	if (sm->portmap >= 0)
-		close(sm->portmap);
-	if (sm->backends >= 0)
-		close(sm->backends);
-	sm->portmap = sm->backends = -1;
+	sm->backends = dp_fd(dp, DP_BACKENDS);
+	return sm->backends < 0 ? sm->backends : 0;
 }
 
 void svc_port_encode(const struct port_map *m, unsigned int off, struct svc_port *p)
@@ -150,11 +134,12 @@ int svc_write(const struct svc_maps *sm, const struct svc_port *p, size_t n, __u
 	return err;
 }
 
-int svc_publish(struct bpfnet *bn, const struct svc_maps *sm, const struct svc_port *p, size_t n)
+int svc_publish(const struct svc_maps *sm, const struct svc_port *p, size_t n)
 {
+	struct bpfnet *bn = sm->dp->bn;
 	const char *map;
 	__u32 first;
-	int err = n ? dp_svc_ids_take(bn, n, &first) : 0;
+	int err = n ? dp_svc_ids_take(sm->dp, n, &first) : 0;
 
 	if (err || !n)
 		return err;

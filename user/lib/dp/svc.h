@@ -9,14 +9,16 @@
 #define BPFNET_DP_SVC_H
 
 #include <stddef.h>
-#include "api/internal.h"
+#include "core/core.h"
+#include "dp/datapath.h"
 #include "bpfnet/abi.h"
 #include "model/portspec.h"
 
-/* The two maps of published ports, open. */
+/* The two maps of published ports, open: fds of the operation's handle, which closes them. */
 struct svc_maps {
 	int portmap;
 	int backends;
+	struct dp *dp;		/* the handle they are of: svc_publish() takes its service ids */
 };
 
 /* A published port: its frontend and where it leads (slot 0's backend). */
@@ -33,9 +35,8 @@ struct svc_dump {
 	size_t n;
 };
 
-/* Open both maps, or neither (-errno, with the message set). */
-int svc_maps_open(struct bpfnet *bn, struct svc_maps *sm);
-void svc_maps_close(struct svc_maps *sm);
+/* Both maps of @dp (-errno, with the message set, when one cannot be opened). */
+int svc_maps_open(struct dp *dp, struct svc_maps *sm);
 
 /* Port @off of mapping @m: its frontend key and its backend. */
 void svc_port_encode(const struct port_map *m, unsigned int off, struct svc_port *p);
@@ -50,7 +51,7 @@ int svc_port_lookup(const struct svc_maps *sm, const struct bpfnet_portmap_key *
  * meets a service before its backend. All or none (-errno, message set).
  * The caller holds the instance lock and has checked every port is free.
  */
-int svc_publish(struct bpfnet *bn, const struct svc_maps *sm, const struct svc_port *p, size_t n);
+int svc_publish(const struct svc_maps *sm, const struct svc_port *p, size_t n);
 /*
  * The writes of svc_publish(), under the service ids @first.. the caller
  * chose: -errno, with the map that refused in @refused_by (NULL: no memory).

@@ -4,8 +4,8 @@
  * state.json (one atomic rename) before it makes anything, and cleared in the
  * same save that records its result. A command killed in between leaves the
  * entry behind; the next mutating command finds it under the instance lock
- * (state_begin(), the one door every mutating command goes through) and
- * finishes or undoes it before doing its own work:
+ * (txn_run() in api/txn.c, the one door every mutating command goes through)
+ * and finishes or undoes it before doing its own work (api/recover.c):
  *
  *   init (first)     undone: uplink filter, gateways, pins
  *   init (again)     finished: the upgrade is run again
@@ -24,11 +24,9 @@
 
 #include <stdbool.h>
 #include <jansson.h>
-#include "api/internal.h"
+#include "core/core.h"
+#include "model/objects.h"
 #include "model/portspec.h"
-
-struct state;
-struct nl;
 
 /* The commands a journal entry can be of, with their names in state.json. */
 #define JOURNAL_FOREACH_OP(X)                                                \
@@ -76,38 +74,6 @@ void journal_free(struct journal *j);
 /* A deep copy (maps included); -ENOMEM. */
 int journal_copy(struct journal *dst, const struct journal *src);
 
-/*
- * Lock the instance, load its state and recover an interrupted command, if
- * any. Every mutating command starts here, naming itself as @self: an init
- * supersedes an interrupted init, and down goes on when the recovery fails
- * (it takes away everything the recovery would fix). On error nothing is
- * held but the lock (the caller unlocks) and the message says what to do.
- */
-int state_begin(struct bpfnet *bn, struct state *st, enum journal_op self);
-
-/* Record @j as the pending command of @st and save the state (atomically). */
-int journal_record(struct bpfnet *bn, struct state *st, const struct journal *j);
-/* Shorthands for the commands that name one endpoint or network. */
-int journal_record_ep(struct bpfnet *bn, struct state *st, enum journal_op op,
-		      const struct ep_state *ep);
-int journal_record_net(struct bpfnet *bn, struct state *st, enum journal_op op,
-		       const struct net_state *net);
-int journal_record_ports(struct bpfnet *bn, struct state *st, enum journal_op op,
-			 const struct ep_state *ep,
-			 const struct port_map *maps, size_t n);
-/* The command is done: clear the entry and save @st, in one atomic write. */
-int journal_commit(struct bpfnet *bn, struct state *st);
-/*
- * The command failed and undid itself: clear the entry and save @st, keeping
- * the command's own error message. An instance left empty keeps no state file.
- */
-void journal_abandon(struct bpfnet *bn, struct state *st);
-
-/*
- * Finish or undo @st's pending command, clear it and save @st. The one
- * recovery used by state_begin() and check --repair.
- */
-int journal_recover(struct bpfnet *bn, struct state *st);
 /* Is a pending @op undone (add, create) rather than finished (rm, down)? */
 bool journal_undoes(enum journal_op op);
 
@@ -118,20 +84,5 @@ bool journal_undoes(enum journal_op op);
  */
 bool journal_finished(const struct bpfnet *bn, enum journal_op op, const char *name,
 		      const struct port_map *maps, size_t n);
-
-/*
- * Temp files of state saves that a kill interrupted (under the lock no save
- * is under way): @found (may be NULL) sees each name; @remove deletes them.
- */
-int journal_stale_temp_files(struct bpfnet *bn, bool remove,
-			     void (*found)(const char *name, void *arg), void *arg);
-
-/* "bn<hash>-": the name prefix of this instance's host-side veths. */
-void host_ifname_prefix(const struct bpfnet *bn, char buf[IF_NAMESIZE]);
-/* Is @name one of this instance's host veth names that @st does not give to an endpoint? */
-bool veth_is_stray(const struct bpfnet *bn, const struct state *st, const char *name,
-		   const char *kind);
-/* Delete every stray veth of this instance (see veth_is_stray()); *n counts them. */
-int veth_strays_remove(struct bpfnet *bn, struct nl *nl, const struct state *st, size_t *n);
 
 #endif

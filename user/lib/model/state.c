@@ -3,11 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <jansson.h>
 
 #include "model/state.h"
-#include "sys/fsutil.h"
 #include "model/ipam.h"
 
 /*
@@ -19,11 +17,6 @@
  */
 #define STATE_VERSION 4
 #define STATE_VERSION_OLDEST 2
-
-static void state_path(const struct bpfnet *bn, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/state.json", bn->run_dir);
-}
 
 static json_t *ip_json(struct in_addr a)
 {
@@ -56,7 +49,7 @@ json_t *ep_to_json(const struct ep_state *e)
 			 "mtu", e->mtu, "gen", (json_int_t)e->gen);
 }
 
-static json_t *state_to_json(const struct state *st)
+json_t *state_to_json(const struct state *st)
 {
 	json_t *nets = json_array(), *eps = json_array(), *bound = json_array(), *root, *journal;
 
@@ -146,7 +139,7 @@ int ep_from_json(json_t *j, struct ep_state *e)
 	       mac_parse(host_mac, e->host_mac);
 }
 
-static int state_from_json(json_t *root, struct state *st)
+int state_from_json(json_t *root, struct state *st)
 {
 	json_t *nets, *eps, *bound, *item, *journal;
 	const char *uplink;
@@ -185,52 +178,6 @@ static int state_from_json(json_t *root, struct state *st)
 	return err ?: (journal ? journal_from_json(journal, &st->journal) : 0);
 }
 
-int state_load(struct bpfnet *bn, struct state *st)
-{
-	char path[PATH_MAX + 16];
-	json_error_t jerr;
-	json_t *root;
-	char *text;
-	int err;
-
-	memset(st, 0, sizeof(*st));
-	state_path(bn, path, sizeof(path));
-	err = read_file(path, &text, STATE_FILE_MAX);
-	if (err == -ENOENT)
-		return 0;
-	if (err)
-		return bn_fail(bn, err, "cannot read %s: %s", path, strerror(-err));
-	root = json_loads(text, 0, &jerr);
-	free(text);
-	if (!root)
-		return bn_fail(bn, -EINVAL, "%s is corrupt: %s (line %d)", path, jerr.text, jerr.line);
-	err = state_from_json(root, st);
-	json_decref(root);
-	if (err) {
-		state_free(st);
-		return bn_fail(bn, err, "%s is corrupt or from another version", path);
-	}
-	return 0;
-}
-
-int state_save(struct bpfnet *bn, const struct state *st)
-{
-	char path[PATH_MAX + 16];
-	json_t *root = state_to_json(st);
-	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
-	int err;
-
-	json_decref(root);
-	if (!text)
-		return bn_fail(bn, -ENOMEM, "cannot encode state");
-	state_path(bn, path, sizeof(path));
-	err = write_file_atomic(path, text, strlen(text));
-	free(text);
-	if (err)
-		return bn_fail(bn, err, "cannot write %s: %s", path, strerror(-err));
-	return 0;
-}
-
 void state_free(struct state *st)
 {
 	journal_free(&st->journal);
@@ -244,27 +191,6 @@ bool state_is_empty(const struct state *st)
 {
 	return !st->node.initialized && !st->n_nets && !st->n_eps && !st->n_bound_ips &&
 	       st->journal.op == JOURNAL_NONE;
-}
-
-int state_unlink(struct bpfnet *bn)
-{
-	char path[PATH_MAX + 16];
-
-	state_path(bn, path, sizeof(path));
-	if (unlink(path) < 0 && errno != ENOENT)
-		return bn_fail(bn, -errno, "cannot remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int state_remove(struct bpfnet *bn)
-{
-	int err;
-
-	bn_unlock(bn);
-	err = remove_flat_dir(bn->run_dir);
-	if (!err)
-		rmdir_parent(bn->run_dir);
-	return err;
 }
 
 struct net_state *state_net(struct state *st, const char *name)
@@ -353,4 +279,36 @@ unsigned int state_net_users(const struct state *st, const char *name)
 	for (size_t i = 0; i < st->n_eps; i++)
 		n += !strcmp(st->eps[i].network, name);
 	return n;
+}
+
+bool state_owns_ifname(const struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (!strcmp(st->eps[i].host_ifname, name))
+			return true;
+	return false;
+}
+
+bool state_owns_ifindex(const struct state *st, __u32 ifindex)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (st->eps[i].host_ifindex == ifindex)
+			return true;
+	return false;
+}
+
+bool state_owns_ip(const struct state *st, __be32 ip)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (st->eps[i].ip.s_addr == ip)
+			return true;
+	return false;
+}
+
+bool state_owns_ep_id(const struct state *st, unsigned int id)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (st->eps[i].id == id)
+			return true;
+	return false;
 }

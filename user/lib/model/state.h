@@ -1,18 +1,33 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The instance's persistent state, <run_dir>/state.json: node, networks,
- * endpoints (and so the IPAM allocations). Written atomically under bn_lock();
- * readers without the lock see either the old or the new file, never half.
+ * model: pure data, no system call. It uses core/ and jansson only; every
+ * other layer may use it (see core/core.h for the layer rules).
+ *
+ * The instance's persistent state: node, networks, endpoints (and so the
+ * IPAM allocations), as kept in <run_dir>/state.json (sys/store.c reads and
+ * writes the file, atomically under the instance lock).
  */
 #ifndef BPFNET_STATE_H
 #define BPFNET_STATE_H
 
+#include <stdbool.h>
 #include <jansson.h>
-#include "api/internal.h"
+#include <linux/types.h>
+#include "core/core.h"
 #include "model/journal.h"
+#include "model/objects.h"
 
-/* state.json larger than this is refused rather than parsed. */
-#define STATE_FILE_MAX (64u << 20)
+/* Network modes by name, as users give them and the state keeps them. */
+#define BPFNET_MODE_NAME_L3 "l3"
+#define BPFNET_MODE_NAME_BRIDGE "bridge"
+
+/* Gateway modes by name (Docker 28's): what the outside reaches of a network's containers. */
+#define BPFNET_GW_MODE_NAT "nat"
+#define BPFNET_GW_MODE_NAT_UNPROTECTED "nat-unprotected"
+#define BPFNET_GW_MODE_ROUTED "routed"
+
+#define BPFNET_GW_MODES BPFNET_GW_MODE_NAT ", " BPFNET_GW_MODE_ROUTED ", " \
+	BPFNET_GW_MODE_NAT_UNPROTECTED
 
 struct node_state {
 	int initialized;
@@ -28,7 +43,7 @@ struct state {
 	struct ep_state *eps;
 	size_t n_eps;
 	/*
-	 * Published ports live in the pinned portmap4 map (see port.c); the state
+	 * Published ports live in the pinned portmap4 map (see api/port.c); the state
 	 * only remembers the node addresses that some mapping is bound to, so a
 	 * 0.0.0.0 mapping can be checked against them with a few lookups.
 	 */
@@ -38,15 +53,13 @@ struct state {
 	struct journal journal;
 };
 
-int state_load(struct bpfnet *bn, struct state *st);
+/* The whole state as state.json holds it; NULL when out of memory or a journal cannot be written. */
+json_t *state_to_json(const struct state *st);
+/* Read it back into @st (zeroed by the caller); -EINVAL when malformed, -ENOMEM. */
+int state_from_json(json_t *root, struct state *st);
 /* Nothing in it: not initialized, no network, no endpoint (such an instance keeps no file). */
 bool state_is_empty(const struct state *st);
-/* Remove state.json alone (the lock stays held); a missing file is fine. */
-int state_unlink(struct bpfnet *bn);
-int state_save(struct bpfnet *bn, const struct state *st);
 void state_free(struct state *st);
-/* Forget the instance: state file, lock and directory. */
-int state_remove(struct bpfnet *bn);
 
 struct net_state *state_net(struct state *st, const char *name);
 struct net_state *state_net_by_id(struct state *st, unsigned int id);
@@ -66,5 +79,33 @@ int ep_from_json(json_t *j, struct ep_state *e);
 
 /* Endpoints attached to network @name. */
 unsigned int state_net_users(const struct state *st, const char *name);
+
+/* Is something the state gives to an endpoint named so, at that ifindex, address or id? */
+bool state_owns_ifname(const struct state *st, const char *name);
+bool state_owns_ifindex(const struct state *st, __u32 ifindex);
+bool state_owns_ip(const struct state *st, __be32 ip);
+bool state_owns_ep_id(const struct state *st, unsigned int id);
+
+static inline int net_is_bridge(const struct net_state *n)
+{
+	return !strcmp(n->mode, BPFNET_MODE_NAME_BRIDGE);
+}
+
+/* A network whose gateway is the node's: every one but an internal one, which has none. */
+static inline int net_has_gateway(const struct net_state *n)
+{
+	return !n->internal;
+}
+
+static inline int gw_mode_known(const char *mode)
+{
+	return !strcmp(mode, BPFNET_GW_MODE_NAT) || !strcmp(mode, BPFNET_GW_MODE_ROUTED) ||
+	       !strcmp(mode, BPFNET_GW_MODE_NAT_UNPROTECTED);
+}
+
+static inline int net_is_routed(const struct net_state *n)
+{
+	return !strcmp(n->gateway_mode, BPFNET_GW_MODE_ROUTED);
+}
 
 #endif

@@ -17,7 +17,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "api/internal.h"
+#include "sys/bpffs.h"
 #include "sys/fsutil.h"
 
 static int mnt_ns_of(pid_t pid, char *buf, size_t len)

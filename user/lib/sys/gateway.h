@@ -8,7 +8,8 @@
 #ifndef BPFNET_GATEWAY_H
 #define BPFNET_GATEWAY_H
 
-#include "api/internal.h"
+#include "core/core.h"
+#include "model/state.h"
 #include "sys/netlink.h"
 
 /* The node takes @net's gateway address; already there is fine. */

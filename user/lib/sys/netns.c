@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <linux/nsfs.h>
 
-#include "api/internal.h"
+#include "core/core.h"
 #include "sys/netns.h"
 
 int netns_open(const char *spec, char *path, size_t path_len, int *fd)

@@ -7,7 +7,7 @@
 #define BPFNET_NODECHECK_H
 
 #include <netinet/in.h>
-#include "api/internal.h"
+#include "core/core.h"
 #include "sys/netlink.h"
 
 /*

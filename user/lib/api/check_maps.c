@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "api/check.h"
-#include "dp/datapath.h"
+#include "dp/encode.h"
 #include "dp/svc.h"
 #include "model/ipam.h"
 #include "sys/netlink.h"
@@ -28,7 +28,7 @@ static int cmp_port(const void *a, const void *b)
 
 /* Network @net's flood list must hold its endpoints' ports, in any order. */
 static void check_flood(struct check *c, const struct net_state *net,
-			const struct dump *flood)
+			const struct dp_dump *flood)
 {
 	struct bpfnet_flood *want = calloc(1, sizeof(*want)), *got = calloc(1, sizeof(*got));
 	char obj[64];
@@ -46,8 +46,8 @@ static void check_flood(struct check *c, const struct net_state *net,
 		want->ports[want->n_ports++].ep_id = ep->id;
 	}
 	for (size_t i = 0; i < flood->n; i++)
-		if (*(__u32 *)check_dump_key(flood, i) == net->id)
-			memcpy(got, check_dump_val(flood, i), sizeof(*got));
+		if (*(__u32 *)dp_dump_key(flood, i) == net->id)
+			memcpy(got, dp_dump_val(flood, i), sizeof(*got));
 	if (got->n_ports > BPFNET_FLOOD_MAX)
 		got->n_ports = BPFNET_FLOOD_MAX;
 	qsort(want->ports, want->n_ports, sizeof(want->ports[0]), cmp_port);
@@ -65,7 +65,7 @@ out:
 }
 
 static void check_network(struct check *c, const struct net_state *net,
-			  const struct dump *slots, const struct dump *flood,
+			  const struct dp_dump *slots, const struct dp_dump *flood,
 			  const struct in_addr *addrs, size_t n_addrs)
 {
 	struct bpfnet_net want, *got = NULL;
@@ -74,8 +74,8 @@ static void check_network(struct check *c, const struct net_state *net,
 	dp_net_encode(net, &want);
 	snprintf(obj, sizeof(obj), "networks[%u]", net->id);
 	for (size_t i = 0; i < slots->n; i++)
-		if (*(__u32 *)check_dump_key(slots, i) == net->id)
-			got = check_dump_val(slots, i);
+		if (*(__u32 *)dp_dump_key(slots, i) == net->id)
+			got = dp_dump_val(slots, i);
 	if (!got || got->mode == BPFNET_MODE_NONE)
 		finding_name(finding_add(c, "map_entry_missing", FIX_NET, obj, "network '%s' is not in "
 				"the networks map", net->name), net->name);
@@ -92,14 +92,14 @@ static void check_network(struct check *c, const struct net_state *net,
 }
 
 /* Slots and flood lists of networks the state does not have. */
-static void check_stray_networks(struct check *c, const struct dump *slots,
-				 const struct dump *flood)
+static void check_stray_networks(struct check *c, const struct dp_dump *slots,
+				 const struct dp_dump *flood)
 {
 	char obj[64];
 
 	for (size_t i = 0; i < slots->n; i++) {
-		__u32 id = *(__u32 *)check_dump_key(slots, i);
-		const struct bpfnet_net *v = check_dump_val(slots, i);
+		__u32 id = *(__u32 *)dp_dump_key(slots, i);
+		const struct bpfnet_net *v = dp_dump_val(slots, i);
 		struct finding *f;
 
 		if (v->mode == BPFNET_MODE_NONE || state_net_by_id(c->st, id))
@@ -111,7 +111,7 @@ static void check_stray_networks(struct check *c, const struct dump *slots,
 			f->ifindex = id;
 	}
 	for (size_t i = 0; i < flood->n; i++) {
-		__u32 id = *(__u32 *)check_dump_key(flood, i);
+		__u32 id = *(__u32 *)dp_dump_key(flood, i);
 		const struct net_state *net = state_net_by_id(c->st, id);
 
 		if (net && net_is_bridge(net))
@@ -126,7 +126,7 @@ static void check_stray_networks(struct check *c, const struct dump *slots,
 void check_networks(struct check *c)
 {
 	struct in_addr addrs[BPFNET_NODE_ADDR_MAX];
-	struct dump slots, flood = {};
+	struct dp_dump slots, flood = {};
 	size_t n_addrs = 0;
 
 	if (nl_addr_list4(c->nl, addrs, BPFNET_NODE_ADDR_MAX, &n_addrs))
@@ -138,23 +138,23 @@ void check_networks(struct check *c)
 			check_network(c, &c->st->nets[i], &slots, &flood, addrs, n_addrs);
 		check_stray_networks(c, &slots, &flood);
 	}
-	check_dump_free(&slots);
-	check_dump_free(&flood);
+	dp_dump_free(&slots);
+	dp_dump_free(&flood);
 }
 
 /* ---- endpoints ------------------------------------------------------------------------------ */
 
-static const struct bpfnet_ep *ep_val_of(const struct dump *d, const void *key)
+static const struct bpfnet_ep *ep_val_of(const struct dp_dump *d, const void *key)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (!memcmp(check_dump_key(d, i), key, d->ksz))
-			return check_dump_val(d, i);
+		if (!memcmp(dp_dump_key(d, i), key, d->ksz))
+			return dp_dump_val(d, i);
 	return NULL;
 }
 
 /* The endpoint's entry in ep_by_ifindex or ep_by_ip (@d, at @key) must be what it writes. */
 static void check_ep_entry(struct check *c, const struct ep_state *ep,
-			   const struct bpfnet_ep *want, const struct dump *d, const void *key,
+			   const struct bpfnet_ep *want, const struct dp_dump *d, const void *key,
 			   const char *obj)
 {
 	const struct bpfnet_ep *got = ep_val_of(d, key);
@@ -169,7 +169,7 @@ static void check_ep_entry(struct check *c, const struct ep_state *ep,
 
 /* A bridge port's static FDB entry: its MAC behind its veth. */
 static void check_ep_fdb(struct check *c, const struct ep_state *ep,
-			 const struct net_state *net, const struct dump *fdb)
+			 const struct net_state *net, const struct dp_dump *fdb)
 {
 	struct bpfnet_fdb_key key = { .net_id = net->id };
 	const struct bpfnet_fdb_val *got = NULL;
@@ -177,8 +177,8 @@ static void check_ep_fdb(struct check *c, const struct ep_state *ep,
 
 	memcpy(key.mac, ep->mac, sizeof(key.mac));
 	for (size_t i = 0; i < fdb->n; i++)
-		if (!memcmp(check_dump_key(fdb, i), &key, sizeof(key)))
-			got = check_dump_val(fdb, i);
+		if (!memcmp(dp_dump_key(fdb, i), &key, sizeof(key)))
+			got = dp_dump_val(fdb, i);
 	snprintf(obj, sizeof(obj), "fdb[%s %s]", net->name, mac_format(ep->mac, mac));
 	if (!got)
 		finding_name(finding_add(c, "map_entry_missing", FIX_FDB, obj, "the FDB does not know the "
@@ -190,8 +190,8 @@ static void check_ep_fdb(struct check *c, const struct ep_state *ep,
 }
 
 static void check_endpoint(struct check *c, const struct ep_state *ep,
-			   const struct dump *by_ifindex, const struct dump *by_ip,
-			   const struct dump *fdb)
+			   const struct dp_dump *by_ifindex, const struct dp_dump *by_ip,
+			   const struct dp_dump *fdb)
 {
 	const struct net_state *net = state_net(c->st, ep->network);
 	char obj[sizeof(((struct bpfnet_check_issue *)0)->object)], ip[INET_ADDRSTRLEN];
@@ -243,13 +243,13 @@ static const struct ep_state *ep_by_ip(const struct state *st, __be32 ip)
 }
 
 /* Entries of ep_by_ifindex and ep_by_ip that no endpoint of the state owns. */
-static void check_stray_eps(struct check *c, const struct dump *by_ifindex,
-			    const struct dump *by_ip)
+static void check_stray_eps(struct check *c, const struct dp_dump *by_ifindex,
+			    const struct dp_dump *by_ip)
 {
 	char obj[64], ip[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < by_ifindex->n; i++) {
-		__u32 ifindex = *(__u32 *)check_dump_key(by_ifindex, i);
+		__u32 ifindex = *(__u32 *)dp_dump_key(by_ifindex, i);
 
 		if (ep_by_ifindex(c->st, ifindex))
 			continue;
@@ -259,7 +259,7 @@ static void check_stray_eps(struct check *c, const struct dump *by_ifindex,
 			BPFNET_MAP_EP_BY_IFINDEX, &ifindex, sizeof(ifindex));
 	}
 	for (size_t i = 0; i < by_ip->n; i++) {
-		__be32 a = *(__be32 *)check_dump_key(by_ip, i);
+		__be32 a = *(__be32 *)dp_dump_key(by_ip, i);
 
 		if (ep_by_ip(c->st, a))
 			continue;
@@ -287,13 +287,13 @@ static bool fdb_entry_known(const struct state *st, const struct bpfnet_fdb_key 
 	return !(v->flags & BPFNET_FDB_F_STATIC) && port && !strcmp(port->network, net->name);
 }
 
-static void check_stray_fdb(struct check *c, const struct dump *fdb)
+static void check_stray_fdb(struct check *c, const struct dp_dump *fdb)
 {
 	char obj[96], mac[18];
 
 	for (size_t i = 0; i < fdb->n; i++) {
-		const struct bpfnet_fdb_key *k = check_dump_key(fdb, i);
-		const struct bpfnet_fdb_val *v = check_dump_val(fdb, i);
+		const struct bpfnet_fdb_key *k = dp_dump_key(fdb, i);
+		const struct bpfnet_fdb_val *v = dp_dump_val(fdb, i);
 
 		if (fdb_entry_known(c->st, k, v))
 			continue;
@@ -307,7 +307,7 @@ static void check_stray_fdb(struct check *c, const struct dump *fdb)
 
 void check_endpoints(struct check *c)
 {
-	struct dump by_ifindex, by_ip = {}, fdb = {};
+	struct dp_dump by_ifindex, by_ip = {}, fdb = {};
 
 	if (check_map_dump(c, BPFNET_MAP_EP_BY_IFINDEX, &by_ifindex))
 		return;
@@ -317,9 +317,9 @@ void check_endpoints(struct check *c)
 		check_stray_eps(c, &by_ifindex, &by_ip);
 		check_stray_fdb(c, &fdb);
 	}
-	check_dump_free(&by_ifindex);
-	check_dump_free(&by_ip);
-	check_dump_free(&fdb);
+	dp_dump_free(&by_ifindex);
+	dp_dump_free(&by_ip);
+	dp_dump_free(&fdb);
 }
 
 /* (address, port, proto) of a published container port, as one sortable number. */
@@ -375,7 +375,7 @@ static void check_ep_ports(struct check *c, const struct svc_dump *pm)
 	__u64 *want = calloc(pm->n + 1, sizeof(*want));
 	struct bpfnet_ep_port_key k;
 	size_t n = 0;
-	struct dump d;
+	struct dp_dump d;
 
 	if (!want) {
 		c->err = c->err ?: bn_fail(c->bn, -ENOMEM, "out of memory");
@@ -392,8 +392,8 @@ static void check_ep_ports(struct check *c, const struct svc_dump *pm)
 	qsort(want, n, sizeof(*want), cmp_id);
 	if (!check_map_dump(c, BPFNET_MAP_EP_PORTS, &d)) {
 		for (size_t i = 0; i < d.n; i++) {
-			const struct bpfnet_ep_port_key *ek = check_dump_key(&d, i);
-			__u32 got = *(__u32 *)check_dump_val(&d, i);
+			const struct bpfnet_ep_port_key *ek = dp_dump_key(&d, i);
+			__u32 got = *(__u32 *)dp_dump_val(&d, i);
 			__u32 w = id_count(want, n, ep_port_id(ek->ep_ip, ek->ep_port, ek->proto));
 
 			if (!w)
@@ -411,12 +411,12 @@ static void check_ep_ports(struct check *c, const struct svc_dump *pm)
 			k.ep_port = htons((want[i] >> 8) & 0xffff);
 			k.proto = want[i] & 0xff;
 			for (size_t e = 0; e < d.n && !there; e++)
-				there = !memcmp(check_dump_key(&d, e), &k, sizeof(k));
+				there = !memcmp(dp_dump_key(&d, e), &k, sizeof(k));
 			if (!there)
 				ep_port_report(c, "map_entry_missing", FIX_UPDATE_KEY, &k,
 					       id_count(want, n, want[i]), 0);
 		}
-		check_dump_free(&d);
+		dp_dump_free(&d);
 	}
 	free(want);
 }
@@ -444,14 +444,14 @@ struct svc_index {
 	size_t n_svcs;
 };
 
-static int svc_index_build(struct svc_index *ix, const struct svc_dump *pm, const struct dump *be)
+static int svc_index_build(struct svc_index *ix, const struct svc_dump *pm, const struct dp_dump *be)
 {
 	ix->slots = calloc(be->n + 1, sizeof(*ix->slots));
 	ix->svcs = calloc(pm->n + 1, sizeof(*ix->svcs));
 	if (!ix->slots || !ix->svcs)
 		return -ENOMEM;
 	for (size_t i = 0; i < be->n; i++) {
-		const struct bpfnet_backend_key *k = check_dump_key(be, i);
+		const struct bpfnet_backend_key *k = dp_dump_key(be, i);
 
 		ix->slots[ix->n_slots++] = svc_slot_id(k->svc_id, k->slot);
 	}
@@ -527,13 +527,13 @@ static bool backend_named(const struct svc_index *ix, const struct bpfnet_backen
 }
 
 /* Backends of no published port's service: left by a port add or rm cut short. */
-static void check_stray_backends(struct check *c, const struct svc_index *ix, const struct dump *d,
+static void check_stray_backends(struct check *c, const struct svc_index *ix, const struct dp_dump *d,
 				 __u32 *max_id)
 {
 	char obj[64];
 
 	for (size_t i = 0; i < d->n; i++) {
-		const struct bpfnet_backend_key *k = check_dump_key(d, i);
+		const struct bpfnet_backend_key *k = dp_dump_key(d, i);
 
 		if (k->svc_id > *max_id)
 			*max_id = k->svc_id;
@@ -551,11 +551,11 @@ static void check_svc_ids(struct check *c, __u32 max_id)
 {
 	const struct bpfnet_config *cfg;
 	struct finding *f;
-	struct dump d;
+	struct dp_dump d;
 
 	if (check_map_dump(c, BPFNET_MAP_CONFIG, &d))
 		return;
-	cfg = d.n ? check_dump_val(&d, 0) : NULL;
+	cfg = d.n ? dp_dump_val(&d, 0) : NULL;
 	if (cfg && cfg->last_svc_id < max_id) {
 		f = finding_add(c, "config_mismatch", FIX_SVC_IDS, BPFNET_MAP_CONFIG "[0]", "config "
 				"would hand out service id %u again, which a published port's "
@@ -563,7 +563,7 @@ static void check_svc_ids(struct check *c, __u32 max_id)
 		if (f)
 			f->val = max_id;
 	}
-	check_dump_free(&d);
+	dp_dump_free(&d);
 }
 
 /* Published ports and their backends; ep_ports against them. */
@@ -571,13 +571,12 @@ void check_ports(struct check *c)
 {
 	struct svc_maps sm;
 	struct svc_dump d;
-	struct dump be;
+	struct dp_dump be;
 	__u32 max_id = 0;
-	int err = svc_maps_open(c->bn, &sm);
+	int err = svc_maps_open(&c->dp, &sm);
 
 	if (!err) {
 		err = svc_dump(&sm, &d);
-		svc_maps_close(&sm);
 		if (err)
 			bn_fail(c->bn, err, "cannot read the published ports: %s", strerror(-err));
 	}
@@ -601,7 +600,7 @@ void check_ports(struct check *c)
 			check_svc_ids(c, max_id);
 		}
 		svc_index_free(&ix);
-		check_dump_free(&be);
+		dp_dump_free(&be);
 	}
 	check_ep_ports(c, &d);
 	svc_dump_free(&d);

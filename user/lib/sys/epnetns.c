@@ -11,7 +11,8 @@
 #include <unistd.h>
 #include <linux/rtnetlink.h>
 
-#include "api/endpoint.h"
+#include "sys/epnetns.h"
+#include "sys/netlink.h"
 #include "sys/netns.h"
 
 /* Is endpoint @ep's netns the one of @netns_fd? An endpoint whose netns is gone is in none. */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The model's own networks and endpoints, apart from the public info structs. */
+#ifndef BPFNET_MODEL_OBJECTS_H
+#define BPFNET_MODEL_OBJECTS_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include "core/core.h"
+
+/*
+ * A network and an endpoint as the library keeps them (state.json, the
+ * journal): IPv4, modes by name. The public struct bpfnet_network_info
+ * and struct bpfnet_endpoint_info are made from them at the api boundary
+ * (net_to_public() and ep_to_public() in the verbs).
+ */
+struct net_state {
+	char name[BPFNET_NAME_MAX];
+	unsigned int id;
+	char mode[8];		/* BPFNET_MODE_NAME_* */
+	struct in_addr subnet;
+	unsigned int prefix_len;
+	struct in_addr gateway;
+	unsigned int endpoints;	/* attached now: filled in for the caller, not kept */
+	int masquerade;
+	int internal;
+	uint8_t gateway_mac[6];	/* bridge: the gateway's MAC, the same for every container */
+	char gateway_mode[16];	/* BPFNET_GW_MODE_* */
+};
+
+struct ep_state {
+	char name[BPFNET_NAME_MAX];
+	char network[BPFNET_NAME_MAX];
+	char netns[BPFNET_PATH_MAX];
+	char ifname[IF_NAMESIZE];
+	char host_ifname[IF_NAMESIZE];
+	unsigned int id;
+	unsigned int host_ifindex;
+	struct in_addr ip;
+	unsigned int prefix_len;
+	struct in_addr gateway;
+	uint8_t mac[6];
+	uint8_t host_mac[6];
+	unsigned int mtu;
+	unsigned int gen;	/* new at every add, never reused */
+};
+
+#endif
