@@ -333,20 +333,38 @@ struct expect {
 	int verdict;
 	enum bpfnet_drop_reason drop;	/* DROP_UNUSED: none */
 	enum host_id rx;		/* endpoint it is delivered into, H_NONE: none */
+	/*
+	 * The endpoint a drop on the uplink counts against: by default the one
+	 * at the destination address; a published port's drop counts against
+	 * its container, which only the case knows.
+	 */
+	enum host_id charged;
 	uint64_t global[BPFNET_G_MAX];	/* every counter not named must stay */
 };
 
-static void check_counters(enum host_id dev, size_t len, const struct expect *x,
+/* Whose drops a drop of the frame @in, entering on @dev, counts against. */
+static enum host_id charged_host(enum host_id dev, const struct pkt *in, const struct expect *x)
+{
+	if (x->charged)
+		return x->charged;
+	if (dev != UPLINK)
+		return dev;
+	return host_of_ip(get_be32(in->data + in->l3_off + IP_OFF_DADDR));
+}
+
+static void check_counters(enum host_id dev, const struct pkt *in, const struct expect *x,
 			   const struct counters *b, const struct counters *a)
 {
 	bool sent = dev != UPLINK, dropped = x->verdict == TC_ACT_SHOT;
+	enum host_id charged = dropped ? charged_host(dev, in, x) : H_NONE;
+	size_t len = in->len;
 	uint32_t i;
 
 	check_drop_deltas(where, x->drop, b->drops, a->drops);
 	check_global_deltas(where, x->global, b->global, a->global);
 	for (i = EP_A; i < UPLINK; i++) {
 		struct ep_delta d = { .tx = sent && i == dev && !dropped, .rx = i == x->rx,
-				      .drops = sent && i == dev && dropped };
+				      .drops = i == charged };
 
 		check_ep_deltas(where, hosts[i].ifname, &d, len, &b->ep[i], &a->ep[i]);
 	}
@@ -372,7 +390,7 @@ static void step(enum host_id dev, const struct pkt *in, struct pkt *out, const 
 	verdict = run_frame(dev, in, out);
 	snapshot(&after);
 	check_verdict(where, x->verdict, verdict);
-	check_counters(dev, in->len, x, &before, &after);
+	check_counters(dev, in, x, &before, &after);
 }
 
 /* ---- output checks ---- */

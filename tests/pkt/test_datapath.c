@@ -702,8 +702,8 @@ static const struct pkt_case cases[] = {
 	  .kind = PK_UDP, .dst_ip = IP_B, .trunc_to = ETH_HLEN + 12, .live = true, UPLINK_PASS },
 	{ "uplink: ipv4 with ihl 4 is the node's", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B,
 	  .mangle = ip_ihl_4, UPLINK_PASS },
-	{ "uplink: ttl 1 to B is dropped", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B, .ttl = 1,
-	  SHOT(DROP_TTL_EXCEEDED) },
+	{ "uplink: ttl 1 to B is dropped, counted against B", UPLINK_IN, .kind = PK_UDP,
+	  .dst_ip = IP_B, .ttl = 1, SHOT(DROP_TTL_EXCEEDED), .delta = { [EP_B] = { .drops = 1 } } },
 };
 
 /* ---- main ---- */
