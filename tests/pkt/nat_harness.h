@@ -130,15 +130,54 @@ static const char payload[] = "bpfnet nat test payload, odd length";
 static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
 
 static char where[256];		/* the step running, for every message */
+/* The uplink's steps of the test running go through xdp_from_uplink, not from_uplink. */
+static bool via_xdp;
 
 static void at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void at(const char *fmt, ...)
 {
 	va_list ap;
 
+	size_t off = (size_t)snprintf(where, sizeof(where), "%s", via_xdp ? "xdp: " : "");
+
 	va_start(ap, fmt);
-	vsnprintf(where, sizeof(where), fmt, ap);
+	vsnprintf(where + off, sizeof(where) - off, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A test once more with the uplink's steps through xdp_from_uplink: the
+ * same case, the same expectations (verdicts by class), the same bytes out.
+ */
+struct xdp_variant {
+	CMUnitTestFunction fn;
+	const void *arg;
+	char name[192];
+};
+
+static struct xdp_variant xdp_variants[MAX_TESTS];
+static size_t n_xdp_variants;
+
+static void run_via_xdp(void **state)
+{
+	const struct xdp_variant *v = *state;
+	void *arg = (void *)v->arg;
+
+	via_xdp = true;
+	v->fn(&arg);
+}
+
+static void add_test_xdp(const char *name, CMUnitTestFunction fn, const void *arg)
+{
+	struct xdp_variant *v;
+
+	if (n_xdp_variants == MAX_TESTS)
+		abort();
+	v = &xdp_variants[n_xdp_variants++];
+	v->fn = fn;
+	v->arg = arg;
+	snprintf(v->name, sizeof(v->name), "xdp: %s", name);
+	add_test(v->name, run_via_xdp, v);
 }
 
 /* ---- formatting ---- */
@@ -372,12 +411,25 @@ static void check_counters(enum host_id dev, const struct pkt *in, const struct 
 
 /* ---- running ---- */
 
+/* @in through the program of @dev; its verdict, an XDP one under via_xdp from the uplink. */
 static int run_frame(enum host_id dev, const struct pkt *in, struct pkt *out)
 {
 	struct bpf_program *prog = dev == UPLINK ? skel->progs.from_uplink :
 						   skel->progs.from_container;
 
+	if (via_xdp && dev == UPLINK)
+		return xdp_test_run(where, xdp_skel->progs.xdp_from_uplink, hosts[dev].ifindex,
+				    in, out);
 	return prog_test_run(where, prog, hosts[dev].ifindex, in, out);
+}
+
+/* @got, run_frame()'s verdict on @dev, of the class of the tc verdict @want. */
+static void check_run_verdict(enum host_id dev, int want, int got)
+{
+	if (via_xdp && dev == UPLINK)
+		check_xdp_verdict(where, want, got);
+	else
+		check_verdict(where, want, got);
 }
 
 /* Run @in through the program of @dev and check verdict and counters; output in @out. */
@@ -389,7 +441,7 @@ static void step(enum host_id dev, const struct pkt *in, struct pkt *out, const 
 	snapshot(&before);
 	verdict = run_frame(dev, in, out);
 	snapshot(&after);
-	check_verdict(where, x->verdict, verdict);
+	check_run_verdict(dev, x->verdict, verdict);
 	check_counters(dev, in, x, &before, &after);
 }
 
@@ -647,7 +699,7 @@ static int seed_maps(void)
 static int setup_datapath(void **state)
 {
 	(void)state;
-	if (skel_load())
+	if (skel_load() || xdp_skel_load())
 		return -1;
 	return seed_maps();
 }
@@ -691,6 +743,7 @@ static int reset_state(void **state)
 
 	(void)state;
 	where[0] = '\0';
+	via_xdp = false;
 	for (i = 0; i < ARRAY_SIZE(nets); i++)
 		if (seed_network(&nets[i]))
 			return -1;
