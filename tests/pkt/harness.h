@@ -2,11 +2,12 @@
 /*
  * What the packet tests (test_datapath.c, test_nat.c with nat_harness.h,
  * test_bridge.c) share: a private netns with veths for real ifindexes, the
- * datapath skeleton loaded with every map unpinned, one BPF_PROG_TEST_RUN
- * of a program, the per-CPU counters summed and their deltas checked, frames
+ * datapath skeleton loaded with every map unpinned (and the XDP object on
+ * its maps), one BPF_PROG_TEST_RUN of a tc or XDP program, the per-CPU counters summed and their deltas checked, frames
  * compared with a hex dump of the difference, checksums verified, frames
  * broken in one way, and the live path through a real veth for what
- * BPF_PROG_TEST_RUN cannot show.
+ * BPF_PROG_TEST_RUN cannot show. Their maps are seeded by seed.h (the
+ * library's encoders), the l3 tests' with the one topology of topo.h.
  *
  * Each test is a program of its own, so everything here is static: a
  * function a test does not use costs it nothing.
@@ -486,19 +487,7 @@ static inline int map_update(struct bpf_map *map, const void *key, size_t key_si
 	return err;
 }
 
-/* An endpoint entry; @ip in host order. */
-static inline struct bpfnet_ep ep_value(unsigned int ifindex, uint32_t id, uint32_t net_id,
-					uint32_t ip, const uint8_t *mac, const uint8_t *host_mac)
-{
-	struct bpfnet_ep ep = { .ifindex = ifindex, .id = id, .net_id = net_id, .ip = htonl(ip),
-				.flags = BPFNET_EP_F_VALID };
-
-	memcpy(ep.mac, mac, ETH_ALEN);
-	memcpy(ep.host_mac, host_mac, ETH_ALEN);
-	return ep;
-}
-
-/* The endpoint found by its veth and by its address, as endpoint add writes it. */
+/* The endpoint @ep found by its veth and by its address (seed.h encodes it). */
 static inline int seed_ep(const struct bpfnet_ep *ep)
 {
 	__u32 ifindex = ep->ifindex;

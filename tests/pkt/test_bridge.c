@@ -21,7 +21,7 @@
  */
 #include <fcntl.h>
 
-#include "harness.h"
+#include "seed.h"
 #include "sys/netlink.h"
 #include "sys/netns.h"
 
@@ -36,7 +36,6 @@
 #define ANCIENT_NS 0		/* last_seen at boot: older than FAST_AGEING_NS whatever the uptime */
 #define FAST_AGEING_NS (1 * NSEC_PER_MSEC)	/* the ageing time of the cases about ageing */
 
-#define NETMASK_24 IP4(255, 255, 255, 0)
 #define IP_A IP4(10, 1, 0, 2)
 #define IP_B IP4(10, 1, 0, 3)
 #define IP_C IP4(10, 1, 0, 4)
@@ -265,15 +264,22 @@ static struct bpfnet_fdb_val fdb_get(const struct bcase *c, enum net_id net, con
 	return v;
 }
 
+/* Network @id as the library describes it: a bridge, its gateway mode and internal flag. */
+static struct net_state net_info(enum net_id id)
+{
+	const struct net_seed *n = &nets[id];
+	const char *mode = n->flags & BPFNET_NET_F_UNPROTECTED ? BPFNET_GW_MODE_NAT_UNPROTECTED :
+							      BPFNET_GW_MODE_NAT;
+
+	return topo_net(id, n->subnet, n->gateway, true, mode, false,
+			n->flags & BPFNET_NET_F_INTERNAL, n->gw_mac);
+}
+
 static void seed_host(const struct host *h)
 {
-	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net, h->ip, h->mac,
-				       nets[h->net].gw_mac);
+	struct net_state n = net_info(h->net);
 
-	ep.flags |= BPFNET_EP_F_BRIDGE;
-	if (nets[h->net].flags & BPFNET_NET_F_INTERNAL)
-		ep.flags |= BPFNET_EP_F_INTERNAL;
-	if (seed_ep(&ep))
+	if (topo_seed_ep(&n, h->ifindex, h->ep_id, h->ip, h->mac, nets[h->net].gw_mac, 0))
 		fail();
 	if (h->static_fdb)
 		fdb_put(h->net, h->mac, (enum host_id)(h - hosts), now_ns(), BPFNET_FDB_F_STATIC);
@@ -281,14 +287,12 @@ static void seed_host(const struct host *h)
 
 static void seed_net(enum net_id id)
 {
-	struct bpfnet_net net = { .subnet = htonl(nets[id].subnet), .mask = htonl(NETMASK_24),
-				  .gateway = htonl(nets[id].gateway), .mode = BPFNET_MODE_BRIDGE,
-				  .flags = nets[id].flags };
+	struct net_state net = net_info(id);
 	struct bpfnet_flood fl = {};
 	__u32 key = id;
 
-	memcpy(net.gw_mac, nets[id].gw_mac, ETH_ALEN);
-	map_set(skel->maps.networks, &key, sizeof(key), &net, sizeof(net));
+	if (topo_seed_net(&net))
+		fail();
 	for (int h = 0; h < HOST_COUNT; h++) {
 		if (!hosts[h].ep_id || hosts[h].net != id)
 			continue;

@@ -527,18 +527,26 @@ void dp_cp_count(struct dp_cp_stats *cp, enum bpfnet_global_counter counter, __u
 }
 
 /* Make node_addrs hold exactly @addrs: add the new, then drop the gone. */
+void dp_node_addr_encode(const struct in_addr *addr, __be32 *key, __u32 *val)
+{
+	*key = addr->s_addr;
+	*val = 1;	/* present: the datapath only asks whether the key is there */
+}
+
 int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n)
 {
 	int fd = dp_map_fd(bn, BPFNET_MAP_NODE_ADDRS), err = 0;
 	__be32 key, next, *stale = NULL;
 	size_t n_stale = 0;
-	__u32 one = 1;
+	__u32 val;
 
 	if (fd < 0)
 		return fd;
-	for (size_t i = 0; i < n && !err; i++)
-		if (bpf_map_update_elem(fd, &addrs[i].s_addr, &one, BPF_ANY))
+	for (size_t i = 0; i < n && !err; i++) {
+		dp_node_addr_encode(&addrs[i], &key, &val);
+		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
 			err = -errno;
+	}
 	stale = calloc(BPFNET_NODE_ADDR_MAX, sizeof(*stale));
 	if (!err && !stale)
 		err = -ENOMEM;

@@ -91,6 +91,8 @@ void dp_cp_stats_close(struct dp_cp_stats *cp);
 int dp_global_read(struct bpfnet *bn, __u64 out[BPFNET_G_MAX]);
 /* Add @n to @counter; safe against every other command doing the same at once. */
 void dp_cp_count(struct dp_cp_stats *cp, enum bpfnet_global_counter counter, __u64 n);
+/* The node_addrs entry of node address @addr. */
+void dp_node_addr_encode(const struct in_addr *addr, __be32 *key, __u32 *val);
 /* The node's IPv4 addresses, for published ports bound to "every node address". */
 int dp_node_addrs_set(struct bpfnet *bn, const struct in_addr *addrs, size_t n);
 
