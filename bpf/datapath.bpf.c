@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * bpfnet datapath entry programs (tc, direct-action). Each one only parses,
- * dispatches to the helpers in lib/ and turns their result into a verdict.
+ * dispatches to the helpers in lib/ and hands their result to finish().
  */
-#include <linux/bpf.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf_helpers.h>
+#include "ctx/skb.h"
 #include <bpf/bpf_endian.h>
 
 #include "bpfnet/abi.h"
 #include "lib/maps.h"
-#include "lib/drop.h"
+#include "lib/finish.h"
 #include "lib/parse.h"
 #include "lib/stats.h"
 #include "lib/arp.h"
@@ -25,11 +23,7 @@
 #include "lib/martian.h"
 #include "lib/sender.h"
 #include "lib/svc.h"
-
-static __always_inline int is_node_addr(__be32 addr)
-{
-	return bpf_map_lookup_elem(&node_addrs, &addr) != NULL;
-}
+#include "lib/uplink.h"
 
 /* The network of @ep; NULL for none, or a slot cleared by network rm (mode NONE). */
 static __always_inline const struct bpfnet_net *net_of(const struct bpfnet_ep *ep)
@@ -46,16 +40,8 @@ static __always_inline int for_node(const struct flow4 *f, const struct bpfnet_n
 	return f->key.daddr == net->gateway || is_node_addr(f->key.daddr);
 }
 
-/* A packet of a tracked flow: account it, translate it, send it on. */
-static __always_inline int ct_forward(struct __sk_buff *skb, struct flow4 *f,
-				      const struct ct_hit *hit)
-{
-	ct_account(hit->e, hit->orig, f, skb->len);
-	return nat_apply(skb, f, hit->e) ?: deliver4(skb, f, hit->dst);
-}
-
 /* First packet of container @ep's flow to a published port of the node (hairpin). */
-static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int hairpin_new(struct __ctx_buff *ctx, struct flow4 *f,
 				       const struct bpfnet_backend *be,
 				       const struct bpfnet_ep *ep)
 {
@@ -65,12 +51,12 @@ static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
 				.dnat_port = be->ep_port, .flags = BPFNET_CT_F_HAIRPIN,
 				.tx_gen = ep->gen, .rx_gen = ep_gen(dst) };
 	struct bpfnet_ct_entry orig;
-	int ret = nat_create(f, &t, &orig, skb->len);
+	int ret = nat_create(f, &t, &orig, ctx_len(ctx));
 
 	if (ret)
 		return ret;
 	count_global(BPFNET_G_HAIRPIN);
-	return nat_apply(skb, f, &orig) ?: deliver4(skb, f, dst);
+	return nat_apply(ctx, f, &orig) ?: deliver4(ctx, f, dst);
 }
 
 /*
@@ -78,7 +64,7 @@ static __always_inline int hairpin_new(struct __sk_buff *skb, struct flow4 *f,
  * uplink, or (no masquerade) tracked as it is, so that its replies, routed
  * back to the container's own address, are let in by every gateway mode.
  */
-static __always_inline int egress_new(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int egress_new(struct __ctx_buff *ctx, struct flow4 *f,
 				      const struct bpfnet_ep *ep, const struct bpfnet_net *net)
 {
 	int masquerade = net->flags & BPFNET_NET_F_MASQUERADE;
@@ -87,24 +73,24 @@ static __always_inline int egress_new(struct __sk_buff *skb, struct flow4 *f,
 	struct bpf_fib_lookup p;
 	int rc, ret;
 
-	rc = fib_lookup4(skb, f, &p, masquerade ? BPF_FIB_LOOKUP_SRC : 0);
+	rc = fib_lookup4(ctx, f, &p, masquerade ? BPF_FIB_LOOKUP_SRC : 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return TC_ACT_OK;	/* local, or the stack explains why not (ICMP) */
+		return CTX_ACT_OK;	/* local, or the stack explains why not (ICMP) */
 	if (masquerade)
 		t.snat_addr = p.ipv4_src;
-	ret = nat_create(f, &t, &orig, skb->len);
+	ret = nat_create(f, &t, &orig, ctx_len(ctx));
 	if (ret)
 		return ret;
 	if (masquerade)
 		count_global(BPFNET_G_SNAT);
-	return nat_apply(skb, f, &orig) ?: fib_redirect(skb, &p, rc);
+	return nat_apply(ctx, f, &orig) ?: fib_redirect(ctx, f->l3_off, &p, rc);
 }
 
 /*
  * Container @ep's IPv4 to anything but a local endpoint (so no endpoint is at
  * its destination address): conntrack, NAT, the node.
  */
-static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int ipv4_nat_from_container(struct __ctx_buff *ctx, struct flow4 *f,
 						   const struct bpfnet_ep *ep,
 						   const struct bpfnet_net *net)
 {
@@ -115,22 +101,22 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
 
 	switch (f->kind) {
 	case FLOW_UNTRACKED:
-		return TC_ACT_OK;
+		return CTX_ACT_OK;
 	case FLOW_FRAGMENT:
 		/* a container's stack sends a datagram's fragments in order: this one is made up */
 		return DROP(DROP_FRAG_NO_FIRST);
 	case FLOW_ICMP_ERROR:
-		ret = icmp_error_nat(skb, f, ep->gen, NULL, &dst);
-		return ret == 1 ? TC_ACT_OK : ret ?: deliver4(skb, f, dst);
+		ret = icmp_error_nat(ctx, f, ep->gen, NULL, &dst);
+		return ret == 1 ? CTX_ACT_OK : ret ?: deliver4(ctx, f, dst);
 	}
 	/* anti-spoofing vouches for the sender: a flow of a former owner of its address retires */
 	if (ct_lookup_flow(&f->key, ep->gen, NULL, CT_MAY_RETIRE, &hit) == CT_FLOW)
-		return ct_forward(skb, f, &hit);
+		return ct_forward(ctx, f, &hit);
 	if (for_node(f, net)) {
 		ret = svc_lookup(&f->key, &be);
-		return ret == SVC_NONE ? TC_ACT_OK : ret ?: hairpin_new(skb, f, be, ep);
+		return ret == SVC_NONE ? CTX_ACT_OK : ret ?: hairpin_new(ctx, f, be, ep);
 	}
-	return egress_new(skb, f, ep, net);
+	return egress_new(ctx, f, ep, net);
 }
 
 /*
@@ -138,68 +124,71 @@ static __always_inline int ipv4_nat_from_container(struct __sk_buff *skb, struct
  * the node (its gateway is the node's in every mode), or out. An address of
  * its own subnet that no endpoint has is nobody's: dropped, never sent out.
  */
-static __always_inline int ipv4_route_from_container(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int ipv4_route_from_container(struct __ctx_buff *ctx, struct flow4 *f,
 						     const struct bpfnet_ep *ep)
 {
 	const struct bpfnet_ep *dst = ep_of_ip(f->key.daddr);
 	const struct bpfnet_net *net;
 
 	if (dst)
-		return dst->net_id == ep->net_id ? l3_forward_to_ep(skb, dst) :
+		return dst->net_id == ep->net_id ? l3_forward_to_ep(ctx, f->l3_off, dst) :
 						   DROP(DROP_OTHER_NETWORK);
 	net = net_of(ep);
 	if (!net)
 		return DROP(DROP_NO_ENDPOINT);
 	if (f->key.daddr != net->gateway && (f->key.daddr & net->mask) == net->subnet)
 		return DROP(DROP_UNASSIGNED);
-	return ipv4_nat_from_container(skb, f, ep, net);
+	return ipv4_nat_from_container(ctx, f, ep, net);
 }
 
-/* IPv4 sent by an l3 container: checked, then routed. */
-static __always_inline int ipv4_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
+/* IPv4 (at @l3_off) sent by an l3 container: checked, then routed. */
+static __always_inline int ipv4_from_container(struct __ctx_buff *ctx, __u32 l3_off,
+					       const struct bpfnet_ep *ep)
 {
 	struct flow4 f;
 
-	return ipv4_check_sender(skb, ep, &f) ?: ipv4_route_from_container(skb, &f, ep);
+	return ipv4_check_sender(ctx, l3_off, ep, &f) ?: ipv4_route_from_container(ctx, &f, ep);
 }
 
 /* A bridge network's frame to its gateway MAC (@f checked already): routed as an l3 container's. */
-static __always_inline int bridge_to_gateway(struct __sk_buff *skb, const struct bpfnet_ep *ep,
+static __always_inline int bridge_to_gateway(struct __ctx_buff *ctx, __u32 l3_off,
+					     const struct bpfnet_ep *ep,
 					     const struct bpfnet_net *net, __be16 proto,
 					     struct flow4 *f)
 {
 	if (net->flags & BPFNET_NET_F_INTERNAL)
 		return DROP(DROP_INTERNAL);
 	if (proto == bpf_htons(ETH_P_IP))
-		return ipv4_route_from_container(skb, f, ep);
-	return arp_to_gateway(skb, net);
+		return ipv4_route_from_container(ctx, f, ep);
+	return arp_to_gateway(ctx, l3_off, net);
 }
 
 /* Flooded; a broadcast ARP request for the gateway is also answered, once the copies left. */
-static __always_inline int bridge_flood(struct __sk_buff *skb, const struct bpfnet_ep *ep,
-					const struct bpfnet_net *net, __be16 proto)
+static __always_inline int bridge_flood(struct __ctx_buff *ctx, __u32 l3_off,
+					const struct bpfnet_ep *ep, const struct bpfnet_net *net,
+					__be16 proto)
 {
 	struct bpfnet_port last;
 	struct arp_pkt *arp;
 	int answer;
 
-	answer = proto == bpf_htons(ETH_P_ARP) && !parse_arp(skb, &arp) &&
+	answer = proto == bpf_htons(ETH_P_ARP) && !parse_arp(ctx, l3_off, &arp) &&
 		 arp_is_gateway_request(arp, net);
-	l2_flood(skb, ep, &last);
+	l2_flood(ctx, ep, &last);
 	if (!answer)
-		return l2_flood_last(skb, &last);
+		return l2_flood_last(ctx, &last);
 	if (last.ifindex)
-		l2_clone_to(skb, &last, skb->len);
+		l2_clone_to(ctx, &last, ctx_len(ctx));
 	/* the clones invalidated every packet pointer: parse again */
-	return parse_arp(skb, &arp) ?: arp_reply(skb, arp, net->gw_mac);
+	return parse_arp(ctx, l3_off, &arp) ?: arp_reply(ctx, arp, net->gw_mac);
 }
 
 /*
  * A frame of a bridge network's container: checked, learned, then routed
  * (to the gateway MAC), switched (known unicast) or flooded.
  */
-static __always_inline int bridge_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep,
-						 __be16 proto)
+static __always_inline int bridge_from_container(struct __ctx_buff *ctx, __u32 l3_off,
+						 const struct bpfnet_ep *ep, __be16 proto)
 {
 	const struct bpfnet_net *net = net_of(ep);
 	const struct bpfnet_fdb_val *to = NULL;
@@ -210,39 +199,40 @@ static __always_inline int bridge_from_container(struct __sk_buff *skb, const st
 
 	if (!net)
 		return DROP(DROP_NO_ENDPOINT);
-	ret = l2_check_proto(proto) ?: l2_check_sender(skb, ep, proto, &f);
+	ret = l2_check_proto(proto) ?: l2_check_sender(ctx, l3_off, ep, proto, &f);
 	if (ret)
 		return ret;
 	now = bpf_ktime_get_ns();
 	fdb_learn(ep, now);
-	eth = parse_eth(skb);	/* the checks may have pulled data: pointers anew */
+	eth = parse_eth(ctx, &l3_off);	/* the checks may have pulled data: pointers anew */
 	if (!eth)
 		return DROP(DROP_TRUNCATED);
 	if (mac_equal(eth->h_dest, net->gw_mac))
-		return bridge_to_gateway(skb, ep, net, proto, &f);
+		return bridge_to_gateway(ctx, l3_off, ep, net, proto, &f);
 	if (!mac_is_group(eth->h_dest))
 		to = fdb_lookup(ep->net_id, eth->h_dest, now);
-	return to ? l2_forward(skb, ep, to) : bridge_flood(skb, ep, net, proto);
+	return to ? l2_forward(ctx, ep, to) : bridge_flood(ctx, l3_off, ep, net, proto);
 }
 
-static __always_inline int handle_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
+static __always_inline int handle_from_container(struct __ctx_buff *ctx, const struct bpfnet_ep *ep)
 {
-	struct ethhdr *eth = parse_eth(skb);
+	__u32 l3_off;
+	struct ethhdr *eth = parse_eth(ctx, &l3_off);
 
 	if (!eth)
 		return DROP(DROP_TRUNCATED);
 	if (!mac_equal(eth->h_source, ep->mac))
 		return DROP(DROP_SPOOFED_MAC);
 	/* one untagged segment per port in every mode: a tag would leave the node with the frame */
-	if (frame_is_tagged(skb, eth->h_proto))
+	if (frame_is_tagged(ctx, eth->h_proto))
 		return DROP(DROP_VLAN);
 	if (ep->flags & BPFNET_EP_F_BRIDGE)
-		return bridge_from_container(skb, ep, eth->h_proto);
+		return bridge_from_container(ctx, l3_off, ep, eth->h_proto);
 	switch (eth->h_proto) {
 	case bpf_htons(ETH_P_IP):
-		return ipv4_from_container(skb, ep);
+		return ipv4_from_container(ctx, l3_off, ep);
 	case bpf_htons(ETH_P_ARP):
-		return arp_from_container(skb, ep);
+		return arp_from_container(ctx, l3_off, ep);
 	default:
 		return DROP(DROP_UNSUPPORTED_L3);
 	}
@@ -250,96 +240,18 @@ static __always_inline int handle_from_container(struct __sk_buff *skb, const st
 
 /* tc ingress of every host-side veth: all a container sends. */
 SEC("tc")
-int from_container(struct __sk_buff *skb)
+int from_container(struct __ctx_buff *ctx)
 {
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex = ctx_ifindex(ctx);
 	const struct bpfnet_ep *ep = bpf_map_lookup_elem(&ep_by_ifindex, &ifindex);
-	__u32 len = skb->len;
-	int ret;
 
 	if (!ep)
-		return verdict_of(DROP(DROP_NO_ENDPOINT));
-	ret = handle_from_container(skb, ep);
-	if (is_drop(ret))
-		ep_count_drop(ep->id);
-	else
-		ep_count_tx(ep->id, len);
-	return verdict_of(ret);
-}
-
-/* First packet of an outside client's flow to a published port: DNAT, source kept. */
-static __always_inline int portmap_new(struct __sk_buff *skb, struct flow4 *f,
-				       const struct bpfnet_backend *be)
-{
-	const struct bpfnet_ep *dst = ep_of_ip(be->ep_ip);
-	struct nat_target t = { .dnat_addr = be->ep_ip, .dnat_port = be->ep_port,
-				.flags = BPFNET_CT_F_PORTMAP, .tx_gen = CT_FROM_OUTSIDE,
-				.rx_gen = ep_gen(dst) };
-	struct bpfnet_ct_entry orig;
-	int ret = nat_create(f, &t, &orig, skb->len);
-
-	if (ret)
-		return ret;
-	count_global(BPFNET_G_DNAT);
-	return nat_apply(skb, f, &orig) ?: deliver4(skb, f, dst);
-}
-
-/*
- * A later fragment from the uplink, for the node, whose first fragment has not
- * come: no ports, so no telling whether it belongs to a published port (whose
- * fragments the node must never see) or to the node's own traffic (a big DNS
- * answer to the node's resolver, reordered). It goes to the node: dropping it
- * would lose the node's own reordered datagrams, and a published port's
- * datagram is lost either way, its first fragment going to the container. The
- * node's stack cannot complete that datagram without its first fragment, so it
- * never answers "port unreachable", and Linux sends no "reassembly time
- * exceeded" without the first either: the partial datagram expires silently.
- * In-order fragments of a published port always match and never get here.
- */
-static __always_inline int frag4_to_node(void)
-{
-	count_global(BPFNET_G_FRAG_TO_NODE);
-	return TC_ACT_UNSPEC;
-}
-
-/*
- * IPv4 on the uplink for anything but a container address: replies to NATed
- * flows, published ports. A malformed L4 header is dropped when it is
- * addressed to the node; anything else that is not bpfnet's goes on untouched.
- */
-static __always_inline int ipv4_nat_from_uplink(struct __sk_buff *skb, struct iphdr *iph)
-{
-	const struct bpfnet_backend *be;
-	const struct bpfnet_ep *dst = NULL;
-	__be32 daddr = iph->daddr;
-	struct ct_hit hit;
-	struct flow4 f;
-	int ret = parse_flow4_frag(skb, iph, &f);
-
-	if (ret)
-		return is_node_addr(daddr) ? verdict_of(ret) : TC_ACT_UNSPEC;
-	if (f.kind == FLOW_UNTRACKED)
-		return TC_ACT_UNSPEC;
-	if (f.kind == FLOW_FRAGMENT)
-		return frag4_to_node();
-	if (f.kind == FLOW_ICMP_ERROR) {
-		ret = icmp_error_nat(skb, &f, CT_FROM_OUTSIDE, NULL, &dst);
-		return ret == 1 ? TC_ACT_UNSPEC : verdict_of(ret ?: deliver4(skb, &f, dst));
-	}
-	switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, NULL, CT_MAY_RETIRE, &hit)) {
-	case CT_FLOW:
-		return verdict_of(ct_forward(skb, &f, &hit));
-	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
-		return verdict_of(DROP(DROP_SPOOFED_IP));
-	}
-	ret = svc_lookup(&f.key, &be);
-	if (ret == SVC_NONE)
-		return TC_ACT_UNSPEC;
-	return verdict_of(ret ?: portmap_new(skb, &f, be));
+		return finish(ctx, NULL, DIR_FROM_EP, DROP(DROP_NO_ENDPOINT));
+	return finish(ctx, ep, DIR_FROM_EP, handle_from_container(ctx, ep));
 }
 
 /* A new flow from outside to a container's address: in only where the gateway mode opens it. */
-static __always_inline int routed_new(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int routed_new(struct __ctx_buff *ctx, struct flow4 *f,
 				      const struct bpfnet_ep *dst, const struct bpfnet_net *net)
 {
 	struct nat_target none = { .tx_gen = CT_FROM_OUTSIDE, .rx_gen = dst->gen };
@@ -349,8 +261,8 @@ static __always_inline int routed_new(struct __sk_buff *skb, struct flow4 *f,
 	if (!(net->flags & BPFNET_NET_F_UNPROTECTED) &&
 	    !((net->flags & BPFNET_NET_F_ROUTED) && ep_port_published(f)))
 		return DROP(DROP_DIRECT_ROUTING);
-	ret = nat_create(f, &none, &fresh, skb->len);
-	return ret ?: l3_forward_to_ep(skb, dst);
+	ret = nat_create(f, &none, &fresh, ctx_len(ctx));
+	return ret ?: l3_forward_to_ep(ctx, f->l3_off, dst);
 }
 
 /*
@@ -361,7 +273,7 @@ static __always_inline int routed_new(struct __sk_buff *skb, struct flow4 *f,
  * A flow let in is tracked without translation, so that its answers leave as
  * they are rather than as new flows of their own, masqueraded.
  */
-static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph,
+static __always_inline int routed_to_ep(struct __ctx_buff *ctx, __u32 l3_off, struct iphdr *iph,
 					const struct bpfnet_ep *dst)
 {
 	const struct bpfnet_net *net = net_of(dst);
@@ -371,26 +283,41 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
 
 	if (!net)
 		return DROP(DROP_NO_ENDPOINT);
-	ret = parse_flow4_frag(skb, iph, &f);
+	ret = parse_flow4_frag(ctx, l3_off, iph, &f);
 	if (ret)
 		return ret;
 	/* a later fragment has its first's ports: the same checks, so the same verdict */
 	if (f.kind == FLOW_TRACKED) {
 		switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, dst, CT_MAY_RETIRE, &hit)) {
 		case CT_FLOW:	/* no translation: the flow's own destination, @dst */
-			ct_account(hit.e, hit.orig, &f, skb->len);
-			return l3_forward_to_ep(skb, dst);
+			ct_account(hit.e, hit.orig, &f, ctx_len(ctx));
+			return l3_forward_to_ep(ctx, l3_off, dst);
 		case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 			return DROP(DROP_SPOOFED_IP);
 		}
-		return routed_new(skb, &f, dst, net);
+		return routed_new(ctx, &f, dst, net);
 	}
 	if ((net->flags & BPFNET_NET_F_UNPROTECTED) ||
-	    (f.kind == FLOW_ICMP_ERROR && icmp_error_of_flow(skb, &f, dst)))
-		return l3_forward_to_ep(skb, dst);
+	    (f.kind == FLOW_ICMP_ERROR && icmp_error_of_flow(ctx, &f, dst)))
+		return l3_forward_to_ep(ctx, l3_off, dst);
 	if (f.kind == FLOW_FRAGMENT)
 		return DROP(DROP_FRAG_NO_FIRST);	/* no telling which flow it would join */
 	return DROP(DROP_DIRECT_ROUTING);	/* protocols nothing tracks */
+}
+
+/*
+ * IPv4 @iph (at @l3_off) from the uplink, no martian: into a container by
+ * its gateway mode, or the published-port path. *@dst is the endpoint the
+ * packet is for, once known.
+ */
+static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
+					    struct iphdr *iph, const struct bpfnet_ep **dst)
+{
+	if (!*dst)
+		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst);
+	if ((*dst)->flags & BPFNET_EP_F_INTERNAL)
+		return DROP(DROP_INTERNAL);
+	return routed_to_ep(ctx, l3_off, iph, *dst);
 }
 
 /*
@@ -398,31 +325,25 @@ static __always_inline int routed_to_ep(struct __sk_buff *skb, struct iphdr *iph
  * the next hop for the container subnets) goes into the container as its
  * network's gateway mode allows; replies to masqueraded flows and published
  * ports are translated and delivered; martians are dropped, whoever they
- * are for. Everything else is the node's: TC_ACT_UNSPEC hands it, untouched
- * and malformed or not, to the next tc filter (another instance's) or the
- * stack, and so are tagged frames, which the node's VLAN device (if any) owns.
+ * are for. Everything else is the node's: TC_ACT_UNSPEC (CTX_ACT_PASS)
+ * hands it, untouched and malformed or not, to the next tc filter (another
+ * instance's) or the stack, and so are tagged frames, which the node's VLAN
+ * device (if any) owns. A drop for a container counts against it.
  */
 SEC("tc")
-int from_uplink(struct __sk_buff *skb)
+int from_uplink(struct __sk_buff *ctx)
 {
 	const struct bpfnet_ep *dst;
-	struct ethhdr *eth = parse_eth(skb);
 	struct iphdr *iph;
+	__u32 l3_off;
 	int ret;
 
-	if (!eth || frame_is_tagged(skb, eth->h_proto) || eth->h_proto != bpf_htons(ETH_P_IP))
-		return TC_ACT_UNSPEC;
-	if (parse_ipv4(skb, &iph))
-		return TC_ACT_UNSPEC;
-	ret = ipv4_check_martian(iph->saddr, iph->daddr);
-	if (ret)
-		return verdict_of(ret);
+	if (uplink_parse(ctx, &l3_off, &iph))
+		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
 	dst = ep_of_ip(iph->daddr);
-	if (dst && (dst->flags & BPFNET_EP_F_INTERNAL))
-		return verdict_of(DROP(DROP_INTERNAL));
-	if (dst)
-		return verdict_of(routed_to_ep(skb, iph, dst));
-	return ipv4_nat_from_uplink(skb, iph);
+	ret = ipv4_check_martian(iph->saddr, iph->daddr) ?:
+	      ipv4_from_uplink(ctx, l3_off, iph, &dst);
+	return finish(ctx, dst, DIR_TO_EP, ret);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -22,12 +22,12 @@ static __always_inline int arp_should_answer(const struct bpfnet_ep *ep, __be32 
 }
 
 /* Turn the request in place into the reply "tip is at @mac" and send it back out of the veth. */
-static __always_inline int arp_reply(struct __sk_buff *skb, struct arp_pkt *arp, const __u8 *mac)
+static __always_inline int arp_reply(struct __ctx_buff *ctx, struct arp_pkt *arp, const __u8 *mac)
 {
-	struct ethhdr *eth = ctx_data(skb);
+	struct ethhdr *eth = ctx_data(ctx);
 	__be32 tip = arp->body.tip;
 
-	if ((void *)(eth + 1) > ctx_data_end(skb))
+	if ((void *)(eth + 1) > ctx_data_end(ctx))
 		return DROP(DROP_TRUNCATED);
 	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
 	mac_copy(arp->body.tha, arp->body.sha);
@@ -36,7 +36,7 @@ static __always_inline int arp_reply(struct __sk_buff *skb, struct arp_pkt *arp,
 	arp->body.sip = tip;
 	mac_copy(eth->h_dest, eth->h_source);
 	mac_copy(eth->h_source, mac);
-	return bpf_redirect(skb->ifindex, 0);
+	return ctx_tx(ctx);
 }
 
 /* The sender must be the endpoint: its MAC, and its address or 0.0.0.0 (an RFC 5227 probe). */
@@ -50,10 +50,11 @@ static __always_inline int arp_check_sender(const struct arp_pkt *arp, const str
 }
 
 /* ARP from a container: answer requests for its network, let replies reach the node. */
-static __always_inline int arp_from_container(struct __sk_buff *skb, const struct bpfnet_ep *ep)
+static __always_inline int arp_from_container(struct __ctx_buff *ctx, __u32 l3_off,
+					      const struct bpfnet_ep *ep)
 {
 	struct arp_pkt *arp;
-	int ret = parse_arp(skb, &arp);
+	int ret = parse_arp(ctx, l3_off, &arp);
 
 	if (ret)
 		return ret;
@@ -61,12 +62,12 @@ static __always_inline int arp_from_container(struct __sk_buff *skb, const struc
 	if (ret)
 		return ret;
 	if (arp->hdr.ar_op == bpf_htons(ARPOP_REPLY))
-		return TC_ACT_OK;
+		return CTX_ACT_OK;
 	if (arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST))
 		return DROP(DROP_BAD_ARP);
 	if (!arp_should_answer(ep, arp->body.tip))
 		return DROP(DROP_ARP_NOT_ANSWERED);
-	return arp_reply(skb, arp, ep->host_mac);
+	return arp_reply(ctx, arp, ep->host_mac);
 }
 
 /* A bridge network answers one address from BPF: its gateway's, unless it is internal. */
@@ -82,18 +83,19 @@ static __always_inline int arp_is_gateway_request(const struct arp_pkt *arp,
  * unicast request (a neighbour entry being confirmed) is answered; a reply
  * goes to the node, as in l3 mode.
  */
-static __always_inline int arp_to_gateway(struct __sk_buff *skb, const struct bpfnet_net *net)
+static __always_inline int arp_to_gateway(struct __ctx_buff *ctx, __u32 l3_off,
+					  const struct bpfnet_net *net)
 {
 	struct arp_pkt *arp;
-	int ret = parse_arp(skb, &arp);
+	int ret = parse_arp(ctx, l3_off, &arp);
 
 	if (ret)
 		return ret;
 	if (arp->hdr.ar_op == bpf_htons(ARPOP_REPLY))
-		return TC_ACT_OK;
+		return CTX_ACT_OK;
 	if (!arp_is_gateway_request(arp, net))
 		return DROP(DROP_ARP_NOT_ANSWERED);
-	return arp_reply(skb, arp, net->gw_mac);
+	return arp_reply(ctx, arp, net->gw_mac);
 }
 
 #endif

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Return contract of the datapath helpers: a value >= 0 is a TC_ACT_* verdict
- * (TC_ACT_UNSPEC, -1, is never used), a negative value is -enum bpfnet_drop_reason.
- * The entry programs turn a drop into TC_ACT_SHOT and count its reason.
+ * Return contract of the datapath helpers: a value >= 0 is a CTX_ACT_*
+ * verdict (ctx/), a negative value is -enum bpfnet_drop_reason. Every entry
+ * program hands the result to finish() (lib/finish.h), which counts it and
+ * turns it into the program type's verdict.
  */
 #ifndef BPFNET_BPF_DROP_H
 #define BPFNET_BPF_DROP_H
 
-#include <linux/pkt_cls.h>
 #include "bpfnet/abi.h"
 #include "lib/maps.h"
 
@@ -24,15 +24,6 @@ static __always_inline void count_drop(__u32 reason)
 
 	if (cnt)
 		*cnt += 1;
-}
-
-/* Turn a helper's result into a verdict, counting the drop reason if any. */
-static __always_inline int verdict_of(int ret)
-{
-	if (!is_drop(ret))
-		return ret;
-	count_drop((__u32)-ret);
-	return TC_ACT_SHOT;
 }
 
 #endif

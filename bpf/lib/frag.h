@@ -99,22 +99,22 @@ static __always_inline void frag4_match(struct flow4 *f, __be16 id)
  * later fragment gets the ports of its first, or stays FLOW_FRAGMENT.
  * Invalidates packet pointers.
  */
-static __always_inline int parse_flow4_frag(struct __sk_buff *skb, const struct iphdr *iph,
-					    struct flow4 *f)
+static __always_inline int parse_flow4_frag(struct __ctx_buff *ctx, __u32 l3_off,
+					    const struct iphdr *iph, struct flow4 *f)
 {
 	__u16 frag = bpf_ntohs(iph->frag_off);
 	__be16 id = iph->id;
 	int ret;
 
 	if (!(frag & (IP_MF | IP_OFFSET)))
-		return parse_flow4(skb, iph, f);
+		return parse_flow4(ctx, l3_off, iph, f);
 	if (iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP ||
 	    iph->protocol == IPPROTO_ICMP) {
 		ret = frag4_check(iph, frag);
 		if (ret)
 			return ret;
 	}
-	ret = parse_flow4(skb, iph, f);
+	ret = parse_flow4(ctx, l3_off, iph, f);
 	if (ret)
 		return ret;
 	if (f->kind == FLOW_FRAGMENT)

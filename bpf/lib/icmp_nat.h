@@ -23,24 +23,24 @@ struct quote_l4 {
 /* The quoted packet: its IPv4 header, then (after its options, if any) the start of L4. */
 struct icmp_quote {
 	struct iphdr ip;
-	__u32 l4_off;		/* of the quoted L4 header, from skb->data */
+	__u32 l4_off;		/* of the quoted L4 header, from ctx_data() */
 	struct quote_l4 l4;
 };
 
 #define QUOTE_OFF(f) ((f)->l4_off + sizeof(struct icmphdr))
 
-static __always_inline int quote_load(struct __sk_buff *skb, const struct flow4 *f,
+static __always_inline int quote_load(struct __ctx_buff *ctx, const struct flow4 *f,
 				      struct icmp_quote *q)
 {
 	if (QUOTE_OFF(f) + sizeof(q->ip) > f->l3_end ||
-	    bpf_skb_load_bytes(skb, QUOTE_OFF(f), &q->ip, sizeof(q->ip)))
+	    ctx_load_bytes(ctx, QUOTE_OFF(f), &q->ip, sizeof(q->ip)))
 		return -1;
 	if (q->ip.version != 4 || q->ip.ihl < 5)
 		return -1;
 	/* the quoted header's options, as the packet had them, lie between it and L4 */
 	q->l4_off = QUOTE_OFF(f) + q->ip.ihl * 4;
 	if (q->l4_off + sizeof(q->l4) > f->l3_end ||
-	    bpf_skb_load_bytes(skb, q->l4_off, &q->l4, sizeof(q->l4)))
+	    ctx_load_bytes(ctx, q->l4_off, &q->l4, sizeof(q->l4)))
 		return -1;
 	if (q->ip.protocol != IPPROTO_TCP && q->ip.protocol != IPPROTO_UDP &&
 	    q->ip.protocol != IPPROTO_ICMP)
@@ -64,7 +64,7 @@ static __always_inline void quote_reverse_key(const struct icmp_quote *q, struct
 }
 
 /* Rewrite one field of the quote, keeping the quoted IP and the ICMP checksums right. */
-static __always_inline int quote_rewrite(struct __sk_buff *skb, const struct flow4 *f,
+static __always_inline int quote_rewrite(struct __ctx_buff *ctx, const struct flow4 *f,
 					 __u32 off, __u32 old, __u32 new, __u32 size)
 {
 	__u32 qcsum_off = QUOTE_OFF(f) + offsetof(struct iphdr, check);
@@ -72,16 +72,16 @@ static __always_inline int quote_rewrite(struct __sk_buff *skb, const struct flo
 
 	if (old == new)
 		return 0;
-	if (bpf_skb_store_bytes(skb, off, &new, size, 0) ||
-	    bpf_l4_csum_replace(skb, f->csum_off, old, new, size))
+	if (ctx_store_bytes(ctx, off, &new, size) ||
+	    ctx_l4_csum_replace(ctx, f->csum_off, old, new, size))
 		return DROP(DROP_CSUM);
 	if (size != 4)
 		return 0;
 	/* an address: the quoted IP header checksum changes too, and the ICMP one with it */
-	if (bpf_skb_load_bytes(skb, qcsum_off, &before, sizeof(before)) ||
-	    bpf_l3_csum_replace(skb, qcsum_off, old, new, 4) ||
-	    bpf_skb_load_bytes(skb, qcsum_off, &after, sizeof(after)) ||
-	    bpf_l4_csum_replace(skb, f->csum_off, before, after, 2))
+	if (ctx_load_bytes(ctx, qcsum_off, &before, sizeof(before)) ||
+	    ctx_l3_csum_replace(ctx, qcsum_off, old, new, 4) ||
+	    ctx_load_bytes(ctx, qcsum_off, &after, sizeof(after)) ||
+	    ctx_l4_csum_replace(ctx, f->csum_off, before, after, 2))
 		return DROP(DROP_CSUM);
 	return 0;
 }
@@ -93,37 +93,37 @@ static __always_inline int quote_rewrite(struct __sk_buff *skb, const struct flo
  * source and the quoted destination, a destination NAT the outer destination
  * and the quoted source; a hairpin entry has both.
  */
-static __always_inline int icmp_error_snat(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int icmp_error_snat(struct __ctx_buff *ctx, struct flow4 *f,
 					   const struct icmp_quote *q, const struct bpfnet_ct_entry *e)
 {
 	__u32 off = QUOTE_OFF(f);
 	int ret;
 
-	ret = quote_rewrite(skb, f, off + offsetof(struct iphdr, daddr), q->ip.daddr, e->nat_saddr, 4);
+	ret = quote_rewrite(ctx, f, off + offsetof(struct iphdr, daddr), q->ip.daddr, e->nat_saddr, 4);
 	if (!ret && q->ip.protocol != IPPROTO_ICMP)
-		ret = quote_rewrite(skb, f, q->l4_off + offsetof(struct quote_l4, dport),
+		ret = quote_rewrite(ctx, f, q->l4_off + offsetof(struct quote_l4, dport),
 				    q->l4.dport, e->nat_sport, 2);
 	if (!ret)
-		ret = nat_rewrite_addr(skb, f, IPH_SADDR_OFF, f->key.saddr, e->nat_saddr);
+		ret = nat_rewrite_addr(ctx, f, IPH_SADDR, f->key.saddr, e->nat_saddr);
 	f->key.saddr = e->nat_saddr;
 	return ret;
 }
 
-static __always_inline int icmp_error_dnat(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int icmp_error_dnat(struct __ctx_buff *ctx, struct flow4 *f,
 					   const struct icmp_quote *q, const struct bpfnet_ct_entry *e)
 {
 	__u32 off = QUOTE_OFF(f);
 	int ret;
 
-	ret = quote_rewrite(skb, f, off + offsetof(struct iphdr, saddr), q->ip.saddr, e->nat_daddr, 4);
+	ret = quote_rewrite(ctx, f, off + offsetof(struct iphdr, saddr), q->ip.saddr, e->nat_daddr, 4);
 	if (!ret)	/* a quoted echo request carries its id where a port would be */
 		ret = q->ip.protocol == IPPROTO_ICMP ?
-		      quote_rewrite(skb, f, q->l4_off + offsetof(struct quote_l4, id), q->l4.id,
+		      quote_rewrite(ctx, f, q->l4_off + offsetof(struct quote_l4, id), q->l4.id,
 				    e->nat_dport, 2) :
-		      quote_rewrite(skb, f, q->l4_off + offsetof(struct quote_l4, sport),
+		      quote_rewrite(ctx, f, q->l4_off + offsetof(struct quote_l4, sport),
 				    q->l4.sport, e->nat_dport, 2);
 	if (!ret)
-		ret = nat_rewrite_addr(skb, f, IPH_DADDR_OFF, f->key.daddr, e->nat_daddr);
+		ret = nat_rewrite_addr(ctx, f, IPH_DADDR, f->key.daddr, e->nat_daddr);
 	f->key.daddr = e->nat_daddr;
 	return ret;
 }
@@ -132,14 +132,14 @@ static __always_inline int icmp_error_dnat(struct __sk_buff *skb, struct flow4 *
  * Does the ICMP error @f, from outside to the container @dst, quote a packet
  * of one of @dst's own tracked flows, translated or not?
  */
-static __always_inline int icmp_error_of_flow(struct __sk_buff *skb, const struct flow4 *f,
+static __always_inline int icmp_error_of_flow(struct __ctx_buff *ctx, const struct flow4 *f,
 					      const struct bpfnet_ep *dst)
 {
 	struct bpfnet_ct_key k;
 	struct icmp_quote q;
 	struct ct_hit hit;
 
-	if (quote_load(skb, f, &q))
+	if (quote_load(ctx, f, &q))
 		return 0;
 	quote_reverse_key(&q, &k);
 	return ct_lookup_flow(&k, CT_FROM_OUTSIDE, dst, CT_NO_RETIRE, &hit) == CT_FLOW;
@@ -153,7 +153,7 @@ static __always_inline int icmp_error_of_flow(struct __sk_buff *skb, const struc
  * it goes after translation. Returns 1 when it does not (the error then goes
  * on untouched): errors are easily forged, so they never end a flow.
  */
-static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int icmp_error_nat(struct __ctx_buff *ctx, struct flow4 *f,
 					  __u32 sender_gen, const struct bpfnet_ep *daddr_ep,
 					  const struct bpfnet_ep **dst)
 {
@@ -162,7 +162,7 @@ static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f
 	struct ct_hit hit;
 	int ret = 0;
 
-	if (quote_load(skb, f, &q))
+	if (quote_load(ctx, f, &q))
 		return 1;
 	quote_reverse_key(&q, &k);
 	if (ct_lookup_flow(&k, sender_gen, daddr_ep, CT_NO_RETIRE, &hit) != CT_FLOW ||
@@ -172,9 +172,9 @@ static __always_inline int icmp_error_nat(struct __sk_buff *skb, struct flow4 *f
 	if (!(hit.e->flags & BPFNET_CT_F_DNAT) && f->key.daddr != k.daddr)
 		return 1;
 	if (hit.e->flags & BPFNET_CT_F_SNAT)
-		ret = icmp_error_snat(skb, f, &q, hit.e);
+		ret = icmp_error_snat(ctx, f, &q, hit.e);
 	if (!ret && (hit.e->flags & BPFNET_CT_F_DNAT))
-		ret = icmp_error_dnat(skb, f, &q, hit.e);
+		ret = icmp_error_dnat(ctx, f, &q, hit.e);
 	if (!ret)
 		count_global(BPFNET_G_ICMP_ERR_NAT);
 	*dst = hit.dst;

@@ -39,15 +39,16 @@ static __always_inline int l2_check_proto(__be16 proto)
  * endpoint's. Checked for every frame, switched or routed, so no peer ever
  * learns a forged binding or gets a packet a routed one could not carry.
  */
-static __always_inline int l2_check_sender(struct __sk_buff *skb, const struct bpfnet_ep *ep,
-					   __be16 proto, struct flow4 *f)
+static __always_inline int l2_check_sender(struct __ctx_buff *ctx, __u32 l3_off,
+					   const struct bpfnet_ep *ep, __be16 proto,
+					   struct flow4 *f)
 {
 	struct arp_pkt *arp;
 	int ret;
 
 	if (proto == bpf_htons(ETH_P_IP))
-		return ipv4_check_sender(skb, ep, f);
-	ret = parse_arp(skb, &arp);
+		return ipv4_check_sender(ctx, l3_off, ep, f);
+	ret = parse_arp(ctx, l3_off, &arp);
 	if (ret)
 		return ret;
 	ret = arp_check_sender(arp, ep);
@@ -59,7 +60,7 @@ static __always_inline int l2_check_sender(struct __sk_buff *skb, const struct b
 }
 
 /* Known unicast: straight into the destination container, untouched (L2: the TTL stays). */
-static __always_inline int l2_forward(struct __sk_buff *skb, const struct bpfnet_ep *src,
+static __always_inline int l2_forward(struct __ctx_buff *ctx, const struct bpfnet_ep *src,
 				      const struct bpfnet_fdb_val *to)
 {
 	if (to->ifindex == src->ifindex)
@@ -70,21 +71,21 @@ static __always_inline int l2_forward(struct __sk_buff *skb, const struct bpfnet
 	 * it again, and kernels that do not scrub it there (recent ones do) would
 	 * hand the destination's stack a frame it drops.
 	 */
-	bpf_skb_change_type(skb, PACKET_HOST);
-	ep_count_rx(to->ep_id, skb->len);
-	return bpf_redirect_peer(to->ifindex, 0);
+	ctx_change_type(ctx, PACKET_HOST);
+	ep_count_rx(to->ep_id, ctx_len(ctx));
+	return ctx_redirect_peer(ctx, to->ifindex);
 }
 
-static __always_inline void l2_clone_to(struct __sk_buff *skb, const struct bpfnet_port *port,
+static __always_inline void l2_clone_to(struct __ctx_buff *ctx, const struct bpfnet_port *port,
 					__u32 len)
 {
-	if (!bpf_clone_redirect(skb, port->ifindex, 0))
+	if (!ctx_clone_redirect(ctx, port->ifindex))
 		ep_count_rx(port->ep_id, len);
 }
 
 /* What the flood callback works on; on the stack of the program, for bpf_loop(). */
 struct flood_ctx {
-	struct __sk_buff *skb;
+	struct __ctx_buff *ctx;
 	const struct bpfnet_flood *fl;
 	__u32 src_ifindex;
 	__u32 len;
@@ -103,7 +104,7 @@ static long flood_port(__u32 i, void *data)
 	if (p->ifindex == fc->src_ifindex || !p->ifindex)
 		return 0;
 	if (fc->last.ifindex)
-		l2_clone_to(fc->skb, &fc->last, fc->len);
+		l2_clone_to(fc->ctx, &fc->last, fc->len);
 	fc->last = *p;
 	return 0;
 }
@@ -117,10 +118,10 @@ static long flood_port(__u32 i, void *data)
  * bpf_loop() rather than a bounded loop: the verifier checks the callback
  * once, not once per port.
  */
-static __always_inline void l2_flood(struct __sk_buff *skb, const struct bpfnet_ep *src,
+static __always_inline void l2_flood(struct __ctx_buff *ctx, const struct bpfnet_ep *src,
 				     struct bpfnet_port *last)
 {
-	struct flood_ctx fc = { .skb = skb, .src_ifindex = src->ifindex, .len = skb->len };
+	struct flood_ctx fc = { .ctx = ctx, .src_ifindex = src->ifindex, .len = ctx_len(ctx) };
 	__u32 net_id = src->net_id;
 
 	count_global(BPFNET_G_FLOODED);
@@ -132,12 +133,12 @@ static __always_inline void l2_flood(struct __sk_buff *skb, const struct bpfnet_
 }
 
 /* The original frame to the last port of a flood, or consumed when there was none. */
-static __always_inline int l2_flood_last(struct __sk_buff *skb, const struct bpfnet_port *last)
+static __always_inline int l2_flood_last(struct __ctx_buff *ctx, const struct bpfnet_port *last)
 {
 	if (!last->ifindex)
-		return TC_ACT_STOLEN;	/* nobody else on the segment: consumed, not a drop */
-	ep_count_rx(last->ep_id, skb->len);
-	return bpf_redirect(last->ifindex, 0);
+		return CTX_ACT_STOLEN;	/* nobody else on the segment: consumed, not a drop */
+	ep_count_rx(last->ep_id, ctx_len(ctx));
+	return ctx_redirect(ctx, last->ifindex);
 }
 
 #endif

@@ -24,28 +24,37 @@ static __always_inline const struct bpfnet_ep *ep_of_ip(__be32 ip)
 	return bpf_map_lookup_elem(&ep_by_ip, &ip);
 }
 
+static __always_inline int is_node_addr(__be32 addr)
+{
+	return bpf_map_lookup_elem(&node_addrs, &addr) != NULL;
+}
+
 /*
  * Route one IPv4 packet into the netns of endpoint @dst: the container sees a
  * frame from its gateway MAC to its own MAC with the TTL decremented, as if a
  * router sat between. bpf_redirect_peer() skips the veth's backlog queue and
  * lands the packet directly on the peer's ingress.
  */
-static __always_inline int l3_forward_to_ep(struct __sk_buff *skb, const struct bpfnet_ep *dst)
+static __always_inline int l3_forward_to_ep(struct __ctx_buff *ctx, __u32 l3_off,
+					    const struct bpfnet_ep *dst)
 {
-	void *data = ctx_data(skb);
-	void *data_end = ctx_data_end(skb);
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct ethhdr *eth = data;
-	struct iphdr *iph = data + ETH_HLEN;
+	struct iphdr *iph;
 
-	if ((void *)(iph + 1) > data_end)
+	if (l3_off > L3_OFF_MAX)
+		return DROP(DROP_TRUNCATED);
+	iph = data + l3_off;
+	if ((void *)(eth + 1) > data_end || (void *)(iph + 1) > data_end)
 		return DROP(DROP_TRUNCATED);
 	if (iph->ttl <= 1)
 		return DROP(DROP_TTL_EXCEEDED);
 	ipv4_decrease_ttl(iph);
 	mac_copy(eth->h_dest, dst->mac);
 	mac_copy(eth->h_source, dst->host_mac);
-	ep_count_rx(dst->id, skb->len);
-	return bpf_redirect_peer(dst->ifindex, 0);
+	ep_count_rx(dst->id, ctx_len(ctx));
+	return ctx_redirect_peer(ctx, dst->ifindex);
 }
 
 #endif

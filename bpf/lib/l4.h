@@ -39,9 +39,10 @@ enum flow_kind {
 	FLOW_FRAGMENT,		/* a later fragment: no L4 header, lib/frag.h finds its ports */
 };
 
-/* Byte offsets (from skb->data) of the fields NAT rewrites. */
+/* Byte offsets (from ctx_data()) of the headers and of the fields NAT rewrites. */
 struct flow4 {
 	struct bpfnet_ct_key key;
+	__u32 l3_off;		/* the IPv4 header, as parse_eth() found it */
 	__u32 l4_off;
 	__u32 csum_off;		/* L4 checksum; 0 for none (UDP checksum field is still set) */
 	__u32 sport_off;	/* source port, or the ICMP echo id */
@@ -54,10 +55,10 @@ struct flow4 {
 	__u8 first_frag;	/* a first fragment: the datagram goes on past l3_end */
 };
 
-#define IPH_OFF ETH_HLEN
-#define IPH_CSUM_OFF (IPH_OFF + offsetof(struct iphdr, check))
-#define IPH_SADDR_OFF (IPH_OFF + offsetof(struct iphdr, saddr))
-#define IPH_DADDR_OFF (IPH_OFF + offsetof(struct iphdr, daddr))
+/* Fields of the IPv4 header, from its start (struct flow4's l3_off). */
+#define IPH_CSUM offsetof(struct iphdr, check)
+#define IPH_SADDR offsetof(struct iphdr, saddr)
+#define IPH_DADDR offsetof(struct iphdr, daddr)
 
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
@@ -66,7 +67,7 @@ struct flow4 {
 /* the TCP header's data offset (high nibble, in 32-bit words), then its flags byte */
 #define TCP_DOFF_OFF 12
 #define TCP_FLAGS_OFF 13
-/* A bound on the L4 offset for the verifier; Ethernet and an ihl 15 IPv4 header end at 74. */
+/* A bound on the L4 offset for the verifier: L3_OFF_MAX and an ihl 15 IPv4 header end at 124. */
 #define L4_OFF_MAX 0xff
 
 /* A fragment other than the first: the first holds the L4 header, these do not. */
@@ -81,7 +82,7 @@ static __always_inline int ipv4_is_later_fragment(const struct iphdr *iph)
  * a UDP length below 8 or past the end): neither conntrack nor the receiving
  * stack may be handed one.
  */
-static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, __u32 hdr_len,
+static __always_inline int parse_ports(struct __ctx_buff *ctx, struct flow4 *f, __u32 hdr_len,
 				       __u32 csum_field)
 {
 	void *data, *data_end;
@@ -89,9 +90,9 @@ static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, _
 	__be16 *ports;
 	__u8 *hdr;
 
-	ctx_pull(skb, f->l4_off + hdr_len);
-	data = ctx_data(skb);
-	data_end = ctx_data_end(skb);
+	ctx_pull(ctx, f->l4_off + hdr_len);
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
 	ports = data + f->l4_off;
 	hdr = (__u8 *)ports;
 	/* the datagram must hold the header, not just the frame: short frames are padded */
@@ -126,14 +127,14 @@ static __always_inline int parse_ports(struct __sk_buff *skb, struct flow4 *f, _
 	return 0;
 }
 
-static __always_inline int parse_icmp(struct __sk_buff *skb, struct flow4 *f)
+static __always_inline int parse_icmp(struct __ctx_buff *ctx, struct flow4 *f)
 {
 	void *data, *data_end;
 	struct icmphdr *icmp;
 
-	ctx_pull(skb, f->l4_off + sizeof(*icmp));
-	data = ctx_data(skb);
-	data_end = ctx_data_end(skb);
+	ctx_pull(ctx, f->l4_off + sizeof(*icmp));
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
 	icmp = data + f->l4_off;
 	if (f->l4_off > L4_OFF_MAX || (void *)(icmp + 1) > data_end ||
 	    f->l4_off + sizeof(*icmp) > f->l3_end)
@@ -159,16 +160,17 @@ static __always_inline int parse_icmp(struct __sk_buff *skb, struct flow4 *f)
 	return 0;
 }
 
-/* Fill @f for the IPv4 packet @iph. Invalidates packet pointers (it may pull). */
-static __always_inline int parse_flow4(struct __sk_buff *skb, const struct iphdr *iph,
-				       struct flow4 *f)
+/* Fill @f for the IPv4 packet @iph at @l3_off. Invalidates packet pointers (it may pull). */
+static __always_inline int parse_flow4(struct __ctx_buff *ctx, __u32 l3_off,
+				       const struct iphdr *iph, struct flow4 *f)
 {
 	__builtin_memset(f, 0, sizeof(*f));
 	f->key.saddr = iph->saddr;
 	f->key.daddr = iph->daddr;
 	f->key.proto = iph->protocol;
-	f->l4_off = IPH_OFF + iph->ihl * 4;
-	f->l3_end = IPH_OFF + bpf_ntohs(iph->tot_len);	/* parse_ipv4() checked it */
+	f->l3_off = l3_off;
+	f->l4_off = l3_off + iph->ihl * 4;
+	f->l3_end = l3_off + bpf_ntohs(iph->tot_len);	/* parse_ipv4() checked it */
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP &&
 	    iph->protocol != IPPROTO_ICMP)
 		return 0;
@@ -179,11 +181,11 @@ static __always_inline int parse_flow4(struct __sk_buff *skb, const struct iphdr
 	f->first_frag = !!(iph->frag_off & bpf_htons(IP_MF));
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
-		return parse_ports(skb, f, sizeof(struct tcphdr), offsetof(struct tcphdr, check));
+		return parse_ports(ctx, f, sizeof(struct tcphdr), offsetof(struct tcphdr, check));
 	case IPPROTO_UDP:
-		return parse_ports(skb, f, sizeof(struct udphdr), offsetof(struct udphdr, check));
+		return parse_ports(ctx, f, sizeof(struct udphdr), offsetof(struct udphdr, check));
 	default:
-		return parse_icmp(skb, f);
+		return parse_icmp(ctx, f);
 	}
 }
 

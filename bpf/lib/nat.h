@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Address and port rewriting with incremental checksum updates. The helpers
- * bpf_l3/l4_csum_replace() know the skb's checksum state: with a partial
+ * bpf_l3/l4_csum_replace() know the ctx's checksum state: with a partial
  * (offloaded) L4 checksum only the pseudo-header part is patched, and
  * BPF_F_MARK_MANGLED_0 keeps a UDP checksum of 0 meaning "none".
  */
@@ -22,16 +22,16 @@ static __always_inline __u64 l4_csum_flags(const struct flow4 *f, __u64 size, in
 	return flags;
 }
 
-/* Replace the IPv4 address at @addr_off (source or destination). */
-static __always_inline int nat_rewrite_addr(struct __sk_buff *skb, const struct flow4 *f,
-					    __u32 addr_off, __be32 old, __be32 new)
+/* Replace the IPv4 address at @field of the header (IPH_SADDR or IPH_DADDR). */
+static __always_inline int nat_rewrite_addr(struct __ctx_buff *ctx, const struct flow4 *f,
+					    __u32 field, __be32 old, __be32 new)
 {
 	/* the TCP/UDP checksum covers the addresses through the pseudo header; ICMP does not */
 	if (f->key.proto != IPPROTO_ICMP && f->csum_off &&
-	    bpf_l4_csum_replace(skb, f->csum_off, old, new, l4_csum_flags(f, 4, 1)))
+	    ctx_l4_csum_replace(ctx, f->csum_off, old, new, l4_csum_flags(f, 4, 1)))
 		return DROP(DROP_CSUM);
-	if (bpf_l3_csum_replace(skb, IPH_CSUM_OFF, old, new, 4) ||
-	    bpf_skb_store_bytes(skb, addr_off, &new, 4, 0))
+	if (ctx_l3_csum_replace(ctx, f->l3_off + IPH_CSUM, old, new, 4) ||
+	    ctx_store_bytes(ctx, f->l3_off + field, &new, 4))
 		return DROP(DROP_CSUM);
 	return 0;
 }
@@ -40,33 +40,33 @@ static __always_inline int nat_rewrite_addr(struct __sk_buff *skb, const struct 
  * Replace a port (or the ICMP echo id, which the ICMP checksum covers plainly).
  * A later fragment has none: its first fragment's were replaced.
  */
-static __always_inline int nat_rewrite_port(struct __sk_buff *skb, const struct flow4 *f,
+static __always_inline int nat_rewrite_port(struct __ctx_buff *ctx, const struct flow4 *f,
 					    __u32 port_off, __be16 old, __be16 new)
 {
 	if (old == new || f->no_l4)
 		return 0;
-	if (f->csum_off && bpf_l4_csum_replace(skb, f->csum_off, old, new, l4_csum_flags(f, 2, 0)))
+	if (f->csum_off && ctx_l4_csum_replace(ctx, f->csum_off, old, new, l4_csum_flags(f, 2, 0)))
 		return DROP(DROP_CSUM);
-	if (bpf_skb_store_bytes(skb, port_off, &new, 2, 0))
+	if (ctx_store_bytes(ctx, port_off, &new, 2))
 		return DROP(DROP_CSUM);
 	return 0;
 }
 
 /* Apply a conntrack entry's translation to the packet described by @f. */
-static __always_inline int nat_apply(struct __sk_buff *skb, struct flow4 *f,
+static __always_inline int nat_apply(struct __ctx_buff *ctx, struct flow4 *f,
 				     const struct bpfnet_ct_entry *e)
 {
 	int ret = 0;
 
 	if (e->flags & BPFNET_CT_F_SNAT) {
-		ret = nat_rewrite_addr(skb, f, IPH_SADDR_OFF, f->key.saddr, e->nat_saddr) ?:
-		      nat_rewrite_port(skb, f, f->sport_off, f->key.sport, e->nat_sport);
+		ret = nat_rewrite_addr(ctx, f, IPH_SADDR, f->key.saddr, e->nat_saddr) ?:
+		      nat_rewrite_port(ctx, f, f->sport_off, f->key.sport, e->nat_sport);
 		f->key.saddr = e->nat_saddr;
 		f->key.sport = e->nat_sport;
 	}
 	if (!ret && (e->flags & BPFNET_CT_F_DNAT)) {
-		ret = nat_rewrite_addr(skb, f, IPH_DADDR_OFF, f->key.daddr, e->nat_daddr) ?:
-		      nat_rewrite_port(skb, f, f->dport_off, f->key.dport, e->nat_dport);
+		ret = nat_rewrite_addr(ctx, f, IPH_DADDR, f->key.daddr, e->nat_daddr) ?:
+		      nat_rewrite_port(ctx, f, f->dport_off, f->key.dport, e->nat_dport);
 		f->key.daddr = e->nat_daddr;
 		f->key.dport = e->nat_dport;
 	}

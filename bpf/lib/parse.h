@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Bounds-checked header access for tc programs. */
+/* Bounds-checked header access, for tc and XDP (ctx/). */
 #ifndef BPFNET_BPF_PARSE_H
 #define BPFNET_BPF_PARSE_H
 
@@ -8,6 +8,7 @@
 #include <linux/ip.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "ctx/ctx.h"
 #include "lib/drop.h"
 
 /*
@@ -39,94 +40,73 @@ struct arp_pkt {
 	struct arp_eth_ipv4 body;
 } __attribute__((packed));
 
-/*
- * skb->data and skb->data_end, each read through a compiler barrier on the
- * context pointer. Without it clang may keep &skb->data in a register (and
- * spill it) across helper calls to load from it later, and the verifier
- * refuses loads through a context pointer plus offset ("dereference of
- * modified ctx ptr").
- */
-static __always_inline void *ctx_data(struct __sk_buff *skb)
-{
-	asm volatile("" : "+r"(skb));
-	return (void *)(long)skb->data;
-}
-
-static __always_inline void *ctx_data_end(struct __sk_buff *skb)
-{
-	asm volatile("" : "+r"(skb));
-	return (void *)(long)skb->data_end;
-}
-
-/*
- * Make the first @len bytes linear so direct packet access can see them. Only
- * pulls when the packet really is that long: a short packet is left as it is
- * and the caller's bounds check reports it as truncated.
- */
-static __always_inline void ctx_pull(struct __sk_buff *skb, __u32 len)
-{
-	if (ctx_data(skb) + len > ctx_data_end(skb) && skb->len >= len)
-		bpf_skb_pull_data(skb, len);
-}
+/* A bound on the L3 offset for the verifier: Ethernet and, some day, a few tags. */
+#define L3_OFF_MAX 64
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
 #endif
 
-/*
- * An 802.1Q/802.1ad tagged frame. The receive path moves an outer tag into
- * the skb (vlan_present) before tc runs, so a tag shows either there or, an
- * inner one or one not stripped, as the frame's type.
- */
-static __always_inline int frame_is_tagged(const struct __sk_buff *skb, __be16 proto)
+/* An 802.1Q/802.1ad tagged frame: the tag in the context (skb) or in the frame. */
+static __always_inline int frame_is_tagged(const struct __ctx_buff *ctx, __be16 proto)
 {
-	return skb->vlan_present || proto == bpf_htons(ETH_P_8021Q) ||
+	return ctx_vlan_present(ctx) || proto == bpf_htons(ETH_P_8021Q) ||
 	       proto == bpf_htons(ETH_P_8021AD);
 }
 
-static __always_inline struct ethhdr *parse_eth(struct __sk_buff *skb)
+/*
+ * The Ethernet header, and in *@l3_off where the L3 header starts: every
+ * later step takes it from there rather than assuming ETH_HLEN, so that a
+ * VLAN tag or an encapsulation can move it without rewriting them.
+ */
+static __always_inline struct ethhdr *parse_eth(struct __ctx_buff *ctx, __u32 *l3_off)
 {
-	void *data = ctx_data(skb);
-	void *data_end = ctx_data_end(skb);
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct ethhdr *eth = data;
 
 	if ((void *)(eth + 1) > data_end)
 		return NULL;
+	*l3_off = sizeof(*eth);
 	return eth;
 }
 
-/* The IPv4 header after the Ethernet header, with version, ihl and length checked. */
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct iphdr **out)
+/* The IPv4 header at @l3_off, with version, ihl and length checked. */
+static __always_inline int parse_ipv4(struct __ctx_buff *ctx, __u32 l3_off, struct iphdr **out)
 {
 	void *data, *data_end;
 	struct iphdr *iph;
 	__u32 tot_len;
 
-	ctx_pull(skb, ETH_HLEN + sizeof(*iph));
-	data = ctx_data(skb);
-	data_end = ctx_data_end(skb);
-	iph = data + ETH_HLEN;
+	if (l3_off > L3_OFF_MAX)
+		return DROP(DROP_TRUNCATED);
+	ctx_pull(ctx, l3_off + sizeof(*iph));
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
+	iph = data + l3_off;
 	if ((void *)(iph + 1) > data_end)
 		return DROP(DROP_TRUNCATED);
 	if (iph->version != 4 || iph->ihl < 5)
 		return DROP(DROP_BAD_IP_HEADER);
 	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < iph->ihl * 4U || tot_len > skb->len - ETH_HLEN)
+	if (tot_len < iph->ihl * 4U || tot_len > ctx_len(ctx) - l3_off)
 		return DROP(DROP_BAD_IP_HEADER);
 	*out = iph;
 	return 0;
 }
 
-/* An Ethernet/IPv4 ARP packet after the Ethernet header. */
-static __always_inline int parse_arp(struct __sk_buff *skb, struct arp_pkt **out)
+/* An Ethernet/IPv4 ARP packet at @l3_off. */
+static __always_inline int parse_arp(struct __ctx_buff *ctx, __u32 l3_off, struct arp_pkt **out)
 {
 	void *data, *data_end;
 	struct arp_pkt *arp;
 
-	ctx_pull(skb, ETH_HLEN + sizeof(*arp));
-	data = ctx_data(skb);
-	data_end = ctx_data_end(skb);
-	arp = data + ETH_HLEN;
+	if (l3_off > L3_OFF_MAX)
+		return DROP(DROP_TRUNCATED);
+	ctx_pull(ctx, l3_off + sizeof(*arp));
+	data = ctx_data(ctx);
+	data_end = ctx_data_end(ctx);
+	arp = data + l3_off;
 	if ((void *)(arp + 1) > data_end)
 		return DROP(DROP_TRUNCATED);
 	if (arp->hdr.ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->hdr.ar_pro != bpf_htons(ETH_P_IP) ||

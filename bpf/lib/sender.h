@@ -13,11 +13,11 @@
 #include "lib/martian.h"
 
 /* Parse and check the IPv4 packet of endpoint @ep, its flow into @f. Invalidates packet pointers. */
-static __always_inline int ipv4_check_sender(struct __sk_buff *skb, const struct bpfnet_ep *ep,
-					     struct flow4 *f)
+static __always_inline int ipv4_check_sender(struct __ctx_buff *ctx, __u32 l3_off,
+					     const struct bpfnet_ep *ep, struct flow4 *f)
 {
 	struct iphdr *iph;
-	int ret = parse_ipv4(skb, &iph);
+	int ret = parse_ipv4(ctx, l3_off, &iph);
 
 	if (ret)
 		return ret;
@@ -27,7 +27,7 @@ static __always_inline int ipv4_check_sender(struct __sk_buff *skb, const struct
 		return ret;
 	if (iph->saddr != ep->ip)
 		return DROP(DROP_SPOOFED_IP);
-	return parse_flow4_frag(skb, iph, f);
+	return parse_flow4_frag(ctx, l3_off, iph, f);
 }
 
 #endif

@@ -2,11 +2,12 @@
 /*
  * What the packet tests (test_datapath.c, test_nat.c with nat_harness.h,
  * test_bridge.c) share: a private netns with veths for real ifindexes, the
- * datapath skeleton loaded with every map unpinned, one BPF_PROG_TEST_RUN
- * of a program, the per-CPU counters summed and their deltas checked, frames
+ * datapath skeleton loaded with every map unpinned (and the XDP object on
+ * its maps), one BPF_PROG_TEST_RUN of a tc or XDP program, the per-CPU counters summed and their deltas checked, frames
  * compared with a hex dump of the difference, checksums verified, frames
  * broken in one way, and the live path through a real veth for what
- * BPF_PROG_TEST_RUN cannot show.
+ * BPF_PROG_TEST_RUN cannot show. Their maps are seeded by seed.h (the
+ * library's encoders), the l3 tests' with the one topology of topo.h.
  *
  * Each test is a program of its own, so everything here is static: a
  * function a test does not use costs it nothing.
@@ -36,6 +37,7 @@
 
 #include "bpfnet/abi.h"
 #include "datapath.skel.h"
+#include "xdp.skel.h"
 #include "pktbuild.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -51,6 +53,7 @@
 static const uint8_t foreign_mac[ETH_ALEN] = { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
 
 static struct datapath_bpf *skel;
+static struct xdp_bpf *xdp_skel;	/* loaded by the tests that run it, on skel's maps */
 static int ncpus;
 static struct CMUnitTest tests[MAX_TESTS];
 static size_t n_tests;
@@ -78,6 +81,44 @@ static inline const char *verdict_name(int verdict)
 		return "TC_ACT_REDIRECT";
 	default:
 		return "?";
+	}
+}
+
+static inline const char *xdp_verdict_name(int verdict)
+{
+	switch (verdict) {
+	case XDP_ABORTED:
+		return "XDP_ABORTED";
+	case XDP_DROP:
+		return "XDP_DROP";
+	case XDP_PASS:
+		return "XDP_PASS";
+	case XDP_TX:
+		return "XDP_TX";
+	case XDP_REDIRECT:
+		return "XDP_REDIRECT";
+	default:
+		return "?";
+	}
+}
+
+/*
+ * The XDP verdict of the class of tc verdict @tc: what the XDP build of a
+ * path must return where the tc one returns @tc. Accepted and not ours are
+ * one class (the stack, where tc sees it next); -1 for none (STOLEN).
+ */
+static inline int xdp_verdict_of_tc(int tc)
+{
+	switch (tc) {
+	case TC_ACT_UNSPEC:
+	case TC_ACT_OK:
+		return XDP_PASS;
+	case TC_ACT_SHOT:
+		return XDP_DROP;
+	case TC_ACT_REDIRECT:
+		return XDP_REDIRECT;
+	default:
+		return -1;
 	}
 }
 
@@ -352,7 +393,40 @@ static inline void check_ip_csum(const char *name, const char *which, const uint
 			 ipv4_csum_compute(iph), get_be16(iph + IP_OFF_CHECK));
 }
 
+/* @got, an XDP verdict, of the class of the tc verdict @want. */
+static inline void check_xdp_verdict(const char *name, int want, int got)
+{
+	if (got != xdp_verdict_of_tc(want))
+		fail_msg("%s: verdict: expected %s (as tc's %s), got %s (%d)", name,
+			 xdp_verdict_name(xdp_verdict_of_tc(want)), verdict_name(want),
+			 xdp_verdict_name(got), got);
+}
+
 /* ---- running ---- */
+
+/* One BPF_PROG_TEST_RUN of the XDP program @prog on @in as arrived on @ifindex. */
+static inline int xdp_test_run(const char *name, struct bpf_program *prog, unsigned int ifindex,
+			       const struct pkt *in, struct pkt *out)
+{
+	/* data_end: the frame's length (with 0 the program sees an empty frame) */
+	struct xdp_md ctx = { .data_end = (__u32)in->len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in->data,
+		.data_size_in = (__u32)in->len,
+		.data_out = out->data,
+		.data_size_out = sizeof(out->data),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+	);
+
+	pkt_init(out);
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
+		fail_msg("%s: BPF_PROG_TEST_RUN (xdp) failed: %s", name, strerror(errno));
+	out->len = opts.data_size_out;
+	out->l3_off = in->l3_off;
+	out->l4_off = in->l4_off;
+	return (int)opts.retval;
+}
 
 /* One BPF_PROG_TEST_RUN of @prog on @in as arrived on @ifindex; returns the verdict. */
 static inline int prog_test_run(const char *name, struct bpf_program *prog, unsigned int ifindex,
@@ -413,19 +487,7 @@ static inline int map_update(struct bpf_map *map, const void *key, size_t key_si
 	return err;
 }
 
-/* An endpoint entry; @ip in host order. */
-static inline struct bpfnet_ep ep_value(unsigned int ifindex, uint32_t id, uint32_t net_id,
-					uint32_t ip, const uint8_t *mac, const uint8_t *host_mac)
-{
-	struct bpfnet_ep ep = { .ifindex = ifindex, .id = id, .net_id = net_id, .ip = htonl(ip),
-				.flags = BPFNET_EP_F_VALID };
-
-	memcpy(ep.mac, mac, ETH_ALEN);
-	memcpy(ep.host_mac, host_mac, ETH_ALEN);
-	return ep;
-}
-
-/* The endpoint found by its veth and by its address, as endpoint add writes it. */
+/* The endpoint @ep found by its veth and by its address (seed.h encodes it). */
 static inline int seed_ep(const struct bpfnet_ep *ep)
 {
 	__u32 ifindex = ep->ifindex;
@@ -462,10 +524,44 @@ static inline int skel_load(void)
 	return 0;
 }
 
+/*
+ * The XDP object loaded on skel's maps, each shared by name, as the pinned
+ * maps of an instance are shared by both objects: one topology for both.
+ */
+static inline int xdp_skel_load(void)
+{
+	struct bpf_map *map, *own;
+	int err;
+
+	xdp_skel = xdp_bpf__open();
+	if (!xdp_skel) {
+		fprintf(stderr, "xdp_bpf__open: %s\n", strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(map, xdp_skel->obj) {
+		bpf_map__set_pin_path(map, NULL);
+		own = bpf_map__is_internal(map) ? NULL :
+		      bpf_object__find_map_by_name(skel->obj, bpf_map__name(map));
+		err = own ? bpf_map__reuse_fd(map, bpf_map__fd(own)) : 0;
+		if (err) {
+			fprintf(stderr, "sharing map %s: %s\n", bpf_map__name(map), strerror(-err));
+			return -1;
+		}
+	}
+	err = xdp_bpf__load(xdp_skel);
+	if (err) {
+		fprintf(stderr, "xdp_bpf__load: %s\n", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
 /* The group teardown of every test program. */
 static inline int skel_destroy(void **state)
 {
 	(void)state;
+	xdp_bpf__destroy(xdp_skel);
+	xdp_skel = NULL;
 	datapath_bpf__destroy(skel);
 	skel = NULL;
 	return 0;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Harness of the NAT packet tests (test_nat.c, test_ct.c), on top of the
- * one all packet tests share (harness.h): the hosts, their netns and the
- * maps seeded for them; one BPF_PROG_TEST_RUN per step with exact verdict,
+ * Harness of the NAT packet tests (test_nat.c, test_ct.c, test_frag.c,
+ * test_security.c), on top of the topology all l3 packet tests share
+ * (topo.h) and the harness of every packet test (harness.h): their netns;
+ * one BPF_PROG_TEST_RUN per step (the uplink's by from_uplink or, for a
+ * test added with add_test_xdp(), xdp_from_uplink) with exact verdict,
  * drop, global and endpoint counter deltas; reading and writing conntrack
  * entries; and new flows: their translation, entries and further packets.
  *
@@ -12,8 +14,7 @@
 #ifndef BPFNET_TESTS_NAT_HARNESS_H
 #define BPFNET_TESTS_NAT_HARNESS_H
 
-#include "harness.h"
-#include "dp/svc.h"
+#include "topo.h"
 
 /* Several test programs share this harness, each using a part of it. */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -24,84 +25,7 @@
 #define TCP_WINDOW 64240
 #define ICMP_SEQ 7
 
-#define NET1 1			/* masquerading */
-#define NET2 2			/* routed as it is */
-#define NETMASK_24 IP4(255, 255, 255, 0)
 
-#define IP_A IP4(10, 1, 0, 2)
-#define IP_B IP4(10, 1, 0, 3)
-#define IP_C IP4(10, 2, 0, 2)
-#define NODE IP4(192, 168, 50, 1)		/* the node's uplink address */
-#define REMOTE IP4(192, 168, 50, 2)		/* outside, permanent neighbour entry */
-#define REMOTE_NN IP4(192, 168, 50, 3)		/* outside, no neighbour entry */
-#define ROUTER IP4(192, 168, 50, 254)		/* sends ICMP errors, never receives */
-#define NOT_NODE IP4(192, 168, 50, 9)		/* on the uplink's subnet, not the node's */
-#define LOOPBACK IP4(127, 0, 0, 1)
-
-enum host_id {
-	H_NONE,
-	EP_A,
-	EP_B,
-	EP_C,
-	UPLINK,
-	HOST_COUNT,
-};
-
-struct host {
-	const char *ifname;		/* host-side veth; UPLINK: the node's uplink */
-	const char *peer;		/* container side; UPLINK: the outside */
-	uint8_t mac[ETH_ALEN];		/* container MAC; UPLINK: the outside neighbour's */
-	uint8_t host_mac[ETH_ALEN];	/* host-side veth MAC; UPLINK: the node's */
-	uint32_t ip;			/* container address; UPLINK: 0 */
-	uint32_t ep_id;
-	uint32_t net_id;
-	unsigned int ifindex;
-	unsigned int peer_ifindex;
-	uint32_t gen;			/* the endpoint's generation; UPLINK: 0, the outside */
-};
-
-static struct host hosts[HOST_COUNT] = {
-	[EP_A] = { "nt-a", "nt-a-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x02 },
-		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x02 }, IP_A, 1, NET1, 0, 0, 11 },
-	[EP_B] = { "nt-b", "nt-b-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x03 },
-		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x03 }, IP_B, 2, NET1, 0, 0, 12 },
-	[EP_C] = { "nt-c", "nt-c-ct", { 0x02, 0x00, 0x0a, 0x02, 0x00, 0x02 },
-		   { 0x02, 0xfe, 0x0a, 0x02, 0x00, 0x02 }, IP_C, 3, NET2, 0, 0, 13 },
-	[UPLINK] = { "nt-up", "nt-up-rt", { 0x02, 0x00, 0xc0, 0xa8, 0x32, 0x02 },
-		     { 0x02, 0xfe, 0xc0, 0xa8, 0x32, 0x01 }, 0, 0, 0, 0, 0, 0 },
-};
-
-struct net_seed {
-	uint32_t id;
-	uint32_t subnet;
-	uint8_t flags;
-};
-
-static const struct net_seed nets[] = {
-	{ NET1, IP4(10, 1, 0, 0), BPFNET_NET_F_MASQUERADE },
-	{ NET2, IP4(10, 2, 0, 0), 0 },
-};
-
-struct portmap_seed {
-	uint8_t proto;
-	uint32_t host_ip;
-	uint16_t host_port;
-	uint32_t ep_ip;
-	uint16_t ep_port;
-};
-
-/* Published ports; host_ip 0 is 0.0.0.0, every node address. */
-static const struct portmap_seed portmaps[] = {
-	{ IPPROTO_TCP, 0, 8080, IP_A, 80 },
-	{ IPPROTO_UDP, 0, 5353, IP_A, 53 },
-	{ IPPROTO_TCP, NODE, 8081, IP_B, 81 },
-	{ IPPROTO_TCP, 0, 8082, IP_C, 82 },
-	{ IPPROTO_TCP, LOOPBACK, 9090, IP_A, 90 },
-	{ IPPROTO_TCP, 0, 8090, IP_A, 80 },	/* A:80 published twice */
-	{ IPPROTO_UDP, 0, 40010, IP_B, 53 },	/* inside the SNAT port range */
-};
-
-static const uint32_t node_addrs[] = { NODE, LOOPBACK };
 
 /* One direction of a flow, host order. ICMP echo: request sport = id, reply dport = id. */
 struct tuple {
@@ -130,15 +54,54 @@ static const char payload[] = "bpfnet nat test payload, odd length";
 static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
 
 static char where[256];		/* the step running, for every message */
+/* The uplink's steps of the test running go through xdp_from_uplink, not from_uplink. */
+static bool via_xdp;
 
 static void at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void at(const char *fmt, ...)
 {
 	va_list ap;
 
+	size_t off = (size_t)snprintf(where, sizeof(where), "%s", via_xdp ? "xdp: " : "");
+
 	va_start(ap, fmt);
-	vsnprintf(where, sizeof(where), fmt, ap);
+	vsnprintf(where + off, sizeof(where) - off, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A test once more with the uplink's steps through xdp_from_uplink: the
+ * same case, the same expectations (verdicts by class), the same bytes out.
+ */
+struct xdp_variant {
+	CMUnitTestFunction fn;
+	const void *arg;
+	char name[192];
+};
+
+static struct xdp_variant xdp_variants[MAX_TESTS];
+static size_t n_xdp_variants;
+
+static void run_via_xdp(void **state)
+{
+	const struct xdp_variant *v = *state;
+	void *arg = (void *)v->arg;
+
+	via_xdp = true;
+	v->fn(&arg);
+}
+
+static void add_test_xdp(const char *name, CMUnitTestFunction fn, const void *arg)
+{
+	struct xdp_variant *v;
+
+	if (n_xdp_variants == MAX_TESTS)
+		abort();
+	v = &xdp_variants[n_xdp_variants++];
+	v->fn = fn;
+	v->arg = arg;
+	snprintf(v->name, sizeof(v->name), "xdp: %s", name);
+	add_test(v->name, run_via_xdp, v);
 }
 
 /* ---- formatting ---- */
@@ -333,20 +296,38 @@ struct expect {
 	int verdict;
 	enum bpfnet_drop_reason drop;	/* DROP_UNUSED: none */
 	enum host_id rx;		/* endpoint it is delivered into, H_NONE: none */
+	/*
+	 * The endpoint a drop on the uplink counts against: by default the one
+	 * at the destination address; a published port's drop counts against
+	 * its container, which only the case knows.
+	 */
+	enum host_id charged;
 	uint64_t global[BPFNET_G_MAX];	/* every counter not named must stay */
 };
 
-static void check_counters(enum host_id dev, size_t len, const struct expect *x,
+/* Whose drops a drop of the frame @in, entering on @dev, counts against. */
+static enum host_id charged_host(enum host_id dev, const struct pkt *in, const struct expect *x)
+{
+	if (x->charged)
+		return x->charged;
+	if (dev != UPLINK)
+		return dev;
+	return host_of_ip(get_be32(in->data + in->l3_off + IP_OFF_DADDR));
+}
+
+static void check_counters(enum host_id dev, const struct pkt *in, const struct expect *x,
 			   const struct counters *b, const struct counters *a)
 {
 	bool sent = dev != UPLINK, dropped = x->verdict == TC_ACT_SHOT;
+	enum host_id charged = dropped ? charged_host(dev, in, x) : H_NONE;
+	size_t len = in->len;
 	uint32_t i;
 
 	check_drop_deltas(where, x->drop, b->drops, a->drops);
 	check_global_deltas(where, x->global, b->global, a->global);
 	for (i = EP_A; i < UPLINK; i++) {
 		struct ep_delta d = { .tx = sent && i == dev && !dropped, .rx = i == x->rx,
-				      .drops = sent && i == dev && dropped };
+				      .drops = i == charged };
 
 		check_ep_deltas(where, hosts[i].ifname, &d, len, &b->ep[i], &a->ep[i]);
 	}
@@ -354,12 +335,25 @@ static void check_counters(enum host_id dev, size_t len, const struct expect *x,
 
 /* ---- running ---- */
 
+/* @in through the program of @dev; its verdict, an XDP one under via_xdp from the uplink. */
 static int run_frame(enum host_id dev, const struct pkt *in, struct pkt *out)
 {
 	struct bpf_program *prog = dev == UPLINK ? skel->progs.from_uplink :
 						   skel->progs.from_container;
 
+	if (via_xdp && dev == UPLINK)
+		return xdp_test_run(where, xdp_skel->progs.xdp_from_uplink, hosts[dev].ifindex,
+				    in, out);
 	return prog_test_run(where, prog, hosts[dev].ifindex, in, out);
+}
+
+/* @got, run_frame()'s verdict on @dev, of the class of the tc verdict @want. */
+static void check_run_verdict(enum host_id dev, int want, int got)
+{
+	if (via_xdp && dev == UPLINK)
+		check_xdp_verdict(where, want, got);
+	else
+		check_verdict(where, want, got);
 }
 
 /* Run @in through the program of @dev and check verdict and counters; output in @out. */
@@ -371,8 +365,8 @@ static void step(enum host_id dev, const struct pkt *in, struct pkt *out, const 
 	snapshot(&before);
 	verdict = run_frame(dev, in, out);
 	snapshot(&after);
-	check_verdict(where, x->verdict, verdict);
-	check_counters(dev, in->len, x, &before, &after);
+	check_run_verdict(dev, x->verdict, verdict);
+	check_counters(dev, in, x, &before, &after);
 }
 
 /* ---- output checks ---- */
@@ -535,115 +529,36 @@ static void expect_ct(const struct tuple *key, const struct ct_want *w)
 
 /* ---- setup ---- */
 
-static int seed_endpoint(const struct host *h)
+/* The gateway mode whose flags (BPFNET_NET_F_ROUTED, _UNPROTECTED) are @flags. */
+static const char *gateway_mode_of(uint8_t flags)
 {
-	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net_id, h->ip, h->mac, h->host_mac);
-
-	ep.gen = h->gen;
-	return seed_ep(&ep);
+	if (flags & BPFNET_NET_F_ROUTED)
+		return BPFNET_GW_MODE_ROUTED;
+	if (flags & BPFNET_NET_F_UNPROTECTED)
+		return BPFNET_GW_MODE_NAT_UNPROTECTED;
+	return BPFNET_GW_MODE_NAT;
 }
 
-/* Network @n with @flags (BPFNET_NET_F_*) rather than its own. */
-static int seed_network_flags(const struct net_seed *n, uint8_t flags)
+/* For the test running: network @id in the gateway mode of @mode_flags (BPFNET_NET_F_*). */
+static void set_net_flags(uint32_t id, uint8_t mode_flags)
 {
-	struct bpfnet_net net = {
-		.subnet = htonl(n->subnet),
-		.mask = htonl(NETMASK_24),
-		.gateway = htonl(n->subnet + 1),
-		.mode = BPFNET_MODE_L3,
-		.flags = flags,
-	};
+	const struct net_seed *n = topo_net_seed(id);
+	struct net_state net;
 
-	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
-}
-
-static int seed_network(const struct net_seed *n)
-{
-	return seed_network_flags(n, n->flags);
-}
-
-/* For the test running: network @id's flags, besides its own, get @extra (a gateway mode). */
-static void set_net_flags(uint32_t id, uint8_t extra)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(nets); i++)
-		if (nets[i].id == id && !seed_network_flags(&nets[i], nets[i].flags | extra))
+	if (n) {
+		net = topo_net_of(n, gateway_mode_of(mode_flags));
+		if (!topo_seed_net(&net))
 			return;
-	fail_msg("%s: cannot set the flags of network %u", where, id);
-}
-
-/* Published port @i of portmaps[], through the library's encoder: service i + 1, one backend. */
-static int seed_portmap(size_t i)
-{
-	const struct portmap_seed *s = &portmaps[i];
-	struct svc_maps sm = { .portmap = bpf_map__fd(skel->maps.portmap4),
-			       .backends = bpf_map__fd(skel->maps.backends4) };
-	struct port_map m = {
-		.proto = s->proto,
-		.host_ip.s_addr = htonl(s->host_ip),
-		.host_port = s->host_port,
-		.host_port_last = s->host_port,
-		.container_ip.s_addr = htonl(s->ep_ip),
-		.container_port = s->ep_port,
-	};
-	struct svc_port p;
-	const char *map;
-
-	svc_port_encode(&m, 0, &p);
-	/* written again by tests that unpublish: the old service goes first */
-	svc_unpublish(&sm, &p.key);
-	if (svc_write(&sm, &p, 1, i + 1, &map)) {
-		fprintf(stderr, "seeding published port %zu: %s refused it\n", i, map ? map : "?");
-		return -1;
 	}
-	return 0;
-}
-
-static int seed_node_addr(uint32_t ip)
-{
-	__be32 addr = htonl(ip);
-	__u32 one = 1;
-
-	return map_update(skel->maps.node_addrs, &addr, sizeof(addr), &one, sizeof(one));
-}
-
-static int seed_maps(void)
-{
-	size_t i;
-
-	for (i = EP_A; i < UPLINK; i++)
-		if (seed_endpoint(&hosts[i]))
-			return -1;
-	for (i = 0; i < ARRAY_SIZE(nets); i++)
-		if (seed_network(&nets[i]))
-			return -1;
-	for (i = 0; i < ARRAY_SIZE(portmaps); i++)
-		if (seed_portmap(i))
-			return -1;
-	for (i = 0; i < ARRAY_SIZE(node_addrs); i++)
-		if (seed_node_addr(node_addrs[i]))
-			return -1;
-	return 0;
+	fail_msg("%s: cannot set the gateway mode of network %u", where, id);
 }
 
 static int setup_datapath(void **state)
 {
 	(void)state;
-	if (skel_load())
+	if (skel_load() || xdp_skel_load())
 		return -1;
-	return seed_maps();
-}
-
-static int nat_create_veth(struct host *h)
-{
-	char path[128];
-
-	if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex, &h->peer_ifindex))
-		return -1;
-	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", h->ifname);
-	return h->ep_id ? write_proc(path, "1") : 0;
+	return topo_seed(BPFNET_GW_MODE_NAT);
 }
 
 /*
@@ -652,14 +567,18 @@ static int nat_create_veth(struct host *h)
  */
 static int nat_setup_netns(void)
 {
-	char cmd[256], mac[32];
+	char cmd[256], mac[32], path[128];
 	int h;
 
-	if (enter_netns())
+	if (enter_netns() || topo_add_veths())
 		return -1;
-	for (h = EP_A; h < HOST_COUNT; h++)
-		if (nat_create_veth(&hosts[h]))
+	/* bpf_fib_lookup() from a container's veth answers only with forwarding on */
+	for (h = EP_A; h < UPLINK; h++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
+			 hosts[h].ifname);
+		if (write_proc(path, "1"))
 			return -1;
+	}
 	fmt_mac(mac, sizeof(mac), hosts[UPLINK].mac);
 	snprintf(cmd, sizeof(cmd),
 		 "ip addr add %s/24 dev %s && ip neigh add %s lladdr %s dev %s nud permanent",
@@ -674,9 +593,13 @@ static int reset_state(void **state)
 
 	(void)state;
 	where[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(nets); i++)
-		if (seed_network(&nets[i]))
+	via_xdp = false;
+	for (i = 0; i < ARRAY_SIZE(nets); i++) {
+		struct net_state n = topo_net_of(&nets[i], BPFNET_GW_MODE_NAT);
+
+		if (topo_seed_net(&n))
 			return -1;
+	}
 	return ct_clear();
 }
 

@@ -70,10 +70,9 @@ static struct tuple open_case(const struct nat_case *c)
 static void ep_recreate(enum host_id h, uint32_t gen)
 {
 	const struct host *x = &hosts[h];
-	struct bpfnet_ep ep = ep_value(x->ifindex, x->ep_id, x->net_id, x->ip, x->mac, x->host_mac);
+	struct net_state n = topo_net_of(topo_net_seed(x->net_id), BPFNET_GW_MODE_NAT);
 
-	ep.gen = gen;
-	if (seed_ep(&ep))
+	if (topo_seed_ep(&n, x->ifindex, x->ep_id, x->ip, x->mac, x->host_mac, gen))
 		fail_msg("%s: re-creating %s failed", where, x->ifname);
 }
 
@@ -616,7 +615,7 @@ static int teardown(void **state)
 /* An empty table, and the endpoints and ports as they were: tests remove and re-create. */
 static int reset(void **state)
 {
-	return reset_state(state) ?: seed_maps();
+	return reset_state(state) ?: topo_seed(BPFNET_GW_MODE_NAT);
 }
 
 int main(void)

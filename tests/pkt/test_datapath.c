@@ -18,7 +18,7 @@
  * Their verdict is then read from whether the IPv4 stack saw the frame (its
  * InHdrErrors counter), the rest is checked as usual.
  */
-#include "harness.h"
+#include "topo.h"
 
 #define IP_ID 0x1c46
 #define UDP_SPORT 40000
@@ -45,63 +45,9 @@
 #define LIVE_WAIT_STEP_MS 10
 #define LIVE_WAIT_STEPS 100		/* up to 1 s for a sent frame to be seen */
 
-#define NET1 1
-#define NET2 2
-#define NETMASK_24 IP4(255, 255, 255, 0)
-
-#define IP_A IP4(10, 1, 0, 2)
-#define IP_B IP4(10, 1, 0, 3)
-#define IP_C IP4(10, 2, 0, 2)
-#define GW1 IP4(10, 1, 0, 1)
-#define GW2 IP4(10, 2, 0, 1)
 #define IP_UNUSED_IN_NET1 IP4(10, 1, 0, 77)	/* in A's subnet, no endpoint */
 #define IP_OUTSIDE IP4(192, 168, 9, 9)		/* outside every subnet */
 #define IP_NOT_EP IP4(10, 9, 9, 9)		/* routed by the node */
-#define IP_REMOTE IP4(192, 168, 50, 2)		/* a host behind the uplink */
-
-/* The hosts of the test: three endpoints, and the far side of an uplink. */
-enum host_id {
-	EP_A,
-	EP_B,
-	EP_C,
-	UPLINK,
-	HOST_COUNT,
-};
-
-struct host {
-	const char *ifname;		/* host-side veth */
-	const char *peer;		/* its peer, the container side */
-	uint8_t mac[ETH_ALEN];		/* container MAC; for UPLINK the remote router's */
-	uint8_t host_mac[ETH_ALEN];	/* host-side veth MAC */
-	uint32_t ip;			/* host order */
-	uint32_t ep_id;			/* 0: not an endpoint */
-	uint32_t net_id;
-	unsigned int ifindex;		/* filled in once the veth exists */
-	unsigned int peer_ifindex;
-};
-
-static struct host hosts[HOST_COUNT] = {
-	[EP_A] = { "bn-a", "bn-a-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x02 },
-		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x02 }, IP_A, 1, NET1, 0, 0 },
-	[EP_B] = { "bn-b", "bn-b-ct", { 0x02, 0x00, 0x0a, 0x01, 0x00, 0x03 },
-		   { 0x02, 0xfe, 0x0a, 0x01, 0x00, 0x03 }, IP_B, 2, NET1, 0, 0 },
-	[EP_C] = { "bn-c", "bn-c-ct", { 0x02, 0x00, 0x0a, 0x02, 0x00, 0x02 },
-		   { 0x02, 0xfe, 0x0a, 0x02, 0x00, 0x02 }, IP_C, 3, NET2, 0, 0 },
-	[UPLINK] = { "bn-up", "bn-up-rt", { 0x02, 0x00, 0xc0, 0xa8, 0x32, 0x02 },
-		     { 0x02, 0xfe, 0xc0, 0xa8, 0x32, 0x01 }, IP_REMOTE, 0, 0, 0, 0 },
-};
-
-struct net_seed {
-	uint32_t id;
-	uint32_t subnet;
-	uint32_t mask;
-	uint32_t gateway;
-};
-
-static const struct net_seed nets[] = {
-	{ NET1, IP4(10, 1, 0, 0), NETMASK_24, GW1 },
-	{ NET2, IP4(10, 2, 0, 0), NETMASK_24, GW2 },
-};
 
 static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero_mac[ETH_ALEN];
@@ -133,10 +79,10 @@ enum expect_out {
 struct pkt_case {
 	const char *name;
 	enum prog_id prog;
-	enum host_id dev;		/* veth it enters on */
+	enum host_id dev;		/* veth it enters on; H_NONE: A's */
 	/* input frame */
 	enum pkt_kind kind;
-	enum host_id from;		/* eth src, ARP sha/sip, IPv4 saddr */
+	enum host_id from;		/* eth src, ARP sha/sip, IPv4 saddr; H_NONE: A */
 	uint32_t dst_ip;		/* IPv4 daddr or ARP tip */
 	uint16_t arp_op;		/* 0: request */
 	uint8_t ttl;			/* 0: DEFAULT_TTL */
@@ -153,6 +99,17 @@ struct pkt_case {
 	enum host_id to;		/* for OUT_FORWARDED */
 	struct ep_delta delta[HOST_COUNT];
 };
+
+/* A case names its device and sender unless they are A's, as most are (H_NONE: unnamed). */
+static enum host_id dev_of(const struct pkt_case *c)
+{
+	return c->dev ? c->dev : EP_A;
+}
+
+static enum host_id sender_of(const struct pkt_case *c)
+{
+	return c->from ? c->from : EP_A;
+}
 
 struct counters {
 	uint64_t drops[BPFNET_DROP_MAX];
@@ -236,7 +193,7 @@ static void ip_csum_noncanonical(struct pkt *p)
 
 static void build_arp(const struct pkt_case *c, struct pkt *p)
 {
-	const struct host *src = &hosts[c->from];
+	const struct host *src = &hosts[sender_of(c)];
 	uint16_t op = c->arp_op ? c->arp_op : ARP_OP_REQUEST;
 	struct arp_spec arp = {
 		.op = op,
@@ -252,7 +209,7 @@ static void build_arp(const struct pkt_case *c, struct pkt *p)
 
 static void build_ipv6(const struct pkt_case *c, struct pkt *p)
 {
-	const struct host *src = &hosts[c->from];
+	const struct host *src = &hosts[sender_of(c)];
 	uint8_t *ip6;
 
 	pkt_eth(p, src->host_mac, src->mac, ETH_P_IPV6);
@@ -299,7 +256,7 @@ static void build_l4(enum pkt_kind kind, struct pkt *p)
 
 static void build_ipv4(const struct pkt_case *c, struct pkt *p)
 {
-	const struct host *src = &hosts[c->from];
+	const struct host *src = &hosts[sender_of(c)];
 	struct ipv4_spec ip = {
 		.saddr = src->ip,
 		.daddr = c->dst_ip,
@@ -349,7 +306,7 @@ static void build_input(const struct pkt_case *c, struct pkt *p)
 /* The reply, written from scratch; only trailing padding is carried over. */
 static void expect_arp_reply(const struct pkt_case *c, const struct pkt *in, struct pkt *out)
 {
-	const struct host *asker = &hosts[c->from];
+	const struct host *asker = &hosts[sender_of(c)];
 	size_t arp_end = ETH_HLEN + ARP_LEN;
 
 	build_arp_reply(out, asker->mac, get_be32(in->data + in->l3_off + ARP_OFF_SIP),
@@ -387,46 +344,13 @@ static void snapshot(struct counters *c)
 			read_ep_stats(hosts[h].ep_id, &c->ep[h]);
 }
 
-/* nat-unprotected: the uplink cases route in from outside (test_security: gateway modes). */
-static int seed_network(const struct net_seed *n)
-{
-	struct bpfnet_net net = {
-		.subnet = htonl(n->subnet),
-		.mask = htonl(n->mask),
-		.gateway = htonl(n->gateway),
-		.mode = BPFNET_MODE_L3,
-		.flags = BPFNET_NET_F_UNPROTECTED,
-	};
-
-	return map_update(skel->maps.networks, &n->id, sizeof(n->id), &net, sizeof(net));
-}
-
-static int seed_endpoint(const struct host *h)
-{
-	struct bpfnet_ep ep = ep_value(h->ifindex, h->ep_id, h->net_id, h->ip, h->mac, h->host_mac);
-
-	return seed_ep(&ep);
-}
-
-static int seed_maps(void)
-{
-	size_t i;
-
-	for (i = 0; i < HOST_COUNT; i++)
-		if (hosts[i].ep_id && seed_endpoint(&hosts[i]))
-			return -1;
-	for (i = 0; i < ARRAY_SIZE(nets); i++)
-		if (seed_network(&nets[i]))
-			return -1;
-	return 0;
-}
-
 static int setup_datapath(void **state)
 {
 	(void)state;
 	if (skel_load())
 		return -1;
-	return seed_maps();
+	/* nat-unprotected: the uplink cases route in from outside (test_security: gateway modes) */
+	return topo_seed(BPFNET_GW_MODE_NAT_UNPROTECTED);
 }
 
 /* ---- running and checking ---- */
@@ -527,7 +451,7 @@ static void tc_detach_all(unsigned int ifindex)
  */
 static int run_live(const struct pkt_case *c, const struct pkt *in)
 {
-	const struct host *h = &hosts[c->dev];
+	const struct host *h = &hosts[dev_of(c)];
 	uint64_t drops_before = drops_total(), hdr_errors_before = ip_in_hdr_errors();
 	int err = tc_attach_ingress(h->ifindex, prog_of(c));
 
@@ -546,7 +470,7 @@ static void check_live_verdict(const struct pkt_case *c, int seen_by_stack)
 	bool want_seen = c->verdict != TC_ACT_SHOT;
 
 	if (seen_by_stack < 0)
-		fail_msg("%s: running on %s failed: %s", c->name, hosts[c->dev].ifname,
+		fail_msg("%s: running on %s failed: %s", c->name, hosts[dev_of(c)].ifname,
 			 strerror(-seen_by_stack));
 	if (seen_by_stack != want_seen)
 		fail_msg("%s: verdict: expected %s (%d), so the IPv4 stack should %shave seen "
@@ -566,7 +490,7 @@ static void run_case(void **state)
 	if (c->live)
 		verdict = run_live(c, &in);
 	else
-		verdict = prog_test_run(c->name, prog_of(c), hosts[c->dev].ifindex, &in, &got);
+		verdict = prog_test_run(c->name, prog_of(c), hosts[dev_of(c)].ifindex, &in, &got);
 	snapshot(&after);
 
 	if (c->live)
@@ -702,8 +626,8 @@ static const struct pkt_case cases[] = {
 	  .kind = PK_UDP, .dst_ip = IP_B, .trunc_to = ETH_HLEN + 12, .live = true, UPLINK_PASS },
 	{ "uplink: ipv4 with ihl 4 is the node's", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B,
 	  .mangle = ip_ihl_4, UPLINK_PASS },
-	{ "uplink: ttl 1 to B is dropped", UPLINK_IN, .kind = PK_UDP, .dst_ip = IP_B, .ttl = 1,
-	  SHOT(DROP_TTL_EXCEEDED) },
+	{ "uplink: ttl 1 to B is dropped, counted against B", UPLINK_IN, .kind = PK_UDP,
+	  .dst_ip = IP_B, .ttl = 1, SHOT(DROP_TTL_EXCEEDED), .delta = { [EP_B] = { .drops = 1 } } },
 };
 
 /* ---- main ---- */
@@ -712,15 +636,8 @@ int main(void)
 {
 	size_t i;
 
-	if (enter_netns())
+	if (enter_netns() || topo_add_veths())
 		return 1;
-	for (i = 0; i < HOST_COUNT; i++) {
-		struct host *h = &hosts[i];
-
-		if (veth_add(h->ifname, h->host_mac, h->peer, h->mac, &h->ifindex,
-			     &h->peer_ifindex))
-			return 1;
-	}
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		add_test(cases[i].name, run_case, &cases[i]);
 	return run_group("datapath", setup_datapath, skel_destroy, NULL);

@@ -827,6 +827,30 @@ static void run_routed_collision(void **state)
 	flow_step(c, &xl, true, ACK);
 }
 
+/* ---- drops counted against the endpoint they concern ---- */
+
+/*
+ * A packet of a published flow that cannot be delivered (TTL 1 after the
+ * DNAT) is dropped and counted against the container it was for, although
+ * it came in on the uplink addressed to the node.
+ */
+static void test_published_drop_charged(void **state)
+{
+	const struct nat_case *c = &tcp_dnat_flow;
+	struct seg s = c->seg;
+	struct pkt in, out;
+
+	(void)state;
+	at("%s: first packet", c->name);
+	open_flow(c, &in, &out);
+	at("%s: ttl 1", c->name);
+	s.ttl = 1;
+	s.tcp_flags = TCP_FLAG_ACK;
+	frame_from(&in, UPLINK, &s);
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_SHOT,
+		.drop = BPFNET_DROP_TTL_EXCEEDED, .charged = EP_A });
+}
+
 /* ---- main ---- */
 
 /* ---- services: a published port leads where its service's backends say ---- */
@@ -953,7 +977,7 @@ static uint32_t svc_first_packet_to(const struct tuple *t)
 
 	frame_from(&in, UPLINK, &s);
 	verdict = run_frame(UPLINK, &in, &out);
-	check_verdict(where, TC_ACT_REDIRECT, verdict);
+	check_run_verdict(UPLINK, TC_ACT_REDIRECT, verdict);
 	check_csums(&out);
 	return get_be32(out.data + out.l3_off + IP_OFF_DADDR);
 }
@@ -993,6 +1017,50 @@ static void test_svc_slots(void **state)
 		fail_msg("service of two backends: 32 flows went to slot 0 %u times, slot 1 %u: "
 			 "expected both", hits[0], hits[1]);
 	svc_remove(SVC_PORT + 2, SVC_ID + 2, 2);
+}
+
+/*
+ * Does the uplink path of @c, published port or reply of a translated flow,
+ * run through xdp_from_uplink? Not a reply to a container's own address:
+ * that is routed in, which only from_uplink does.
+ */
+static bool on_xdp_path(const struct nat_case *c)
+{
+	return c->from == UPLINK || (c->to == UPLINK && (c->flags & F_SNAT));
+}
+
+/* The cases of the uplink's published-port path again, under XDP. */
+static void add_xdp_tests(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nat_cases); i++)
+		if (on_xdp_path(&nat_cases[i]))
+			add_test_xdp(nat_cases[i].name, run_nat_case, &nat_cases[i]);
+	for (i = 0; i < ARRAY_SIZE(icmp_err_cases); i++)
+		if (icmp_err_cases[i].err_from == UPLINK ||
+		    (icmp_err_cases[i].flow && on_xdp_path(icmp_err_cases[i].flow)))
+			add_test_xdp(icmp_err_cases[i].name, run_icmp_err_case, &icmp_err_cases[i]);
+	for (i = 0; i < ARRAY_SIZE(tcp_seqs); i++)
+		add_test_xdp(tcp_seqs[i].name, run_tcp_seq, &tcp_seqs[i]);
+	for (i = 0; i < ARRAY_SIZE(bad_cases); i++)
+		if (bad_cases[i].dev == UPLINK)
+			add_test_xdp(bad_cases[i].name, run_bad_case, &bad_cases[i]);
+	add_test_xdp("service: the backend, not the frontend, says where new flows go",
+		     test_svc_backend_decides, NULL);
+	for (i = 0; i < ARRAY_SIZE(svc_drop_cases); i++)
+		if (svc_drop_cases[i].from == UPLINK)
+			add_test_xdp(svc_drop_cases[i].name, run_svc_drop_case, &svc_drop_cases[i]);
+	add_test_xdp("service: of two backends, each flow's hash picks one, both are used",
+		     test_svc_slots, NULL);
+	add_test_xdp("drop: a published flow's packet with ttl 1, counted against its container",
+		     test_published_drop_charged, NULL);
+	add_test_xdp("stale: expired flow, its reply is not translated",
+		     test_expired_flow_reply_untranslated, NULL);
+	add_test_xdp("stale: original deleted, its reply is not translated",
+		     test_orphan_reply_untranslated, NULL);
+	add_test_xdp("stale: original pointing to another reply, this reply is not translated",
+		     test_reply_of_reused_original_untranslated, NULL);
 }
 
 int main(void)
@@ -1036,6 +1104,9 @@ int main(void)
 		add_test(svc_drop_cases[i].name, run_svc_drop_case, &svc_drop_cases[i]);
 	add_test("service: of two backends, each flow's hash picks one, both are used",
 		 test_svc_slots, NULL);
+	add_test("drop: a published flow's packet with ttl 1, counted against its container",
+		 test_published_drop_charged, NULL);
+	add_xdp_tests();
 	/* every test starts from an empty conntrack table */
 	return run_group("nat", setup_datapath, skel_destroy, reset_state);
 }

@@ -77,9 +77,13 @@ static int reset_all(void **state)
 	size_t i;
 	__be32 gw = htonl(GW1);
 
-	for (i = EP_A; i < UPLINK; i++)
-		if (seed_endpoint(&hosts[i]))
+	for (i = EP_A; i < UPLINK; i++) {
+		const struct host *h = &hosts[i];
+		struct net_state n = topo_net_of(topo_net_seed(h->net_id), BPFNET_GW_MODE_NAT);
+
+		if (topo_seed_ep(&n, h->ifindex, h->ep_id, h->ip, h->mac, h->host_mac, h->gen))
 			return -1;
+	}
 	bpf_map_delete_elem(bpf_map__fd(skel->maps.node_addrs), &gw);
 	return map_clear(skel->maps.fdb, sizeof(struct bpfnet_fdb_key), BPFNET_FDB_MAX) ?:
 	       map_clear(bpf_object__find_map_by_name(skel->obj, "ep_ports"),
@@ -101,25 +105,21 @@ static void open_ep_port(uint32_t ip, uint16_t port, uint8_t proto)
 /* NET1 made a bridge network, A and B its ports with static FDB entries, as endpoint add has it. */
 static void use_bridge(void)
 {
-	struct bpfnet_net net = { .subnet = htonl(IP4(10, 1, 0, 0)), .mask = htonl(NETMASK_24),
-				  .gateway = htonl(GW1), .mode = BPFNET_MODE_BRIDGE,
-				  .flags = BPFNET_NET_F_MASQUERADE };
-	uint32_t id = NET1;
+	struct net_state net = topo_net(NET1, IP4(10, 1, 0, 0), GW1, true, BPFNET_GW_MODE_NAT,
+					true, false, br_gw_mac);
 	int h;
 
-	memcpy(net.gw_mac, br_gw_mac, ETH_ALEN);
-	if (map_update(skel->maps.networks, &id, sizeof(id), &net, sizeof(net)))
+	if (topo_seed_net(&net))
 		fail_msg("%s: cannot make NET1 a bridge network", where);
 	for (h = EP_A; h <= EP_B; h++) {
-		struct bpfnet_ep ep = ep_value(hosts[h].ifindex, hosts[h].ep_id, NET1, hosts[h].ip,
-					       hosts[h].mac, br_gw_mac);
 		struct bpfnet_fdb_key k = { .net_id = NET1 };
 		struct bpfnet_fdb_val v = { .ifindex = hosts[h].ifindex, .ep_id = hosts[h].ep_id,
 					    .last_seen_ns = now_ns(), .flags = BPFNET_FDB_F_STATIC };
 
-		ep.flags |= BPFNET_EP_F_BRIDGE;
 		memcpy(k.mac, hosts[h].mac, ETH_ALEN);
-		if (seed_ep(&ep) || map_update(skel->maps.fdb, &k, sizeof(k), &v, sizeof(v)))
+		if (topo_seed_ep(&net, hosts[h].ifindex, hosts[h].ep_id, hosts[h].ip, hosts[h].mac,
+				 br_gw_mac, 0) ||
+		    map_update(skel->maps.fdb, &k, sizeof(k), &v, sizeof(v)))
 			fail_msg("%s: cannot make %s a bridge port", where, hosts[h].ifname);
 	}
 }
@@ -430,7 +430,7 @@ static void set_modes(const struct one_case *c)
 		set_net_flags(NET2, c->net2);
 	if (c->open.proto)
 		open_ep_port(c->open.saddr, c->open.sport, c->open.proto);
-	if (c->gw_node_addr && seed_node_addr(GW1))
+	if (c->gw_node_addr && topo_seed_node_addr(GW1))
 		fail_msg("%s: cannot make the gateway a node address", where);
 }
 
@@ -611,7 +611,7 @@ static void test_hairpin_via_gateway(void **state)
 	struct tuple xl;
 
 	(void)state;
-	if (seed_node_addr(GW1))
+	if (topo_seed_node_addr(GW1))
 		fail_msg("cannot make the gateway a node address");
 	at("%s: first packet", c.name);
 	xl = open_flow(&c, &in, &out);

@@ -83,3 +83,9 @@ int dp_flood_encode(const struct state *st, const struct net_state *net,
 	}
 	return 0;
 }
+
+void dp_node_addr_encode(const struct in_addr *addr, __be32 *key, __u32 *val)
+{
+	*key = addr->s_addr;
+	*val = 1;	/* present: the datapath only asks whether the key is there */
+}

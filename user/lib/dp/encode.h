@@ -30,5 +30,7 @@ void dp_fdb_encode_static(const struct net_state *net,
  */
 int dp_flood_encode(const struct state *st, const struct net_state *net,
 		    const struct ep_state *add, struct bpfnet_flood *fl);
+/* The node_addrs entry of node address @addr. */
+void dp_node_addr_encode(const struct in_addr *addr, __be32 *key, __u32 *val);
 
 #endif

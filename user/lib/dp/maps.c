@@ -457,13 +457,16 @@ int dp_node_addrs_set(struct dp *dp, const struct in_addr *addrs, size_t n)
 	int fd = dp_fd(dp, DP_NODE_ADDRS), err = 0;
 	__be32 *keys = NULL, *stale = NULL;
 	size_t n_keys = 0, n_stale = 0;
-	__u32 one = 1;
+	__be32 key;
+	__u32 val;
 
 	if (fd < 0)
 		return fd;
-	for (size_t i = 0; i < n && !err; i++)
-		if (bpf_map_update_elem(fd, &addrs[i].s_addr, &one, BPF_ANY))
+	for (size_t i = 0; i < n && !err; i++) {
+		dp_node_addr_encode(&addrs[i], &key, &val);
+		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
 			err = -errno;
+	}
 	keys = calloc(BPFNET_NODE_ADDR_MAX, sizeof(*keys));
 	stale = calloc(BPFNET_NODE_ADDR_MAX, sizeof(*stale));
 	if (!err && (!keys || !stale))

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The uplink's published-port path: replies to translated flows and new
+ * flows to published ports, translated and delivered into their container.
+ * Built into from_uplink (tc) and xdp_from_uplink (XDP) alike: what one of
+ * them does not handle goes on as CTX_ACT_PASS.
+ */
+#ifndef BPFNET_BPF_UPLINK_H
+#define BPFNET_BPF_UPLINK_H
+
+#include "lib/parse.h"
+#include "lib/martian.h"
+#include "lib/frag.h"
+#include "lib/ct.h"
+#include "lib/nat.h"
+#include "lib/fib.h"
+#include "lib/icmp_nat.h"
+#include "lib/svc.h"
+
+/*
+ * The IPv4 header of a frame from the uplink, at *@l3_off; -1 for a frame
+ * that is not bpfnet's: not IPv4, tagged (the node's VLAN device owns it)
+ * or malformed (the stack's to judge).
+ */
+static __always_inline int uplink_parse(struct __ctx_buff *ctx, __u32 *l3_off, struct iphdr **iph)
+{
+	struct ethhdr *eth = parse_eth(ctx, l3_off);
+
+	if (!eth || frame_is_tagged(ctx, eth->h_proto) || eth->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	return parse_ipv4(ctx, *l3_off, iph) ? -1 : 0;
+}
+
+/* First packet of an outside client's flow to a published port: DNAT, source kept. */
+static __always_inline int portmap_new(struct __ctx_buff *ctx, struct flow4 *f,
+				       const struct bpfnet_backend *be,
+				       const struct bpfnet_ep *dst)
+{
+	struct nat_target t = { .dnat_addr = be->ep_ip, .dnat_port = be->ep_port,
+				.flags = BPFNET_CT_F_PORTMAP, .tx_gen = CT_FROM_OUTSIDE,
+				.rx_gen = ep_gen(dst) };
+	struct bpfnet_ct_entry orig;
+	int ret = nat_create(f, &t, &orig, ctx_len(ctx));
+
+	if (ret)
+		return ret;
+	count_global(BPFNET_G_DNAT);
+	return nat_apply(ctx, f, &orig) ?: deliver4(ctx, f, dst);
+}
+
+/*
+ * A later fragment from the uplink, for the node, whose first fragment has not
+ * come: no ports, so no telling whether it belongs to a published port (whose
+ * fragments the node must never see) or to the node's own traffic (a big DNS
+ * answer to the node's resolver, reordered). It goes to the node: dropping it
+ * would lose the node's own reordered datagrams, and a published port's
+ * datagram is lost either way, its first fragment going to the container. The
+ * node's stack cannot complete that datagram without its first fragment, so it
+ * never answers "port unreachable", and Linux sends no "reassembly time
+ * exceeded" without the first either: the partial datagram expires silently.
+ * In-order fragments of a published port always match and never get here.
+ */
+static __always_inline int frag4_to_node(void)
+{
+	count_global(BPFNET_G_FRAG_TO_NODE);
+	return CTX_ACT_PASS;
+}
+
+/*
+ * IPv4 @iph (at @l3_off) on the uplink for anything but a container
+ * address: replies to NATed flows, published ports. A malformed L4 header
+ * is dropped when it is addressed to the node; anything else that is not
+ * bpfnet's goes on untouched. *@to is the endpoint the packet is for, once
+ * known, so that a drop counts against it.
+ */
+static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
+						struct iphdr *iph, const struct bpfnet_ep **to)
+{
+	const struct bpfnet_backend *be;
+	__be32 daddr = iph->daddr;
+	struct ct_hit hit;
+	struct flow4 f;
+	int ret = parse_flow4_frag(ctx, l3_off, iph, &f);
+
+	if (ret)
+		return is_node_addr(daddr) ? ret : CTX_ACT_PASS;
+	if (f.kind == FLOW_UNTRACKED)
+		return CTX_ACT_PASS;
+	if (f.kind == FLOW_FRAGMENT)
+		return frag4_to_node();
+	if (f.kind == FLOW_ICMP_ERROR) {
+		ret = icmp_error_nat(ctx, &f, CT_FROM_OUTSIDE, NULL, to);
+		return ret == 1 ? CTX_ACT_PASS : ret ?: deliver4(ctx, &f, *to);
+	}
+	switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, NULL, CT_MAY_RETIRE, &hit)) {
+	case CT_FLOW:
+		*to = hit.dst;
+		return ct_forward(ctx, &f, &hit);
+	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
+		return DROP(DROP_SPOOFED_IP);
+	}
+	ret = svc_lookup(&f.key, &be);
+	if (ret == SVC_NONE)
+		return CTX_ACT_PASS;
+	if (ret)
+		return ret;
+	*to = ep_of_ip(be->ep_ip);
+	return portmap_new(ctx, &f, be, *to);
+}
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The uplink's published-port path as an XDP program: the same helpers as
+ * from_uplink (lib/uplink.h), built over the XDP context (ctx/xdp.h), so
+ * that a frame can be translated and delivered before the node allocates an
+ * skb for it. What this path does not handle (the node's own traffic, IPv4
+ * routed to a container address, which the gateway modes judge with
+ * redirect_peer) goes on with XDP_PASS to the stack, where from_uplink sees
+ * it. Its maps are the datapath's own, shared by name. Attaching it is not
+ * done yet; the packet tests run it with BPF_PROG_TEST_RUN on the cases of
+ * from_uplink.
+ */
+#include "ctx/xdp.h"
+#include <bpf/bpf_endian.h>
+
+#include "bpfnet/abi.h"
+#include "lib/maps.h"
+#include "lib/finish.h"
+#include "lib/uplink.h"
+
+SEC("xdp")
+int xdp_from_uplink(struct xdp_md *ctx)
+{
+	const struct bpfnet_ep *dst;
+	struct iphdr *iph;
+	__u32 l3_off;
+	int ret;
+
+	if (uplink_parse(ctx, &l3_off, &iph))
+		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
+	dst = ep_of_ip(iph->daddr);
+	ret = ipv4_check_martian(iph->saddr, iph->daddr);
+	if (!ret && dst)
+		ret = CTX_ACT_PASS;	/* routed to a container: from_uplink's */
+	else if (!ret)
+		ret = ipv4_nat_from_uplink(ctx, l3_off, iph, &dst);
+	return finish(ctx, dst, DIR_TO_EP, ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
