@@ -211,11 +211,10 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	int err;
 
 	if (!a->st->node.initialized)
-		return bn_fail(a->bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			       "--uplink DEV' first");
+		return bn_fail(a->bn, -ENOENT, "the node is not initialized");
 	a->net = o->network ? state_net(a->st, o->network) : NULL;
 	if (!a->net)
-		return bn_fail(a->bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+		return bn_fail(a->bn, -ENOENT, "no network '%s'",
 			       o->network ? o->network : "");
 	if (!ifname_valid(ifname))
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
@@ -564,8 +563,7 @@ int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name)
 	if (!ep) {
 		/* a re-run of the removal that this call's recovery just finished */
 		if (!journal_finished(bn, JOURNAL_ENDPOINT_REMOVE, name, NULL, 0))
-			err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists "
-				      "them)", name);
+			err = bn_fail(bn, -ENOENT, "no endpoint '%s'", name);
 		goto free;
 	}
 	err = nl_open(&nl, -1);
@@ -596,7 +594,7 @@ int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endp
 	if (ep)
 		ep_to_public(ep, out);
 	else
-		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			      name);
 	state_free(&st);
 	return err;

@@ -329,10 +329,10 @@ int bpfnet_network__remove(struct bpfnet *bn, const char *name)
 	if (!n && journal_finished(bn, JOURNAL_NETWORK_REMOVE, name, NULL, 0))
 		err = 0;	/* a re-run of the removal this call's recovery finished */
 	else if (!n)
-		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
+		err = bn_fail(bn, -ENOENT, "no network '%s'", name);
 	else if (users)
 		err = bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
-			      "first ('bpfnet endpoint ls')", name, users);
+			      "first", name, users);
 	else if (st.node.initialized)
 		/* once recorded, a removal is finished: by the next command if this one fails */
 		err = journal_record_net(bn, &st, JOURNAL_NETWORK_REMOVE, n) ?:
@@ -360,7 +360,7 @@ int bpfnet_network__get(struct bpfnet *bn, const char *name, struct bpfnet_netwo
 		n->endpoints = state_net_users(&st, name);
 		net_to_public(n, out);
 	} else {
-		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
+		err = bn_fail(bn, -ENOENT, "no network '%s'", name);
 	}
 	state_free(&st);
 	return err;

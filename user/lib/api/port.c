@@ -359,7 +359,7 @@ static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *n
 {
 	*ep = name ? state_ep(st, name) : NULL;
 	if (!*ep)
-		return bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+		return bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			       name ? name : "");
 	return 0;
 }
@@ -522,8 +522,7 @@ static int ports_begin(struct bpfnet *bn, struct state *st, enum journal_op op,
 	if (err)
 		return err;
 	if (!st->node.initialized)
-		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			      "--uplink DEV' first");
+		err = bn_fail(bn, -ENOENT, "the node is not initialized");
 	else
 		err = svc_maps_open(bn, sm);
 	if (err)
@@ -580,7 +579,7 @@ static int check_owned(struct bpfnet *bn, const struct svc_maps *sm, const struc
 		    be.ep_ip != m->container_ip.s_addr ||
 		    ntohs(be.ep_port) != m->container_port + off)
 			return bn_fail(bn, -ENOENT, "%s is not published by endpoint '%s' (port "
-				       "%u; 'bpfnet port ls' lists them)", spec, m->endpoint,
+				       "%u)", spec, m->endpoint,
 				       m->host_port + off);
 	}
 	return 0;
@@ -813,7 +812,7 @@ int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_por
 	if (err)
 		return err;
 	if (endpoint && !state_ep(&st, endpoint)) {
-		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			      endpoint);
 	} else if (!st.node.initialized) {
 		*out = NULL;	/* nothing can be published before init */

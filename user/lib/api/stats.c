@@ -102,8 +102,7 @@ static int stats_get(struct bpfnet *bn, struct bpfnet_stats *out)
 	if (err)
 		return err;
 	if (!st.node.initialized)
-		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
-			      "DEV' first");
+		err = bn_fail(bn, -ENOENT, "the node is not initialized");
 	else
 		err = read_endpoints(bn, &st, out) ?: read_drops(bn, out) ?: count_ct(bn, out) ?:
 		      read_events(bn, out);
