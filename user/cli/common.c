@@ -37,8 +37,9 @@ const struct err_code err_codes[] = {
 	{ "incompatible_datapath", EPROTO, EXIT_FAIL, "The pinned datapath is of another "
 	  "bpfnet: take it down with that one, then init again." },
 	{ "state_corrupt", EUCLEAN, EXIT_FAIL, "The instance's state file cannot be read." },
-	{ "permission_denied", EPERM, EXIT_FAIL, "Not permitted: bpfnet needs root "
-	  "(CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN)." },
+	{ "permission_denied", EPERM, EXIT_FAIL, "Not permitted: by the network (an internal "
+	  "network publishes no port) or by the system (bpfnet needs root: CAP_NET_ADMIN, "
+	  "CAP_BPF, CAP_SYS_ADMIN)." },
 	{ "no_memory", ENOMEM, EXIT_FAIL, "Out of memory." },
 	{ "failed", 0, EXIT_FAIL, "Any other failure: the message and the errno say what." },
 	{}
