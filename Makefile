@@ -177,6 +177,14 @@ $(BUILD)/tools/svcmap: tools/svcmap.c $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< $(LIB) $(LDLIBS)
 
+# bpfnet(8) ($(MAN)): made by the CLI from its command table, the source of `bpfnet help` too
+all: $(MAN)
+$(MAN): $(CLI)
+	$(call msg,MAN,$@)
+	$(Q)$< help --man > $@
+# the CLI tests render it (groff, man -l) and run the bash completion (contrib/bash-completion)
+DEB_PACKAGES += groff-base man-db
+
 # deps first, then the build: a fresh machine has neither packages nor objects
 check: deps
 	$(MAKE) all

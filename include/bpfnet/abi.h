@@ -9,6 +9,13 @@
 
 #include <linux/types.h>
 
+/*
+ * The version of this ABI: raised whenever a map, key, value or program
+ * changes incompatibly, so that a datapath and a control plane can tell
+ * whether they speak the same layout (bpfnet version --json reports it).
+ */
+#define BPFNET_ABI_VERSION 1
+
 /* Endpoints one instance can hold; also the size of the per-endpoint stats array. */
 #define BPFNET_EP_MAX 4096
 /* Networks one instance can hold (ids 1..BPFNET_NET_MAX-1; 0 means "none"). */

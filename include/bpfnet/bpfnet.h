@@ -286,7 +286,7 @@ int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
 int bpfnet_node__down(struct bpfnet *bn);
 /*
  * The node's state into @out (out->sz set by the caller). -EINVAL bad sz;
- * errno of reading the state (-EIO a corrupt state file, with its words).
+ * errno of reading the state (-EUCLEAN a corrupt state file, with its words).
  */
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out);
 

@@ -123,17 +123,18 @@ refused "a subnet holding a /32 of the node's lo is refused" 1 \
 refused "a subnet under a static route via a neighbour is refused" 1 \
 	"overlaps the node's route $VIA_NET via $EXT_IP dev $UPLINK" \
 	bn network create x --subnet 172.30.5.0/24
-refused "127.0.0.0/8 (loopback) is refused" 1 "127.0.0.0/8, the loopback range" \
+# a special range is wrong on any node: a value error (exit 2), not a conflict with the node (1)
+refused "127.0.0.0/8 (loopback) is refused" 2 "127.0.0.0/8, the loopback range" \
 	bn network create x --subnet 127.0.0.0/8
-refused "127.1.0.0/16 (inside loopback) is refused" 1 "overlaps 127.0.0.0/8, the loopback range" \
+refused "127.1.0.0/16 (inside loopback) is refused" 2 "overlaps 127.0.0.0/8, the loopback range" \
 	bn network create x --subnet 127.1.0.0/16
-refused "169.254.0.0/16 (link-local) is refused" 1 "169.254.0.0/16, the link-local range" \
+refused "169.254.0.0/16 (link-local) is refused" 2 "169.254.0.0/16, the link-local range" \
 	bn network create x --subnet 169.254.0.0/16
-refused "224.0.0.0/24 (multicast) is refused" 1 "overlaps 224.0.0.0/4, the multicast range" \
+refused "224.0.0.0/24 (multicast) is refused" 2 "overlaps 224.0.0.0/4, the multicast range" \
 	bn network create x --subnet 224.0.0.0/24
-refused "0.0.0.0/8 is refused" 1 "overlaps 0.0.0.0/8, the \"this network\" range" \
+refused "0.0.0.0/8 is refused" 2 "overlaps 0.0.0.0/8, the \"this network\" range" \
 	bn network create x --subnet 0.0.0.0/8
-refused "240.0.0.0/8 (reserved, broadcast) is refused" 1 \
+refused "240.0.0.0/8 (reserved, broadcast) is refused" 2 \
 	"overlaps 240.0.0.0/4, the reserved range" \
 	bn network create x --subnet 240.0.0.0/8
 check "a clean subnet works, the node's default route notwithstanding" \
@@ -151,15 +152,16 @@ new_ns c1 p1 p2 m
 sleeper "$NODE" || bail "no process in the node netns"
 NODE_PID=$SLEEPER
 SNAP_NS="c1"
-refused "endpoint add --netns NODE (by name) is refused" 1 "is the node's own network namespace" \
+# the node's own netns is never a container's: a value error (exit 2)
+refused "endpoint add --netns NODE (by name) is refused" 2 "is the node's own network namespace" \
 	bn endpoint add n1 --netns "$NODE" --name x
-refused "endpoint add --netns /proc/self/ns/net is refused" 1 \
+refused "endpoint add --netns /proc/self/ns/net is refused" 2 \
 	"'/proc/self/ns/net' (/proc/self/ns/net) is the node's own network namespace" \
 	bn endpoint add n1 --netns /proc/self/ns/net --name x
-refused "endpoint add --netns /proc/PID/ns/net of a process in the node is refused" 1 \
+refused "endpoint add --netns /proc/PID/ns/net of a process in the node is refused" 2 \
 	"/proc/$NODE_PID/ns/net) is the node's own network namespace" \
 	bn endpoint add n1 --netns "/proc/$NODE_PID/ns/net" --name x
-refused "endpoint add --netns of a bind mount of the node's netns is refused" 1 \
+refused "endpoint add --netns of a bind mount of the node's netns is refused" 2 \
 	"is the node's own network namespace" \
 	bn endpoint add n2 --netns "/var/run/netns/$NODE" --name x
 check "a container's netns works" bn endpoint add n1 --netns "$(nsname c1)" --name c1

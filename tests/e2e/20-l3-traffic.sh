@@ -148,8 +148,8 @@ check "c1 tx_packets grew by >= 10 ($tx1 -> $tx1b)" test "$tx1b" -ge $((tx1 + 10
 check "c1 tx_bytes grew by >= 10 * 98 ($txb1 -> $txb1b)" test "$txb1b" -ge $((txb1 + 980))
 check "c2 rx_packets grew by >= 10 ($rx2 -> $rx2b)" test "$rx2b" -ge $((rx2 + 10))
 check "c2 rx_bytes grew by >= 10 * 98 ($rxb2 -> $rxb2b)" test "$rxb2b" -ge $((rxb2 + 980))
-out=$(bn stats)
-check "stats (text) shows c1..c4 and the drop reasons" \
+out=$(bn stats --all)
+check "stats --all (text) shows c1..c4 and every drop reason" \
 	sh -c 'for w in c1 c2 c3 c4 spoofed_ip spoofed_mac other_network; do
 		printf "%s\n" "$1" | grep -qw "$w" || exit 1; done' _ "$out"
 

@@ -29,8 +29,9 @@ check "an unknown gateway mode is refused as a usage error, naming the allowed o
 	_ "$rc" "$out"
 out=$(bn network create iso --mode bridge --internal --subnet 10.66.6.0/24 --gateway-mode routed 2>&1)
 rc=$?
-check "an internal network takes no gateway mode but nat" \
-	bash -c '[ "$1" = 1 ] && grep -q "internal network has none" <<<"$2"' _ "$rc" "$out"
+# EINVAL, a value wrong on any node: exit 2
+check "an internal network takes no gateway mode but nat (exit 2)" \
+	bash -c '[ "$1" = 2 ] && grep -q "internal network has none" <<<"$2"' _ "$rc" "$out"
 
 # ---- what the CLI and the state say ---------------------------------------------------------------
 

@@ -259,7 +259,7 @@ static void test_state_versions(void **state)
 	assert_int_equal(st.journal.op, JOURNAL_NONE);
 	state_free(&st);
 	assert_int_equal(write_file_atomic(path, bad, strlen(bad)), 0);
-	assert_int_equal(state_load(f->bn, &st), -EINVAL);
+	assert_int_equal(state_load(f->bn, &st), -EUCLEAN);
 	bn_unlock(f->bn);
 }
 

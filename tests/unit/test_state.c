@@ -102,7 +102,7 @@ static void test_corrupt(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unit_case("bad state file %zu", i);
 		write_state(f, bad[i], path);
-		assert_int_equal(state_load(f->bn, &st), -EINVAL);
+		assert_int_equal(state_load(f->bn, &st), -EUCLEAN);
 		assert_has(bpfnet__errmsg(f->bn), "corrupt");
 	}
 	unit_case_end();

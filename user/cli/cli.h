@@ -15,23 +15,39 @@
 struct cli {
 	struct bpfnet *bn;
 	bool json;
+	const struct cmd *cmd;	/* the command running: its error hints */
+	/* what the command names (cli_ref()): on ENOENT, the one missing gets a hint */
+	const char *ref_kind[2], *ref_name[2];
 };
 
-/* One command: "network create" -> do_network_create(cli, argc, argv after the verb). */
+/*
+ * One command: "network create" -> do_create(cli, argc, argv after the verb).
+ * The tables of these are the one source of the dispatch, `bpfnet help`, the
+ * man page and the bash completion (commands.c).
+ */
 struct cmd {
 	const char *name;
 	int (*run)(struct cli *cli, int argc, char **argv);
-	const char *usage;	/* arguments after the verb */
+	const char *usage;	/* arguments after the verb; its --options are the completion's */
+	const char *summary;	/* what it does, in sentences: help and the man page */
+	unsigned int flags;
 };
+#define CMD_NODE (1U << 0)	/* needs an initialized node: ENOENT may mean "run init" */
+#define CMD_NO_HANDLE (1U << 1)	/* runs without opening the instance (help, version) */
 
-/* An option of a command: --name VALUE (or --name=VALUE), or a flag --name (value NULL). */
+/*
+ * An option of a command: --name VALUE (or --name=VALUE), or a flag --name
+ * (value NULL); @short_name: the same as -c.
+ */
 struct opt {
 	const char *name;
 	const char **value;
 	int *flag;
+	char short_name;
 };
 #define OPT(n, v) { .name = (n), .value = (v) }
 #define FLAG(n, f) { .name = (n), .flag = (f) }
+#define QUIET(f) { .name = "quiet", .flag = (f), .short_name = 'q' }
 
 /*
  * Split @argv into options from @opts and up to @max_pos positionals (which
@@ -40,17 +56,37 @@ struct opt {
  */
 int parse_args(const struct cmd *cmd, int argc, char **argv, const struct opt *opts,
 	       const char **pos, int min_pos, int max_pos);
-/* Dispatch argv[0] among @cmds by unique prefix. */
-int dispatch(struct cli *cli, const char *object, const struct cmd *cmds, int argc, char **argv);
 
 /* --json: usage errors are JSON too. */
 extern bool json_errors;
 
-/* Report a failed library call in words (or JSON) and return EXIT_FAIL. */
+/*
+ * Report a failed library call in words (or JSON): its stable code, and a hint
+ * of what to run by errno and the names the command gave (cli_ref()). Returns
+ * EXIT_USAGE for a value refused whatever the node's state (EINVAL), else EXIT_FAIL.
+ */
 int report_error(struct cli *cli, int err);
+/* The command names @name, a @kind ("network", "endpoint"): see report_error(). */
+void cli_ref(struct cli *cli, const char *kind, const char *name);
+/* The command line is wrong (unknown option, missing argument): EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A value on the command line is wrong (an MTU, an instance name): EXIT_USAGE. */
+int value_errorf(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An error before any library call could say it (no handle yet): EXIT_FAIL. */
 int fail_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The general form: exit code, stable code string, errno (positive), message. */
+int cli_error(int exit_code, const char *code, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* One stable error code (README, the man page's ERRORS): how errnos map to them. */
+struct err_code {
+	const char *code;
+	int errnum;		/* the errno it stands for; 0: the CLI's own */
+	int exit_code;
+	const char *meaning;
+};
+extern const struct err_code err_codes[];
+const struct err_code *err_code_of(int errnum);
 /* Print @j (stolen) as indented JSON. */
 void print_json(json_t *j);
 json_t *json_ip(const struct bpfnet_addr *a);
@@ -60,10 +96,36 @@ const char *ip_str(const struct bpfnet_addr *a, char *buf);	/* buf: BPFNET_ADDRS
 int value_error(void);
 
 extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[], fdb_cmds[];
+extern const struct cmd init_cmd, down_cmd, status_cmd, stats_cmd, check_cmd;
 int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);
 int do_stats(struct cli *cli, int argc, char **argv);
 int do_check(struct cli *cli, int argc, char **argv);
+
+/* ---- commands.c: the command table, help, man page, completion words ---- */
+
+struct object {
+	const char *name;
+	const char *alias;	/* "ep" for endpoint; NULL */
+	const struct cmd *cmds;	/* verbs (ending in {}), or */
+	const struct cmd *cmd;	/* a command of its own (init, status, ...) */
+	const char *summary;	/* for the object's help */
+};
+extern const struct object objects[];
+
+/* Find the object of @word (name, alias, unique prefix); NULL after a usage error. */
+const struct object *object_find(const char *word);
+/* Find the verb @word of @obj (name, alias such as ls/list, unique prefix); NULL: error said. */
+const struct cmd *verb_find(const struct object *obj, const char *word);
+/* The verb of @c ("create" of "network create"), or its whole name for a single command. */
+const char *cmd_verb(const struct cmd *c);
+/* `bpfnet help`, `bpfnet OBJECT --help`, `bpfnet OBJECT VERB --help`, in words or JSON. */
+int help_all(struct cli *cli, FILE *f);
+int help_object(struct cli *cli, const struct object *obj, FILE *f);
+int help_cmd(struct cli *cli, const struct cmd *c);
+/* The object was given without its verb: a usage error naming them. */
+int object_needs_verb(const struct object *obj);
+extern const struct cmd help_cmd_def, version_cmd;
 
 #endif

@@ -2,10 +2,24 @@
 /* bpfnet check [--repair]: does the instance match its state? */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
-static const struct cmd check_cmd = { "check", do_check, "[--repair]" };
+const struct cmd check_cmd = {
+	"check", do_check, "[--repair]",
+	"Does everything match the state: the journal, the pins, every map, the veths, the tc "
+	"filters, the socket hooks? Exit 1 when not. --repair fixes what it can, then looks "
+	"again.", 0
+};
+
+/* What to run about an issue of @kind that --repair cannot fix; "" if none. */
+static const char *issue_hint(const char *kind)
+{
+	if (!strcmp(kind, "uplink_missing"))
+		return " ('bpfnet init --uplink DEV' once it is back, or 'bpfnet down')";
+	return "";
+}
 
 static json_t *issue_json(const struct bpfnet_check_issue *i)
 {
@@ -39,8 +53,9 @@ int do_check(struct cli *cli, int argc, char **argv)
 		print_json(arr);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			printf("%-24s %-28s %s%s\n", issues[i].kind, issues[i].object,
-			       issues[i].message, issues[i].repaired ? " [repaired]" : "");
+			printf("%-24s %-28s %s%s%s\n", issues[i].kind, issues[i].object,
+			       issues[i].message, issue_hint(issues[i].kind),
+			       issues[i].repaired ? " [repaired]" : "");
 		if (!n)
 			printf("instance %s: consistent\n", bpfnet__instance(cli->bn));
 		else if (!left)

@@ -40,7 +40,7 @@ static int parse_mtu(const char *s, unsigned int *mtu)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *end || errno || v == 0 || v > 65535 || *s == '-')
-		return usage_error("invalid MTU '%s': a number from 68 to 65535", s);
+		return value_errorf(EINVAL, "invalid MTU '%s': a number from 68 to 65535", s);
 	*mtu = v;
 	return 0;
 }
@@ -63,7 +63,9 @@ static int do_add(struct cli *cli, int argc, char **argv)
 	if (parse_mtu(mtu, &o.mtu))
 		return EXIT_USAGE;
 	if (ip && bpfnet_addr_parse(ip, &o.ip))
-		return usage_error("invalid address '%s': expected IPv4 such as 10.1.0.2", ip);
+		return value_errorf(EINVAL, "invalid address '%s': expected IPv4 such as 10.1.0.2",
+				    ip);
+	cli_ref(cli, "network", o.network);
 	err = bpfnet_endpoint__add(cli->bn, &o, &info);
 	if (err)
 		return report_error(cli, err);
@@ -77,15 +79,20 @@ static int do_add(struct cli *cli, int argc, char **argv)
 static int do_ls(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_endpoint_info *eps;
+	int quiet = 0;
+	const struct opt opts[] = { QUIET(&quiet), {} };
 	size_t n;
 	int err;
 
-	if (parse_args(&endpoint_cmds[1], argc, argv, NULL, NULL, 0, 0))
+	if (parse_args(&endpoint_cmds[1], argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
 	err = bpfnet_endpoint__list(cli->bn, &eps, &n);
 	if (err)
 		return report_error(cli, err);
-	if (cli->json) {
+	if (quiet) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", eps[i].name);
+	} else if (cli->json) {
 		json_t *arr = json_array();
 
 		for (size_t i = 0; i < n; i++)
@@ -116,6 +123,7 @@ static int do_show(struct cli *cli, int argc, char **argv)
 
 	if (parse_args(&endpoint_cmds[2], argc, argv, NULL, &name, 1, 1))
 		return EXIT_USAGE;
+	cli_ref(cli, "endpoint", name);
 	err = bpfnet_endpoint__get(cli->bn, name, &info);
 	if (err)
 		return report_error(cli, err);
@@ -133,6 +141,7 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 
 	if (parse_args(&endpoint_cmds[3], argc, argv, NULL, &name, 1, 1))
 		return EXIT_USAGE;
+	cli_ref(cli, "endpoint", name);
 	err = bpfnet_endpoint__remove(cli->bn, name);
 	if (err)
 		return report_error(cli, err);
@@ -143,9 +152,14 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 
 const struct cmd endpoint_cmds[] = {
 	{ "endpoint add", do_add,
-	  "NETWORK --netns NAME|PATH [--name EP] [--ip IP] [--ifname IF] [--mtu N]" },
-	{ "endpoint ls", do_ls, "" },
-	{ "endpoint show", do_show, "EP" },
-	{ "endpoint rm", do_rm, "EP" },
+	  "NETWORK --netns NAME|PATH [--name EP] [--ip IP] [--ifname IF] [--mtu N]",
+	  "Give the network namespace NAME (under /var/run/netns) or PATH an interface IF "
+	  "(default eth0) on NETWORK: a veth pair, the address IP (default the lowest free "
+	  "one), a default route via the gateway (the first endpoint of the netns with one), "
+	  "the MTU N (default the uplink's). EP defaults to the netns name.", CMD_NODE },
+	{ "endpoint ls", do_ls, "[-q]", "List the endpoints (-q: their names only).", 0 },
+	{ "endpoint show", do_show, "EP", "Show endpoint EP.", 0 },
+	{ "endpoint rm", do_rm, "EP", "Remove endpoint EP: its veth pair, routes, published "
+	  "ports and flows.", 0 },
 	{}
 };

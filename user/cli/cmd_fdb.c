@@ -32,6 +32,7 @@ static int do_fdb_ls(struct cli *cli, int argc, char **argv)
 
 	if (parse_args(&fdb_cmds[0], argc, argv, NULL, &network, 0, 1))
 		return EXIT_USAGE;
+	cli_ref(cli, "network", network);
 	err = bpfnet_fdb__list(cli->bn, network, &list, &n);
 	if (err)
 		return report_error(cli, err);
@@ -52,6 +53,8 @@ static int do_fdb_ls(struct cli *cli, int argc, char **argv)
 }
 
 const struct cmd fdb_cmds[] = {
-	{ "fdb ls", do_fdb_ls, "[NETWORK]" },
+	{ "fdb ls", do_fdb_ls, "[NETWORK]", "Where each MAC of the bridge networks (or of "
+	  "NETWORK) lives: the endpoint and port it is behind, static or learned, its age.",
+	  CMD_NODE },
 	{}
 };

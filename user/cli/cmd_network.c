@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bpfnet network create|ls|show|rm */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +56,11 @@ static int create_values(struct bpfnet_network_opts *o, const char *mode, const 
 	if (!subnet)
 		return usage_error("a subnet is required (--subnet CIDR, e.g. 10.1.0.0/24)");
 	if (bpfnet_prefix_parse(subnet, &o->subnet))
-		return usage_error("invalid subnet '%s': expected an IPv4 CIDR such as 10.1.0.0/24",
-				   subnet);
+		return value_errorf(EINVAL, "invalid subnet '%s': expected an IPv4 CIDR such as "
+				    "10.1.0.0/24", subnet);
 	if (gateway && bpfnet_addr_parse(gateway, &o->gateway))
-		return usage_error("invalid gateway '%s': expected an IPv4 address", gateway);
+		return value_errorf(EINVAL, "invalid gateway '%s': expected an IPv4 address",
+				    gateway);
 	if (gateway_mode && bpfnet_gateway_mode_parse(gateway_mode, &o->gateway_mode))
 		return value_error();
 	return 0;
@@ -96,15 +98,20 @@ static int do_create(struct cli *cli, int argc, char **argv)
 static int do_ls(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_network_info *nets;
+	int quiet = 0;
+	const struct opt opts[] = { QUIET(&quiet), {} };
 	size_t n;
 	int err;
 
-	if (parse_args(&network_cmds[1], argc, argv, NULL, NULL, 0, 0))
+	if (parse_args(&network_cmds[1], argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
 	err = bpfnet_network__list(cli->bn, &nets, &n);
 	if (err)
 		return report_error(cli, err);
-	if (cli->json) {
+	if (quiet) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", nets[i].name);
+	} else if (cli->json) {
 		json_t *arr = json_array();
 
 		for (size_t i = 0; i < n; i++)
@@ -136,6 +143,7 @@ static int do_show(struct cli *cli, int argc, char **argv)
 
 	if (parse_args(&network_cmds[2], argc, argv, NULL, &name, 1, 1))
 		return EXIT_USAGE;
+	cli_ref(cli, "network", name);
 	err = bpfnet_network__get(cli->bn, name, &info);
 	if (err)
 		return report_error(cli, err);
@@ -153,6 +161,7 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 
 	if (parse_args(&network_cmds[3], argc, argv, NULL, &name, 1, 1))
 		return EXIT_USAGE;
+	cli_ref(cli, "network", name);
 	err = bpfnet_network__remove(cli->bn, name);
 	if (err)
 		return report_error(cli, err);
@@ -163,9 +172,17 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 
 const struct cmd network_cmds[] = {
 	{ "network create", do_create, "NAME --subnet CIDR [--mode l3|bridge] [--gateway IP] "
-	  "[--no-masquerade] [--internal (bridge)] [--gateway-mode nat|routed|nat-unprotected]" },
-	{ "network ls", do_ls, "" },
-	{ "network show", do_show, "NAME" },
-	{ "network rm", do_rm, "NAME" },
+	  "[--no-masquerade] [--internal] [--gateway-mode nat|routed|nat-unprotected]",
+	  "Create network NAME on subnet CIDR (IPv4). l3 (default): every container its own "
+	  "routed /32 behind the gateway (default the subnet's first address); bridge: one L2 "
+	  "segment with an FDB. --no-masquerade: containers leave the node with their own "
+	  "addresses. --internal (bridge): containers reach each other and nothing else. "
+	  "--gateway-mode: what the outside reaches by routing to container addresses: nat "
+	  "(default: the replies of the containers' own flows), routed (also published "
+	  "container ports, no masquerade), nat-unprotected (everything).", 0 },
+	{ "network ls", do_ls, "[-q]", "List the networks (-q: their names only).", 0 },
+	{ "network show", do_show, "NAME", "Show network NAME.", 0 },
+	{ "network rm", do_rm, "NAME", "Remove network NAME; refused while endpoints are "
+	  "attached to it.", 0 },
 	{}
 };

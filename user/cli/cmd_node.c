@@ -1,14 +1,35 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bpfnet init|down|status|stats */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "bpfnet/abi.h"
 
 #include "cli.h"
 
-static const struct cmd init_cmd = { "init", do_init, "--uplink DEV" };
-static const struct cmd down_cmd = { "down", do_down, "" };
-static const struct cmd status_cmd = { "status", do_status, "" };
-static const struct cmd stats_cmd = { "stats", do_stats, "" };
+const struct cmd init_cmd = {
+	"init", do_init, "--uplink DEV",
+	"Load the datapath, pin it and attach it to the uplink DEV (the node's device towards "
+	"the outside). Safe to re-run: it upgrades in place and keeps the maps.", 0
+};
+const struct cmd down_cmd = {
+	"down", do_down, "",
+	"Detach, unpin and delete everything of the instance: its veths, routes, state.", 0
+};
+const struct cmd status_cmd = {
+	"status", do_status, "",
+	"The node: its uplink, the counts of networks, endpoints, published ports and flows, "
+	"the datapath's ABI version, whether the tc programs of the uplink and of each "
+	"endpoint and the socket hooks are attached, the conntrack fill.", 0
+};
+const struct cmd stats_cmd = {
+	"stats", do_stats, "[--all]",
+	"Counters per endpoint, drop reason and event; the conntrack fill (warns above 90%). "
+	"Drop reasons that never happened are left out unless --all; on a terminal, bytes "
+	"and counts in human units (K, M, G).", CMD_NODE
+};
 
 int do_init(struct cli *cli, int argc, char **argv)
 {
@@ -99,8 +120,118 @@ static void ct_print(const struct bpfnet_ct_summary *ct)
 		printf("warning: %s\n", buf);
 }
 
+/* What status counts: the objects of the state, the flows of the table. */
+struct status_counts {
+	size_t networks, endpoints, ports, flows;
+};
+
+/* Is everything attached where the state says? From bpfnet_node__check()'s findings. */
+struct status_health {
+	bool known;		/* the check could run */
+	bool uplink;		/* the uplink's tc program */
+	bool sock_hooks;
+	size_t endpoints_ok;
+	json_t *detached;	/* the endpoints whose tc program is not attached */
+};
+
+static int status_count(struct cli *cli, struct status_counts *n,
+			struct bpfnet_endpoint_info **eps)
+{
+	struct bpfnet_network_info *nets = NULL;
+	struct bpfnet_port_mapping *maps = NULL;
+	int err;
+
+	err = bpfnet_network__list(cli->bn, &nets, &n->networks) ?:
+	      bpfnet_endpoint__list(cli->bn, eps, &n->endpoints) ?:
+	      bpfnet_port__list(cli->bn, NULL, &maps, &n->ports);
+	free(nets);
+	free(maps);
+	return err;
+}
+
+static bool issue_about(const struct bpfnet_check_issue *is, const char *dev)
+{
+	static const char *const kinds[] = { "tc_filter_missing", "tc_filter_stale",
+					     "uplink_missing", "veth_missing", "veth_mismatch" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(is->kind, kinds[i]))
+			return !strcmp(is->object, dev) || strstr(is->object, dev);
+	return false;
+}
+
+static void status_health(struct cli *cli, const struct bpfnet_node_info *info,
+			  const struct bpfnet_endpoint_info *eps, size_t n_eps,
+			  struct status_health *h)
+{
+	struct bpfnet_check_opts o = { .sz = sizeof(o) };
+	struct bpfnet_check_issue *issues;
+	size_t n;
+
+	h->detached = json_array();
+	if (bpfnet_node__check(cli->bn, &o, &issues, &n))
+		return;
+	h->known = h->uplink = h->sock_hooks = true;
+	for (size_t i = 0; i < n; i++) {
+		h->uplink &= !issue_about(&issues[i], info->uplink);
+		h->sock_hooks &= strcmp(issues[i].kind, "sock_hook_missing") != 0;
+	}
+	for (size_t e = 0; e < n_eps; e++) {
+		bool ok = true;
+
+		for (size_t i = 0; i < n; i++)
+			ok &= !issue_about(&issues[i], eps[e].host_ifname);
+		h->endpoints_ok += ok;
+		if (!ok)
+			json_array_append_new(h->detached, json_string(eps[e].name));
+	}
+	free(issues);
+}
+
+static json_t *status_more_json(const struct status_counts *n, const struct status_health *h)
+{
+	return json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:i, s:s}, s:{s:b, s:b, s:b, s:I, s:I, s:O}}",
+			 "counts", "networks", (json_int_t)n->networks, "endpoints",
+			 (json_int_t)n->endpoints, "ports", (json_int_t)n->ports, "flows",
+			 (json_int_t)n->flows, "datapath", "abi_version", BPFNET_ABI_VERSION,
+			 "version", bpfnet_version(), "attached", "known", h->known, "uplink",
+			 h->uplink, "sock_hooks", h->sock_hooks, "endpoints",
+			 (json_int_t)h->endpoints_ok, "endpoints_total", (json_int_t)n->endpoints,
+			 "detached_endpoints", h->detached);
+}
+
+static void status_more_print(const struct bpfnet_node_info *info, const struct status_counts *n,
+			      const struct status_health *h)
+{
+	printf("datapath: ABI %d (bpfnet %s)\n", BPFNET_ABI_VERSION, bpfnet_version());
+	printf("objects: %zu network%s, %zu endpoint%s, %zu published port%s, %zu flow%s\n",
+	       n->networks, n->networks == 1 ? "" : "s", n->endpoints, n->endpoints == 1 ? "" : "s",
+	       n->ports, n->ports == 1 ? "" : "s", n->flows, n->flows == 1 ? "" : "s");
+	if (!h->known) {
+		printf("attached: unknown (the check could not run)\n");
+		return;
+	}
+	printf("attached: uplink %s %s; endpoints %zu of %zu; socket hooks %s\n", info->uplink,
+	       h->uplink ? "yes" : "NO", h->endpoints_ok, n->endpoints,
+	       h->sock_hooks ? "yes" : "NO");
+	if (!h->uplink || !h->sock_hooks || h->endpoints_ok < n->endpoints) {
+		printf("warning: not attached:");
+		if (!h->uplink)
+			printf(" the uplink %s's program,", info->uplink);
+		for (size_t i = 0; i < json_array_size(h->detached); i++)
+			printf(" endpoint %s's program,", json_string_value(json_array_get(h->detached,
+											    i)));
+		if (!h->sock_hooks)
+			printf(" the socket hooks,");
+		printf(" ('bpfnet check --repair' re-attaches)\n");
+	}
+}
+
 int do_status(struct cli *cli, int argc, char **argv)
 {
+	struct bpfnet_endpoint_info *eps = NULL;
+	struct status_health health = {};
+	struct status_counts counts = {};
 	struct bpfnet_ct_summary ct = { .sz = sizeof(ct) };
 	struct bpfnet_node_info info = { .sz = sizeof(info) };
 	int err;
@@ -109,9 +240,14 @@ int do_status(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	err = bpfnet_node__info(cli->bn, &info);
 	if (!err && info.initialized)
-		err = bpfnet_ct__summary(cli->bn, &ct);
-	if (err)
+		err = bpfnet_ct__summary(cli->bn, &ct) ?: status_count(cli, &counts, &eps);
+	if (err) {
+		free(eps);
 		return report_error(cli, err);
+	}
+	counts.flows = ct.flows;
+	if (info.initialized)
+		status_health(cli, &info, eps, counts.endpoints, &health);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:b, s:s, s:i, s:s, s:b, s:s}", "instance",
 				      bpfnet__instance(cli->bn), "initialized", info.initialized,
@@ -120,6 +256,10 @@ int do_status(struct cli *cli, int argc, char **argv)
 				      "missing_pin", info.missing_pin);
 
 		if (info.initialized) {
+			json_t *more = status_more_json(&counts, &health);
+
+			json_object_update(j, more);
+			json_decref(more);
 			json_object_set_new(j, "ct", ct_json(&ct));
 			json_object_set_new(j, "warnings", warnings_json(&ct));
 		}
@@ -131,31 +271,73 @@ int do_status(struct cli *cli, int argc, char **argv)
 	} else {
 		printf("instance %s: uplink %s (ifindex %u), pins in %s\n",
 		       bpfnet__instance(cli->bn), info.uplink, info.uplink_ifindex, info.pin_dir);
+		status_more_print(&info, &counts, &health);
 		ct_print(&ct);
 	}
+	json_decref(health.detached);
+	free(eps);
 	return EXIT_OK;
 }
 
-static void stats_print(const struct bpfnet_stats *s)
+/* How stats prints its numbers: exact, or in human units on a terminal. */
+struct stats_fmt {
+	bool human;
+	bool all;	/* drop reasons at zero too */
+};
+
+/* @v into @buf, exact or (human) with a K/M/G/T suffix of powers of @base. */
+static const char *num(const struct stats_fmt *fmt, uint64_t v, unsigned int base, char *buf,
+		       size_t len)
 {
-	char buf[256];
+	static const char units[] = "KMGTPE";
+	double d = (double)v;
+	int u = -1;
+
+	if (!fmt->human || v < base) {
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		return buf;
+	}
+	while (d >= base && u < 5) {
+		d /= base;
+		u++;
+	}
+	snprintf(buf, len, d < 10 ? "%.1f%c%s" : "%.0f%c%s", d, units[u], base == 1024 ? "i" : "");
+	return buf;
+}
+
+static void stats_print(const struct bpfnet_stats *s, const struct stats_fmt *fmt)
+{
+	char buf[256], a[24], b[24], c[24], d[24], e[24];
+	size_t hidden = 0;
 
 	printf("%-16s %12s %14s %12s %14s %10s\n", "ENDPOINT", "TX-PACKETS", "TX-BYTES",
 	       "RX-PACKETS", "RX-BYTES", "DROPS");
 	for (size_t i = 0; i < s->n_endpoints; i++) {
-		const struct bpfnet_endpoint_stats *e = &s->endpoints[i];
+		const struct bpfnet_endpoint_stats *ep = &s->endpoints[i];
 
-		printf("%-16s %12llu %14llu %12llu %14llu %10llu\n", e->name,
-		       (unsigned long long)e->tx_packets, (unsigned long long)e->tx_bytes,
-		       (unsigned long long)e->rx_packets, (unsigned long long)e->rx_bytes,
-		       (unsigned long long)e->drops);
+		printf("%-16s %12s %14s %12s %14s %10s\n", ep->name,
+		       num(fmt, ep->tx_packets, 1000, a, sizeof(a)),
+		       num(fmt, ep->tx_bytes, 1024, b, sizeof(b)),
+		       num(fmt, ep->rx_packets, 1000, c, sizeof(c)),
+		       num(fmt, ep->rx_bytes, 1024, d, sizeof(d)),
+		       num(fmt, ep->drops, 1000, e, sizeof(e)));
 	}
 	printf("\n%-28s %12s\n", "DROP-REASON", "PACKETS");
-	for (size_t i = 0; i < s->n_drops; i++)
-		printf("%-28s %12llu\n", s->drops[i].reason, (unsigned long long)s->drops[i].packets);
+	for (size_t i = 0; i < s->n_drops; i++) {
+		if (!s->drops[i].packets && !fmt->all) {
+			hidden++;
+			continue;
+		}
+		printf("%-28s %12s\n", s->drops[i].reason,
+		       num(fmt, s->drops[i].packets, 1000, a, sizeof(a)));
+	}
+	if (hidden)
+		printf("(%zu drop reason%s at zero not shown: --all shows them)\n", hidden,
+		       hidden == 1 ? "" : "s");
 	printf("\n%-28s %12s\n", "EVENT", "COUNT");
 	for (size_t i = 0; i < s->n_events; i++)
-		printf("%-28s %12llu\n", s->events[i].reason, (unsigned long long)s->events[i].packets);
+		printf("%-28s %12s\n", s->events[i].reason,
+		       num(fmt, s->events[i].packets, 1000, a, sizeof(a)));
 	printf("%-28s %12llu (live, as ct ls lists them)\n", "ct_flows",
 	       (unsigned long long)s->ct.flows);
 	printf("%-28s %12llu of %llu (%u%%)\n", "ct_entries", (unsigned long long)s->ct_entries,
@@ -194,18 +376,22 @@ static json_t *stats_json(const struct bpfnet_stats *s)
 
 int do_stats(struct cli *cli, int argc, char **argv)
 {
+	struct stats_fmt fmt = { .human = isatty(STDOUT_FILENO) };
+	int all = 0;
+	const struct opt opts[] = { FLAG("all", &all), {} };
 	struct bpfnet_stats s = { .sz = sizeof(s) };
 	int err;
 
-	if (parse_args(&stats_cmd, argc, argv, NULL, NULL, 0, 0))
+	if (parse_args(&stats_cmd, argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
+	fmt.all = all;
 	err = bpfnet_stats__get(cli->bn, &s);
 	if (err)
 		return report_error(cli, err);
 	if (cli->json)
 		print_json(stats_json(&s));
 	else
-		stats_print(&s);
+		stats_print(&s, &fmt);
 	bpfnet_stats__free(&s);
 	return EXIT_OK;
 }

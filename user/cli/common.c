@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Argument parsing, dispatch and output helpers shared by every command. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,16 +10,87 @@
 
 bool json_errors;
 
-static int cli_error(int exit_code, const char *fmt, va_list ap)
+const struct err_code err_codes[] = {
+	{ "usage", 0, EXIT_USAGE, "The command line is wrong: an unknown option, a missing or "
+	  "extra argument." },
+	{ "unknown_command", 0, EXIT_USAGE, "No such object or command (the message names the "
+	  "one probably meant)." },
+	{ "invalid_value", EINVAL, EXIT_USAGE, "A value given is invalid whatever the node's "
+	  "state: a CIDR, a name, an address, a port mapping, an MTU, a mode." },
+	{ "unsupported", EAFNOSUPPORT, EXIT_USAGE, "A value this build cannot take, such as an "
+	  "IPv6 address." },
+	{ "not_initialized", 0, EXIT_FAIL, "The node is not initialized, or its datapath's "
+	  "pins are gone: run 'bpfnet init --uplink DEV'." },
+	{ "not_found", ENOENT, EXIT_FAIL, "The network, endpoint, published port, network "
+	  "namespace or device named does not exist." },
+	{ "exists", EEXIST, EXIT_FAIL, "The name is taken, or the subnet overlaps a network, an "
+	  "address or a route of the node." },
+	{ "port_in_use", EADDRINUSE, EXIT_FAIL, "The host port is published already, by "
+	  "another endpoint or twice in the same call." },
+	{ "address_not_available", EADDRNOTAVAIL, EXIT_FAIL, "The host address is not one of "
+	  "the node's." },
+	{ "busy", EBUSY, EXIT_FAIL, "In use: a network with endpoints, an instance on another "
+	  "uplink." },
+	{ "no_space", ENOSPC, EXIT_FAIL, "No room left: addresses of the subnet, endpoints, "
+	  "networks, ports of a bridge." },
+	{ "no_device", ENODEV, EXIT_FAIL, "No such network device." },
+	{ "incompatible_datapath", EPROTO, EXIT_FAIL, "The pinned datapath is of another "
+	  "bpfnet: take it down with that one, then init again." },
+	{ "state_corrupt", EUCLEAN, EXIT_FAIL, "The instance's state file cannot be read." },
+	{ "permission_denied", EPERM, EXIT_FAIL, "Not permitted: by the network (an internal "
+	  "network publishes no port) or by the system (bpfnet needs root: CAP_NET_ADMIN, "
+	  "CAP_BPF, CAP_SYS_ADMIN)." },
+	{ "no_memory", ENOMEM, EXIT_FAIL, "Out of memory." },
+	{ "failed", 0, EXIT_FAIL, "Any other failure: the message and the errno say what." },
+	{}
+};
+
+static const struct err_code *code_named(const char *code)
 {
-	char msg[512];
+	const struct err_code *e = err_codes;
+
+	while (e->code && strcmp(e->code, code))
+		e++;
+	return e;	/* the table's end, if there is no such code */
+}
+
+const struct err_code *err_code_of(int errnum)
+{
+	if (errnum == EACCES)
+		errnum = EPERM;
+	for (const struct err_code *e = err_codes; e->code; e++)
+		if (e->errnum && e->errnum == errnum)
+			return e;
+	return code_named("failed");
+}
+
+static int emit(int exit_code, const char *code, int errnum, const char *prefix, const char *msg)
+{
+	if (json_errors)
+		print_json(json_pack("{s:{s:s, s:s, s:i}}", "error", "code", code, "message", msg,
+				     "errno", errnum));
+	else
+		fprintf(stderr, "bpfnet: %s%s\n", prefix, msg);
+	return exit_code;
+}
+
+static int verror(int exit_code, const char *code, int errnum, const char *fmt, va_list ap)
+{
+	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (json_errors)
-		print_json(json_pack("{s:{s:s, s:i}}", "error", "message", msg, "exit", exit_code));
-	else
-		fprintf(stderr, "bpfnet: %s\n", msg);
-	return exit_code;
+	return emit(exit_code, code, errnum, "", msg);
+}
+
+int cli_error(int exit_code, const char *code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = verror(exit_code, code, errnum, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 int usage_error(const char *fmt, ...)
@@ -27,7 +99,18 @@ int usage_error(const char *fmt, ...)
 	int ret;
 
 	va_start(ap, fmt);
-	ret = cli_error(EXIT_USAGE, fmt, ap);
+	ret = verror(EXIT_USAGE, "usage", EINVAL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int value_errorf(int err, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = verror(EXIT_USAGE, "invalid_value", err < 0 ? -err : err, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -38,7 +121,7 @@ int fail_error(const char *fmt, ...)
 	int ret;
 
 	va_start(ap, fmt);
-	ret = cli_error(EXIT_FAIL, fmt, ap);
+	ret = verror(EXIT_FAIL, "failed", 0, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -47,6 +130,15 @@ static const struct opt *find_opt(const struct opt *opts, const char *arg, size_
 {
 	for (; opts && opts->name; opts++)
 		if (strlen(opts->name) == len && !strncmp(opts->name, arg, len))
+			return opts;
+	return NULL;
+}
+
+/* Short options are flags (-q): a value after one would be ambiguous with a positional. */
+static const struct opt *find_short(const struct opt *opts, char c)
+{
+	for (; opts && opts->name; opts++)
+		if (opts->short_name == c && opts->flag)
 			return opts;
 	return NULL;
 }
@@ -60,6 +152,10 @@ int parse_args(const struct cmd *cmd, int argc, char **argv, const struct opt *o
 		const char *arg = argv[i], *eq = strchr(arg, '=');
 		const struct opt *o;
 
+		if (arg[0] == '-' && arg[1] && !arg[2] && (o = find_short(opts, arg[1]))) {
+			*o->flag = 1;
+			continue;
+		}
 		if (strncmp(arg, "--", 2) || !arg[2]) {
 			if (n_pos == max_pos)
 				goto usage;
@@ -93,35 +189,6 @@ usage:
 	return -1;
 }
 
-int dispatch(struct cli *cli, const char *object, const struct cmd *cmds, int argc, char **argv)
-{
-	const struct cmd *match = NULL;
-	size_t len;
-
-	if (argc < 1 || !strcmp(argv[0], "help")) {
-		fprintf(argc < 1 ? stderr : stdout, "usage:\n");
-		for (const struct cmd *c = cmds; c->name; c++)
-			fprintf(argc < 1 ? stderr : stdout, "  bpfnet %s %s\n", c->name, c->usage);
-		return argc < 1 ? EXIT_USAGE : EXIT_OK;
-	}
-	len = strlen(argv[0]);
-	for (const struct cmd *c = cmds; c->name; c++) {
-		const char *verb = strchr(c->name, ' ') ? strchr(c->name, ' ') + 1 : c->name;
-
-		if (!strcmp(verb, argv[0]))
-			return c->run(cli, argc - 1, argv + 1);
-		if (!strncmp(verb, argv[0], len)) {
-			if (match)
-				return usage_error("'%s %s' is ambiguous", object, argv[0]);
-			match = c;
-		}
-	}
-	if (!match)
-		return usage_error("unknown command '%s %s' (try 'bpfnet %s help')", object,
-				   argv[0], object);
-	return match->run(cli, argc - 1, argv + 1);
-}
-
 void print_json(json_t *j)
 {
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -129,17 +196,87 @@ void print_json(json_t *j)
 	json_decref(j);
 }
 
+void cli_ref(struct cli *cli, const char *kind, const char *name)
+{
+	for (size_t i = 0; i < sizeof(cli->ref_kind) / sizeof(cli->ref_kind[0]); i++) {
+		if (!cli->ref_kind[i]) {
+			cli->ref_kind[i] = kind;
+			cli->ref_name[i] = name;
+			return;
+		}
+	}
+}
+
+/* Is the @kind named @name there? (A failed look-up counts as there: no hint then.) */
+static bool ref_missing(struct cli *cli, const char *kind, const char *name)
+{
+	struct bpfnet_network_info net = { .sz = sizeof(net) };
+	struct bpfnet_endpoint_info ep = { .sz = sizeof(ep) };
+
+	if (!name)
+		return false;
+	if (!strcmp(kind, "network"))
+		return bpfnet_network__get(cli->bn, name, &net) == -ENOENT;
+	return bpfnet_endpoint__get(cli->bn, name, &ep) == -ENOENT;
+}
+
+/*
+ * ENOENT: is it the node that is missing (a command that needs it, on a node
+ * not initialized), one of the names the command gave, or a published port?
+ */
+static const char *enoent_hint(struct cli *cli, char *hint, size_t len)
+{
+	struct bpfnet_node_info info = { .sz = sizeof(info) };
+
+	if (cli->cmd && (cli->cmd->flags & CMD_NODE) && !bpfnet_node__info(cli->bn, &info) &&
+	    !info.initialized) {
+		if (info.pins_missing)
+			snprintf(hint, len, ": 'bpfnet init --uplink %s' restores the datapath, "
+				 "'bpfnet down' forgets it", info.uplink);
+		else
+			snprintf(hint, len, ": run 'bpfnet init --uplink DEV' first");
+		return "not_initialized";
+	}
+	for (size_t i = 0; i < sizeof(cli->ref_kind) / sizeof(cli->ref_kind[0]); i++) {
+		if (cli->ref_kind[i] && ref_missing(cli, cli->ref_kind[i], cli->ref_name[i])) {
+			snprintf(hint, len, " ('bpfnet %s ls' lists them)", cli->ref_kind[i]);
+			return NULL;
+		}
+	}
+	if (cli->cmd && !strcmp(cli->cmd->name, "port rm") && cli->ref_name[0])
+		snprintf(hint, len, " ('bpfnet port ls %s' lists them)", cli->ref_name[0]);
+	return NULL;
+}
+
+/* What to run next, by the command and the errno: the words the library leaves to us. */
+static const struct {
+	const char *cmd;	/* NULL: any */
+	int errnum;
+	const char *hint;
+} hints[] = {
+	{ "network rm", EBUSY, " ('bpfnet endpoint ls' lists them)" },
+	{ "init", EBUSY, " ('bpfnet down' takes it down)" },
+	{ NULL, EPROTO, " ('bpfnet down' with that bpfnet, then 'bpfnet init --uplink DEV')" },
+	{ NULL, EUCLEAN, ": 'bpfnet down' forgets the instance" },
+};
+
 int report_error(struct cli *cli, int err)
 {
-	const char *msg = bpfnet__errmsg(cli->bn);
+	const struct err_code *e = err_code_of(-err);
+	const char *msg = bpfnet__errmsg(cli->bn), *code = NULL;
+	char text[1024], hint[256] = "";
 
-	if (!*msg)
-		msg = strerror(-err);
-	if (cli->json)
-		print_json(json_pack("{s:{s:s, s:i}}", "error", "message", msg, "errno", -err));
-	else
-		fprintf(stderr, "bpfnet: error: %s\n", msg);
-	return EXIT_FAIL;
+	snprintf(text, sizeof(text), "%s", *msg ? msg : strerror(-err));
+	if (err == -ENOENT)
+		code = enoent_hint(cli, hint, sizeof(hint));
+	for (size_t i = 0; !*hint && i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (hints[i].errnum == -err &&
+		    (!hints[i].cmd || (cli->cmd && !strcmp(hints[i].cmd, cli->cmd->name))))
+			snprintf(hint, sizeof(hint), "%s", hints[i].hint);
+	if (code)
+		e = code_named(code);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", hint);
+	return emit(e->exit_code, e->code, -err, "error: ", text);
 }
 
 /* No address (an internal network's endpoint has no gateway) reads 0.0.0.0, as it always has. */
@@ -159,7 +296,7 @@ json_t *json_ip(const struct bpfnet_addr *a)
 
 int value_error(void)
 {
-	return usage_error("%s", bpfnet__errmsg(NULL));
+	return value_errorf(EINVAL, "%s", bpfnet__errmsg(NULL));
 }
 
 json_t *json_mac(const uint8_t mac[6])

@@ -7,39 +7,6 @@
 
 #include "cli.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: bpfnet [--instance NAME] [--json] [--bpffs DIR] OBJECT COMMAND [ARGS]\n"
-		"\n"
-		"  bpfnet init --uplink DEV           load the datapath and attach it to the uplink\n"
-		"  bpfnet down                        detach, unpin and delete everything\n"
-		"  bpfnet status                      the instance's node state and conntrack fill\n"
-		"  bpfnet network create NAME --subnet CIDR [--mode l3|bridge] [--gateway IP]\n"
-		"                      [--no-masquerade] [--internal]\n"
-		"                      [--gateway-mode nat|routed|nat-unprotected]\n"
-		"  bpfnet network ls | show NAME | rm NAME\n"
-		"  bpfnet endpoint add NETWORK --netns NAME|PATH [--name EP] [--ip IP]\n"
-		"                      [--ifname IF] [--mtu N]\n"
-		"  bpfnet endpoint ls | show EP | rm EP\n"
-		"  bpfnet port add EP SPEC [SPEC...]  publish ports, SPEC as docker -p:\n"
-		"                      [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp]\n"
-		"  bpfnet port rm EP SPEC [SPEC...] | port ls [EP]\n"
-		"  bpfnet ct ls | ct flush | ct gc    connection tracking of NATed flows (gc: remove\n"
-		"                                     the flows that are over)\n"
-		"  bpfnet fdb ls [NETWORK]            where each MAC of the bridge networks lives\n"
-		"  bpfnet stats                       counters per endpoint, drop reason and event;\n"
-		"                                     conntrack fill (warns above 90%%)\n"
-		"  bpfnet check [--repair]            does everything match the state? (exit 1 if not)\n"
-		"  bpfnet version\n"
-		"\n"
-		"Options may stand anywhere. --json prints JSON, errors included.\n"
-		"--instance (default 'default', or $BPFNET_INSTANCE) keeps pins under\n"
-		"<bpffs>/bpfnet/NAME and state under /run/bpfnet/NAME.\n"
-		"Exit status: 0 done, 1 failed (nothing changed), 2 bad command line.\n"
-		"A command killed part-way is finished or undone by the next one.\n");
-}
-
 /* Global options may stand anywhere; take them out and leave the command words. */
 /* Is @a the global option @name ("--name VALUE" or "--name=VALUE")? Then take its value. */
 static bool global_value(const char *a, const char *name, int *argc, char **argv, int *i,
@@ -70,9 +37,10 @@ static int take_globals(int *argc, char **argv, struct bpfnet_opts *o, struct cl
 			cli->json = true;
 			continue;
 		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			exit(EXIT_OK);
+		if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			argv[0] = "version";
+			*argc = 1;
+			return 0;
 		}
 		if (global_value(a, "--instance", argc, argv, &i, &o->instance, &err) ||
 		    global_value(a, "--bpffs", argc, argv, &i, &o->bpffs, &err)) {
@@ -96,61 +64,74 @@ static int open_error(const struct bpfnet_opts *o, const char *env_instance, int
 	if (err == -ENOMEM)
 		return fail_error("out of memory");
 	if (err == -EINVAL && o->instance && !*o->instance)
-		return usage_error("%s is empty: give an instance name (1-32 letters, digits, '_', "
+		return value_errorf(err, "%s is empty: give an instance name (1-32 letters, digits, '_', "
 				   "'.', '-') or leave it out for 'default'", inst_src);
 	if (err == -EINVAL)
-		return usage_error("invalid instance name '%s' (%s): 1-32 letters, digits, '_', "
+		return value_errorf(err, "invalid instance name '%s' (%s): 1-32 letters, digits, '_', "
 				   "'.', '-'", o->instance, inst_src);
 	if (!bpffs || !*bpffs)
-		return usage_error("%s is empty: give the directory a bpffs is mounted on, or "
+		return value_errorf(err, "%s is empty: give the directory a bpffs is mounted on, or "
 				   "leave it out to use /sys/fs/bpf", bpffs_src);
 	if (err == -ENOTDIR)
-		return usage_error("%s %s is not a directory: give the directory a bpffs is "
+		return value_errorf(err, "%s %s is not a directory: give the directory a bpffs is "
 				   "mounted on", bpffs_src, bpffs);
 	if (err == -EMEDIUMTYPE)
-		return usage_error("%s %s is not a bpffs mount: mount one there first (mount -t "
+		return value_errorf(err, "%s %s is not a bpffs mount: mount one there first (mount -t "
 				   "bpf bpf %s)", bpffs_src, bpffs, bpffs);
 	if (err == -ENOENT)
-		return usage_error("%s %s does not exist: give the directory a bpffs is mounted on",
+		return value_errorf(err, "%s %s does not exist: give the directory a bpffs is mounted on",
 				   bpffs_src, bpffs);
-	return usage_error("%s %s: %s", bpffs_src, bpffs, bpfnet__errmsg(NULL));
+	return value_errorf(err, "%s %s: %s", bpffs_src, bpffs, bpfnet__errmsg(NULL));
 }
 
-static const struct {
-	const char *name;
-	const struct cmd *cmds;	/* object with verbs */
-	int (*run)(struct cli *cli, int argc, char **argv);	/* or a single command */
-} objects[] = {
-	{ "init", NULL, do_init },
-	{ "down", NULL, do_down },
-	{ "status", NULL, do_status },
-	{ "network", network_cmds, NULL },
-	{ "endpoint", endpoint_cmds, NULL },
-	{ "port", port_cmds, NULL },
-	{ "ct", ct_cmds, NULL },
-	{ "fdb", fdb_cmds, NULL },
-	{ "stats", NULL, do_stats },
-	{ "check", NULL, do_check },
-};
-
-static int run_object(struct cli *cli, int argc, char **argv)
+/* Any --help or -h among the command's arguments asks for its usage. */
+static bool wants_help(int argc, char **argv)
 {
-	size_t len = strlen(argv[0]), n = sizeof(objects) / sizeof(objects[0]), match = n;
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
 
-	for (size_t i = 0; i < n; i++) {
-		if (strncmp(objects[i].name, argv[0], len))
-			continue;
-		if (match != n && strcmp(objects[i].name, argv[0]))
-			return usage_error("'%s' is ambiguous", argv[0]);
-		match = i;
-		if (!strcmp(objects[i].name, argv[0]))
-			break;
+/*
+ * The command of the words @argv (the object, its verb), or NULL when there
+ * is none to run: then *ret is the exit status (help printed, or a usage error).
+ */
+static const struct cmd *find_cmd(struct cli *cli, int *argc, char ***argv, int *ret)
+{
+	const struct object *obj;
+	const struct cmd *c;
+
+	if (!strcmp((*argv)[0], "--help") || !strcmp((*argv)[0], "-h")) {
+		*ret = help_all(cli, stdout);
+		return NULL;
 	}
-	if (match == n)
-		return usage_error("unknown object '%s' (try 'bpfnet help')", argv[0]);
-	if (objects[match].cmds)
-		return dispatch(cli, objects[match].name, objects[match].cmds, argc - 1, argv + 1);
-	return objects[match].run(cli, argc - 1, argv + 1);
+	if (!(obj = object_find((*argv)[0]))) {
+		*ret = EXIT_USAGE;
+		return NULL;
+	}
+	(*argc)--;
+	(*argv)++;
+	if (obj->cmd) {
+		c = obj->cmd;
+	} else if (*argc < 1) {
+		*ret = object_needs_verb(obj);
+		return NULL;
+	} else if (!strcmp((*argv)[0], "help") || wants_help(1, *argv)) {
+		*ret = help_object(cli, obj, stdout);
+		return NULL;
+	} else if (!(c = verb_find(obj, (*argv)[0]))) {
+		*ret = EXIT_USAGE;
+		return NULL;
+	} else {
+		(*argc)--;
+		(*argv)++;
+	}
+	if (!(c->flags & CMD_NO_HANDLE) && wants_help(*argc, *argv)) {
+		*ret = help_cmd(cli, c);
+		return NULL;
+	}
+	return c;
 }
 
 int main(int argc, char **argv)
@@ -158,6 +139,7 @@ int main(int argc, char **argv)
 	const char *env_instance = getenv("BPFNET_INSTANCE");
 	struct bpfnet_opts o = { .sz = sizeof(o), .instance = env_instance };
 	struct cli cli = {};
+	const struct cmd *c;
 	int err, ret;
 
 	argc--;
@@ -165,26 +147,26 @@ int main(int argc, char **argv)
 	/* known before the other global options are read, so their errors are JSON too */
 	for (int i = 0; i < argc; i++)
 		json_errors |= !strcmp(argv[i], "--json") || !strcmp(argv[i], "-j");
+	cli.json = json_errors;
 	if (take_globals(&argc, argv, &o, &cli))
 		return EXIT_USAGE;
 	if (argc < 1) {
-		usage(stderr);
-		return EXIT_USAGE;
+		if (!json_errors)
+			help_all(&cli, stderr);
+		return usage_error("no command given (try 'bpfnet help')");
 	}
-	if (!strcmp(argv[0], "help")) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[0], "version")) {
-		printf(cli.json ? "{\"version\": \"%s\"}\n" : "bpfnet %s\n", bpfnet_version());
-		return EXIT_OK;
-	}
+	c = find_cmd(&cli, &argc, &argv, &ret);
+	if (!c)
+		return ret;
+	cli.cmd = c;
+	if (c->flags & CMD_NO_HANDLE)
+		return c->run(&cli, argc, argv);
 	/* the CLI is the process: libbpf's messages go where the library's do */
 	bpfnet_set_print(bpfnet_set_print(NULL, 0), BPFNET_PRINT_LIBBPF);
 	err = bpfnet__open(&o, &cli.bn);
 	if (err)
 		return open_error(&o, env_instance, err);
-	ret = run_object(&cli, argc, argv);
+	ret = c->run(&cli, argc, argv);
 	bpfnet__close(cli.bn);
 	return ret;
 }

@@ -185,7 +185,7 @@ static void check_uplink(struct check *c)
 
 	if (nl_link_get_by_name(c->nl, dev, &up)) {
 		finding_add(c, "uplink_missing", FIX_NONE, dev, "the uplink %s is gone: bring it back "
-		       "and run 'bpfnet init --uplink %s', or 'bpfnet down'", dev, dev);
+		       "and initialize the node again, or take it down", dev);
 		return;
 	}
 	check_tc_filter(c, up.ifindex, dev, BPFNET_PROG_FROM_UPLINK);

@@ -208,11 +208,10 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	int err;
 
 	if (!a->st->node.initialized)
-		return bn_fail(a->bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			       "--uplink DEV' first");
+		return bn_fail(a->bn, -ENOENT, "the node is not initialized");
 	a->net = o->network ? state_net(a->st, o->network) : NULL;
 	if (!a->net)
-		return bn_fail(a->bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+		return bn_fail(a->bn, -ENOENT, "no network '%s'",
 			       o->network ? o->network : "");
 	if (!ifname_valid(ifname))
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
@@ -512,8 +511,7 @@ static int ep_remove_change(struct txn *t, void *name)
 	if (!ep && journal_finished(t->bn, JOURNAL_ENDPOINT_REMOVE, name, NULL, 0))
 		return 0;
 	if (!ep)
-		return bn_fail(t->bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists "
-			       "them)", (const char *)name);
+		return bn_fail(t->bn, -ENOENT, "no endpoint '%s'", (const char *)name);
 	/* once recorded, a removal is finished: if this one fails, the next command does it */
 	return txn_nl(t, &nl) ?: txn_record_ep(t, ep) ?: ep_remove(&t->dp, &t->st, nl, name) ?:
 	       txn_commit(t);
@@ -536,7 +534,7 @@ int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endp
 	if (ep)
 		ep_to_public(ep, out);
 	else
-		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			      name);
 	state_free(&st);
 	return err;

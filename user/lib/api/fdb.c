@@ -100,14 +100,13 @@ int bpfnet_fdb__list(struct bpfnet *bn, const char *network, struct bpfnet_fdb_e
 		return err;
 	net = network ? state_net(&st, network) : NULL;
 	if (network && !net)
-		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+		err = bn_fail(bn, -ENOENT, "no network '%s'",
 			      network);
 	else if (net && !net_is_bridge(net))
 		err = bn_fail(bn, -EINVAL, "network '%s' is an %s network: only bridge networks "
 			      "have an FDB", network, net->mode);
 	else if (!st.node.initialized)
-		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			      "--uplink DEV' first");
+		err = bn_fail(bn, -ENOENT, "the node is not initialized");
 	else
 		err = fdb_collect(bn, &st, network, out, count);
 	state_free(&st);

@@ -282,11 +282,11 @@ static int network_remove(struct txn *t, void *name)
 	if (!n && journal_finished(bn, JOURNAL_NETWORK_REMOVE, name, NULL, 0))
 		return 0;	/* a re-run of the removal this call's recovery finished */
 	if (!n)
-		return bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)",
+		return bn_fail(bn, -ENOENT, "no network '%s'",
 			       (const char *)name);
 	if (users)
 		return bn_fail(bn, -EBUSY, "network '%s' has %u endpoint(s) attached: remove them "
-			       "first ('bpfnet endpoint ls')", (const char *)name, users);
+			       "first", (const char *)name, users);
 	if (st->node.initialized)
 		/* once recorded, a removal is finished: by the next command if this one fails */
 		err = txn_record_net(t, n) ?: network_uninstall(&t->dp, n);
@@ -314,7 +314,7 @@ int bpfnet_network__get(struct bpfnet *bn, const char *name, struct bpfnet_netwo
 		n->endpoints = state_net_users(&st, name);
 		net_to_public(n, out);
 	} else {
-		err = bn_fail(bn, -ENOENT, "no network '%s' ('bpfnet network ls' lists them)", name);
+		err = bn_fail(bn, -ENOENT, "no network '%s'", name);
 	}
 	state_free(&st);
 	return err;

@@ -323,7 +323,7 @@ static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *n
 {
 	*ep = name ? state_ep(st, name) : NULL;
 	if (!*ep)
-		return bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+		return bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			       name ? name : "");
 	return 0;
 }
@@ -422,8 +422,7 @@ static int ports_add_locked(struct txn *t, struct ports_call *c)
 static int ports_begin(struct txn *t, struct ports_call *c)
 {
 	if (!t->st.node.initialized)
-		return bn_fail(t->bn, -ENOENT, "the node is not initialized: run 'bpfnet init "
-			       "--uplink DEV' first");
+		return bn_fail(t->bn, -ENOENT, "the node is not initialized");
 	return svc_maps_open(&t->dp, &c->sm);
 }
 
@@ -475,7 +474,7 @@ static int check_owned(struct bpfnet *bn, const struct svc_maps *sm, const struc
 		    be.ep_ip != m->container_ip.s_addr ||
 		    ntohs(be.ep_port) != m->container_port + off)
 			return bn_fail(bn, -ENOENT, "%s is not published by endpoint '%s' (port "
-				       "%u; 'bpfnet port ls' lists them)", spec, m->endpoint,
+				       "%u)", spec, m->endpoint,
 				       m->host_port + off);
 	}
 	return 0;
@@ -610,7 +609,7 @@ int bpfnet_port__list(struct bpfnet *bn, const char *endpoint, struct bpfnet_por
 	if (err)
 		return err;
 	if (endpoint && !state_ep(&st, endpoint)) {
-		err = bn_fail(bn, -ENOENT, "no endpoint '%s' ('bpfnet endpoint ls' lists them)",
+		err = bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			      endpoint);
 	} else if (!st.node.initialized) {
 		*out = NULL;	/* nothing can be published before init */

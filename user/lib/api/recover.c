@@ -111,7 +111,7 @@ int journal_recover(struct bpfnet *bn, struct state *st)
 	if (err) {
 		memcpy(msg, bn->errmsg, sizeof(msg));
 		bn_fail(bn, err, "the interrupted %s (pid %d) cannot be %s: %s; fix that and "
-			"run the command again, or run 'bpfnet check --repair' or 'bpfnet down'",
+			"try again, or repair the instance or take it down",
 			what, j.pid, journal_undoes(j.op) ? "undone" : "finished", msg);
 		journal_free(&j);
 		return err;

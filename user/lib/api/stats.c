@@ -101,8 +101,7 @@ static int stats_get(struct bpfnet *bn, struct bpfnet_stats *out)
 	if (err)
 		return err;
 	if (!st.node.initialized) {
-		err = bn_fail(bn, -ENOENT, "the node is not initialized: run 'bpfnet init --uplink "
-			      "DEV' first");
+		err = bn_fail(bn, -ENOENT, "the node is not initialized");
 	} else {
 		dp_init(&dp, bn);
 		err = read_endpoints(&dp, &st, out) ?: read_drops(&dp, out) ?: count_ct(&dp, out) ?:

@@ -80,8 +80,8 @@ static int pinned_fd(struct bpfnet *bn, const char *name, const char *what)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return bn_fail(bn, -errno, "cannot open the %s %s: %s (is the node initialized? "
-			       "run 'bpfnet init --uplink DEV')", what, path, strerror(errno));
+		return bn_fail(bn, -errno, "cannot open the %s %s: %s (is the node initialized?)",
+			       what, path, strerror(errno));
 	return fd;
 }
 
@@ -121,7 +121,7 @@ int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size)
 	if (err)
 		return bn_fail(bn, err, "cannot read map %s: %s", map, strerror(-err));
 	return bn_fail(bn, -EPROTO, "map %s is of another bpfnet (values of %u bytes, this one's "
-		       "are %zu): 'bpfnet down' with the bpfnet that made it, then 'bpfnet init'",
+		       "are %zu): take it down with the bpfnet that made it, then initialize again",
 		       map, info.value_size, value_size);
 }
 

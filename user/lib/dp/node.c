@@ -141,8 +141,8 @@ int node_init_locked(struct dp *dp, struct state *st, struct nl *nl, const char 
 	snprintf(j.uplink, sizeof(j.uplink), "%s", uplink);
 	uplink = j.uplink;
 	if (before.initialized && strcmp(st->node.uplink, uplink))
-		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: run 'bpfnet "
-			       "down' first to move it", bn->instance, st->node.uplink);
+		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: take it "
+			       "down first to move it", bn->instance, st->node.uplink);
 	err = nl_link_get_by_name(nl, uplink, &up);
 	if (err)
 		return bn_fail(bn, err, "no device '%s' in this network namespace: %s", uplink,

@@ -322,8 +322,8 @@ int sock_hooks_attach(struct bpfnet *bn)
 		return err;
 	/* without the datapath's pins libbpf would create fresh maps nobody writes */
 	if (access(dir, F_OK) < 0)
-		return bn_fail(bn, -errno, "cannot use %s: %s (is the node initialized? run "
-			       "'bpfnet init --uplink DEV')", dir, strerror(errno));
+		return bn_fail(bn, -errno, "cannot use %s: %s (is the node initialized?)", dir,
+			       strerror(errno));
 	oopts.pin_root_path = dir;
 	skel = sock_bpf__open_opts(&oopts);
 	if (!skel)

@@ -46,10 +46,14 @@ int state_load(struct bpfnet *bn, struct state *st)
 	root = json_loads(text, 0, &jerr);
 	free(text);
 	if (!root)
-		return bn_fail(bn, -EINVAL, "%s is corrupt: %s (line %d)", path, jerr.text, jerr.line);
+		return bn_fail(bn, -EUCLEAN, "%s is corrupt: %s (line %d)", path, jerr.text,
+			       jerr.line);
 	err = state_from_json(root, st);
 	json_decref(root);
 	if (err) {
+		/* EUCLEAN, not the parser's EINVAL: no argument of the caller was wrong */
+		if (err == -EINVAL)
+			err = -EUCLEAN;
 		state_free(st);
 		return bn_fail(bn, err, "%s is corrupt or from another version", path);
 	}
