@@ -404,42 +404,17 @@ static inline void check_xdp_verdict(const char *name, int want, int got)
 
 /* ---- running ---- */
 
-/* One BPF_PROG_TEST_RUN of the XDP program @prog on @in as arrived on @ifindex. */
-static inline int xdp_test_run(const char *name, struct bpf_program *prog, unsigned int ifindex,
-			       const struct pkt *in, struct pkt *out)
+/* One BPF_PROG_TEST_RUN of @prog on @in with context @ctx (@ctx_size bytes); its verdict. */
+static inline int test_run_ctx(const char *name, struct bpf_program *prog, void *ctx,
+			       size_t ctx_size, const struct pkt *in, struct pkt *out)
 {
-	/* data_end: the frame's length (with 0 the program sees an empty frame) */
-	struct xdp_md ctx = { .data_end = (__u32)in->len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = in->data,
 		.data_size_in = (__u32)in->len,
 		.data_out = out->data,
 		.data_size_out = sizeof(out->data),
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
-	);
-
-	pkt_init(out);
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		fail_msg("%s: BPF_PROG_TEST_RUN (xdp) failed: %s", name, strerror(errno));
-	out->len = opts.data_size_out;
-	out->l3_off = in->l3_off;
-	out->l4_off = in->l4_off;
-	return (int)opts.retval;
-}
-
-/* One BPF_PROG_TEST_RUN of @prog on @in as arrived on @ifindex; returns the verdict. */
-static inline int prog_test_run(const char *name, struct bpf_program *prog, unsigned int ifindex,
-				const struct pkt *in, struct pkt *out)
-{
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = in->data,
-		.data_size_in = (__u32)in->len,
-		.data_out = out->data,
-		.data_size_out = sizeof(out->data),
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
+		.ctx_in = ctx,
+		.ctx_size_in = (__u32)ctx_size,
 	);
 
 	pkt_init(out);
@@ -449,6 +424,25 @@ static inline int prog_test_run(const char *name, struct bpf_program *prog, unsi
 	out->l3_off = in->l3_off;
 	out->l4_off = in->l4_off;
 	return (int)opts.retval;
+}
+
+/* One BPF_PROG_TEST_RUN of the XDP program @prog on @in as arrived on @ifindex. */
+static inline int xdp_test_run(const char *name, struct bpf_program *prog, unsigned int ifindex,
+			       const struct pkt *in, struct pkt *out)
+{
+	/* data_end: the frame's length (with 0 the program sees an empty frame) */
+	struct xdp_md ctx = { .data_end = (__u32)in->len, .ingress_ifindex = ifindex };
+
+	return test_run_ctx(name, prog, &ctx, sizeof(ctx), in, out);
+}
+
+/* One BPF_PROG_TEST_RUN of the tc program @prog on @in as arrived on @ifindex. */
+static inline int prog_test_run(const char *name, struct bpf_program *prog, unsigned int ifindex,
+				const struct pkt *in, struct pkt *out)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+
+	return test_run_ctx(name, prog, &ctx, sizeof(ctx), in, out);
 }
 
 /* @prog on the tc ingress of @ifindex, the clsact qdisc made if need be. */
