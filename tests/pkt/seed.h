@@ -97,4 +97,17 @@ static inline int topo_seed_node_addr(uint32_t ip)
 	return map_update(skel->maps.node_addrs, &key, sizeof(key), &val, sizeof(val));
 }
 
+/*
+ * @ip:@port/@proto (host order) a published container port of a routed
+ * network, as port add counts it in ep_ports: one mapping.
+ */
+static inline int topo_seed_ep_port(uint32_t ip, uint16_t port, uint8_t proto)
+{
+	struct bpfnet_ep_port_key key;
+	__u32 mappings = 1;
+
+	dp_ep_port_encode(htonl(ip), htons(port), proto, &key);
+	return map_update(skel->maps.ep_ports, &key, sizeof(key), &mappings, sizeof(mappings));
+}
+
 #endif /* BPFNET_TESTS_SEED_H */

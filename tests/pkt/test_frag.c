@@ -196,9 +196,9 @@ static int frag_clear(void)
 /* 10.1.0.2:7000/udp a published container port, as port add writes it for a routed network. */
 static struct bpfnet_ep_port_key ep_port_a(void)
 {
-	struct bpfnet_ep_port_key k = { .ep_ip = htonl(IP_A), .ep_port = htons(7000),
-					.proto = IPPROTO_UDP };
+	struct bpfnet_ep_port_key k;
 
+	dp_ep_port_encode(htonl(IP_A), htons(7000), IPPROTO_UDP, &k);
 	return k;
 }
 
@@ -342,11 +342,8 @@ static void test_routed_in_unprotected(void **state)
 /* routed: a published container port gets in, every fragment of it */
 static void test_routed_in_published(void **state)
 {
-	struct bpfnet_ep_port_key k = ep_port_a();
-	__u32 one = 1;
-
 	set_net_flags(NET1, BPFNET_NET_F_ROUTED);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ep_ports), &k, &one, BPF_ANY))
+	if (topo_seed_ep_port(IP_A, 7000, IPPROTO_UDP))
 		fail_msg("writing ep_ports failed: %s", strerror(errno));
 	*state = (void *)&routed_udp;
 	run_frag_case(state);

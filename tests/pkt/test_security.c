@@ -94,11 +94,7 @@ static int reset_all(void **state)
 /* @ip:@port/@proto a published container port, as port add writes it for a routed network. */
 static void open_ep_port(uint32_t ip, uint16_t port, uint8_t proto)
 {
-	struct bpfnet_ep_port_key k = { .ep_ip = htonl(ip), .ep_port = htons(port),
-					.proto = proto };
-	__u32 one = 1;
-
-	if (bpf_map__update_elem(map_of("ep_ports"), &k, sizeof(k), &one, sizeof(one), BPF_ANY))
+	if (topo_seed_ep_port(ip, port, proto))
 		fail_msg("%s: cannot write ep_ports", where);
 }
 
