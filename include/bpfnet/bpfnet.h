@@ -272,7 +272,7 @@ struct bpfnet_node_info {
 /*
  * Load and pin the datapath, attach it to @uplink (tc on the uplink, cgroup
  * socket hooks on the root cgroup). Safe to re-run (upgrades in place).
- * -ENODEV no such @uplink; -EEXIST initialized on another uplink; -EINVAL
+ * -ENODEV no such @uplink; -EBUSY initialized on another uplink; -EINVAL
  * @uplink NULL or too long; -EPERM without CAP_BPF, CAP_NET_ADMIN and
  * CAP_SYS_ADMIN; -ENOENT no bpffs can be found or mounted; other errno of
  * bpf(2), netlink or the state files.
