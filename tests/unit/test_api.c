@@ -18,25 +18,10 @@
 #include <cmocka.h>
 
 #include "asserts.h"
+#include "addrs.h"
 #include "run_dir_fixture.h"
 
 #define offsetofend(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
-
-static struct bpfnet_prefix P(const char *s)
-{
-	struct bpfnet_prefix p;
-
-	assert_int_equal(bpfnet_prefix_parse(s, &p), 0);
-	return p;
-}
-
-static struct bpfnet_addr A(const char *s)
-{
-	struct bpfnet_addr a;
-
-	assert_int_equal(bpfnet_addr_parse(s, &a), 0);
-	return a;
-}
 
 /* An options struct of a newer header: ours, and fields this library does not know. */
 struct newer_opts {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "asserts.h"
+#include "addrs.h"
 #include "run_dir_fixture.h"
 
 #include "model/state.h"
@@ -19,22 +20,6 @@
 #include "dp/bridge.h"
 #include "bpfnet/abi.h"
 #include "sys/fsutil.h"
-
-static struct bpfnet_prefix P(const char *s)
-{
-	struct bpfnet_prefix p;
-
-	assert_int_equal(bpfnet_prefix_parse(s, &p), 0);
-	return p;
-}
-
-static struct bpfnet_addr A(const char *s)
-{
-	struct bpfnet_addr a;
-
-	assert_int_equal(bpfnet_addr_parse(s, &a), 0);
-	return a;
-}
 
 static void test_roundtrip(void **state)
 {
