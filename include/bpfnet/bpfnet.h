@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * libbpfnet: the embedding API of the bpfnet container dataplane (API v2,
- * symbol version LIBBPFNET_0.2).
+ * symbol versions LIBBPFNET_0.2 and LIBBPFNET_0.3).
  *
  * Conventions, as libbpf 1.0's:
  * - Functions return 0 or a negative errno. On error, bpfnet__errmsg(bn) says
@@ -66,7 +66,7 @@ extern "C" {
 
 /* The version of this header; bpfnet_version() gives the library's. */
 #define BPFNET_MAJOR_VERSION 0
-#define BPFNET_MINOR_VERSION 2
+#define BPFNET_MINOR_VERSION 3
 #define BPFNET_PATCH_VERSION 0
 #define BPFNET_VERSION_STR_(a, b, c) #a "." #b "." #c
 #define BPFNET_VERSION_STR_X_(a, b, c) BPFNET_VERSION_STR_(a, b, c)
@@ -82,6 +82,8 @@ const char *bpfnet_version(void);
 
 #define BPFNET_NAME_MAX 64	/* network and endpoint names, with the NUL */
 #define BPFNET_PATH_MAX 256	/* netns paths, with the NUL */
+#define BPFNET_CONTAINER_ID_MAX 128	/* a runtime's container ID, with the NUL */
+#define BPFNET_UPLINK_MAX 8	/* devices one instance attaches its uplink program to */
 
 /* ---- logging ------------------------------------------------------------- */
 
@@ -267,6 +269,22 @@ struct bpfnet_node_info {
 	char pin_dir[BPFNET_PATH_MAX];
 	bool pins_missing;	/* the state says initialized, but the datapath is not pinned */
 	char missing_pin[BPFNET_NAME_MAX];	/* the first pin not found; "": no bpffs found */
+	/* since 0.3: every uplink, in the order given (uplink above is the first) */
+	unsigned int n_uplinks;
+	char uplinks[BPFNET_UPLINK_MAX][IF_NAMESIZE];
+	unsigned int uplink_ifindexes[BPFNET_UPLINK_MAX];
+};
+
+struct bpfnet_init_opts {
+	size_t sz;
+	/*
+	 * The devices traffic from outside arrives on (a second NIC, a VPN, ...):
+	 * each gets the uplink program. NULL or n_uplinks 0: detected, the
+	 * devices of the node's IPv4 default routes. At most BPFNET_UPLINK_MAX.
+	 */
+	const char *const *uplinks;
+	size_t n_uplinks;
+	size_t :0;
 };
 
 /*
@@ -278,6 +296,15 @@ struct bpfnet_node_info {
  * bpf(2), netlink or the state files.
  */
 int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
+/*
+ * Since 0.3: bpfnet_node__init() on every uplink of @opts (NULL: every
+ * default). Re-run on an initialized node with another set of uplinks, the
+ * set changes in place: the new ones are attached, the dropped ones
+ * detached, endpoints and flows are not touched. -ENODEV a device missing
+ * or none detected (no default route); -E2BIG more than BPFNET_UPLINK_MAX;
+ * -EINVAL bad opts, a name twice; errno as bpfnet_node__init().
+ */
+int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opts);
 /*
  * Detach and unpin everything of the instance, delete its veths, forget its
  * state. Fine on an instance never initialized. Errno of bpf(2), netlink or
@@ -378,6 +405,14 @@ struct bpfnet_endpoint_opts {
 	struct bpfnet_addr ip;	/* AF_UNSPEC: the lowest free address */
 	const char *ifname;	/* default "eth0" */
 	unsigned int mtu;	/* 0: the uplink's */
+	/*
+	 * Since 0.3. The runtime's ID of the container (CNI_CONTAINERID: 64 hex
+	 * characters from podman, containerd, CRI-O): with ifname, unique among
+	 * endpoints (-EEXIST otherwise), found again by bpfnet_endpoint__find().
+	 * NULL: none. [A-Za-z0-9][A-Za-z0-9_.-]*, below BPFNET_CONTAINER_ID_MAX.
+	 */
+	const char *container_id;
+	uint8_t mac[6];		/* since 0.3: the container side's MAC; all zero: chosen */
 	size_t :0;
 };
 
@@ -397,6 +432,7 @@ struct bpfnet_endpoint_info {
 	unsigned int mtu;
 	/* new at every add, never reused: conntrack tells this endpoint's flows apart by it */
 	unsigned int gen;
+	char container_id[BPFNET_CONTAINER_ID_MAX];	/* since 0.3; "" if none */
 };
 
 /*
@@ -417,8 +453,30 @@ int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *o
 int bpfnet_endpoint__remove(struct bpfnet *bn, const char *name);
 /* Endpoint @name into @out (out->sz set by the caller). -ENOENT; -EINVAL bad sz. */
 int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endpoint_info *out);
-/* Every endpoint, by name. *out is malloc()ed, free() it. */
+/*
+ * Every endpoint, by name. *out is malloc()ed, free() it. The elements have
+ * the layout of the header a program was built with: LIBBPFNET_0.2's (no
+ * container_id) for a program built before 0.3.
+ */
 int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count);
+/*
+ * Since 0.3: the endpoint of container @container_id at @ifname (NULL:
+ * "eth0") into @out (out->sz set by the caller). -ENOENT none; -EINVAL bad
+ * arguments or sz.
+ */
+int bpfnet_endpoint__find(struct bpfnet *bn, const char *container_id, const char *ifname,
+			  struct bpfnet_endpoint_info *out);
+/*
+ * Since 0.3: is endpoint @name as it was made? Its veth pair (both ends, up,
+ * the MACs and MTU), the container side's address and routes (entering its
+ * netns as explained above), its entries in every map, its published ports.
+ * *issues (malloc()ed, free() it; never NULL on success) says what differs,
+ * in the kinds of bpfnet_node__check(); none means as made. Returns 0 when
+ * the check could run. -ENOENT no such endpoint or node not initialized;
+ * -EINVAL bad arguments; errno of netlink, setns() or bpf(2).
+ */
+int bpfnet_endpoint__check(struct bpfnet *bn, const char *name, struct bpfnet_check_issue **issues,
+			   size_t *count);
 
 /* ---- bridge forwarding database ------------------------------------------ */
 
