@@ -5,9 +5,10 @@
 # container seeing the real client, and masqueraded container flows to ext2 (TCP,
 # UDP) get their replies; with up0 alone, neither works from ext2 (the attach is what
 # does it). Re-init adding and dropping up1 leaves running flows intact and removes
-# only a clsact qdisc of its own. --uplink auto takes the default routes' devices;
-# bad lists change nothing; SIGKILL during a multi-uplink init (first or later)
-# leaves nothing that breaks the next command.
+# only a clsact qdisc of its own; check and --repair see every uplink, and one deleted.
+# --uplink auto takes the default routes' devices; bad lists change nothing; SIGKILL
+# during a multi-uplink init (first or later) leaves nothing that breaks the next
+# command.
 #
 # CRASH_SEED=N repeats the kill points; UPLINK_KILLS=N kills per loop (10).
 source "$(dirname "$0")/lib.sh"
@@ -376,6 +377,16 @@ for round in $(seq 1 "$KILLS"); do
 	step "init on up0" bn init --uplink "$UPLINK" && step "up1 bare" bare "$UPLINK2"
 done
 loop_report "a later init adding a second uplink"
+
+# ---- an uplink that goes away ------------------------------------------------------------------
+
+check "init --uplink $UPLINK,$UPLINK2" bn init --uplink "$UPLINK,$UPLINK2"
+ip -n "$NODE" link del "$UPLINK2"
+check_fails "check: up1 deleted is an inconsistency" bn check
+check "... named, with the ways on" grep_out "the uplink $UPLINK2 is gone.*'bpfnet init --uplink' with the others" bn check
+check "init --uplink $UPLINK goes on without it" bn init --uplink "$UPLINK"
+check "... check is clean" bn check
+check "... ext still reaches c1" expect "$EXT_IP" tcp_get ext "$NODE_IP" 8080
 check "down" bn down
 check "nothing left" nothing_left
 

@@ -17,7 +17,8 @@ const struct cmd check_cmd = {
 static const char *issue_hint(const char *kind)
 {
 	if (!strcmp(kind, "uplink_missing"))
-		return " ('bpfnet init --uplink DEV' once it is back, or 'bpfnet down')";
+		return " ('bpfnet init' once it is back, 'bpfnet init --uplink' with the others "
+		       "to go on without it, or 'bpfnet down')";
 	return "";
 }
 

@@ -139,7 +139,7 @@ int node_init_undo(struct bpfnet *bn, struct state *st, struct nl *nl, const str
 }
 
 /*
- * Did device @ifindex have a clsact qdisc before this instance made it an
+ * Did device @dev have a clsact qdisc before this instance made it an
  * uplink? Asked before anything is attached, so that an init cut short
  * still knows whether the qdisc it leaves is its own; an init that
  * supersedes one cut short inherits the answer, the qdisc being there now
