@@ -177,28 +177,110 @@ static int choose_mtu(struct ep_add *a, unsigned int want)
 	return 0;
 }
 
-/* l3: the container MAC follows its address; the gateway is its host veth's own MAC. */
-static int l3_macs(struct ep_add *a)
+static bool mac_is_zero(const uint8_t mac[6])
 {
-	mac_for_ip(a->ep.ip, a->ep.mac);
-	if (bn_random_mac(a->ep.host_mac))
-		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	static const uint8_t zero[6];
+
+	return !memcmp(mac, zero, sizeof(zero));
+}
+
+/*
+ * Who in network @net has @mac already: an endpoint's container or host side,
+ * or (bridge) the gateway. NULL when nobody; "the gateway" for the gateway.
+ */
+static const char *mac_user(const struct state *st, const struct net_state *net,
+			    const uint8_t mac[6])
+{
+	if (net_is_bridge(net) && !memcmp(net->gateway_mac, mac, 6))
+		return "the gateway";
+	for (size_t i = 0; i < st->n_eps; i++) {
+		const struct ep_state *e = &st->eps[i];
+
+		if (!strcmp(e->network, net->name) &&
+		    (!memcmp(e->mac, mac, 6) || !memcmp(e->host_mac, mac, 6)))
+			return e->name;
+	}
+	return NULL;
+}
+
+/* The caller's MAC for the container side: a unicast one nobody of the network has. */
+static int given_mac(struct ep_add *a, const uint8_t mac[6])
+{
+	const char *user = mac_user(a->st, a->net, mac);
+	char text[18];
+
+	mac_format(mac, text);
+	if (mac[0] & 1)
+		return bn_fail(a->bn, -EINVAL, "MAC %s is a multicast (group) address: a "
+			       "container's must be unicast", text);
+	if (user && !strcmp(user, "the gateway"))
+		return bn_fail(a->bn, -EEXIST, "MAC %s is the gateway's of network '%s'", text,
+			       a->net->name);
+	if (user)
+		return bn_fail(a->bn, -EEXIST, "MAC %s is already used in network '%s' by "
+			       "endpoint '%s'", text, a->net->name, user);
+	memcpy(a->ep.mac, mac, 6);
 	return 0;
 }
 
 /*
- * bridge: a random container MAC, so a container re-created with the same
- * address is a new station to its peers; the host veth carries the network's
- * gateway MAC, so frames to the gateway are the node's and the node's frames
- * come from the gateway. An internal network has no gateway for containers.
+ * A chosen container MAC. l3: it follows the address; bridge: random, so a
+ * container re-created with the same address is a new station to its peers.
+ * Either way, not one that another endpoint was given (then random again).
  */
-static int bridge_macs(struct ep_add *a)
+static int chosen_mac(struct ep_add *a)
 {
-	if (bn_random_mac(a->ep.mac))
-		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	if (!net_is_bridge(a->net)) {
+		mac_for_ip(a->ep.ip, a->ep.mac);
+		if (!mac_user(a->st, a->net, a->ep.mac))
+			return 0;
+	}
+	for (int tries = 0; tries < 8; tries++) {
+		if (bn_random_mac(a->ep.mac))
+			return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+		if (!mac_user(a->st, a->net, a->ep.mac))
+			return 0;
+	}
+	return bn_fail(a->bn, -EIO, "no free random MAC found in network '%s'", a->net->name);
+}
+
+/*
+ * The host side. l3: random, and it is the container's gateway MAC; bridge:
+ * the network's gateway MAC, so frames to the gateway are the node's and the
+ * node's frames come from the gateway. An internal network has no gateway.
+ */
+static int choose_macs(struct ep_add *a, const uint8_t want[6])
+{
+	int err = mac_is_zero(want) ? chosen_mac(a) : given_mac(a, want);
+
+	if (err)
+		return err;
+	if (!net_is_bridge(a->net))
+		return bn_random_mac(a->ep.host_mac) ?
+			       bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC") : 0;
 	memcpy(a->ep.host_mac, a->net->gateway_mac, sizeof(a->ep.host_mac));
 	if (a->net->internal)
 		a->ep.gateway.s_addr = INADDR_ANY;
+	return 0;
+}
+
+/* (container ID, ifname): the runtime's name of one attachment, given once. */
+static int take_container_id(struct ep_add *a, const char *id, const char *ifname)
+{
+	if (!id)
+		return 0;
+	if (!id_valid(id, BPFNET_CONTAINER_ID_MAX))
+		return bn_fail(a->bn, -EINVAL, "invalid container ID '%.*s%s': use 1-%d letters, "
+			       "digits, '_', '.' or '-', starting with a letter or digit", 80, id,
+			       strlen(id) > 80 ? "..." : "", BPFNET_CONTAINER_ID_MAX - 1);
+	for (size_t i = 0; i < a->st->n_eps; i++) {
+		const struct ep_state *e = &a->st->eps[i];
+
+		if (!strcmp(e->container_id, id) && !strcmp(e->ifname, ifname))
+			return bn_fail(a->bn, -EEXIST, "container %s already has an interface "
+				       "%s: endpoint '%s'", id, ifname, e->name);
+	}
+	strcpy(a->ep.container_id, id);
 	return 0;
 }
 
@@ -216,9 +298,10 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	if (!ifname_valid(ifname))
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
-	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
+	err = take_container_id(a, o->container_id, ifname) ?:
+	      bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
 	      name_endpoint(a, o) ?: pick_address(a, &o->ip) ?: alloc_ep_id(a) ?:
-	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->dp, &a->ep.gen);
+	      choose_mtu(a, o->mtu);
 	if (err)
 		return err;
 	strcpy(a->ep.ifname, ifname);
@@ -226,7 +309,8 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	a->ep.prefix_len = a->net->prefix_len;
 	a->ep.gateway = a->net->gateway;
 	host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
-	return net_is_bridge(a->net) ? bridge_macs(a) : l3_macs(a);
+	/* the generation last: a refused add takes none from the config */
+	return choose_macs(a, o->mac) ?: dp_ep_gen_next(a->dp, &a->ep.gen);
 }
 
 /* IPv6 is not routed by bpfnet yet; keep the veths quiet instead of dropping their RS/ND. */
@@ -403,6 +487,9 @@ static void endpoint_opts_read(const struct bpfnet_endpoint_opts *in,
 		o->ip = in->ip;
 	o->ifname = OPTS_GET(in, ifname, NULL);
 	o->mtu = OPTS_GET(in, mtu, 0);
+	o->container_id = OPTS_GET(in, container_id, NULL);
+	if (OPTS_HAS(in, mac))
+		memcpy(o->mac, in->mac, sizeof(o->mac));
 }
 
 /* The public view of endpoint @e into the caller's @out, as far as its sz reaches. */
@@ -424,6 +511,7 @@ static void ep_to_public(const struct ep_state *e, struct bpfnet_endpoint_info *
 	memcpy(p.host_mac, e->host_mac, sizeof(p.host_mac));
 	p.mtu = e->mtu;
 	p.gen = e->gen;
+	strcpy(p.container_id, e->container_id);
 	bn_out_put(out, &p, sizeof(p));
 }
 
@@ -536,6 +624,33 @@ int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endp
 	else
 		err = bn_fail(bn, -ENOENT, "no endpoint '%s'",
 			      name);
+	state_free(&st);
+	return err;
+}
+
+int bpfnet_endpoint__find(struct bpfnet *bn, const char *container_id, const char *ifname,
+			  struct bpfnet_endpoint_info *out)
+{
+	const struct ep_state *ep = NULL;
+	struct state st;
+	int err;
+
+	if (!container_id || !*container_id)
+		return bn_fail(bn, -EINVAL, "a container ID is required");
+	if (!ifname)
+		ifname = EP_DEFAULT_IFNAME;
+	err = bn_out_check(bn, out, "bpfnet_endpoint_info") ?: state_load(bn, &st);
+	if (err)
+		return err;
+	for (size_t i = 0; i < st.n_eps && !ep; i++)
+		if (!strcmp(st.eps[i].container_id, container_id) &&
+		    !strcmp(st.eps[i].ifname, ifname))
+			ep = &st.eps[i];
+	if (ep)
+		ep_to_public(ep, out);
+	else
+		err = bn_fail(bn, -ENOENT, "no endpoint of container %s at %s", container_id,
+			      ifname);
 	state_free(&st);
 	return err;
 }
