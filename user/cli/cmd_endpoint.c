@@ -187,6 +187,39 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Exit 0 when the endpoint is as it was made, 1 when something differs (as bpfnet check). */
+static int do_check_ep(struct cli *cli, int argc, char **argv)
+{
+	struct bpfnet_check_issue *issues;
+	const char *name;
+	size_t n;
+	int err;
+
+	if (parse_args(&endpoint_cmds[4], argc, argv, NULL, &name, 1, 1))
+		return EXIT_USAGE;
+	cli_ref(cli, "endpoint", name);
+	err = bpfnet_endpoint__check(cli->bn, name, &issues, &n);
+	if (err)
+		return report_error(cli, err);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, check_issue_json(&issues[i]));
+		print_json(arr);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("%-24s %-28s %s\n", issues[i].kind, issues[i].object,
+			       issues[i].message);
+		if (!n)
+			printf("endpoint %s: as it was made\n", name);
+		else
+			printf("endpoint %s: %zu difference%s\n", name, n, n == 1 ? "" : "s");
+	}
+	free(issues);
+	return n ? EXIT_FAIL : EXIT_OK;
+}
+
 const struct cmd endpoint_cmds[] = {
 	{ "endpoint add", do_add,
 	  "NETWORK --netns NAME|PATH [--name EP] [--ip IP] [--ifname IF] [--mtu N] "
@@ -202,5 +235,9 @@ const struct cmd endpoint_cmds[] = {
 	  "Show endpoint EP, or the one of container ID at interface IF (default eth0).", 0 },
 	{ "endpoint rm", do_rm, "EP", "Remove endpoint EP: its veth pair, routes, published "
 	  "ports and flows.", 0 },
+	{ "endpoint check", do_check_ep, "EP",
+	  "Is endpoint EP as it was made: both ends of its veth (up, MAC, MTU), its address and "
+	  "routes in its netns, its entries in every map, its published ports? Exit 1 when "
+	  "something differs (the netns gone included).", CMD_NODE },
 	{}
 };
