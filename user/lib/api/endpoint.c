@@ -4,6 +4,7 @@
  * routes and map entries. endpoint add either completes or undoes all it did.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -661,24 +662,123 @@ static int cmp_ep(const void *a, const void *b)
 		      ((const struct ep_state *)b)->name);
 }
 
-int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
+/* Every endpoint of the state, by name, in the caller's layout: @put fills element i. */
+static int ep_list(struct bpfnet *bn, size_t elem_sz, void **out, size_t *count,
+		   void (*put)(const struct ep_state *e, void *elem))
 {
-	struct bpfnet_endpoint_info *pub;
 	struct state st;
+	char *pub;
 	int err = state_load(bn, &st);
 
 	if (err)
 		return err;
 	qsort(st.eps, st.n_eps, sizeof(*st.eps), cmp_ep);
-	pub = calloc(st.n_eps + 1, sizeof(*pub));
-	for (size_t i = 0; pub && i < st.n_eps; i++) {
-		pub[i].sz = sizeof(*pub);
-		ep_to_public(&st.eps[i], &pub[i]);
-	}
+	pub = calloc(st.n_eps + 1, elem_sz);
+	for (size_t i = 0; pub && i < st.n_eps; i++)
+		put(&st.eps[i], pub + i * elem_sz);
 	if (pub) {
 		*out = pub;
 		*count = st.n_eps;
 	}
 	state_free(&st);
 	return pub ? 0 : bn_fail(bn, -ENOMEM, "out of memory");
+}
+
+static void put_info(const struct ep_state *e, void *elem)
+{
+	struct bpfnet_endpoint_info *p = elem;
+
+	p->sz = sizeof(*p);
+	ep_to_public(e, p);
+}
+
+/*
+ * The element bpfnet_endpoint__list() of LIBBPFNET_0.2 hands out: struct
+ * bpfnet_endpoint_info before container_id. A program built with a 0.2
+ * header strides its array by this size; the asserts keep it that layout.
+ */
+struct bpfnet_endpoint_info_0_2 {
+	size_t sz;
+	char name[BPFNET_NAME_MAX];
+	char network[BPFNET_NAME_MAX];
+	char netns[BPFNET_PATH_MAX];
+	char ifname[IF_NAMESIZE];
+	char host_ifname[IF_NAMESIZE];
+	unsigned int id;
+	unsigned int host_ifindex;
+	struct bpfnet_prefix ip;
+	struct bpfnet_addr gateway;
+	uint8_t mac[6];
+	uint8_t host_mac[6];
+	unsigned int mtu;
+	unsigned int gen;
+};
+
+#define SAME_OFFSET(f)                                                                   \
+	_Static_assert(offsetof(struct bpfnet_endpoint_info_0_2, f) ==                   \
+			       offsetof(struct bpfnet_endpoint_info, f),                 \
+		       "0.2's " #f " is where 0.3 has it")
+SAME_OFFSET(name);
+SAME_OFFSET(network);
+SAME_OFFSET(netns);
+SAME_OFFSET(ifname);
+SAME_OFFSET(host_ifname);
+SAME_OFFSET(id);
+SAME_OFFSET(host_ifindex);
+SAME_OFFSET(ip);
+SAME_OFFSET(gateway);
+SAME_OFFSET(mac);
+SAME_OFFSET(host_mac);
+SAME_OFFSET(mtu);
+SAME_OFFSET(gen);
+#undef SAME_OFFSET
+/* 0.3 only appended: what 0.2 had ends where container_id begins (up to alignment) */
+_Static_assert(sizeof(struct bpfnet_endpoint_info_0_2) ==
+		       (offsetof(struct bpfnet_endpoint_info, container_id) + _Alignof(size_t) - 1) /
+			       _Alignof(size_t) * _Alignof(size_t),
+	       "the 0.2 element is the 0.3 one without container_id");
+_Static_assert(sizeof(size_t) != 8 || sizeof(struct bpfnet_endpoint_info_0_2) == 496,
+	       "the 0.2 element of LP64 programs is 496 bytes");
+
+static void put_info_0_2(const struct ep_state *e, void *elem)
+{
+	struct bpfnet_endpoint_info_0_2 *old = elem;
+	struct bpfnet_endpoint_info p = { .sz = sizeof(p) };
+
+	ep_to_public(e, &p);
+	old->sz = sizeof(*old);
+	memcpy(old->name, p.name, sizeof(old->name));
+	memcpy(old->network, p.network, sizeof(old->network));
+	memcpy(old->netns, p.netns, sizeof(old->netns));
+	memcpy(old->ifname, p.ifname, sizeof(old->ifname));
+	memcpy(old->host_ifname, p.host_ifname, sizeof(old->host_ifname));
+	old->id = p.id;
+	old->host_ifindex = p.host_ifindex;
+	old->ip = p.ip;
+	old->gateway = p.gateway;
+	memcpy(old->mac, p.mac, sizeof(old->mac));
+	memcpy(old->host_mac, p.host_mac, sizeof(old->host_mac));
+	old->mtu = p.mtu;
+	old->gen = p.gen;
+}
+
+/*
+ * bpfnet_endpoint__list() twice: the default (and what static links take)
+ * of LIBBPFNET_0.3 with container_id, and LIBBPFNET_0.2's for programs
+ * linked before, whose elements have the old stride. The header's
+ * declaration is the 0.3 one.
+ */
+__attribute__((symver("bpfnet_endpoint__list@@LIBBPFNET_0.3")))
+int ep_list_v0_3(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count);
+__attribute__((symver("bpfnet_endpoint__list@LIBBPFNET_0.2")))
+int ep_list_v0_2(struct bpfnet *bn, struct bpfnet_endpoint_info_0_2 **out, size_t *count);
+
+int ep_list_v0_3(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
+{
+	return ep_list(bn, sizeof(**out), (void **)out, count, put_info);
+}
+
+int ep_list_v0_2(struct bpfnet *bn, struct bpfnet_endpoint_info_0_2 **out, size_t *count)
+{
+	return ep_list(bn, sizeof(**out), (void **)out, count, put_info_0_2);
 }
