@@ -102,6 +102,8 @@ int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);
 int do_stats(struct cli *cli, int argc, char **argv);
 int do_check(struct cli *cli, int argc, char **argv);
+/* One issue of a check, as check --json prints it: {kind, object, message, repaired}. */
+json_t *check_issue_json(const struct bpfnet_check_issue *i);
 
 /* ---- commands.c: the command table, help, man page, completion words ---- */
 
