@@ -66,6 +66,8 @@ extern bool json_errors;
  * EXIT_USAGE for a value refused whatever the node's state (EINVAL), else EXIT_FAIL.
  */
 int report_error(struct cli *cli, int err);
+/* The node's uplinks as --uplink takes them: "eth0,eth1". */
+const char *uplinks_str(const struct bpfnet_node_info *info, char *buf, size_t len);
 /* The command names @name, a @kind ("network", "endpoint"): see report_error(). */
 void cli_ref(struct cli *cli, const char *kind, const char *name);
 /* The command line is wrong (unknown option, missing argument): EXIT_USAGE. */

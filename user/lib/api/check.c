@@ -178,17 +178,20 @@ void check_tc_filter(struct check *c, int ifindex, const char *dev, const char *
 	}
 }
 
-static void check_uplink(struct check *c)
+static void check_uplinks(struct check *c)
 {
-	const char *dev = c->st->node.uplink;
-	struct nl_link up;
+	for (size_t i = 0; i < c->st->node.n_uplinks; i++) {
+		const char *dev = c->st->node.uplinks[i].name;
+		struct nl_link up;
 
-	if (nl_link_get_by_name(c->nl, dev, &up)) {
-		finding_add(c, "uplink_missing", FIX_NONE, dev, "the uplink %s is gone: bring it back "
-		       "and initialize the node again, or take it down", dev);
-		return;
+		if (nl_link_get_by_name(c->nl, dev, &up)) {
+			finding_add(c, "uplink_missing", FIX_NONE, dev, "the uplink %s is gone: "
+				    "bring it back and initialize the node again, or initialize it "
+				    "without %s, or take it down", dev, dev);
+			continue;
+		}
+		check_tc_filter(c, up.ifindex, dev, BPFNET_PROG_FROM_UPLINK);
 	}
-	check_tc_filter(c, up.ifindex, dev, BPFNET_PROG_FROM_UPLINK);
 }
 
 /* The highest endpoint generation of the state: the config must not hand it out again. */
@@ -304,7 +307,7 @@ static void collect(struct check *c)
 					   strerror(-err));
 	if (!c->pins_ok)
 		return;	/* the maps are not all there: init again first */
-	check_uplink(c);
+	check_uplinks(c);
 	check_config(c);
 	check_sock_hooks(c);
 	check_node_addrs(c);
@@ -387,6 +390,15 @@ static int fix_network(struct check *c, const struct finding *f)
 	return net_gateway_add(c->bn, c->nl, net) ?: node_addrs_refresh(&c->dp, c->nl);
 }
 
+/* init again on the node's uplinks: the pins come back. */
+static int reinit(struct check *c)
+{
+	struct uplink_set want;
+
+	uplink_set_of_node(&c->st->node, &want);
+	return node_init_locked(&c->dp, c->st, c->nl, &want);
+}
+
 /* Repair one finding; *dirty when @c->st changed and is to be saved. */
 static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 {
@@ -400,7 +412,7 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 	case FIX_STRAY_PINS:
 		return dp_unpin(c->bn);
 	case FIX_REINIT:
-		return node_init_locked(&c->dp, c->st, c->nl, c->st->node.uplink);
+		return reinit(c);
 	case FIX_ATTACH:
 		return dp_attach(c->bn, f->ifindex, f->what, NULL);
 	case FIX_SOCK_HOOKS:

@@ -170,10 +170,11 @@ static int choose_mtu(struct ep_add *a, unsigned int want)
 		a->ep.mtu = want;
 		return 0;
 	}
-	err = nl_link_get_by_name(a->node_nl, a->st->node.uplink, &up);
+	/* the first uplink's, as when there was one: the others' paths find theirs (PMTU) */
+	err = nl_link_get_by_name(a->node_nl, a->st->node.uplinks[0].name, &up);
 	if (err)
 		return bn_fail(a->bn, err, "cannot read the uplink %s's MTU: %s",
-			       a->st->node.uplink, strerror(-err));
+			       a->st->node.uplinks[0].name, strerror(-err));
 	a->ep.mtu = up.mtu;
 	return 0;
 }
