@@ -101,9 +101,9 @@ static void test_corrupt(void **state)
 		UPLINK_JSON("i") "]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
 		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":[{\"ifindex\":2,"
 		"\"created_clsact\":true}]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
-		/* version 4 still means one "uplink": an "uplinks" list there is not read */
-		"{\"version\":4,\"node\":{\"initialized\":true,\"uplinks\":[" UPLINK_JSON("a")
-		"]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
+		/* "uplinks" not a list */
+		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":\"a\"},\"networks\":[],"
+		"\"endpoints\":[],\"bound_ips\":[]}",
 		/* initialized on no uplink */
 		"{\"version\":4,\"node\":{\"initialized\":true,\"uplink\":\"\",\"uplink_ifindex\":0,"
 		"\"created_clsact\":false},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",

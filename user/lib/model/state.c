@@ -181,15 +181,19 @@ static int uplink_from_json(json_t *j, struct node_uplink *u)
 	return take_str(u->name, sizeof(u->name), name);
 }
 
-/* The node's uplinks: version 5's list, or the one "uplink" of versions 2 to 4 ("": none). */
-static int node_from_json(json_t *node, int version, struct node_state *out)
+/*
+ * The node's uplinks: version 5's list, or the one "uplink" of versions 2 to
+ * 4 ("": none). Told apart by what is there, not by the version, so that a
+ * file of a version 5 with "uplink" still (as a branch of 0.3 wrote it) reads.
+ */
+static int node_from_json(json_t *node, struct node_state *out)
 {
 	const char *uplink;
 	json_t *arr, *item;
 	int init, ifindex, created;
 	size_t i;
 
-	if (version < 5) {
+	if (!json_object_get(node, "uplinks")) {
 		if (json_unpack(node, "{s:b, s:s, s:i, s:b}", "initialized", &init, "uplink",
 				&uplink, "uplink_ifindex", &ifindex, "created_clsact", &created) ||
 		    ifindex < 0)
@@ -228,7 +232,7 @@ int state_from_json(json_t *root, struct state *st)
 			"networks", &nets, "endpoints", &eps, "bound_ips", &bound) ||
 	    version < STATE_VERSION_OLDEST || version > STATE_VERSION || !json_is_array(nets) ||
 	    !json_is_array(eps) || !json_is_array(bound) ||
-	    node_from_json(node, version, &st->node))
+	    node_from_json(node, &st->node))
 		return -EINVAL;
 	st->nets = calloc(json_array_size(nets) + 1, sizeof(*st->nets));
 	st->eps = calloc(json_array_size(eps) + 1, sizeof(*st->eps));
