@@ -30,7 +30,10 @@ static struct ep_state sample_ep(void)
 					  .host_ifname = "bn00abcd-7", .id = 7, .host_ifindex = 41,
 					  .prefix_len = 24, .mtu = 1500,
 					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
-					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
+					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee },
+					  /* the runtime's identity goes with the entry (CNI) */
+					  .container_id = "9f86d081884c7d659a2feaa0c55ad015"
+							  "a3bf4f1b2b0b822cd15d6c15b0f00a08" };
 
 	inet_pton(AF_INET, "10.1.0.2", &e.ip);
 	inet_pton(AF_INET, "10.1.0.1", &e.gateway);

@@ -34,7 +34,10 @@ static void test_roundtrip(void **state)
 					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
 					  .gen = 0xfffffff0,	/* past INT_MAX: kept whole */
 					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
-					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
+					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee },
+					  .container_id = "9f86d081884c7d659a2feaa0c55ad015"
+							  "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+					  .netns_dev = 4, .netns_ino = 4026532512ULL };
 	struct state st = {}, back;
 
 	inet_pton(AF_INET, "10.1.0.0", &n.subnet);
@@ -141,6 +144,8 @@ static void test_version3(void **state)
 	assert_int_equal(st.n_eps, 1);
 	assert_string_equal(st.eps[0].name, "c1");
 	assert_int_equal(st.eps[0].gen, 0);
+	assert_string_equal(st.eps[0].container_id, "");	/* before version 5: none */
+	assert_int_equal(st.eps[0].netns_ino, 0);		/* not known */
 	state_free(&st);
 }
 

@@ -14,8 +14,10 @@
  * 4: networks may have "gateway_mode" (missing: "nat"), endpoints "gen" (their conntrack
  *    generation; missing: 0, until init gives one), the state "journal" (the command in
  *    progress, journal.h); versions 2 and 3 still read
- * 5: the node has "uplinks", a list of {name, ifindex, created_clsact}, instead of one
- *    "uplink" with "uplink_ifindex" and "created_clsact"; versions 2 to 4 still read
+ * 5: endpoints may have "container_id" (the runtime's; missing: none) and "netns_dev",
+ *    "netns_ino" (their netns's inode; missing: not known); the node has "uplinks", a
+ *    list of {name, ifindex, created_clsact}, instead of one "uplink" with
+ *    "uplink_ifindex" and "created_clsact"; versions 2 to 4 still read
  */
 #define STATE_VERSION 5
 #define STATE_VERSION_OLDEST 2
@@ -42,13 +44,15 @@ json_t *ep_to_json(const struct ep_state *e)
 {
 	char mac[18], host_mac[18];
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I, "
+			 "s:s, s:I, s:I}",
 			 "name", e->name, "network", e->network, "netns", e->netns,
 			 "ifname", e->ifname, "host_ifname", e->host_ifname, "id", e->id,
 			 "host_ifindex", e->host_ifindex, "ip", ip_json(e->ip),
 			 "prefix_len", e->prefix_len, "gateway", ip_json(e->gateway),
 			 "mac", mac_format(e->mac, mac), "host_mac", mac_format(e->host_mac, host_mac),
-			 "mtu", e->mtu, "gen", (json_int_t)e->gen);
+			 "mtu", e->mtu, "gen", (json_int_t)e->gen, "container_id", e->container_id,
+			 "netns_dev", (json_int_t)e->netns_dev, "netns_ino", (json_int_t)e->netns_ino);
 }
 
 static json_t *uplinks_to_json(const struct node_state *node)
@@ -133,18 +137,23 @@ int net_from_json(json_t *j, struct net_state *n)
 int ep_from_json(json_t *j, struct ep_state *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
+	const char *container_id = "";
 	int id, ifindex, plen, mtu;
-	json_int_t gen = 0;
+	json_int_t gen = 0, ns_dev = 0, ns_ino = 0;
 
-	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I}",
+	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I, "
+			"s?s, s?I, s?I}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
-			"mtu", &mtu, "gen", &gen) ||
+			"mtu", &mtu, "gen", &gen, "container_id", &container_id, "netns_dev",
+			&ns_dev, "netns_ino", &ns_ino) ||
 	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->gen = (unsigned int)gen;
+	e->netns_dev = (uint64_t)ns_dev;
+	e->netns_ino = (uint64_t)ns_ino;
 	e->id = id;
 	e->host_ifindex = ifindex;
 	e->prefix_len = plen;
@@ -154,6 +163,7 @@ int ep_from_json(json_t *j, struct ep_state *e)
 	       take_str(e->netns, sizeof(e->netns), netns) ?:
 	       take_str(e->ifname, sizeof(e->ifname), ifname) ?:
 	       take_str(e->host_ifname, sizeof(e->host_ifname), host_ifname) ?:
+	       take_str(e->container_id, sizeof(e->container_id), container_id) ?:
 	       take_ip(&e->ip, ip) ?: take_ip(&e->gateway, gw) ?: mac_parse(mac, e->mac) ?:
 	       mac_parse(host_mac, e->host_mac);
 }
