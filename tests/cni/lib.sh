@@ -32,11 +32,11 @@ cni() {
 		--trace "$CNI_TRACE" --path "$CNI_PATH_DIRS" "$@"
 }
 
-# cni_py CODE [ARGS...]: python3 CODE with cnirt and cniresult importable
+# cni_py CODE [ARGS...]: python3 CODE with cnirt (tools/lib) and cniresult importable
 cni_py() {
 	local code=$1
 	shift
-	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$CNI_DIR python3 -c "import json, sys, cnirt, cniresult
+	PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$CNI_DIR:$REPO_DIR/tools/lib python3 -c "import json, sys, cnirt, cniresult
 $code" "$@"
 }
 

@@ -29,8 +29,11 @@ a plugin that works with this harness should work with them:
 - a failing plugin: its exit status and the error object it printed on stdout
   come back to the caller (PluginError); its stderr is passed through.
 
-The CLI front end is tests/cni/cni-run. Result formats per version are checked
-by cniresult.py.
+The CLI front end is tests/cni/cni-run, the tests tests/e2e/79-cni-harness.sh
+(this harness against the reference plugins) and 80-cni.sh (bpfnet-cni); result
+formats per version are checked by tests/cni/cniresult.py. It lives under tools/
+because tools/cni-bench times plugins through it too, and tools never depend on
+tests/.
 """
 
 import base64
