@@ -312,10 +312,13 @@ for c in ip1 ip2 ip3 ip4; do del "$c" "$CONF" >/dev/null 2>&1 || not_ok "DEL $c"
 is "$(ep_count)" 2 "the four gone again"
 
 # eth1: a second attachment of one container
-add c1 "$TMP/r1b" "$CONF" --ifname eth1
+add c1 "$TMP/r1b" "$CONF" --ifname eth1 --args "IgnoreUnknown=1;K8S_POD_NAME=web1"
 check "a second attachment of c1, ifname eth1" cni_result_ok "$TMP/r1b" 1.0.0 "$(nspath c1)"
-is "$(ep_json "$(cid c1)" eth1 | json 'd["name"]' 2>&1)" "web1-eth1" "... named with -eth1 (K8S_POD_NAME came only with eth0)" ||
-	diag "(no K8S_POD_NAME this time: the first 12 of the ID and -eth1 would be $(cid c1 | cut -c1-12)-eth1)"
+is "$(ep_json "$(cid c1)" eth1 | json 'd["name"]' 2>&1)" "web1-eth1" "... named K8S_POD_NAME-eth1"
+add c3 "$TMP/r3" "$CONF" --ifname net1
+is "$(ep_json "$(cid c3)" net1 | json 'd["name"]' 2>&1)" "$(cid c3 | cut -c1-12)-net1" \
+	"no K8S_POD_NAME: named after the ID's first 12 characters, -net1 appended"
+check "DEL c3" del c3 "$CONF" --ifname net1
 check "DEL of eth1" del c1 "$CONF" --ifname eth1
 check_fails "... c1's eth1 is gone" ns c1 ip link show eth1
 check "c1's eth0 still there" check_cmd c1 "$CONF"
