@@ -327,9 +327,9 @@ check "c1's eth0 still there" check_cmd c1 "$CONF"
 
 if [ -x "$REF/tuning" ]; then
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-d["plugins"].append({"type": "tuning", "sysctl": {"net.ipv4.conf.eth0.arp_announce": "2"}})
+d["plugins"].append({"type": "tuning", "dataDir": sys.argv[4], "sysctl": {"net.ipv4.conf.eth0.arp_announce": "2"}})
 d["plugins"].append({"type": "recorder", "log": sys.argv[3]})
-json.dump(d, open(sys.argv[2], "w"))' "$CONF" "$TMP/chain.conflist" "$TMP/rec.log"
+json.dump(d, open(sys.argv[2], "w"))' "$CONF" "$TMP/chain.conflist" "$TMP/rec.log" "$TMP/tuning"
 	N=$(trace_count)
 	add ch1 "$TMP/rch" "$TMP/chain.conflist"
 	check "ADD bpfnet-cni + tuning + recorder" test $? = 0 || diag_file "$TMP/rch.err"
