@@ -60,7 +60,7 @@ port_count() { bn --json port ls | json 'len(d)'; }
 map_count() { # map_count MAP: entries of a pinned hash map
 	bpftool -j map dump pinned "$PINS/$1" 2>/dev/null | json 'len(d)'
 }
-host_veths() { ip -n "$NODE" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vx "$UPLINK"; }
+host_veths() { ip -n "$NODE" -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vx "$UPLINK"; }
 veth_count() { host_veths | grep -c .; }
 # footprint: every count that must come back to what it was
 footprint() {
@@ -74,6 +74,7 @@ ep_json() {
 	bn --json endpoint ls | json "[e for e in d if e.get('container_id') == '$1' and e['ifname'] == '${2:-eth0}'][0]"
 }
 addr_of() { jf "$1" 'd["ips"][0]["address"].split("/")[0]'; }
+own_eth0() { ip -n "$(nsname "$1")" link show eth0 | grep -q 'eth0@own0'; }
 in_mac() { ns "$1" cat "/sys/class/net/${2:-eth0}/address"; }
 
 # add SHORT FILE CONF [CNI-RUN OPTIONS...]: ADD of container SHORT (netns made if missing), result in FILE
@@ -226,6 +227,10 @@ check_fails "... and not from ext at the node's address" tcp_get ext "$NODE_IP" 
 is "$(bn --json port ls | json 'sorted("%s %s/%s" % (p["host_port"], p["container_port"], p["proto"]) for p in d)')" \
 	'["5353 53/udp", "8080 80/tcp", "8443 80/tcp"]' "port ls: c2's three mappings"
 check "CHECK c2 (ports included)" check_cmd c2 "$CONF" --cap "$PM"
+check "hairpin: c2 reaches its own published port at the node's address" grep_out . tcp_get c2 "$NODE_IP" 8080
+bg timeout 600 ip netns exec "$EXT" socat TCP-LISTEN:8000,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR'
+wait_until 5 tcp_listening ext 8000 || diag "no server in ext"
+is "$(tcp_get c1 "$EXT_IP" 8000)" "$NODE_IP" "egress from c1 is masqueraded to the node's address"
 
 # a later 'bpfnet init' disturbs nothing
 check "bpfnet init again while containers run" bn init --uplink "$UPLINK"
@@ -304,6 +309,21 @@ add ip2 "$TMP/rip2" "$CONF" --cap '{"ips": ["10.89.0.51"]}'
 is "$(addr_of "$TMP/rip2" 2>&1)" 10.89.0.51 "runtimeConfig.ips without a prefix length honoured"
 add ip3 "$TMP/rip3" "$CONF" --args "IgnoreUnknown=1;IP=10.89.0.52;MAC=02:aa:bb:cc:dd:03"
 is "$(addr_of "$TMP/rip3" 2>&1) $(in_mac ip3)" "10.89.0.52 02:aa:bb:cc:dd:03" "CNI_ARGS IP= and MAC= honoured"
+add n1 "$TMP/rn1" "$CONF" --args "K8S_POD_NAME=dup"
+add n2 "$TMP/rn2" "$CONF" --args "K8S_POD_NAME=dup"
+is "$(ep_json "$(cid n2)" | json 'd["name"]' 2>&1)" "$(cid n2 | cut -c1-12)" \
+	"K8S_POD_NAME taken by another container: named after the ID"
+add n3 "$TMP/rn3" "$CONF" --args "K8S_POD_NAME=bad name!"
+is "$(ep_json "$(cid n3)" | json 'd["name"]' 2>&1)" "$(cid n3 | cut -c1-12)" \
+	"K8S_POD_NAME not a valid name: named after the ID"
+for c in n1 n2 n3; do del "$c" "$CONF" >/dev/null 2>&1 || not_ok "DEL $c"; done
+new_ns x1
+ip -n "$(nsname x1)" link add eth0 type veth peer name own0	# the container's own eth0
+refused "2 4 7 11 100" "ADD when CNI_IFNAME exists in the container already: an error (SPEC: MUST)" \
+	--netns "$(nspath x1)" ADD "$CONF" "$(cid x1)"
+check "... the container's own eth0 is left" own_eth0 x1
+check "DEL after it leaves it too" del x1 "$CONF"
+check "... still" own_eth0 x1
 nocaps=$TMP/nocaps.conflist
 bad_conf "$nocaps" 'p["capabilities"] = {"portMappings": True}'
 add ip4 "$TMP/rip4" "$nocaps" --cap '{"ips": ["10.89.0.53"]}'
@@ -373,9 +393,13 @@ for e in json.load(sys.stdin):
 # shellcheck disable=SC2086
 check "bpftool map delete portmap4 (hostPort 9090)" bpftool map delete pinned "$PINS/portmap4" key $pkey
 refused 100 "CHECK after the published port's entry was deleted" --netns "$(nspath k1)" --cap "$KCAP" CHECK "$CONF" "$(cid k1)"
+cp "$CNI_CACHE/results/cninet-$(cid k1)-eth0" "$TMP/k1.cache"
 check "DEL k1" del k1 "$CONF" --cap "$KCAP"
 ip netns del "$(nsname k1)"
-refused "3 100" "CHECK of an attachment that was DELeted" --netns "$(nspath k1)" CHECK "$CONF" "$(cid k1)"
+refused 7 "CHECK with no prevResult (no ADD cached): invalid config" --netns "$(nspath k1)" CHECK "$CONF" "$(cid k1)"
+cp "$TMP/k1.cache" "$CNI_CACHE/results/cninet-$(cid k1)-eth0"
+refused "3 100" "CHECK of a DELeted attachment, its old result as prevResult" --netns "$(nspath k1)" CHECK "$CONF" "$(cid k1)"
+rm -f "$CNI_CACHE/results/cninet-$(cid k1)-eth0"
 
 # ---- DEL idempotent ----------------------------------------------------------------------------
 
@@ -456,6 +480,11 @@ add b1 "$TMP/rb1" "$TMP/br.conflist" && add b2 "$TMP/rb2" "$TMP/br.conflist"
 check "two ADDs on a bridge-mode network" test $? = 0
 check "b1 pings b2" ns b1 ping -c1 -W2 "$(addr_of "$TMP/rb2")"
 check_fails "b1 does not reach c1 (another network)" ns b1 ping -c1 -W1 "$C1"
+check "GC of cninet (c1, c2 valid) leaves brnet's b1 and b2" \
+	cni --no-cache-del GC "$CONF11" "$(cid c1)/eth0" "$(cid c2)/eth0"
+is "$(bn --json endpoint ls | json 'sorted(e["network"] for e in d)')" '["brnet", "brnet", "cninet", "cninet"]' \
+	"... every endpoint still there"
+check "... b1 still pings b2" ns b1 ping -c1 -W2 "$(addr_of "$TMP/rb2")"
 del b1 "$TMP/br.conflist" && del b2 "$TMP/br.conflist"
 result $? "DEL b1 and b2"
 
@@ -467,6 +496,10 @@ is "$(footprint)" "endpoints=0 ports=0 veths=0 ep_by_ip=0 ep_by_ifindex=0 portma
 	"every container DELeted: nothing left"
 P=50
 for i in $(seq $P); do new_ns "p$i"; done
+# the CLI reading all along: neither may deadlock the other
+( while :; do bn --json endpoint ls >/dev/null 2>&1; bn --json status >/dev/null 2>&1; done ) 9>&- &
+CLI_LOOP=$!
+BG_PIDS+=("$CLI_LOOP")
 pids=()
 for i in $(seq $P); do
 	CNI_TIMEOUT=120 add "p$i" "$TMP/rp$i" "$CONF" \
@@ -493,7 +526,9 @@ for i in $(seq $P); do
 done
 fails=0
 for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
-is "$fails" 0 "$P concurrent DELs succeed"
+is "$fails" 0 "$P concurrent DELs succeed (with the CLI reading all along)"
+kill "$CLI_LOOP" 2>/dev/null
+wait "$CLI_LOOP" 2>/dev/null
 is "$(footprint)" "endpoints=0 ports=0 veths=0 ep_by_ip=0 ep_by_ifindex=0 portmap4=0 backends4=0" \
 	"nothing left: no endpoint, port, host veth, ep_by_ip/ep_by_ifindex/portmap4/backends4 entry"
 left=0
