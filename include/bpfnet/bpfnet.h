@@ -289,20 +289,24 @@ struct bpfnet_init_opts {
 
 /*
  * Load and pin the datapath, attach it to @uplink (tc on the uplink, cgroup
- * socket hooks on the root cgroup). Safe to re-run (upgrades in place).
- * -ENODEV no such @uplink; -EBUSY initialized on another uplink; -EINVAL
- * @uplink NULL or too long; -EPERM without CAP_BPF, CAP_NET_ADMIN and
- * CAP_SYS_ADMIN; -ENOENT no bpffs can be found or mounted; other errno of
- * bpf(2), netlink or the state files.
+ * socket hooks on the root cgroup). Safe to re-run (upgrades in place); on a
+ * node initialized on other uplinks, @uplink becomes its only one (see
+ * bpfnet_node__init_opts()). -ENODEV no such @uplink; -EINVAL @uplink NULL,
+ * too long, loopback or an endpoint's veth; -EPERM without CAP_BPF,
+ * CAP_NET_ADMIN and CAP_SYS_ADMIN; -ENOENT no bpffs can be found or mounted;
+ * other errno of bpf(2), netlink or the state files.
  */
 int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
 /*
  * Since 0.3: bpfnet_node__init() on every uplink of @opts (NULL: every
  * default). Re-run on an initialized node with another set of uplinks, the
  * set changes in place: the new ones are attached, the dropped ones
- * detached, endpoints and flows are not touched. -ENODEV a device missing
- * or none detected (no default route); -E2BIG more than BPFNET_UPLINK_MAX;
- * -EINVAL bad opts, a name twice; errno as bpfnet_node__init().
+ * detached (their clsact qdisc removed if init made it), endpoints and
+ * flows are not touched. Detected: the devices of the IPv4 default routes
+ * of the main table (each nexthop of a multipath one), lowest metric first.
+ * Every error comes before anything changes: -ENODEV a device missing or
+ * none detected (no default route); -E2BIG more than BPFNET_UPLINK_MAX;
+ * -EINVAL bad opts, a name twice, a bad name; errno as bpfnet_node__init().
  */
 int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opts);
 /*
@@ -440,10 +444,11 @@ struct bpfnet_endpoint_info {
  * container side moved into the netns (setns() on the calling thread, see
  * above) and configured, the datapath told. All or nothing. Errors:
  *   -EINVAL       bad opts (sz, names, address not in the subnet or taken by
- *                 the gateway, MTU) or bad out->sz
+ *                 the gateway, MTU, container_id, a multicast MAC) or bad out->sz
  *   -EAFNOSUPPORT an IPv6 address
  *   -ENOENT       no such network or netns; the node is not initialized
- *   -EEXIST       the name, the address or the ifname in the netns is taken
+ *   -EEXIST       the name, the address or the ifname in the netns is taken;
+ *                 (container_id, ifname) has an endpoint; the network has the MAC
  *   -ENOSPC       the subnet is full (or the endpoint table, or a bridge's flood list)
  *   errno of netlink, setns(), bpf(2) or the state files.
  */
@@ -471,8 +476,10 @@ int bpfnet_endpoint__find(struct bpfnet *bn, const char *container_id, const cha
  * the MACs and MTU), the container side's address and routes (entering its
  * netns as explained above), its entries in every map, its published ports.
  * *issues (malloc()ed, free() it; never NULL on success) says what differs,
- * in the kinds of bpfnet_node__check(); none means as made. Returns 0 when
- * the check could run. -ENOENT no such endpoint or node not initialized;
+ * in the kinds of bpfnet_node__check() and its own (README: "netns_missing",
+ * "address_missing", "route_missing", "link_down", ...); none means as made.
+ * A netns that is gone is one issue, not an error. Nothing is repaired.
+ * Returns 0 when the check could run. -ENOENT no such endpoint or node not initialized;
  * -EINVAL bad arguments; errno of netlink, setns() or bpf(2).
  */
 int bpfnet_endpoint__check(struct bpfnet *bn, const char *name, struct bpfnet_check_issue **issues,
