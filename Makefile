@@ -212,6 +212,9 @@ $(MAN): $(CLI)
 	$(Q)$< help --man > $@
 # the CLI tests render it (groff, man -l) and run the bash completion (contrib/bash-completion)
 DEB_PACKAGES += groff-base man-db
+# tests/e2e/79-cni-harness.sh checks the CNI harness against the reference plugins
+# (bridge, host-local, portmap; tuning in 80-cni.sh), tools/cni-bench measures them
+DEB_PACKAGES += containernetworking-plugins
 
 # deps first, then the build: a fresh machine has neither packages nor objects
 check: deps
