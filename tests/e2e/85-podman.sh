@@ -231,7 +231,7 @@ no_pm_procs() { [ -z "$(pm_procs)" ]; }
 # ---- teardown: before the sandbox's (the plugin's DEL needs the bpffs) -------------------
 
 pm_teardown() {
-	local p n m left tries
+	local p n m
 	bg_kill_all
 	[ -n "$TMP" ] && [ -e "$PM/containers.conf" ] || return 0
 	# CNI DEL through the plugin for whatever still runs
@@ -260,6 +260,7 @@ pm_teardown() {
 	rm -rf --one-file-system "$PM"
 	return 0
 }
+# shellcheck disable=SC2034 # read by the sandbox teardown
 SB_HOOK=pm_teardown
 
 # ---- podman ------------------------------------------------------------------------------
@@ -358,6 +359,60 @@ check "cli -> fixed ($FIXED_IP): answered by fixed, which sees cli's address" \
 check_fails "podman run --ip $FIXED_IP again is refused (the address is taken)" \
 	pm_run dup --ip "$FIXED_IP" "$IMAGE" true
 pm rm -f -t 0 dup >/dev/null 2>&1
+
+# ---- podman calls the plugin in parallel ----------------------------------------------------
+
+PAR="par1 par2 par3 par4"
+# par_run: the four containers started at once; each one's ID and netns kept
+par_run() {
+	local c pids=() rc=0 p ns
+	for c in $PAR; do
+		pm run -d --name $c --hostname $c --cgroup-parent="$CGPARENT" --network "$NET" \
+			"$IMAGE" httpd -f -p 80 -h /www >"$TMP/$c.out" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	for c in $PAR; do
+		PM_IDS+=("$(pm_id $c 2>/dev/null)")
+		ns=$(pm inspect $c --format '{{.NetworkSettings.SandboxKey}}' 2>/dev/null)
+		[ -n "$ns" ] && PM_NETNS+=("$ns")
+	done
+	[ $rc = 0 ] || { cat "$TMP"/par*.out; return 1; }
+}
+check "4 podman run at once" par_run
+PAR_IPS=$(for c in $PAR; do pm_ip $c; done | sort -u | grep -c '^10\.89\.0\.')
+is "$PAR_IPS" 4 "... 4 distinct addresses in $SUBNET"
+for c in $PAR; do
+	check "cli -> $c: answered by $c" answers_from $c "$CLI_IP" ctr_get cli "http://$(pm_ip $c)/cgi-bin/whoami"
+done
+par_rm() {
+	local c pids=() rc=0 p
+	for c in $PAR; do pm rm -f -t 0 $c >"$TMP/$c.out" 2>&1 & pids+=($!); done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	[ $rc = 0 ] || { cat "$TMP"/par*.out; return 1; }
+}
+check "4 podman rm at once" par_rm
+is "$(bn --json endpoint ls | json 'len(d)')" 3 "... their endpoints are gone, the 3 others stay"
+
+# ---- DEL and ADD again: restart, and a container that exits by itself ----------------------
+
+check "podman restart web" pm restart -t 0 web
+WEB_IP=$(pm_ip web)
+check "ext -> $NODE_IP:$HOSTPORT: the restarted web answers, seeing $EXT_IP" \
+	answers_from web "$EXT_IP" http_get ext "$NODE_IP" $HOSTPORT /cgi-bin/whoami
+check "cli -> the restarted web ($WEB_IP)" answers_from web "$CLI_IP" ctr_get cli "http://$WEB_IP/cgi-bin/whoami"
+is "$(bn --json endpoint ls | json 'len(d)')" 3 "... and bpfnet has one endpoint for it, not two"
+
+# conmon's exit command (`podman container cleanup`, with conmon_env_vars only) calls DEL
+pm_status() { pm inspect "$1" --format '{{.State.Status}}'; }
+ep_of_id() { bn --json endpoint ls | json "len([e for e in d if e['container_id'] == '$1'])"; }
+check "podman run brief (sleep 3)" pm_run brief "$IMAGE" sleep 3
+BRIEF_ID=$(pm_id brief)
+is "$(ep_of_id "$BRIEF_ID")" 1 "brief has its endpoint while it runs"
+check "brief exits by itself" wait_until 20 expect exited pm_status brief
+check "... and the exit's cleanup removed its endpoint (DEL from conmon's exit command)" \
+	wait_until 10 expect 0 ep_of_id "$BRIEF_ID"
+pm rm -f -t 0 brief >/dev/null 2>&1
 
 # ---- podman rm: CNI DEL leaves nothing --------------------------------------------------------
 
