@@ -36,7 +36,7 @@ sandbox_setup
 NET=${PFX}pm			# the CNI network, so the bpfnet network, of this run only
 SUBNET=10.89.0.0/24 GATEWAY=10.89.0.1
 FIXED_IP=10.89.0.77 FIXED_MAC=02:00:0a:59:00:4d
-HOSTPORT=8080 EXT_PORT=8000
+HOSTPORT=8080 LOCALPORT=8081 EXT_PORT=8000
 IMAGE=localhost/${PFX}busybox
 PM=$TMP/podman			# everything of podman's that can be put somewhere
 CGPARENT=/${PFX}podman		# the cgroup (every v1 hierarchy, and unified) of the containers
@@ -191,6 +191,21 @@ answers_from() {
 	[ "$got" = "$addr $name" ] || { echo "got '$got', want '$addr $name'"; return 1; }
 }
 
+# refused_by_plugin NEEDLE CMD...: CMD fails, what podman says names NEEDLE (the plugin's
+# error reached the user), and bpfnet has the endpoints it had
+refused_by_plugin() {
+	local needle=$1 before out rc
+	shift
+	before=$(bn --json endpoint ls | json 'len(d)')
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc != 0 ] || { echo "exit 0: $out"; return 1; }
+	grep -qF -- "$needle" <<<"$out" || { echo "$out"; echo "(no '$needle' in that)"; return 1; }
+	[ "$(bn --json endpoint ls | json 'len(d)')" = "$before" ] ||
+		{ echo "endpoints: $before before, $(bn --json endpoint ls | json 'len(d)') after"; return 1; }
+	_e2e_note "podman said: $(tail -n1 <<<"$out")"
+}
+
 node_addrs() { ip -n "$NODE" -o -4 addr show | awk '{ sub("/.*", "", $4); print $4 }'; }
 
 # ---- what must be gone -------------------------------------------------------------------
@@ -280,8 +295,9 @@ check "podman network inspect $NET: its name and driver" \
 	expect "$NET bpfnet-cni" pm network inspect "$NET" --format '{{.Name}} {{.Driver}}'
 
 # the servers: web publishes 8080, cli is the client (and a server too)
-check "podman run -p $HOSTPORT:80 web (httpd)" \
-	pm_run web -p "$HOSTPORT:80" "$IMAGE" httpd -f -p 80 -h /www || bail "no container web"
+check "podman run -p $HOSTPORT:80 -p 127.0.0.1:$LOCALPORT:80 web (httpd)" \
+	pm_run web -p "$HOSTPORT:80" -p "127.0.0.1:$LOCALPORT:80" "$IMAGE" httpd -f -p 80 -h /www ||
+	bail "no container web"
 check "podman run cli (httpd)" pm_run cli "$IMAGE" httpd -f -p 80 -h /www || bail "no container cli"
 WEB_IP=$(pm_ip web) CLI_IP=$(pm_ip cli)
 diag "web $WEB_IP ($(pm_mac web)), cli $CLI_IP ($(pm_mac cli))"
@@ -300,12 +316,12 @@ check "the plugin ran on the sandbox's bpffs and run dir (podman passed BPFNET_*
 check "the dataplane initialised itself on the first ADD, on $UPLINK" grep_out "$UPLINK" bn status
 
 # what podman shows is what bpfnet made
+ep_ip_mac() { # ep_ip_mac ID: "IP MAC" of the endpoint of container ID
+	bn --json endpoint ls | json "[e['ip'] + ' ' + e['mac'] for e in d if e['container_id'] == '$1'][0]"
+}
 same_view() {
-	local c=$1 id
-	id=$(pm_id "$c")
-	expect "$(pm_ip "$c") $(pm_mac "$c")" bn --json endpoint ls |
-		json "[e['ip'] + ' ' + e['mac'] for e in d if e['container_id'] == '$id'][0]" 2>&1 ||
-		{ echo "podman: $(pm_ip "$c") $(pm_mac "$c")"; bn endpoint ls; return 1; }
+	local c=$1
+	expect "$(pm_ip "$c") $(pm_mac "$c")" ep_ip_mac "$(pm_id "$c")" || { bn endpoint ls; return 1; }
 }
 for c in web cli; do
 	check "$c: podman's address and MAC are bpfnet's endpoint's" same_view $c
@@ -327,6 +343,11 @@ check "node -> 127.0.0.1:$HOSTPORT: web answers and sees a node address" \
 	answers_from web node http_get node 127.0.0.1 $HOSTPORT /cgi-bin/whoami
 check "node -> $NODE_IP:$HOSTPORT: web answers and sees a node address" \
 	answers_from web node http_get node "$NODE_IP" $HOSTPORT /cgi-bin/whoami
+
+check "node -> 127.0.0.1:$LOCALPORT (published on 127.0.0.1 only): web answers" \
+	answers_from web node http_get node 127.0.0.1 $LOCALPORT /cgi-bin/whoami
+check_fails "ext -> $NODE_IP:$LOCALPORT (published on 127.0.0.1 only): web does not answer" \
+	grep_out ' web$' http_get ext "$NODE_IP" $LOCALPORT /cgi-bin/whoami
 
 # ---- hairpin -----------------------------------------------------------------------------
 
@@ -356,8 +377,8 @@ check "fixed's eth0 has $FIXED_IP and $FIXED_MAC" \
 	grep_out "link/ether $FIXED_MAC .*inet $FIXED_IP/" fixed_eth0
 check "cli -> fixed ($FIXED_IP): answered by fixed, which sees cli's address" \
 	answers_from fixed "$CLI_IP" ctr_get cli "http://$FIXED_IP/cgi-bin/whoami"
-check_fails "podman run --ip $FIXED_IP again is refused (the address is taken)" \
-	pm_run dup --ip "$FIXED_IP" "$IMAGE" true
+check "podman run --ip $FIXED_IP again is refused, naming the address" \
+	refused_by_plugin "$FIXED_IP" pm_run dup --ip "$FIXED_IP" "$IMAGE" true
 pm rm -f -t 0 dup >/dev/null 2>&1
 
 # ---- podman calls the plugin in parallel ----------------------------------------------------
