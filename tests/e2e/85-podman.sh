@@ -35,6 +35,8 @@ sandbox_setup
 
 NET=${PFX}pm			# the CNI network, so the bpfnet network, of this run only
 SUBNET=10.89.0.0/24 GATEWAY=10.89.0.1
+NET2=${PFX}pm2			# a second one, in bridge mode
+SUBNET2=10.89.1.0/24 GATEWAY2=10.89.1.1
 FIXED_IP=10.89.0.77 FIXED_MAC=02:00:0a:59:00:4d
 HOSTPORT=8080 LOCALPORT=8081 EXT_PORT=8000
 IMAGE=localhost/${PFX}busybox
@@ -117,20 +119,20 @@ pm_image() {
 		exec podman import --change "CMD [\"/bin/sh\"]" "$1" "$2"' sh "$PM/rootfs.tar" "$IMAGE"
 }
 
-# net_conflist: the network's config, per the plugin's contract (cniVersion 1.0.0: podman
-# 4.3's libcni refuses 1.1.0). No bpfnet init runs before: the plugin initialises the
-# dataplane on the first ADD, on the uplink named here.
+# net_conflist NAME MODE SUBNET GATEWAY: a network's config, per the plugin's contract
+# (cniVersion 1.0.0: podman 4.3's libcni refuses 1.1.0). No bpfnet init runs before: the
+# plugin initialises the dataplane on the first ADD, on the uplink named here.
 net_conflist() {
 	cat <<-EOF
 		{
 		  "cniVersion": "1.0.0",
-		  "name": "$NET",
+		  "name": "$1",
 		  "plugins": [
 		    {
 		      "type": "bpfnet-cni",
-		      "mode": "l3",
-		      "subnet": "$SUBNET",
-		      "gateway": "$GATEWAY",
+		      "mode": "$2",
+		      "subnet": "$3",
+		      "gateway": "$4",
 		      "uplinks": ["$UPLINK"],
 		      "instance": "$INST",
 		      "capabilities": { "portMappings": true, "ips": true, "mac": true }
@@ -140,13 +142,13 @@ net_conflist() {
 	EOF
 }
 
-# pm_run NAME ARGS...: a container on the network, detached, in the run's cgroup parent;
-# its ID and netns are kept for the teardown
+# pm_run NAME ARGS...: a container on the network ($PM_NETWORK if set), detached, in the
+# run's cgroup parent; its ID and netns are kept for the teardown
 pm_run() {
 	local name=$1 id ns
 	shift
 	id=$(pm run -d --name "$name" --hostname "$name" --cgroup-parent="$CGPARENT" \
-		--network "$NET" "$@") || { echo "$id"; return 1; }
+		--network "${PM_NETWORK:-$NET}" "$@") || { echo "$id"; return 1; }
 	id=$(tail -n1 <<<"$id")
 	PM_IDS+=("$id")
 	ns=$(pm inspect "$name" --format '{{.NetworkSettings.SandboxKey}}' 2>/dev/null)
@@ -154,16 +156,17 @@ pm_run() {
 	return 0
 }
 
-# pm_ip NAME, pm_mac NAME: the container's address and MAC on the network, as podman has them
-pm_ip() { pm inspect "$1" --format "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}"; }
+# pm_ip NAME [NET], pm_mac NAME: the container's address and MAC on the network, as podman has them
+pm_ip() { pm inspect "$1" --format "{{(index .NetworkSettings.Networks \"${2:-$NET}\").IPAddress}}"; }
 pm_mac() { pm inspect "$1" --format "{{(index .NetworkSettings.Networks \"$NET\").MacAddress}}"; }
 pm_id() { pm inspect "$1" --format '{{.Id}}'; }
 
-# in_ctr NAME CMD...: CMD inside container NAME, 10 s at most
+# in_ctr NAME CMD...: CMD inside container NAME, $CTR_TIMEOUT (10) s at most
 in_ctr() {
 	local name=$1
 	shift
-	timeout -k 2 20 nsenter --net="/run/netns/$NODE" podman exec "$name" timeout 10 "$@"
+	timeout -k 2 20 nsenter --net="/run/netns/$NODE" podman exec "$name" \
+		timeout "${CTR_TIMEOUT:-10}" "$@"
 }
 
 # ctr_get NAME URL: the body a GET of URL from inside container NAME answers
@@ -232,8 +235,8 @@ ctr_netns_left() {
 	echo "$left"
 }
 
-# cache_left: libcni's cached results of this run's network
-cache_left() { compgen -G "$CNI_CACHE/$NET-*" | tr '\n' ' '; }
+# cache_left: libcni's cached results of this run's networks
+cache_left() { { compgen -G "$CNI_CACHE/$NET-*"; compgen -G "$CNI_CACHE/$NET2-*"; } | tr '\n' ' '; }
 
 # cgroups_left: the run's cgroup parent, in any hierarchy
 cgroups_left() { compgen -G "/sys/fs/cgroup/*$CGPARENT" | tr '\n' ' '; }
@@ -265,7 +268,7 @@ pm_teardown() {
 		umount -l "$n" 2>/dev/null
 		rm -f "$n"
 	done
-	rm -f "$CNI_CACHE/$NET-"*
+	rm -f "$CNI_CACHE/$NET-"* "$CNI_CACHE/$NET2-"*
 	if [ "$HAD_VAR_LIB_CNI" = 0 ]; then
 		rmdir "$CNI_CACHE" /var/lib/cni 2>/dev/null
 	fi
@@ -285,12 +288,15 @@ check "podman info: CNI backend, cgroupfs" \
 	expect "cni cgroupfs $PM/storage" pm info --format '{{.Host.NetworkBackend}} {{.Host.CgroupManager}} {{.Store.GraphRoot}}' ||
 	bail "podman does not run with its private configuration"
 check "podman import: a busybox image from busybox-static" pm_image || bail "no image"
-net_conflist >"$PM/net.d/$NET.conflist"
+net_conflist "$NET" l3 "$SUBNET" "$GATEWAY" >"$PM/net.d/$NET.conflist"
+net_conflist "$NET2" bridge "$SUBNET2" "$GATEWAY2" >"$PM/net.d/$NET2.conflist"
 diag "network config $PM/net.d/$NET.conflist:"
 diag_file "$PM/net.d/$NET.conflist"
 
-check "podman network ls lists $NET, driver bpfnet-cni" \
-	grep_out "^$NET bpfnet-cni\$" pm network ls --format '{{.Name}} {{.Driver}}'
+for n in "$NET" "$NET2"; do
+	check "podman network ls lists $n, driver bpfnet-cni" \
+		grep_out "^$n bpfnet-cni\$" pm network ls --format '{{.Name}} {{.Driver}}'
+done
 check "podman network inspect $NET: its name and driver" \
 	expect "$NET bpfnet-cni" pm network inspect "$NET" --format '{{.Name}} {{.Driver}}'
 
@@ -435,18 +441,43 @@ check "... and the exit's cleanup removed its endpoint (DEL from conmon's exit c
 	wait_until 10 expect 0 ep_of_id "$BRIEF_ID"
 pm rm -f -t 0 brief >/dev/null 2>&1
 
+# ---- a container on two networks (eth0 and eth1), the second in bridge mode ------------------
+
+check "podman run duo on $NET and $NET2" \
+	pm_run duo --network "$NET2" "$IMAGE" httpd -f -p 80 -h /www
+PM_NETWORK=$NET2 check "podman run b2 on $NET2" pm_run b2 "$IMAGE" httpd -f -p 80 -h /www
+DUO_IP=$(pm_ip duo) DUO_IP2=$(pm_ip duo "$NET2") B2_IP=$(pm_ip b2 "$NET2")
+diag "duo $DUO_IP and $DUO_IP2, b2 $B2_IP"
+ep_names() { bn --json endpoint ls | json '" ".join(sorted(e["name"] for e in d))'; }
+check "bpfnet has duo (eth0) and duo-eth1" grep_out 'duo duo-eth1' ep_names
+check "duo's eth1 is on $NET2" grep_out '^10\.89\.1\.' echo "$DUO_IP2"
+check "b2 -> duo's eth1 ($DUO_IP2): answered by duo, which sees b2's address" \
+	answers_from duo "$B2_IP" ctr_get b2 "http://$DUO_IP2/cgi-bin/whoami"
+check "cli -> duo's eth0 ($DUO_IP): answered by duo" \
+	answers_from duo "$CLI_IP" ctr_get cli "http://$DUO_IP/cgi-bin/whoami"
+CTR_TIMEOUT=3 check_fails "cli ($NET) -> b2 ($NET2): networks do not reach each other" \
+	grep_out ' b2$' ctr_get cli "http://$B2_IP/cgi-bin/whoami"
+check "podman network disconnect $NET2 duo" pm network disconnect "$NET2" duo
+check_fails "... duo-eth1 is gone from bpfnet" grep_out 'duo-eth1' ep_names
+CTR_TIMEOUT=3 check_fails "... b2 -> $DUO_IP2 no longer answers" \
+	grep_out ' duo$' ctr_get b2 "http://$DUO_IP2/cgi-bin/whoami"
+check "podman network connect $NET2 duo" pm network connect "$NET2" duo
+DUO_IP2=$(pm_ip duo "$NET2")
+check "... b2 -> duo's new eth1 ($DUO_IP2) answers" \
+	answers_from duo "$B2_IP" ctr_get b2 "http://$DUO_IP2/cgi-bin/whoami"
+
 # ---- podman rm: CNI DEL leaves nothing --------------------------------------------------------
 
 WEB_HOST_IF=$(bn --json endpoint ls 2>/dev/null |
 	json "[e['host_ifname'] for e in d if e['container_id'] == '$(pm_id web)'][0]" 2>/dev/null)
-check "podman rm -f web cli fixed" pm rm -f -t 0 web cli fixed
+check "podman rm -f web cli fixed duo b2" pm rm -f -t 0 web cli fixed duo b2
 is "$(bn --json endpoint ls | json 'len(d)')" 0 "bpfnet endpoint ls is empty"
 is "$(bn --json port ls | json 'len(d)')" 0 "bpfnet port ls is empty"
 is "$(node_links)" "lo $UPLINK " "no veth left in the node (web's was $WEB_HOST_IF)"
 NO_ENTRIES=$(for m in $EP_MAPS; do printf '%s=0 ' $m; done)
 is "$(map_entries)" "${NO_ENTRIES% }" "no entry left in the endpoint maps ($EP_MAPS)"
 is "$(ctr_netns_left)" "" "the containers' netns are gone"
-is "$(cache_left)" "" "libcni's cached results of $NET are gone"
+is "$(cache_left)" "" "libcni's cached results of $NET and $NET2 are gone"
 check_fails "ext -> $NODE_IP:$HOSTPORT no longer answers" \
 	grep_out ' web$' http_get ext "$NODE_IP" $HOSTPORT /cgi-bin/whoami
 
