@@ -181,6 +181,33 @@ $(BUILD)/tools/svcmap: tools/svcmap.c $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< $(LIB) $(LDLIBS)
 
+# bpfnet-cni: the CNI plugin, a separate main over the public API (user/cni), linked
+# statically against libbpfnet like the CLI so that the plugin directory's copy stands
+# alone. Its unit tests (tests/unit/test_cni_*) link its objects but main.o.
+CNI_BIN_DIR ?= /usr/lib/cni
+CNI := $(BUILD)/bpfnet-cni
+CNI_SRCS := $(wildcard user/cni/*.c)
+CNI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CNI_SRCS))
+CNI_CORE_OBJS := $(filter-out $(BUILD)/user/cni/main.o,$(CNI_OBJS))
+CNI_TEST_BINS := $(filter $(BUILD)/tests/unit/test_cni_%,$(TEST_BINS))
+all: $(CNI)
+$(CNI): $(CNI_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CNI_OBJS) $(LIB) $(LDLIBS)
+$(CNI_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CNI_CORE_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -o $@ $< $(CNI_CORE_OBJS) $(LIB) $(LDLIBS) -lcmocka
+$(patsubst %,$(BUILD)/%.o,$(basename $(filter tests/unit/test_cni_%,$(TEST_SRCS)))): \
+	CFLAGS += -Iuser/cni
+install: install-cni
+uninstall: uninstall-cni
+.PHONY: install-cni uninstall-cni
+install-cni: $(CNI)
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 0755 $(CNI) $(DESTDIR)$(CNI_BIN_DIR)/bpfnet-cni
+uninstall-cni:
+	rm -f $(DESTDIR)$(CNI_BIN_DIR)/bpfnet-cni
+
 # bpfnet(8) ($(MAN)): made by the CLI from its command table, the source of `bpfnet help` too
 all: $(MAN)
 $(MAN): $(CLI)

@@ -289,20 +289,24 @@ struct bpfnet_init_opts {
 
 /*
  * Load and pin the datapath, attach it to @uplink (tc on the uplink, cgroup
- * socket hooks on the root cgroup). Safe to re-run (upgrades in place).
- * -ENODEV no such @uplink; -EBUSY initialized on another uplink; -EINVAL
- * @uplink NULL or too long; -EPERM without CAP_BPF, CAP_NET_ADMIN and
- * CAP_SYS_ADMIN; -ENOENT no bpffs can be found or mounted; other errno of
- * bpf(2), netlink or the state files.
+ * socket hooks on the root cgroup). Safe to re-run (upgrades in place); on a
+ * node initialized on other uplinks, @uplink becomes its only one (see
+ * bpfnet_node__init_opts()). -ENODEV no such @uplink; -EINVAL @uplink NULL,
+ * too long, loopback or an endpoint's veth; -EPERM without CAP_BPF,
+ * CAP_NET_ADMIN and CAP_SYS_ADMIN; -ENOENT no bpffs can be found or mounted;
+ * other errno of bpf(2), netlink or the state files.
  */
 int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
 /*
  * Since 0.3: bpfnet_node__init() on every uplink of @opts (NULL: every
  * default). Re-run on an initialized node with another set of uplinks, the
  * set changes in place: the new ones are attached, the dropped ones
- * detached, endpoints and flows are not touched. -ENODEV a device missing
- * or none detected (no default route); -E2BIG more than BPFNET_UPLINK_MAX;
- * -EINVAL bad opts, a name twice; errno as bpfnet_node__init().
+ * detached (their clsact qdisc removed if init made it), endpoints and
+ * flows are not touched. Detected: the devices of the IPv4 default routes
+ * of the main table (each nexthop of a multipath one), lowest metric first.
+ * Every error comes before anything changes: -ENODEV a device missing or
+ * none detected (no default route); -E2BIG more than BPFNET_UPLINK_MAX;
+ * -EINVAL bad opts, a name twice, a bad name; errno as bpfnet_node__init().
  */
 int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opts);
 /*

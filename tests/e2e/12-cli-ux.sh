@@ -304,7 +304,7 @@ objs=$(bn help --words | sort | tr '\n' ' ')
 is "$(complete_words bpfnet "")" "$objs" "completion: every object"
 is "$(complete_words bpfnet ne)" "network " "completion: 'ne' -> network"
 is "$(complete_words bpfnet network "")" "create ls rm show " "completion: network's verbs"
-is "$(complete_words bpfnet ep "")" "add ls rm show " "completion: ep's verbs (the alias)"
+is "$(complete_words bpfnet ep "")" "add check ls rm show " "completion: ep's verbs (the alias)"
 is "$(complete_words bpfnet ct l)" "ls " "completion: ct l -> ls"
 check "completion: network create's options" grep_out "--gateway-mode" \
 	complete_words bpfnet network create x --

@@ -129,6 +129,19 @@ versioned() {
 }
 check "the version nodes of libbpfnet.map are there and version every export" versioned
 
+# exported_at SYM@[@]NODE...: the .so defines each symbol at that version (@@: the default)
+exported_at() {
+	local syms want
+	syms=$(readelf -W --dyn-syms "$LIBDIR/$SOREAL" | awk '$7 != "UND" { print $8 }')
+	for want in "$@"; do
+		grep -qxF "$want" <<<"$syms" || { echo "no $want in:"; grep bpfnet_endpoint <<<"$syms"; return 1; }
+	done
+}
+check "0.3's endpoint calls are exported at LIBBPFNET_0.3" exported_at \
+	bpfnet_endpoint__find@@LIBBPFNET_0.3 bpfnet_endpoint__check@@LIBBPFNET_0.3
+check "bpfnet_endpoint__list: 0.3's the default, 0.2's kept" exported_at \
+	bpfnet_endpoint__list@@LIBBPFNET_0.3 bpfnet_endpoint__list@LIBBPFNET_0.2
+
 # ---- the example, built from the tree alone ---------------------------------------------
 
 cp -r "$REPO_DIR/examples" "$TMP/examples"
@@ -206,5 +219,76 @@ run_embed() {
 run_embed "embed (libbpfnet.so)" "$EMBED" LD_LIBRARY_PATH="$LIBDIR"
 check "bpfnet down after the shared run" bn down
 run_embed "embed-static (libbpfnet.a)" "$EMBED_STATIC"
+
+# ---- a program of LIBBPFNET_0.2 ------------------------------------------------------------
+
+# bpfnet_endpoint__list@LIBBPFNET_0.2, as a program linked against 0.2 binds it: its elements
+# have 0.2's layout (no container_id), the stride it was built with; the default one 0.3's
+cat >"$TMP/list02.c" <<'EOF2'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpfnet/bpfnet.h>
+
+struct info_0_2 {	/* struct bpfnet_endpoint_info of the 0.2 header */
+	size_t sz;
+	char name[BPFNET_NAME_MAX], network[BPFNET_NAME_MAX], netns[BPFNET_PATH_MAX];
+	char ifname[IF_NAMESIZE], host_ifname[IF_NAMESIZE];
+	unsigned int id, host_ifindex;
+	struct bpfnet_prefix ip;
+	struct bpfnet_addr gateway;
+	uint8_t mac[6], host_mac[6];
+	unsigned int mtu, gen;
+};
+int list_0_2(struct bpfnet *bn, struct info_0_2 **out, size_t *count);
+__asm__(".symver list_0_2, bpfnet_endpoint__list@LIBBPFNET_0.2");
+
+int main(void)
+{
+	struct bpfnet_opts o = { .sz = sizeof(o), .instance = getenv("BPFNET_INSTANCE") };
+	struct bpfnet_endpoint_info *now;
+	struct info_0_2 *old;
+	size_t n_old, n_now;
+	struct bpfnet *bn;
+
+	if (bpfnet__open(&o, &bn) || list_0_2(bn, &old, &n_old) ||
+	    bpfnet_endpoint__list(bn, &now, &n_now)) {
+		fprintf(stderr, "list02: %s\n", bpfnet__errmsg(bn));
+		return 1;
+	}
+	printf("0.2: %zu of %zu bytes:", n_old, sizeof(*old));
+	for (size_t i = 0; i < n_old; i++)
+		printf(" %s sz=%zu ip-len=%u mtu=%u", old[i].name, old[i].sz, old[i].ip.len,
+		       old[i].mtu);
+	printf("\n0.3: %zu of %zu bytes:", n_now, sizeof(*now));
+	for (size_t i = 0; i < n_now; i++)
+		printf(" %s sz=%zu ip-len=%u mtu=%u id=%s", now[i].name, now[i].sz, now[i].ip.len,
+		       now[i].mtu, now[i].container_id[0] ? now[i].container_id : "-");
+	printf("\n");
+	free(old);
+	free(now);
+	bpfnet__close(bn);
+	return 0;
+}
+EOF2
+new_ns c2 c3
+bn endpoint add embed --netns "$(nsname c2)" --name c2 --mtu 1400 --container-id abc >/dev/null &&
+	bn endpoint add embed --netns "$(nsname c3)" --name c3 --mtu 1300 >/dev/null ||
+	diag "endpoint add c2, c3 failed"
+check "a program bound to bpfnet_endpoint__list@LIBBPFNET_0.2 builds against the tree" \
+	${CC:-cc} $(pkg-config --cflags libbpfnet) -o "$TMP/list02" "$TMP/list02.c" \
+	$(pkg-config --libs libbpfnet)
+check "... and needs bpfnet_endpoint__list at LIBBPFNET_0.2" \
+	grep_out "bpfnet_endpoint__list@LIBBPFNET_0.2" readelf -W --dyn-syms "$TMP/list02"
+out=$(ip netns exec "$NODE" env BPFNET_INSTANCE="$INST" LD_LIBRARY_PATH="$LIBDIR" \
+	"$TMP/list02" 2>&1)
+diag "$out"
+C1=$(nsname c1)
+is "$(sed -n 's/^0.2: //p' <<<"$out")" \
+	"3 of 496 bytes: $C1 sz=496 ip-len=24 mtu=1500 c2 sz=496 ip-len=24 mtu=1400 c3 sz=496 ip-len=24 mtu=1300" \
+	"0.2's elements: the old stride, every field where 0.2 has it"
+is "$(sed -n 's/^0.3: //p' <<<"$out")" \
+	"3 of 624 bytes: $C1 sz=624 ip-len=24 mtu=1500 id=- c2 sz=624 ip-len=24 mtu=1400 id=abc c3 sz=624 ip-len=24 mtu=1300 id=-" \
+	"0.3's (the default): with container_id"
 
 done_testing

@@ -131,8 +131,8 @@ static void test_version(void **state)
 	(void)state;
 	assert_string_equal(bpfnet_version(), BPFNET_VERSION_STRING);
 	assert_string_equal(BPFNET_VERSION_STRING, "0.3.0");
-	assert_cmp(BPFNET_VERSION_CODE, >=, BPFNET_VERSION(0, 2, 0));
-	assert_cmp(BPFNET_VERSION_CODE, <, BPFNET_VERSION(0, 3, 0));
+	assert_cmp(BPFNET_VERSION_CODE, >=, BPFNET_VERSION(0, 3, 0));
+	assert_cmp(BPFNET_VERSION_CODE, <, BPFNET_VERSION(0, 4, 0));
 }
 
 /* Every name parses back to its value; unknown values and names are told apart. */

@@ -30,7 +30,10 @@ static struct ep_state sample_ep(void)
 					  .host_ifname = "bn00abcd-7", .id = 7, .host_ifindex = 41,
 					  .prefix_len = 24, .mtu = 1500,
 					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
-					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
+					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee },
+					  /* the runtime's identity goes with the entry (CNI) */
+					  .container_id = "9f86d081884c7d659a2feaa0c55ad015"
+							  "a3bf4f1b2b0b822cd15d6c15b0f00a08" };
 
 	inet_pton(AF_INET, "10.1.0.2", &e.ip);
 	inet_pton(AF_INET, "10.1.0.1", &e.gateway);
@@ -97,18 +100,46 @@ static void test_endpoint_and_network_entries(void **state)
 
 static void test_init_and_down_entries(void **state)
 {
-	struct journal init = { .op = JOURNAL_INIT, .first_init = 1, .clsact_before = 0,
-				.uplink = "up0" };
+	struct journal init = { .op = JOURNAL_INIT, .first_init = 1, .n_uplinks = 2,
+				.uplinks = { { "up0", 0 }, { "up1", 1 } } };
 	struct journal down = { .op = JOURNAL_DOWN }, back;
 
 	(void)state;
 	roundtrip(&init, &back);
 	assert_int_equal(back.op, JOURNAL_INIT);
-	assert_string_equal(back.uplink, "up0");
 	assert_int_equal(back.first_init, 1);
-	assert_int_equal(back.clsact_before, 0);
+	assert_int_equal(back.n_uplinks, 2);
+	assert_string_equal(back.uplinks[0].name, "up0");
+	assert_int_equal(back.uplinks[0].clsact_before, 0);
+	assert_string_equal(back.uplinks[1].name, "up1");
+	assert_int_equal(back.uplinks[1].clsact_before, 1);
+	assert_ptr_equal(journal_uplink(&back, "up1"), &back.uplinks[1]);
+	assert_null(journal_uplink(&back, "up2"));
 	roundtrip(&down, &back);
 	assert_int_equal(back.op, JOURNAL_DOWN);
+}
+
+/* An init entry written when there was one uplink: its "uplink" and its "clsact_before". */
+static void test_init_entry_of_one_uplink(void **state)
+{
+	json_t *o = json_loads("{\"op\": \"init\", \"pid\": 7, \"uplink\": \"eth0\", "
+			       "\"first\": true, \"clsact_before\": false}", 0, NULL);
+	json_t *unknown = json_loads("{\"op\": \"init\", \"uplink\": \"eth0\"}", 0, NULL);
+	struct journal j;
+
+	(void)state;
+	assert_int_equal(journal_from_json(o, &j), 0);
+	assert_int_equal(j.first_init, 1);
+	assert_int_equal(j.n_uplinks, 1);
+	assert_string_equal(j.uplinks[0].name, "eth0");
+	assert_int_equal(j.uplinks[0].clsact_before, 0);
+	journal_free(&j);
+	/* not known whether the qdisc was there: leave it be */
+	assert_int_equal(journal_from_json(unknown, &j), 0);
+	assert_int_equal(j.uplinks[0].clsact_before, 1);
+	journal_free(&j);
+	json_decref(o);
+	json_decref(unknown);
 }
 
 /* Port mappings travel as -p specs: TCP and UDP, a host address, a 20,000-port range. */
@@ -170,6 +201,14 @@ static void test_malformed_refused(void **state)
 	expect_refused("{\"op\": \"network_create\", \"network\": {\"name\": \"x\"}}");
 	expect_refused("{\"op\": \"init\"}");
 	expect_refused("{\"op\": \"init\", \"uplink\": \"a-name-far-too-long-for-a-device\"}");
+	expect_refused("{\"op\": \"init\", \"uplinks\": []}");
+	expect_refused("{\"op\": \"init\", \"uplinks\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}");
+	expect_refused("{\"op\": \"init\", \"uplinks\": [{\"name\": \"\"}]}");
+	expect_refused("{\"op\": \"init\", \"uplinks\": [{\"clsact_before\": true}]}");
+	expect_refused("{\"op\": \"init\", \"uplinks\": [{\"name\": \"a\"}, {\"name\": \"b\"}, "
+		       "{\"name\": \"c\"}, {\"name\": \"d\"}, {\"name\": \"e\"}, {\"name\": \"f\"}, "
+		       "{\"name\": \"g\"}, {\"name\": \"h\"}, {\"name\": \"i\"}]}");
+	expect_refused("{\"op\": \"init\", \"uplink\": \"a\", \"uplinks\": [{\"name\": \"b\"}]}");
 	expect_refused("{\"op\": \"port_add\", \"endpoint\": {\"name\": \"c1\"}, "
 		       "\"mappings\": []}");
 	expect_refused("{\"op\": 7}");
@@ -204,8 +243,10 @@ static void test_describe(void **state)
 	j.net = sample_net();
 	assert_string_equal(journal_describe(&j, buf, sizeof(buf)), "network rm 'b1'");
 	j.op = JOURNAL_INIT;
-	strcpy(j.uplink, "eth0");
-	assert_string_equal(journal_describe(&j, buf, sizeof(buf)), "init --uplink eth0");
+	j.n_uplinks = 2;
+	strcpy(j.uplinks[0].name, "eth0");
+	strcpy(j.uplinks[1].name, "wg0");
+	assert_string_equal(journal_describe(&j, buf, sizeof(buf)), "init on eth0, wg0");
 	assert_string_equal(journal_op_name(JOURNAL_PORT_REMOVE), "port_rm");
 	assert_true(journal_undoes(JOURNAL_PORT_ADD));
 	assert_false(journal_undoes(JOURNAL_ENDPOINT_REMOVE));
@@ -221,7 +262,8 @@ static void test_state_file(void **state)
 
 	assert_int_equal(bn_lock(f->bn), 0);
 	st.node.initialized = 1;
-	strcpy(st.node.uplink, "up0");
+	st.node.n_uplinks = 1;
+	strcpy(st.node.uplinks[0].name, "up0");
 	assert_int_equal(journal_record(f->bn, &st, &j), 0);
 	assert_int_equal(st.journal.pid, getpid());
 	assert_int_equal(state_load(f->bn, &back), 0);
@@ -292,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_empty_is_not_written),
 		cmocka_unit_test(test_endpoint_and_network_entries),
 		cmocka_unit_test(test_init_and_down_entries),
+		cmocka_unit_test(test_init_entry_of_one_uplink),
 		cmocka_unit_test(test_port_entries),
 		cmocka_unit_test(test_malformed_refused),
 		cmocka_unit_test(test_bad_mapping_refused),

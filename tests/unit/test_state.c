@@ -34,7 +34,9 @@ static void test_roundtrip(void **state)
 					  .host_ifindex = 12, .prefix_len = 24, .mtu = 1400,
 					  .gen = 0xfffffff0,	/* past INT_MAX: kept whole */
 					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
-					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
+					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee },
+					  .container_id = "9f86d081884c7d659a2feaa0c55ad015"
+							  "a3bf4f1b2b0b822cd15d6c15b0f00a08" };
 	struct state st = {}, back;
 
 	inet_pton(AF_INET, "10.1.0.0", &n.subnet);
@@ -44,9 +46,9 @@ static void test_roundtrip(void **state)
 	inet_pton(AF_INET, "10.1.0.2", &e.ip);
 	e.gateway = n.gateway;
 	st.node.initialized = 1;
-	strcpy(st.node.uplink, "up0");
-	st.node.uplink_ifindex = 2;
-	st.node.created_clsact = 1;
+	st.node.n_uplinks = 2;
+	st.node.uplinks[0] = (struct node_uplink){ "up0", 2, 1 };
+	st.node.uplinks[1] = (struct node_uplink){ "wg0", 9, 0 };
 	assert_int_equal(bn_lock(f->bn), 0);
 	assert_int_equal(state_add_net(&st, &n), 0);
 	assert_int_equal(state_add_net(&st, &br), 0);
@@ -55,8 +57,11 @@ static void test_roundtrip(void **state)
 	bn_unlock(f->bn);
 	assert_int_equal(state_load(f->bn, &back), 0);
 	assert_int_equal(back.node.initialized, 1);
-	assert_string_equal(back.node.uplink, "up0");
-	assert_int_equal(back.node.created_clsact, 1);
+	assert_int_equal(back.node.n_uplinks, 2);
+	assert_memory_equal(&back.node.uplinks[0], &st.node.uplinks[0], sizeof(struct node_uplink));
+	assert_memory_equal(&back.node.uplinks[1], &st.node.uplinks[1], sizeof(struct node_uplink));
+	assert_ptr_equal(node_uplink(&back.node, "wg0"), &back.node.uplinks[1]);
+	assert_null(node_uplink(&back.node, "eth9"));
 	assert_int_equal(back.n_nets, 2);
 	assert_memory_equal(&back.nets[0], &n, sizeof(n));
 	assert_memory_equal(&back.nets[1], &br, sizeof(br));
@@ -66,6 +71,8 @@ static void test_roundtrip(void **state)
 	state_free(&st);
 	state_free(&back);
 }
+
+#define UPLINK_JSON(name) "{\"name\":\"" name "\",\"ifindex\":3,\"created_clsact\":false}"
 
 static void test_corrupt(void **state)
 {
@@ -80,6 +87,25 @@ static void test_corrupt(void **state)
 		"\"subnet\":\"10.1.0.0\",\"prefix_len\":24,\"gateway\":\"10.1.0.1\","
 		"\"masquerade\":true,\"gateway_mode\":\"open-sesame\"}],\"endpoints\":[],"
 		"\"bound_ips\":[]}",
+		/* version 5: initialized with no uplink; one device twice; too many; no name */
+		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":[]},\"networks\":[],"
+		"\"endpoints\":[],\"bound_ips\":[]}",
+		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":["
+		"{\"name\":\"a\",\"ifindex\":2,\"created_clsact\":true},"
+		"{\"name\":\"a\",\"ifindex\":2,\"created_clsact\":true}]},\"networks\":[],"
+		"\"endpoints\":[],\"bound_ips\":[]}",
+		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":["
+		UPLINK_JSON("a") "," UPLINK_JSON("b") "," UPLINK_JSON("c") "," UPLINK_JSON("d") ","
+		UPLINK_JSON("e") "," UPLINK_JSON("f") "," UPLINK_JSON("g") "," UPLINK_JSON("h") ","
+		UPLINK_JSON("i") "]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
+		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":[{\"ifindex\":2,"
+		"\"created_clsact\":true}]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
+		/* version 4 still means one "uplink": an "uplinks" list there is not read */
+		"{\"version\":4,\"node\":{\"initialized\":true,\"uplinks\":[" UPLINK_JSON("a")
+		"]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
+		/* initialized on no uplink */
+		"{\"version\":4,\"node\":{\"initialized\":true,\"uplink\":\"\",\"uplink_ifindex\":0,"
+		"\"created_clsact\":false},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
 	};
 	char path[128];
 	struct state st;
@@ -117,7 +143,34 @@ static void test_version3(void **state)
 	assert_int_equal(st.n_eps, 1);
 	assert_string_equal(st.eps[0].name, "c1");
 	assert_int_equal(st.eps[0].gen, 0);
+	assert_string_equal(st.eps[0].container_id, "");	/* before version 5: none */
 	state_free(&st);
+}
+
+/* A version 4 file, written with one uplink, loads as a node with that one. */
+static void test_version4_one_uplink(void **state)
+{
+	struct fixture *f = *state;
+	static const char v4[] =
+		"{\"version\":4,\"node\":{\"initialized\":true,\"uplink\":\"eth0\","
+		"\"uplink_ifindex\":2,\"created_clsact\":true},\"networks\":[],\"endpoints\":[],"
+		"\"bound_ips\":[],\"journal\":{\"op\":\"init\",\"pid\":1,\"uplink\":\"eth0\","
+		"\"first\":false}}";
+	char path[128];
+	struct state st;
+
+	write_state(f, v4, path);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_int_equal(st.node.initialized, 1);
+	assert_int_equal(st.node.n_uplinks, 1);
+	assert_string_equal(st.node.uplinks[0].name, "eth0");
+	assert_int_equal(st.node.uplinks[0].ifindex, 2);
+	assert_int_equal(st.node.uplinks[0].created_clsact, 1);
+	assert_int_equal(st.journal.op, JOURNAL_INIT);
+	assert_int_equal(st.journal.n_uplinks, 1);
+	assert_string_equal(st.journal.uplinks[0].name, "eth0");
+	state_free(&st);
+	unlink(path);
 }
 
 /*
@@ -335,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_network_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version4_one_uplink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_network_api, setup, teardown),

@@ -66,6 +66,8 @@ extern bool json_errors;
  * EXIT_USAGE for a value refused whatever the node's state (EINVAL), else EXIT_FAIL.
  */
 int report_error(struct cli *cli, int err);
+/* The node's uplinks as --uplink takes them: "eth0,eth1". */
+const char *uplinks_str(const struct bpfnet_node_info *info, char *buf, size_t len);
 /* The command names @name, a @kind ("network", "endpoint"): see report_error(). */
 void cli_ref(struct cli *cli, const char *kind, const char *name);
 /* The command line is wrong (unknown option, missing argument): EXIT_USAGE. */
@@ -102,6 +104,8 @@ int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);
 int do_stats(struct cli *cli, int argc, char **argv);
 int do_check(struct cli *cli, int argc, char **argv);
+/* One issue of a check, as check --json prints it: {kind, object, message, repaired}. */
+json_t *check_issue_json(const struct bpfnet_check_issue *i);
 
 /* ---- commands.c: the command table, help, man page, completion words ---- */
 

@@ -21,7 +21,7 @@ static const char *issue_hint(const char *kind)
 	return "";
 }
 
-static json_t *issue_json(const struct bpfnet_check_issue *i)
+json_t *check_issue_json(const struct bpfnet_check_issue *i)
 {
 	return json_pack("{s:s, s:s, s:s, s:b}", "kind", i->kind, "object", i->object,
 			 "message", i->message, "repaired", i->repaired);
@@ -49,7 +49,7 @@ int do_check(struct cli *cli, int argc, char **argv)
 		json_t *arr = json_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, issue_json(&issues[i]));
+			json_array_append_new(arr, check_issue_json(&issues[i]));
 		print_json(arr);
 	} else {
 		for (size_t i = 0; i < n; i++)

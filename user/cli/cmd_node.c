@@ -10,9 +10,13 @@
 #include "cli.h"
 
 const struct cmd init_cmd = {
-	"init", do_init, "--uplink DEV",
-	"Load the datapath, pin it and attach it to the uplink DEV (the node's device towards "
-	"the outside). Safe to re-run: it upgrades in place and keeps the maps.", 0
+	"init", do_init, "[--uplink DEV[,DEV...]|auto]",
+	"Load the datapath, pin it and attach it to the uplinks: the devices traffic from "
+	"outside arrives on (a NIC, a second one, a VPN), at most 8. --uplink auto takes the "
+	"devices of the node's IPv4 default routes; without --uplink, a node not initialized "
+	"is initialized so, and an initialized one keeps its uplinks. Safe to re-run: it "
+	"upgrades in place and keeps the maps; with other uplinks it attaches to the new ones "
+	"and detaches from the dropped ones, endpoints and flows untouched.", 0
 };
 const struct cmd down_cmd = {
 	"down", do_down, "",
@@ -20,8 +24,8 @@ const struct cmd down_cmd = {
 };
 const struct cmd status_cmd = {
 	"status", do_status, "",
-	"The node: its uplink, the counts of networks, endpoints, published ports and flows, "
-	"the datapath's ABI version, whether the tc programs of the uplink and of each "
+	"The node: its uplinks, the counts of networks, endpoints, published ports and flows, "
+	"the datapath's ABI version, whether the tc programs of each uplink and of each "
 	"endpoint and the socket hooks are attached, the conntrack fill.", 0
 };
 const struct cmd stats_cmd = {
@@ -31,20 +35,71 @@ const struct cmd stats_cmd = {
 	"and counts in human units (K, M, G).", CMD_NODE
 };
 
+static int init_on(struct cli *cli, const char *const *names, size_t n)
+{
+	struct bpfnet_init_opts o = { .sz = sizeof(o), .uplinks = n ? names : NULL,
+				      .n_uplinks = n };
+	int err = bpfnet_node__init_opts(cli->bn, &o);
+
+	return err ? report_error(cli, err) : do_status(cli, 0, NULL);
+}
+
+/* No --uplink: the uplinks the node has (an upgrade never moves them), else detected. */
+static int init_keeping(struct cli *cli)
+{
+	struct bpfnet_node_info info = { .sz = sizeof(info) };
+	const char *names[BPFNET_UPLINK_MAX];
+	int err = bpfnet_node__info(cli->bn, &info);
+
+	if (err)
+		return report_error(cli, err);
+	for (unsigned int i = 0; i < info.n_uplinks; i++)
+		names[i] = info.uplinks[i];
+	return init_on(cli, names, info.initialized || info.pins_missing ? info.n_uplinks : 0);
+}
+
+/* --uplink eth0,eth1: each name as given; the library says what is wrong with the list. */
+static int init_listed(struct cli *cli, const char *list)
+{
+	size_t max = 1, n = 0;
+	char *copy = strdup(list), *next = copy;
+	const char **names;
+	int rc;
+
+	for (const char *c = list; *c; c++)
+		max += *c == ',';
+	names = calloc(max, sizeof(*names));
+	if (!copy || !names) {
+		rc = fail_error("out of memory");
+		goto out;
+	}
+	while (next) {
+		names[n] = strsep(&next, ",");
+		if (!*names[n++]) {
+			rc = usage_error("--uplink: an empty device name in '%s' (give "
+					 "DEV[,DEV...] or auto)", list);
+			goto out;
+		}
+	}
+	rc = init_on(cli, names, n);
+out:
+	free(names);
+	free(copy);
+	return rc;
+}
+
 int do_init(struct cli *cli, int argc, char **argv)
 {
 	const char *uplink = NULL;
 	const struct opt opts[] = { OPT("uplink", &uplink), {} };
-	int err;
 
 	if (parse_args(&init_cmd, argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
 	if (!uplink)
-		return usage_error("init needs --uplink DEV (the node's device towards the outside)");
-	err = bpfnet_node__init(cli->bn, uplink);
-	if (err)
-		return report_error(cli, err);
-	return do_status(cli, 0, NULL);
+		return init_keeping(cli);
+	if (!strcmp(uplink, "auto"))
+		return init_on(cli, NULL, 0);
+	return init_listed(cli, uplink);
 }
 
 int do_down(struct cli *cli, int argc, char **argv)
@@ -65,15 +120,16 @@ int do_down(struct cli *cli, int argc, char **argv)
 static void status_pins_missing(struct cli *cli, const struct bpfnet_node_info *info)
 {
 	const char *inst = bpfnet__instance(cli->bn);
+	char list[BPFNET_UPLINK_MAX * IF_NAMESIZE];
 
+	uplinks_str(info, list, sizeof(list));
 	if (info->missing_pin[0])
 		printf("instance %s: not running: the state says initialized on %s, but %s/%s is "
-		       "not pinned", inst, info->uplink, info->pin_dir, info->missing_pin);
+		       "not pinned", inst, list, info->pin_dir, info->missing_pin);
 	else
 		printf("instance %s: not running: the state says initialized on %s, but no bpffs "
-		       "holds its pins", inst, info->uplink);
-	printf("; 'bpfnet init --uplink %s' restores the datapath, 'bpfnet down' forgets it\n",
-	       info->uplink);
+		       "holds its pins", inst, list);
+	printf("; 'bpfnet init' restores the datapath, 'bpfnet down' forgets it\n");
 }
 
 /* The conntrack pressure warning, or NULL when the table is below BPFNET_CT_PRESSURE_PCT. */
@@ -128,7 +184,8 @@ struct status_counts {
 /* Is everything attached where the state says? From bpfnet_node__check()'s findings. */
 struct status_health {
 	bool known;		/* the check could run */
-	bool uplink;		/* the uplink's tc program */
+	bool uplink;		/* every uplink's tc program */
+	json_t *detached_uplinks;	/* the uplinks without it */
 	bool sock_hooks;
 	size_t endpoints_ok;
 	json_t *detached;	/* the endpoints whose tc program is not attached */
@@ -169,12 +226,20 @@ static void status_health(struct cli *cli, const struct bpfnet_node_info *info,
 	size_t n;
 
 	h->detached = json_array();
+	h->detached_uplinks = json_array();
 	if (bpfnet_node__check(cli->bn, &o, &issues, &n))
 		return;
 	h->known = h->uplink = h->sock_hooks = true;
-	for (size_t i = 0; i < n; i++) {
-		h->uplink &= !issue_about(&issues[i], info->uplink);
+	for (size_t i = 0; i < n; i++)
 		h->sock_hooks &= strcmp(issues[i].kind, "sock_hook_missing") != 0;
+	for (unsigned int u = 0; u < info->n_uplinks; u++) {
+		bool ok = true;
+
+		for (size_t i = 0; i < n; i++)
+			ok &= !issue_about(&issues[i], info->uplinks[u]);
+		h->uplink &= ok;
+		if (!ok)
+			json_array_append_new(h->detached_uplinks, json_string(info->uplinks[u]));
 	}
 	for (size_t e = 0; e < n_eps; e++) {
 		bool ok = true;
@@ -190,14 +255,24 @@ static void status_health(struct cli *cli, const struct bpfnet_node_info *info,
 
 static json_t *status_more_json(const struct status_counts *n, const struct status_health *h)
 {
-	return json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:i, s:s}, s:{s:b, s:b, s:b, s:I, s:I, s:O}}",
+	return json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:i, s:s}, s:{s:b, s:b, s:O, s:b, s:I, s:I, "
+			 "s:O}}",
 			 "counts", "networks", (json_int_t)n->networks, "endpoints",
 			 (json_int_t)n->endpoints, "ports", (json_int_t)n->ports, "flows",
 			 (json_int_t)n->flows, "datapath", "abi_version", BPFNET_ABI_VERSION,
 			 "version", bpfnet_version(), "attached", "known", h->known, "uplink",
-			 h->uplink, "sock_hooks", h->sock_hooks, "endpoints",
+			 h->uplink, "detached_uplinks", h->detached_uplinks, "sock_hooks",
+			 h->sock_hooks, "endpoints",
 			 (json_int_t)h->endpoints_ok, "endpoints_total", (json_int_t)n->endpoints,
 			 "detached_endpoints", h->detached);
+}
+
+static bool uplink_detached(const struct status_health *h, const char *name)
+{
+	for (size_t i = 0; i < json_array_size(h->detached_uplinks); i++)
+		if (!strcmp(json_string_value(json_array_get(h->detached_uplinks, i)), name))
+			return true;
+	return false;
 }
 
 static void status_more_print(const struct bpfnet_node_info *info, const struct status_counts *n,
@@ -211,13 +286,17 @@ static void status_more_print(const struct bpfnet_node_info *info, const struct 
 		printf("attached: unknown (the check could not run)\n");
 		return;
 	}
-	printf("attached: uplink %s %s; endpoints %zu of %zu; socket hooks %s\n", info->uplink,
-	       h->uplink ? "yes" : "NO", h->endpoints_ok, n->endpoints,
+	printf("attached: uplink%s", info->n_uplinks == 1 ? "" : "s");
+	for (unsigned int u = 0; u < info->n_uplinks; u++)
+		printf("%s %s %s", u ? "," : "", info->uplinks[u],
+		       uplink_detached(h, info->uplinks[u]) ? "NO" : "yes");
+	printf("; endpoints %zu of %zu; socket hooks %s\n", h->endpoints_ok, n->endpoints,
 	       h->sock_hooks ? "yes" : "NO");
 	if (!h->uplink || !h->sock_hooks || h->endpoints_ok < n->endpoints) {
 		printf("warning: not attached:");
-		if (!h->uplink)
-			printf(" the uplink %s's program,", info->uplink);
+		for (size_t i = 0; i < json_array_size(h->detached_uplinks); i++)
+			printf(" the uplink %s's program,",
+			       json_string_value(json_array_get(h->detached_uplinks, i)));
 		for (size_t i = 0; i < json_array_size(h->detached); i++)
 			printf(" endpoint %s's program,", json_string_value(json_array_get(h->detached,
 											    i)));
@@ -225,6 +304,16 @@ static void status_more_print(const struct bpfnet_node_info *info, const struct 
 			printf(" the socket hooks,");
 		printf(" ('bpfnet check --repair' re-attaches)\n");
 	}
+}
+
+static json_t *uplinks_json(const struct bpfnet_node_info *info)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int u = 0; u < info->n_uplinks; u++)
+		json_array_append_new(arr, json_pack("{s:s, s:i}", "name", info->uplinks[u],
+						     "ifindex", info->uplink_ifindexes[u]));
+	return arr;
 }
 
 int do_status(struct cli *cli, int argc, char **argv)
@@ -249,11 +338,12 @@ int do_status(struct cli *cli, int argc, char **argv)
 	if (info.initialized)
 		status_health(cli, &info, eps, counts.endpoints, &health);
 	if (cli->json) {
-		json_t *j = json_pack("{s:s, s:b, s:s, s:i, s:s, s:b, s:s}", "instance",
+		json_t *j = json_pack("{s:s, s:b, s:s, s:i, s:o, s:s, s:b, s:s}", "instance",
 				      bpfnet__instance(cli->bn), "initialized", info.initialized,
 				      "uplink", info.uplink, "uplink_ifindex", info.uplink_ifindex,
-				      "pin_dir", info.pin_dir, "pins_missing", info.pins_missing,
-				      "missing_pin", info.missing_pin);
+				      "uplinks", uplinks_json(&info), "pin_dir", info.pin_dir,
+				      "pins_missing", info.pins_missing, "missing_pin",
+				      info.missing_pin);
 
 		if (info.initialized) {
 			json_t *more = status_more_json(&counts, &health);
@@ -269,12 +359,17 @@ int do_status(struct cli *cli, int argc, char **argv)
 	} else if (!info.initialized) {
 		printf("instance %s: not initialized\n", bpfnet__instance(cli->bn));
 	} else {
-		printf("instance %s: uplink %s (ifindex %u), pins in %s\n",
-		       bpfnet__instance(cli->bn), info.uplink, info.uplink_ifindex, info.pin_dir);
+		printf("instance %s: uplink%s", bpfnet__instance(cli->bn),
+		       info.n_uplinks == 1 ? "" : "s");
+		for (unsigned int u = 0; u < info.n_uplinks; u++)
+			printf("%s %s (ifindex %u)", u ? "," : "", info.uplinks[u],
+			       info.uplink_ifindexes[u]);
+		printf(", pins in %s\n", info.pin_dir);
 		status_more_print(&info, &counts, &health);
 		ct_print(&ct);
 	}
 	json_decref(health.detached);
+	json_decref(health.detached_uplinks);
 	free(eps);
 	return EXIT_OK;
 }

@@ -16,7 +16,8 @@ const struct err_code err_codes[] = {
 	{ "unknown_command", 0, EXIT_USAGE, "No such object or command (the message names the "
 	  "one probably meant)." },
 	{ "invalid_value", EINVAL, EXIT_USAGE, "A value given is invalid whatever the node's "
-	  "state: a CIDR, a name, an address, a port mapping, an MTU, a mode." },
+	  "state: a CIDR, a name, an address, a port mapping, an MTU, a mode, more uplinks "
+	  "than an instance takes." },
 	{ "unsupported", EAFNOSUPPORT, EXIT_USAGE, "A value this build cannot take, such as an "
 	  "IPv6 address." },
 	{ "not_initialized", 0, EXIT_FAIL, "The node is not initialized, or its datapath's "
@@ -29,8 +30,7 @@ const struct err_code err_codes[] = {
 	  "another endpoint or twice in the same call." },
 	{ "address_not_available", EADDRNOTAVAIL, EXIT_FAIL, "The host address is not one of "
 	  "the node's." },
-	{ "busy", EBUSY, EXIT_FAIL, "In use: a network with endpoints, an instance on another "
-	  "uplink." },
+	{ "busy", EBUSY, EXIT_FAIL, "In use: a network with endpoints." },
 	{ "no_space", ENOSPC, EXIT_FAIL, "No room left: addresses of the subnet, endpoints, "
 	  "networks, ports of a bridge." },
 	{ "no_device", ENODEV, EXIT_FAIL, "No such network device." },
@@ -58,6 +58,9 @@ const struct err_code *err_code_of(int errnum)
 {
 	if (errnum == EACCES)
 		errnum = EPERM;
+	/* too many values (uplinks) is a command line that is wrong on any node */
+	if (errnum == E2BIG)
+		errnum = EINVAL;
 	for (const struct err_code *e = err_codes; e->code; e++)
 		if (e->errnum && e->errnum == errnum)
 			return e;
@@ -227,12 +230,13 @@ static bool ref_missing(struct cli *cli, const char *kind, const char *name)
 static const char *enoent_hint(struct cli *cli, char *hint, size_t len)
 {
 	struct bpfnet_node_info info = { .sz = sizeof(info) };
+	char list[BPFNET_UPLINK_MAX * IF_NAMESIZE];
 
 	if (cli->cmd && (cli->cmd->flags & CMD_NODE) && !bpfnet_node__info(cli->bn, &info) &&
 	    !info.initialized) {
 		if (info.pins_missing)
 			snprintf(hint, len, ": 'bpfnet init --uplink %s' restores the datapath, "
-				 "'bpfnet down' forgets it", info.uplink);
+				 "'bpfnet down' forgets it", uplinks_str(&info, list, sizeof(list)));
 		else
 			snprintf(hint, len, ": run 'bpfnet init --uplink DEV' first");
 		return "not_initialized";
@@ -255,7 +259,6 @@ static const struct {
 	const char *hint;
 } hints[] = {
 	{ "network rm", EBUSY, " ('bpfnet endpoint ls' lists them)" },
-	{ "init", EBUSY, " ('bpfnet down' takes it down)" },
 	{ NULL, EPROTO, " ('bpfnet down' with that bpfnet, then 'bpfnet init --uplink DEV')" },
 	{ NULL, EUCLEAN, ": 'bpfnet down' forgets the instance" },
 };
@@ -277,6 +280,17 @@ int report_error(struct cli *cli, int err)
 		e = code_named(code);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", hint);
 	return emit(e->exit_code, e->code, -err, "error: ", text);
+}
+
+const char *uplinks_str(const struct bpfnet_node_info *info, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < info->n_uplinks && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+					 info->uplinks[i]);
+	return buf;
 }
 
 /* No address (an internal network's endpoint has no gateway) reads 0.0.0.0, as it always has. */

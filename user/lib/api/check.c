@@ -133,7 +133,7 @@ static int pin_seen(const char *name, bool is_prog, bool is_pinned, void *arg)
 	return 0;
 }
 
-static void check_pins(struct check *c)
+void check_pins(struct check *c)
 {
 	const char *dir;
 	int err;
@@ -178,17 +178,20 @@ void check_tc_filter(struct check *c, int ifindex, const char *dev, const char *
 	}
 }
 
-static void check_uplink(struct check *c)
+static void check_uplinks(struct check *c)
 {
-	const char *dev = c->st->node.uplink;
-	struct nl_link up;
+	for (size_t i = 0; i < c->st->node.n_uplinks; i++) {
+		const char *dev = c->st->node.uplinks[i].name;
+		struct nl_link up;
 
-	if (nl_link_get_by_name(c->nl, dev, &up)) {
-		finding_add(c, "uplink_missing", FIX_NONE, dev, "the uplink %s is gone: bring it back "
-		       "and initialize the node again, or take it down", dev);
-		return;
+		if (nl_link_get_by_name(c->nl, dev, &up)) {
+			finding_add(c, "uplink_missing", FIX_NONE, dev, "the uplink %s is gone: "
+				    "bring it back and initialize the node again, or initialize it "
+				    "without %s, or take it down", dev, dev);
+			continue;
+		}
+		check_tc_filter(c, up.ifindex, dev, BPFNET_PROG_FROM_UPLINK);
 	}
-	check_tc_filter(c, up.ifindex, dev, BPFNET_PROG_FROM_UPLINK);
 }
 
 /* The highest endpoint generation of the state: the config must not hand it out again. */
@@ -304,7 +307,7 @@ static void collect(struct check *c)
 					   strerror(-err));
 	if (!c->pins_ok)
 		return;	/* the maps are not all there: init again first */
-	check_uplink(c);
+	check_uplinks(c);
 	check_config(c);
 	check_sock_hooks(c);
 	check_node_addrs(c);
@@ -387,6 +390,15 @@ static int fix_network(struct check *c, const struct finding *f)
 	return net_gateway_add(c->bn, c->nl, net) ?: node_addrs_refresh(&c->dp, c->nl);
 }
 
+/* init again on the node's uplinks: the pins come back. */
+static int reinit(struct check *c)
+{
+	struct uplink_set want;
+
+	uplink_set_of_node(&c->st->node, &want);
+	return node_init_locked(&c->dp, c->st, c->nl, &want);
+}
+
 /* Repair one finding; *dirty when @c->st changed and is to be saved. */
 static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 {
@@ -400,7 +412,7 @@ static int fix_one(struct check *c, const struct finding *f, bool *dirty)
 	case FIX_STRAY_PINS:
 		return dp_unpin(c->bn);
 	case FIX_REINIT:
-		return node_init_locked(&c->dp, c->st, c->nl, c->st->node.uplink);
+		return reinit(c);
 	case FIX_ATTACH:
 		return dp_attach(c->bn, f->ifindex, f->what, NULL);
 	case FIX_SOCK_HOOKS:
@@ -523,23 +535,55 @@ static int check_locked(struct check *c, bool repair, struct findings *all)
 	return err == -ENOMEM ? bn_fail(c->bn, err, "out of memory") : err;
 }
 
-static int issues_out(const struct findings *all, struct bpfnet_check_issue **issues,
-		      size_t *count)
+int check_issues_out(struct bpfnet *bn, const struct findings *all,
+		     struct bpfnet_check_issue **issues, size_t *count)
 {
 	*issues = calloc(all->n + 1, sizeof(**issues));
 	if (!*issues)
-		return -ENOMEM;
+		return bn_fail(bn, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < all->n; i++)
 		(*issues)[i] = all->v[i].issue;
 	*count = all->n;
 	return 0;
 }
 
+int check_begin(struct check *c, struct bpfnet *bn, struct state *st)
+{
+	/* the lock, so that no command is half-way through what is compared */
+	int err = bn_lock(bn) ?: state_load(bn, st);
+
+	memset(c, 0, sizeof(*c));
+	c->bn = bn;
+	dp_init(&c->dp, bn);
+	if (err) {
+		bn_unlock(bn);
+		return err;
+	}
+	c->st = st;
+	err = nl_open(&c->nl, -1);
+	if (err) {
+		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
+		check_end(c);
+	}
+	return err;
+}
+
+void check_end(struct check *c)
+{
+	dp_close(&c->dp);
+	nl_close(c->nl);
+	c->nl = NULL;
+	if (c->st)
+		state_free(c->st);
+	c->st = NULL;
+	bn_unlock(c->bn);
+}
+
 int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 		       struct bpfnet_check_issue **issues, size_t *count)
 {
 	struct findings all = {};
-	struct check c = { .bn = bn };
+	struct check c;
 	struct state st;
 	int err;
 
@@ -547,24 +591,12 @@ int bpfnet_node__check(struct bpfnet *bn, const struct bpfnet_check_opts *opts,
 		return bn_fail(bn, -EINVAL, "struct bpfnet_check_opts: bad sz (at least %zu; bytes "
 			       "past %zu must be zero), or no issues/count", sizeof(size_t),
 			       sizeof(*opts));
-	/* the lock, so that no command is half-way through what is compared */
-	err = bn_lock(bn) ?: state_load(bn, &st);
+	err = check_begin(&c, bn, &st);
 	if (err)
-		goto unlock;
-	c.st = &st;
-	dp_init(&c.dp, bn);
-	err = nl_open(&c.nl, -1);
-	if (err)
-		bn_fail(bn, err, "cannot open netlink: %s", strerror(-err));
-	else
-		err = check_locked(&c, OPTS_GET(opts, repair, false), &all);
-	if (!err)
-		err = issues_out(&all, issues, count) ? bn_fail(bn, -ENOMEM, "out of memory") : 0;
+		return err;
+	err = check_locked(&c, OPTS_GET(opts, repair, false), &all) ?:
+	      check_issues_out(bn, &all, issues, count);
 	free(all.v);
-	dp_close(&c.dp);
-	nl_close(c.nl);
-	state_free(&st);
-unlock:
-	bn_unlock(bn);
+	check_end(&c);
 	return err;
 }

@@ -53,6 +53,7 @@ struct finding {
 	__u8 key[CHECK_KEY_MAX];
 	__u32 key_len;
 	__u32 val;		/* FIX_UPDATE_KEY: a counter, the only value written so */
+	__be32 ep_ip;		/* a published port's: the endpoint address it leads to */
 };
 
 struct findings {
@@ -69,6 +70,19 @@ struct check {
 	bool pins_ok;		/* every pin is there: the map checks can run */
 	int err;		/* a look that could not be made (not an inconsistency) */
 };
+
+/*
+ * A look under the instance lock: lock, load @st (the caller's, freed by
+ * check_end()), open netlink in the node; -errno with the message set, and
+ * then nothing is held. check_end() closes the maps and netlink, unlocks.
+ */
+int check_begin(struct check *c, struct bpfnet *bn, struct state *st);
+void check_end(struct check *c);
+/* The issues of @all as the public API hands them out (malloc()ed, never NULL). */
+int check_issues_out(struct bpfnet *bn, const struct findings *all,
+		     struct bpfnet_check_issue **issues, size_t *count);
+/* The pins of an initialized instance: each one missing is a finding; sets c->pins_ok. */
+void check_pins(struct check *c);
 
 /* Note an inconsistency of @kind about @object, in words; NULL when out of memory. */
 struct finding *finding_add(struct check *c, const char *kind, enum fix fix, const char *object,
@@ -99,5 +113,11 @@ void check_tc_filter(struct check *c, int ifindex, const char *dev, const char *
 void check_networks(struct check *c);
 void check_endpoints(struct check *c);
 void check_ports(struct check *c);
+/*
+ * Endpoint @ep's share of the same: its host veth and filter, its entries in
+ * ep_by_ifindex, ep_by_ip, the FDB and its network's flood list, and the
+ * findings of check_ports() about ports leading to its address.
+ */
+void check_endpoint_maps(struct check *c, const struct ep_state *ep);
 
 #endif

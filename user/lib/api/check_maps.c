@@ -322,6 +322,68 @@ void check_endpoints(struct check *c)
 	dp_dump_free(&fdb);
 }
 
+/* Endpoint @ep's port in the flood list of its bridge network @net (the others' are theirs). */
+static void check_flood_has(struct check *c, const struct ep_state *ep,
+			    const struct net_state *net, const struct dp_dump *flood)
+{
+	const struct bpfnet_flood *got = NULL;
+	char obj[64];
+
+	for (size_t i = 0; i < flood->n && !got; i++)
+		if (*(__u32 *)dp_dump_key(flood, i) == net->id)
+			got = dp_dump_val(flood, i);
+	for (__u32 i = 0; got && i < got->n_ports && i < BPFNET_FLOOD_MAX; i++)
+		if (got->ports[i].ifindex == ep->host_ifindex && got->ports[i].ep_id == ep->id)
+			return;
+	snprintf(obj, sizeof(obj), "flood_ports[%u]", net->id);
+	finding_name(finding_add(c, "flood_list_mismatch", FIX_FLOOD, obj, "network '%s' does not "
+				 "flood to the port of endpoint '%s'", net->name, ep->name),
+		     net->name);
+}
+
+/* The findings of check_ports() about ports that lead to @ip, into c->out. */
+static void check_ports_of(struct check *c, __be32 ip)
+{
+	struct findings *out = c->out, all = {};
+
+	c->out = &all;
+	check_ports(c);
+	c->out = out;
+	for (size_t i = 0; i < all.n; i++) {
+		const struct finding *f = &all.v[i];
+		struct finding *copy;
+
+		if (f->ep_ip != ip)
+			continue;
+		copy = finding_add(c, f->issue.kind, f->fix, f->issue.object, "%s",
+				   f->issue.message);
+		if (copy)
+			*copy = *f;
+	}
+	free(all.v);
+}
+
+void check_endpoint_maps(struct check *c, const struct ep_state *ep)
+{
+	const struct net_state *net = state_net(c->st, ep->network);
+	struct dp_dump by_ifindex, by_ip = {}, fdb = {}, flood = {};
+
+	if (check_map_dump(c, BPFNET_MAP_EP_BY_IFINDEX, &by_ifindex))
+		return;
+	if (!check_map_dump(c, BPFNET_MAP_EP_BY_IP, &by_ip) &&
+	    !check_map_dump(c, BPFNET_MAP_FDB, &fdb) &&
+	    !check_map_dump(c, BPFNET_MAP_FLOOD_PORTS, &flood)) {
+		check_endpoint(c, ep, &by_ifindex, &by_ip, &fdb);
+		if (net && net_is_bridge(net))
+			check_flood_has(c, ep, net, &flood);
+		check_ports_of(c, ep->ip.s_addr);
+	}
+	dp_dump_free(&by_ifindex);
+	dp_dump_free(&by_ip);
+	dp_dump_free(&fdb);
+	dp_dump_free(&flood);
+}
+
 /* (address, port, proto) of a published container port, as one sortable number. */
 static __u64 ep_port_id(__be32 ip, __be16 port, __u8 proto)
 {
@@ -362,8 +424,10 @@ static void ep_port_report(struct check *c, const char *kind, enum fix fix,
 		   "network, ep_ports counts %u", want, want == 1 ? "" : "s", want == 1 ? "s" : "",
 		   ip, ntohs(k->ep_port), got);
 	finding_key(f, BPFNET_MAP_EP_PORTS, k, sizeof(*k));
-	if (f)
+	if (f) {
 		f->val = want;
+		f->ep_ip = k->ep_ip;
+	}
 }
 
 /*
@@ -490,19 +554,20 @@ static void check_port_backend(struct check *c, const struct svc_port *p,
 {
 	char obj[64], to[INET_ADDRSTRLEN];
 	__u32 have = backends_of(p, ix);
+	struct finding *f = NULL;
 
 	if (!p->count || have < p->count)
-		finding_key(finding_add(c, "published_port_without_backend", FIX_UNPUBLISH,
-					port_obj(&p->key, obj), "a published port whose service %u "
-					"has %u of its %u backends in %s: flows to the others are "
-					"dropped", p->svc_id, have, p->count, BPFNET_MAP_BACKENDS),
-			    BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
+		f = finding_add(c, "published_port_without_backend", FIX_UNPUBLISH,
+				port_obj(&p->key, obj), "a published port whose service %u has %u "
+				"of its %u backends in %s: flows to the others are dropped",
+				p->svc_id, have, p->count, BPFNET_MAP_BACKENDS);
 	else if (!ep_by_ip(c->st, p->be.ep_ip))
-		finding_key(finding_add(c, "stray_published_port", FIX_UNPUBLISH,
-					port_obj(&p->key, obj), "a published port leading to %s:%u, "
-					"where no endpoint is", check_ip(p->be.ep_ip, to),
-					ntohs(p->be.ep_port)),
-			    BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
+		f = finding_add(c, "stray_published_port", FIX_UNPUBLISH, port_obj(&p->key, obj),
+				"a published port leading to %s:%u, where no endpoint is",
+				check_ip(p->be.ep_ip, to), ntohs(p->be.ep_port));
+	finding_key(f, BPFNET_MAP_PORTMAP, &p->key, sizeof(p->key));
+	if (f)
+		f->ep_ip = p->be.ep_ip;
 }
 
 /* Is backend @k in a slot of a service that a published port names (with a count past it)? */
@@ -534,15 +599,21 @@ static void check_stray_backends(struct check *c, const struct svc_index *ix, co
 
 	for (size_t i = 0; i < d->n; i++) {
 		const struct bpfnet_backend_key *k = dp_dump_key(d, i);
+		const struct bpfnet_backend *be = dp_dump_val(d, i);
+		char to[INET_ADDRSTRLEN];
+		struct finding *f;
 
 		if (k->svc_id > *max_id)
 			*max_id = k->svc_id;
 		if (backend_named(ix, k))
 			continue;
 		snprintf(obj, sizeof(obj), "%s[%u/%u]", BPFNET_MAP_BACKENDS, k->svc_id, k->slot);
-		finding_key(finding_add(c, "stray_map_entry", FIX_DELETE_KEY, obj, "a backend of "
-					"service %u, which no published port names", k->svc_id),
-			    BPFNET_MAP_BACKENDS, k, sizeof(*k));
+		f = finding_add(c, "stray_map_entry", FIX_DELETE_KEY, obj, "a backend of service %u "
+				"(to %s:%u), which no published port names",
+				k->svc_id, check_ip(be->ep_ip, to), ntohs(be->ep_port));
+		finding_key(f, BPFNET_MAP_BACKENDS, k, sizeof(*k));
+		if (f)
+			f->ep_ip = be->ep_ip;
 	}
 }
 

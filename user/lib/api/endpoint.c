@@ -4,6 +4,7 @@
  * routes and map entries. endpoint add either completes or undoes all it did.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,36 +170,119 @@ static int choose_mtu(struct ep_add *a, unsigned int want)
 		a->ep.mtu = want;
 		return 0;
 	}
-	err = nl_link_get_by_name(a->node_nl, a->st->node.uplink, &up);
+	/* the first uplink's, as when there was one: the others' paths find theirs (PMTU) */
+	err = nl_link_get_by_name(a->node_nl, a->st->node.uplinks[0].name, &up);
 	if (err)
 		return bn_fail(a->bn, err, "cannot read the uplink %s's MTU: %s",
-			       a->st->node.uplink, strerror(-err));
+			       a->st->node.uplinks[0].name, strerror(-err));
 	a->ep.mtu = up.mtu;
 	return 0;
 }
 
-/* l3: the container MAC follows its address; the gateway is its host veth's own MAC. */
-static int l3_macs(struct ep_add *a)
+static bool mac_is_zero(const uint8_t mac[6])
 {
-	mac_for_ip(a->ep.ip, a->ep.mac);
-	if (bn_random_mac(a->ep.host_mac))
-		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	static const uint8_t zero[6];
+
+	return !memcmp(mac, zero, sizeof(zero));
+}
+
+/*
+ * Who in network @net has @mac already: an endpoint's container or host side,
+ * or (bridge) the gateway. NULL when nobody; "the gateway" for the gateway.
+ */
+static const char *mac_user(const struct state *st, const struct net_state *net,
+			    const uint8_t mac[6])
+{
+	if (net_is_bridge(net) && !memcmp(net->gateway_mac, mac, 6))
+		return "the gateway";
+	for (size_t i = 0; i < st->n_eps; i++) {
+		const struct ep_state *e = &st->eps[i];
+
+		if (!strcmp(e->network, net->name) &&
+		    (!memcmp(e->mac, mac, 6) || !memcmp(e->host_mac, mac, 6)))
+			return e->name;
+	}
+	return NULL;
+}
+
+/* The caller's MAC for the container side: a unicast one nobody of the network has. */
+static int given_mac(struct ep_add *a, const uint8_t mac[6])
+{
+	const char *user = mac_user(a->st, a->net, mac);
+	char text[18];
+
+	mac_format(mac, text);
+	if (mac[0] & 1)
+		return bn_fail(a->bn, -EINVAL, "MAC %s is a multicast (group) address: a "
+			       "container's must be unicast", text);
+	if (user && !strcmp(user, "the gateway"))
+		return bn_fail(a->bn, -EEXIST, "MAC %s is the gateway's of network '%s'", text,
+			       a->net->name);
+	if (user)
+		return bn_fail(a->bn, -EEXIST, "MAC %s is already used in network '%s' by "
+			       "endpoint '%s'", text, a->net->name, user);
+	memcpy(a->ep.mac, mac, 6);
 	return 0;
 }
 
 /*
- * bridge: a random container MAC, so a container re-created with the same
- * address is a new station to its peers; the host veth carries the network's
- * gateway MAC, so frames to the gateway are the node's and the node's frames
- * come from the gateway. An internal network has no gateway for containers.
+ * A chosen container MAC. l3: it follows the address; bridge: random, so a
+ * container re-created with the same address is a new station to its peers.
+ * Either way, not one that another endpoint was given (then random again).
  */
-static int bridge_macs(struct ep_add *a)
+static int chosen_mac(struct ep_add *a)
 {
-	if (bn_random_mac(a->ep.mac))
-		return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+	if (!net_is_bridge(a->net)) {
+		mac_for_ip(a->ep.ip, a->ep.mac);
+		if (!mac_user(a->st, a->net, a->ep.mac))
+			return 0;
+	}
+	for (int tries = 0; tries < 8; tries++) {
+		if (bn_random_mac(a->ep.mac))
+			return bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC");
+		if (!mac_user(a->st, a->net, a->ep.mac))
+			return 0;
+	}
+	return bn_fail(a->bn, -EIO, "no free random MAC found in network '%s'", a->net->name);
+}
+
+/*
+ * The host side. l3: random, and it is the container's gateway MAC; bridge:
+ * the network's gateway MAC, so frames to the gateway are the node's and the
+ * node's frames come from the gateway. An internal network has no gateway.
+ */
+static int choose_macs(struct ep_add *a, const uint8_t want[6])
+{
+	int err = mac_is_zero(want) ? chosen_mac(a) : given_mac(a, want);
+
+	if (err)
+		return err;
+	if (!net_is_bridge(a->net))
+		return bn_random_mac(a->ep.host_mac) ?
+			       bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC") : 0;
 	memcpy(a->ep.host_mac, a->net->gateway_mac, sizeof(a->ep.host_mac));
 	if (a->net->internal)
 		a->ep.gateway.s_addr = INADDR_ANY;
+	return 0;
+}
+
+/* (container ID, ifname): the runtime's name of one attachment, given once. */
+static int take_container_id(struct ep_add *a, const char *id, const char *ifname)
+{
+	if (!id)
+		return 0;
+	if (!id_valid(id, BPFNET_CONTAINER_ID_MAX))
+		return bn_fail(a->bn, -EINVAL, "invalid container ID '%.*s%s': use 1-%d letters, "
+			       "digits, '_', '.' or '-', starting with a letter or digit", 80, id,
+			       strlen(id) > 80 ? "..." : "", BPFNET_CONTAINER_ID_MAX - 1);
+	for (size_t i = 0; i < a->st->n_eps; i++) {
+		const struct ep_state *e = &a->st->eps[i];
+
+		if (!strcmp(e->container_id, id) && !strcmp(e->ifname, ifname))
+			return bn_fail(a->bn, -EEXIST, "container %s already has an interface "
+				       "%s: endpoint '%s'", id, ifname, e->name);
+	}
+	strcpy(a->ep.container_id, id);
 	return 0;
 }
 
@@ -216,9 +300,10 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	if (!ifname_valid(ifname))
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
-	err = bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
+	err = take_container_id(a, o->container_id, ifname) ?:
+	      bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
 	      name_endpoint(a, o) ?: pick_address(a, &o->ip) ?: alloc_ep_id(a) ?:
-	      choose_mtu(a, o->mtu) ?: dp_ep_gen_next(a->dp, &a->ep.gen);
+	      choose_mtu(a, o->mtu);
 	if (err)
 		return err;
 	strcpy(a->ep.ifname, ifname);
@@ -226,7 +311,8 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	a->ep.prefix_len = a->net->prefix_len;
 	a->ep.gateway = a->net->gateway;
 	host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
-	return net_is_bridge(a->net) ? bridge_macs(a) : l3_macs(a);
+	/* the generation last: a refused add takes none from the config */
+	return choose_macs(a, o->mac) ?: dp_ep_gen_next(a->dp, &a->ep.gen);
 }
 
 /* IPv6 is not routed by bpfnet yet; keep the veths quiet instead of dropping their RS/ND. */
@@ -403,6 +489,9 @@ static void endpoint_opts_read(const struct bpfnet_endpoint_opts *in,
 		o->ip = in->ip;
 	o->ifname = OPTS_GET(in, ifname, NULL);
 	o->mtu = OPTS_GET(in, mtu, 0);
+	o->container_id = OPTS_GET(in, container_id, NULL);
+	if (OPTS_HAS(in, mac))
+		memcpy(o->mac, in->mac, sizeof(o->mac));
 }
 
 /* The public view of endpoint @e into the caller's @out, as far as its sz reaches. */
@@ -424,6 +513,7 @@ static void ep_to_public(const struct ep_state *e, struct bpfnet_endpoint_info *
 	memcpy(p.host_mac, e->host_mac, sizeof(p.host_mac));
 	p.mtu = e->mtu;
 	p.gen = e->gen;
+	strcpy(p.container_id, e->container_id);
 	bn_out_put(out, &p, sizeof(p));
 }
 
@@ -540,30 +630,156 @@ int bpfnet_endpoint__get(struct bpfnet *bn, const char *name, struct bpfnet_endp
 	return err;
 }
 
+int bpfnet_endpoint__find(struct bpfnet *bn, const char *container_id, const char *ifname,
+			  struct bpfnet_endpoint_info *out)
+{
+	const struct ep_state *ep = NULL;
+	struct state st;
+	int err;
+
+	if (!container_id || !*container_id)
+		return bn_fail(bn, -EINVAL, "a container ID is required");
+	if (!ifname)
+		ifname = EP_DEFAULT_IFNAME;
+	err = bn_out_check(bn, out, "bpfnet_endpoint_info") ?: state_load(bn, &st);
+	if (err)
+		return err;
+	for (size_t i = 0; i < st.n_eps && !ep; i++)
+		if (!strcmp(st.eps[i].container_id, container_id) &&
+		    !strcmp(st.eps[i].ifname, ifname))
+			ep = &st.eps[i];
+	if (ep)
+		ep_to_public(ep, out);
+	else
+		err = bn_fail(bn, -ENOENT, "no endpoint of container %s at %s", container_id,
+			      ifname);
+	state_free(&st);
+	return err;
+}
+
 static int cmp_ep(const void *a, const void *b)
 {
 	return strcmp(((const struct ep_state *)a)->name,
 		      ((const struct ep_state *)b)->name);
 }
 
-int bpfnet_endpoint__list(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
+/* Every endpoint of the state, by name, in the caller's layout: @put fills element i. */
+static int ep_list(struct bpfnet *bn, size_t elem_sz, void **out, size_t *count,
+		   void (*put)(const struct ep_state *e, void *elem))
 {
-	struct bpfnet_endpoint_info *pub;
 	struct state st;
+	char *pub;
 	int err = state_load(bn, &st);
 
 	if (err)
 		return err;
 	qsort(st.eps, st.n_eps, sizeof(*st.eps), cmp_ep);
-	pub = calloc(st.n_eps + 1, sizeof(*pub));
-	for (size_t i = 0; pub && i < st.n_eps; i++) {
-		pub[i].sz = sizeof(*pub);
-		ep_to_public(&st.eps[i], &pub[i]);
-	}
+	pub = calloc(st.n_eps + 1, elem_sz);
+	for (size_t i = 0; pub && i < st.n_eps; i++)
+		put(&st.eps[i], pub + i * elem_sz);
 	if (pub) {
 		*out = pub;
 		*count = st.n_eps;
 	}
 	state_free(&st);
 	return pub ? 0 : bn_fail(bn, -ENOMEM, "out of memory");
+}
+
+static void put_info(const struct ep_state *e, void *elem)
+{
+	struct bpfnet_endpoint_info *p = elem;
+
+	p->sz = sizeof(*p);
+	ep_to_public(e, p);
+}
+
+/*
+ * The element bpfnet_endpoint__list() of LIBBPFNET_0.2 hands out: struct
+ * bpfnet_endpoint_info before container_id. A program built with a 0.2
+ * header strides its array by this size; the asserts keep it that layout.
+ */
+struct bpfnet_endpoint_info_0_2 {
+	size_t sz;
+	char name[BPFNET_NAME_MAX];
+	char network[BPFNET_NAME_MAX];
+	char netns[BPFNET_PATH_MAX];
+	char ifname[IF_NAMESIZE];
+	char host_ifname[IF_NAMESIZE];
+	unsigned int id;
+	unsigned int host_ifindex;
+	struct bpfnet_prefix ip;
+	struct bpfnet_addr gateway;
+	uint8_t mac[6];
+	uint8_t host_mac[6];
+	unsigned int mtu;
+	unsigned int gen;
+};
+
+#define SAME_OFFSET(f)                                                                   \
+	_Static_assert(offsetof(struct bpfnet_endpoint_info_0_2, f) ==                   \
+			       offsetof(struct bpfnet_endpoint_info, f),                 \
+		       "0.2's " #f " is where 0.3 has it")
+SAME_OFFSET(name);
+SAME_OFFSET(network);
+SAME_OFFSET(netns);
+SAME_OFFSET(ifname);
+SAME_OFFSET(host_ifname);
+SAME_OFFSET(id);
+SAME_OFFSET(host_ifindex);
+SAME_OFFSET(ip);
+SAME_OFFSET(gateway);
+SAME_OFFSET(mac);
+SAME_OFFSET(host_mac);
+SAME_OFFSET(mtu);
+SAME_OFFSET(gen);
+#undef SAME_OFFSET
+/* 0.3 only appended: what 0.2 had ends where container_id begins (up to alignment) */
+_Static_assert(sizeof(struct bpfnet_endpoint_info_0_2) ==
+		       (offsetof(struct bpfnet_endpoint_info, container_id) + _Alignof(size_t) - 1) /
+			       _Alignof(size_t) * _Alignof(size_t),
+	       "the 0.2 element is the 0.3 one without container_id");
+_Static_assert(sizeof(size_t) != 8 || sizeof(struct bpfnet_endpoint_info_0_2) == 496,
+	       "the 0.2 element of LP64 programs is 496 bytes");
+
+static void put_info_0_2(const struct ep_state *e, void *elem)
+{
+	struct bpfnet_endpoint_info_0_2 *old = elem;
+	struct bpfnet_endpoint_info p = { .sz = sizeof(p) };
+
+	ep_to_public(e, &p);
+	old->sz = sizeof(*old);
+	memcpy(old->name, p.name, sizeof(old->name));
+	memcpy(old->network, p.network, sizeof(old->network));
+	memcpy(old->netns, p.netns, sizeof(old->netns));
+	memcpy(old->ifname, p.ifname, sizeof(old->ifname));
+	memcpy(old->host_ifname, p.host_ifname, sizeof(old->host_ifname));
+	old->id = p.id;
+	old->host_ifindex = p.host_ifindex;
+	old->ip = p.ip;
+	old->gateway = p.gateway;
+	memcpy(old->mac, p.mac, sizeof(old->mac));
+	memcpy(old->host_mac, p.host_mac, sizeof(old->host_mac));
+	old->mtu = p.mtu;
+	old->gen = p.gen;
+}
+
+/*
+ * bpfnet_endpoint__list() twice: the default (and what static links take)
+ * of LIBBPFNET_0.3 with container_id, and LIBBPFNET_0.2's for programs
+ * linked before, whose elements have the old stride. The header's
+ * declaration is the 0.3 one.
+ */
+__attribute__((symver("bpfnet_endpoint__list@@LIBBPFNET_0.3")))
+int ep_list_v0_3(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count);
+__attribute__((symver("bpfnet_endpoint__list@LIBBPFNET_0.2")))
+int ep_list_v0_2(struct bpfnet *bn, struct bpfnet_endpoint_info_0_2 **out, size_t *count);
+
+int ep_list_v0_3(struct bpfnet *bn, struct bpfnet_endpoint_info **out, size_t *count)
+{
+	return ep_list(bn, sizeof(**out), (void **)out, count, put_info);
+}
+
+int ep_list_v0_2(struct bpfnet *bn, struct bpfnet_endpoint_info_0_2 **out, size_t *count)
+{
+	return ep_list(bn, sizeof(**out), (void **)out, count, put_info_0_2);
 }

@@ -10,19 +10,62 @@
 #include "dp/node.h"
 #include "sys/bpffs.h"
 #include "sys/store.h"
+#include "sys/uplink.h"
 
-static int init_change(struct txn *t, void *uplink)
+/* The uplinks asked for: none means those of the default routes, detected under the lock. */
+static int init_change(struct txn *t, void *arg)
 {
+	struct uplink_set *want = arg;
 	struct nl *nl;
+	int err = txn_nl(t, &nl);
 
-	return txn_nl(t, &nl) ?: node_init_locked(&t->dp, &t->st, nl, uplink);
+	if (!err && !want->n)
+		err = uplinks_detect(t->bn, nl, want->names, &want->n);
+	return err ?: node_init_locked(&t->dp, &t->st, nl, want);
+}
+
+/* The caller's list into @want: each a device name, each once, at most BPFNET_UPLINK_MAX. */
+static int uplinks_take(struct bpfnet *bn, const char *const *uplinks, size_t n,
+			struct uplink_set *want)
+{
+	want->n = 0;
+	if (n > BPFNET_UPLINK_MAX)
+		return bn_fail(bn, -E2BIG, "%zu uplinks: at most %d", n, BPFNET_UPLINK_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = uplinks[i];
+
+		if (!name || !*name || strlen(name) >= IF_NAMESIZE || strchr(name, '/'))
+			return bn_fail(bn, -EINVAL, "uplink %zu: '%s' is not a device name (1 to "
+				       "%d characters, no '/')", i + 1, name ? name : "(null)",
+				       IF_NAMESIZE - 1);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(uplinks[k], name))
+				return bn_fail(bn, -EINVAL, "uplink %s is given twice", name);
+		snprintf(want->names[want->n++], IF_NAMESIZE, "%s", name);
+	}
+	return 0;
+}
+
+int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opts)
+{
+	struct uplink_set want;
+	const char *const *uplinks = OPTS_HAS(opts, uplinks) ? opts->uplinks : NULL;
+	size_t n = OPTS_HAS(opts, n_uplinks) ? opts->n_uplinks : 0;
+	int err;
+
+	if (!OPTS_VALID(opts))
+		return bn_fail(bn, -EINVAL, "struct bpfnet_init_opts: bad sz");
+	err = uplinks_take(bn, uplinks, uplinks ? n : 0, &want);
+	return err ?: txn_run(bn, JOURNAL_INIT, init_change, &want);
 }
 
 int bpfnet_node__init(struct bpfnet *bn, const char *uplink)
 {
+	struct bpfnet_init_opts o = { .sz = sizeof(o), .uplinks = &uplink, .n_uplinks = 1 };
+
 	if (!uplink || !*uplink)
-		return bn_fail(bn, -EINVAL, "an uplink is required (--uplink DEV)");
-	return txn_run(bn, JOURNAL_INIT, init_change, (void *)uplink);
+		return bn_fail(bn, -EINVAL, "an uplink is required");
+	return bpfnet_node__init_opts(bn, &o);
 }
 
 static int down_change(struct txn *t, void *unused)
@@ -72,8 +115,14 @@ int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out)
 
 	if (err)
 		return err;
-	snprintf(info.uplink, sizeof(info.uplink), "%s", st.node.uplink);
-	info.uplink_ifindex = st.node.uplink_ifindex;
+	info.n_uplinks = st.node.n_uplinks;
+	for (size_t i = 0; i < st.node.n_uplinks; i++) {
+		snprintf(info.uplinks[i], sizeof(info.uplinks[i]), "%s", st.node.uplinks[i].name);
+		info.uplink_ifindexes[i] = st.node.uplinks[i].ifindex;
+	}
+	/* as before several: the first */
+	snprintf(info.uplink, sizeof(info.uplink), "%s", info.uplinks[0]);
+	info.uplink_ifindex = info.uplink_ifindexes[0];
 	if (st.node.initialized)
 		err = node_pins_check(bn, &info);
 	state_free(&st);

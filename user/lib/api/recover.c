@@ -55,14 +55,22 @@ static int finish_down(struct bpfnet *bn, struct state *st, struct nl *nl)
 	return err;
 }
 
+/* A later init is finished: run again on the uplinks it was asked for. */
+static int init_again(struct dp *dp, struct state *st, struct nl *nl, const struct journal *j)
+{
+	struct uplink_set want;
+
+	uplink_set_of_journal(j, &want);
+	return node_init_locked(dp, st, nl, &want);
+}
+
 static int recover_op(struct dp *dp, struct state *st, struct nl *nl, const struct journal *j)
 {
 	struct bpfnet *bn = dp->bn;
 
 	switch (j->op) {
 	case JOURNAL_INIT:
-		return j->first_init ? node_init_undo(bn, st, nl, j->uplink, !j->clsact_before) :
-				       node_init_locked(dp, st, nl, j->uplink);
+		return j->first_init ? node_init_undo(bn, st, nl, j) : init_again(dp, st, nl, j);
 	case JOURNAL_DOWN:
 		return finish_down(bn, st, nl);
 	case JOURNAL_NETWORK_CREATE:

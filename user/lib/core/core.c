@@ -48,16 +48,21 @@ int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...)
 	return err;
 }
 
-int name_valid(const char *name)
+int id_valid(const char *name, size_t max)
 {
-	size_t len = strlen(name);
+	size_t len = strnlen(name, max);
 
-	if (!len || len >= BPFNET_NAME_MAX || !isalnum((unsigned char)name[0]))
+	if (!len || len >= max || !isalnum((unsigned char)name[0]))
 		return 0;
 	for (size_t i = 0; i < len; i++)
 		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
 			return 0;
 	return 1;
+}
+
+int name_valid(const char *name)
+{
+	return id_valid(name, BPFNET_NAME_MAX);
 }
 
 unsigned int fnv1a32(const char *s)

@@ -60,6 +60,8 @@ int bn_fail(struct bpfnet *bn, int err, const char *fmt, ...) __printf(3, 4);
 
 /* A name users give to networks and endpoints: [A-Za-z0-9][A-Za-z0-9_.-]*, < BPFNET_NAME_MAX. */
 int name_valid(const char *name);
+/* The same alphabet, shorter than @max (with the NUL): container IDs of runtimes. */
+int id_valid(const char *name, size_t max);
 
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), for ages of map entries. */
 unsigned long long bn_mono_ns(void);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The node's datapath: init's work (load or upgrade, attach to the uplink,
+ * The node's datapath: init's work (load or upgrade, attach to every uplink,
  * every network and endpoint of the state synced into the maps), what a
  * first init cut short leaves to undo, and down's teardown.
  */
@@ -15,6 +15,7 @@
 #include "sys/gateway.h"
 #include "sys/netlink.h"
 #include "sys/store.h"
+#include "sys/uplink.h"
 #include "sys/veth.h"
 
 /* Tell the datapath the node's current addresses (they may change under us; every
@@ -94,84 +95,204 @@ static int node_config(struct dp *dp)
 	return dp_config_set_cookie(dp, cookie);
 }
 
-int node_init_undo(struct bpfnet *bn, struct state *st, struct nl *nl, const char *uplink,
-		   bool destroy_clsact)
+void uplink_set_of_node(const struct node_state *node, struct uplink_set *out)
+{
+	out->n = node->n_uplinks;
+	for (size_t i = 0; i < out->n; i++)
+		snprintf(out->names[i], IF_NAMESIZE, "%s", node->uplinks[i].name);
+}
+
+void uplink_set_of_journal(const struct journal *j, struct uplink_set *out)
+{
+	out->n = j->n_uplinks;
+	for (size_t i = 0; i < out->n; i++)
+		snprintf(out->names[i], IF_NAMESIZE, "%s", j->uplinks[i].name);
+}
+
+static bool uplink_set_has(const struct uplink_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->names[i], name))
+			return true;
+	return false;
+}
+
+/* The filter off device @name (a device gone took it along), and its qdisc if ours. */
+static int uplink_detach(struct bpfnet *bn, struct nl *nl, const char *name, bool destroy_clsact)
 {
 	struct nl_link up;
+
+	if (nl_link_get_by_name(nl, name, &up))
+		return 0;
+	return dp_detach(bn, up.ifindex, destroy_clsact);
+}
+
+int node_init_undo(struct bpfnet *bn, struct state *st, struct nl *nl, const struct journal *j)
+{
 	int err = 0;
 
-	if (!nl_link_get_by_name(nl, uplink, &up))
-		err = dp_detach(bn, up.ifindex, destroy_clsact);
+	for (size_t i = 0; i < j->n_uplinks && !err; i++)
+		err = uplink_detach(bn, nl, j->uplinks[i].name, !j->uplinks[i].clsact_before);
 	for (size_t i = 0; i < st->n_nets && !err; i++)
 		err = net_gateway_del(bn, nl, &st->nets[i]);
 	return err ?: dp_unpin(bn);
 }
 
 /*
- * Did the uplink have a clsact qdisc before this instance's first init? Asked
- * before anything is attached, so that an init cut short still knows whether
- * the qdisc it leaves is its own; an init that supersedes one cut short
- * inherits the answer, the qdisc being there now is the killed one's.
+ * Did device @ifindex have a clsact qdisc before this instance made it an
+ * uplink? Asked before anything is attached, so that an init cut short
+ * still knows whether the qdisc it leaves is its own; an init that
+ * supersedes one cut short inherits the answer, the qdisc being there now
+ * is the killed one's.
  */
-static int clsact_before(struct bpfnet *bn, const struct state *st, struct nl *nl, int ifindex,
-			 bool *had)
+static int clsact_before(struct bpfnet *bn, const struct state *st, struct nl *nl,
+			 const struct nl_link *dev, bool *had)
 {
 	const struct journal *pending = &st->journal;
+	const struct journal_uplink *u;
 	int err;
 
-	if (pending->op == JOURNAL_INIT && pending->first_init) {
-		*had = pending->clsact_before;
+	u = pending->op == JOURNAL_INIT ? journal_uplink(pending, dev->name) : NULL;
+	if (u) {
+		*had = u->clsact_before;
 		return 0;
 	}
-	err = nl_qdisc_has(nl, ifindex, "clsact", had);
-	return err ? bn_fail(bn, err, "cannot list the qdiscs of the uplink: %s", strerror(-err)) :
-		     0;
+	err = nl_qdisc_has(nl, dev->ifindex, "clsact", had);
+	return err ? bn_fail(bn, err, "cannot list the qdiscs of %s: %s", dev->name,
+			     strerror(-err)) : 0;
 }
 
-int node_init_locked(struct dp *dp, struct state *st, struct nl *nl, const char *uplink)
+/* What an init is about to do: its journal entry, and the node's uplinks once it is done. */
+struct init_plan {
+	struct journal j;
+	struct node_state node;		/* the state's node once the init is done */
+	bool added[BPFNET_UPLINK_MAX];	/* not an uplink of the node before */
+};
+
+/* Every device of @want checked and asked about, before anything changes. */
+static int init_plan(struct bpfnet *bn, struct state *st, struct nl *nl,
+		     const struct uplink_set *want, struct init_plan *p)
+{
+	int err;
+
+	if (!want->n || want->n > BPFNET_UPLINK_MAX)
+		return bn_fail(bn, want->n ? -E2BIG : -EINVAL, "%zu uplinks: from 1 to %d",
+			       want->n, BPFNET_UPLINK_MAX);
+	p->j.op = JOURNAL_INIT;
+	p->j.first_init = !st->node.initialized;
+	p->node.initialized = 1;
+	for (size_t i = 0; i < want->n; i++) {
+		struct node_uplink *u = &p->node.uplinks[i];
+		const struct node_uplink *old = node_uplink(&st->node, want->names[i]);
+		struct nl_link dev;
+		bool had = true;
+
+		err = uplink_usable(bn, nl, st, want->names[i], &dev);
+		if (!err && !old)
+			err = clsact_before(bn, st, nl, &dev, &had);
+		if (err)
+			return err;
+		snprintf(u->name, sizeof(u->name), "%s", dev.name);
+		u->ifindex = dev.ifindex;
+		u->created_clsact = old ? old->created_clsact : !had;
+		p->added[i] = !old;
+		p->j.uplinks[i] = (struct journal_uplink){ .clsact_before = had };
+		snprintf(p->j.uplinks[i].name, IF_NAMESIZE, "%s", dev.name);
+	}
+	p->node.n_uplinks = p->j.n_uplinks = want->n;
+	return 0;
+}
+
+/*
+ * An init cut short that this one supersedes may have attached to devices
+ * this one does not want, which the state does not name: detached, before
+ * this one's entry replaces the record of them.
+ */
+static int superseded_uplinks_detach(struct bpfnet *bn, const struct state *st, struct nl *nl,
+				     const struct uplink_set *want)
+{
+	const struct journal *pending = &st->journal;
+	int err = 0;
+
+	if (pending->op != JOURNAL_INIT)
+		return 0;
+	for (size_t i = 0; i < pending->n_uplinks && !err; i++) {
+		const struct journal_uplink *u = &pending->uplinks[i];
+
+		if (!uplink_set_has(want, u->name) && !node_uplink_count(&st->node, u->name))
+			err = uplink_detach(bn, nl, u->name, !u->clsact_before);
+	}
+	return err;
+}
+
+/* The filter on every uplink of the plan; a qdisc created here is the node's to remove. */
+static int uplinks_attach(struct bpfnet *bn, struct init_plan *p)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < p->node.n_uplinks && !err; i++) {
+		struct node_uplink *u = &p->node.uplinks[i];
+		bool created = false;
+
+		err = dp_attach(bn, (int)u->ifindex, BPFNET_PROG_FROM_UPLINK, &created);
+		u->created_clsact |= created;
+	}
+	return err;
+}
+
+/* The node's uplinks that the plan drops: detached, their qdisc removed if the node's. */
+static int dropped_uplinks_detach(struct bpfnet *bn, const struct node_state *before,
+				  struct nl *nl, const struct init_plan *p)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < before->n_uplinks && !err; i++) {
+		const struct node_uplink *u = &before->uplinks[i];
+
+		if (!node_uplink_count(&p->node, u->name))
+			err = uplink_detach(bn, nl, u->name, u->created_clsact);
+	}
+	return err;
+}
+
+/* A later init that failed: the uplinks it added go again, the others stay as they were. */
+static void added_uplinks_detach(struct bpfnet *bn, struct nl *nl, const struct init_plan *p)
+{
+	for (size_t i = 0; i < p->node.n_uplinks; i++)
+		if (p->added[i])
+			uplink_detach(bn, nl, p->node.uplinks[i].name,
+				      p->node.uplinks[i].created_clsact);
+}
+
+int node_init_locked(struct dp *dp, struct state *st, struct nl *nl,
+		     const struct uplink_set *want)
 {
 	struct bpfnet *bn = dp->bn;
 	struct node_state before = st->node;
-	struct journal j = { .op = JOURNAL_INIT, .first_init = !before.initialized };
-	bool created = false, had = true;
-	struct nl_link up;
+	struct init_plan p = {};
+	struct uplink_set set = *want;	/* @want may be the state's, which is rewritten */
 	int err;
 
-	/* @uplink may be st->node.uplink itself (check --repair), which is rewritten below */
-	snprintf(j.uplink, sizeof(j.uplink), "%s", uplink);
-	uplink = j.uplink;
-	if (before.initialized && strcmp(st->node.uplink, uplink))
-		return bn_fail(bn, -EBUSY, "instance '%s' already runs on uplink %s: take it "
-			       "down first to move it", bn->instance, st->node.uplink);
-	err = nl_link_get_by_name(nl, uplink, &up);
-	if (err)
-		return bn_fail(bn, err, "no device '%s' in this network namespace: %s", uplink,
-			       strerror(-err));
-	if (j.first_init) {
-		err = clsact_before(bn, st, nl, up.ifindex, &had);
-		if (err)
-			return err;
-		j.clsact_before = had;
-	}
-	err = journal_record(bn, st, &j);
+	err = init_plan(bn, st, nl, &set, &p) ?: superseded_uplinks_detach(bn, st, nl, &set) ?:
+	      journal_record(bn, st, &p.j);
 	if (err)
 		return err;
-	err = dp_load(bn) ?: dp_attach(bn, up.ifindex, BPFNET_PROG_FROM_UPLINK, &created);
+	err = dp_load(bn) ?: uplinks_attach(bn, &p);
 	if (!err) {
-		st->node.initialized = 1;
-		snprintf(st->node.uplink, sizeof(st->node.uplink), "%s", uplink);
-		st->node.uplink_ifindex = up.ifindex;
-		st->node.created_clsact |= created || !had;
+		st->node = p.node;
 		/* the node's addresses once the gateways are among them */
 		err = node_config(dp) ?: sync_networks(dp, st, nl) ?: sync_endpoints(dp, st, nl) ?:
-		      node_addrs_refresh(dp, nl) ?: sock_hooks_attach(bn) ?: journal_commit(bn, st);
+		      node_addrs_refresh(dp, nl) ?: sock_hooks_attach(bn) ?:
+		      dropped_uplinks_detach(bn, &before, nl, &p) ?: journal_commit(bn, st);
 	}
 	if (err) {
 		char msg[sizeof(bn->errmsg)];
 
 		memcpy(msg, bn->errmsg, sizeof(msg));
 		if (!before.initialized)
-			node_init_undo(bn, st, nl, uplink, !had);
+			node_init_undo(bn, st, nl, &p.j);
+		else
+			added_uplinks_detach(bn, nl, &p);
 		st->node = before;
 		memcpy(bn->errmsg, msg, sizeof(msg));
 		journal_abandon(bn, st);
@@ -181,7 +302,6 @@ int node_init_locked(struct dp *dp, struct state *st, struct nl *nl, const char 
 
 int node_teardown(struct bpfnet *bn, struct state *st, struct nl *nl)
 {
-	struct nl_link up;
 	int err = 0;
 
 	for (size_t i = 0; i < st->n_eps && !err; i++)
@@ -191,7 +311,8 @@ int node_teardown(struct bpfnet *bn, struct state *st, struct nl *nl)
 	/* and veths of ours that no state names: leftovers of a crashed add */
 	if (!err)
 		err = veth_strays_remove(bn, nl, st, NULL);
-	if (!err && st->node.initialized && !nl_link_get_by_name(nl, st->node.uplink, &up))
-		err = dp_detach(bn, up.ifindex, st->node.created_clsact);
+	for (size_t i = 0; i < st->node.n_uplinks && !err && st->node.initialized; i++)
+		err = uplink_detach(bn, nl, st->node.uplinks[i].name,
+				    st->node.uplinks[i].created_clsact);
 	return err ?: dp_unpin(bn);
 }

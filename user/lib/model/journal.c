@@ -44,6 +44,16 @@ static bool op_is_port(enum journal_op op)
 	return op == JOURNAL_PORT_ADD || op == JOURNAL_PORT_REMOVE;
 }
 
+/* "init on up0, up1": the devices by name (the CLI's syntax is not the library's to say). */
+static void uplinks_describe(const struct journal *j, char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "init on ");
+
+	for (size_t i = 0; i < j->n_uplinks && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 j->uplinks[i].name);
+}
+
 char *journal_describe(const struct journal *j, char *buf, size_t len)
 {
 	char verb[32], *sp;
@@ -60,7 +70,7 @@ char *journal_describe(const struct journal *j, char *buf, size_t len)
 		snprintf(buf, len, "%s '%s' (%zu mapping%s)", verb, j->ep.name, j->n_maps,
 			 j->n_maps == 1 ? "" : "s");
 	else if (j->op == JOURNAL_INIT)
-		snprintf(buf, len, "init --uplink %s", j->uplink);
+		uplinks_describe(j, buf, len);
 	else
 		snprintf(buf, len, "%s", verb);
 	return buf;
@@ -83,6 +93,20 @@ static json_t *maps_to_json(const struct journal *j)
 	return arr;
 }
 
+static json_t *uplinks_to_json(const struct journal *j)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < j->n_uplinks; i++)
+		if (json_array_append_new(arr, json_pack("{s:s, s:b}", "name", j->uplinks[i].name,
+							 "clsact_before",
+							 j->uplinks[i].clsact_before))) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
 json_t *journal_to_json(const struct journal *j)
 {
 	json_t *o;
@@ -93,9 +117,8 @@ json_t *journal_to_json(const struct journal *j)
 	if (!o)
 		return NULL;
 	if (j->op == JOURNAL_INIT &&
-	    (json_object_set_new(o, "uplink", json_string(j->uplink)) ||
-	     json_object_set_new(o, "first", json_boolean(j->first_init)) ||
-	     json_object_set_new(o, "clsact_before", json_boolean(j->clsact_before))))
+	    (json_object_set_new(o, "uplinks", uplinks_to_json(j)) ||
+	     json_object_set_new(o, "first", json_boolean(j->first_init))))
 		goto fail;
 	if (op_is_network(j->op) && json_object_set_new(o, "network", net_to_json(&j->net)))
 		goto fail;
@@ -134,29 +157,64 @@ static int maps_from_json(json_t *arr, struct journal *j)
 	return 0;
 }
 
+static int uplink_take(struct journal *j, const char *name, int clsact_before)
+{
+	struct journal_uplink *u;
+
+	if (!name || !*name || strlen(name) >= sizeof(u->name) ||
+	    j->n_uplinks >= BPFNET_UPLINK_MAX || journal_uplink(j, name))
+		return -EINVAL;
+	u = &j->uplinks[j->n_uplinks++];
+	strcpy(u->name, name);
+	u->clsact_before = clsact_before;
+	return 0;
+}
+
+/*
+ * An init's uplinks: a list of {name, clsact_before}, or (written before
+ * there were several) one "uplink" with the entry's "clsact_before".
+ */
+static int init_from_json(json_t *obj, struct journal *j)
+{
+	const char *uplink = NULL, *name;
+	json_t *arr = NULL, *item;
+	int clsact = 1;	/* not known: leave the qdisc be */
+	size_t i;
+
+	if (json_unpack(obj, "{s?s, s?o, s?b}", "uplink", &uplink, "uplinks", &arr,
+			"clsact_before", &clsact))
+		return -EINVAL;
+	if (!arr)
+		return uplink_take(j, uplink, clsact);
+	if (uplink || !json_is_array(arr) || !json_array_size(arr))
+		return -EINVAL;
+	json_array_foreach(arr, i, item) {
+		clsact = 1;
+		if (json_unpack(item, "{s:s, s?b}", "name", &name, "clsact_before", &clsact) ||
+		    uplink_take(j, name, clsact))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int journal_from_json(json_t *obj, struct journal *j)
 {
-	const char *op, *uplink = NULL;
+	const char *op;
 	json_t *net = NULL, *ep = NULL, *maps = NULL;
-	int pid = 0, first = 0, clsact = 1;
+	int pid = 0, first = 0;
 
 	memset(j, 0, sizeof(*j));
-	if (json_unpack(obj, "{s:s, s?i, s?s, s?b, s?b, s?o, s?o, s?o}", "op", &op, "pid", &pid,
-			"uplink", &uplink, "first", &first, "clsact_before", &clsact, "network",
-			&net, "endpoint", &ep, "mappings", &maps))
+	if (json_unpack(obj, "{s:s, s?i, s?b, s?o, s?o, s?o}", "op", &op, "pid", &pid,
+			"first", &first, "network", &net, "endpoint", &ep, "mappings", &maps))
 		return -EINVAL;
 	j->op = op_by_name(op);
 	j->pid = pid;
 	j->first_init = first;
-	j->clsact_before = clsact;	/* not known: leave the qdisc be */
 	switch (j->op) {
 	case JOURNAL_NONE:
 		return -EINVAL;
 	case JOURNAL_INIT:
-		if (!uplink || !*uplink || strlen(uplink) >= sizeof(j->uplink))
-			return -EINVAL;
-		strcpy(j->uplink, uplink);
-		return 0;
+		return init_from_json(obj, j);
 	case JOURNAL_NETWORK_CREATE:
 	case JOURNAL_NETWORK_REMOVE:
 		return net ? net_from_json(net, &j->net) : -EINVAL;
@@ -192,6 +250,14 @@ int journal_copy(struct journal *dst, const struct journal *src)
 	}
 	memcpy(dst->maps, src->maps, src->n_maps * sizeof(*dst->maps));
 	return 0;
+}
+
+const struct journal_uplink *journal_uplink(const struct journal *j, const char *name)
+{
+	for (size_t i = 0; i < j->n_uplinks; i++)
+		if (!strcmp(j->uplinks[i].name, name))
+			return &j->uplinks[i];
+	return NULL;
 }
 
 bool journal_undoes(enum journal_op op)

@@ -7,7 +7,7 @@
  * (txn_run() in api/txn.c, the one door every mutating command goes through)
  * and finishes or undoes it before doing its own work (api/recover.c):
  *
- *   init (first)     undone: uplink filter, gateways, pins
+ *   init (first)     undone: uplink filters, gateways, pins
  *   init (again)     finished: the upgrade is run again
  *   down             finished
  *   network create   undone      network rm      finished
@@ -47,13 +47,24 @@ enum journal_op {
 };
 #undef JOURNAL_OP_ENUM
 
+/*
+ * An uplink an init is about to attach to. @clsact_before is asked before
+ * anything is attached, for a device the node did not have as an uplink: did
+ * it have a clsact qdisc then? (1 for one it had, and when not known: the
+ * qdisc is left be.) An init cut short is undone, or finished, by it.
+ */
+struct journal_uplink {
+	char name[IF_NAMESIZE];
+	int clsact_before;
+};
+
 /* One pending command; which fields count depends on @op. */
 struct journal {
 	enum journal_op op;
 	int pid;				/* of the command that wrote it, for messages */
-	char uplink[IF_NAMESIZE];		/* init */
 	int first_init;				/* init: the node was not initialized before */
-	int clsact_before;			/* first init: the uplink had a clsact qdisc */
+	size_t n_uplinks;			/* init: the uplinks asked for, in order */
+	struct journal_uplink uplinks[BPFNET_UPLINK_MAX];
 	struct net_state net;		/* network create and rm */
 	struct ep_state ep;		/* endpoint add and rm; port add and rm */
 	struct port_map *maps;	/* port add and rm (malloc()ed) */
@@ -73,6 +84,9 @@ int journal_from_json(json_t *obj, struct journal *j);
 void journal_free(struct journal *j);
 /* A deep copy (maps included); -ENOMEM. */
 int journal_copy(struct journal *dst, const struct journal *src);
+
+/* The init's entry for uplink @name, or NULL. */
+const struct journal_uplink *journal_uplink(const struct journal *j, const char *name);
 
 /* Is a pending @op undone (add, create) rather than finished (rm, down)? */
 bool journal_undoes(enum journal_op op);

@@ -42,6 +42,7 @@ struct ep_state {
 	uint8_t host_mac[6];
 	unsigned int mtu;
 	unsigned int gen;	/* new at every add, never reused */
+	char container_id[BPFNET_CONTAINER_ID_MAX];	/* the runtime's; "" if none */
 };
 
 #endif

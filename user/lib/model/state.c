@@ -14,8 +14,11 @@
  * 4: networks may have "gateway_mode" (missing: "nat"), endpoints "gen" (their conntrack
  *    generation; missing: 0, until init gives one), the state "journal" (the command in
  *    progress, journal.h); versions 2 and 3 still read
+ * 5: endpoints may have "container_id" (the runtime's; missing: none); the node has
+ *    "uplinks", a list of {name, ifindex, created_clsact}, instead of one "uplink" with
+ *    "uplink_ifindex" and "created_clsact"; versions 2 to 4 still read
  */
-#define STATE_VERSION 4
+#define STATE_VERSION 5
 #define STATE_VERSION_OLDEST 2
 
 static json_t *ip_json(struct in_addr a)
@@ -40,13 +43,31 @@ json_t *ep_to_json(const struct ep_state *e)
 {
 	char mac[18], host_mac[18];
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I, "
+			 "s:s}",
 			 "name", e->name, "network", e->network, "netns", e->netns,
 			 "ifname", e->ifname, "host_ifname", e->host_ifname, "id", e->id,
 			 "host_ifindex", e->host_ifindex, "ip", ip_json(e->ip),
 			 "prefix_len", e->prefix_len, "gateway", ip_json(e->gateway),
 			 "mac", mac_format(e->mac, mac), "host_mac", mac_format(e->host_mac, host_mac),
-			 "mtu", e->mtu, "gen", (json_int_t)e->gen);
+			 "mtu", e->mtu, "gen", (json_int_t)e->gen, "container_id", e->container_id);
+}
+
+static json_t *uplinks_to_json(const struct node_state *node)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < node->n_uplinks; i++) {
+		const struct node_uplink *u = &node->uplinks[i];
+
+		if (json_array_append_new(arr, json_pack("{s:s, s:i, s:b}", "name", u->name,
+							 "ifindex", u->ifindex, "created_clsact",
+							 u->created_clsact))) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
 json_t *state_to_json(const struct state *st)
@@ -59,10 +80,10 @@ json_t *state_to_json(const struct state *st)
 		json_array_append_new(eps, ep_to_json(&st->eps[i]));
 	for (size_t i = 0; i < st->n_bound_ips; i++)
 		json_array_append_new(bound, ip_json(st->bound_ips[i]));
-	root = json_pack("{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", STATE_VERSION,
-			 "node", "initialized", st->node.initialized, "uplink", st->node.uplink,
-			 "uplink_ifindex", st->node.uplink_ifindex, "created_clsact",
-			 st->node.created_clsact, "networks", nets, "endpoints", eps, "bound_ips", bound);
+	root = json_pack("{s:i, s:{s:b, s:o}, s:o, s:o, s:o}", "version", STATE_VERSION,
+			 "node", "initialized", st->node.initialized, "uplinks",
+			 uplinks_to_json(&st->node), "networks", nets, "endpoints", eps,
+			 "bound_ips", bound);
 	if (!root || st->journal.op == JOURNAL_NONE)
 		return root;
 	/* a pending command that cannot be written must not be saved as none */
@@ -114,14 +135,16 @@ int net_from_json(json_t *j, struct net_state *n)
 int ep_from_json(json_t *j, struct ep_state *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
+	const char *container_id = "";
 	int id, ifindex, plen, mtu;
 	json_int_t gen = 0;
 
-	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I}",
+	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I, "
+			"s?s}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
-			"mtu", &mtu, "gen", &gen) ||
+			"mtu", &mtu, "gen", &gen, "container_id", &container_id) ||
 	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
@@ -135,28 +158,72 @@ int ep_from_json(json_t *j, struct ep_state *e)
 	       take_str(e->netns, sizeof(e->netns), netns) ?:
 	       take_str(e->ifname, sizeof(e->ifname), ifname) ?:
 	       take_str(e->host_ifname, sizeof(e->host_ifname), host_ifname) ?:
+	       take_str(e->container_id, sizeof(e->container_id), container_id) ?:
 	       take_ip(&e->ip, ip) ?: take_ip(&e->gateway, gw) ?: mac_parse(mac, e->mac) ?:
 	       mac_parse(host_mac, e->host_mac);
 }
 
-int state_from_json(json_t *root, struct state *st)
+static int uplink_from_json(json_t *j, struct node_uplink *u)
 {
-	json_t *nets, *eps, *bound, *item, *journal;
+	const char *name;
+	int ifindex, created;
+
+	if (json_unpack(j, "{s:s, s:i, s:b}", "name", &name, "ifindex", &ifindex,
+			"created_clsact", &created) || !*name || ifindex < 0)
+		return -EINVAL;
+	u->ifindex = ifindex;
+	u->created_clsact = created;
+	return take_str(u->name, sizeof(u->name), name);
+}
+
+/* The node's uplinks: version 5's list, or the one "uplink" of versions 2 to 4 ("": none). */
+static int node_from_json(json_t *node, int version, struct node_state *out)
+{
 	const char *uplink;
-	int version, init, ifindex, created, err = 0;
+	json_t *arr, *item;
+	int init, ifindex, created;
 	size_t i;
 
-	if (json_unpack(root, "{s:i, s:{s:b, s:s, s:i, s:b}, s:o, s:o, s:o}", "version", &version,
-			"node", "initialized", &init, "uplink", &uplink, "uplink_ifindex", &ifindex,
-			"created_clsact", &created, "networks", &nets, "endpoints", &eps,
-			"bound_ips", &bound) ||
-	    version < STATE_VERSION_OLDEST || version > STATE_VERSION || !json_is_array(nets) || !json_is_array(eps) ||
-	    !json_is_array(bound))
+	if (version < 5) {
+		if (json_unpack(node, "{s:b, s:s, s:i, s:b}", "initialized", &init, "uplink",
+				&uplink, "uplink_ifindex", &ifindex, "created_clsact", &created) ||
+		    ifindex < 0)
+			return -EINVAL;
+		out->initialized = init;
+		if (!*uplink)
+			return init ? -EINVAL : 0;
+		out->n_uplinks = 1;
+		out->uplinks[0].ifindex = ifindex;
+		out->uplinks[0].created_clsact = created;
+		return take_str(out->uplinks[0].name, sizeof(out->uplinks[0].name), uplink);
+	}
+	if (json_unpack(node, "{s:b, s:o}", "initialized", &init, "uplinks", &arr) ||
+	    !json_is_array(arr) || json_array_size(arr) > BPFNET_UPLINK_MAX ||
+	    (init && !json_array_size(arr)))
 		return -EINVAL;
-	st->node.initialized = init;
-	st->node.uplink_ifindex = ifindex;
-	st->node.created_clsact = created;
-	if (take_str(st->node.uplink, sizeof(st->node.uplink), uplink))
+	out->initialized = init;
+	json_array_foreach(arr, i, item) {
+		int err = uplink_from_json(item, &out->uplinks[out->n_uplinks++]);
+
+		if (err)
+			return err;
+		if (node_uplink_count(out, out->uplinks[i].name) > 1)
+			return -EINVAL;	/* one device twice: which qdisc is whose? */
+	}
+	return 0;
+}
+
+int state_from_json(json_t *root, struct state *st)
+{
+	json_t *nets, *eps, *bound, *item, *journal, *node;
+	int version, err = 0;
+	size_t i;
+
+	if (json_unpack(root, "{s:i, s:o, s:o, s:o, s:o}", "version", &version, "node", &node,
+			"networks", &nets, "endpoints", &eps, "bound_ips", &bound) ||
+	    version < STATE_VERSION_OLDEST || version > STATE_VERSION || !json_is_array(nets) ||
+	    !json_is_array(eps) || !json_is_array(bound) ||
+	    node_from_json(node, version, &st->node))
 		return -EINVAL;
 	st->nets = calloc(json_array_size(nets) + 1, sizeof(*st->nets));
 	st->eps = calloc(json_array_size(eps) + 1, sizeof(*st->eps));
@@ -270,6 +337,23 @@ int state_add_bound_ip(struct state *st, struct in_addr ip, int *added)
 	st->bound_ips[st->n_bound_ips++] = ip;
 	*added = 1;
 	return 0;
+}
+
+struct node_uplink *node_uplink(struct node_state *node, const char *name)
+{
+	for (size_t i = 0; i < node->n_uplinks; i++)
+		if (!strcmp(node->uplinks[i].name, name))
+			return &node->uplinks[i];
+	return NULL;
+}
+
+size_t node_uplink_count(const struct node_state *node, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < node->n_uplinks; i++)
+		n += !strcmp(node->uplinks[i].name, name);
+	return n;
 }
 
 unsigned int state_net_users(const struct state *st, const char *name)

@@ -29,11 +29,17 @@
 #define BPFNET_GW_MODES BPFNET_GW_MODE_NAT ", " BPFNET_GW_MODE_ROUTED ", " \
 	BPFNET_GW_MODE_NAT_UNPROTECTED
 
+/* A device that outside traffic arrives on: from_uplink runs on its tc ingress. */
+struct node_uplink {
+	char name[IF_NAMESIZE];
+	unsigned int ifindex;
+	int created_clsact;	/* init created its clsact qdisc: detaching removes it */
+};
+
 struct node_state {
 	int initialized;
-	char uplink[IF_NAMESIZE];
-	unsigned int uplink_ifindex;
-	int created_clsact;	/* init created the uplink's clsact qdisc: down removes it */
+	size_t n_uplinks;	/* 1..BPFNET_UPLINK_MAX when initialized, in the order given */
+	struct node_uplink uplinks[BPFNET_UPLINK_MAX];
 };
 
 struct state {
@@ -76,6 +82,11 @@ json_t *net_to_json(const struct net_state *n);
 json_t *ep_to_json(const struct ep_state *e);
 int net_from_json(json_t *j, struct net_state *n);
 int ep_from_json(json_t *j, struct ep_state *e);
+
+/* The uplink named @name, or NULL. */
+struct node_uplink *node_uplink(struct node_state *node, const char *name);
+/* How many of the node's uplinks are named @name (a valid state: 0 or 1). */
+size_t node_uplink_count(const struct node_state *node, const char *name);
 
 /* Endpoints attached to network @name. */
 unsigned int state_net_users(const struct state *st, const char *name);

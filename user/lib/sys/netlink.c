@@ -723,13 +723,33 @@ static void nl_attr_in_addr(const struct nlattr *attr, struct in_addr *out)
 		memcpy(out, mnl_attr_get_payload(attr), sizeof(*out));
 }
 
+/* The devices of RTA_MULTIPATH's struct rtnexthop records, each bounded by what is left. */
+static void nl_route_nexthops(const struct nlattr *mp, struct nl_route4_entry *out)
+{
+	const char *p = mnl_attr_get_payload(mp);
+	size_t left = mnl_attr_get_payload_len(mp);
+
+	while (left >= sizeof(struct rtnexthop) && out->n_nexthops < NL_ROUTE_NEXTHOP_MAX) {
+		const struct rtnexthop *nh = (const struct rtnexthop *)p;
+		size_t len = RTNH_ALIGN(nh->rtnh_len);
+
+		if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+			break;
+		if (nh->rtnh_ifindex > 0)
+			out->nexthop_ifindexes[out->n_nexthops++] = nh->rtnh_ifindex;
+		if (len >= left)
+			break;
+		p += len;
+		left -= len;
+	}
+}
+
 static bool nl_route_parse(const struct nlmsghdr *nlh, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[RTA_MAX + 1] = {};
 	struct nl_attrs a = { tb, RTA_MAX };
 	struct nl_route4_entry *out = data;
-	const struct rtnexthop *nh;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || rtm->rtm_family != AF_INET ||
 	    rtm->rtm_dst_len > 32 || mnl_attr_parse(nlh, sizeof(*rtm), nl_attr_cb, &a) < 0)
@@ -744,12 +764,14 @@ static bool nl_route_parse(const struct nlmsghdr *nlh, void *data)
 		out->table = mnl_attr_get_u32(tb[RTA_TABLE]);
 	nl_attr_in_addr(tb[RTA_DST], &out->route.dst);
 	nl_attr_in_addr(tb[RTA_GATEWAY], &out->route.gateway);
+	if (tb[RTA_PRIORITY] && mnl_attr_validate(tb[RTA_PRIORITY], MNL_TYPE_U32) == 0)
+		out->priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 	if (tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0) {
 		out->route.ifindex = mnl_attr_get_u32(tb[RTA_OIF]);
-	} else if (tb[RTA_MULTIPATH] &&
-		   mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(*nh)) {
-		nh = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
-		out->route.ifindex = nh->rtnh_ifindex;
+		out->nexthop_ifindexes[out->n_nexthops++] = out->route.ifindex;
+	} else if (tb[RTA_MULTIPATH]) {
+		nl_route_nexthops(tb[RTA_MULTIPATH], out);
+		out->route.ifindex = out->n_nexthops ? out->nexthop_ifindexes[0] : 0;
 	}
 	return true;
 }

@@ -77,12 +77,19 @@ struct nl_addr4 {
 int nl_addr_foreach4(struct nl *nl, int (*cb)(const struct nl_addr4 *addr, void *arg),
 		     void *arg);
 
+/* Nexthops of a multipath route a dump reports, at most (the rest are left out). */
+#define NL_ROUTE_NEXTHOP_MAX 16
+
 /* A route of the IPv4 routing tables, as a dump reports it. */
 struct nl_route4_entry {
 	struct nl_route4 route;		/* ifindex: of the first nexthop when multipath; 0: none */
 	unsigned int table;		/* RT_TABLE_MAIN, RT_TABLE_LOCAL, ... */
 	unsigned int type;		/* RTN_UNICAST, RTN_BLACKHOLE, ... */
 	unsigned int protocol;		/* RTPROT_KERNEL for connected routes */
+	unsigned int priority;		/* RTA_PRIORITY, the metric; 0 if none */
+	/* the devices of its nexthops: RTA_OIF's, or every one of RTA_MULTIPATH */
+	size_t n_nexthops;
+	int nexthop_ifindexes[NL_ROUTE_NEXTHOP_MAX];
 };
 /* Calls @cb for every IPv4 route of every table, as nl_addr_foreach4 does. */
 int nl_route_foreach4(struct nl *nl, int (*cb)(const struct nl_route4_entry *route, void *arg),
