@@ -355,6 +355,12 @@ check "node -> 127.0.0.1:$LOCALPORT (published on 127.0.0.1 only): web answers" 
 check_fails "ext -> $NODE_IP:$LOCALPORT (published on 127.0.0.1 only): web does not answer" \
 	grep_out ' web$' http_get ext "$NODE_IP" $LOCALPORT /cgi-bin/whoami
 
+check "podman run -p $HOSTPORT:80 of a second container is refused, naming the port" \
+	refused_by_plugin "$HOSTPORT" pm_run clash -p "$HOSTPORT:80" "$IMAGE" httpd -f -p 80 -h /www
+pm rm -f -t 0 clash >/dev/null 2>&1
+check "... and web still answers on $HOSTPORT" \
+	answers_from web "$EXT_IP" http_get ext "$NODE_IP" $HOSTPORT /cgi-bin/whoami
+
 # ---- hairpin -----------------------------------------------------------------------------
 
 check "hairpin: cli -> $NODE_IP:$HOSTPORT reaches web" \
@@ -449,6 +455,7 @@ PM_NETWORK=$NET2 check "podman run b2 on $NET2" pm_run b2 "$IMAGE" httpd -f -p 8
 DUO_IP=$(pm_ip duo) DUO_IP2=$(pm_ip duo "$NET2") B2_IP=$(pm_ip b2 "$NET2")
 diag "duo $DUO_IP and $DUO_IP2, b2 $B2_IP"
 ep_names() { bn --json endpoint ls | json '" ".join(sorted(e["name"] for e in d))'; }
+ep_absent() { ! grep -qw -- "$1" <<<"$(ep_names)" || { bn endpoint ls; return 1; }; }
 check "bpfnet has duo (eth0) and duo-eth1" grep_out 'duo duo-eth1' ep_names
 check "duo's eth1 is on $NET2" grep_out '^10\.89\.1\.' echo "$DUO_IP2"
 check "b2 -> duo's eth1 ($DUO_IP2): answered by duo, which sees b2's address" \
@@ -458,7 +465,7 @@ check "cli -> duo's eth0 ($DUO_IP): answered by duo" \
 CTR_TIMEOUT=3 check_fails "cli ($NET) -> b2 ($NET2): networks do not reach each other" \
 	grep_out ' b2$' ctr_get cli "http://$B2_IP/cgi-bin/whoami"
 check "podman network disconnect $NET2 duo" pm network disconnect "$NET2" duo
-check_fails "... duo-eth1 is gone from bpfnet" grep_out 'duo-eth1' ep_names
+check "... duo-eth1 is gone from bpfnet" ep_absent duo-eth1
 CTR_TIMEOUT=3 check_fails "... b2 -> $DUO_IP2 no longer answers" \
 	grep_out ' duo$' ctr_get b2 "http://$DUO_IP2/cgi-bin/whoami"
 check "podman network connect $NET2 duo" pm network connect "$NET2" duo
