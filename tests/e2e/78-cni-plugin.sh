@@ -4,7 +4,8 @@
 # result on stdout), on real packets: VERSION with podman's dummy environment,
 # the first ADD initialising the dataplane and making the network (no bpfnet
 # init before), two containers talking, a published port answering from
-# outside, and DEL leaving nothing. The systematic harness is 80-cni.sh.
+# outside, CHECK finding a removed address, GC, STATUS, and DEL leaving
+# nothing. The systematic harness is 80-cni.sh.
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
@@ -18,12 +19,15 @@ CID1=$(printf 'a%.0s' {1..64})
 CID2=$(printf 'b%.0s' {1..64})
 
 # conf [RUNTIMECONFIG]: the plugin's config as libcni passes a conflist's first plugin
+# ($VER its cniVersion, $EXTRA more keys: ', "prevResult": {...}')
+VER=1.0.0
+EXTRA=""
 conf() {
 	cat <<JSON
-{"cniVersion": "1.0.0", "name": "cninet", "type": "bpfnet-cni", "mode": "l3",
+{"cniVersion": "$VER", "name": "cninet", "type": "bpfnet-cni", "mode": "l3",
  "subnet": "$SUBNET", "gateway": "$GW", "uplinks": ["$UPLINK"], "instance": "$INST",
  "dns": {"nameservers": ["$GW"]}, "unknownKey": {"ignored": true},
- "runtimeConfig": ${1:-{\}}}
+ "runtimeConfig": ${1:-{\}}$EXTRA}
 JSON
 }
 
@@ -69,13 +73,32 @@ bg timeout 60 ip netns exec "$(nsname c2)" socat TCP-LISTEN:80,fork,reuseaddr SY
 wait_until 5 tcp_listening c2 80 || diag "c2's server did not start"
 is "$(tcp_get ext "$NODE_IP" 8080)" "hello-from-c2" "published 8080 answers from outside"
 
+PM2='{"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]}'
+EXTRA=", \"prevResult\": $r2"
+check "CHECK c2 right after ADD" cni CHECK "$CID2" "$NS2" "$PM2"
+ip -n "$(nsname c2)" addr del 10.89.0.50/24 dev eth0
+out=$(cni CHECK "$CID2" "$NS2" "$PM2")
+is "$(json 'str(d["code"]) + " " + str("10.89.0.50" in d["details"])' <<<"$out")" "100 True" \
+	"CHECK c2 after its address was removed: code 100 naming it"
+EXTRA=""
+VER=1.1.0
+check "STATUS: ready" cni STATUS "" ""
+out=$(EXTRA=", \"cni.dev/valid-attachments\": [{\"containerID\": \"$CID1\", \"ifname\": \"eth0\"}]" cni GC "" "")
+is "$out" "" "GC keeping c1 only: no output"
+is "$(bn endpoint ls -q | tr '\n' ' ')" "web1 " "GC removed c2, kept c1"
+VER=1.0.0
 check "DEL c1" cni DEL "$CID1" "$NS1"
 check "DEL c1 again" cni DEL "$CID1" "$NS1"
-check "DEL c2 with no netns given" cni DEL "$CID2" ""
+check "DEL c2 (gone by GC) with no netns given" cni DEL "$CID2" ""
 is "$(bn endpoint ls -q | wc -l)" 0 "no endpoint left"
 is "$(bn port ls | grep -c 8080)" 0 "no published port left"
 is "$(ip -n "$NODE" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//' | tr '\n' ' ')" \
 	"$UPLINK " "no host veth left, the uplink alone"
 ns c2 ip -o link show eth0 >/dev/null 2>&1 && not_ok "c2 has no eth0 left" || ok "c2 has no eth0 left"
+
+VER=1.1.0
+out=$(conf | sed "s/\"$UPLINK\"/\"nosuchdev0\"/; s/\"$INST\"/\"${INST:0:28}-new\"/" |
+	ip netns exec "$NODE" env CNI_COMMAND=STATUS "$PLUGIN")
+is "$(json 'd["code"]' <<<"$out")" 50 "STATUS with uplink nosuchdev0 and no dataplane: 50"
 
 done_testing
