@@ -99,6 +99,7 @@ help:
 	@echo 'make demo       containers talking through bpfnet in a sandbox netns'
 	@echo 'make bench      bpfnet against iptables, nftables, a bare veth pair (tools/bench)'
 	@echo 'make install    install bpfnet, libbpfnet, headers, libbpfnet.pc, man page, completion'
+	@echo '                and bpfnet-cni into CNI_BIN_DIR (/usr/lib/cni)'
 	@echo '                (PREFIX=/usr/local, DESTDIR, LIBDIR: Debian multiarch under /usr)'
 	@echo 'make uninstall  remove what make install put there (same variables)'
 	@echo 'make clean      remove build/'

@@ -444,10 +444,11 @@ struct bpfnet_endpoint_info {
  * container side moved into the netns (setns() on the calling thread, see
  * above) and configured, the datapath told. All or nothing. Errors:
  *   -EINVAL       bad opts (sz, names, address not in the subnet or taken by
- *                 the gateway, MTU) or bad out->sz
+ *                 the gateway, MTU, container_id, a multicast MAC) or bad out->sz
  *   -EAFNOSUPPORT an IPv6 address
  *   -ENOENT       no such network or netns; the node is not initialized
- *   -EEXIST       the name, the address or the ifname in the netns is taken
+ *   -EEXIST       the name, the address or the ifname in the netns is taken;
+ *                 (container_id, ifname) has an endpoint; the network has the MAC
  *   -ENOSPC       the subnet is full (or the endpoint table, or a bridge's flood list)
  *   errno of netlink, setns(), bpf(2) or the state files.
  */
@@ -475,8 +476,10 @@ int bpfnet_endpoint__find(struct bpfnet *bn, const char *container_id, const cha
  * the MACs and MTU), the container side's address and routes (entering its
  * netns as explained above), its entries in every map, its published ports.
  * *issues (malloc()ed, free() it; never NULL on success) says what differs,
- * in the kinds of bpfnet_node__check(); none means as made. Returns 0 when
- * the check could run. -ENOENT no such endpoint or node not initialized;
+ * in the kinds of bpfnet_node__check() and its own (README: "netns_missing",
+ * "address_missing", "route_missing", "link_down", ...); none means as made.
+ * A netns that is gone is one issue, not an error. Nothing is repaired.
+ * Returns 0 when the check could run. -ENOENT no such endpoint or node not initialized;
  * -EINVAL bad arguments; errno of netlink, setns() or bpf(2).
  */
 int bpfnet_endpoint__check(struct bpfnet *bn, const char *name, struct bpfnet_check_issue **issues,

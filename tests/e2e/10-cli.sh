@@ -66,15 +66,17 @@ net_names() { bn --json network ls | json '",".join(n["name"] for n in d)'; }
 # ---- init -----------------------------------------------------------------------------
 
 refused "init on a missing uplink is refused and names it" nosuchdev bn init --uplink nosuchdev
-refused "init without --uplink is a usage error" "--uplink" bn init
+refused "init without --uplink and no default route to detect by is refused" \
+	"no IPv4 default route" bn init
 check "init --uplink $UPLINK" bn init --uplink "$UPLINK"
 valid_json "status --json: initialized on $UPLINK" \
 	'd["initialized"] is True and d["uplink"] == "up0" and d["instance"] == "'"$INST"'"' \
 	bn --json status
 check "pins exist under \$BPFNET_BPFFS/bpfnet/$INST" test -e "$PINS/$INST/ep_by_ip"
 check "clsact qdisc on the uplink" sh -c "tc -n $NODE qdisc show dev $UPLINK | grep -q clsact"
-refused "init on another uplink while initialized is refused" "$UPLINK" \
-	bn init --uplink lo
+refused "init on loopback while initialized is refused" "loopback" bn init --uplink lo
+refused "init on a missing device while initialized is refused" nosuchdev \
+	bn init --uplink "$UPLINK,nosuchdev"
 
 # ---- networks ---------------------------------------------------------------------------
 

@@ -86,7 +86,8 @@ fails_with 2 unknown_command "did you mean 'endpoint'?" "another object typo" bn
 fails_with 2 unknown_command "did you mean 'network ls'?" "a verb typo" bn network lss
 fails_with 2 unknown_command "unknown object 'zzzzzz'" "no guess when nothing is close" bn zzzzzz
 fails_with 2 usage "unknown option '--bogus'" "an unknown option" bn network ls --bogus
-fails_with 2 usage "init needs --uplink DEV" "init without --uplink" bn init
+fails_with 1 no_device "no uplink detected: the node has no IPv4 default route" \
+	"init without --uplink detects, and says there is nothing to detect" bn init
 
 # ---- the node not initialized: exit 1 with the hint -----------------------------------------
 
@@ -124,7 +125,11 @@ fails_with 1 not_found "no network 'nope' ('bpfnet network ls' lists them)" \
 fails_with 1 exists "network 'n1' already exists" "a taken name" \
 	bn network create n1 --subnet 10.42.0.0/24
 fails_with 1 busy "('bpfnet endpoint ls' lists them)" "network rm with endpoints" bn network rm n1
-fails_with 1 busy "('bpfnet down' takes it down)" "init on another uplink" bn init --uplink lo
+fails_with 2 invalid_value "lo is the loopback device" "init on loopback" bn init --uplink lo
+fails_with 2 invalid_value "uplink $UPLINK is given twice" "an uplink twice" \
+	bn init --uplink "$UPLINK,$UPLINK"
+fails_with 2 invalid_value "9 uplinks: at most 8" "too many uplinks" bn init --uplink a,b,c,d,e,f,g,h,i
+fails_with 2 usage "an empty device name" "an empty name in the list" bn init --uplink "$UPLINK,"
 check "port add c1 127.0.0.1:8080:80 $NODE_IP:8080:80 5353:53/udp" \
 	bn port add c1 127.0.0.1:8080:80 "$NODE_IP:8080:80" 5353:53/udp
 fails_with 1 port_in_use "conflicts with a port published" "a port taken" \
@@ -221,8 +226,8 @@ jq_is "status --json: counts of networks, endpoints, ports, flows" \
 jq_is "status --json: the datapath ABI version" 'd["datapath"]["abi_version"] == '"$ABI" \
 	bn --json status
 jq_is "status --json: everything attached" \
-	'd["attached"] == {"known": True, "uplink": True, "sock_hooks": True, "endpoints": 2,
-	 "endpoints_total": 2, "detached_endpoints": []}' bn --json status
+	'd["attached"] == {"known": True, "uplink": True, "detached_uplinks": [], "sock_hooks": True,
+	 "endpoints": 2, "endpoints_total": 2, "detached_endpoints": []}' bn --json status
 check "status: in words" grep_out "^attached: uplink $UPLINK yes; endpoints 2 of 2; socket hooks yes" \
 	bn status
 check "status: the objects line" \
@@ -235,7 +240,7 @@ check "a socket hook's link pin to remove ($hook)" test -n "$hook"
 rm -f "$PINS/$INST/$hook"
 jq_is "status --json: the uplink, c2 and the socket hooks detached" \
 	'd["attached"]["uplink"] is False and d["attached"]["sock_hooks"] is False and
-	 d["attached"]["endpoints"] == 1 and d["attached"]["detached_endpoints"] == ["c2"]' \
+	 d["attached"]["detached_uplinks"] == ["'"$UPLINK"'"] and d["attached"]["endpoints"] == 1 and d["attached"]["detached_endpoints"] == ["c2"]' \
 	bn --json status
 out=$(bn status)
 check "status says so in words" grep -q "^attached: uplink $UPLINK NO; endpoints 1 of 2; socket hooks NO" <<<"$out" ||

@@ -96,6 +96,23 @@ is "$(ip -n "$NODE" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.
 	"$UPLINK " "no host veth left, the uplink alone"
 ns c2 ip -o link show eth0 >/dev/null 2>&1 && not_ok "c2 has no eth0 left" || ok "c2 has no eth0 left"
 
+# a config of `bpfnet cni config`, as libcni gives its plugin to the plugin
+new_ns c3
+check "bpfnet cni config" sh -c "'$BPFNET' --instance '$INST' cni config cfgnet --subnet 10.91.0.0/24 \
+	--uplink '$UPLINK' --dns-server 10.91.0.1 >'$TMP/cfgnet.conflist'"
+is "$(json 'd["cniVersion"] + " " + d["plugins"][0]["type"] + " " + str(sorted(d["plugins"][0]["capabilities"]))' \
+	<"$TMP/cfgnet.conflist")" "1.0.0 bpfnet-cni ['ips', 'mac', 'portMappings']" \
+	"cni config: a 1.0.0 conflist of bpfnet-cni with its capabilities"
+python3 -c 'import json, sys; l = json.load(open(sys.argv[1])); p = l["plugins"][0]
+p.update(name=l["name"], cniVersion=l["cniVersion"]); print(json.dumps(p))' "$TMP/cfgnet.conflist" \
+	>"$TMP/cfgnet.json"
+r3=$(ip netns exec "$NODE" env CNI_COMMAND=ADD CNI_CONTAINERID=c3 CNI_NETNS="/run/netns/$(nsname c3)" \
+	CNI_IFNAME=eth0 "$PLUGIN" <"$TMP/cfgnet.json")
+is "$(json 'd["ips"][0]["address"] + " " + d["dns"]["nameservers"][0]' <<<"$r3")" \
+	"10.91.0.2/24 10.91.0.1" "ADD with that config"
+check "DEL with that config" sh -c "ip netns exec '$NODE' env CNI_COMMAND=DEL CNI_CONTAINERID=c3 \
+	CNI_IFNAME=eth0 '$PLUGIN' <'$TMP/cfgnet.json'"
+
 VER=1.1.0
 out=$(conf | sed "s/\"$UPLINK\"/\"nosuchdev0\"/; s/\"$INST\"/\"${INST:0:28}-new\"/" |
 	ip netns exec "$NODE" env CNI_COMMAND=STATUS "$PLUGIN")

@@ -423,3 +423,12 @@ capture_stop() {
 	CAP_PID=""
 	return 0
 }
+
+# ext2_setup: a second outside netns "ext2" on a second uplink veth of the node, with a
+# subnet of its own (tools/lib/sandbox.sh's sandbox_uplink2): $EXT2, $UPLINK2 =
+# $UPLINK2_IP/24 in the node, $EXT2_IF = $EXT2_IP/24 in ext2. Removed with the sandbox.
+ext2_setup() {
+	sandbox_uplink2 || return 1
+	EXT2=$SB_EXT2 UPLINK2=$SB_UPLINK2 EXT2_IF=$SB_EXT2_IF
+	UPLINK2_IP=$SB_UPLINK2_IP EXT2_IP=$SB_EXT2_IP
+}

@@ -36,7 +36,8 @@ static void test_roundtrip(void **state)
 					  .mac = { 0x0a, 0x58, 10, 1, 0, 2 },
 					  .host_mac = { 2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee },
 					  .container_id = "9f86d081884c7d659a2feaa0c55ad015"
-							  "a3bf4f1b2b0b822cd15d6c15b0f00a08" };
+							  "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+					  .netns_dev = 4, .netns_ino = 4026532512ULL };
 	struct state st = {}, back;
 
 	inet_pton(AF_INET, "10.1.0.0", &n.subnet);
@@ -100,9 +101,9 @@ static void test_corrupt(void **state)
 		UPLINK_JSON("i") "]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
 		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":[{\"ifindex\":2,"
 		"\"created_clsact\":true}]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
-		/* version 4 still means one "uplink": an "uplinks" list there is not read */
-		"{\"version\":4,\"node\":{\"initialized\":true,\"uplinks\":[" UPLINK_JSON("a")
-		"]},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
+		/* "uplinks" not a list */
+		"{\"version\":5,\"node\":{\"initialized\":true,\"uplinks\":\"a\"},\"networks\":[],"
+		"\"endpoints\":[],\"bound_ips\":[]}",
 		/* initialized on no uplink */
 		"{\"version\":4,\"node\":{\"initialized\":true,\"uplink\":\"\",\"uplink_ifindex\":0,"
 		"\"created_clsact\":false},\"networks\":[],\"endpoints\":[],\"bound_ips\":[]}",
@@ -144,6 +145,7 @@ static void test_version3(void **state)
 	assert_string_equal(st.eps[0].name, "c1");
 	assert_int_equal(st.eps[0].gen, 0);
 	assert_string_equal(st.eps[0].container_id, "");	/* before version 5: none */
+	assert_int_equal(st.eps[0].netns_ino, 0);		/* not known */
 	state_free(&st);
 }
 

@@ -219,3 +219,22 @@ _sb_names() {
 	SB_EXT=$SB_PREFIX"ext"
 }
 _sb_names
+
+# sandbox_uplink2: a second outside, netns "${SB_PREFIX}ext2" ($SB_EXT2), joined to the
+# node by a second veth with a subnet of its own: $SB_UPLINK2 = $SB_UPLINK2_IP/24 in the
+# node, $SB_EXT2_IF = $SB_EXT2_IP/24 in ext2 (a second NIC, a VPN). After sandbox_uplink.
+SB_UPLINK2_IP=${SB_UPLINK2_IP:-192.168.88.1}
+SB_EXT2_IP=${SB_EXT2_IP:-192.168.88.2}
+SB_UPLINK2=${SB_UPLINK2:-up1}
+SB_EXT2_IF=${SB_EXT2_IF:-ext2-0}
+sandbox_uplink2() {
+	SB_EXT2=$SB_PREFIX"ext2"
+	sandbox_netns_add ext2 &&
+		sandbox_ipv6_off ext2 &&
+		"$SB_RUN" ip -n "$SB_NODE" link add "$SB_UPLINK2" type veth \
+			peer name "$SB_EXT2_IF" netns "$SB_EXT2" &&
+		"$SB_RUN" ip -n "$SB_NODE" addr add "$SB_UPLINK2_IP/24" dev "$SB_UPLINK2" &&
+		"$SB_RUN" ip -n "$SB_EXT2" addr add "$SB_EXT2_IP/24" dev "$SB_EXT2_IF" &&
+		"$SB_RUN" ip -n "$SB_NODE" link set "$SB_UPLINK2" up &&
+		"$SB_RUN" ip -n "$SB_EXT2" link set "$SB_EXT2_IF" up
+}

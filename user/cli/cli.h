@@ -98,6 +98,7 @@ const char *ip_str(const struct bpfnet_addr *a, char *buf);	/* buf: BPFNET_ADDRS
 int value_error(void);
 
 extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[], fdb_cmds[];
+extern const struct cmd cni_cmds[];	/* cmd_cni.c: bpfnet cni config */
 extern const struct cmd init_cmd, down_cmd, status_cmd, stats_cmd, check_cmd;
 int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);

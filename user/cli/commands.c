@@ -45,6 +45,7 @@ const struct object objects[] = {
 	{ "check", NULL, NULL, &check_cmd, NULL },
 	{ "version", NULL, NULL, &version_cmd, NULL },
 	{ "help", NULL, NULL, &help_cmd_def, NULL },
+	{ "cni", NULL, cni_cmds, NULL, "CNI: a network config for the plugin bpfnet-cni." },
 	{}
 };
 

@@ -74,6 +74,17 @@ static json_t *version_command(const char *text, size_t len)
 	return r;
 }
 
+/* An error before the config is parsed (the environment's) answers in its version too. */
+static enum cni_version peek_version(const char *text, size_t len)
+{
+	json_t *root = text ? json_loadb(text, len, 0, NULL) : NULL;
+	enum cni_version v = cni_version_parse(json_string_value(json_object_get(root,
+									      "cniVersion")));
+
+	json_decref(root);
+	return v;
+}
+
 static int run(struct cni_ctx *ctx, const char *text, size_t len)
 {
 	enum cni_command cmd = ctx->env.command;
@@ -125,7 +136,8 @@ int main(void)
 		ret = run(&ctx, text, len);
 	}
 	if (ret) {
-		json_t *e = cni_error_json(&ctx.err, ctx.cfg.version);
+		json_t *e = cni_error_json(&ctx.err, ctx.cfg.version ? ctx.cfg.version :
+					   peek_version(text, len));
 
 		emit(e);
 		json_decref(e);

@@ -431,13 +431,45 @@ static void ep_port_report(struct check *c, const char *kind, enum fix fix,
 }
 
 /*
+ * Each of the sorted @want must have its entry in ep_ports (@d): looked up
+ * among the entries' ids, sorted once, not by a walk of @d per port.
+ */
+static void check_ep_ports_there(struct check *c, const __u64 *want, size_t n,
+				 const struct dp_dump *d)
+{
+	__u64 *have = calloc(d->n + 1, sizeof(*have));
+	struct bpfnet_ep_port_key k;
+
+	if (!have) {
+		c->err = c->err ?: bn_fail(c->bn, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t e = 0; e < d->n; e++) {
+		const struct bpfnet_ep_port_key *ek = dp_dump_key(d, e);
+
+		have[e] = ep_port_id(ek->ep_ip, ek->ep_port, ek->proto);
+	}
+	qsort(have, d->n, sizeof(*have), cmp_id);
+	for (size_t i = 0; i < n; i++) {
+		if ((i && want[i] == want[i - 1]) || id_count(have, d->n, want[i]))
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.ep_ip = htonl(want[i] >> 24);
+		k.ep_port = htons((want[i] >> 8) & 0xffff);
+		k.proto = want[i] & 0xff;
+		ep_port_report(c, "map_entry_missing", FIX_UPDATE_KEY, &k,
+			       id_count(want, n, want[i]), 0);
+	}
+	free(have);
+}
+
+/*
  * ep_ports, what routed networks open to direct access, must count the
  * mappings of portmap4 (@pm) that lead to each container port of theirs.
  */
 static void check_ep_ports(struct check *c, const struct svc_dump *pm)
 {
 	__u64 *want = calloc(pm->n + 1, sizeof(*want));
-	struct bpfnet_ep_port_key k;
 	size_t n = 0;
 	struct dp_dump d;
 
@@ -465,21 +497,7 @@ static void check_ep_ports(struct check *c, const struct svc_dump *pm)
 			else if (w != got)
 				ep_port_report(c, "map_entry_mismatch", FIX_UPDATE_KEY, ek, w, got);
 		}
-		for (size_t i = 0; i < n; i++) {
-			bool there = false;
-
-			if (i && want[i] == want[i - 1])
-				continue;
-			memset(&k, 0, sizeof(k));
-			k.ep_ip = htonl(want[i] >> 24);
-			k.ep_port = htons((want[i] >> 8) & 0xffff);
-			k.proto = want[i] & 0xff;
-			for (size_t e = 0; e < d.n && !there; e++)
-				there = !memcmp(dp_dump_key(&d, e), &k, sizeof(k));
-			if (!there)
-				ep_port_report(c, "map_entry_missing", FIX_UPDATE_KEY, &k,
-					       id_count(want, n, want[i]), 0);
-		}
+		check_ep_ports_there(c, want, n, &d);
 		dp_dump_free(&d);
 	}
 	free(want);

@@ -51,14 +51,16 @@ static int ifname_valid(const char *s)
 	return strcspn(s, "/: \t\n") == len;
 }
 
+/* The lowest id no endpoint has: one pass over the endpoints, not one per id tried. */
 static int alloc_ep_id(struct ep_add *a)
 {
-	for (unsigned int id = 1; id < BPFNET_EP_MAX; id++) {
-		size_t i;
+	uint8_t used[BPFNET_EP_MAX / 8] = {};
 
-		for (i = 0; i < a->st->n_eps && a->st->eps[i].id != id; i++)
-			;
-		if (i == a->st->n_eps) {
+	for (size_t i = 0; i < a->st->n_eps; i++)
+		if (a->st->eps[i].id < BPFNET_EP_MAX)
+			used[a->st->eps[i].id / 8] |= 1U << (a->st->eps[i].id % 8);
+	for (unsigned int id = 1; id < BPFNET_EP_MAX; id++) {
+		if (!(used[id / 8] & (1U << (id % 8)))) {
 			a->ep.id = id;
 			return 0;
 		}
@@ -130,6 +132,8 @@ static int open_netns(struct ep_add *a, const char *spec)
 	if (!spec || !*spec)
 		return bn_fail(a->bn, -EINVAL, "a network namespace is required (--netns NAME|PATH)");
 	err = netns_open(spec, a->ep.netns, sizeof(a->ep.netns), &a->netns_fd);
+	if (!err)
+		err = netns_ident(a->netns_fd, &a->ep.netns_dev, &a->ep.netns_ino);
 	if (err == -ENOENT)
 		return bn_fail(a->bn, err, "no network namespace '%s' (looked at %s; create it "
 			       "with 'ip netns add' or give a path)", spec, a->ep.netns);
@@ -574,6 +578,8 @@ int ep_rebuild(struct dp *dp, struct state *st, struct nl *nl, const char *name,
 		return bn_fail(bn, -ENOENT, "endpoint '%s' is on network '%s', which the state "
 			       "does not have", name, old.network);
 	err = netns_open(old.netns, path, sizeof(path), &a.netns_fd);
+	if (!err)
+		netns_ident(a.netns_fd, &a.ep.netns_dev, &a.ep.netns_ino);
 	if (err) {
 		*netns_gone = err == -ENOENT;
 		return bn_fail(bn, err, "cannot open the netns %s of endpoint '%s': %s", old.netns,

@@ -43,6 +43,12 @@ struct ep_state {
 	unsigned int mtu;
 	unsigned int gen;	/* new at every add, never reused */
 	char container_id[BPFNET_CONTAINER_ID_MAX];	/* the runtime's; "" if none */
+	/*
+	 * The netns it was made in, as fstat() of it said (0: not known, a state
+	 * before version 5): tells the endpoints of one netns apart without
+	 * opening every endpoint's netns.
+	 */
+	uint64_t netns_dev, netns_ino;
 };
 
 #endif

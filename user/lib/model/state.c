@@ -14,8 +14,9 @@
  * 4: networks may have "gateway_mode" (missing: "nat"), endpoints "gen" (their conntrack
  *    generation; missing: 0, until init gives one), the state "journal" (the command in
  *    progress, journal.h); versions 2 and 3 still read
- * 5: endpoints may have "container_id" (the runtime's; missing: none); the node has
- *    "uplinks", a list of {name, ifindex, created_clsact}, instead of one "uplink" with
+ * 5: endpoints may have "container_id" (the runtime's; missing: none) and "netns_dev",
+ *    "netns_ino" (their netns's inode; missing: not known); the node has "uplinks", a
+ *    list of {name, ifindex, created_clsact}, instead of one "uplink" with
  *    "uplink_ifindex" and "created_clsact"; versions 2 to 4 still read
  */
 #define STATE_VERSION 5
@@ -44,13 +45,14 @@ json_t *ep_to_json(const struct ep_state *e)
 	char mac[18], host_mac[18];
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I, "
-			 "s:s}",
+			 "s:s, s:I, s:I}",
 			 "name", e->name, "network", e->network, "netns", e->netns,
 			 "ifname", e->ifname, "host_ifname", e->host_ifname, "id", e->id,
 			 "host_ifindex", e->host_ifindex, "ip", ip_json(e->ip),
 			 "prefix_len", e->prefix_len, "gateway", ip_json(e->gateway),
 			 "mac", mac_format(e->mac, mac), "host_mac", mac_format(e->host_mac, host_mac),
-			 "mtu", e->mtu, "gen", (json_int_t)e->gen, "container_id", e->container_id);
+			 "mtu", e->mtu, "gen", (json_int_t)e->gen, "container_id", e->container_id,
+			 "netns_dev", (json_int_t)e->netns_dev, "netns_ino", (json_int_t)e->netns_ino);
 }
 
 static json_t *uplinks_to_json(const struct node_state *node)
@@ -137,18 +139,21 @@ int ep_from_json(json_t *j, struct ep_state *e)
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
 	const char *container_id = "";
 	int id, ifindex, plen, mtu;
-	json_int_t gen = 0;
+	json_int_t gen = 0, ns_dev = 0, ns_ino = 0;
 
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I, "
-			"s?s}",
+			"s?s, s?I, s?I}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
-			"mtu", &mtu, "gen", &gen, "container_id", &container_id) ||
+			"mtu", &mtu, "gen", &gen, "container_id", &container_id, "netns_dev",
+			&ns_dev, "netns_ino", &ns_ino) ||
 	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->gen = (unsigned int)gen;
+	e->netns_dev = (uint64_t)ns_dev;
+	e->netns_ino = (uint64_t)ns_ino;
 	e->id = id;
 	e->host_ifindex = ifindex;
 	e->prefix_len = plen;
@@ -176,15 +181,19 @@ static int uplink_from_json(json_t *j, struct node_uplink *u)
 	return take_str(u->name, sizeof(u->name), name);
 }
 
-/* The node's uplinks: version 5's list, or the one "uplink" of versions 2 to 4 ("": none). */
-static int node_from_json(json_t *node, int version, struct node_state *out)
+/*
+ * The node's uplinks: version 5's list, or the one "uplink" of versions 2 to
+ * 4 ("": none). Told apart by what is there, not by the version, so that a
+ * file of a version 5 with "uplink" still (as a branch of 0.3 wrote it) reads.
+ */
+static int node_from_json(json_t *node, struct node_state *out)
 {
 	const char *uplink;
 	json_t *arr, *item;
 	int init, ifindex, created;
 	size_t i;
 
-	if (version < 5) {
+	if (!json_object_get(node, "uplinks")) {
 		if (json_unpack(node, "{s:b, s:s, s:i, s:b}", "initialized", &init, "uplink",
 				&uplink, "uplink_ifindex", &ifindex, "created_clsact", &created) ||
 		    ifindex < 0)
@@ -223,7 +232,7 @@ int state_from_json(json_t *root, struct state *st)
 			"networks", &nets, "endpoints", &eps, "bound_ips", &bound) ||
 	    version < STATE_VERSION_OLDEST || version > STATE_VERSION || !json_is_array(nets) ||
 	    !json_is_array(eps) || !json_is_array(bound) ||
-	    node_from_json(node, version, &st->node))
+	    node_from_json(node, &st->node))
 		return -EINVAL;
 	st->nets = calloc(json_array_size(nets) + 1, sizeof(*st->nets));
 	st->eps = calloc(json_array_size(eps) + 1, sizeof(*st->eps));

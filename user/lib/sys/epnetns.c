@@ -28,12 +28,26 @@ static bool ep_in_netns(const struct ep_state *ep, int netns_fd)
 	return same == 1;
 }
 
+/*
+ * Only the endpoints made in a netns of this inode (or not known: an older
+ * state) are opened to be sure, as before: an endpoint add opens the netns
+ * of the one or two endpoints that may share its netns, not every
+ * endpoint's. (A netns's inode lives as long as it does; a later netns may
+ * get the number again, and is then opened and compared as any.)
+ */
 const struct ep_state *ep_gateway_in_netns(const struct state *st, int netns_fd)
 {
+	uint64_t dev = 0, ino = 0;
+	bool known = !netns_ident(netns_fd, &dev, &ino);
+
 	for (size_t i = 0; i < st->n_eps; i++) {
 		const struct ep_state *ep = &st->eps[i];
 
-		if (ep->gateway.s_addr != INADDR_ANY && ep_in_netns(ep, netns_fd))
+		if (ep->gateway.s_addr == INADDR_ANY)
+			continue;
+		if (known && ep->netns_ino && (ep->netns_ino != ino || ep->netns_dev != dev))
+			continue;
+		if (ep_in_netns(ep, netns_fd))
 			return ep;
 	}
 	return NULL;

@@ -46,6 +46,17 @@ int netns_same(int fd_a, int fd_b)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+int netns_ident(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
 int netns_is_current(int fd)
 {
 	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), ret;
