@@ -33,6 +33,10 @@ DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libmnl-dev l
 	python3 iptables nftables tcpdump procps ethtool
 # the fragment tests' DNS server and client (dnsmasq-base: the binary, no service started)
 DEB_PACKAGES += dnsmasq-base bind9-dnsutils
+# tests/e2e/85-podman.sh: podman with its CNI backend (--no-install-recommends keeps netavark
+# out), the reference plugins, runc (crun refuses a hybrid cgroup layout), a static busybox
+DEB_PACKAGES += podman containernetworking-plugins golang-github-containers-common conmon runc \
+	catatonit uidmap busybox-static
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
