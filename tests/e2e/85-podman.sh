@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # podman, for real: Debian 12's podman 4.3 with its CNI backend runs busybox containers on
-# a bpfnet network through build/bpfnet-cni. Two containers talking by IP, `-p 8080:80`
-# from the node (127.0.0.1 and the node address) and from outside with the client's own
-# address seen by the server, egress masqueraded, hairpin, `run --ip --mac-address`,
-# `network ls/inspect`, and `podman rm` (CNI DEL) leaving nothing.
+# bpfnet networks (configs from `bpfnet cni config`) through build/bpfnet-cni. Two
+# containers talking by IP, `-p 8080:80` from the node (127.0.0.1 and the node address) and
+# from outside with the client's own address seen by the server, a port bound to
+# 127.0.0.1, a taken port and address refused, egress masqueraded, hairpin, `run --ip
+# --mac-address`, parallel run/rm, restart, a container's own exit, a second network (eth1,
+# connect/disconnect), `network ls/inspect`, and `podman rm` (CNI DEL) leaving nothing.
 #
 # podman is private to the run: its containers.conf, storage.conf, storage, run root,
 # temp dir, locks and CNI config dir are under $TMP, its cgroups under one parent of the
@@ -12,8 +14,8 @@
 # (nsenter --net; `ip netns exec` would remount /sys and hide the cgroups from runc), so
 # the container veths are made in the node. What podman keeps where it cannot be told
 # otherwise (the container netns under /run/netns, libcni's result cache under
-# /var/lib/cni, the blob-info cache under /var/lib/containers) is this run's only and
-# removed by the trap, also on failure.
+# /var/lib/cni) is this run's only and removed by the trap, also on failure; the image
+# import's blob-info cache (/var/lib/containers/cache) goes to a tmpfs of its own.
 source "$(dirname "$0")/lib.sh"
 
 PLUGIN=$REPO_DIR/build/bpfnet-cni
@@ -47,6 +49,8 @@ PM_IDS=() PM_NETNS=()
 HAD_VAR_LIB_CNI=0 HAD_VAR_LIB_CONTAINERS=0
 [ -e /var/lib/cni ] && HAD_VAR_LIB_CNI=1
 [ -e /var/lib/containers ] && HAD_VAR_LIB_CONTAINERS=1
+# podman's default cgroup parent: no container of the run may land there
+HAD_LIBPOD_PARENT=$(compgen -G "/sys/fs/cgroup/*/libpod_parent" | wc -l)
 
 # ---- a private podman ---------------------------------------------------------------------
 
@@ -119,27 +123,11 @@ pm_image() {
 		exec podman import --change "CMD [\"/bin/sh\"]" "$1" "$2"' sh "$PM/rootfs.tar" "$IMAGE"
 }
 
-# net_conflist NAME MODE SUBNET GATEWAY: a network's config, per the plugin's contract
-# (cniVersion 1.0.0: podman 4.3's libcni refuses 1.1.0). No bpfnet init runs before: the
-# plugin initialises the dataplane on the first ADD, on the uplink named here.
+# net_conflist NAME MODE SUBNET GATEWAY: a network's config as `bpfnet cni config` prints it
+# (cniVersion 1.0.0 by default: podman 4.3's libcni refuses 1.1.0). No bpfnet init runs
+# before: the plugin initialises the dataplane on the first ADD, on the uplink named here.
 net_conflist() {
-	cat <<-EOF
-		{
-		  "cniVersion": "1.0.0",
-		  "name": "$1",
-		  "plugins": [
-		    {
-		      "type": "bpfnet-cni",
-		      "mode": "$2",
-		      "subnet": "$3",
-		      "gateway": "$4",
-		      "uplinks": ["$UPLINK"],
-		      "instance": "$INST",
-		      "capabilities": { "portMappings": true, "ips": true, "mac": true }
-		    }
-		  ]
-		}
-	EOF
+	bn cni config "$1" --mode "$2" --subnet "$3" --gateway "$4" --uplink "$UPLINK"
 }
 
 # pm_run NAME ARGS...: a container on the network ($PM_NETWORK if set), detached, in the
@@ -288,8 +276,12 @@ check "podman info: CNI backend, cgroupfs" \
 	expect "cni cgroupfs $PM/storage" pm info --format '{{.Host.NetworkBackend}} {{.Host.CgroupManager}} {{.Store.GraphRoot}}' ||
 	bail "podman does not run with its private configuration"
 check "podman import: a busybox image from busybox-static" pm_image || bail "no image"
-net_conflist "$NET" l3 "$SUBNET" "$GATEWAY" >"$PM/net.d/$NET.conflist"
-net_conflist "$NET2" bridge "$SUBNET2" "$GATEWAY2" >"$PM/net.d/$NET2.conflist"
+net_configs() {
+	net_conflist "$NET" l3 "$SUBNET" "$GATEWAY" >"$PM/net.d/$NET.conflist" &&
+		net_conflist "$NET2" bridge "$SUBNET2" "$GATEWAY2" >"$PM/net.d/$NET2.conflist"
+}
+check "bpfnet cni config $NET (l3) and $NET2 (bridge) into podman's config dir" net_configs ||
+	bail "no network config"
 diag "network config $PM/net.d/$NET.conflist:"
 diag_file "$PM/net.d/$NET.conflist"
 
@@ -496,6 +488,8 @@ host_clean() {
 	[ -z "$(ctr_netns_left)" ] || bad+="netns $(ctr_netns_left); "
 	[ -z "$(cache_left)" ] || bad+="CNI cache $(cache_left); "
 	[ -z "$(cgroups_left)" ] || bad+="cgroups $(cgroups_left); "
+	[ "$(compgen -G "/sys/fs/cgroup/*/libpod_parent" | wc -l)" = "$HAD_LIBPOD_PARENT" ] ||
+		bad+="podman's default cgroups $(compgen -G "/sys/fs/cgroup/*/libpod_parent" | tr '\n' ' '); "
 	[ "$HAD_VAR_LIB_CNI" = 1 ] || [ ! -e /var/lib/cni ] || bad+="/var/lib/cni; "
 	[ "$HAD_VAR_LIB_CONTAINERS" = 1 ] || [ ! -e /var/lib/containers ] || bad+="/var/lib/containers; "
 	[ ! -e "$PM" ] || bad+="$PM; "
