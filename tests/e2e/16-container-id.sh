@@ -29,7 +29,10 @@ snapshot() {
 		ip -n "$PFX$c" -o addr show
 		ip -n "$PFX$c" route show
 	done
-	for m in ep_by_ip ep_by_ifindex fdb flood_ports; do bpftool -j map dump pinned "$PINS/$m"; done
+	for m in ep_by_ip ep_by_ifindex flood_ports; do bpftool -j map dump pinned "$PINS/$m"; done
+	# the fdb's keys only: traffic refreshes a learned entry's last_seen_ns between two
+	# snapshots, and fdb ls above has its values (age left out)
+	bpftool -j map dump pinned "$PINS/fdb" | json "sorted(str(e['key']) for e in d)"
 }
 
 # ep_field NAME KEY: a key of endpoint NAME's JSON
