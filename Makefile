@@ -127,7 +127,7 @@ $(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.linked.o
 	@mkdir -p $(@D)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(LIB_OBJS) $(CLI_OBJS) $(patsubst %,$(BUILD)/%.o,$(basename $(TEST_SRCS))): $(SKELS)
+$(LIB_OBJS) $(CLI_OBJS) $(RUN_OBJS) $(patsubst %,$(BUILD)/%.o,$(basename $(TEST_SRCS))): $(SKELS)
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
@@ -152,9 +152,22 @@ $(SOLIB): $(BUILD)/$(SONAME)
 	$(call msg,LN,$@)
 	$(Q)ln -sfn $(notdir $<) $@
 
-$(CLI): $(CLI_OBJS) $(LIB)
+# the container runtime (user/run): a program part over the public API, linked into the CLI,
+# which reaches it through run/cmd_run.h alone. Its unit tests (tests/unit/test_run_*) link
+# its objects.
+RUN_SRCS := $(wildcard user/run/*.c)
+RUN_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(RUN_SRCS))
+RUN_TEST_BINS := $(filter $(BUILD)/tests/unit/test_run_%,$(TEST_BINS))
+$(CLI_OBJS): CFLAGS += -Iuser
+$(patsubst %,$(BUILD)/%.o,$(basename $(filter tests/unit/test_run_%,$(TEST_SRCS)))): \
+	CFLAGS += -Iuser/run
+
+$(CLI): $(CLI_OBJS) $(RUN_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(RUN_OBJS) $(LIB) $(LDLIBS)
+$(RUN_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(RUN_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -o $@ $< $(RUN_OBJS) $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(call msg,LINK,$@)

@@ -169,6 +169,14 @@ char *bpfnet_prefix_str(const struct bpfnet_prefix *p, char *buf, size_t len);
 enum bpfnet_network_mode {
 	BPFNET_NETWORK_L3 = 0,		/* "l3" (default): routed, no L2 between containers */
 	BPFNET_NETWORK_BRIDGE = 1,	/* "bridge": one L2 segment switched by BPF */
+	/*
+	 * Since 0.4. "macvlan": the kernel's macvlan (bridge mode) on a parent
+	 * device of the node, as Docker's macvlan driver: containers sit on the
+	 * parent's L2 segment, no BPF in their path, no published ports and no
+	 * masquerade. (The kernel's ipvlan is not offered: l3 is bpfnet's own
+	 * ipvlan-like mode.)
+	 */
+	BPFNET_NETWORK_MACVLAN = 2,
 };
 
 /* What the outside reaches by routing to container addresses (Docker 28's gateway modes). */
@@ -361,6 +369,7 @@ struct bpfnet_network_opts {
 	enum bpfnet_tristate masquerade;
 	bool internal;			/* bridge only: containers reach each other only */
 	enum bpfnet_gateway_mode gateway_mode;	/* default nat */
+	const char *parent;		/* since 0.4: macvlan's parent device (required there only) */
 	size_t :0;
 };
 
@@ -417,6 +426,12 @@ struct bpfnet_endpoint_opts {
 	 */
 	const char *container_id;
 	uint8_t mac[6];		/* since 0.3: the container side's MAC; all zero: chosen */
+	/*
+	 * Since 0.4. BPFNET_DEFAULT, BPFNET_YES: a default route via the gateway;
+	 * BPFNET_NO: only the subnet's route, for a further attachment of a
+	 * container that has its default route elsewhere (docker network connect).
+	 */
+	enum bpfnet_tristate default_route;
 	size_t :0;
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The layer rules of user/lib (core/core.h, README "Layout"), checked on the
-# sources: the programs over the library (the CLI user/cli, the CNI plugin
-# user/cni) include only its public headers (include/bpfnet/) and their own;
+# sources: the programs over the library (the CLI user/cli, the CNI plugin user/cni, the
+# container runtime user/run) include only its public headers (include/bpfnet/) and their
+# own (the CLI also run/cmd_run.h, the runtime's entry);
 # each folder of user/lib includes only its own and lower layers' headers
 #   api -> dp -> sys -> model -> core
 # the transaction and the recovery never call a verb (so no verb calls
@@ -68,16 +69,18 @@ raw_map_calls() {
 		grep -vE "^$1/$LIB/dp/(maps|svc)\.c:" | sed "s|^$1/||"
 }
 
-# beyond_public_api ROOT: includes of user/cli and user/cni that are neither a public
+# beyond_public_api ROOT: includes of user/cli, user/cni and user/run that are neither a public
 # header (bpfnet/...) nor one of the program's own folder
 beyond_public_api() {
 	local root=$1 prog f inc
-	for prog in cli cni; do
+	for prog in cli cni run; do
 		for f in "$root"/user/"$prog"/*.[ch]; do
 			[ -e "$f" ] || continue
 			while IFS= read -r inc; do
 				case $inc in
 				bpfnet/*) continue ;;
+				# the CLI reaches the runtime through its one entry header
+				run/cmd_run.h) [ "$prog" = cli ] && continue ;;
 				*/*) ;;
 				*) [ -e "$root/user/$prog/$inc" ] && continue ;;
 				esac
@@ -117,6 +120,7 @@ plant_stray() { echo '/* */' >"$1/$LIB/flat.c"; }
 plant_raw() { echo 'static int x(void) { return bpf_map_delete_elem(0, 0); }' >>"$1/$LIB/dp/ct.c"; }
 plant_cni_internal() { echo '#include "api/internal.h"' >>"$1/user/cni/config.c"; }
 plant_cli_internal() { echo '#include "model/state.h"' >>"$1/user/cli/common.c"; }
+plant_run_internal() { echo '#include "model/state.h"' >>"$1/user/run/run.h"; }
 plant_verb() { echo '#include "api/endpoint.h"' >>"$1/$LIB/api/recover.c"; }
 
 cd "$REPO_DIR" || bail "no repository at $REPO_DIR"
@@ -130,6 +134,8 @@ rule "user/cni includes only the public API and its own headers" beyond_public_a
 	plant_cni_internal
 rule "user/cli includes only the public API and its own headers" beyond_public_api \
 	plant_cli_internal
+rule "user/run includes only the public API and its own headers" beyond_public_api \
+	plant_run_internal
 rule "core/ includes no other layer" upward_core plant_core_up
 rule "model/ includes core/ and model/ only" upward_model plant_model_up
 rule "sys/ includes nothing of dp/ or api/" upward_sys plant_sys_up

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The runtime's commands, as the CLI dispatches them: argv after the verb, the
+ * global options already taken (instance, bpffs, --json). Each returns the
+ * CLI's exit code (0, 1 failed, 2 usage), or for run/exec the command's status.
+ */
+#ifndef BPFNET_RUN_CMD_H
+#define BPFNET_RUN_CMD_H
+
+#include <stdbool.h>
+#include <bpfnet/bpfnet.h>
+
+struct run_globals {
+	const struct bpfnet_opts *open_opts;	/* how to open the instance, when a network needs it */
+	bool json;
+};
+
+int run_cmd_run(const struct run_globals *g, int argc, char **argv);
+int run_cmd_exec(const struct run_globals *g, int argc, char **argv);
+int run_cmd_ps(const struct run_globals *g, int argc, char **argv);
+int run_cmd_logs(const struct run_globals *g, int argc, char **argv);
+int run_cmd_stop(const struct run_globals *g, int argc, char **argv);
+int run_cmd_rm(const struct run_globals *g, int argc, char **argv);
+
+#endif

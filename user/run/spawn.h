@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The container's processes (spawn.c, init.c, rootfs.c, enter.c).
+ *
+ * container_spawn() clones the init process into new PID, mount, UTS, IPC and
+ * (unless host networking) network namespaces, plus a user namespace with
+ * --userns. The child stops on a pipe until the parent has run @before_start
+ * (uid/gid maps, the cgroup, the netns bind mount, the network attachments,
+ * the /etc files), then:
+ *   - unshares its cgroup namespace where the kernel has one (after it was
+ *     moved into its cgroup, so that cgroup is its root), sets the hostname,
+ *     brings lo up in a new netns;
+ *   - with a rootfs: bind-mounts it onto itself, bind-mounts the /etc files
+ *     of spec->etc_dir (hosts, hostname, resolv.conf) into it, pivot_root,
+ *     old root detached; /proc of the new PID namespace, /sys read-only, a
+ *     minimal /dev (null, zero, full, random, urandom, tty bind-mounted from
+ *     the host's; pts, shm), /tmp; without one: the host's files, own /proc;
+ *   - forks the command (PID 2 in its namespace) and stays as PID 1: forwards
+ *     every signal it can catch to it, reaps every orphan, and exits with the
+ *     command's status as `docker run` reports it (0..255; 128+N for signal N).
+ * Before exiting, init writes that status, in decimal with a newline, to
+ * spec->status_fd (opened by the caller, inherited, so no path or permission
+ * inside the container matters).
+ */
+#ifndef BPFNET_RUN_SPAWN_H
+#define BPFNET_RUN_SPAWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "run.h"
+
+struct spawn_spec {
+	const char *name;		/* the container's name (messages) */
+	const char *hostname;		/* required: set in its UTS namespace */
+	const char *rootfs;		/* NULL: the host's files, its own /proc */
+	const char *etc_dir;		/* with rootfs: hosts, hostname, resolv.conf to bind in */
+	char *const *argv;		/* the command; argv[0] is looked up in PATH */
+	char *const *envp;		/* its whole environment */
+	const char *workdir;		/* NULL: "/" */
+	bool host_network;		/* no network namespace of its own */
+	bool userns;			/* a user namespace; @before_start writes the maps */
+	int stdio[3];			/* the command's stdin, stdout, stderr */
+	int status_fd;			/* init writes the exit status here; -1: nowhere */
+	bool foreground;		/* give the command the terminal of stdin, if it is one */
+};
+
+/*
+ * Runs in the parent once the child exists and waits: non-zero (a negative
+ * errno, @e filled) kills the child, and container_spawn() fails with it.
+ */
+typedef int (*spawn_hook)(pid_t init_pid, void *arg, struct run_err *e);
+
+/*
+ * Start the container: *init_pid is its init as the caller's PID namespace
+ * sees it. 0, or a negative errno with @e filled; on failure no process of it
+ * is left. A setup step that fails in the child (a rootfs without /bin, the
+ * command not found) is reported here with the child's words, not as a status.
+ */
+int container_spawn(const struct spawn_spec *spec, spawn_hook before_start, void *arg,
+		    pid_t *init_pid, struct run_err *e);
+
+/*
+ * Wait for init @pid (a child of the caller), forwarding SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH the caller gets to it
+ * meanwhile; *status as init_status_of() says.
+ */
+int container_wait(pid_t pid, int *status);
+
+/* A wait(2) status as `docker run` reports it: the exit code, or 128+N for signal N. */
+int init_status_of(int wstatus);
+
+/*
+ * `bpfnet exec`: run @argv in every namespace of init @pid (user, mount, UTS,
+ * IPC, net, PID, cgroup; what it has of them), as its child so that it is in
+ * its PID namespace, with @envp and @workdir (NULL: "/"), and wait for it;
+ * *status as init_status_of(). The caller has already joined the cgroup.
+ */
+int container_exec(pid_t pid, char *const *argv, char *const *envp, const char *workdir,
+		   const int stdio[3], int *status, struct run_err *e);
+
+#endif
