@@ -181,6 +181,14 @@ bn() {
 	timeout -k 5 60 ip netns exec "$NODE" "$BPFNET" --instance "$INST" "$@"
 }
 
+# bnr ARGS...: bpfnet of this script's instance in the node netns but the host's mount
+# namespace (nsenter, not ip netns exec, whose mount namespace dies with the command): the
+# runtime's containers keep their netns bind mount under /var/run/netns beyond one command
+bnr() {
+	timeout -k 5 "${BNR_TIMEOUT:-60}" nsenter --net=/var/run/netns/"$NODE" "$BPFNET" \
+		--instance "$INST" "$@"
+}
+
 # nsname SHORT: the full netns name of a container ("c1" -> "bnt123-c1")
 nsname() { sandbox_ns "$1"; }
 
