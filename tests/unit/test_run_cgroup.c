@@ -906,6 +906,7 @@ static void test_create_takes_empty_refuses_busy(void **state)
 	struct cg_limits lim = { .pids_max = 9 };
 	struct cgroup *cg, *cg2 = NULL;
 	struct run_err e;
+	int status;
 	pid_t pid;
 
 	(void)state;
@@ -918,8 +919,10 @@ static void test_create_takes_empty_refuses_busy(void **state)
 	assert_has(e.msg, "t-take");
 	assert_true(exists(cg_path(cg, "pids")));
 	expect_in(cg, pid, "t-take");
-	kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	/* SIGKILL through the cgroup (cgroup.kill where the v2 tree has it) */
+	assert_int_equal(cg_signal(cg, SIGKILL, &e), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	cg_free(cg);
 	assert_int_equal(cg_create("t-take", &lim, &cg2, &e), 0);
 	assert_int_equal(read_num(cg_path(cg2, "pids"), "pids.max"), 9);
