@@ -197,7 +197,7 @@ static void test_parse_memory(void **state)
 	};
 	static const char *const bad[] = {
 		"", "0", "0m", "-1", "-64m", "64x", "m", "1048576", "5m", "512k", "64mm",
-		"1.5.5g", "1.", ".5g", "99999999999999999999", "16777216t", "9223372036854775808", "64m ",
+		"1.5.5g", "1.", ".5g", "67108864 ", "64  m", "99999999999999999999", "16777216t", "9223372036854775808", "64m ",
 		" 64m", "0x10m", "1e9", "64ib", "64bm", "1.g", ".", "64\n",
 	};
 	struct run_err e;
@@ -819,7 +819,9 @@ static void expect_gone(const char *name)
 
 static void test_remove_kills_and_removes_all(void **state)
 {
+	char sub[1024], procs[1100];
 	struct cgroup *cg;
+	FILE *f;
 	struct run_err e;
 	pid_t a, b;
 	int status;
@@ -834,7 +836,17 @@ static void test_remove_kills_and_removes_all(void **state)
 		_exit(ignore_term_and_sleep());
 	assert_int_equal(cg_attach(cg, a, &e), 0);
 	assert_int_equal(cg_attach(cg, b, &e), 0);
+	/* a sub-cgroup the container made for itself, with a process in it */
+	snprintf(sub, sizeof(sub), "%s/sub", cg_path(cg, "pids") ? cg_path(cg, "pids")
+								 : cg_path(cg, NULL));
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", sub);
+	f = fopen(procs, "w");
+	assert_non_null(f);
+	assert_cmp(fprintf(f, "%d", (int)b), >, 0);
+	assert_int_equal(fclose(f), 0);
 	assert_int_equal(cg_remove(cg, &e), 0);
+	assert_false(exists(sub));
 	assert_int_equal(waitpid(a, &status, 0), a);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	assert_int_equal(waitpid(b, &status, 0), b);
@@ -894,6 +906,7 @@ static void test_create_takes_empty_refuses_busy(void **state)
 	struct cg_limits lim = { .pids_max = 9 };
 	struct cgroup *cg, *cg2 = NULL;
 	struct run_err e;
+	int status;
 	pid_t pid;
 
 	(void)state;
@@ -906,8 +919,10 @@ static void test_create_takes_empty_refuses_busy(void **state)
 	assert_has(e.msg, "t-take");
 	assert_true(exists(cg_path(cg, "pids")));
 	expect_in(cg, pid, "t-take");
-	kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	/* SIGKILL through the cgroup (cgroup.kill where the v2 tree has it) */
+	assert_int_equal(cg_signal(cg, SIGKILL, &e), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	cg_free(cg);
 	assert_int_equal(cg_create("t-take", &lim, &cg2, &e), 0);
 	assert_int_equal(read_num(cg_path(cg2, "pids"), "pids.max"), 9);

@@ -272,42 +272,51 @@ int cg_plan(const struct cg_mounts *ms, const char *name, struct cgroup **out, s
 
 /* ---- removal ---- */
 
-/* Append the pids of @dir's cgroup.procs and its sub-cgroups' to @pids. */
+/* Append the pid in @line to @pids. */
+static int push_pid(const char *line, pid_t **pids, size_t *n, size_t *cap)
+{
+	long pid = strtol(line, NULL, 10);
+
+	if (pid <= 0)
+		return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		pid_t *np = realloc(*pids, ncap * sizeof(**pids));
+
+		if (!np)
+			return -ENOMEM;
+		*pids = np;
+		*cap = ncap;
+	}
+	(*pids)[(*n)++] = (pid_t)pid;
+	return 0;
+}
+
+/*
+ * Append the pids of @dir's cgroup.procs and its sub-cgroups' to @pids. Read
+ * whole, line by line: a number cut short would be another process's pid.
+ */
 static int collect_pids(const char *dir, int depth, pid_t **pids, size_t *n, size_t *cap)
 {
-	char path[CG_PATH_MAX + 64], *buf, *line, *save = NULL;
+	char path[CG_PATH_MAX + 64], *line = NULL;
+	size_t line_cap = 0;
 	struct dirent *de;
+	FILE *f;
 	DIR *d;
-	int len, err = 0;
+	int err = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	buf = malloc(1 << 16);
-	if (!buf)
-		return -ENOMEM;
-	len = cg_read_file(path, buf, 1 << 16);
-	if (len < 0) {
-		free(buf);
-		return len;
-	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		long pid = strtol(line, NULL, 10);
-
-		if (pid <= 0)
-			continue;
-		if (*n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 16;
-			pid_t *np = realloc(*pids, ncap * sizeof(**pids));
-
-			if (!np) {
-				free(buf);
-				return -ENOMEM;
-			}
-			*pids = np;
-			*cap = ncap;
-		}
-		(*pids)[(*n)++] = (pid_t)pid;
-	}
-	free(buf);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!err && getline(&line, &line_cap, f) > 0)
+		err = push_pid(line, pids, n, cap);
+	if (!err && ferror(f))
+		err = -EIO;
+	free(line);
+	fclose(f);
+	if (err)
+		return err;
 	if (depth >= CG_WALK_DEPTH || !(d = opendir(dir)))
 		return 0;
 	while ((de = readdir(d)) && !err) {

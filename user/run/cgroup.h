@@ -29,7 +29,7 @@ struct cg_limits {
 };
 
 /* What the caller needs to check limits before anything is made. */
-int cg_limits_parse_memory(const char *s, uint64_t *bytes, struct run_err *e); /* 64m, 1g, 1048576 */
+int cg_limits_parse_memory(const char *s, uint64_t *bytes, struct run_err *e); /* 64m, 1g, 67108864 */
 int cg_limits_parse_cpus(const char *s, struct cg_limits *lim, struct run_err *e); /* 0.2, 1.5 */
 int cg_limits_parse_pids(const char *s, uint64_t *max, struct run_err *e);
 

@@ -61,8 +61,8 @@ static uint64_t memory_unit(const char *s)
 	uint64_t mult;
 	char c;
 
-	if (*s == ' ')		/* "64 m", as docker takes it */
-		s++;
+	if (*s == ' ' && !*++s)	/* "64 m", as docker takes it, but not "64 " */
+		return 0;
 	if (!*s)
 		return 1;
 	c = (char)(*s | 0x20);
