@@ -243,7 +243,15 @@ static int rm_one(const char *word, bool force, struct run_err *e)
 
 	if ((fd = record_lock(e)) < 0)
 		return fd;
-	if ((err = record_find(word, &r, e)))
+	err = record_find(word, &r, e);
+	/* rm -f of what is no record: its directory goes, what it named cannot be known */
+	if (err == -EUCLEAN && force && record_name_valid(word, NULL)) {
+		fprintf(stderr, "bpfnet: warning: %s; removing it, what it named is not known\n",
+			e->msg);
+		err = record_remove(word, e);
+		goto out;
+	}
+	if (err)
 		goto out;
 	err = record_refresh(&r, fd, e);
 	if (err) {

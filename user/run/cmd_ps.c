@@ -75,7 +75,7 @@ static const char *command_str(const struct container_record *r, char *buf, size
 	for (size_t i = 0; r->argv[i] && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", r->argv[i]);
 	if (strlen(buf) > 20)
-		strcpy(buf + 19, "…");
+		strcpy(buf + 17, "...");
 	return buf;
 }
 
