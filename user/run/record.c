@@ -99,7 +99,8 @@ int record_lock(struct run_err *e)
 	char path[BPFNET_PATH_MAX];
 	int fd, err;
 
-	if ((err = mkdir_p(record_root(), 0700, e)))
+	/* 0711: a --userns container's root (an unprivileged uid here) opens its /etc files */
+	if ((err = mkdir_p(record_root(), 0711, e)))
 		return err;
 	snprintf(path, sizeof(path), "%s/.lock", record_root());
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -190,7 +191,8 @@ int record_save(const struct container_record *r, struct run_err *e)
 	if (record_path(r->name, NULL, dir, sizeof(dir)) ||
 	    record_path(r->name, RECORD_FILE, path, sizeof(path)))
 		return run_errf(e, ENAMETOOLONG, "%s: path too long", r->name);
-	if (mkdir(dir, 0700) && errno != EEXIST)
+	/* 0711 as the root: the record, status and log stay the owner's (0600) */
+	if (mkdir(dir, 0711) && errno != EEXIST)
 		return run_errf(e, errno, "cannot make %s: %s", dir, strerror(errno));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
