@@ -110,6 +110,32 @@ check "its parts are gone, the record stays for ps -a" test ! -e "/var/run/netns
 check "rm removes the record" bnr rm "${PFX}kept"
 check "nothing left of it" nothing_of "${PFX}kept"
 
+# the foreground's signals reach the container: SIGTERM, and SIGINT (Ctrl-C) as a terminal
+# sends it (a background job of a script ignores SIGINT: python gives it back its default)
+bnr run --rm --name "${PFX}sg" -- sh -c 'trap "exit 9" TERM; while :; do sleep 0.1; done' &
+runner=$!
+wait_until 10 running "${PFX}sg"
+kill -TERM "$(waiter "${PFX}sg")"
+wait "$runner"
+is "$?" 9 "SIGTERM to a foreground run reaches the command (its trap's exit 9)"
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' nsenter --net=/var/run/netns/"$NODE" "$BPFNET" \
+	--instance "$INST" run --rm --name "${PFX}si" -- sh -c \
+	'trap "echo got INT; exit 8" INT; while :; do sleep 0.1; done' >"$TMP/int" 2>&1 &
+runner=$!
+wait_until 10 running "${PFX}si"
+kill -INT "$runner"
+wait "$runner"
+is "$?" 8 "Ctrl-C (SIGINT) of a foreground run reaches the command (its trap's exit 8)"
+check "nothing left of them" nothing_of "${PFX}sg" && nothing_of "${PFX}si"
+
+# --network host: the node's namespace, no netns of its own
+is "$(bnr run --rm --network host -- readlink /proc/self/ns/net)" \
+	"$(ip netns exec "$NODE" readlink /proc/self/ns/net)" "--network host: the node's netns"
+is "$(bnr run --rm --network none -- ip -o link | awk '{ print $2 }')" "lo:" \
+	"--network none: only lo"
+
 # default name and hostname: the ID's first 12 characters, as docker does
 id=$(bnr run -d -- sleep 30)
 check "run -d prints a 64-hex ID" grep -qxE '[0-9a-f]{64}' <<<"$id"
@@ -265,6 +291,26 @@ is "$(psj "$M" '[c["state"], c["exit_status"]]')" '["exited", 143]' "stopped: SI
 check "stop tore it down: no netns, endpoint" parts_gone "$M"
 check "rm" bnr rm "$M"
 check "nothing left of it" nothing_of "$M" "$init"
+
+# ---- the bash completion knows the containers and the networks --------------------------------
+
+mkdir -p "$TMP/bin"
+printf '#!/bin/sh\nexec nsenter --net=/var/run/netns/%s %s "$@"\n' "$NODE" "$BPFNET" >"$TMP/bin/bpfnet"
+chmod +x "$TMP/bin/bpfnet"
+complete_words() {
+	PATH="$TMP/bin:$PATH" bash --norc --noprofile -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _bpfnet
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ \
+		"$REPO_DIR/contrib/bash-completion/bpfnet" "$@"
+}
+bnr run -d --name "${PFX}c1" -- sleep 30 >/dev/null
+is "$(complete_words bpfnet rm "")" "${PFX}c1 " "completion: rm offers the containers"
+is "$(complete_words bpfnet --instance "$INST" run --network "")" "host $NET none " \
+	"completion: --network offers none, host and the instance's networks"
+check "completion: run's options" grep_out -- "--rootfs" complete_words bpfnet run --
+is "$(complete_words bpfnet run -- "" | tr -d ' ')" "" "completion: nothing of ours after --"
+bnr rm -f "${PFX}c1" >/dev/null
 
 # ---- a record that is not one ---------------------------------------------------------------
 
