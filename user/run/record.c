@@ -182,9 +182,26 @@ static int fsync_dir(const char *dir)
 	return err;
 }
 
+static int write_all(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int record_save(const struct container_record *r, struct run_err *e)
 {
-	char dir[BPFNET_PATH_MAX], path[BPFNET_PATH_MAX], tmp[BPFNET_PATH_MAX + 8];
+	char dir[BPFNET_PATH_MAX], path[BPFNET_PATH_MAX], tmp[BPFNET_PATH_MAX + 8], *text;
 	json_t *o;
 	int fd, err;
 
@@ -198,10 +215,14 @@ int record_save(const struct container_record *r, struct run_err *e)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return run_errf(e, errno, "cannot write %s: %s", tmp, strerror(errno));
+	/* one write, not jansson's one per token */
 	o = record_to_json(r);
-	err = o ? json_dumpfd(o, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
-	if (err || write(fd, "\n", 1) != 1 || fsync(fd)) {
+	errno = 0;
+	err = !text || write_all(fd, text) || write_all(fd, "\n") || fsync(fd);
+	free(text);
+	if (err) {
 		err = errno ? errno : EIO;
 		close(fd);
 		unlink(tmp);
