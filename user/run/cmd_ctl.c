@@ -115,7 +115,7 @@ int run_cmd_exec(const struct run_globals *g, int argc, char **argv)
 
 	if (args_parse(&spec, argc, argv, &name, &n_pos, &cmd_at, &e)) {
 		args_free(opts);
-		return run_usage(g, "%s (usage: bpfnet exec NAME -- CMD [ARG...])", e.msg);
+		return run_usage(g, "%s", e.msg);
 	}
 	if (workdir && workdir[0] != '/') {
 		args_free(opts);
@@ -206,7 +206,7 @@ int run_cmd_stop(const struct run_globals *g, int argc, char **argv)
 	char *end;
 
 	if (args_parse(&spec, argc, argv, names, &n_pos, NULL, &e))
-		return run_usage(g, "%s (usage: bpfnet stop NAME... [-t SECS])", e.msg);
+		return run_usage(g, "%s", e.msg);
 	if (secs_opt) {
 		long v = strtol(secs_opt, &end, 10);
 
@@ -291,7 +291,7 @@ int run_cmd_rm(const struct run_globals *g, int argc, char **argv)
 	int n_pos, ret = 0;
 
 	if (args_parse(&spec, argc, argv, names, &n_pos, NULL, &e))
-		return run_usage(g, "%s (usage: bpfnet rm [-f] NAME...)", e.msg);
+		return run_usage(g, "%s", e.msg);
 	for (int i = 0; i < n_pos; i++) {
 		if (rm_one(names[i], force, &e))
 			ret = run_fail(g, &e);
