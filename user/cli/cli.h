@@ -14,6 +14,7 @@
 
 struct cli {
 	struct bpfnet *bn;
+	const struct bpfnet_opts *open_opts;	/* how main opens the instance (the runtime's too) */
 	bool json;
 	const struct cmd *cmd;	/* the command running: its error hints */
 	/* what the command names (cli_ref()): on ENOENT, the one missing gets a hint */
@@ -100,6 +101,8 @@ int value_error(void);
 extern const struct cmd network_cmds[], endpoint_cmds[], port_cmds[], ct_cmds[], fdb_cmds[];
 extern const struct cmd cni_cmds[];	/* cmd_cni.c: bpfnet cni config */
 extern const struct cmd init_cmd, down_cmd, status_cmd, stats_cmd, check_cmd;
+/* cmd_container.c: the container runtime's commands */
+extern const struct cmd run_cmd, exec_cmd, ps_cmd, logs_cmd, stop_cmd, rm_cmd;
 int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);

@@ -7,7 +7,10 @@
 
 #include "cli.h"
 
-/* Global options may stand anywhere; take them out and leave the command words. */
+/*
+ * Global options may stand anywhere before a "--"; take them out and leave the command
+ * words. What follows "--" is a container's command (run, exec): its words are its own.
+ */
 /* Is @a the global option @name ("--name VALUE" or "--name=VALUE")? Then take its value. */
 static bool global_value(const char *a, const char *name, int *argc, char **argv, int *i,
 			 const char **val, int *err)
@@ -33,6 +36,11 @@ static int take_globals(int *argc, char **argv, struct bpfnet_opts *o, struct cl
 	for (int i = 0; i < *argc; i++) {
 		const char *a = argv[i];
 
+		if (!strcmp(a, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
 		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
 			cli->json = true;
 			continue;
@@ -51,6 +59,7 @@ static int take_globals(int *argc, char **argv, struct bpfnet_opts *o, struct cl
 		argv[out++] = argv[i];
 	}
 	*argc = out;
+	argv[out] = NULL;
 	return 0;
 }
 
@@ -145,9 +154,10 @@ int main(int argc, char **argv)
 	argc--;
 	argv++;
 	/* known before the other global options are read, so their errors are JSON too */
-	for (int i = 0; i < argc; i++)
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
 		json_errors |= !strcmp(argv[i], "--json") || !strcmp(argv[i], "-j");
 	cli.json = json_errors;
+	cli.open_opts = &o;
 	if (take_globals(&argc, argv, &o, &cli))
 		return EXIT_USAGE;
 	if (argc < 1) {

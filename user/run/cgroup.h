@@ -29,7 +29,7 @@ struct cg_limits {
 };
 
 /* What the caller needs to check limits before anything is made. */
-int cg_limits_parse_memory(const char *s, uint64_t *bytes, struct run_err *e); /* 64m, 1g, 1048576 */
+int cg_limits_parse_memory(const char *s, uint64_t *bytes, struct run_err *e); /* 64m, 1g, 67108864 */
 int cg_limits_parse_cpus(const char *s, struct cg_limits *lim, struct run_err *e); /* 0.2, 1.5 */
 int cg_limits_parse_pids(const char *s, uint64_t *max, struct run_err *e);
 
@@ -54,11 +54,19 @@ int cg_oom_killed(struct cgroup *cg, bool *killed, struct run_err *e);
 int cg_cpu_usage_ns(struct cgroup *cg, uint64_t *ns, struct run_err *e);
 /*
  * Kill what is left in it, wait for it to empty and remove every directory
- * (the parent too, when it is empty and this made it). Idempotent: a cgroup
- * gone already is 0. -EBUSY when a process would not die within a second.
+ * (the parent's too, while they are empty: nothing else is in them then).
+ * Idempotent: a cgroup gone already is 0. -EBUSY when a process would not die
+ * within a second, or when the caller itself is in it.
  */
 int cg_remove(struct cgroup *cg, struct run_err *e);
 /* The same by name, for rm after a crash: 0 when none of it exists. */
 int cg_remove_name(const char *name, struct run_err *e);
+/*
+ * The directory serving @controller ("memory", "cpu", "cpuacct", "pids"; NULL:
+ * the v2 tree's), for reading its files; NULL when no hierarchy has it.
+ */
+const char *cg_path(const struct cgroup *cg, const char *controller);
+/* Is that directory a cgroup v2 one (memory.max, cpu.max) rather than v1? */
+bool cg_path_is_v2(const struct cgroup *cg, const char *controller);
 
 #endif

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The end of a container: its processes killed, its parts removed, its
+ * record saved as exited. Every step finds what is there and removes it, so
+ * that it can be run again after being cut short, by anyone: the waiter
+ * when init ends, rm, or the first command that finds both init and its
+ * waiter gone.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "lifecycle.h"
+#include "netattach.h"
+#include "netns.h"
+#include "userns.h"
+
+int record_open_instance(const struct container_record *r, struct bpfnet **bn, struct run_err *e)
+{
+	struct bpfnet_opts o = { .sz = sizeof(o), .instance = r->instance,
+				 .bpffs = *r->bpffs ? r->bpffs : NULL };
+	int err = bpfnet__open(&o, bn);
+
+	if (err)
+		return run_errf(e, -err, "cannot open bpfnet instance '%s': %s", r->instance,
+				bpfnet__errmsg(NULL));
+	return 0;
+}
+
+/* Its endpoints, found by its ID: none left (or no instance left to have any) is done. */
+static int teardown_network(const struct container_record *r, struct run_err *e)
+{
+	struct bpfnet *bn;
+	int err;
+
+	if (strcmp(r->network_mode, "networks"))
+		return 0;
+	err = record_open_instance(r, &bn, e);
+	/* the instance or its bpffs is gone, and its endpoints with it (bpfnet down) */
+	if (err == -ENOENT || err == -ENOTDIR || err == -EMEDIUMTYPE)
+		return 0;
+	if (err)
+		return err;
+	err = netattach_down(bn, r->id, e);
+	bpfnet__close(bn);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int teardown_cgroup(struct container_record *r, struct run_err *e)
+{
+	struct cgroup *cg;
+	bool oom = false;
+	int err;
+
+	err = cg_open(r->name, &cg, e);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (!cg_oom_killed(cg, &oom, NULL) && oom)
+		r->oom_killed = true;
+	err = cg_remove(cg, e);
+	cg_free(cg);
+	return err;
+}
+
+int container_teardown(struct container_record *r, int status, struct run_err *e)
+{
+	int err;
+
+	if ((err = teardown_network(r, e)) || (err = teardown_cgroup(r, e)) ||
+	    (err = netns_unbind(r->netns, e)))
+		return err;
+	if (r->userns && (err = userns_release(record_userns_dir(), &r->userns_range, e)))
+		return err;
+	r->state = CONTAINER_EXITED;
+	/* the memory limit's kill, as docker reports it (OOMKilled, 137) */
+	r->exit_status = r->oom_killed ? 128 + SIGKILL : status;
+	r->waiter.pid = 0;
+	r->waiter.start_time = 0;
+	if (r->auto_remove) {
+		if ((err = record_remove(r->name, e)))
+			return err;
+		return -ENOENT;
+	}
+	return record_save(r, e);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+bool container_signal_init(const struct container_record *r, int sig, int timeout_ms)
+{
+	if (!record_init_alive(r))
+		return true;
+	kill(r->init_pid, sig);
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		if (!record_init_alive(r))
+			return true;
+		sleep_ms(20);
+	}
+	return !record_init_alive(r);
+}
+
+int container_kill(const struct container_record *r, struct run_err *e)
+{
+	struct cgroup *cg;
+	int err;
+
+	err = cg_open(r->name, &cg, e);
+	if (!err) {
+		err = cg_signal(cg, SIGKILL, e);
+		cg_free(cg);
+	}
+	if (err && err != -ENOENT)
+		return err;
+	/* init outside its cgroup (killed between clone and cg_attach) still dies */
+	if (!container_signal_init(r, SIGKILL, 2000))
+		return run_errf(e, EBUSY, "init of container '%s' (pid %d) would not die", r->name,
+				(int)r->init_pid);
+	return 0;
+}
