@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdnoreturn.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -270,12 +272,16 @@ static void test_pid1_and_own_proc(void **state)
 	char out[OUT_MAX];
 
 	(void)state;
-	/* the loop is the shell's own: while it runs, init and the shell are all there is */
-	assert_int_equal(run_sh("echo $$ $PPID $(cat /proc/1/comm); "
+	/*
+	 * The loop is the shell's own: while it runs, init and the shell are all
+	 * there is. init shows neither the caller's arguments nor its environment.
+	 */
+	assert_int_equal(run_sh("echo $$ $PPID $(cat /proc/1/comm) $(tr -d '\\000' < /proc/1/cmdline) "
+				"$(tr -d '\\000' < /proc/1/environ | wc -c); "
 				"for d in /proc/[0-9]*; do printf '%s ' ${d#/proc/}; done",
 				out, sizeof(out)),
 			 0);
-	assert_string_equal(out, "2 1 bpfnet-init\n1 2 ");
+	assert_string_equal(out, "2 1 bpfnet-init bpfnet-init 0\n1 2 ");
 }
 
 static void test_hostname(void **state)
@@ -705,6 +711,88 @@ static void test_exec_userns(void **state)
 	assert_int_equal(wait_init(), 0);
 }
 
+/*
+ * Ctrl-C on the caller's terminal reaches the command exactly once: with
+ * foreground, the terminal's foreground group is the command's (the caller
+ * and init do not get it, and the terminal is the caller's again after the
+ * wait); without, the caller gets it and forwards it through init. The
+ * caller is a child of the test, leader of a session on a new pty. The
+ * command says whether its group is the terminal's foreground (/proc's pgrp
+ * and tpgid, fields 5 and 8).
+ */
+static const char ctrl_c_script[] =
+	"set -- $(cat /proc/$$/stat); [ $5 = $8 ] && echo fg || echo bg; "
+	"trap 'n=$((n+1))' INT; echo ready; while [ ${n:-0} -lt 1 ]; do sleep 0.05; done; "
+	"sleep 0.5; echo $n; exit 4";
+
+/* the caller's side, in its own session; its exit code says what went wrong */
+static noreturn void ctrl_c_caller(const char *pty, int out_w, bool foreground)
+{
+	char *argv[] = { "sh", "-c", (char *)ctrl_c_script, NULL };
+	struct spawn_spec spec = base_spec(argv);
+	struct run_err e = { 0 };
+	pid_t init;
+	int tty, status = -1;
+
+	if (setsid() < 0 || (tty = open(pty, O_RDWR | O_CLOEXEC)) < 0 ||
+	    ioctl(tty, TIOCSCTTY, 0) < 0)
+		_exit(10);
+	spec.foreground = foreground;
+	spec.stdio[0] = tty;
+	spec.stdio[1] = spec.stdio[2] = out_w;
+	if (container_spawn(&spec, NULL, NULL, &init, &e))
+		_exit(11);
+	close(out_w);
+	if (container_wait(init, &status) || status != 4)
+		_exit(12);
+	if (tcgetpgrp(tty) != getpgrp())
+		_exit(13);
+	_exit(0);
+}
+
+static void ctrl_c_once(bool foreground)
+{
+	char line[64], out[OUT_MAX];
+	int master, out_p[2], ws = -1;
+	pid_t caller;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_cmp(master, >=, 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	assert_int_equal(pipe2(out_p, O_CLOEXEC), 0);
+	caller = fork();
+	assert_cmp(caller, >=, 0);
+	if (caller == 0)
+		ctrl_c_caller(ptsname(master), out_p[1], foreground);
+	fx.init = caller;	/* the teardown's to kill, with its container, if we fail */
+	fx.out_r = out_p[0];
+	close(out_p[1]);
+	read_line(fx.out_r, line, sizeof(line));
+	assert_string_equal(line, foreground ? "fg\n" : "bg\n");
+	read_line(fx.out_r, line, sizeof(line));
+	assert_string_equal(line, "ready\n");
+	assert_int_equal(write(master, "\003", 1), 1);
+	read_all(fx.out_r, out, sizeof(out));
+	assert_int_equal(waitpid(caller, &ws, 0), caller);
+	fx.init = -1;
+	close(master);
+	assert_string_equal(out, "1\n");
+	assert_int_equal(init_status_of(ws), 0);
+}
+
+static void test_ctrl_c_foreground(void **state)
+{
+	(void)state;
+	ctrl_c_once(true);
+}
+
+static void test_ctrl_c_forwarded(void **state)
+{
+	(void)state;
+	ctrl_c_once(false);
+}
+
 static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
 {
 	(void)pid;
@@ -778,6 +866,7 @@ int main(void)
 		T(test_userns_maps),	    T(test_rootfs_files),
 		T(test_rootfs_sys_dev),	    T(test_rootfs_userns),
 		T(test_exec_same_namespaces), T(test_exec_userns),
+		T(test_ctrl_c_foreground),  T(test_ctrl_c_forwarded),
 		T(test_child_errors),
 	};
 
