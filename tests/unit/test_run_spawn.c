@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <stdnoreturn.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -61,13 +62,38 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/*
+ * Every process of the test's: the test is a subreaper (main), so a container
+ * whose caller (a child of the test) died is a child of ours by now.
+ */
+static void kill_children(void)
+{
+	char path[64];
+	long pid;
+	int n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	do {
+		n = 0;
+		f = fopen(path, "r");
+		while (f && fscanf(f, "%ld", &pid) == 1) {
+			kill(pid, SIGKILL);
+			n++;
+		}
+		if (f)
+			fclose(f);
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+	} while (n);
+}
+
 static void fx_cleanup(void)
 {
-	if (fx.init > 0) {
+	if (fx.init > 0)
 		kill(fx.init, SIGKILL);
-		waitpid(fx.init, NULL, 0);
-		fx.init = -1;
-	}
+	kill_children();
+	fx.init = -1;
 	if (fx.in_w >= 0)
 		close(fx.in_w);
 	if (fx.out_r >= 0)
@@ -731,12 +757,17 @@ static noreturn void ctrl_c_caller(const char *pty, int out_w, bool foreground)
 	char *argv[] = { "sh", "-c", (char *)ctrl_c_script, NULL };
 	struct spawn_spec spec = base_spec(argv);
 	struct run_err e = { 0 };
+	sigset_t intr;
 	pid_t init;
 	int tty, status = -1;
 
 	if (setsid() < 0 || (tty = open(pty, O_RDWR | O_CLOEXEC)) < 0 ||
 	    ioctl(tty, TIOCSCTTY, 0) < 0)
 		_exit(10);
+	/* as `run` must: a Ctrl-C between spawn and wait waits for container_wait() to forward it */
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	sigprocmask(SIG_BLOCK, &intr, NULL);
 	spec.foreground = foreground;
 	spec.stdio[0] = tty;
 	spec.stdio[1] = spec.stdio[2] = out_w;
@@ -857,6 +888,7 @@ static void test_child_errors(void **state)
 
 int main(void)
 {
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	const struct CMUnitTest tests[] = {
 		T(test_exit_statuses),	    T(test_status_fd),
 		T(test_no_fd_leak),	    T(test_pid1_and_own_proc),

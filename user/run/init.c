@@ -92,14 +92,6 @@ static void forget_caller_cmdline(char *const *envp)
 	snprintf((char *)area[0], area[1] - area[0], "%s", INIT_NAME);
 }
 
-/* the command's own process group, made the terminal's foreground (tini's -p behaviour) */
-static void command_take_terminal(void)
-{
-	setpgid(0, 0);
-	/* still every signal blocked here, SIGTTOU too: so tcsetpgrp() is allowed from the background */
-	tcsetpgrp(STDIN_FILENO, getpgrp());
-}
-
 static pid_t fork_command(const struct init_args *a)
 {
 	struct run_err e = { 0 };
@@ -113,7 +105,7 @@ static pid_t fork_command(const struct init_args *a)
 		if (a->status_fd >= 0)
 			close(a->status_fd);
 		if (a->take_terminal)
-			command_take_terminal();
+			terminal_take_for_self();	/* tini's -p behaviour */
 		exec_command(a->argv, a->envp, a->workdir, a->sync_fd);
 	}
 	/* both sides set the group, so neither the terminal nor a forward races the child's setpgid */

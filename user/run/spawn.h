@@ -83,6 +83,9 @@ int container_spawn(const struct spawn_spec *spec, spawn_hook before_start, void
  * meanwhile; *status as init_status_of() says. Those signals are unblocked
  * while it waits (one pending is forwarded then); handlers and mask are the
  * caller's again when it returns. 0 or a negative errno (of waitpid).
+ * A caller that must not die of a Ctrl-C between container_spawn() and this
+ * blocks those signals before the spawn (init and the command are not
+ * affected: init blocks everything anyway, the command starts unblocked).
  */
 int container_wait(pid_t pid, int *status);
 
@@ -92,8 +95,12 @@ int init_status_of(int wstatus);
 /*
  * `bpfnet exec`: run @argv in every namespace of init @pid (user, mount, UTS,
  * IPC, net, PID, cgroup; what it has of them), as its child so that it is in
- * its PID namespace, with @envp and @workdir (NULL: "/"), and wait for it;
- * *status as init_status_of(). The caller has already joined the cgroup.
+ * its PID namespace, with @envp and @workdir (NULL: "/"), and wait for it
+ * (container_wait(): signals forwarded); *status as init_status_of(). The
+ * caller has already joined the cgroup. The command has a process group of
+ * its own, the terminal's foreground if stdin (stdio[0], -1: the caller's) is
+ * a terminal the caller is the foreground of, given back after. A failure
+ * before its exec (not found, no such workdir) is an error with its words.
  */
 int container_exec(pid_t pid, char *const *argv, char *const *envp, const char *workdir,
 		   const int stdio[3], int *status, struct run_err *e);
