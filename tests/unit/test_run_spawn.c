@@ -576,11 +576,19 @@ static void make_busybox_rootfs(bool with_mount_points)
 		snprintf(path, sizeof(path), "%s/etc/hostname", root);
 		write_file(path, "", 0644);
 	}
-	/* a link, as in many images: the bind must land on its target inside the rootfs */
+	/*
+	 * A link, as in many images: the bind must land on its target inside the
+	 * rootfs. Without mount points made beforehand, one to nowhere, as
+	 * Ubuntu's (into an empty /run): the target is made.
+	 */
 	snprintf(path, sizeof(path), "%s/etc/resolv.conf", root);
-	assert_int_equal(symlink("/etc/resolv.real", path), 0);
-	snprintf(path, sizeof(path), "%s/etc/resolv.real", root);
-	write_file(path, "# the image's\n", 0644);
+	if (with_mount_points) {
+		assert_int_equal(symlink("/etc/resolv.real", path), 0);
+		snprintf(path, sizeof(path), "%s/etc/resolv.real", root);
+		write_file(path, "# the image's\n", 0644);
+	} else {
+		assert_int_equal(symlink("../run/systemd/resolve/stub-resolv.conf", path), 0);
+	}
 	dir_in(etc, sizeof(etc), "etc");
 	snprintf(path, sizeof(path), "%s/hosts", etc);
 	write_file(path, "127.0.0.1 localhost\n10.9.0.2 spawn-ut\n", 0644);
@@ -616,11 +624,12 @@ static void test_rootfs_files(void **state)
 	write_file(hostfile, "the host's\n", 0644);
 	snprintf(script, sizeof(script),
 		 "test -e %s && echo host-file-visible; test -e /usr && echo host-usr-visible; "
-		 "ls /; cat /etc/hostname /etc/hosts /etc/resolv.conf; pwd", hostfile);
+		 "ls /; cat /etc/hostname /etc/hosts /etc/resolv.conf; pwd; "
+		 "cat /run/systemd/resolve/stub-resolv.conf", hostfile);
 	assert_int_equal(run_in_rootfs(script, false, out, sizeof(out)), 0);
-	assert_string_equal(out, "bin\ndev\netc\nproc\nsys\ntmp\n"
+	assert_string_equal(out, "bin\ndev\netc\nproc\nrun\nsys\ntmp\n"
 				 "spawn-ut\n127.0.0.1 localhost\n10.9.0.2 spawn-ut\n"
-				 "nameserver 10.9.0.1\n/\n");
+				 "nameserver 10.9.0.1\n/\nnameserver 10.9.0.1\n");
 }
 
 /* what /sys, /dev and /tmp are in a rootfs, the same with and without a user namespace */

@@ -22,7 +22,8 @@
  *     rootfs (/etc/resolv.conf often is one) resolves inside it, never on the
  *     host; their sources were cloned (open_tree) before the pivot.
  * The mount points the rootfs lacks are made; one that is a symbolic link is
- * refused, since the mount would follow it out of the rootfs.
+ * refused, since the mount would follow it out of the rootfs (but /etc's,
+ * bound after the pivot, may be links, see etc_target_make()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,6 +228,49 @@ static int etc_sources_open(const char *etc_dir, int fds[N_ETC_FILES], struct ru
 	return 0;
 }
 
+/* the directories above @path, made where missing */
+static int make_parents(const char *path, struct run_err *e)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return run_errf(e, errno, "cannot make the directory %s: %s", dir,
+					strerror(errno));
+		*slash = '/';
+	}
+	return 0;
+}
+
+/*
+ * A missing /etc/NAME of a rootfs: made. A link to nothing (an image's
+ * /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf, whose /run is
+ * empty): its target made, as Docker does, so the bind lands there. Called
+ * after the pivot: whatever the link says stays inside the container's root.
+ */
+static int etc_target_make(const char *dst, struct run_err *e)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int err;
+
+	if (lstat(dst, &st) < 0 || !S_ISLNK(st.st_mode))
+		return mount_point(dst, false, e);
+	n = readlink(dst, link, sizeof(link) - 1);
+	if (n < 0)
+		return run_errf(e, errno, "cannot read the link %s: %s", dst, strerror(errno));
+	link[n] = '\0';
+	if ((size_t)snprintf(target, sizeof(target), "%s%s", link[0] == '/' ? "" : "/etc/", link) >=
+	    sizeof(target))
+		return run_errf(e, ENAMETOOLONG, "the link %s is too long", dst);
+	if ((err = make_parents(target, e)))
+		return err;
+	return mount_point(target, false, e);
+}
+
 /*
  * Move the /etc sources over /etc/NAME of the root we are in, following a
  * link there (resolved in that root: a rootfs's link stays in it). With
@@ -245,7 +289,7 @@ static int etc_bind(int fds[N_ETC_FILES], bool create, struct run_err *e)
 		if (!create && access(dst, F_OK) < 0)
 			continue;
 		if (create && ((err = mount_point("/etc", true, e)) ||
-			       (access(dst, F_OK) < 0 && (err = mount_point(dst, false, e)))))
+			       (access(dst, F_OK) < 0 && (err = etc_target_make(dst, e)))))
 			return err;
 		if (move_mount(fds[i], "", AT_FDCWD, dst,
 			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
