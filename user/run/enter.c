@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,18 +102,6 @@ static int namespaces_enter(int fds[N_NS], struct run_err *e)
 	return 0;
 }
 
-/* root of the container's user namespace, as its init is (spawn.c's become_userns_root) */
-static int become_root(struct run_err *e)
-{
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		return run_errf(e, errno, "cannot drop the supplementary groups: %s",
-				strerror(errno));
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return run_errf(e, errno, "cannot become root of the container's user namespace: %s",
-				strerror(errno));
-	return 0;
-}
-
 static noreturn void exec_child(int fds[N_NS], char *const *argv, char *const *envp,
 				const char *workdir, const int stdio[3], bool take_terminal,
 				int sync_fd)
@@ -123,7 +110,7 @@ static noreturn void exec_child(int fds[N_NS], char *const *argv, char *const *e
 	int *keep[] = { &sync_fd };
 	struct run_err e = { 0 };
 
-	if (namespaces_enter(fds, &e) || (userns && become_root(&e)))
+	if (namespaces_enter(fds, &e) || (userns && become_userns_root(&e)))
 		child_fail(sync_fd, &e);
 	/* after: this closes the namespace fds with everything else of the caller's */
 	if (child_arrange_fds(stdio, keep, 1, &e))

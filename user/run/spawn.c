@@ -22,7 +22,7 @@
 
 #include "spawn_internal.h"
 
-/* init's stack until it forks: enough for execvpe's path buffer and the messages; untouched pages cost nothing */
+/* init's stack until it forks: room for execvpe's path buffer; untouched pages cost nothing */
 #define CHILD_STACK_SIZE (1024 * 1024)
 #define GO_BYTE 'g'
 
@@ -167,7 +167,7 @@ static void child_wait_for_go(int sync_fd)
  * be denied by /proc/PID/setgroups; no supplementary groups then is what we
  * want anyway, since the host's would be unmapped.
  */
-static int become_userns_root(struct run_err *e)
+int become_userns_root(struct run_err *e)
 {
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
 		return run_errf(e, errno, "cannot drop the supplementary groups: %s",

@@ -49,6 +49,9 @@ int child_arrange_fds(const int stdio[3], int **keep, int nkeep, struct run_err 
 noreturn void exec_command(char *const *argv, char *const *envp, const char *workdir,
 			   int sync_fd);
 
+/* In a user namespace whose maps are written: uid and gid 0 there, no supplementary groups. */
+int become_userns_root(struct run_err *e);
+
 /*
  * The caller's terminal (@fd, -1: stdin) for a command: whether it is one the
  * caller is the foreground of; lending it (container_wait() of @pid gives it
