@@ -380,10 +380,12 @@ static void test_network_namespace(void **state)
 	ssize_t n;
 
 	(void)state;
-	/* its own: lo alone, and up */
+	/* its own: lo alone, and up; /sys shows that one, not the host's devices */
 	assert_int_equal(run_sh("ip -o link show", out, sizeof(out)), 0);
 	assert_has(out, "1: lo: <LOOPBACK,UP,LOWER_UP>");
 	assert_null(strstr(out, "2: "));
+	assert_int_equal(run_sh("ls /sys/class/net", out, sizeof(out)), 0);
+	assert_string_equal(out, "lo\n");
 	/* the host's */
 	n = readlink("/proc/self/ns/net", own, sizeof(own) - 1);
 	assert_cmp(n, >, 0);

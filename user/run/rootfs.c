@@ -7,7 +7,8 @@
  * first, so none of them propagates back to the host's mount namespace.
  * Without a rootfs the container has the host's files (as `ip netns exec`
  * gives), but a /proc of its own PID namespace mounted over the host's, so
- * that it sees only its own processes. With one:
+ * that it sees only its own processes, and with its own network namespace
+ * a /sys of that. With one:
  *   - the rootfs is bind-mounted onto itself (pivot_root wants a mount point);
  *   - /proc, /sys (read-only), /dev (a tmpfs: the host's null, zero, full,
  *     random, urandom and tty bind-mounted in — a user namespace may not
@@ -351,12 +352,19 @@ out:
 	return err;
 }
 
-/* the host's files, but /proc of the new PID namespace and the container's /etc files */
+/*
+ * The host's files, but /proc of the new PID namespace, with a network
+ * namespace of its own a /sys that shows its devices (what `ip netns exec`
+ * does; mounted over the host's, which a user namespace may not unmount),
+ * and the container's /etc files.
+ */
 static int host_files_enter(const struct spawn_spec *spec, struct run_err *e)
 {
 	int etc[N_ETC_FILES], err;
 
 	if ((err = mount_fs("proc", "/proc", "proc", PROC_FLAGS, NULL, e)))
+		return err;
+	if (!spec->host_network && (err = mount_fs("sysfs", "/sys", "sysfs", PROC_FLAGS, NULL, e)))
 		return err;
 	if ((err = etc_sources_open(spec->etc_dir, etc, e)) == 0)
 		err = etc_bind(etc, false, e);
