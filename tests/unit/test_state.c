@@ -355,6 +355,69 @@ static void test_network_api(void **state)
 }
 
 /* bpfnet__open(): "" is no instance name, and a bpffs given must be one. */
+#define EP5_JSON(name, ip, extra)                                                             \
+	"{\"name\":\"" name "\",\"network\":\"n1\",\"netns\":\"/var/run/netns/c1\","        \
+	"\"ifname\":\"eth0\",\"host_ifname\":\"bn000001-1\",\"id\":1,\"host_ifindex\":7,"       \
+	"\"ip\":\"" ip "\",\"prefix_len\":24,\"gateway\":\"10.1.0.1\","                          \
+	"\"mac\":\"0a:58:0a:01:00:02\",\"host_mac\":\"02:aa:bb:cc:dd:ee\",\"mtu\":1500" extra "}"
+#define STATE5_JSON(eps)                                                                      \
+	"{\"version\":5,\"node\":{\"initialized\":false,\"uplinks\":[]},\"networks\":[],"      \
+	"\"endpoints\":[" eps "],\"bound_ips\":[]}"
+
+/*
+ * An endpoint made without a default route: "default_route": false in its
+ * state, written for it alone (absent is yes, as every older file has it),
+ * read back; a value that is no boolean is a corrupt file.
+ */
+static void test_default_route(void **state)
+{
+	struct fixture *f = *state;
+	struct ep_state a = { .name = "a", .network = "n1", .netns = "/var/run/netns/c1",
+			      .ifname = "eth0", .host_ifname = "bn000001-1", .id = 1,
+			      .prefix_len = 24, .mtu = 1500 };
+	struct ep_state b = a;
+	struct state st = {}, back;
+	char path[128], *text = NULL;
+	const char *hit;
+
+	strcpy(b.name, "b");
+	strcpy(b.ifname, "eth1");
+	b.id = 2;
+	b.no_default_route = true;
+	inet_pton(AF_INET, "10.1.0.2", &a.ip);
+	inet_pton(AF_INET, "10.1.0.3", &b.ip);
+	inet_pton(AF_INET, "10.1.0.1", &a.gateway);
+	b.gateway = a.gateway;
+	assert_int_equal(bn_lock(f->bn), 0);
+	assert_int_equal(state_add_ep(&st, &a), 0);
+	assert_int_equal(state_add_ep(&st, &b), 0);
+	assert_int_equal(state_save(f->bn, &st), 0);
+	bn_unlock(f->bn);
+	snprintf(path, sizeof(path), "%s/unit/state.json", f->dir);
+	assert_int_equal(read_file(path, &text, 1 << 20), 0);
+	hit = strstr(text, "\"default_route\"");
+	assert_true(hit != NULL);
+	assert_true(strstr(hit + 1, "\"default_route\"") == NULL);	/* b's only */
+	assert_true(strstr(text, "\"default_route\": false") != NULL ||
+		    strstr(text, "\"default_route\":false") != NULL);
+	free(text);
+	assert_int_equal(state_load(f->bn, &back), 0);
+	assert_int_equal(back.n_eps, 2);
+	assert_false(state_ep(&back, "a")->no_default_route);
+	assert_true(state_ep(&back, "b")->no_default_route);
+	state_free(&back);
+	state_free(&st);
+
+	write_state(f, STATE5_JSON(EP5_JSON("c", "10.1.0.2", ",\"default_route\":true") ","
+				   EP5_JSON("d", "10.1.0.3", ",\"default_route\":false")), path);
+	assert_int_equal(state_load(f->bn, &back), 0);
+	assert_false(state_ep(&back, "c")->no_default_route);
+	assert_true(state_ep(&back, "d")->no_default_route);
+	state_free(&back);
+	write_state(f, STATE5_JSON(EP5_JSON("e", "10.1.0.2", ",\"default_route\":\"no\"")), path);
+	assert_int_equal(state_load(f->bn, &st), -EUCLEAN);
+}
+
 static void test_open_options(void **state)
 {
 	struct bpfnet_opts o = { .sz = sizeof(o), .run_dir = "/nonexistent" };
@@ -397,6 +460,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bridge_full, setup, teardown),
 		cmocka_unit_test(test_open_options),
 		cmocka_unit_test_setup_teardown(test_gateway_mode_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
 	};
 
 	/*

@@ -78,10 +78,11 @@ static int do_add(struct cli *cli, int argc, char **argv)
 	struct bpfnet_endpoint_opts o = { .sz = sizeof(o) };
 	struct bpfnet_endpoint_info info = { .sz = sizeof(info) };
 	const char *mtu = NULL, *ip = NULL, *mac = NULL;
+	int no_default_route = 0;
 	const struct opt opts[] = {
 		OPT("netns", &o.netns), OPT("name", &o.name), OPT("ip", &ip),
 		OPT("ifname", &o.ifname), OPT("mtu", &mtu), OPT("container-id", &o.container_id),
-		OPT("mac", &mac), {}
+		OPT("mac", &mac), FLAG("no-default-route", &no_default_route), {}
 	};
 	int err;
 
@@ -94,6 +95,7 @@ static int do_add(struct cli *cli, int argc, char **argv)
 	if (ip && bpfnet_addr_parse(ip, &o.ip))
 		return value_errorf(EINVAL, "invalid address '%s': expected IPv4 such as 10.1.0.2",
 				    ip);
+	o.default_route = no_default_route ? BPFNET_NO : BPFNET_DEFAULT;
 	cli_ref(cli, "network", o.network);
 	err = bpfnet_endpoint__add(cli->bn, &o, &info);
 	if (err)
@@ -227,13 +229,15 @@ static int do_check_ep(struct cli *cli, int argc, char **argv)
 const struct cmd endpoint_cmds[] = {
 	{ "endpoint add", do_add,
 	  "NETWORK --netns NAME|PATH [--name EP] [--ip IP] [--ifname IF] [--mtu N] "
-	  "[--container-id ID] [--mac MAC]",
+	  "[--container-id ID] [--mac MAC] [--no-default-route]",
 	  "Give the network namespace NAME (under /var/run/netns) or PATH an interface IF "
 	  "(default eth0) on NETWORK: a veth pair, the address IP (default the lowest free "
-	  "one), a default route via the gateway (the first endpoint of the netns with one), "
-	  "the MTU N (default the uplink's), the MAC MAC (default chosen). EP defaults to the "
-	  "netns name. ID is a container runtime's ID of the container (64 hex characters "
-	  "from podman): one endpoint per ID and IF.", CMD_NODE },
+	  "one), a default route via the gateway (the first endpoint of the netns with one; "
+	  "none with --no-default-route: only the subnet's route, for a further network of a "
+	  "container, as docker network connect), the MTU N (default the uplink's), the MAC "
+	  "MAC (default chosen). EP defaults to the netns name. ID is a container runtime's ID "
+	  "of the container (64 hex characters from podman): one endpoint per ID and IF.",
+	  CMD_NODE },
 	{ "endpoint ls", do_ls, "[-q]", "List the endpoints (-q: their names only).", 0 },
 	{ "endpoint show", do_show, "EP | --container-id ID [--ifname IF]",
 	  "Show endpoint EP, or the one of container ID at interface IF (default eth0).", 0 },

@@ -67,4 +67,15 @@ int netattach_down(struct bpfnet *bn, const char *container_id, struct run_err *
 int etcfiles_write(const char *dir, const char *hostname, const char *name,
 		   const struct net_attachment *att, size_t n, struct run_err *e);
 
+/* Where etcfiles_write() reads the host's resolver configuration. */
+#define ETCFILES_HOST_RESOLV "/etc/resolv.conf"
+
+/*
+ * etcfiles_write() with the host's resolv.conf read from @host_resolv (a
+ * missing file: as one without nameservers), so tests can craft it.
+ */
+int etcfiles_write_from(const char *dir, const char *hostname, const char *name,
+			const struct net_attachment *att, size_t n, const char *host_resolv,
+			struct run_err *e);
+
 #endif

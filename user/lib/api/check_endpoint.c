@@ -109,8 +109,9 @@ static int route_seen(const struct nl_route4_entry *r, void *arg)
 
 /*
  * The routes of the add: the subnet's (the kernel's, with the address) and,
- * with a gateway, a default route. Several endpoints of one netns share one
- * default route (sys/epnetns.c): any is this endpoint's way out.
+ * with a gateway, a default route, unless it was made without one. Several
+ * endpoints of one netns share one default route (sys/epnetns.c): any is
+ * this endpoint's way out.
  */
 static void check_routes(struct check *c, const struct ep_state *ep, struct nl *ct_nl,
 			 int ifindex, const char *where)
@@ -132,7 +133,7 @@ static void check_routes(struct check *c, const struct ep_state *ep, struct nl *
 		finding_add(c, "route_missing", FIX_NONE, obj, "%s has no route %s: endpoint '%s' "
 			    "does not reach its network", where, obj, ep->name);
 	}
-	if (ep->gateway.s_addr != INADDR_ANY && !look.default_route) {
+	if (ep->gateway.s_addr != INADDR_ANY && !ep->no_default_route && !look.default_route) {
 		snprintf(obj, sizeof(obj), "default via %s dev %s", check_ip(ep->gateway.s_addr, gw),
 			 ep->ifname);
 		finding_add(c, "route_missing", FIX_NONE, obj, "%s has no default route: endpoint "

@@ -355,6 +355,11 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	if (!ifname_valid(ifname))
 		return bn_fail(a->bn, -EINVAL, "invalid interface name '%s': 1-%d characters, no "
 			       "'/', ':' or spaces", ifname, IF_NAMESIZE - 1);
+	if (o->default_route != BPFNET_DEFAULT && o->default_route != BPFNET_YES &&
+	    o->default_route != BPFNET_NO)
+		return bn_fail(a->bn, -EINVAL, "opts.default_route %d: BPFNET_DEFAULT, BPFNET_YES "
+			       "or BPFNET_NO", (int)o->default_route);
+	a->ep.no_default_route = o->default_route == BPFNET_NO;
 	/* macvlan: the parent is looked at again, as it is now */
 	if (net_is_macvlan(a->net)) {
 		err = macvlan_parent(a->bn, a->node_nl, a->net->parent, &a->parent);
@@ -421,10 +426,11 @@ static int configure_container(struct ep_add *a)
 	      nl_addr_add4(a->ct_nl, eth.ifindex, a->ep.ip, a->ep.prefix_len) ?:
 	      nl_link_set_up(a->ct_nl, lo.ifindex) ?: nl_link_set_up(a->ct_nl, eth.ifindex);
 	/*
-	 * a default route via the gateway, unless there is none (internal network) or
-	 * another endpoint of this netns has it: then this one adds its subnet only
+	 * a default route via the gateway, unless there is none (internal network), it
+	 * was not asked for, or another endpoint of this netns has it: then this one
+	 * adds its subnet only
 	 */
-	if (!err && a->ep.gateway.s_addr != INADDR_ANY &&
+	if (!err && a->ep.gateway.s_addr != INADDR_ANY && !a->ep.no_default_route &&
 	    !ep_gateway_in_netns(a->st, a->netns_fd)) {
 		dflt.ifindex = eth.ifindex;
 		err = nl_route_add4(a->ct_nl, &dflt);
@@ -572,6 +578,7 @@ static void endpoint_opts_read(const struct bpfnet_endpoint_opts *in,
 	o->container_id = OPTS_GET(in, container_id, NULL);
 	if (OPTS_HAS(in, mac))
 		memcpy(o->mac, in->mac, sizeof(o->mac));
+	o->default_route = OPTS_GET(in, default_route, BPFNET_DEFAULT);
 }
 
 /* The public view of endpoint @e into the caller's @out, as far as its sz reaches. */

@@ -4,6 +4,7 @@
 #define BPFNET_MODEL_OBJECTS_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/core.h"
 
@@ -43,6 +44,12 @@ struct ep_state {
 	struct in_addr ip;
 	unsigned int prefix_len;
 	struct in_addr gateway;
+	/*
+	 * Made with opts.default_route BPFNET_NO: its netns gets only the
+	 * subnet's route from it, never the default route (a further attachment
+	 * of a container, whose way out is another endpoint's).
+	 */
+	bool no_default_route;
 	uint8_t mac[6];
 	uint8_t host_mac[6];
 	unsigned int mtu;

@@ -20,7 +20,8 @@
  *    "uplink_ifindex" and "created_clsact"; versions 2 to 4 still read
  * 6: networks may have mode "macvlan" with their "parent" device, endpoints of them
  *    "parent" (and no host side: "host_ifname" ""); missing: "" (an l3 or bridge one);
- *    versions 2 to 5 still read, and are written back as 6
+ *    endpoints may have "default_route": false (missing: true); versions 2 to 5 still
+ *    read, and are written back as 6
  */
 #define STATE_VERSION 6
 #define STATE_VERSION_OLDEST 2
@@ -51,7 +52,7 @@ json_t *net_to_json(const struct net_state *n)
 	return j;
 }
 
-json_t *ep_to_json(const struct ep_state *e)
+static json_t *ep_fields_to_json(const struct ep_state *e)
 {
 	char mac[18], host_mac[18];
 	json_t *j;
@@ -70,6 +71,22 @@ json_t *ep_to_json(const struct ep_state *e)
 		return NULL;
 	}
 	return j;
+}
+
+/*
+ * An endpoint may have "default_route": false (within version 5, and
+ * later), written only then: made without a default route. Missing is
+ * true, as every endpoint was before: older files read unchanged.
+ */
+json_t *ep_to_json(const struct ep_state *e)
+{
+	json_t *o = ep_fields_to_json(e);
+
+	if (o && e->no_default_route && json_object_set_new(o, "default_route", json_false())) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *uplinks_to_json(const struct node_state *node)
@@ -191,22 +208,24 @@ int ep_from_json(json_t *j, struct ep_state *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
 	const char *container_id = "", *parent = "";
-	int id, ifindex, plen, mtu;
+	int id, ifindex, plen, mtu, default_route = 1;
 	json_int_t gen = 0, ns_dev = 0, ns_ino = 0;
 
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I, "
-			"s?s, s?I, s?I, s?s}",
+			"s?s, s?I, s?I, s?b, s?s}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
 			"mtu", &mtu, "gen", &gen, "container_id", &container_id, "netns_dev",
-			&ns_dev, "netns_ino", &ns_ino, "parent", &parent) ||
+			&ns_dev, "netns_ino", &ns_ino, "default_route", &default_route, "parent",
+			&parent) ||
 	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->gen = (unsigned int)gen;
 	e->netns_dev = (uint64_t)ns_dev;
 	e->netns_ino = (uint64_t)ns_ino;
+	e->no_default_route = !default_route;
 	e->id = id;
 	e->host_ifindex = ifindex;
 	e->prefix_len = plen;

@@ -5,6 +5,8 @@
  * each further one only the connected route of its own subnet. When the one
  * with the default route goes, the next endpoint there with a gateway takes
  * it over, as libnetwork moves a sandbox's gateway to its remaining networks.
+ * An endpoint made without a default route (opts.default_route BPFNET_NO)
+ * neither holds nor takes it: its container was told its way out is elsewhere.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,7 +45,7 @@ const struct ep_state *ep_gateway_in_netns(const struct state *st, int netns_fd)
 	for (size_t i = 0; i < st->n_eps; i++) {
 		const struct ep_state *ep = &st->eps[i];
 
-		if (ep->gateway.s_addr == INADDR_ANY)
+		if (ep->gateway.s_addr == INADDR_ANY || ep->no_default_route)
 			continue;
 		if (known && ep->netns_ino && (ep->netns_ino != ino || ep->netns_dev != dev))
 			continue;
@@ -89,7 +91,7 @@ int ep_default_route_handover(struct bpfnet *bn, const struct state *st,
 	struct nl *nl;
 	int fd, err;
 
-	if (gone->gateway.s_addr == INADDR_ANY)
+	if (gone->gateway.s_addr == INADDR_ANY || gone->no_default_route)
 		return 0;
 	/* a netns deleted with its container leaves nobody to hand over to */
 	if (netns_open(gone->netns, path, sizeof(path), &fd))

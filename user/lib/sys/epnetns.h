@@ -6,7 +6,10 @@
 #include "core/core.h"
 #include "model/state.h"
 
-/* An endpoint of @st with a gateway in the netns of @netns_fd (the one with its default route). */
+/*
+ * An endpoint of @st with a gateway and a default route in the netns of
+ * @netns_fd (the one that holds its default route).
+ */
 const struct ep_state *ep_gateway_in_netns(const struct state *st, int netns_fd);
 /*
  * Endpoint @gone (no longer in @st) took its netns's default route with it:
