@@ -74,9 +74,9 @@ static json_t *ep_fields_to_json(const struct ep_state *e)
 }
 
 /*
- * An endpoint may have "default_route": false (version 6), written only
- * then: made without a default route. Missing is true, as every endpoint
- * was before: older files read unchanged.
+ * An endpoint may have "default_route": false (since version 6), written
+ * only then: made without a default route. Missing is
+ * true, as every endpoint was before: older files read unchanged.
  */
 json_t *ep_to_json(const struct ep_state *e)
 {
