@@ -310,6 +310,13 @@ static __always_inline int routed_to_ep(struct __ctx_buff *ctx, __u32 l3_off, st
  * its gateway mode, or the published-port path. *@dst is the endpoint the
  * packet is for, once known.
  */
+/* A frame of the uplink left to the node's stack (and its upper devices), counted. */
+static __always_inline int uplink_pass(void)
+{
+	count_global(BPFNET_G_UPLINK_PASSED);
+	return CTX_ACT_PASS;
+}
+
 static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
 					    struct iphdr *iph, const struct bpfnet_ep **dst)
 {
@@ -329,6 +336,11 @@ static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off
  * hands it, untouched and malformed or not, to the next tc filter (another
  * instance's) or the stack, and so are tagged frames, which the node's VLAN
  * device (if any) owns. A drop for a container counts against it.
+ *
+ * The stack includes the rx handlers of the uplink's upper devices: frames
+ * for the macvlans of a macvlan network whose parent is this uplink pass
+ * here (tc ingress runs before the macvlan rx handler), as the node's own
+ * traffic does, and are counted with it in uplink_passed.
  */
 SEC("tc")
 int from_uplink(struct __sk_buff *ctx)
@@ -339,10 +351,12 @@ int from_uplink(struct __sk_buff *ctx)
 	int ret;
 
 	if (uplink_parse(ctx, &l3_off, &iph))
-		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
+		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
 	dst = ep_of_ip(iph->daddr);
 	ret = ipv4_check_martian(iph->saddr, iph->daddr) ?:
 	      ipv4_from_uplink(ctx, l3_off, iph, &dst);
+	if (ret == CTX_ACT_PASS)
+		ret = uplink_pass();
 	return finish(ctx, dst, DIR_TO_EP, ret);
 }
 

@@ -410,7 +410,8 @@ _Static_assert(sizeof(struct bpfnet_frag_val) == 16, "bpfnet_frag_val layout is 
 	X(G_FRAG_TRACKED, "fragmented_datagrams") /* first fragments: ports kept for the later */ \
 	X(G_FRAG_TO_NODE, "fragments_unmatched_to_node") /* later before first, from the uplink */ \
 	X(G_CT_RETIRED, "ct_retired")         /* flows of endpoints removed or re-created */ \
-	X(G_CT_FLUSHED, "ct_flushed")         /* live flows removed by ct flush or port rm */
+	X(G_CT_FLUSHED, "ct_flushed")         /* live flows removed by ct flush or port rm */ \
+	X(G_UPLINK_PASSED, "uplink_passed")   /* frames from an uplink left to the node's stack */
 
 #define BPFNET_GLOBAL_ENUM(name, str) BPFNET_##name,
 enum bpfnet_global_counter {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * libbpfnet: the embedding API of the bpfnet container dataplane (API v2,
- * symbol versions LIBBPFNET_0.2 and LIBBPFNET_0.3).
+ * symbol versions LIBBPFNET_0.2, LIBBPFNET_0.3 and LIBBPFNET_0.4).
  *
  * Conventions, as libbpf 1.0's:
  * - Functions return 0 or a negative errno. On error, bpfnet__errmsg(bn) says
@@ -66,7 +66,7 @@ extern "C" {
 
 /* The version of this header; bpfnet_version() gives the library's. */
 #define BPFNET_MAJOR_VERSION 0
-#define BPFNET_MINOR_VERSION 3
+#define BPFNET_MINOR_VERSION 4
 #define BPFNET_PATCH_VERSION 0
 #define BPFNET_VERSION_STR_(a, b, c) #a "." #b "." #c
 #define BPFNET_VERSION_STR_X_(a, b, c) BPFNET_VERSION_STR_(a, b, c)
@@ -385,14 +385,27 @@ struct bpfnet_network_info {
 	bool internal;
 	uint8_t gateway_mac[6];	/* bridge: the gateway's MAC, the same for every container */
 	enum bpfnet_gateway_mode gateway_mode;
+	char parent[IF_NAMESIZE];	/* since 0.4: macvlan's parent device; "" for the others */
 };
 
 /*
  * Create network opts->name; *out (may be NULL; out->sz set) describes it.
  * Before bpfnet_node__init() only the state changes; after, the datapath and
- * the gateway address on the node too. Errors:
+ * the gateway address on the node too.
+ *
+ * A macvlan network (since 0.4) puts nothing on the node and nothing in the
+ * datapath: its gateway is a router on the parent's segment (default: the
+ * subnet's first host address; never an address of the node, which macvlan
+ * endpoints cannot reach), its subnet may be the parent's own (routes and
+ * addresses of the node on the parent do not conflict; those on other
+ * devices do), masquerade is off. opts->parent is required there, and must
+ * be a device of the node when it is initialized (-ENODEV; checked again at
+ * every endpoint add); masquerade BPFNET_YES, a gateway mode but nat and
+ * internal are refused (-EINVAL: no BPF program is in the path to do them),
+ * and so is opts->parent for the other modes. Errors:
  *   -EINVAL       bad opts (sz, name, mode, subnet, gateway, an option that
  *                 does not go with another) or bad out->sz
+ *   -ENODEV       macvlan: no device opts->parent on an initialized node
  *   -EAFNOSUPPORT an IPv6 subnet or gateway
  *   -EEXIST       the name exists, or the subnet overlaps another network, a
  *                 route or an address of the node
@@ -405,7 +418,12 @@ int bpfnet_network__create(struct bpfnet *bn, const struct bpfnet_network_opts *
 int bpfnet_network__remove(struct bpfnet *bn, const char *name);
 /* Network @name into @out (out->sz set by the caller). -ENOENT; -EINVAL bad sz. */
 int bpfnet_network__get(struct bpfnet *bn, const char *name, struct bpfnet_network_info *out);
-/* Every network, by name. *out is malloc()ed, free() it (may be NULL when *count is 0). */
+/*
+ * Every network, by name. *out is malloc()ed, free() it. The elements have
+ * the layout of the header a program was built with: the one before 0.4 (no
+ * parent) for a program built before 0.4 (it binds bpfnet_network__list at
+ * LIBBPFNET_0.2).
+ */
 int bpfnet_network__list(struct bpfnet *bn, struct bpfnet_network_info **out, size_t *count);
 
 /* ---- endpoints ----------------------------------------------------------- */
@@ -457,11 +475,21 @@ struct bpfnet_endpoint_info {
 /*
  * Attach netns opts->netns to network opts->network: a veth pair, the
  * container side moved into the netns (setns() on the calling thread, see
- * above) and configured, the datapath told. All or nothing. Errors:
+ * above) and configured, the datapath told. All or nothing.
+ *
+ * On a macvlan network (since 0.4): a macvlan device (bridge mode) on the
+ * network's parent, made right into the netns as ifname; no host side
+ * (info host_ifname "", host_ifindex 0, host_mac zero) and nothing in the
+ * datapath. Its MTU defaults to the parent's (and may not exceed it); IPAM
+ * skips the node's own addresses on the parent. Other hosts of the segment
+ * are not known to bpfnet: give --ip where the segment has its own.
+ * By the kernel's design it cannot reach the node through the parent, nor
+ * the node it (nor containers of l3 and bridge networks). Errors:
  *   -EINVAL       bad opts (sz, names, address not in the subnet or taken by
  *                 the gateway, MTU, container_id, a multicast MAC) or bad out->sz
  *   -EAFNOSUPPORT an IPv6 address
  *   -ENOENT       no such network or netns; the node is not initialized
+ *   -ENODEV       macvlan: the network's parent is not a device of the node
  *   -EEXIST       the name, the address or the ifname in the netns is taken;
  *                 (container_id, ifname) has an endpoint; the network has the MAC
  *   -ENOSPC       the subnet is full (or the endpoint table, or a bridge's flood list)
@@ -556,12 +584,14 @@ int bpfnet_port_spec_parse(const char *spec, struct bpfnet_port_mapping *out);
 char *bpfnet_port_spec(const struct bpfnet_port_mapping *m, char *buf, size_t len);
 
 /*
- * Publish @n mappings of endpoint @endpoint, all or nothing. Errors:
+ * Publish @n mappings of endpoint @endpoint, all or nothing. A macvlan
+ * endpoint publishes none: its traffic never passes a BPF program (-EPERM,
+ * as for an internal network). Errors:
  *   -EINVAL       @n 0, a bad proto or port range, a host address the node
  *                 cannot be reached at (multicast, broadcast, not the node's)
  *   -EAFNOSUPPORT an IPv6 host address
  *   -ENOENT       no such endpoint; the node is not initialized
- *   -EPERM        the endpoint is on an internal network
+ *   -EPERM        the endpoint is on an internal or a macvlan network
  *   -EADDRINUSE   a port is published already (same proto, address and
  *                 port; 0.0.0.0 conflicts with every address), or twice in @maps
  *   -E2BIG/-ENOSPC the port table is full; errno of bpf(2) or netlink.

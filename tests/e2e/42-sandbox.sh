@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The sandbox library (tools/lib/sandbox.sh) leaves nothing behind: a script built on it
 # alone (uplink, a container netns, bpfnet's pins and socket hooks, a process in a netns
-# and one only in its cgroup, neither known to any hook) that fails, fails under
+# and one only in its cgroup, neither known to any hook, and what a `bpfnet run`
+# container killed midway leaves: a broken record, its netns, a process in its cgroups
+# under the run's BPFNET_CGROUP_PARENT on a v1 hierarchy and cgroup2) that fails, fails under
 # "set -e", is interrupted by SIGINT, SIGTERM or SIGHUP, or passes, leaves no netns of
 # its prefix, mount, temp dir, cgroup or process. And tools/demo (make demo) runs to its
 # end on it and leaves nothing either.
@@ -37,7 +39,20 @@ in_netns=$!
 sleep 120 9>&- &
 in_cgroup=$!
 [ -z "$SB_CGROUP" ] || grep -qx "$in_cgroup" "$SB_CGROUP/cgroup.procs" || exit 3
-echo "SUB_PIDS=$in_netns $in_cgroup"
+# what a container of `bpfnet run` killed midway leaves: a record rm -f cannot make sense
+# of, its netns bind mount, a process in its cgroups on a v1 hierarchy and on cgroup2
+[ "$BPFNET_CGROUP_PARENT" = "$SB_CGROUP_PARENT" ] && [ -n "$SB_CGROUP_PARENT" ] || exit 3
+mkdir -p "$BPFNET_RUN_DIR/containers/${SB_PREFIX}ct" || exit 3
+echo '{' >"$BPFNET_RUN_DIR/containers/${SB_PREFIX}ct/container.json"
+sandbox_netns_add ct || exit 3
+sleep 120 9>&- &
+in_ct=$!
+for mnt in $(sandbox_cgroup_mounts); do
+	case $mnt in */pids | */unified) ;; *) continue ;; esac
+	mkdir -p "$mnt/$SB_CGROUP_PARENT/${SB_PREFIX}ct/sub" || exit 3
+	echo "$in_ct" >"$mnt/$SB_CGROUP_PARENT/${SB_PREFIX}ct/sub/cgroup.procs" || exit 3
+done
+echo "SUB_PIDS=$in_netns $in_cgroup $in_ct"
 echo "SUB_READY"
 case $mode in
 fail) exit 1 ;;

@@ -10,7 +10,8 @@
 # route to eth1 (without it the next endpoint takes it over, 15-validation.sh), a netns with
 # only such an endpoint has no default route and reaches its subnet only, a repair that
 # rebuilds it makes none either, and a later default endpoint there takes the default route.
-# Finally removal leaves nothing.
+# The same for a macvlan endpoint (no veth: the parent's segment). Finally removal leaves
+# nothing.
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
@@ -134,13 +135,36 @@ check "q's default route is via n1 on eth1" \
 	route_is q default "default via 10.73.0.1 dev eth1 proto static"
 check "bpfnet check: clean with both kinds" node_clean
 
+# ---- macvlan: the same for a macvlan endpoint (no veth, the parent's segment) ----------------
+
+# r: macvlan first, without a default route, then l3 as eth1 with it
+check "network create mv (macvlan on $UPLINK, gateway ext)" \
+	bn network create mv --mode macvlan --parent "$UPLINK" --subnet 192.168.77.0/24 \
+	--gateway "$EXT_IP"
+new_ns r
+check "endpoint add rv: r on mv (macvlan) with --no-default-route" \
+	bn endpoint add mv --netns "$(nsname r)" --name rv --no-default-route
+check "r has no default route" no_default r
+check "r reaches ext on the parent's segment" ns r ping -c1 -W2 "$EXT_IP"
+check "endpoint check rv: clean" ep_clean rv
+is "$(default_route_of rv)" "false" 'state.json: rv has "default_route": false'
+check "endpoint add ra: r on n1 as eth1, the default route" \
+	bn endpoint add n1 --netns "$(nsname r)" --name ra --ifname eth1
+check "r's default route is via n1 on eth1" \
+	route_is r default "default via 10.73.0.1 dev eth1 proto static"
+check "r -> p1 over TCP" tcp_echo r "$P1"
+check "bpfnet check: clean with a macvlan endpoint without a default route" node_clean
+
 # ---- removal ------------------------------------------------------------------------------
 
+check "endpoint rm rv" bn endpoint rm rv
+check "endpoint rm ra" bn endpoint rm ra
+check "network rm mv" bn network rm mv
 for ep in mb ma qa qb pb p1; do
 	check "endpoint rm $ep" bn endpoint rm $ep
 done
 is "$(json 'len(d["endpoints"])' <"$STATE")" 0 "state.json has no endpoint left"
-for n in m q; do
+for n in m q r; do
 	is "$(ip -n "$(nsname $n)" -o link show | grep -c 'eth[01]')" 0 "$n has no eth0/eth1 left"
 	check "$n has no route left" route_is $n "" ""
 done

@@ -141,6 +141,10 @@ check "0.3's endpoint calls are exported at LIBBPFNET_0.3" exported_at \
 	bpfnet_endpoint__find@@LIBBPFNET_0.3 bpfnet_endpoint__check@@LIBBPFNET_0.3
 check "bpfnet_endpoint__list: 0.3's the default, 0.2's kept" exported_at \
 	bpfnet_endpoint__list@@LIBBPFNET_0.3 bpfnet_endpoint__list@LIBBPFNET_0.2
+# 0.3 kept bpfnet_network__list at LIBBPFNET_0.2 (the node's wildcard): programs of the 0.2
+# and 0.3 headers alike bind that one, and it keeps their element (no parent)
+check "bpfnet_network__list: 0.4's the default (with parent), 0.2's kept" exported_at \
+	bpfnet_network__list@@LIBBPFNET_0.4 bpfnet_network__list@LIBBPFNET_0.2
 
 # ---- the example, built from the tree alone ---------------------------------------------
 
@@ -290,5 +294,75 @@ is "$(sed -n 's/^0.2: //p' <<<"$out")" \
 is "$(sed -n 's/^0.3: //p' <<<"$out")" \
 	"3 of 624 bytes: $C1 sz=624 ip-len=24 mtu=1500 id=- c2 sz=624 ip-len=24 mtu=1400 id=abc c3 sz=624 ip-len=24 mtu=1300 id=-" \
 	"0.3's (the default): with container_id"
+
+# ---- bpfnet_network__list of a program built before 0.4 ----------------------------------------
+
+# its elements are struct bpfnet_network_info of the 0.2/0.3 header (no parent: 144 bytes on
+# LP64), the default one 0.4's with the macvlan network's parent
+cat >"$TMP/netlist03.c" <<'EOF2'
+#include <stdio.h>
+#include <stdlib.h>
+#include <bpfnet/bpfnet.h>
+
+struct info_0_3 {	/* struct bpfnet_network_info of the 0.2 and 0.3 headers */
+	size_t sz;
+	char name[BPFNET_NAME_MAX];
+	unsigned int id;
+	enum bpfnet_network_mode mode;
+	struct bpfnet_prefix subnet;
+	struct bpfnet_addr gateway;
+	unsigned int endpoints;
+	bool masquerade, internal;
+	uint8_t gateway_mac[6];
+	enum bpfnet_gateway_mode gateway_mode;
+};
+int list_0_3(struct bpfnet *bn, struct info_0_3 **out, size_t *count);
+__asm__(".symver list_0_3, bpfnet_network__list@LIBBPFNET_0.2");
+
+int main(void)
+{
+	struct bpfnet_opts o = { .sz = sizeof(o), .instance = getenv("BPFNET_INSTANCE") };
+	struct bpfnet_network_info *now;
+	struct info_0_3 *old;
+	size_t n_old, n_now;
+	struct bpfnet *bn;
+
+	if (bpfnet__open(&o, &bn) || list_0_3(bn, &old, &n_old) ||
+	    bpfnet_network__list(bn, &now, &n_now)) {
+		fprintf(stderr, "netlist03: %s\n", bpfnet__errmsg(bn));
+		return 1;
+	}
+	printf("0.3: %zu of %zu bytes:", n_old, sizeof(*old));
+	for (size_t i = 0; i < n_old; i++)
+		printf(" %s sz=%zu mode=%s len=%u eps=%u gw-mode=%s", old[i].name, old[i].sz,
+		       bpfnet_network_mode_str(old[i].mode), old[i].subnet.len, old[i].endpoints,
+		       bpfnet_gateway_mode_str(old[i].gateway_mode));
+	printf("\n0.4: %zu of %zu bytes:", n_now, sizeof(*now));
+	for (size_t i = 0; i < n_now; i++)
+		printf(" %s sz=%zu mode=%s parent=%s", now[i].name, now[i].sz,
+		       bpfnet_network_mode_str(now[i].mode), now[i].parent[0] ? now[i].parent : "-");
+	printf("\n");
+	free(old);
+	free(now);
+	bpfnet__close(bn);
+	return 0;
+}
+EOF2
+check "network create mv (macvlan on $UPLINK)" bn network create mv --mode macvlan \
+	--parent "$UPLINK" --subnet 192.168.77.0/24 --gateway "$EXT_IP"
+check "a program bound to bpfnet_network__list@LIBBPFNET_0.2 builds against the tree" \
+	${CC:-cc} $(pkg-config --cflags libbpfnet) -o "$TMP/netlist03" "$TMP/netlist03.c" \
+	$(pkg-config --libs libbpfnet)
+check "... and needs bpfnet_network__list at LIBBPFNET_0.2" \
+	grep_out "bpfnet_network__list@LIBBPFNET_0.2" readelf -W --dyn-syms "$TMP/netlist03"
+out=$(ip netns exec "$NODE" env BPFNET_INSTANCE="$INST" LD_LIBRARY_PATH="$LIBDIR" \
+	"$TMP/netlist03" 2>&1)
+diag "$out"
+is "$(sed -n 's/^0.3: //p' <<<"$out")" \
+	"2 of 144 bytes: embed sz=144 mode=l3 len=24 eps=3 gw-mode=nat mv sz=144 mode=macvlan len=24 eps=0 gw-mode=nat" \
+	"the old elements: the old stride, every field where the old header has it"
+is "$(sed -n 's/^0.4: //p' <<<"$out")" \
+	"2 of 160 bytes: embed sz=160 mode=l3 parent=- mv sz=160 mode=macvlan parent=$UPLINK" \
+	"0.4's (the default): with parent"
 
 done_testing

@@ -360,13 +360,35 @@ sandbox_setup() {
 	return 0
 }
 
+# rootfs_setup: $ROOTFS, a busybox-static root file system in $TMP (sandbox_rootfs);
+# 1 with the reason in $ROOTFS_WHY when there is no static busybox
+ROOTFS="" ROOTFS_WHY=""
+rootfs_setup() {
+	ROOTFS=$TMP/rootfs
+	ROOTFS_WHY=$(sandbox_rootfs "$ROOTFS" 2>&1 >/dev/null) && return 0
+	ROOTFS_WHY=${ROOTFS_WHY:-cannot build a busybox rootfs in $ROOTFS}
+	ROOTFS=""
+	return 1
+}
+
+# cgroup_dirs_of NAME: every directory of container NAME's cgroup that exists now, on
+# every hierarchy (<mount>/$BPFNET_CGROUP_PARENT/NAME, cgroup.h), one a line
+cgroup_dirs_of() {
+	local mnt
+	for mnt in $(sandbox_cgroup_mounts); do
+		[ -d "$mnt/$BPFNET_CGROUP_PARENT/$1" ] && echo "$mnt/$BPFNET_CGROUP_PARENT/$1"
+	done
+	return 0
+}
+
 # ---- scripts that must leave nothing behind ------------------------------------------
 
 # left_nothing OUT: what a script said it made is gone: its sandbox (a line "SUB_WHERE=" or
 # "sandbox: " with sandbox_where's text) and its processes (a line "SUB_PIDS=")
 left_nothing() {
-	local where pfx tmp cg pids p left bad=""
+	local where pfx tmp cg cgparent mnt pids p left bad=""
 	where=$(sed -n 's/^SUB_WHERE=//p; s/^sandbox: //p' "$1" | head -n1)
+	cgparent=$(sed -n 's/.*container cgroups under \*\/\([^ ,]*\).*/\1/p' <<<"$where")
 	pids=$(sed -n 's/^SUB_PIDS=//p' "$1")
 	pfx=$(sed -n 's/^netns \([^*]*\)\*.*/\1/p' <<<"$where")
 	tmp=$(sed -n 's/.*temp dir \([^ ,]*\).*/\1/p' <<<"$where")
@@ -380,6 +402,14 @@ left_nothing() {
 	grep -qF "$tmp" /proc/mounts && bad+="mount: $(grep -F "$tmp" /proc/mounts); "
 	[ -e "$tmp" ] && bad+="directory $tmp; "
 	[ -n "$cg" ] && [ -e "$cg" ] && bad+="cgroup $cg; "
+	if [ -n "$cgparent" ]; then
+		for mnt in $(sandbox_cgroup_mounts); do
+			[ -e "$mnt/$cgparent" ] && bad+="cgroup $mnt/$cgparent; "
+		done
+	fi
+	for p in /run/netns/"$pfx"*; do
+		[ -e "$p" ] && bad+="netns file $p; "
+	done
 	for p in $pids; do
 		kill -0 "$p" 2>/dev/null && bad+="process $p ($(tr '\0' ' ' </proc/"$p"/cmdline)); "
 	done

@@ -320,11 +320,16 @@ static void check_counters(enum host_id dev, const struct pkt *in, const struct 
 {
 	bool sent = dev != UPLINK, dropped = x->verdict == TC_ACT_SHOT;
 	enum host_id charged = dropped ? charged_host(dev, in, x) : H_NONE;
+	uint64_t global[BPFNET_G_MAX];
 	size_t len = in->len;
 	uint32_t i;
 
+	/* what tc's from_uplink leaves to the stack counts once in uplink_passed */
+	memcpy(global, x->global, sizeof(global));
+	if (dev == UPLINK && !via_xdp && x->verdict == TC_ACT_UNSPEC)
+		global[BPFNET_G_UPLINK_PASSED]++;
 	check_drop_deltas(where, x->drop, b->drops, a->drops);
-	check_global_deltas(where, x->global, b->global, a->global);
+	check_global_deltas(where, global, b->global, a->global);
 	for (i = EP_A; i < UPLINK; i++) {
 		struct ep_delta d = { .tx = sent && i == dev && !dropped, .rx = i == x->rx,
 				      .drops = i == charged };

@@ -107,7 +107,7 @@ static void test_check_not_initialized(void **state)
 	assert_int_equal(netattach_check(f->bn, "c1", &net, 1, NULL, 0, &e), -ENOENT);
 	assert_int_equal(e.errnum, ENOENT);
 	assert_has(e.msg, "not initialized");
-	assert_has(e.msg, "bpfnet node init");
+	assert_has(e.msg, "bpfnet init");
 }
 
 /* netattach_up fails whole: the library's words after the runtime's, out zeroed, no endpoint. */

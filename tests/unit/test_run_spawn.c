@@ -26,6 +26,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdnoreturn.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -59,13 +62,38 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/*
+ * Every process of the test's: the test is a subreaper (main), so a container
+ * whose caller (a child of the test) died is a child of ours by now.
+ */
+static void kill_children(void)
+{
+	char path[64];
+	long pid;
+	int n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	do {
+		n = 0;
+		f = fopen(path, "r");
+		while (f && fscanf(f, "%ld", &pid) == 1) {
+			kill(pid, SIGKILL);
+			n++;
+		}
+		if (f)
+			fclose(f);
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+	} while (n);
+}
+
 static void fx_cleanup(void)
 {
-	if (fx.init > 0) {
+	if (fx.init > 0)
 		kill(fx.init, SIGKILL);
-		waitpid(fx.init, NULL, 0);
-		fx.init = -1;
-	}
+	kill_children();
+	fx.init = -1;
 	if (fx.in_w >= 0)
 		close(fx.in_w);
 	if (fx.out_r >= 0)
@@ -270,12 +298,16 @@ static void test_pid1_and_own_proc(void **state)
 	char out[OUT_MAX];
 
 	(void)state;
-	/* the loop is the shell's own: while it runs, init and the shell are all there is */
-	assert_int_equal(run_sh("echo $$ $PPID $(cat /proc/1/comm); "
+	/*
+	 * The loop is the shell's own: while it runs, init and the shell are all
+	 * there is. init shows neither the caller's arguments nor its environment.
+	 */
+	assert_int_equal(run_sh("echo $$ $PPID $(cat /proc/1/comm) $(tr -d '\\000' < /proc/1/cmdline) "
+				"$(tr -d '\\000' < /proc/1/environ | wc -c); "
 				"for d in /proc/[0-9]*; do printf '%s ' ${d#/proc/}; done",
 				out, sizeof(out)),
 			 0);
-	assert_string_equal(out, "2 1 bpfnet-init\n1 2 ");
+	assert_string_equal(out, "2 1 bpfnet-init bpfnet-init 0\n1 2 ");
 }
 
 static void test_hostname(void **state)
@@ -348,10 +380,12 @@ static void test_network_namespace(void **state)
 	ssize_t n;
 
 	(void)state;
-	/* its own: lo alone, and up */
+	/* its own: lo alone, and up; /sys shows that one, not the host's devices */
 	assert_int_equal(run_sh("ip -o link show", out, sizeof(out)), 0);
 	assert_has(out, "1: lo: <LOOPBACK,UP,LOWER_UP>");
 	assert_null(strstr(out, "2: "));
+	assert_int_equal(run_sh("ls /sys/class/net", out, sizeof(out)), 0);
+	assert_string_equal(out, "lo\n");
 	/* the host's */
 	n = readlink("/proc/self/ns/net", own, sizeof(own) - 1);
 	assert_cmp(n, >, 0);
@@ -544,11 +578,19 @@ static void make_busybox_rootfs(bool with_mount_points)
 		snprintf(path, sizeof(path), "%s/etc/hostname", root);
 		write_file(path, "", 0644);
 	}
-	/* a link, as in many images: the bind must land on its target inside the rootfs */
+	/*
+	 * A link, as in many images: the bind must land on its target inside the
+	 * rootfs. Without mount points made beforehand, one to nowhere, as
+	 * Ubuntu's (into an empty /run): the target is made.
+	 */
 	snprintf(path, sizeof(path), "%s/etc/resolv.conf", root);
-	assert_int_equal(symlink("/etc/resolv.real", path), 0);
-	snprintf(path, sizeof(path), "%s/etc/resolv.real", root);
-	write_file(path, "# the image's\n", 0644);
+	if (with_mount_points) {
+		assert_int_equal(symlink("/etc/resolv.real", path), 0);
+		snprintf(path, sizeof(path), "%s/etc/resolv.real", root);
+		write_file(path, "# the image's\n", 0644);
+	} else {
+		assert_int_equal(symlink("../run/systemd/resolve/stub-resolv.conf", path), 0);
+	}
 	dir_in(etc, sizeof(etc), "etc");
 	snprintf(path, sizeof(path), "%s/hosts", etc);
 	write_file(path, "127.0.0.1 localhost\n10.9.0.2 spawn-ut\n", 0644);
@@ -584,11 +626,12 @@ static void test_rootfs_files(void **state)
 	write_file(hostfile, "the host's\n", 0644);
 	snprintf(script, sizeof(script),
 		 "test -e %s && echo host-file-visible; test -e /usr && echo host-usr-visible; "
-		 "ls /; cat /etc/hostname /etc/hosts /etc/resolv.conf; pwd", hostfile);
+		 "ls /; cat /etc/hostname /etc/hosts /etc/resolv.conf; pwd; "
+		 "cat /run/systemd/resolve/stub-resolv.conf", hostfile);
 	assert_int_equal(run_in_rootfs(script, false, out, sizeof(out)), 0);
-	assert_string_equal(out, "bin\ndev\netc\nproc\nsys\ntmp\n"
+	assert_string_equal(out, "bin\ndev\netc\nproc\nrun\nsys\ntmp\n"
 				 "spawn-ut\n127.0.0.1 localhost\n10.9.0.2 spawn-ut\n"
-				 "nameserver 10.9.0.1\n/\n");
+				 "nameserver 10.9.0.1\n/\nnameserver 10.9.0.1\n");
 }
 
 /* what /sys, /dev and /tmp are in a rootfs, the same with and without a user namespace */
@@ -705,6 +748,93 @@ static void test_exec_userns(void **state)
 	assert_int_equal(wait_init(), 0);
 }
 
+/*
+ * Ctrl-C on the caller's terminal reaches the command exactly once: with
+ * foreground, the terminal's foreground group is the command's (the caller
+ * and init do not get it, and the terminal is the caller's again after the
+ * wait); without, the caller gets it and forwards it through init. The
+ * caller is a child of the test, leader of a session on a new pty. The
+ * command says whether its group is the terminal's foreground (/proc's pgrp
+ * and tpgid, fields 5 and 8).
+ */
+static const char ctrl_c_script[] =
+	"set -- $(cat /proc/$$/stat); [ $5 = $8 ] && echo fg || echo bg; "
+	"trap 'n=$((n+1))' INT; echo ready; while [ ${n:-0} -lt 1 ]; do sleep 0.05; done; "
+	"sleep 0.5; echo $n; exit 4";
+
+/* the caller's side, in its own session; its exit code says what went wrong */
+static noreturn void ctrl_c_caller(const char *pty, int out_w, bool foreground)
+{
+	char *argv[] = { "sh", "-c", (char *)ctrl_c_script, NULL };
+	struct spawn_spec spec = base_spec(argv);
+	struct run_err e = { 0 };
+	sigset_t intr;
+	pid_t init;
+	int tty, status = -1;
+
+	if (setsid() < 0 || (tty = open(pty, O_RDWR | O_CLOEXEC)) < 0 ||
+	    ioctl(tty, TIOCSCTTY, 0) < 0)
+		_exit(10);
+	/* as `run` must: a Ctrl-C between spawn and wait waits for container_wait() to forward it */
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	sigprocmask(SIG_BLOCK, &intr, NULL);
+	spec.foreground = foreground;
+	spec.stdio[0] = tty;
+	spec.stdio[1] = spec.stdio[2] = out_w;
+	if (container_spawn(&spec, NULL, NULL, &init, &e))
+		_exit(11);
+	close(out_w);
+	if (container_wait(init, &status) || status != 4)
+		_exit(12);
+	if (tcgetpgrp(tty) != getpgrp())
+		_exit(13);
+	_exit(0);
+}
+
+static void ctrl_c_once(bool foreground)
+{
+	char line[64], out[OUT_MAX];
+	int master, out_p[2], ws = -1;
+	pid_t caller;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_cmp(master, >=, 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	assert_int_equal(pipe2(out_p, O_CLOEXEC), 0);
+	caller = fork();
+	assert_cmp(caller, >=, 0);
+	if (caller == 0)
+		ctrl_c_caller(ptsname(master), out_p[1], foreground);
+	fx.init = caller;	/* the teardown's to kill, with its container, if we fail */
+	fx.out_r = out_p[0];
+	close(out_p[1]);
+	read_line(fx.out_r, line, sizeof(line));
+	assert_string_equal(line, foreground ? "fg\n" : "bg\n");
+	read_line(fx.out_r, line, sizeof(line));
+	assert_string_equal(line, "ready\n");
+	assert_int_equal(write(master, "\003", 1), 1);
+	read_all(fx.out_r, out, sizeof(out));
+	assert_int_equal(waitpid(caller, &ws, 0), caller);
+	fx.init = -1;
+	close(master);
+	assert_string_equal(out, "1\n");
+	assert_int_equal(init_status_of(ws), 0);
+}
+
+static void test_ctrl_c_foreground(void **state)
+{
+	(void)state;
+	ctrl_c_once(true);
+}
+
+static void test_ctrl_c_forwarded(void **state)
+{
+	(void)state;
+	ctrl_c_once(false);
+}
+
 static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
 {
 	(void)pid;
@@ -769,6 +899,7 @@ static void test_child_errors(void **state)
 
 int main(void)
 {
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	const struct CMUnitTest tests[] = {
 		T(test_exit_statuses),	    T(test_status_fd),
 		T(test_no_fd_leak),	    T(test_pid1_and_own_proc),
@@ -778,6 +909,7 @@ int main(void)
 		T(test_userns_maps),	    T(test_rootfs_files),
 		T(test_rootfs_sys_dev),	    T(test_rootfs_userns),
 		T(test_exec_same_namespaces), T(test_exec_userns),
+		T(test_ctrl_c_foreground),  T(test_ctrl_c_forwarded),
 		T(test_child_errors),
 	};
 

@@ -418,6 +418,216 @@ static void test_default_route(void **state)
 	assert_int_equal(state_load(f->bn, &st), -EUCLEAN);
 }
 
+/* ---- macvlan (version 6) --------------------------------------------------------------- */
+
+#define NET6_JSON(name, mode, extra)                                                          \
+	"{\"name\":\"" name "\",\"id\":1,\"mode\":\"" mode "\",\"subnet\":\"10.1.0.0\","      \
+	"\"prefix_len\":24,\"gateway\":\"10.1.0.1\",\"masquerade\":false" extra "}"
+#define EP6_JSON(host_ifname, ifindex, extra)                                                 \
+	"{\"name\":\"c1\",\"network\":\"mv\",\"netns\":\"/var/run/netns/c1\","                \
+	"\"ifname\":\"eth0\",\"host_ifname\":\"" host_ifname "\",\"id\":1,"                    \
+	"\"host_ifindex\":" ifindex ",\"ip\":\"10.1.0.2\",\"prefix_len\":24,"                   \
+	"\"gateway\":\"10.1.0.1\",\"mac\":\"0a:58:0a:01:00:02\","                              \
+	"\"host_mac\":\"00:00:00:00:00:00\",\"mtu\":1500" extra "}"
+#define STATE_JSON(version, nets, eps)                                                        \
+	"{\"version\":" version ",\"node\":{\"initialized\":false,\"uplinks\":[]},"            \
+	"\"networks\":[" nets "],\"endpoints\":[" eps "],\"bound_ips\":[]}"
+
+/* A macvlan network and its endpoint (no host side, its parent) go to disk and back. */
+static void test_macvlan_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct net_state n = { .name = "mv", .id = 3, .mode = "macvlan", .prefix_len = 24,
+			       .gateway_mode = "nat", .parent = "up0" };
+	struct ep_state e = { .name = "c1", .network = "mv", .netns = "/var/run/netns/c1",
+			      .ifname = "eth0", .id = 2, .prefix_len = 24, .mtu = 1500,
+			      .gen = 7, .mac = { 0x0a, 0x58, 192, 168, 77, 3 }, .parent = "up0" };
+	struct state st = {}, back;
+	char path[128], *text = NULL;
+
+	inet_pton(AF_INET, "192.168.77.0", &n.subnet);
+	inet_pton(AF_INET, "192.168.77.2", &n.gateway);
+	inet_pton(AF_INET, "192.168.77.3", &e.ip);
+	e.gateway = n.gateway;
+	assert_int_equal(bn_lock(f->bn), 0);
+	assert_int_equal(state_add_net(&st, &n), 0);
+	assert_int_equal(state_add_ep(&st, &e), 0);
+	assert_int_equal(state_save(f->bn, &st), 0);
+	bn_unlock(f->bn);
+	snprintf(path, sizeof(path), "%s/unit/state.json", f->dir);
+	assert_int_equal(read_file(path, &text, 1 << 20), 0);
+	assert_has(text, "\"version\": 6");
+	assert_has(text, "\"parent\": \"up0\"");
+	free(text);
+	assert_int_equal(state_load(f->bn, &back), 0);
+	assert_int_equal(back.n_nets, 1);
+	assert_memory_equal(&back.nets[0], &n, sizeof(n));
+	assert_true(net_is_macvlan(&back.nets[0]));
+	assert_false(net_has_gateway(&back.nets[0]));	/* a router of the segment, not the node */
+	assert_int_equal(back.n_eps, 1);
+	assert_memory_equal(&back.eps[0], &e, sizeof(e));
+	assert_true(ep_is_macvlan(&back.eps[0]));
+	assert_false(state_owns_ifname(&back, "bn000001-2"));
+	state_free(&st);
+	state_free(&back);
+}
+
+/* A version 5 file reads (no parent anywhere: l3 and veths) and is written back as 6. */
+static void test_version5_to_6(void **state)
+{
+	struct fixture *f = *state;
+	char path[128], *text = NULL;
+	struct state st;
+
+	write_state(f, STATE_JSON("5", NET6_JSON("n1", "l3", ""),
+				  EP5_JSON("c1", "10.1.0.2", "")), path);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_int_equal(st.n_nets, 1);
+	assert_string_equal(st.nets[0].parent, "");
+	assert_false(net_is_macvlan(&st.nets[0]));
+	assert_string_equal(st.eps[0].parent, "");
+	assert_false(ep_is_macvlan(&st.eps[0]));
+	assert_string_equal(st.eps[0].host_ifname, "bn000001-1");
+	assert_int_equal(bn_lock(f->bn), 0);
+	assert_int_equal(state_save(f->bn, &st), 0);
+	bn_unlock(f->bn);
+	state_free(&st);
+	assert_int_equal(read_file(path, &text, 1 << 20), 0);
+	assert_has(text, "\"version\": 6");
+	assert_true(strstr(text, "\"parent\"") == NULL);	/* none has one */
+	free(text);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_string_equal(st.eps[0].name, "c1");
+	state_free(&st);
+}
+
+/* What no bpfnet writes: each a corrupt file, refused whole. */
+static void test_macvlan_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		/* a macvlan network without its parent, with an empty or impossible one */
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ""), ""),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"\""), ""),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"sixteen-chars-xx\""), ""),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"a/b\""), ""),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":7"), ""),
+		/* a parent on another mode; a mode this build does not know */
+		STATE_JSON("6", NET6_JSON("mv", "l3", ",\"parent\":\"up0\""), ""),
+		STATE_JSON("6", NET6_JSON("mv", "ipvlan", ""), ""),
+		/* what macvlan cannot have */
+		"{\"version\":6,\"node\":{\"initialized\":false,\"uplinks\":[]},\"networks\":[{"
+		"\"name\":\"mv\",\"id\":1,\"mode\":\"macvlan\",\"subnet\":\"10.1.0.0\","
+		"\"prefix_len\":24,\"gateway\":\"10.1.0.1\",\"masquerade\":true,\"parent\":"
+		"\"up0\"}],\"endpoints\":[],\"bound_ips\":[]}",
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\",\"internal\":true"),
+			   ""),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\","
+					  "\"gateway_mode\":\"routed\""), ""),
+		/* a macvlan endpoint with a host side; a veth one without */
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\""),
+			   EP6_JSON("bn000001-1", "7", ",\"parent\":\"up0\"")),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\""),
+			   EP6_JSON("", "7", ",\"parent\":\"up0\"")),
+		STATE_JSON("6", NET6_JSON("mv", "l3", ""), EP6_JSON("", "0", "")),
+		/* an endpoint of another kind or parent than its network */
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\""),
+			   EP6_JSON("bn000001-1", "7", "")),
+		STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\""),
+			   EP6_JSON("", "0", ",\"parent\":\"up1\"")),
+		STATE_JSON("6", NET6_JSON("mv", "l3", ""), EP6_JSON("", "0", ",\"parent\":\"up0\"")),
+		/* a version from the future */
+		STATE_JSON("7", "", ""),
+	};
+	char path[128];
+	struct state st;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unit_case("bad version 6 state file %zu", i);
+		write_state(f, bad[i], path);
+		assert_int_equal(state_load(f->bn, &st), -EUCLEAN);
+		assert_has(bpfnet__errmsg(f->bn), "corrupt");
+	}
+	unit_case_end();
+	/* and the good one of those shapes reads */
+	write_state(f, STATE_JSON("6", NET6_JSON("mv", "macvlan", ",\"parent\":\"up0\""),
+				  EP6_JSON("", "0", ",\"parent\":\"up0\"")), path);
+	assert_int_equal(state_load(f->bn, &st), 0);
+	assert_true(ep_is_macvlan(&st.eps[0]));
+	state_free(&st);
+}
+
+/*
+ * network create --mode macvlan before init (only the state changes): the
+ * parent required there and nowhere else, what macvlan cannot have refused
+ * in words, the parent and mode in the info and both list layouts.
+ */
+static void test_macvlan_network_api(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_network_opts o = { .sz = sizeof(o), .name = "mv",
+					 .mode = BPFNET_NETWORK_MACVLAN,
+					 .subnet = P("10.77.0.0/24"), .gateway = A("10.77.0.254") };
+	struct bpfnet_network_info info = { .sz = sizeof(info) }, *list;
+	enum bpfnet_network_mode mode;
+	size_t n;
+
+	assert_string_equal(bpfnet_network_mode_str(BPFNET_NETWORK_MACVLAN), "macvlan");
+	assert_int_equal(bpfnet_network_mode_parse("macvlan", &mode), 0);
+	assert_int_equal(mode, BPFNET_NETWORK_MACVLAN);
+	assert_int_equal(bpfnet_network_mode_parse("ipvlan", &mode), -EINVAL);
+	assert_has(bpfnet__errmsg(NULL), "l3, bridge, macvlan");
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_has(bpfnet__errmsg(f->bn), "--parent DEV");
+	o.parent = "bad/name";
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_has(bpfnet__errmsg(f->bn), "invalid parent device name");
+	o.parent = "up0";
+	o.masquerade = BPFNET_YES;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_has(bpfnet__errmsg(f->bn), "masquerade is not available on a macvlan network");
+	o.masquerade = BPFNET_DEFAULT;
+	o.gateway_mode = BPFNET_GATEWAY_ROUTED;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_has(bpfnet__errmsg(f->bn), "--gateway-mode is not available on a macvlan");
+	o.gateway_mode = BPFNET_GATEWAY_NAT;
+	o.internal = true;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_has(bpfnet__errmsg(f->bn), "--internal is not available on a macvlan");
+	o.internal = false;
+	o.mode = BPFNET_NETWORK_L3;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EINVAL);
+	assert_has(bpfnet__errmsg(f->bn), "--parent is for macvlan networks");
+	assert_int_equal(bpfnet_network__list(f->bn, &list, &n), 0);
+	assert_int_equal(n, 0);	/* nothing of the refused ones */
+	free(list);
+	o.mode = BPFNET_NETWORK_MACVLAN;
+	o.masquerade = BPFNET_NO;
+	assert_int_equal(bpfnet_network__create(f->bn, &o, &info), 0);
+	assert_int_equal(info.mode, BPFNET_NETWORK_MACVLAN);
+	assert_string_equal(info.parent, "up0");
+	assert_false(info.masquerade);
+	assert_int_equal(info.gateway_mode, BPFNET_GATEWAY_NAT);
+	assert_ip4_equal(info.gateway.v4.s_addr, inet_addr("10.77.0.254"));
+	o.name = "l3";
+	o.mode = BPFNET_NETWORK_L3;
+	o.parent = NULL;
+	o.subnet = P("10.77.0.128/25");
+	assert_int_equal(bpfnet_network__create(f->bn, &o, NULL), -EEXIST);
+	assert_has(bpfnet__errmsg(f->bn), "overlaps network 'mv'");
+	assert_int_equal(bpfnet_network__list(f->bn, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].parent, "up0");
+	assert_int_equal(list[0].sz, sizeof(*list));
+	free(list);
+	/* a caller of the header before 0.4 (its info without parent) gets all it knows */
+	memset(&info, 0x5a, sizeof(info));
+	info.sz = offsetof(struct bpfnet_network_info, parent);
+	assert_int_equal(bpfnet_network__get(f->bn, "mv", &info), 0);
+	assert_int_equal(info.mode, BPFNET_NETWORK_MACVLAN);
+	assert_int_equal((unsigned char)info.parent[0], 0x5a);	/* not written past its sz */
+}
+
 static void test_open_options(void **state)
 {
 	struct bpfnet_opts o = { .sz = sizeof(o), .run_dir = "/nonexistent" };
@@ -461,6 +671,10 @@ int main(void)
 		cmocka_unit_test(test_open_options),
 		cmocka_unit_test_setup_teardown(test_gateway_mode_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_macvlan_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version5_to_6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_macvlan_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_macvlan_network_api, setup, teardown),
 	};
 
 	/*

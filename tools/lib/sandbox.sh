@@ -19,6 +19,11 @@
 #   $SB_EXT   "${SB_PREFIX}ext":  the outside;   $SB_EXT_IF = $SB_EXT_IP/24
 #   $SB_TMP   bpffs/ (mounted, BPFNET_BPFFS), run/ (BPFNET_RUN_DIR), the caller's scratch
 #   $SB_CGROUP  an empty cgroup v2 directory (BPFNET_CGROUP), "" when none could be made
+#   $SB_CGROUP_PARENT  "bpfnet-sb-<prefix>" (BPFNET_CGROUP_PARENT): `bpfnet run` puts each
+#               container's cgroup at <hierarchy>/<it>/<name>, on every hierarchy it uses
+# Containers of `bpfnet run` (named with the prefix, records under $BPFNET_RUN_DIR) are
+# removed by the teardown: `rm -f` of each record, then whatever is left in the cgroup
+# parent (killed, rmdir'ed on every v1 and v2 hierarchy) and under /var/run/netns.
 #
 # Settings the caller may give (before sourcing or before the calls):
 #   SB_PREFIX    prefix of every netns of the run (default "bnsb<pid>-"; ends in "-")
@@ -43,6 +48,7 @@ SB_EXT_IF=${SB_EXT_IF:-ext0}
 SB_TMP=${SB_TMP:-}
 SB_CGROUP=${SB_CGROUP:-}
 SB_CGROUP_HOME=""
+SB_CGROUP_PARENT=${SB_CGROUP_PARENT:-}
 SB_CGROUP_NOTE=""
 SB_TORN_DOWN=0
 
@@ -53,9 +59,11 @@ _sb_note() { printf 'sandbox: %s\n' "$*" >&2; }
 sandbox_ns() { printf '%s%s' "$SB_PREFIX" "$1"; }
 
 # sandbox_where: what the run made, for the user and for tests that check it is gone:
-# "netns bnt123-*, temp dir /run/bpfnet-test.XXXXXX, cgroup /sys/fs/cgroup/..."
+# "netns bnt123-*, temp dir /run/bpfnet-test.XXXXXX, cgroup /sys/fs/cgroup/...,
+# container cgroups under */bpfnet-sb-bnt123" (the last: on every hierarchy)
 sandbox_where() {
-	printf 'netns %s*, temp dir %s%s\n' "$SB_PREFIX" "${SB_TMP:-none}" "${SB_CGROUP:+, cgroup $SB_CGROUP}"
+	printf 'netns %s*, temp dir %s%s%s\n' "$SB_PREFIX" "${SB_TMP:-none}" "${SB_CGROUP:+, cgroup $SB_CGROUP}" \
+		"${SB_CGROUP_PARENT:+, container cgroups under */$SB_CGROUP_PARENT}"
 }
 
 # sandbox_netns: every netns of this run, one a line
@@ -119,6 +127,9 @@ sandbox_open() {
 	SB_TMP=$(mktemp -d "/run/bpfnet-$name.XXXXXX") || { SB_TMP=""; return 1; }
 	export BPFNET_BPFFS=$SB_TMP/bpffs BPFNET_RUN_DIR=$SB_TMP/run
 	unset BPFNET_INSTANCE
+	# the containers' cgroups: a parent of the run's own on every hierarchy, never bpfnet's
+	SB_CGROUP_PARENT=${SB_CGROUP_PARENT:-bpfnet-sb-${SB_PREFIX%-}}
+	export BPFNET_CGROUP_PARENT=$SB_CGROUP_PARENT
 	mkdir -p "$BPFNET_BPFFS" "$BPFNET_RUN_DIR" || return 1
 	"$SB_RUN" mount -t bpf bpf "$BPFNET_BPFFS" || {
 		"$SB_NOTE" "cannot mount a bpffs on $BPFNET_BPFFS"
@@ -147,6 +158,7 @@ sandbox_cgroup() {
 		if ! echo $$ >"$SB_CGROUP/cgroup.procs"; then
 			rmdir "$SB_CGROUP"
 			SB_CGROUP="" SB_CGROUP_HOME=""
+SB_CGROUP_PARENT=${SB_CGROUP_PARENT:-}
 			SB_CGROUP_NOTE="bpfnet socket hooks: cannot join a cgroup of our own; bpfnet chose"
 			return 0
 		fi
@@ -201,8 +213,11 @@ sandbox_teardown() {
 	trap - EXIT INT TERM HUP
 	_sb_names
 	[ -n "$SB_HOOK" ] && "$SB_HOOK"
+	sandbox_containers_rm
+	sandbox_cgroup_parent_remove
 	sandbox_instance_down
 	sandbox_netns_del_all
+	sandbox_netns_files_remove
 	if [ -n "$SB_TMP" ] && [ -d "$SB_TMP" ]; then
 		if mountpoint -q "$SB_TMP/bpffs"; then
 			umount "$SB_TMP/bpffs" 2>/dev/null || umount -l "$SB_TMP/bpffs"
@@ -237,4 +252,111 @@ sandbox_uplink2() {
 		"$SB_RUN" ip -n "$SB_EXT2" addr add "$SB_EXT2_IP/24" dev "$SB_EXT2_IF" &&
 		"$SB_RUN" ip -n "$SB_NODE" link set "$SB_UPLINK2" up &&
 		"$SB_RUN" ip -n "$SB_EXT2" link set "$SB_EXT2_IF" up
+}
+
+# ---- containers of `bpfnet run` ----------------------------------------------------------
+
+# sandbox_containers: the name of every container record under $BPFNET_RUN_DIR, one a line
+sandbox_containers() {
+	local d
+	[ -n "$SB_TMP" ] && [ -d "${BPFNET_RUN_DIR:-}/containers" ] || return 0
+	for d in "$BPFNET_RUN_DIR"/containers/*/; do
+		[ -d "$d" ] && basename "$d"
+	done
+	return 0
+}
+
+# sandbox_containers_rm: `bpfnet rm -f` of every container left, in the node's netns (so its
+# endpoints go too) and the host's mount namespace (its netns bind mount is there)
+sandbox_containers_rm() {
+	local c node=""
+	[ -x "$SB_BPFNET" ] || return 0
+	[ -e "/run/netns/$SB_NODE" ] && node="--net=/run/netns/$SB_NODE"
+	for c in $(sandbox_containers); do
+		if [ -n "$node" ]; then
+			timeout -k 5 30 nsenter "$node" "$SB_BPFNET" ${SB_INSTANCE:+--instance "$SB_INSTANCE"} \
+				rm -f "$c" >/dev/null 2>&1
+		else
+			timeout -k 5 30 "$SB_BPFNET" ${SB_INSTANCE:+--instance "$SB_INSTANCE"} \
+				rm -f "$c" >/dev/null 2>&1
+		fi || "$SB_NOTE" "bpfnet rm -f $c failed; removing what is left by hand"
+	done
+	return 0
+}
+
+# sandbox_cgroup_mounts: the mount point of every cgroup hierarchy (v1 and v2), one a line
+sandbox_cgroup_mounts() {
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") {
+		if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5; break } }' /proc/self/mountinfo
+}
+
+# _sb_cgroup_tree_kill DIR: SIGKILL every process in DIR and below (cgroup.kill where v2 has it)
+_sb_cgroup_tree_kill() {
+	local f p
+	[ -w "$1/cgroup.kill" ] && echo 1 >"$1/cgroup.kill" 2>/dev/null
+	while IFS= read -r f; do
+		for p in $(cat "$f" 2>/dev/null); do
+			[ "$p" = $$ ] || [ "$p" = "${BASHPID:-}" ] || kill -9 "$p" 2>/dev/null
+		done
+	done < <(find "$1" -name cgroup.procs 2>/dev/null)
+}
+
+# sandbox_cgroup_parent_remove: $SB_CGROUP_PARENT on every hierarchy, with what is in it:
+# its processes killed, its directories removed deepest first
+sandbox_cgroup_parent_remove() {
+	local mnt dir tries left
+	[ -n "$SB_CGROUP_PARENT" ] || return 0
+	for mnt in $(sandbox_cgroup_mounts); do
+		dir=$mnt/$SB_CGROUP_PARENT
+		[ -d "$dir" ] || continue
+		for tries in 1 2 3 4 5 6 7 8 9 10; do
+			_sb_cgroup_tree_kill "$dir"
+			find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$dir" ] || break
+			sleep 0.2
+		done
+		if [ -d "$dir" ]; then
+			left=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' ')
+			"$SB_NOTE" "cgroup $dir is still busy (processes: ${left:-none})"
+		fi
+	done
+	return 0
+}
+
+# sandbox_netns_files_remove: any /var/run/netns/<prefix>* that `ip netns del` left (a
+# bind mount a container's rm did not take away), unmounted and removed
+sandbox_netns_files_remove() {
+	local f
+	for f in /run/netns/"$SB_PREFIX"*; do
+		[ -e "$f" ] || continue
+		umount "$f" 2>/dev/null || umount -l "$f" 2>/dev/null
+		rm -f "$f" 2>/dev/null || "$SB_NOTE" "cannot remove $f"
+	done
+	return 0
+}
+
+# sandbox_rootfs DIR: a busybox-static root file system in DIR: bin/busybox and a symlink
+# per applet in bin/ (sbin, usr/bin, usr/sbin lead there too), etc/ with passwd and group,
+# and the empty proc/, sys/, dev/, tmp/ a runtime mounts on. 1 when busybox is missing or
+# not static (it would need the host's libraries).
+SB_BUSYBOX=${SB_BUSYBOX:-/bin/busybox}
+sandbox_rootfs() {
+	local dir=$1 a
+	[ -x "$SB_BUSYBOX" ] || { "$SB_NOTE" "no $SB_BUSYBOX (busybox-static; make deps)"; return 1; }
+	if ldd "$SB_BUSYBOX" >/dev/null 2>&1; then
+		"$SB_NOTE" "$SB_BUSYBOX is not static (busybox-static; make deps)"
+		return 1
+	fi
+	mkdir -p "$dir"/{bin,etc,proc,sys,dev,tmp,root,usr} || return 1
+	chmod 1777 "$dir/tmp"
+	cp "$SB_BUSYBOX" "$dir/bin/busybox" || return 1
+	for a in $("$SB_BUSYBOX" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$dir/bin/$a"
+	done
+	ln -sfn bin "$dir/sbin"
+	ln -sfn ../bin "$dir/usr/bin"
+	ln -sfn ../bin "$dir/usr/sbin"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+	[ -x "$dir/bin/sh" ] && [ -x "$dir/bin/true" ]
 }

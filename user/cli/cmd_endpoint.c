@@ -25,11 +25,15 @@ static void endpoint_print(const struct bpfnet_endpoint_info *e)
 	const uint8_t *m = e->mac, *h = e->host_mac;
 
 	printf("name:     %s\nnetwork:  %s\nnetns:    %s\nifname:   %s\nip:       %s/%u\n"
-	       "gateway:  %s\nmac:      %02x:%02x:%02x:%02x:%02x:%02x\nmtu:      %u\n"
-	       "host-if:  %s (ifindex %u, mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
+	       "gateway:  %s\nmac:      %02x:%02x:%02x:%02x:%02x:%02x\nmtu:      %u\n",
 	       e->name, e->network, e->netns, e->ifname, ip_str(&e->ip.addr, ip), e->ip.len,
-	       ip_str(&e->gateway, gw), m[0], m[1], m[2], m[3], m[4], m[5], e->mtu,
-	       e->host_ifname, e->host_ifindex, h[0], h[1], h[2], h[3], h[4], h[5]);
+	       ip_str(&e->gateway, gw), m[0], m[1], m[2], m[3], m[4], m[5], e->mtu);
+	/* a macvlan endpoint has no host side */
+	if (e->host_ifname[0])
+		printf("host-if:  %s (ifindex %u, mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
+		       e->host_ifname, e->host_ifindex, h[0], h[1], h[2], h[3], h[4], h[5]);
+	else
+		printf("host-if:  - (macvlan)\n");
 	if (e->container_id[0])
 		printf("container: %s\n", e->container_id);
 }
@@ -136,7 +140,7 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 			/* the short form of a runtime's ID, as docker ps shows it */
 			printf("%-16s %-12s %-18s %02x:%02x:%02x:%02x:%02x:%02x %-14s %-12.12s %s\n",
 			       eps[i].name, eps[i].network, cidr, m[0], m[1], m[2], m[3], m[4],
-			       m[5], eps[i].host_ifname,
+			       m[5], eps[i].host_ifname[0] ? eps[i].host_ifname : "-",
 			       eps[i].container_id[0] ? eps[i].container_id : "-", eps[i].netns);
 		}
 	}

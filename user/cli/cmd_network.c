@@ -20,12 +20,18 @@ static json_t *network_json(const struct bpfnet_network_info *n)
 		      n->endpoints);
 	if (n->mode == BPFNET_NETWORK_BRIDGE)
 		json_object_set_new(j, "gateway_mac", json_mac(n->gateway_mac));
+	if (n->mode == BPFNET_NETWORK_MACVLAN)
+		json_object_set_new(j, "parent", json_string(n->parent));
 	return j;
 }
 
 /* The FLAGS column of network ls: how the network reaches out, if at all. */
-static const char *network_flags(const struct bpfnet_network_info *n)
+static const char *network_flags(const struct bpfnet_network_info *n, char *buf, size_t len)
 {
+	if (n->mode == BPFNET_NETWORK_MACVLAN) {
+		snprintf(buf, len, "parent=%s", n->parent);
+		return buf;
+	}
 	if (n->internal)
 		return "internal";
 	return n->masquerade ? "masquerade" : "-";
@@ -45,6 +51,8 @@ static void network_print(const struct bpfnet_network_info *n)
 	if (n->mode == BPFNET_NETWORK_BRIDGE)
 		printf("gateway-mac:  %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
 		       m[4], m[5]);
+	if (n->mode == BPFNET_NETWORK_MACVLAN)
+		printf("parent:       %s\n", n->parent);
 }
 
 /* The values of network create's options, parsed by the library's parsers. */
@@ -75,7 +83,7 @@ static int do_create(struct cli *cli, int argc, char **argv)
 	const struct opt opts[] = {
 		OPT("mode", &mode), OPT("subnet", &subnet), OPT("gateway", &gateway),
 		FLAG("no-masquerade", &no_masquerade), FLAG("internal", &internal),
-		OPT("gateway-mode", &gateway_mode), {}
+		OPT("gateway-mode", &gateway_mode), OPT("parent", &o.parent), {}
 	};
 	int err;
 
@@ -118,17 +126,17 @@ static int do_ls(struct cli *cli, int argc, char **argv)
 			json_array_append_new(arr, network_json(&nets[i]));
 		print_json(arr);
 	} else {
-		printf("%-20s %-6s %-18s %-15s %-15s %-9s %s\n", "NAME", "MODE", "SUBNET",
+		printf("%-20s %-7s %-18s %-15s %-15s %-9s %s\n", "NAME", "MODE", "SUBNET",
 		       "GATEWAY", "GATEWAY-MODE", "ENDPOINTS", "FLAGS");
 		for (size_t i = 0; i < n; i++) {
-			char b[BPFNET_ADDRSTRLEN], sub[BPFNET_PREFIXSTRLEN];
+			char b[BPFNET_ADDRSTRLEN], sub[BPFNET_PREFIXSTRLEN], f[IF_NAMESIZE + 8];
 
-			printf("%-20s %-6s %-18s %-15s %-15s %-9u %s\n", nets[i].name,
+			printf("%-20s %-7s %-18s %-15s %-15s %-9u %s\n", nets[i].name,
 			       bpfnet_network_mode_str(nets[i].mode),
 			       bpfnet_prefix_str(&nets[i].subnet, sub, sizeof(sub)),
 			       ip_str(&nets[i].gateway, b),
 			       bpfnet_gateway_mode_str(nets[i].gateway_mode), nets[i].endpoints,
-			       network_flags(&nets[i]));
+			       network_flags(&nets[i], f, sizeof(f)));
 		}
 	}
 	free(nets);
@@ -171,11 +179,17 @@ static int do_rm(struct cli *cli, int argc, char **argv)
 }
 
 const struct cmd network_cmds[] = {
-	{ "network create", do_create, "NAME --subnet CIDR [--mode l3|bridge] [--gateway IP] "
-	  "[--no-masquerade] [--internal] [--gateway-mode nat|routed|nat-unprotected]",
+	{ "network create", do_create, "NAME --subnet CIDR [--mode l3|bridge|macvlan] "
+	  "[--parent DEV] [--gateway IP] [--no-masquerade] [--internal] "
+	  "[--gateway-mode nat|routed|nat-unprotected]",
 	  "Create network NAME on subnet CIDR (IPv4). l3 (default): every container its own "
 	  "routed /32 behind the gateway (default the subnet's first address); bridge: one L2 "
-	  "segment with an FDB. --no-masquerade: containers leave the node with their own "
+	  "segment with an FDB. macvlan (--parent DEV required): the kernel's macvlan in bridge "
+	  "mode on the node's device DEV, as Docker's macvlan driver: containers sit on DEV's "
+	  "segment with addresses of it (CIDR may be DEV's own subnet), the gateway is a router "
+	  "there, not the node; no BPF in their path, so no published port, no masquerade, no "
+	  "--internal or --gateway-mode, and (the kernel's design) no traffic between them and "
+	  "the node. --no-masquerade: containers leave the node with their own "
 	  "addresses. --internal (bridge): containers reach each other and nothing else. "
 	  "--gateway-mode: what the outside reaches by routing to container addresses: nat "
 	  "(default: the replies of the containers' own flows), routed (also published "

@@ -206,6 +206,19 @@ static int status_count(struct cli *cli, struct status_counts *n,
 	return err;
 }
 
+/* A macvlan endpoint (no host side) is cut off when its macvlan or its netns is gone or wrong. */
+static bool macvlan_issue_about(const struct bpfnet_check_issue *is,
+				const struct bpfnet_endpoint_info *ep)
+{
+	static const char *const kinds[] = { "macvlan_missing", "macvlan_mismatch",
+					     "netns_missing" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(is->kind, kinds[i]))
+			return strstr(is->object, ep->netns) != NULL;
+	return false;
+}
+
 static bool issue_about(const struct bpfnet_check_issue *is, const char *dev)
 {
 	static const char *const kinds[] = { "tc_filter_missing", "tc_filter_stale",
@@ -245,7 +258,8 @@ static void status_health(struct cli *cli, const struct bpfnet_node_info *info,
 		bool ok = true;
 
 		for (size_t i = 0; i < n; i++)
-			ok &= !issue_about(&issues[i], eps[e].host_ifname);
+			ok &= eps[e].host_ifname[0] ? !issue_about(&issues[i], eps[e].host_ifname) :
+						      !macvlan_issue_about(&issues[i], &eps[e]);
 		h->endpoints_ok += ok;
 		if (!ok)
 			json_array_append_new(h->detached, json_string(eps[e].name));

@@ -33,12 +33,13 @@ const struct err_code err_codes[] = {
 	{ "busy", EBUSY, EXIT_FAIL, "In use: a network with endpoints." },
 	{ "no_space", ENOSPC, EXIT_FAIL, "No room left: addresses of the subnet, endpoints, "
 	  "networks, ports of a bridge." },
-	{ "no_device", ENODEV, EXIT_FAIL, "No such network device." },
+	{ "no_device", ENODEV, EXIT_FAIL, "No such network device (an uplink, a macvlan "
+	  "network's parent)." },
 	{ "incompatible_datapath", EPROTO, EXIT_FAIL, "The pinned datapath is of another "
 	  "bpfnet: take it down with that one, then init again." },
 	{ "state_corrupt", EUCLEAN, EXIT_FAIL, "The instance's state file cannot be read." },
 	{ "permission_denied", EPERM, EXIT_FAIL, "Not permitted: by the network (an internal "
-	  "network publishes no port) or by the system (bpfnet needs root: CAP_NET_ADMIN, "
+	  "or a macvlan network publishes no port) or by the system (bpfnet needs root: CAP_NET_ADMIN, "
 	  "CAP_BPF, CAP_SYS_ADMIN)." },
 	{ "no_memory", ENOMEM, EXIT_FAIL, "Out of memory." },
 	{ "failed", 0, EXIT_FAIL, "Any other failure: the message and the errno say what." },
@@ -261,6 +262,9 @@ static const struct {
 	{ "network rm", EBUSY, " ('bpfnet endpoint ls' lists them)" },
 	{ NULL, EPROTO, " ('bpfnet down' with that bpfnet, then 'bpfnet init --uplink DEV')" },
 	{ NULL, EUCLEAN, ": 'bpfnet down' forgets the instance" },
+	{ "network create", ENODEV, " ('ip link' in the node lists its devices)" },
+	{ "endpoint add", ENODEV, " (bring the parent back, or make the network again on "
+	  "another: 'bpfnet network rm', 'bpfnet network create --parent DEV')" },
 };
 
 int report_error(struct cli *cli, int err)

@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,30 +102,28 @@ static int namespaces_enter(int fds[N_NS], struct run_err *e)
 	return 0;
 }
 
-/* root of the container's user namespace, as its init is (spawn.c's become_userns_root) */
-static int become_root(struct run_err *e)
-{
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		return run_errf(e, errno, "cannot drop the supplementary groups: %s",
-				strerror(errno));
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-		return run_errf(e, errno, "cannot become root of the container's user namespace: %s",
-				strerror(errno));
-	return 0;
-}
-
 static noreturn void exec_child(int fds[N_NS], char *const *argv, char *const *envp,
-				const char *workdir, const int stdio[3], int sync_fd)
+				const char *workdir, const int stdio[3], bool take_terminal,
+				int sync_fd)
 {
 	bool userns = fds[NS_USER] >= 0;
 	int *keep[] = { &sync_fd };
 	struct run_err e = { 0 };
 
-	if (namespaces_enter(fds, &e) || (userns && become_root(&e)))
+	if (namespaces_enter(fds, &e) || (userns && become_userns_root(&e)))
 		child_fail(sync_fd, &e);
 	/* after: this closes the namespace fds with everything else of the caller's */
 	if (child_arrange_fds(stdio, keep, 1, &e))
 		child_fail(sync_fd, &e);
+	/*
+	 * A group of its own in any case: Ctrl-C on the caller's terminal then
+	 * reaches it once, either directly as the terminal's foreground or
+	 * through the caller, which container_wait() forwards.
+	 */
+	if (take_terminal)
+		terminal_take_for_self();
+	else
+		setpgid(0, 0);
 	exec_command(argv, envp, workdir, sync_fd);
 }
 
@@ -170,6 +167,7 @@ static pid_t fork_into_pid_ns(int pid_ns, struct run_err *e)
 int container_exec(pid_t pid, char *const *argv, char *const *envp, const char *workdir,
 		   const int stdio[3], int *status, struct run_err *e)
 {
+	bool take_terminal = terminal_is_ours(stdio[0]);
 	int fds[N_NS], sv[2], err;
 	pid_t child;
 
@@ -184,7 +182,7 @@ int container_exec(pid_t pid, char *const *argv, char *const *envp, const char *
 	child = fork_into_pid_ns(fds[NS_PID], e);
 	if (child == 0) {
 		close(sv[0]);
-		exec_child(fds, argv, envp, workdir, stdio, sv[1]);
+		exec_child(fds, argv, envp, workdir, stdio, take_terminal, sv[1]);
 	}
 	close(sv[1]);
 	if (child < 0) {
@@ -192,10 +190,15 @@ int container_exec(pid_t pid, char *const *argv, char *const *envp, const char *
 		close(sv[0]);
 		goto out;
 	}
+	/* as the child does: so neither the terminal nor a forward races its setpgid() */
+	setpgid(child, child);
+	if (take_terminal)
+		terminal_lend(stdio[0], child);
 	err = child_report_read(sv[0], e);
 	close(sv[0]);
 	if (err) {
-		waitpid(child, NULL, 0);
+		/* container_wait() also takes the terminal back */
+		container_wait(child, &(int){ 0 });
 		goto out;
 	}
 	err = container_wait(child, status);

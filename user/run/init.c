@@ -13,6 +13,7 @@
  * command is its only child, PID 2, seeing exactly the same namespace.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,12 +58,38 @@ noreturn void exec_command(char *const *argv, char *const *envp, const char *wor
 	child_fail(sync_fd, &e);
 }
 
-/* the command's own process group, made the terminal's foreground (tini's -p behaviour) */
-static void command_take_terminal(void)
+/*
+ * init is a copy of the caller: its /proc/1/cmdline and environ would show the
+ * container the caller's arguments and environment (`bpfnet run -e K=V ...`
+ * and whatever the host's shell had). Overwrite both areas, as
+ * setproctitle() does; their bounds are fields 48..51 of /proc/self/stat.
+ * Cosmetic for the name, so a failure leaves them as they are.
+ */
+static void forget_caller_cmdline(char *const *envp)
 {
-	setpgid(0, 0);
-	/* still every signal blocked here, SIGTTOU too: so tcsetpgrp() is allowed from the background */
-	tcsetpgrp(STDIN_FILENO, getpgrp());
+	unsigned long area[4];	/* arg_start, arg_end, env_start, env_end */
+	char buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the comm before it may hold anything, also spaces */
+	for (int field = 2; p && field < 48; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu %lu %lu %lu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
+	    area[1] <= area[0] || area[3] < area[2])
+		return;
+	environ = (char **)envp;	/* the strings the old environ points at go now */
+	memset((void *)area[2], 0, area[3] - area[2]);
+	memset((void *)area[0], 0, area[1] - area[0]);
+	snprintf((char *)area[0], area[1] - area[0], "%s", INIT_NAME);
 }
 
 static pid_t fork_command(const struct init_args *a)
@@ -78,7 +105,7 @@ static pid_t fork_command(const struct init_args *a)
 		if (a->status_fd >= 0)
 			close(a->status_fd);
 		if (a->take_terminal)
-			command_take_terminal();
+			terminal_take_for_self();	/* tini's -p behaviour */
 		exec_command(a->argv, a->envp, a->workdir, a->sync_fd);
 	}
 	/* both sides set the group, so neither the terminal nor a forward races the child's setpgid */
@@ -124,6 +151,7 @@ noreturn void init_run(const struct init_args *a)
 	int sig, status = 0;
 
 	prctl(PR_SET_NAME, INIT_NAME, 0, 0, 0);
+	forget_caller_cmdline(a->envp);
 	/*
 	 * A group of its own: the caller's terminal signals (Ctrl-C without a lent
 	 * terminal) go to the caller alone, which forwards them once, through us.

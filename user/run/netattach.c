@@ -207,7 +207,7 @@ int netattach_check(struct bpfnet *bn, const char *name, const struct run_net *n
 	if (err)
 		return lib_err(bn, err, e, "cannot read the node's state");
 	if (!node.initialized)
-		return run_errf(e, ENOENT, "the node is not initialized (bpfnet node init)");
+		return run_errf(e, ENOENT, "the node is not initialized (bpfnet init)");
 	err = bpfnet_endpoint__list(bn, &eps, &n_eps);
 	if (err)
 		return lib_err(bn, err, e, "cannot list the endpoints");

@@ -7,7 +7,8 @@
  * first, so none of them propagates back to the host's mount namespace.
  * Without a rootfs the container has the host's files (as `ip netns exec`
  * gives), but a /proc of its own PID namespace mounted over the host's, so
- * that it sees only its own processes. With one:
+ * that it sees only its own processes, and with its own network namespace
+ * a /sys of that. With one:
  *   - the rootfs is bind-mounted onto itself (pivot_root wants a mount point);
  *   - /proc, /sys (read-only), /dev (a tmpfs: the host's null, zero, full,
  *     random, urandom and tty bind-mounted in — a user namespace may not
@@ -22,7 +23,8 @@
  *     rootfs (/etc/resolv.conf often is one) resolves inside it, never on the
  *     host; their sources were cloned (open_tree) before the pivot.
  * The mount points the rootfs lacks are made; one that is a symbolic link is
- * refused, since the mount would follow it out of the rootfs.
+ * refused, since the mount would follow it out of the rootfs (but /etc's,
+ * bound after the pivot, may be links, see etc_target_make()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,6 +229,49 @@ static int etc_sources_open(const char *etc_dir, int fds[N_ETC_FILES], struct ru
 	return 0;
 }
 
+/* the directories above @path, made where missing */
+static int make_parents(const char *path, struct run_err *e)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return run_errf(e, errno, "cannot make the directory %s: %s", dir,
+					strerror(errno));
+		*slash = '/';
+	}
+	return 0;
+}
+
+/*
+ * A missing /etc/NAME of a rootfs: made. A link to nothing (an image's
+ * /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf, whose /run is
+ * empty): its target made, as Docker does, so the bind lands there. Called
+ * after the pivot: whatever the link says stays inside the container's root.
+ */
+static int etc_target_make(const char *dst, struct run_err *e)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int err;
+
+	if (lstat(dst, &st) < 0 || !S_ISLNK(st.st_mode))
+		return mount_point(dst, false, e);
+	n = readlink(dst, link, sizeof(link) - 1);
+	if (n < 0)
+		return run_errf(e, errno, "cannot read the link %s: %s", dst, strerror(errno));
+	link[n] = '\0';
+	if ((size_t)snprintf(target, sizeof(target), "%s%s", link[0] == '/' ? "" : "/etc/", link) >=
+	    sizeof(target))
+		return run_errf(e, ENAMETOOLONG, "the link %s is too long", dst);
+	if ((err = make_parents(target, e)))
+		return err;
+	return mount_point(target, false, e);
+}
+
 /*
  * Move the /etc sources over /etc/NAME of the root we are in, following a
  * link there (resolved in that root: a rootfs's link stays in it). With
@@ -245,7 +290,7 @@ static int etc_bind(int fds[N_ETC_FILES], bool create, struct run_err *e)
 		if (!create && access(dst, F_OK) < 0)
 			continue;
 		if (create && ((err = mount_point("/etc", true, e)) ||
-			       (access(dst, F_OK) < 0 && (err = mount_point(dst, false, e)))))
+			       (access(dst, F_OK) < 0 && (err = etc_target_make(dst, e)))))
 			return err;
 		if (move_mount(fds[i], "", AT_FDCWD, dst,
 			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0)
@@ -307,12 +352,19 @@ out:
 	return err;
 }
 
-/* the host's files, but /proc of the new PID namespace and the container's /etc files */
+/*
+ * The host's files, but /proc of the new PID namespace, with a network
+ * namespace of its own a /sys that shows its devices (what `ip netns exec`
+ * does; mounted over the host's, which a user namespace may not unmount),
+ * and the container's /etc files.
+ */
 static int host_files_enter(const struct spawn_spec *spec, struct run_err *e)
 {
 	int etc[N_ETC_FILES], err;
 
 	if ((err = mount_fs("proc", "/proc", "proc", PROC_FLAGS, NULL, e)))
+		return err;
+	if (!spec->host_network && (err = mount_fs("sysfs", "/sys", "sysfs", PROC_FLAGS, NULL, e)))
 		return err;
 	if ((err = etc_sources_open(spec->etc_dir, etc, e)) == 0)
 		err = etc_bind(etc, false, e);

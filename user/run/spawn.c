@@ -22,7 +22,7 @@
 
 #include "spawn_internal.h"
 
-/* init's stack until it forks: enough for execvpe's path buffer and the messages; untouched pages cost nothing */
+/* init's stack until it forks: room for execvpe's path buffer; untouched pages cost nothing */
 #define CHILD_STACK_SIZE (1024 * 1024)
 #define GO_BYTE 'g'
 
@@ -34,11 +34,11 @@ struct child_args {
 };
 
 /*
- * The terminal lent to a foreground container: the command's process group
- * is made the terminal's foreground group (so Ctrl-C reaches it once, not
- * also the caller and init), and container_wait() of that init gives it back
- * to the caller's group, which init cannot name: it is outside its PID
- * namespace.
+ * The terminal lent to a foreground container (or exec): the command's
+ * process group is made the terminal's foreground group (so Ctrl-C reaches it
+ * once, not also the caller and init), and container_wait() of that init
+ * gives it back to the caller's group, which init cannot name: it is outside
+ * its PID namespace.
  */
 static struct {
 	pid_t init_pid;
@@ -167,7 +167,7 @@ static void child_wait_for_go(int sync_fd)
  * be denied by /proc/PID/setgroups; no supplementary groups then is what we
  * want anyway, since the host's would be unmapped.
  */
-static int become_userns_root(struct run_err *e)
+int become_userns_root(struct run_err *e)
 {
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
 		return run_errf(e, errno, "cannot drop the supplementary groups: %s",
@@ -299,33 +299,39 @@ static pid_t clone_child(struct child_args *args, struct run_err *e)
 	return pid;
 }
 
-static void kill_and_reap(pid_t pid)
+
+bool terminal_is_ours(int fd)
 {
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (fd < 0)
+		fd = STDIN_FILENO;
+	return isatty(fd) && tcgetpgrp(fd) == getpgrp();
 }
 
-/* the caller's stdin is a terminal whose foreground it is: then the command may have it */
-static bool may_take_terminal(const struct spawn_spec *spec)
+void terminal_lend(int fd, pid_t pid)
 {
-	int fd = spec->stdio[0] >= 0 ? spec->stdio[0] : STDIN_FILENO;
-
-	return spec->foreground && isatty(fd) && tcgetpgrp(fd) == getpgrp();
-}
-
-static void remember_lent_terminal(const struct spawn_spec *spec, pid_t init_pid)
-{
-	int fd = spec->stdio[0] >= 0 ? spec->stdio[0] : STDIN_FILENO;
-
+	if (fd < 0)
+		fd = STDIN_FILENO;
 	if (lent_terminal.fd >= 0)
 		close(lent_terminal.fd);
 	lent_terminal.fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	lent_terminal.pgrp = getpgrp();
-	lent_terminal.init_pid = init_pid;
+	lent_terminal.init_pid = pid;
 }
 
-/* after init @pid ended: the terminal back to the caller's group, if it was lent */
+void terminal_take_for_self(void)
+{
+	sigset_t ttou, old;
+
+	setpgid(0, 0);
+	/* a background group's tcsetpgrp() would get SIGTTOU, unless it is blocked */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(STDIN_FILENO, getpgrp());
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* after @pid ended: the terminal back to the caller's group, if it was lent */
 static void take_back_terminal(pid_t pid)
 {
 	sigset_t ttou, old;
@@ -341,6 +347,14 @@ static void take_back_terminal(pid_t pid)
 	close(lent_terminal.fd);
 	lent_terminal.fd = -1;
 	lent_terminal.init_pid = -1;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	take_back_terminal(pid);
 }
 
 static int spec_check(const struct spawn_spec *spec, struct run_err *e)
@@ -384,21 +398,22 @@ int container_spawn(const struct spawn_spec *spec, spawn_hook before_start, void
 		return run_errf(e, errno, "cannot make the container's sync channel: %s",
 				strerror(errno));
 	args.sync_fd = sv[1];
-	args.take_terminal = may_take_terminal(spec);
+	args.take_terminal = spec->foreground && terminal_is_ours(spec->stdio[0]);
 	pid = clone_child(&args, e);
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
 		return pid;
 	}
+	/* lent from now: the command may take it before its exec fails */
+	if (args.take_terminal)
+		terminal_lend(spec->stdio[0], pid);
 	err = parent_sync(pid, sv[0], before_start, arg, e);
 	close(sv[0]);
 	if (err) {
 		kill_and_reap(pid);
 		return err;
 	}
-	if (args.take_terminal)
-		remember_lent_terminal(spec, pid);
 	*init_pid = pid;
 	return 0;
 }

@@ -21,6 +21,16 @@
  * Before exiting, init writes that status, in decimal with a newline, to
  * spec->status_fd (opened by the caller, inherited, so no path or permission
  * inside the container matters).
+ *
+ * init is PID 1 (comm and cmdline "bpfnet-init": not the caller's arguments
+ * nor its environment), the command PID 2; init.c says why not the command
+ * itself as PID 1. The container holds no descriptor of the caller's but
+ * stdio (init also status_fd, which the command does not get): every other
+ * one is closed in the child, close-on-exec or not, so that a lock or socket
+ * of the caller is never kept by a container that outlives it.
+ * With a user namespace and a rootfs, the rootfs must have its mount points
+ * (proc, sys, dev, tmp, etc/hosts, etc/hostname) if its root inside may not
+ * create them in it.
  */
 #ifndef BPFNET_RUN_SPAWN_H
 #define BPFNET_RUN_SPAWN_H
@@ -34,15 +44,22 @@ struct spawn_spec {
 	const char *name;		/* the container's name (messages) */
 	const char *hostname;		/* required: set in its UTS namespace */
 	const char *rootfs;		/* NULL: the host's files, its own /proc */
-	const char *etc_dir;		/* with rootfs: hosts, hostname, resolv.conf to bind in */
+	const char *etc_dir;		/* hosts, hostname, resolv.conf to bind over /etc's (NULL:
+					 * none); with a rootfs, made there if missing; without,
+					 * only over those the host has, in the container's mount
+					 * namespace, as `ip netns exec` binds /etc/netns/NAME */
 	char *const *argv;		/* the command; argv[0] is looked up in PATH */
 	char *const *envp;		/* its whole environment */
 	const char *workdir;		/* NULL: "/" */
 	bool host_network;		/* no network namespace of its own */
 	bool userns;			/* a user namespace; @before_start writes the maps */
-	int stdio[3];			/* the command's stdin, stdout, stderr */
+	int stdio[3];			/* the command's stdin, stdout, stderr; -1: the caller's */
 	int status_fd;			/* init writes the exit status here; -1: nowhere */
-	bool foreground;		/* give the command the terminal of stdin, if it is one */
+	bool foreground;		/* give the command the terminal of stdin, if it is one
+					 * and the caller is its foreground: the command's group
+					 * becomes the terminal's foreground (Ctrl-C reaches the
+					 * command once, not the caller), and container_wait()
+					 * gives it back to the caller */
 };
 
 /*
@@ -63,7 +80,12 @@ int container_spawn(const struct spawn_spec *spec, spawn_hook before_start, void
 /*
  * Wait for init @pid (a child of the caller), forwarding SIGINT, SIGTERM,
  * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH the caller gets to it
- * meanwhile; *status as init_status_of() says.
+ * meanwhile; *status as init_status_of() says. Those signals are unblocked
+ * while it waits (one pending is forwarded then); handlers and mask are the
+ * caller's again when it returns. 0 or a negative errno (of waitpid).
+ * A caller that must not die of a Ctrl-C between container_spawn() and this
+ * blocks those signals before the spawn (init and the command are not
+ * affected: init blocks everything anyway, the command starts unblocked).
  */
 int container_wait(pid_t pid, int *status);
 
@@ -73,8 +95,12 @@ int init_status_of(int wstatus);
 /*
  * `bpfnet exec`: run @argv in every namespace of init @pid (user, mount, UTS,
  * IPC, net, PID, cgroup; what it has of them), as its child so that it is in
- * its PID namespace, with @envp and @workdir (NULL: "/"), and wait for it;
- * *status as init_status_of(). The caller has already joined the cgroup.
+ * its PID namespace, with @envp and @workdir (NULL: "/"), and wait for it
+ * (container_wait(): signals forwarded); *status as init_status_of(). The
+ * caller has already joined the cgroup. The command has a process group of
+ * its own, the terminal's foreground if stdin (stdio[0], -1: the caller's) is
+ * a terminal the caller is the foreground of, given back after. A failure
+ * before its exec (not found, no such workdir) is an error with its words.
  */
 int container_exec(pid_t pid, char *const *argv, char *const *envp, const char *workdir,
 		   const int stdio[3], int *status, struct run_err *e);

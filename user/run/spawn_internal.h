@@ -49,6 +49,19 @@ int child_arrange_fds(const int stdio[3], int **keep, int nkeep, struct run_err 
 noreturn void exec_command(char *const *argv, char *const *envp, const char *workdir,
 			   int sync_fd);
 
+/* In a user namespace whose maps are written: uid and gid 0 there, no supplementary groups. */
+int become_userns_root(struct run_err *e);
+
+/*
+ * The caller's terminal (@fd, -1: stdin) for a command: whether it is one the
+ * caller is the foreground of; lending it (container_wait() of @pid gives it
+ * back to the caller's group); and, in the command's child, taking it: a
+ * process group of its own made the terminal's foreground.
+ */
+bool terminal_is_ours(int fd);
+void terminal_lend(int fd, pid_t pid);
+void terminal_take_for_self(void);
+
 /* After "go", in the child: what init is to run, and its fds (see init.c). */
 struct init_args {
 	char *const *argv;

@@ -15,6 +15,7 @@
 #include "bpfnet/abi.h"
 
 struct nl;
+struct nl_link;
 struct state;
 
 /* Longest key of a map check deletes from (bpfnet_fdb_key, 12 bytes, with room). */
@@ -119,5 +120,16 @@ void check_ports(struct check *c);
  * findings of check_ports() about ports leading to its address.
  */
 void check_endpoint_maps(struct check *c, const struct ep_state *ep);
+
+/*
+ * Macvlan endpoint @ep's device in its netns (@ct_nl; @where names it): there
+ * ("macvlan_missing", with the repair @fix), a macvlan ("macvlan_mismatch"),
+ * on the node's device that is its parent ("parent_missing", "macvlan_mismatch").
+ * 0 with *link set when a device of its name is there, -errno when not.
+ */
+int check_macvlan_link(struct check *c, const struct ep_state *ep, struct nl *ct_nl,
+		       const char *where, enum fix fix, struct nl_link *link);
+/* The node's look at macvlan endpoint @ep: its netns and its macvlan there (check_macvlan.c). */
+void check_macvlan_endpoint(struct check *c, const struct ep_state *ep);
 
 #endif

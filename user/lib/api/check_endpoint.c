@@ -41,6 +41,8 @@ static void check_host_side(struct check *c, const struct ep_state *ep)
 {
 	struct nl_link l;
 
+	if (ep_is_macvlan(ep))
+		return;	/* none */
 	if (nl_link_get_by_name(c->nl, ep->host_ifname, &l) ||
 	    (unsigned int)l.ifindex != ep->host_ifindex)
 		return;
@@ -139,7 +141,32 @@ static void check_routes(struct check *c, const struct ep_state *ep, struct nl *
 	}
 }
 
-/* The container end, in the endpoint's netns (@ct_nl): a veth, up, its MAC, MTU, address, routes. */
+/*
+ * The container end, in the endpoint's netns (@ct_nl): a veth (or the macvlan
+ * on its parent), up, its MAC, MTU, address, routes.
+ */
+/* The veth's container end (@where names it) into @l: 0, or -errno when it is not there. */
+static int container_veth(struct check *c, const struct ep_state *ep, struct nl *ct_nl,
+			  const char *where, struct nl_link *l)
+{
+	int err = nl_link_get_by_name(ct_nl, ep->ifname, l);
+
+	if (err == -ENODEV) {
+		finding_add(c, "veth_missing", FIX_NONE, where, "%s is gone: endpoint '%s' has no "
+			    "interface in its container", where, ep->name);
+		return err;
+	}
+	if (err) {
+		c->err = c->err ?: bn_fail(c->bn, err, "cannot read %s: %s", where, strerror(-err));
+		return err;
+	}
+	if (strcmp(l->kind, "veth"))
+		finding_add(c, "veth_mismatch", FIX_NONE, where, "%s is a%s %s, not the veth "
+			    "endpoint '%s' was given", where, l->kind[0] ? "" : "n", l->kind[0] ?
+			    l->kind : "interface of no kind", ep->name);
+	return 0;
+}
+
 static void check_container_side(struct check *c, const struct ep_state *ep, struct nl *ct_nl)
 {
 	char where[BPFNET_PATH_MAX + IF_NAMESIZE + 8];
@@ -147,20 +174,10 @@ static void check_container_side(struct check *c, const struct ep_state *ep, str
 	int err;
 
 	snprintf(where, sizeof(where), "%s in %s", ep->ifname, ep->netns);
-	err = nl_link_get_by_name(ct_nl, ep->ifname, &l);
-	if (err == -ENODEV) {
-		finding_add(c, "veth_missing", FIX_NONE, where, "%s is gone: endpoint '%s' has no "
-			    "interface in its container", where, ep->name);
+	err = ep_is_macvlan(ep) ? check_macvlan_link(c, ep, ct_nl, where, FIX_NONE, &l) :
+				  container_veth(c, ep, ct_nl, where, &l);
+	if (err)
 		return;
-	}
-	if (err) {
-		c->err = c->err ?: bn_fail(c->bn, err, "cannot read %s: %s", where, strerror(-err));
-		return;
-	}
-	if (strcmp(l.kind, "veth"))
-		finding_add(c, "veth_mismatch", FIX_NONE, where, "%s is a%s %s, not the veth "
-			    "endpoint '%s' was given", where, l.kind[0] ? "" : "n", l.kind[0] ?
-			    l.kind : "interface of no kind", ep->name);
 	check_link(c, ep, &l, where, ep->mac);
 	check_address(c, ep, ct_nl, l.ifindex, where);
 	check_routes(c, ep, ct_nl, l.ifindex, where);

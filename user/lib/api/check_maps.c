@@ -70,7 +70,17 @@ static void check_network(struct check *c, const struct net_state *net,
 {
 	struct bpfnet_net want, *got = NULL;
 	char obj[64], gw[INET_ADDRSTRLEN];
+	struct nl_link parent;
 
+	/* the kernel's: nothing in the maps, no gateway on the node; its parent must be there */
+	if (net_is_macvlan(net)) {
+		if (nl_link_get_by_name(c->nl, net->parent, &parent))
+			finding_add(c, "parent_missing", FIX_NONE, net->parent, "the parent %s of "
+				    "macvlan network '%s' is not a device of the node: its "
+				    "endpoints lost their macvlans with it; bring it back and run "
+				    "'check --repair', or remove them", net->parent, net->name);
+		return;
+	}
 	dp_net_encode(net, &want);
 	snprintf(obj, sizeof(obj), "networks[%u]", net->id);
 	for (size_t i = 0; i < slots->n; i++)
@@ -102,7 +112,10 @@ static void check_stray_networks(struct check *c, const struct dp_dump *slots,
 		const struct bpfnet_net *v = dp_dump_val(slots, i);
 		struct finding *f;
 
-		if (v->mode == BPFNET_MODE_NONE || state_net_by_id(c->st, id))
+		const struct net_state *net = state_net_by_id(c->st, id);
+
+		/* a macvlan network has no slot: one at its id is there for nothing */
+		if (v->mode == BPFNET_MODE_NONE || (net && !net_is_macvlan(net)))
 			continue;
 		snprintf(obj, sizeof(obj), "networks[%u]", id);
 		f = finding_add(c, "stray_map_entry", FIX_CLEAR_NET_SLOT, obj, "network id %u is in "
@@ -203,6 +216,10 @@ static void check_endpoint(struct check *c, const struct ep_state *ep,
 		       "network '%s', which the state does not have", ep->name, ep->network);
 		return;
 	}
+	if (net_is_macvlan(net)) {
+		check_macvlan_endpoint(c, ep);
+		return;
+	}
 	snprintf(obj, sizeof(obj), "endpoint %s", ep->name);
 	if (nl_link_get_by_name(c->nl, ep->host_ifname, &link)) {
 		finding_name(finding_add(c, "veth_missing", FIX_EP_REBUILD, obj, "the host veth %s of "
@@ -234,10 +251,11 @@ static const struct ep_state *ep_by_ifindex(const struct state *st, __u32 ifinde
 	return NULL;
 }
 
+/* The endpoint at @ip that the datapath knows: a macvlan one is in no map, leads no port. */
 static const struct ep_state *ep_by_ip(const struct state *st, __be32 ip)
 {
 	for (size_t i = 0; i < st->n_eps; i++)
-		if (st->eps[i].ip.s_addr == ip)
+		if (st->eps[i].ip.s_addr == ip && !ep_is_macvlan(&st->eps[i]))
 			return &st->eps[i];
 	return NULL;
 }
@@ -373,7 +391,9 @@ void check_endpoint_maps(struct check *c, const struct ep_state *ep)
 	if (!check_map_dump(c, BPFNET_MAP_EP_BY_IP, &by_ip) &&
 	    !check_map_dump(c, BPFNET_MAP_FDB, &fdb) &&
 	    !check_map_dump(c, BPFNET_MAP_FLOOD_PORTS, &flood)) {
-		check_endpoint(c, ep, &by_ifindex, &by_ip, &fdb);
+		/* a macvlan endpoint's device is the endpoint check's own look */
+		if (!ep_is_macvlan(ep))
+			check_endpoint(c, ep, &by_ifindex, &by_ip, &fdb);
 		if (net && net_is_bridge(net))
 			check_flood_has(c, ep, net, &flood);
 		check_ports_of(c, ep->ip.s_addr);

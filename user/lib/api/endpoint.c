@@ -20,6 +20,7 @@
 #include "model/ipam.h"
 #include "sys/epnetns.h"
 #include "sys/fsutil.h"
+#include "sys/macvlan.h"
 #include "sys/netlink.h"
 #include "sys/netns.h"
 #include "sys/store.h"
@@ -38,6 +39,7 @@ struct ep_add {
 	struct ep_state ep;
 	int netns_fd;
 	int ct_ifindex;		/* the container's interface, in its netns */
+	struct nl_link parent;	/* macvlan: the network's parent device, in the node */
 	struct nl *node_nl;
 	struct nl *ct_nl;
 };
@@ -69,6 +71,41 @@ static int alloc_ep_id(struct ep_add *a)
 		       BPFNET_EP_MAX - 1);
 }
 
+/* The node's own addresses on a macvlan parent, which its segment knows as the node's. */
+struct parent_addrs {
+	int ifindex;
+	struct in_addr *used;
+	size_t n, max;
+};
+
+static int parent_addr_seen(const struct nl_addr4 *addr, void *arg)
+{
+	struct parent_addrs *p = arg;
+
+	if (addr->ifindex == p->ifindex && p->n < p->max)
+		p->used[p->n++] = addr->local;
+	return 0;
+}
+
+/*
+ * A macvlan endpoint must not take an address the node has on the parent:
+ * the segment would have it twice. Added to @used (room for @max more).
+ */
+static int parent_addrs_used(struct ep_add *a, struct in_addr *used, size_t *n, size_t max)
+{
+	struct parent_addrs p = { a->parent.ifindex, used + *n, 0, max };
+	int err;
+
+	if (!net_is_macvlan(a->net))
+		return 0;
+	err = nl_addr_foreach4(a->node_nl, parent_addr_seen, &p);
+	if (err)
+		return bn_fail(a->bn, err, "cannot list the addresses of %s: %s", a->net->parent,
+			       strerror(-err));
+	*n += p.n;
+	return 0;
+}
+
 static int pick_address(struct ep_add *a, const struct bpfnet_addr *ip)
 {
 	const struct net_state *net = a->net;
@@ -81,13 +118,18 @@ static int pick_address(struct ep_add *a, const struct bpfnet_addr *ip)
 	if (err)
 		return err;
 	bpfnet_addr_str(ip, want, sizeof(want));
-	used = calloc(a->st->n_eps + 1, sizeof(*used));
+	used = calloc(a->st->n_eps + BPFNET_NODE_ADDR_MAX + 1, sizeof(*used));
 	pool.used = used;
 	if (!used)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->st->n_eps; i++)
 		if (!strcmp(a->st->eps[i].network, net->name))
 			used[pool.n_used++] = a->st->eps[i].ip;
+	err = parent_addrs_used(a, used, &pool.n_used, BPFNET_NODE_ADDR_MAX);
+	if (err) {
+		free(used);
+		return err;
+	}
 	inet_ntop(AF_INET, &net->subnet, sub, sizeof(sub));
 	if (!given) {
 		err = ipam_pick(&pool, &a->ep.ip);
@@ -103,8 +145,9 @@ static int pick_address(struct ep_add *a, const struct bpfnet_addr *ip)
 			bn_fail(a->bn, err, "%s is the network or broadcast address of '%s'", want,
 				net->name);
 		else if (err == -EADDRINUSE)
-			bn_fail(a->bn, err, "%s is already in use in network '%s' (gateway or "
-				"another endpoint)", want, net->name);
+			bn_fail(a->bn, err, "%s is already in use in network '%s' (gateway%s or "
+				"another endpoint)", want, net->name, net_is_macvlan(net) ?
+				", the node's own address on the parent" : "");
 	}
 	free(used);
 	return err;
@@ -167,11 +210,15 @@ static int choose_mtu(struct ep_add *a, unsigned int want)
 	struct nl_link up;
 	int err;
 
-	if (want) {
-		if (want < EP_MTU_MIN || want > EP_MTU_MAX)
-			return bn_fail(a->bn, -EINVAL, "MTU %u out of range %d..%d", want,
-				       EP_MTU_MIN, EP_MTU_MAX);
-		a->ep.mtu = want;
+	if (want && (want < EP_MTU_MIN || want > EP_MTU_MAX))
+		return bn_fail(a->bn, -EINVAL, "MTU %u out of range %d..%d", want, EP_MTU_MIN,
+			       EP_MTU_MAX);
+	/* a macvlan is its parent's: never a larger MTU (the kernel refuses it) */
+	if (net_is_macvlan(a->net) && want > a->parent.mtu)
+		return bn_fail(a->bn, -EINVAL, "MTU %u is above %u, the MTU of the parent %s: a "
+			       "macvlan's cannot be larger", want, a->parent.mtu, a->net->parent);
+	if (net_is_macvlan(a->net) || want) {
+		a->ep.mtu = want ? want : a->parent.mtu;
 		return 0;
 	}
 	/* the first uplink's, as when there was one: the others' paths find theirs (PMTU) */
@@ -230,7 +277,9 @@ static int given_mac(struct ep_add *a, const uint8_t mac[6])
 }
 
 /*
- * A chosen container MAC. l3: it follows the address; bridge: random, so a
+ * A chosen container MAC. l3 and macvlan: it follows the address (as Docker's
+ * macvlan driver has it: a container made again at an address keeps the MAC
+ * its segment's peers cached); bridge: random, so a
  * container re-created with the same address is a new station to its peers.
  * Either way, not one that another endpoint was given (then random again).
  */
@@ -261,6 +310,8 @@ static int choose_macs(struct ep_add *a, const uint8_t want[6])
 
 	if (err)
 		return err;
+	if (net_is_macvlan(a->net))
+		return 0;	/* no host side */
 	if (!net_is_bridge(a->net))
 		return bn_random_mac(a->ep.host_mac) ?
 			       bn_fail(a->bn, -EIO, "cannot get random bytes for a MAC") : 0;
@@ -309,6 +360,13 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 		return bn_fail(a->bn, -EINVAL, "opts.default_route %d: BPFNET_DEFAULT, BPFNET_YES "
 			       "or BPFNET_NO", (int)o->default_route);
 	a->ep.no_default_route = o->default_route == BPFNET_NO;
+	/* macvlan: the parent is looked at again, as it is now */
+	if (net_is_macvlan(a->net)) {
+		err = macvlan_parent(a->bn, a->node_nl, a->net->parent, &a->parent);
+		if (err)
+			return err;
+		strcpy(a->ep.parent, a->net->parent);
+	}
 	err = take_container_id(a, o->container_id, ifname) ?:
 	      bridge_check_room(a->bn, a->st, a->net) ?: open_netns(a, o->netns) ?:
 	      name_endpoint(a, o) ?: pick_address(a, &o->ip) ?: alloc_ep_id(a) ?:
@@ -319,7 +377,8 @@ static int validate(struct ep_add *a, const struct bpfnet_endpoint_opts *o)
 	strcpy(a->ep.network, a->net->name);
 	a->ep.prefix_len = a->net->prefix_len;
 	a->ep.gateway = a->net->gateway;
-	host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
+	if (!net_is_macvlan(a->net))
+		host_ifname_of(a->bn, a->ep.id, a->ep.host_ifname);
 	/* the generation last: a refused add takes none from the config */
 	return choose_macs(a, o->mac) ?: dp_ep_gen_next(a->dp, &a->ep.gen);
 }
@@ -441,17 +500,34 @@ static int create_veth(struct ep_add *a)
 	return 0;
 }
 
+/* The endpoint's device: a veth pair, or a macvlan on the parent right in the netns. */
+static int create_link(struct ep_add *a)
+{
+	return ep_is_macvlan(&a->ep) ? macvlan_create(a->bn, a->node_nl, &a->ep, a->netns_fd) :
+				       create_veth(a);
+}
+
+/* The node's side: a veth endpoint's maps, filter and routes; a macvlan one has none. */
+static int configure_node_side(struct ep_add *a)
+{
+	return ep_is_macvlan(&a->ep) ? 0 : configure_node(a);
+}
+
 /* Undo a failed add; the first error's message is the one the user needs. */
 static void ep_add_undo(struct ep_add *a)
 {
 	char msg[sizeof(a->bn->errmsg)];
 
 	memcpy(msg, a->bn->errmsg, sizeof(msg));
-	dp_ep_del(a->dp, &a->ep);
 	state_del_ep(a->st, a->ep.name);
-	bridge_port_leave(a->dp, a->st, a->net, &a->ep);
-	/* deleting one end takes the peer, its routes and the tc filter with it */
-	ep_delete_veth(a->bn, a->node_nl, &a->ep);
+	if (ep_is_macvlan(&a->ep)) {
+		macvlan_delete(a->bn, a->node_nl, &a->ep, a->netns_fd);
+	} else {
+		dp_ep_del(a->dp, &a->ep);
+		bridge_port_leave(a->dp, a->st, a->net, &a->ep);
+		/* deleting one end takes the peer, its routes and the tc filter with it */
+		ep_delete_veth(a->bn, a->node_nl, &a->ep);
+	}
 	memcpy(a->bn->errmsg, msg, sizeof(msg));
 }
 
@@ -477,11 +553,11 @@ static int ep_add_change(struct txn *t, void *arg)
 	a->st = &t->st;
 	err = txn_nl(t, &a->node_nl);
 	/* the intent goes to disk before the first thing is made: a kill is undone later */
-	err = err ?: validate(a, c->opts) ?: txn_record_ep(t, &a->ep) ?: create_veth(a);
+	err = err ?: validate(a, c->opts) ?: txn_record_ep(t, &a->ep) ?: create_link(a);
 	if (err)
 		return err;
 	txn_on_failure(t, ep_add_failed, a);
-	return configure_container(a) ?: configure_node(a) ?:
+	return configure_container(a) ?: configure_node_side(a) ?:
 	       bridge_announce(a->bn, a->net, a->netns_fd, a->ct_ifindex, &a->ep) ?:
 	       state_add_ep(a->st, &a->ep) ?: txn_commit(t);
 }
@@ -558,9 +634,11 @@ int bpfnet_endpoint__add(struct bpfnet *bn, const struct bpfnet_endpoint_opts *o
 	return err;
 }
 
-/* Put the old attachment's remains away: its veth if any, its map and FDB entries. */
+/* Put the old attachment's remains away: its veth or macvlan if any, its map and FDB entries. */
 static int ep_rebuild_clear(struct ep_add *a, const struct ep_state *old)
 {
+	if (ep_is_macvlan(old))
+		return macvlan_delete(a->bn, a->node_nl, old, a->netns_fd);
 	return ep_delete_veth(a->bn, a->node_nl, old) ?: dp_ep_del(a->dp, old) ?:
 	       (net_is_bridge(a->net) ?
 			bridge_fdb_forget_port(a->dp, a->net->id, old->host_ifindex) : 0);
@@ -592,10 +670,16 @@ int ep_rebuild(struct dp *dp, struct state *st, struct nl *nl, const char *name,
 		return bn_fail(bn, err, "cannot open the netns %s of endpoint '%s': %s", old.netns,
 			       name, strerror(-err));
 	}
+	if (ep_is_macvlan(&old))
+		err = macvlan_parent(bn, nl, old.parent, &a.parent);
+	if (err) {
+		close(a.netns_fd);
+		return err;
+	}
 	/* out of the state while it is made again: a bridge port joins as the one added */
 	state_del_ep(st, name);
-	err = ep_rebuild_clear(&a, &old) ?: create_veth(&a) ?: configure_container(&a) ?:
-	      configure_node(&a) ?:
+	err = ep_rebuild_clear(&a, &old) ?: create_link(&a) ?: configure_container(&a) ?:
+	      configure_node_side(&a) ?:
 	      bridge_announce(bn, a.net, a.netns_fd, a.ct_ifindex, &a.ep);
 	if (err)
 		ep_add_undo(&a);

@@ -328,7 +328,7 @@ static int endpoint_for_ports(struct bpfnet *bn, struct state *st, const char *n
 	return 0;
 }
 
-/* An internal network has no way in: nothing of it can be published. */
+/* An internal network has no way in, a macvlan one no BPF: nothing of them can be published. */
 static int endpoint_publishable(struct bpfnet *bn, struct state *st,
 				const struct ep_state *ep)
 {
@@ -338,6 +338,12 @@ static int endpoint_publishable(struct bpfnet *bn, struct state *st,
 		return bn_fail(bn, -EPERM, "endpoint '%s' is on internal network '%s', which has "
 			       "no way in or out: ports can be published only for endpoints of "
 			       "other networks", ep->name, net->name);
+	if (ep_is_macvlan(ep))
+		return bn_fail(bn, -EPERM, "endpoint '%s' is on macvlan network '%s', which "
+			       "publishes no port: its traffic goes from its macvlan straight to "
+			       "the parent %s, past no BPF program that could translate it; the "
+			       "segment reaches it at its own address %s", ep->name, ep->network,
+			       ep->parent, inet_ntoa(ep->ip));
 	return 0;
 }
 

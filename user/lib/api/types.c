@@ -44,8 +44,9 @@ static int enum_parse(const struct enum_names *e, const char *s, unsigned int *o
 	static const struct enum_names var = { .what = what_, .names = var##_tab,	\
 					       .n = ARRAY_SIZE(var##_tab), .allowed = allowed_ }
 
-ENUM_NAMES(network_modes, "mode", "l3, bridge",
-	   [BPFNET_NETWORK_L3] = "l3", [BPFNET_NETWORK_BRIDGE] = "bridge");
+ENUM_NAMES(network_modes, "mode", "l3, bridge, macvlan",
+	   [BPFNET_NETWORK_L3] = "l3", [BPFNET_NETWORK_BRIDGE] = "bridge",
+	   [BPFNET_NETWORK_MACVLAN] = "macvlan");
 ENUM_NAMES(gateway_modes, "gateway mode", "nat, routed, nat-unprotected",
 	   [BPFNET_GATEWAY_NAT] = "nat", [BPFNET_GATEWAY_ROUTED] = "routed",
 	   [BPFNET_GATEWAY_NAT_UNPROTECTED] = "nat-unprotected");

@@ -174,9 +174,15 @@ int bridge_announce(struct bpfnet *bn, const struct net_state *net, int netns_fd
 	struct garp_req req = { ifindex, ep };
 	int err;
 
-	if (!net_is_bridge(net))
+	if (!net_is_bridge(net) && !net_is_macvlan(net))
 		return 0;	/* l3: the datapath answers every ARP, no peer caches a MAC */
 	err = netns_run(netns_fd, garp_send, &req);
+	/*
+	 * macvlan: the segment's peers hear of the address (a container made again at
+	 * it); a parent that is down sends nothing, and the endpoint is fine all the same
+	 */
+	if (err && net_is_macvlan(net))
+		return 0;
 	if (err)
 		return bn_fail(bn, err, "cannot send a gratuitous ARP from %s in %s: %s",
 			       ep->ifname, ep->netns, strerror(-err));

@@ -11,6 +11,7 @@
 #include "dp/endpoint.h"
 #include "dp/portmap.h"
 #include "sys/epnetns.h"
+#include "sys/macvlan.h"
 #include "sys/veth.h"
 
 /*
@@ -28,6 +29,11 @@ static int ep_detach(struct dp *dp, struct state *st, const struct ep_state *ep)
 	       (net ? bridge_port_leave(dp, st, net, ep) : 0);
 }
 
+int ep_delete_link(struct bpfnet *bn, struct nl *nl, const struct ep_state *ep)
+{
+	return ep_is_macvlan(ep) ? macvlan_delete(bn, nl, ep, -1) : ep_delete_veth(bn, nl, ep);
+}
+
 int ep_remove(struct dp *dp, struct state *st, struct nl *nl, const char *name)
 {
 	struct bpfnet *bn = dp->bn;
@@ -37,8 +43,9 @@ int ep_remove(struct dp *dp, struct state *st, struct nl *nl, const char *name)
 		return 0;
 	gone = *ep;
 	state_del_ep(st, name);
-	return (st->node.initialized ? ep_detach(dp, st, &gone) : 0) ?:
-	       ep_delete_veth(bn, nl, &gone) ?: ep_default_route_handover(bn, st, &gone);
+	/* a macvlan endpoint has nothing in the datapath: no map entry, no port, no segment */
+	return (st->node.initialized && !ep_is_macvlan(&gone) ? ep_detach(dp, st, &gone) : 0) ?:
+	       ep_delete_link(bn, nl, &gone) ?: ep_default_route_handover(bn, st, &gone);
 }
 
 /*
@@ -105,6 +112,20 @@ static int forget_fdb(struct dp *dp, const struct state *st,
 	return err;
 }
 
+/*
+ * A macvlan add cut short: the device it may have made in the container's
+ * netns, if it is the one it recorded (macvlan, its MAC, on its parent) and
+ * no endpoint of the state has that interface of that netns.
+ */
+static int macvlan_add_undo(struct dp *dp, const struct state *st, struct nl *nl,
+			    const struct ep_state *ep)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (!strcmp(st->eps[i].netns, ep->netns) && !strcmp(st->eps[i].ifname, ep->ifname))
+			return 0;
+	return macvlan_delete(dp->bn, nl, ep, -1);
+}
+
 int ep_add_undo_interrupted(struct dp *dp, struct state *st, struct nl *nl,
 			     const struct ep_state *ep)
 {
@@ -118,6 +139,8 @@ int ep_add_undo_interrupted(struct dp *dp, struct state *st, struct nl *nl,
 	/* an id the state gives to an endpoint means this entry is not what it says */
 	if (state_owns_ep_id(st, ep->id))
 		return 0;
+	if (ep_is_macvlan(ep))
+		return macvlan_add_undo(dp, st, nl, ep);
 	if (!state_owns_ifname(st, ep->host_ifname) &&
 	    !nl_link_get_by_name(nl, ep->host_ifname, &link)) {
 		err = nl_link_del(nl, link.ifindex);

@@ -16,6 +16,12 @@
 int ep_remove(struct dp *dp, struct state *st, struct nl *nl, const char *name);
 
 /*
+ * Delete endpoint @ep's device: its veth from the node, or its macvlan from
+ * its netns (only the one made for it). Already gone is fine.
+ */
+int ep_delete_link(struct bpfnet *bn, struct nl *nl, const struct ep_state *ep);
+
+/*
  * Undo an endpoint add that was killed part-way (@ep as its journal entry
  * says): its veth and the map entries it wrote, found by value, never what
  * @st gives to another endpoint.

@@ -14,7 +14,12 @@ int network_install(struct dp *dp, const struct net_state *n)
 {
 	struct bpfnet *bn = dp->bn;
 	struct nl *nl = NULL;
-	int err = dp_net_put(dp, n);
+	int err;
+
+	/* the kernel's macvlan: no BPF in its path, nothing in the maps, no gateway on the node */
+	if (net_is_macvlan(n))
+		return 0;
+	err = dp_net_put(dp, n);
 
 	if (err || !net_has_gateway(n))
 		return err;
@@ -36,6 +41,8 @@ int network_uninstall(struct dp *dp, const struct net_state *n)
 	struct nl *nl = NULL;
 	int err = 0, nerr;
 
+	if (net_is_macvlan(n))
+		return 0;
 	if (net_is_bridge(n))
 		err = dp_flood_put(dp, n->id, &none) ?: bridge_fdb_forget_net(dp, n->id);
 	err = dp_net_clear(dp, n->id) ?: err;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dp/bridge.h"
+#include "dp/endpoint.h"
 #include "dp/maps.h"
 #include "dp/node.h"
 #include "dp/sockhook.h"
@@ -51,8 +52,10 @@ static int sync_networks(struct dp *dp, struct state *st, struct nl *nl)
 	struct bpfnet *bn = dp->bn;
 	int err = 0;
 
+	/* a macvlan network is the kernel's: nothing of it in the maps, no gateway here */
 	for (size_t i = 0; i < st->n_nets && !err; i++)
-		err = dp_net_put(dp, &st->nets[i]) ?: net_gateway_add(bn, nl, &st->nets[i]);
+		if (!net_is_macvlan(&st->nets[i]))
+			err = dp_net_put(dp, &st->nets[i]) ?: net_gateway_add(bn, nl, &st->nets[i]);
 	return err;
 }
 
@@ -68,7 +71,7 @@ static int sync_endpoints(struct dp *dp, struct state *st, struct nl *nl)
 		struct nl_link link;
 
 		/* a veth whose container netns was deleted is gone; endpoint rm cleans up */
-		if (!net || nl_link_get_by_name(nl, ep->host_ifname, &link))
+		if (!net || ep_is_macvlan(ep) || nl_link_get_by_name(nl, ep->host_ifname, &link))
 			continue;
 		ep->host_ifindex = link.ifindex;
 		/* a state of version 3 knew no generations: one now, saved with the state */
@@ -305,7 +308,7 @@ int node_teardown(struct bpfnet *bn, struct state *st, struct nl *nl)
 	int err = 0;
 
 	for (size_t i = 0; i < st->n_eps && !err; i++)
-		err = ep_delete_veth(bn, nl, &st->eps[i]);
+		err = ep_delete_link(bn, nl, &st->eps[i]);
 	for (size_t i = 0; i < st->n_nets && !err && st->node.initialized; i++)
 		err = net_gateway_del(bn, nl, &st->nets[i]);
 	/* and veths of ours that no state names: leftovers of a crashed add */

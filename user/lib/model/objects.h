@@ -26,6 +26,11 @@ struct net_state {
 	int internal;
 	uint8_t gateway_mac[6];	/* bridge: the gateway's MAC, the same for every container */
 	char gateway_mode[16];	/* BPFNET_GW_MODE_* */
+	/*
+	 * macvlan: the device of the node its endpoints' macvlans are made on
+	 * (their L2 segment); "" for the other modes.
+	 */
+	char parent[IF_NAMESIZE];
 };
 
 struct ep_state {
@@ -56,6 +61,18 @@ struct ep_state {
 	 * opening every endpoint's netns.
 	 */
 	uint64_t netns_dev, netns_ino;
+	/*
+	 * A macvlan endpoint: the parent device its macvlan (ifname in netns) was
+	 * made on. It has no host side then: host_ifname "", host_ifindex 0,
+	 * host_mac zero, and nothing in the datapath's maps. "" for a veth endpoint.
+	 */
+	char parent[IF_NAMESIZE];
 };
+
+/* A macvlan endpoint (no veth, no host side) rather than a veth one. */
+static inline int ep_is_macvlan(const struct ep_state *e)
+{
+	return e->parent[0] != '\0';
+}
 
 #endif

@@ -18,8 +18,12 @@
  *    "netns_ino" (their netns's inode; missing: not known); the node has "uplinks", a
  *    list of {name, ifindex, created_clsact}, instead of one "uplink" with
  *    "uplink_ifindex" and "created_clsact"; versions 2 to 4 still read
+ * 6: networks may have mode "macvlan" with their "parent" device, endpoints of them
+ *    "parent" (and no host side: "host_ifname" ""); missing: "" (an l3 or bridge one);
+ *    endpoints may have "default_route": false (missing: true); versions 2 to 5 still
+ *    read, and are written back as 6
  */
-#define STATE_VERSION 5
+#define STATE_VERSION 6
 #define STATE_VERSION_OLDEST 2
 
 static json_t *ip_json(struct in_addr a)
@@ -33,18 +37,27 @@ json_t *net_to_json(const struct net_state *n)
 {
 	char mac[18];
 
-	return json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b, s:b, s:s, s:s}", "name", n->name,
-			 "id", n->id, "mode", n->mode, "subnet", ip_json(n->subnet), "prefix_len",
-			 n->prefix_len, "gateway", ip_json(n->gateway), "masquerade", n->masquerade,
-			 "internal", n->internal, "gateway_mac", mac_format(n->gateway_mac, mac),
-			 "gateway_mode", n->gateway_mode[0] ? n->gateway_mode : BPFNET_GW_MODE_NAT);
+	json_t *j = json_pack("{s:s, s:i, s:s, s:o, s:i, s:o, s:b, s:b, s:s, s:s}", "name",
+			      n->name, "id", n->id, "mode", n->mode, "subnet", ip_json(n->subnet),
+			      "prefix_len", n->prefix_len, "gateway", ip_json(n->gateway),
+			      "masquerade", n->masquerade, "internal", n->internal, "gateway_mac",
+			      mac_format(n->gateway_mac, mac), "gateway_mode",
+			      n->gateway_mode[0] ? n->gateway_mode : BPFNET_GW_MODE_NAT);
+
+	/* only a macvlan network has a parent: the other modes' files stay as they were */
+	if (j && n->parent[0] && json_object_set_new(j, "parent", json_string(n->parent))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 static json_t *ep_fields_to_json(const struct ep_state *e)
 {
 	char mac[18], host_mac[18];
+	json_t *j;
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I, "
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:s, s:s, s:i, s:I, "
 			 "s:s, s:I, s:I}",
 			 "name", e->name, "network", e->network, "netns", e->netns,
 			 "ifname", e->ifname, "host_ifname", e->host_ifname, "id", e->id,
@@ -53,11 +66,16 @@ static json_t *ep_fields_to_json(const struct ep_state *e)
 			 "mac", mac_format(e->mac, mac), "host_mac", mac_format(e->host_mac, host_mac),
 			 "mtu", e->mtu, "gen", (json_int_t)e->gen, "container_id", e->container_id,
 			 "netns_dev", (json_int_t)e->netns_dev, "netns_ino", (json_int_t)e->netns_ino);
+	if (j && e->parent[0] && json_object_set_new(j, "parent", json_string(e->parent))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 /*
- * An endpoint may have "default_route": false (within version 5, and
- * later), written only then: made without a default route. Missing is
+ * An endpoint may have "default_route": false (since version 6), written
+ * only then: made without a default route. Missing is
  * true, as every endpoint was before: older files read unchanged.
  */
 json_t *ep_to_json(const struct ep_state *e)
@@ -127,15 +145,39 @@ static int take_ip(struct in_addr *dst, const char *src)
 	return src ? ip4_parse(src, dst) : -EINVAL;
 }
 
+/* A device name as the kernel takes one: 1..IF_NAMESIZE-1 bytes, no '/', ':' or space. */
+static bool ifname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len && len < IF_NAMESIZE && strcmp(s, ".") && strcmp(s, "..") &&
+	       strcspn(s, "/: \t\n") == len;
+}
+
+/*
+ * The mode and what goes with it: l3 and bridge have no parent; macvlan has
+ * one, and none of what bpfnet cannot give it (masquerade, internal, a
+ * gateway mode other than nat).
+ */
+static int net_mode_valid(const struct net_state *n)
+{
+	if (!net_is_macvlan(n))
+		return (!strcmp(n->mode, BPFNET_MODE_NAME_L3) ||
+			!strcmp(n->mode, BPFNET_MODE_NAME_BRIDGE)) && !n->parent[0] ? 0 : -EINVAL;
+	return ifname_ok(n->parent) && !n->masquerade && !n->internal &&
+	       !strcmp(n->gateway_mode, BPFNET_GW_MODE_NAT) ? 0 : -EINVAL;
+}
+
 int net_from_json(json_t *j, struct net_state *n)
 {
 	const char *name, *mode, *subnet, *gw, *gw_mac = NULL, *gw_mode = BPFNET_GW_MODE_NAT;
+	const char *parent = "";
 	int id, plen, masq, internal = 0;
 
-	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b, s?b, s?s, s?s}", "name", &name,
-			"id", &id, "mode", &mode, "subnet", &subnet, "prefix_len", &plen, "gateway",
-			&gw, "masquerade", &masq, "internal", &internal, "gateway_mac", &gw_mac,
-			"gateway_mode", &gw_mode))
+	if (json_unpack(j, "{s:s, s:i, s:s, s:s, s:i, s:s, s:b, s?b, s?s, s?s, s?s}", "name",
+			&name, "id", &id, "mode", &mode, "subnet", &subnet, "prefix_len", &plen,
+			"gateway", &gw, "masquerade", &masq, "internal", &internal, "gateway_mac",
+			&gw_mac, "gateway_mode", &gw_mode, "parent", &parent))
 		return -EINVAL;
 	memset(n, 0, sizeof(*n));
 	n->id = id;
@@ -146,24 +188,37 @@ int net_from_json(json_t *j, struct net_state *n)
 		return -EINVAL;
 	return take_str(n->name, sizeof(n->name), name) ?: take_str(n->mode, sizeof(n->mode), mode)
 	       ?: take_str(n->gateway_mode, sizeof(n->gateway_mode), gw_mode) ?:
+	       take_str(n->parent, sizeof(n->parent), parent) ?:
 	       take_ip(&n->subnet, subnet) ?: take_ip(&n->gateway, gw) ?:
-	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0);
+	       (gw_mac ? mac_parse(gw_mac, n->gateway_mac) : 0) ?: net_mode_valid(n);
+}
+
+/*
+ * A veth endpoint has its host side; a macvlan one none (and a parent), so
+ * nothing of the node is ever taken for it: no veth name, no ifindex.
+ */
+static int ep_sides_valid(const struct ep_state *e)
+{
+	if (!ep_is_macvlan(e))
+		return ifname_ok(e->host_ifname) ? 0 : -EINVAL;
+	return ifname_ok(e->parent) && !e->host_ifname[0] && !e->host_ifindex ? 0 : -EINVAL;
 }
 
 int ep_from_json(json_t *j, struct ep_state *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
-	const char *container_id = "";
+	const char *container_id = "", *parent = "";
 	int id, ifindex, plen, mtu, default_route = 1;
 	json_int_t gen = 0, ns_dev = 0, ns_ino = 0;
 
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I, "
-			"s?s, s?I, s?I, s?b}",
+			"s?s, s?I, s?I, s?b, s?s}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
 			"mtu", &mtu, "gen", &gen, "container_id", &container_id, "netns_dev",
-			&ns_dev, "netns_ino", &ns_ino, "default_route", &default_route) ||
+			&ns_dev, "netns_ino", &ns_ino, "default_route", &default_route, "parent",
+			&parent) ||
 	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
@@ -181,8 +236,9 @@ int ep_from_json(json_t *j, struct ep_state *e)
 	       take_str(e->ifname, sizeof(e->ifname), ifname) ?:
 	       take_str(e->host_ifname, sizeof(e->host_ifname), host_ifname) ?:
 	       take_str(e->container_id, sizeof(e->container_id), container_id) ?:
+	       take_str(e->parent, sizeof(e->parent), parent) ?:
 	       take_ip(&e->ip, ip) ?: take_ip(&e->gateway, gw) ?: mac_parse(mac, e->mac) ?:
-	       mac_parse(host_mac, e->host_mac);
+	       mac_parse(host_mac, e->host_mac) ?: ep_sides_valid(e);
 }
 
 static int uplink_from_json(json_t *j, struct node_uplink *u)
@@ -239,6 +295,23 @@ static int node_from_json(json_t *node, struct node_state *out)
 	return 0;
 }
 
+/*
+ * Each endpoint is of its network's kind, on its parent: a veth endpoint on
+ * a macvlan network (or the reverse) would be taken apart the wrong way. An
+ * endpoint whose network is gone is check's to report (endpoint_without_network).
+ */
+static int eps_match_networks(struct state *st)
+{
+	for (size_t i = 0; i < st->n_eps; i++) {
+		const struct ep_state *e = &st->eps[i];
+		const struct net_state *n = state_net(st, e->network);
+
+		if (n && (net_is_macvlan(n) != ep_is_macvlan(e) || strcmp(n->parent, e->parent)))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int state_from_json(json_t *root, struct state *st)
 {
 	json_t *nets, *eps, *bound, *item, *journal, *node;
@@ -268,7 +341,8 @@ int state_from_json(json_t *root, struct state *st)
 		err = err ?: take_ip(&st->bound_ips[st->n_bound_ips++], json_string_value(item));
 	}
 	journal = json_object_get(root, "journal");
-	return err ?: (journal ? journal_from_json(journal, &st->journal) : 0);
+	return err ?: eps_match_networks(st) ?:
+	       (journal ? journal_from_json(journal, &st->journal) : 0);
 }
 
 void state_free(struct state *st)

@@ -20,6 +20,7 @@
 /* Network modes by name, as users give them and the state keeps them. */
 #define BPFNET_MODE_NAME_L3 "l3"
 #define BPFNET_MODE_NAME_BRIDGE "bridge"
+#define BPFNET_MODE_NAME_MACVLAN "macvlan"
 
 /* Gateway modes by name (Docker 28's): what the outside reaches of a network's containers. */
 #define BPFNET_GW_MODE_NAT "nat"
@@ -102,10 +103,19 @@ static inline int net_is_bridge(const struct net_state *n)
 	return !strcmp(n->mode, BPFNET_MODE_NAME_BRIDGE);
 }
 
-/* A network whose gateway is the node's: every one but an internal one, which has none. */
+/* The kernel's macvlan on a parent device: no BPF, no map entry, no gateway on the node. */
+static inline int net_is_macvlan(const struct net_state *n)
+{
+	return !strcmp(n->mode, BPFNET_MODE_NAME_MACVLAN);
+}
+
+/*
+ * A network whose gateway is the node's: every one but an internal one, which
+ * has none, and a macvlan one, whose gateway is a router on the parent's segment.
+ */
 static inline int net_has_gateway(const struct net_state *n)
 {
-	return !n->internal;
+	return !n->internal && !net_is_macvlan(n);
 }
 
 static inline int gw_mode_known(const char *mode)

@@ -332,6 +332,8 @@ static int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *link)
 		link->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_LINKINFO])
 		nl_link_kind(tb[IFLA_LINKINFO], link->kind, sizeof(link->kind));
+	if (tb[IFLA_LINK] && mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) == 0)
+		link->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
 	return 0;
 }
 
@@ -507,6 +509,28 @@ int nl_veth_create(struct nl *nl, const struct nl_veth_opts *opts)
 	if (opts->peer_netns_fd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, opts->peer_netns_fd);
 	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+int nl_macvlan_create(struct nl *nl, const struct nl_macvlan_opts *opts)
+{
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+
+	if (!opts || !nl_name_ok(opts->name) || opts->parent_ifindex <= 0)
+		return -EINVAL;
+	nlh = nl_link_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	nl_put_link_attrs(nlh, opts->name, opts->mac, opts->mtu);
+	/* IFLA_LINK is looked up where the request is made, the device made in the netns */
+	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)opts->parent_ifindex);
+	if (opts->netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)opts->netns_fd);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "macvlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return nl_talk(nl, nlh, NULL, NULL);

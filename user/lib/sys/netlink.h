@@ -28,6 +28,7 @@ struct nl_link {
 	unsigned int mtu;
 	unsigned int flags;	/* IFF_* */
 	char kind[16];		/* IFLA_INFO_KIND, "" if none */
+	int link;		/* IFLA_LINK: a macvlan's or veth's other device (its netns's); 0 if none */
 };
 
 int nl_link_get_by_name(struct nl *nl, const char *name, struct nl_link *out);
@@ -47,6 +48,20 @@ struct nl_veth_opts {
 };
 /* One RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL); -EEXIST if either name is taken. */
 int nl_veth_create(struct nl *nl, const struct nl_veth_opts *opts);
+
+struct nl_macvlan_opts {
+	int parent_ifindex;		/* the lower device, in this socket's netns */
+	const char *name;		/* its name in @netns_fd */
+	const uint8_t *mac;		/* NULL: kernel picks */
+	unsigned int mtu;		/* 0: the parent's */
+	int netns_fd;			/* netns it is created in; -1: this socket's */
+};
+/*
+ * One RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) of a macvlan in bridge mode on
+ * @parent_ifindex, made right in @netns_fd under its name (no temporary name
+ * in the node); -EEXIST if the name is taken there.
+ */
+int nl_macvlan_create(struct nl *nl, const struct nl_macvlan_opts *opts);
 
 int nl_addr_add4(struct nl *nl, int ifindex, struct in_addr addr, unsigned int prefix_len);
 /* -EADDRNOTAVAIL when the device does not have the address. */

@@ -22,13 +22,28 @@
 struct subnet_conflict {
 	struct in_addr net;
 	unsigned int prefix_len;
+	int beside;			/* a device whose routes and addresses do not count; 0: none */
 	struct nl_route4_entry route;	/* the overlapping route, if one was found */
 	struct nl_addr4 addr;		/* else the overlapping address */
 };
 
+/* Does route @r go out of device @ifindex only (every nexthop of it)? */
+static bool route_only_on(const struct nl_route4_entry *r, int ifindex)
+{
+	if (!ifindex || !r->n_nexthops)
+		return ifindex && r->route.ifindex == ifindex;
+	for (size_t i = 0; i < r->n_nexthops; i++)
+		if (r->nexthop_ifindexes[i] != ifindex)
+			return false;
+	return true;
+}
+
 static int route_overlaps(const struct nl_route4_entry *r, void *arg)
 {
 	struct subnet_conflict *c = arg;
+
+	if (route_only_on(r, c->beside))
+		return 0;
 
 	/* the default route covers every subnet yet claims none: the /32s of containers win */
 	if (r->table != RT_TABLE_MAIN || !r->route.prefix_len ||
@@ -42,7 +57,8 @@ static int addr_overlaps(const struct nl_addr4 *a, void *arg)
 {
 	struct subnet_conflict *c = arg;
 
-	if (!subnets_overlap(c->net, c->prefix_len, a->local, a->prefix_len))
+	if ((c->beside && a->ifindex == c->beside) ||
+	    !subnets_overlap(c->net, c->prefix_len, a->local, a->prefix_len))
 		return 0;
 	c->addr = *a;
 	return 1;
@@ -114,7 +130,13 @@ static int subnet_conflict_error(struct bpfnet *bn, struct nl *nl,
 int node_check_subnet(struct bpfnet *bn, struct nl *nl, struct in_addr net,
 		      unsigned int prefix_len)
 {
-	struct subnet_conflict c = { .net = net, .prefix_len = prefix_len };
+	return node_check_subnet_beside(bn, nl, net, prefix_len, 0);
+}
+
+int node_check_subnet_beside(struct bpfnet *bn, struct nl *nl, struct in_addr net,
+			     unsigned int prefix_len, int ifindex)
+{
+	struct subnet_conflict c = { .net = net, .prefix_len = prefix_len, .beside = ifindex };
 	int err = nl_route_foreach4(nl, route_overlaps, &c);
 
 	if (err > 0)

@@ -18,6 +18,13 @@
  */
 int node_check_subnet(struct bpfnet *bn, struct nl *nl, struct in_addr net,
 		      unsigned int prefix_len);
+/*
+ * The same, but routes and addresses of device @ifindex (a macvlan network's
+ * parent: its own subnet is the network's segment) do not count. @ifindex 0:
+ * every device counts.
+ */
+int node_check_subnet_beside(struct bpfnet *bn, struct nl *nl, struct in_addr net,
+			     unsigned int prefix_len, int ifindex);
 
 /*
  * May a port be published on host address @ip? 0.0.0.0, 127.0.0.0/8 and the
