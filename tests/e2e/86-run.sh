@@ -11,25 +11,12 @@
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
-# the containers' cgroups under a parent of this run's own, removed at the end
-export BPFNET_CGROUP_PARENT=${BPFNET_CGROUP_PARENT:-bpfnet-test-$$}
+# the sandbox gives the containers' cgroups a parent of this run's own
+# ($BPFNET_CGROUP_PARENT) and its teardown removes every container left, then that parent
 RUN_DIR=$BPFNET_RUN_DIR/containers
 NET=n86
 SUBNET=10.86.0.0/24
-
-# every container of this run removed, then the cgroup parent in every hierarchy
-run86_teardown() {
-	local d
-	bg_kill_all
-	for d in "$RUN_DIR"/*/; do
-		[ -d "$d" ] && BNR_TIMEOUT=20 bnr rm -f "$(basename "$d")" >/dev/null 2>&1
-	done
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$BPFNET_CGROUP_PARENT" \
-		2>/dev/null | while read -r d; do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-}
-SB_HOOK=run86_teardown
+[ -n "${BPFNET_CGROUP_PARENT:-}" ] || bail "the sandbox set no BPFNET_CGROUP_PARENT"
 
 # what a refused command must leave as it was
 snapshot() {
