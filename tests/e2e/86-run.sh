@@ -94,6 +94,11 @@ is "$(psj "${PFX}kept" '[c["state"], c["exit_status"]]')" '["exited", 3]' \
 check "ps (without -a) leaves it out" test -z "$(bnr ps -q | grep -x "${PFX}kept")"
 check "ps -a lists it as Exited (3)" grep_out "${PFX}kept .*Exited (3)" bnr ps -a
 check "its parts are gone, the record stays for ps -a" test ! -e "/var/run/netns/${PFX}kept"
+refused_with 1 "logs of a foreground container: it has none" "foreground" \
+	bnr logs "${PFX}kept"
+refused_with 1 "exec in a container that has ended" "not running" \
+	bnr exec "${PFX}kept" -- true
+check "stop of one that has ended: nothing to do" bnr stop "${PFX}kept"
 check "rm removes the record" bnr rm "${PFX}kept"
 check "nothing left of it" nothing_of "${PFX}kept"
 
@@ -186,6 +191,11 @@ check "it took the second, not much more (${took} ms)" test "$took" -ge 900 -a "
 is "$(psj "$D" 'c["exit_status"]')" 137 "killed: 137"
 check "rm -f" bnr rm -f "$D"
 
+# -d --rm: gone once it has ended, by its monitor
+bnr run -d --rm --name "${PFX}dr" --network $NET -- sleep 0.5 >/dev/null
+check "-d --rm: the record goes when it ends" wait_until 10 test ! -e "$RUN_DIR/${PFX}dr"
+check "nothing left of it" nothing_of "${PFX}dr"
+
 # ---- ps --json ---------------------------------------------------------------------------------
 
 bnr run -d --name "${PFX}j1" --network $NET -p 8086:80 -- sleep 30 >/dev/null
@@ -246,6 +256,26 @@ is "$(psj "$K" 'c["state"]')" "running" "ps: running, with no run left"
 refused_with 1 "rm without -f is refused" "is running" bnr rm "$K"
 check "rm -f after the kill -9" bnr rm -f "$K"
 check "nothing left of it: record, netns, endpoint, cgroup, process" nothing_of "$K" "$init"
+
+# killed at any instant of its start: rm -f (or nothing, if it had made nothing) leaves
+# nothing, and the same name runs again
+bad=""
+for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12; do
+	K=${PFX}ki
+	nsenter --net=/var/run/netns/"$NODE" "$BPFNET" --instance "$INST" run --name "$K" \
+		--network $NET -p 8087:80 -- sleep 30 >/dev/null 2>&1 &
+	runner=$!
+	sleep "$delay"
+	kill -9 "$runner" 2>/dev/null
+	wait "$runner" 2>/dev/null
+	[ -e "$RUN_DIR/$K" ] && { bnr rm -f "$K" >/dev/null 2>&1 || bad+="[$delay: rm -f failed] "; }
+	out=$(nothing_of "$K") || bad+="[$delay: $out] "
+	bnr run -d --name "$K" --network $NET -p 8087:80 -- true >/dev/null 2>&1 ||
+		bad+="[$delay: the name did not run again] "
+	bnr rm -f "$K" >/dev/null 2>&1
+	out=$(nothing_of "$K") || bad+="[$delay, again: $out] "
+done
+is "$bad" "" "run killed 0 to 120 ms into its start: rm -f leaves nothing, the name runs again"
 
 # the same with a command that ends by itself: the next ps tears it down
 K=${PFX}k2

@@ -238,6 +238,7 @@ static void kill_waiter(const struct container_record *r)
 
 static int rm_one(const char *word, bool force, struct run_err *e)
 {
+	char dir[BPFNET_PATH_MAX];
 	struct container_record r;
 	int fd, err;
 
@@ -248,6 +249,15 @@ static int rm_one(const char *word, bool force, struct run_err *e)
 	if (err == -EUCLEAN && force && record_name_valid(word, NULL)) {
 		fprintf(stderr, "bpfnet: warning: %s; removing it, what it named is not known\n",
 			e->msg);
+		err = record_remove(word, e);
+		goto out;
+	}
+	/*
+	 * A directory without its record: a run killed before its first save, which is
+	 * before it made anything. Nothing but the directory to remove.
+	 */
+	if (err == -ENOENT && record_name_valid(word, NULL) &&
+	    !record_path(word, NULL, dir, sizeof(dir)) && !access(dir, F_OK)) {
 		err = record_remove(word, e);
 		goto out;
 	}
