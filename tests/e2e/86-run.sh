@@ -56,6 +56,7 @@ nothing_of() {
 	[ -n "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -name "$1" \
 		-path "*/$BPFNET_CGROUP_PARENT/*" 2>/dev/null)" ] && bad+="cgroup; "
 	# a zombie is no process left: this machine's PID 1 may be slow to reap orphans
+	grep -qsx "$1" "$BPFNET_RUN_DIR"/userns/* && bad+="userns range; "
 	[ -n "${2:-}" ] && [ -e "/proc/$2" ] && ! grep -q '^State:.*Z' "/proc/$2/status" &&
 		bad+="process $2; "
 	[ -z "$bad" ] || { echo "left of $1: $bad"; return 1; }
@@ -260,10 +261,10 @@ check "nothing left of it: record, netns, endpoint, cgroup, process" nothing_of 
 # killed at any instant of its start: rm -f (or nothing, if it had made nothing) leaves
 # nothing, and the same name runs again
 bad=""
-for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12; do
+for delay in 0 0.002 0.005 0.008 0.01 0.015 0.02 0.03 0.04 0.05 0.065 0.08 0.1 0.12; do
 	K=${PFX}ki
 	nsenter --net=/var/run/netns/"$NODE" "$BPFNET" --instance "$INST" run --name "$K" \
-		--network $NET -p 8087:80 -- sleep 30 >/dev/null 2>&1 &
+		--network $NET -p 8087:80 --userns --memory 64m -- sleep 30 >/dev/null 2>&1 &
 	runner=$!
 	sleep "$delay"
 	kill -9 "$runner" 2>/dev/null

@@ -254,11 +254,11 @@ static int rm_one(const char *word, bool force, struct run_err *e)
 	}
 	/*
 	 * A directory without its record: a run killed before its first save, which is
-	 * before it made anything. Nothing but the directory to remove.
+	 * before it made anything but (maybe) its userns range. Nothing else to remove.
 	 */
 	if (err == -ENOENT && record_name_valid(word, NULL) &&
 	    !record_path(word, NULL, dir, sizeof(dir)) && !access(dir, F_OK)) {
-		err = record_remove(word, e);
+		err = userns_release_named(word, e) ?: record_remove(word, e);
 		goto out;
 	}
 	if (err)
