@@ -835,6 +835,35 @@ static void test_ctrl_c_forwarded(void **state)
 	ctrl_c_once(false);
 }
 
+/* the environment the test was started with: its strings lie in the process's env area */
+static char **initial_env;
+
+/*
+ * The caller's argv and environ strings may be the container's (the CLI's
+ * `-w DIR`, `-e K=V`): init's overwriting of its cmdline and environ must not
+ * reach the command. Here envp and workdir point into that area.
+ */
+static void test_caller_strings_intact(void **state)
+{
+	char *argv[] = { "sh", "-c", "pwd; echo \"$PATH\"", NULL };
+	struct spawn_spec spec = base_spec(argv);
+	const char *path = "", *pwd = "/";
+	char want[OUT_MAX], out[OUT_MAX];
+
+	(void)state;
+	for (char **v = initial_env; *v; v++) {
+		if (!strncmp(*v, "PATH=", 5))
+			path = *v + 5;
+		if (!strncmp(*v, "PWD=", 4) && (*v)[4] == '/')
+			pwd = *v + 4;
+	}
+	spec.envp = initial_env;
+	spec.workdir = pwd;
+	snprintf(want, sizeof(want), "%s\n%s\n", pwd, path);
+	assert_int_equal(run_spec(&spec, NULL, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+}
+
 static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
 {
 	(void)pid;
@@ -897,8 +926,11 @@ static void test_child_errors(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 
-int main(void)
+int main(int argc, char **argv, char **envp)
 {
+	(void)argc;
+	(void)argv;
+	initial_env = envp;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	const struct CMUnitTest tests[] = {
 		T(test_exit_statuses),	    T(test_status_fd),
@@ -910,6 +942,7 @@ int main(void)
 		T(test_rootfs_sys_dev),	    T(test_rootfs_userns),
 		T(test_exec_same_namespaces), T(test_exec_userns),
 		T(test_ctrl_c_foreground),  T(test_ctrl_c_forwarded),
+		T(test_caller_strings_intact),
 		T(test_child_errors),
 	};
 
