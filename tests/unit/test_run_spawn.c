@@ -543,18 +543,17 @@ static void dir_in(char *buf, size_t len, const char *name)
 }
 
 /*
- * fx.dir/root: bin/busybox and its applets as links, etc with an os-release
- * (@with_mount_points: also the mount points, which a user namespace's root
- * could not make in a directory of the host's root); fx.dir/etc: the
- * container's hosts, hostname, resolv.conf.
+ * fx.dir/root: bin/busybox and its applets as links, etc/resolv.conf a link
+ * (@dangling_link: to nowhere, as Ubuntu's into an empty /run; else to a file
+ * of the rootfs); fx.dir/etc: the container's hosts, hostname, resolv.conf.
+ * No mount points: spawn makes them.
  */
-static void make_busybox_rootfs(bool with_mount_points)
+static void make_busybox_rootfs(bool dangling_link)
 {
 	static const char *const applets[] = {
 		"sh", "ls", "cat", "echo", "test", "id", "awk", "touch", "head", "wc", "readlink",
 		"hostname", "sleep", "grep", "cut", "mount",
 	};
-	static const char *const points[] = { "proc", "sys", "dev", "tmp" };
 	char path[256], root[128], etc[128];
 
 	dir_in(root, sizeof(root), "root");
@@ -566,30 +565,14 @@ static void make_busybox_rootfs(bool with_mount_points)
 		snprintf(path, sizeof(path), "%s/bin/%s", root, applets[i]);
 		assert_int_equal(symlink("busybox", path), 0);
 	}
-	for (size_t i = 0; with_mount_points && i < sizeof(points) / sizeof(points[0]); i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "root/%s", points[i]);
-		dir_in(path, sizeof(path), name);
-	}
-	if (with_mount_points) {
-		snprintf(path, sizeof(path), "%s/etc/hosts", root);
-		write_file(path, "", 0644);
-		snprintf(path, sizeof(path), "%s/etc/hostname", root);
-		write_file(path, "", 0644);
-	}
-	/*
-	 * A link, as in many images: the bind must land on its target inside the
-	 * rootfs. Without mount points made beforehand, one to nowhere, as
-	 * Ubuntu's (into an empty /run): the target is made.
-	 */
+	/* the bind must land on the link's target, inside the rootfs */
 	snprintf(path, sizeof(path), "%s/etc/resolv.conf", root);
-	if (with_mount_points) {
+	if (dangling_link) {
+		assert_int_equal(symlink("../run/systemd/resolve/stub-resolv.conf", path), 0);
+	} else {
 		assert_int_equal(symlink("/etc/resolv.real", path), 0);
 		snprintf(path, sizeof(path), "%s/etc/resolv.real", root);
 		write_file(path, "# the image's\n", 0644);
-	} else {
-		assert_int_equal(symlink("../run/systemd/resolve/stub-resolv.conf", path), 0);
 	}
 	dir_in(etc, sizeof(etc), "etc");
 	snprintf(path, sizeof(path), "%s/hosts", etc);
@@ -621,7 +604,7 @@ static void test_rootfs_files(void **state)
 	char script[512], hostfile[128], out[OUT_MAX];
 
 	(void)state;
-	make_busybox_rootfs(false);
+	make_busybox_rootfs(true);
 	snprintf(hostfile, sizeof(hostfile), "%s/hostfile", fx.dir);
 	write_file(hostfile, "the host's\n", 0644);
 	snprintf(script, sizeof(script),
@@ -652,7 +635,7 @@ static void test_rootfs_sys_dev(void **state)
 	char out[OUT_MAX];
 
 	(void)state;
-	make_busybox_rootfs(false);
+	make_busybox_rootfs(true);
 	assert_int_equal(run_in_rootfs(sys_dev_script, false, out, sizeof(out)), 0);
 	assert_string_equal(out, sys_dev_want);
 }
@@ -662,9 +645,18 @@ static void test_rootfs_userns(void **state)
 	char out[OUT_MAX];
 
 	(void)state;
-	make_busybox_rootfs(true);
-	assert_int_equal(run_in_rootfs("id -u; cat /etc/hostname", true, out, sizeof(out)), 0);
-	assert_string_equal(out, "0\nspawn-ut\n");
+	/*
+	 * Closed to the container's root (uid 1000000 outside) above the rootfs
+	 * and the /etc sources, as a mktemp -d is; nor may it make the mount
+	 * points in a directory of host root's: spawn must do both before it
+	 * becomes that root.
+	 */
+	assert_int_equal(chmod(fx.dir, 0700), 0);
+	make_busybox_rootfs(false);
+	assert_int_equal(run_in_rootfs("id -u; cat /etc/hostname /etc/resolv.conf; ls -n /tmp -d",
+				       true, out, sizeof(out)),
+			 0);
+	assert_has(out, "0\nspawn-ut\nnameserver 10.9.0.1\ndrwxrwxrwt    2 0        0 ");
 	assert_int_equal(run_in_rootfs(sys_dev_script, true, out, sizeof(out)), 0);
 	assert_string_equal(out, sys_dev_want);
 }

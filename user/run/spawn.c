@@ -218,10 +218,9 @@ static int loopback_up(struct run_err *e)
 /* after "go": the child becomes the container, everything but the command itself */
 static int child_setup(const struct spawn_spec *spec, struct run_err *e)
 {
+	struct fs_setup fs;
 	int err;
 
-	if (spec->userns && (err = become_userns_root(e)))
-		return err;
 	if ((err = unshare_cgroup_ns(e)))
 		return err;
 	if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -229,7 +228,10 @@ static int child_setup(const struct spawn_spec *spec, struct run_err *e)
 				strerror(errno));
 	if (!spec->host_network && (err = loopback_up(e)))
 		return err;
-	return fs_setup(spec, e);
+	if ((err = fs_prepare(spec, &fs, e)) ||
+	    (spec->userns && (err = become_userns_root(e))))
+		return err;
+	return fs_finish(spec, &fs, e);
 }
 
 static int child_main(void *arg)

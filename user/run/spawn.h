@@ -28,9 +28,9 @@
  * stdio (init also status_fd, which the command does not get): every other
  * one is closed in the child, close-on-exec or not, so that a lock or socket
  * of the caller is never kept by a container that outlives it.
- * With a user namespace and a rootfs, the rootfs must have its mount points
- * (proc, sys, dev, tmp, etc/hosts, etc/hostname) if its root inside may not
- * create them in it.
+ * The mount points a rootfs lacks (proc, sys, dev, tmp, etc/hosts, ...) are
+ * made in it, also with a user namespace (before init becomes its root), and
+ * the rootfs and etc_dir may lie below directories closed to that root.
  */
 #ifndef BPFNET_RUN_SPAWN_H
 #define BPFNET_RUN_SPAWN_H
