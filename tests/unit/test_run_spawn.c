@@ -540,6 +540,7 @@ static void dir_in(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", fx.dir, name);
 	assert_int_equal(mkdir(buf, 0755), 0);
+	assert_int_equal(chmod(buf, 0755), 0);	/* whatever the umask */
 }
 
 /*
@@ -583,20 +584,42 @@ static void make_busybox_rootfs(bool dangling_link)
 	write_file(path, "nameserver 10.9.0.1\n", 0644);
 }
 
+static char *const rootfs_env[] = { "PATH=/bin", NULL };
+
+/* @spec for fx.dir/root with fx.dir/etc; @root and @etc hold the paths */
+static void rootfs_spec(struct spawn_spec *spec, bool userns, char *root, char *etc, size_t len)
+{
+	snprintf(root, len, "%s/root", fx.dir);
+	snprintf(etc, len, "%s/etc", fx.dir);
+	spec->rootfs = root;
+	spec->etc_dir = etc;
+	spec->envp = rootfs_env;
+	spec->userns = userns;
+}
+
 static int run_in_rootfs(const char *script, bool userns, char *out, size_t len)
 {
 	char *argv[] = { "sh", "-c", (char *)script, NULL };
-	char *env[] = { "PATH=/bin", NULL };
 	struct spawn_spec spec = base_spec(argv);
 	char root[128], etc[128];
 
-	snprintf(root, sizeof(root), "%s/root", fx.dir);
-	snprintf(etc, sizeof(etc), "%s/etc", fx.dir);
-	spec.rootfs = root;
-	spec.etc_dir = etc;
-	spec.envp = env;
-	spec.userns = userns;
+	rootfs_spec(&spec, userns, root, etc, sizeof(root));
 	return run_spec(&spec, userns ? write_test_maps : NULL, out, len);
+}
+
+/* container_spawn()'s error for it (0 if it started: then it is waited for) */
+static int run_in_rootfs_err(const char *script, bool userns, struct run_err *e)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct spawn_spec spec = base_spec(argv);
+	char root[128], etc[128];
+	int err;
+
+	rootfs_spec(&spec, userns, root, etc, sizeof(root));
+	err = spawn_piped(&spec, userns ? write_test_maps : NULL, NULL, e);
+	if (!err)
+		wait_init();
+	return err;
 }
 
 static void test_rootfs_files(void **state)
@@ -642,7 +665,8 @@ static void test_rootfs_sys_dev(void **state)
 
 static void test_rootfs_userns(void **state)
 {
-	char out[OUT_MAX];
+	char out[OUT_MAX], root[128];
+	struct run_err e = { 0 };
 
 	(void)state;
 	/*
@@ -659,6 +683,11 @@ static void test_rootfs_userns(void **state)
 	assert_has(out, "0\nspawn-ut\nnameserver 10.9.0.1\ndrwxrwxrwt    2 0        0 ");
 	assert_int_equal(run_in_rootfs(sys_dev_script, true, out, sizeof(out)), 0);
 	assert_string_equal(out, sys_dev_want);
+	/* but the rootfs itself must be open to it: refused with a sentence that says how */
+	snprintf(root, sizeof(root), "%s/root", fx.dir);
+	assert_int_equal(chmod(root, 0700), 0);
+	assert_int_equal(run_in_rootfs_err("true", true, &e), -EACCES);
+	assert_has(e.msg, "(mode 0700) is closed to the user namespace's root");
 }
 
 /* readlink of /proc/@pid/ns/@name, e.g. "net:[4026531840]" */

@@ -348,6 +348,25 @@ static int etc_points_make(const char *root, const int fds[FS_ETC_FILES], struct
 	return 0;
 }
 
+/*
+ * A user namespace's root is "others" to the host's files: a rootfs it may not
+ * search (a mktemp -d is 0700) would be a root directory it cannot use at all.
+ */
+static int rootfs_open_to_userns_root(const char *root, struct run_err *e)
+{
+	struct stat st;
+
+	if (stat(root, &st) < 0)
+		return run_errf(e, errno, "cannot look at the rootfs %s: %s", root, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return run_errf(e, ENOTDIR, "the rootfs %s is not a directory", root);
+	if (!(st.st_mode & S_IXOTH))
+		return run_errf(e, EACCES, "the rootfs %s (mode %04o) is closed to the user "
+				"namespace's root, which is 'others' to it: make it searchable "
+				"(chmod o+rx)", root, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
 static int rootfs_prepare(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e)
 {
 	static const char *const points[] = { "proc", "sys", "dev", "tmp" };
@@ -357,6 +376,8 @@ static int rootfs_prepare(const struct spawn_spec *spec, struct fs_setup *fs, st
 	if (!realpath(spec->rootfs, fs->root))
 		return run_errf(e, errno, "cannot find the rootfs %s: %s", spec->rootfs,
 				strerror(errno));
+	if (spec->userns && (err = rootfs_open_to_userns_root(fs->root, e)))
+		return err;
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
 		if ((err = path_in(path, sizeof(path), fs->root, points[i], e)) ||
 		    (err = mount_point(path, true, e)))
