@@ -939,6 +939,12 @@ static void test_child_errors(void **state)
 	assert_has(e.msg, "cannot run sh");
 	assert_no_children();
 
+	/* exec into a container that is gone */
+	assert_int_equal(container_exec(INT32_MAX, sh, test_env, NULL, (int[3]){ -1, -1, -1 },
+					&(int){ 0 }, &e),
+			 -ESRCH);
+	assert_has(e.msg, "is not running");
+
 	spec = base_spec(sh);
 	spec.hostname = NULL;
 	assert_int_equal(spawn_piped(&spec, NULL, NULL, &e), -EINVAL);
