@@ -106,7 +106,7 @@ static pid_t fork_command(const struct init_args *a)
 		if (a->status_fd >= 0)
 			close(a->status_fd);
 		if (a->take_terminal)
-			terminal_take_for_self();	/* tini's -p behaviour */
+			terminal_take_for_self();	/* as tini's isolate_child() */
 		exec_command(a->argv, a->envp, a->workdir, a->sync_fd);
 	}
 	/* both sides set the group, so neither the terminal nor a forward races the child's setpgid */
