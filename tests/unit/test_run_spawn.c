@@ -51,6 +51,7 @@ static struct {
 	int in_w;		/* the write end of the command's stdin, -1 when none */
 	int out_r;		/* the read end of its stdout/stderr */
 	char dir[64];
+	char cgroup[1100];	/* a test-only cgroup v2 directory, "" when none */
 } fx;
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -102,6 +103,9 @@ static void fx_cleanup(void)
 	if (fx.dir[0])
 		nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	fx.dir[0] = '\0';
+	if (fx.cgroup[0])
+		rmdir(fx.cgroup);
+	fx.cgroup[0] = '\0';
 }
 
 static void on_timeout(int sig)
@@ -885,6 +889,72 @@ static void test_caller_strings_intact(void **state)
 	assert_string_equal(out, want);
 }
 
+/* no child of ours is left (no container, no zombie) */
+static void assert_no_children(void)
+{
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* where cgroup2 is mounted (field 5 of mountinfo, type after " - "); false if nowhere */
+static bool cgroup2_mount(char *buf, size_t len)
+{
+	char line[4096], point[1024];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sep && !strncmp(sep, " - cgroup2 ", 11) &&
+		    sscanf(line, "%*s %*s %*s %*s %1023s", point) == 1) {
+			snprintf(buf, len, "%s", point);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* init born in a cgroup v2 directory (CLONE_INTO_CGROUP), which is its cgroup namespace's root */
+static void test_born_in_cgroup(void **state)
+{
+	char *argv[] = { "sh", "-c", "grep '^0::' /proc/self/cgroup; exec cat", NULL };
+	struct spawn_spec spec = base_spec(argv);
+	struct run_err e = { 0 };
+	char mnt[1024], line[512], want[512];
+	FILE *f;
+	bool found = false;
+
+	(void)state;
+	if (!cgroup2_mount(mnt, sizeof(mnt)))
+		skip();
+	snprintf(fx.cgroup, sizeof(fx.cgroup), "%s/bpfnet-unit-spawn-%d", mnt, (int)getpid());
+	assert_int_equal(mkdir(fx.cgroup, 0755), 0);
+	spec.cgroup_v2_dir = fx.cgroup;
+	assert_int_equal(spawn_piped(&spec, NULL, NULL, &e), 0);
+	read_line(fx.out_r, line, sizeof(line));
+	assert_string_equal(line, "0::/\n");
+	snprintf(want, sizeof(want), "0::%s\n", fx.cgroup + strlen(mnt));
+	snprintf(line, sizeof(line), "/proc/%d/cgroup", (int)fx.init);
+	f = fopen(line, "r");
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, want);
+	fclose(f);
+	assert_true(found);
+	close(fx.in_w);
+	fx.in_w = -1;
+	assert_int_equal(wait_init(), 0);
+
+	/* not a cgroup: refused by the clone, with a sentence, nothing left */
+	spec.cgroup_v2_dir = fx.dir;
+	assert_int_not_equal(spawn_piped(&spec, NULL, NULL, &e), 0);
+	assert_has(e.msg, "cannot clone the container 'spawn-test' into new namespaces and the cgroup");
+	assert_no_children();
+}
+
 static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
 {
 	(void)pid;
@@ -892,12 +962,6 @@ static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
 	return run_errf(e, EIO, "the test's hook refuses");
 }
 
-/* no child of ours is left (no container, no zombie) */
-static void assert_no_children(void)
-{
-	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	assert_int_equal(errno, ECHILD);
-}
 
 static void test_child_errors(void **state)
 {
@@ -969,7 +1033,7 @@ int main(int argc, char **argv, char **envp)
 		T(test_rootfs_sys_dev),	    T(test_rootfs_userns),
 		T(test_exec_same_namespaces), T(test_exec_userns),
 		T(test_ctrl_c_foreground),  T(test_ctrl_c_forwarded),
-		T(test_caller_strings_intact),
+		T(test_caller_strings_intact), T(test_born_in_cgroup),
 		T(test_child_errors),
 	};
 

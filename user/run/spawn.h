@@ -55,6 +55,9 @@ struct spawn_spec {
 	bool userns;			/* a user namespace; @before_start writes the maps */
 	int stdio[3];			/* the command's stdin, stdout, stderr; -1: the caller's */
 	int status_fd;			/* init writes the exit status here; -1: nowhere */
+	const char *cgroup_v2_dir;	/* NULL, or a cgroup v2 directory init is born in
+					 * (clone3's CLONE_INTO_CGROUP): the hook need not
+					 * move it there, which costs a migration */
 	bool foreground;		/* give the command the terminal of stdin, if it is one
 					 * and the caller is its foreground: the command's group
 					 * becomes the terminal's foreground (Ctrl-C reaches the
