@@ -4,17 +4,18 @@
  *
  * container_spawn() clones the init process into new PID, mount, UTS, IPC and
  * (unless host networking) network namespaces, plus a user namespace with
- * --userns. The child stops on a pipe until the parent has run @before_start
+ * --userns. The child stops on a socket until the parent has run @before_start
  * (uid/gid maps, the cgroup, the netns bind mount, the network attachments,
  * the /etc files), then:
  *   - unshares its cgroup namespace where the kernel has one (after it was
  *     moved into its cgroup, so that cgroup is its root), sets the hostname,
  *     brings lo up in a new netns;
- *   - with a rootfs: bind-mounts it onto itself, bind-mounts the /etc files
- *     of spec->etc_dir (hosts, hostname, resolv.conf) into it, pivot_root,
- *     old root detached; /proc of the new PID namespace, /sys read-only, a
- *     minimal /dev (null, zero, full, random, urandom, tty bind-mounted from
- *     the host's; pts, shm), /tmp; without one: the host's files, own /proc;
+ *   - with a rootfs: bind-mounts it onto itself; /proc of the new PID
+ *     namespace, /sys read-only, a minimal /dev (null, zero, full, random,
+ *     urandom, tty bind-mounted from the host's; pts, shm), /tmp; pivot_root,
+ *     old root detached; the /etc files of spec->etc_dir (hosts, hostname,
+ *     resolv.conf) bound in; without one: the host's files, own /proc (and
+ *     /sys with its own network namespace);
  *   - forks the command (PID 2 in its namespace) and stays as PID 1: forwards
  *     every signal it can catch to it, reaps every orphan, and exits with the
  *     command's status as `docker run` reports it (0..255; 128+N for signal N).
@@ -55,14 +56,14 @@ struct spawn_spec {
 	bool userns;			/* a user namespace; @before_start writes the maps */
 	int stdio[3];			/* the command's stdin, stdout, stderr; -1: the caller's */
 	int status_fd;			/* init writes the exit status here; -1: nowhere */
-	const char *cgroup_v2_dir;	/* NULL, or a cgroup v2 directory init is born in
-					 * (clone3's CLONE_INTO_CGROUP): the hook need not
-					 * move it there, which costs a migration */
 	bool foreground;		/* give the command the terminal of stdin, if it is one
 					 * and the caller is its foreground: the command's group
 					 * becomes the terminal's foreground (Ctrl-C reaches the
 					 * command once, not the caller), and container_wait()
 					 * gives it back to the caller */
+	const char *cgroup_v2_dir;	/* NULL, or a cgroup v2 directory init is born in
+					 * (clone3's CLONE_INTO_CGROUP): the hook need not
+					 * move it there, which costs a migration */
 };
 
 /*
