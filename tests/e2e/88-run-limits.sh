@@ -36,15 +36,6 @@ has_procs() { [ "$(cg_procs "$1" | wc -l)" -ge "$2" ]; }
 # bnr30 ARGS...: bnr with 30 s to do it
 bnr30() { BNR_TIMEOUT=30 bnr "$@"; }
 
-# alive PID...: those of PID... that still run (a zombie does not)
-alive() {
-	local p
-	for p in "$@"; do
-		[ -e "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && echo "$p"
-	done
-	return 0
-}
-
 # ---- --memory -------------------------------------------------------------------------
 
 # tail of /dev/zero keeps its one endless "line" in memory: it grows until something stops it

@@ -405,6 +405,16 @@ ctr_cmd_pid() {
 	awk '{ print $1 }' "/proc/$init/task/$init/children"
 }
 
+# alive PID...: those of PID... that still run (a zombie does not: this machine's PID 1
+# may be slow to reap orphans)
+alive() {
+	local p
+	for p in "$@"; do
+		[ -e "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && echo "$p"
+	done
+	return 0
+}
+
 # ---- scripts that must leave nothing behind ------------------------------------------
 
 # left_nothing OUT: what a script said it made is gone: its sandbox (a line "SUB_WHERE=" or
