@@ -381,6 +381,40 @@ cgroup_dirs_of() {
 	return 0
 }
 
+# ---- containers of `bpfnet run` ----------------------------------------------------------
+
+# ctr_json NAME EXPR: EXPR of container NAME's entry c in `ps -a --json`, "gone" without one
+ctr_json() {
+	bnr --json ps -a | json "next(($2 for c in d if c['name'] == '$1'), 'gone')"
+}
+
+# ctr_pid NAME: the host PID of container NAME's init (ps), "None" when it does not run
+ctr_pid() { ctr_json "$1" 'c["pid"]'; }
+
+# ctr_running NAME: ps says container NAME runs
+ctr_running() { [ "$(ctr_json "$1" 'c["state"]')" = running ]; }
+
+# ctr_ip NAME [I]: the address (no prefix length) of container NAME's attachment I (0)
+ctr_ip() { ctr_json "$1" "c['networks'][${2:-0}]['ip'].split('/')[0]"; }
+
+# ctr_cmd_pid NAME: the host PID of the command of container NAME (init's child, spawn.h)
+ctr_cmd_pid() {
+	local init
+	init=$(ctr_pid "$1")
+	[ "$init" != None ] && [ "$init" != gone ] || return 1
+	awk '{ print $1 }' "/proc/$init/task/$init/children"
+}
+
+# alive PID...: those of PID... that still run (a zombie does not: this machine's PID 1
+# may be slow to reap orphans)
+alive() {
+	local p
+	for p in "$@"; do
+		[ -e "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && echo "$p"
+	done
+	return 0
+}
+
 # ---- scripts that must leave nothing behind ------------------------------------------
 
 # left_nothing OUT: what a script said it made is gone: its sandbox (a line "SUB_WHERE=" or

@@ -358,5 +358,8 @@ sandbox_rootfs() {
 	ln -sfn ../bin "$dir/usr/sbin"
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+	# what an image has, for the runtime to bind its own over (a user namespace's root
+	# could not create them in a root-owned tree)
+	touch "$dir/etc/hosts" "$dir/etc/hostname" "$dir/etc/resolv.conf"
 	[ -x "$dir/bin/sh" ] && [ -x "$dir/bin/true" ]
 }
