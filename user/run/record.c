@@ -142,10 +142,43 @@ void record_list_free(struct container_record *list, size_t count)
 	free(list);
 }
 
+#define RECORD_MAX_BYTES (1 << 20)	/* far more than 1024 words of argv and env take */
+
+static int read_whole(int fd, char **out, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap), *grown;
+	ssize_t got;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((got = read(fd, buf + n, cap - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(buf);
+			return -errno;
+		}
+		n += (size_t)got;
+		if (n == cap) {
+			if (cap >= RECORD_MAX_BYTES || !(grown = realloc(buf, cap * 2))) {
+				free(buf);
+				return cap >= RECORD_MAX_BYTES ? -EFBIG : -ENOMEM;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int record_load(const char *name, struct container_record *r, struct run_err *e)
 {
-	char path[BPFNET_PATH_MAX];
+	char path[BPFNET_PATH_MAX], *text = NULL;
 	json_error_t jerr;
+	size_t len = 0;
 	json_t *o;
 	int fd, err;
 
@@ -160,8 +193,16 @@ int record_load(const char *name, struct container_record *r, struct run_err *e)
 	if (fd < 0)
 		return run_errf(e, errno == ELOOP ? EUCLEAN : errno, "cannot open %s: %s", path,
 				strerror(errno));
-	o = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+	/* whole, in a few reads: json_loadfd() reads a byte at a time */
+	err = read_whole(fd, &text, &len);
 	close(fd);
+	if (err == -EFBIG)
+		return run_errf(e, EUCLEAN, "%s: not a container record: over %d bytes", path,
+				RECORD_MAX_BYTES);
+	if (err)
+		return run_errf(e, -err, "cannot read %s: %s", path, strerror(-err));
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (!o)
 		return run_errf(e, EUCLEAN, "%s: not a container record: %s (line %d)", path,
 				jerr.text, jerr.line);
