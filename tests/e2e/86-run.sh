@@ -86,7 +86,8 @@ check "run: killed by SIGTERM is 143 (128+15)" status_is 143 bnr run --rm --name
 check "--rm leaves no record of them" test -z "$(ls "$RUN_DIR" 2>/dev/null)"
 is "$(bnr run --rm --network none -- echo --json -q)" "--json -q" \
 	"the words after -- are the command's (no global option taken from them)"
-is "$(bnr run --rm -e FOO=bar -e PATH=/usr/bin:/bin -w /tmp -- sh -c 'echo $FOO $PATH $HOME; pwd')" \
+is "$(bnr run --rm -e FOO=bar -e PATH=/usr/bin:/bin -w /tmp -- \
+	sh -c 'echo $FOO $PATH $HOME; pwd')" \
 	"bar /usr/bin:/bin /root
 /tmp" "-e sets the environment over docker's defaults, -w the working directory"
 check "run without --rm: exit 3" status_is 3 bnr run --name "${PFX}kept" -- sh -c 'exit 3'
@@ -313,7 +314,8 @@ check "nothing left of it" nothing_of "$M" "$init"
 # ---- the bash completion knows the containers and the networks --------------------------------
 
 mkdir -p "$TMP/bin"
-printf '#!/bin/sh\nexec nsenter --net=/var/run/netns/%s %s "$@"\n' "$NODE" "$BPFNET" >"$TMP/bin/bpfnet"
+printf '#!/bin/sh\nexec nsenter --net=/var/run/netns/%s %s "$@"\n' "$NODE" "$BPFNET" \
+	>"$TMP/bin/bpfnet"
 chmod +x "$TMP/bin/bpfnet"
 complete_words() {
 	PATH="$TMP/bin:$PATH" bash --norc --noprofile -c '

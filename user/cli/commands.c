@@ -97,9 +97,8 @@ static const char description[] =
 	"node, publishes their ports as docker run -p does and tracks the connections it "
 	"translates. The datapath keeps forwarding with no bpfnet process running. bpfnet run "
 	"makes containers on these networks from the kernel's namespaces and cgroups, with no "
-	"daemon. Options "
-	"may stand anywhere on the command line before a --; an object or verb may be shortened to a "
-	"unique prefix.";
+	"daemon. Options may stand anywhere on the command line before a --; an object or "
+	"verb may be shortened to a unique prefix.";
 
 /* ---- finding commands ----------------------------------------------------------------- */
 
