@@ -114,10 +114,13 @@ static void fx_cleanup(void)
 	fx.cgroup[0] = '\0';
 }
 
-static void on_timeout(int sig)
+/* a hung test (the alarm) or the test killed (tests/run under timeout, Ctrl-C): clean up, fail */
+static void on_fatal_signal(int sig)
 {
-	(void)sig;
-	fprintf(stderr, "# test_run_spawn: a test hung for %d s\n", TEST_TIMEOUT);
+	if (sig == SIGALRM)
+		fprintf(stderr, "# test_run_spawn: a test hung for %d s\n", TEST_TIMEOUT);
+	else
+		fprintf(stderr, "# test_run_spawn: killed by signal %d\n", sig);
 	fx_cleanup();
 	_exit(1);
 }
@@ -131,7 +134,6 @@ static int fx_setup(void **state)
 	if (!mkdtemp(fx.dir))
 		return -1;
 	chmod(fx.dir, 0755);	/* a user namespace's root is "other" to it */
-	signal(SIGALRM, on_timeout);
 	alarm(TEST_TIMEOUT);
 	return 0;
 }
@@ -1066,6 +1068,10 @@ int main(int argc, char **argv, char **envp)
 	(void)argv;
 	initial_env = envp;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	signal(SIGALRM, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGHUP, on_fatal_signal);
+	signal(SIGINT, on_fatal_signal);
 	const struct CMUnitTest tests[] = {
 		T(test_exit_statuses),	    T(test_status_fd),
 		T(test_no_fd_leak),	    T(test_pid1_and_own_proc),
