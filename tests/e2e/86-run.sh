@@ -11,25 +11,12 @@
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
-# the containers' cgroups under a parent of this run's own, removed at the end
-export BPFNET_CGROUP_PARENT=${BPFNET_CGROUP_PARENT:-bpfnet-test-$$}
+# the sandbox gives the containers' cgroups a parent of this run's own
+# ($BPFNET_CGROUP_PARENT) and its teardown removes every container left, then that parent
 RUN_DIR=$BPFNET_RUN_DIR/containers
 NET=n86
 SUBNET=10.86.0.0/24
-
-# every container of this run removed, then the cgroup parent in every hierarchy
-run86_teardown() {
-	local d
-	bg_kill_all
-	for d in "$RUN_DIR"/*/; do
-		[ -d "$d" ] && BNR_TIMEOUT=20 bnr rm -f "$(basename "$d")" >/dev/null 2>&1
-	done
-	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$BPFNET_CGROUP_PARENT" \
-		2>/dev/null | while read -r d; do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-}
-SB_HOOK=run86_teardown
+[ -n "${BPFNET_CGROUP_PARENT:-}" ] || bail "the sandbox set no BPFNET_CGROUP_PARENT"
 
 # what a refused command must leave as it was
 snapshot() {
@@ -69,6 +56,7 @@ nothing_of() {
 	[ -n "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -name "$1" \
 		-path "*/$BPFNET_CGROUP_PARENT/*" 2>/dev/null)" ] && bad+="cgroup; "
 	# a zombie is no process left: this machine's PID 1 may be slow to reap orphans
+	grep -qsx "$1" "$BPFNET_RUN_DIR"/userns/* && bad+="userns range; "
 	[ -n "${2:-}" ] && [ -e "/proc/$2" ] && ! grep -q '^State:.*Z' "/proc/$2/status" &&
 		bad+="process $2; "
 	[ -z "$bad" ] || { echo "left of $1: $bad"; return 1; }
@@ -98,7 +86,8 @@ check "run: killed by SIGTERM is 143 (128+15)" status_is 143 bnr run --rm --name
 check "--rm leaves no record of them" test -z "$(ls "$RUN_DIR" 2>/dev/null)"
 is "$(bnr run --rm --network none -- echo --json -q)" "--json -q" \
 	"the words after -- are the command's (no global option taken from them)"
-is "$(bnr run --rm -e FOO=bar -e PATH=/usr/bin:/bin -w /tmp -- sh -c 'echo $FOO $PATH $HOME; pwd')" \
+is "$(bnr run --rm -e FOO=bar -e PATH=/usr/bin:/bin -w /tmp -- \
+	sh -c 'echo $FOO $PATH $HOME; pwd')" \
 	"bar /usr/bin:/bin /root
 /tmp" "-e sets the environment over docker's defaults, -w the working directory"
 check "run without --rm: exit 3" status_is 3 bnr run --name "${PFX}kept" -- sh -c 'exit 3'
@@ -107,6 +96,11 @@ is "$(psj "${PFX}kept" '[c["state"], c["exit_status"]]')" '["exited", 3]' \
 check "ps (without -a) leaves it out" test -z "$(bnr ps -q | grep -x "${PFX}kept")"
 check "ps -a lists it as Exited (3)" grep_out "${PFX}kept .*Exited (3)" bnr ps -a
 check "its parts are gone, the record stays for ps -a" test ! -e "/var/run/netns/${PFX}kept"
+refused_with 1 "logs of a foreground container: it has none" "foreground" \
+	bnr logs "${PFX}kept"
+refused_with 1 "exec in a container that has ended" "not running" \
+	bnr exec "${PFX}kept" -- true
+check "stop of one that has ended: nothing to do" bnr stop "${PFX}kept"
 check "rm removes the record" bnr rm "${PFX}kept"
 check "nothing left of it" nothing_of "${PFX}kept"
 
@@ -199,6 +193,11 @@ check "it took the second, not much more (${took} ms)" test "$took" -ge 900 -a "
 is "$(psj "$D" 'c["exit_status"]')" 137 "killed: 137"
 check "rm -f" bnr rm -f "$D"
 
+# -d --rm: gone once it has ended, by its monitor
+bnr run -d --rm --name "${PFX}dr" --network $NET -- sleep 0.5 >/dev/null
+check "-d --rm: the record goes when it ends" wait_until 10 test ! -e "$RUN_DIR/${PFX}dr"
+check "nothing left of it" nothing_of "${PFX}dr"
+
 # ---- ps --json ---------------------------------------------------------------------------------
 
 bnr run -d --name "${PFX}j1" --network $NET -p 8086:80 -- sleep 30 >/dev/null
@@ -260,6 +259,26 @@ refused_with 1 "rm without -f is refused" "is running" bnr rm "$K"
 check "rm -f after the kill -9" bnr rm -f "$K"
 check "nothing left of it: record, netns, endpoint, cgroup, process" nothing_of "$K" "$init"
 
+# killed at any instant of its start: rm -f (or nothing, if it had made nothing) leaves
+# nothing, and the same name runs again
+bad=""
+for delay in 0 0.002 0.005 0.008 0.01 0.015 0.02 0.03 0.04 0.05 0.065 0.08 0.1 0.12; do
+	K=${PFX}ki
+	nsenter --net=/var/run/netns/"$NODE" "$BPFNET" --instance "$INST" run --name "$K" \
+		--network $NET -p 8087:80 --userns --memory 64m -- sleep 30 >/dev/null 2>&1 &
+	runner=$!
+	sleep "$delay"
+	kill -9 "$runner" 2>/dev/null
+	wait "$runner" 2>/dev/null
+	[ -e "$RUN_DIR/$K" ] && { bnr rm -f "$K" >/dev/null 2>&1 || bad+="[$delay: rm -f failed] "; }
+	out=$(nothing_of "$K") || bad+="[$delay: $out] "
+	bnr run -d --name "$K" --network $NET -p 8087:80 -- true >/dev/null 2>&1 ||
+		bad+="[$delay: the name did not run again] "
+	bnr rm -f "$K" >/dev/null 2>&1
+	out=$(nothing_of "$K") || bad+="[$delay, again: $out] "
+done
+is "$bad" "" "run killed 0 to 120 ms into its start: rm -f leaves nothing, the name runs again"
+
 # the same with a command that ends by itself: the next ps tears it down
 K=${PFX}k2
 bnr run --name "$K" --network $NET -- sleep 1 >/dev/null 2>&1 &
@@ -295,7 +314,8 @@ check "nothing left of it" nothing_of "$M" "$init"
 # ---- the bash completion knows the containers and the networks --------------------------------
 
 mkdir -p "$TMP/bin"
-printf '#!/bin/sh\nexec nsenter --net=/var/run/netns/%s %s "$@"\n' "$NODE" "$BPFNET" >"$TMP/bin/bpfnet"
+printf '#!/bin/sh\nexec nsenter --net=/var/run/netns/%s %s "$@"\n' "$NODE" "$BPFNET" \
+	>"$TMP/bin/bpfnet"
 chmod +x "$TMP/bin/bpfnet"
 complete_words() {
 	PATH="$TMP/bin:$PATH" bash --norc --noprofile -c '

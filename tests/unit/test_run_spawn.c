@@ -51,6 +51,7 @@ static struct {
 	int in_w;		/* the write end of the command's stdin, -1 when none */
 	int out_r;		/* the read end of its stdout/stderr */
 	char dir[64];
+	char cgroup[1100];	/* a test-only cgroup v2 directory, "" when none */
 } fx;
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -102,6 +103,9 @@ static void fx_cleanup(void)
 	if (fx.dir[0])
 		nftw(fx.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	fx.dir[0] = '\0';
+	if (fx.cgroup[0])
+		rmdir(fx.cgroup);
+	fx.cgroup[0] = '\0';
 }
 
 static void on_timeout(int sig)
@@ -540,21 +544,21 @@ static void dir_in(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", fx.dir, name);
 	assert_int_equal(mkdir(buf, 0755), 0);
+	assert_int_equal(chmod(buf, 0755), 0);	/* whatever the umask */
 }
 
 /*
- * fx.dir/root: bin/busybox and its applets as links, etc with an os-release
- * (@with_mount_points: also the mount points, which a user namespace's root
- * could not make in a directory of the host's root); fx.dir/etc: the
- * container's hosts, hostname, resolv.conf.
+ * fx.dir/root: bin/busybox and its applets as links, etc/resolv.conf a link
+ * (@dangling_link: to nowhere, as Ubuntu's into an empty /run; else to a file
+ * of the rootfs); fx.dir/etc: the container's hosts, hostname, resolv.conf.
+ * No mount points: spawn makes them.
  */
-static void make_busybox_rootfs(bool with_mount_points)
+static void make_busybox_rootfs(bool dangling_link)
 {
 	static const char *const applets[] = {
 		"sh", "ls", "cat", "echo", "test", "id", "awk", "touch", "head", "wc", "readlink",
 		"hostname", "sleep", "grep", "cut", "mount",
 	};
-	static const char *const points[] = { "proc", "sys", "dev", "tmp" };
 	char path[256], root[128], etc[128];
 
 	dir_in(root, sizeof(root), "root");
@@ -566,30 +570,14 @@ static void make_busybox_rootfs(bool with_mount_points)
 		snprintf(path, sizeof(path), "%s/bin/%s", root, applets[i]);
 		assert_int_equal(symlink("busybox", path), 0);
 	}
-	for (size_t i = 0; with_mount_points && i < sizeof(points) / sizeof(points[0]); i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "root/%s", points[i]);
-		dir_in(path, sizeof(path), name);
-	}
-	if (with_mount_points) {
-		snprintf(path, sizeof(path), "%s/etc/hosts", root);
-		write_file(path, "", 0644);
-		snprintf(path, sizeof(path), "%s/etc/hostname", root);
-		write_file(path, "", 0644);
-	}
-	/*
-	 * A link, as in many images: the bind must land on its target inside the
-	 * rootfs. Without mount points made beforehand, one to nowhere, as
-	 * Ubuntu's (into an empty /run): the target is made.
-	 */
+	/* the bind must land on the link's target, inside the rootfs */
 	snprintf(path, sizeof(path), "%s/etc/resolv.conf", root);
-	if (with_mount_points) {
+	if (dangling_link) {
+		assert_int_equal(symlink("../run/systemd/resolve/stub-resolv.conf", path), 0);
+	} else {
 		assert_int_equal(symlink("/etc/resolv.real", path), 0);
 		snprintf(path, sizeof(path), "%s/etc/resolv.real", root);
 		write_file(path, "# the image's\n", 0644);
-	} else {
-		assert_int_equal(symlink("../run/systemd/resolve/stub-resolv.conf", path), 0);
 	}
 	dir_in(etc, sizeof(etc), "etc");
 	snprintf(path, sizeof(path), "%s/hosts", etc);
@@ -600,20 +588,42 @@ static void make_busybox_rootfs(bool with_mount_points)
 	write_file(path, "nameserver 10.9.0.1\n", 0644);
 }
 
+static char *const rootfs_env[] = { "PATH=/bin", NULL };
+
+/* @spec for fx.dir/root with fx.dir/etc; @root and @etc hold the paths */
+static void rootfs_spec(struct spawn_spec *spec, bool userns, char *root, char *etc, size_t len)
+{
+	snprintf(root, len, "%s/root", fx.dir);
+	snprintf(etc, len, "%s/etc", fx.dir);
+	spec->rootfs = root;
+	spec->etc_dir = etc;
+	spec->envp = rootfs_env;
+	spec->userns = userns;
+}
+
 static int run_in_rootfs(const char *script, bool userns, char *out, size_t len)
 {
 	char *argv[] = { "sh", "-c", (char *)script, NULL };
-	char *env[] = { "PATH=/bin", NULL };
 	struct spawn_spec spec = base_spec(argv);
 	char root[128], etc[128];
 
-	snprintf(root, sizeof(root), "%s/root", fx.dir);
-	snprintf(etc, sizeof(etc), "%s/etc", fx.dir);
-	spec.rootfs = root;
-	spec.etc_dir = etc;
-	spec.envp = env;
-	spec.userns = userns;
+	rootfs_spec(&spec, userns, root, etc, sizeof(root));
 	return run_spec(&spec, userns ? write_test_maps : NULL, out, len);
+}
+
+/* container_spawn()'s error for it (0 if it started: then it is waited for) */
+static int run_in_rootfs_err(const char *script, bool userns, struct run_err *e)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct spawn_spec spec = base_spec(argv);
+	char root[128], etc[128];
+	int err;
+
+	rootfs_spec(&spec, userns, root, etc, sizeof(root));
+	err = spawn_piped(&spec, userns ? write_test_maps : NULL, NULL, e);
+	if (!err)
+		wait_init();
+	return err;
 }
 
 static void test_rootfs_files(void **state)
@@ -621,7 +631,7 @@ static void test_rootfs_files(void **state)
 	char script[512], hostfile[128], out[OUT_MAX];
 
 	(void)state;
-	make_busybox_rootfs(false);
+	make_busybox_rootfs(true);
 	snprintf(hostfile, sizeof(hostfile), "%s/hostfile", fx.dir);
 	write_file(hostfile, "the host's\n", 0644);
 	snprintf(script, sizeof(script),
@@ -652,21 +662,36 @@ static void test_rootfs_sys_dev(void **state)
 	char out[OUT_MAX];
 
 	(void)state;
-	make_busybox_rootfs(false);
+	make_busybox_rootfs(true);
 	assert_int_equal(run_in_rootfs(sys_dev_script, false, out, sizeof(out)), 0);
 	assert_string_equal(out, sys_dev_want);
 }
 
 static void test_rootfs_userns(void **state)
 {
-	char out[OUT_MAX];
+	char out[OUT_MAX], root[128];
+	struct run_err e = { 0 };
 
 	(void)state;
-	make_busybox_rootfs(true);
-	assert_int_equal(run_in_rootfs("id -u; cat /etc/hostname", true, out, sizeof(out)), 0);
-	assert_string_equal(out, "0\nspawn-ut\n");
+	/*
+	 * Closed to the container's root (uid 1000000 outside) above the rootfs
+	 * and the /etc sources, as a mktemp -d is; nor may it make the mount
+	 * points in a directory of host root's: spawn must do both before it
+	 * becomes that root.
+	 */
+	assert_int_equal(chmod(fx.dir, 0700), 0);
+	make_busybox_rootfs(false);
+	assert_int_equal(run_in_rootfs("id -u; cat /etc/hostname /etc/resolv.conf; ls -n /tmp -d",
+				       true, out, sizeof(out)),
+			 0);
+	assert_has(out, "0\nspawn-ut\nnameserver 10.9.0.1\ndrwxrwxrwt    2 0        0 ");
 	assert_int_equal(run_in_rootfs(sys_dev_script, true, out, sizeof(out)), 0);
 	assert_string_equal(out, sys_dev_want);
+	/* but the rootfs itself must be open to it: refused with a sentence that says how */
+	snprintf(root, sizeof(root), "%s/root", fx.dir);
+	assert_int_equal(chmod(root, 0700), 0);
+	assert_int_equal(run_in_rootfs_err("true", true, &e), -EACCES);
+	assert_has(e.msg, "(mode 0700) is closed to the user namespace's root");
 }
 
 /* readlink of /proc/@pid/ns/@name, e.g. "net:[4026531840]" */
@@ -835,11 +860,33 @@ static void test_ctrl_c_forwarded(void **state)
 	ctrl_c_once(false);
 }
 
-static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
+/* the environment the test was started with: its strings lie in the process's env area */
+static char **initial_env;
+
+/*
+ * The caller's argv and environ strings may be the container's (the CLI's
+ * `-w DIR`, `-e K=V`): init's overwriting of its cmdline and environ must not
+ * reach the command. Here envp and workdir point into that area.
+ */
+static void test_caller_strings_intact(void **state)
 {
-	(void)pid;
-	(void)arg;
-	return run_errf(e, EIO, "the test's hook refuses");
+	char *argv[] = { "sh", "-c", "pwd; echo \"$PATH\"", NULL };
+	struct spawn_spec spec = base_spec(argv);
+	const char *path = "", *pwd = "/";
+	char want[OUT_MAX], out[OUT_MAX];
+
+	(void)state;
+	for (char **v = initial_env; *v; v++) {
+		if (!strncmp(*v, "PATH=", 5))
+			path = *v + 5;
+		if (!strncmp(*v, "PWD=", 4) && (*v)[4] == '/')
+			pwd = *v + 4;
+	}
+	spec.envp = initial_env;
+	spec.workdir = pwd;
+	snprintf(want, sizeof(want), "%s\n%s\n", pwd, path);
+	assert_int_equal(run_spec(&spec, NULL, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
 }
 
 /* no child of ours is left (no container, no zombie) */
@@ -848,6 +895,73 @@ static void assert_no_children(void)
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
 }
+
+/* where cgroup2 is mounted (field 5 of mountinfo, type after " - "); false if nowhere */
+static bool cgroup2_mount(char *buf, size_t len)
+{
+	char line[4096], point[1024];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sep && !strncmp(sep, " - cgroup2 ", 11) &&
+		    sscanf(line, "%*s %*s %*s %*s %1023s", point) == 1) {
+			snprintf(buf, len, "%s", point);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* init born in a cgroup v2 directory (CLONE_INTO_CGROUP), which is its cgroup namespace's root */
+static void test_born_in_cgroup(void **state)
+{
+	char *argv[] = { "sh", "-c", "grep '^0::' /proc/self/cgroup; exec cat", NULL };
+	struct spawn_spec spec = base_spec(argv);
+	struct run_err e = { 0 };
+	char mnt[1024], line[512], want[512];
+	FILE *f;
+	bool found = false;
+
+	(void)state;
+	if (!cgroup2_mount(mnt, sizeof(mnt)))
+		skip();
+	snprintf(fx.cgroup, sizeof(fx.cgroup), "%s/bpfnet-unit-spawn-%d", mnt, (int)getpid());
+	assert_int_equal(mkdir(fx.cgroup, 0755), 0);
+	spec.cgroup_v2_dir = fx.cgroup;
+	assert_int_equal(spawn_piped(&spec, NULL, NULL, &e), 0);
+	read_line(fx.out_r, line, sizeof(line));
+	assert_string_equal(line, "0::/\n");
+	snprintf(want, sizeof(want), "0::%s\n", fx.cgroup + strlen(mnt));
+	snprintf(line, sizeof(line), "/proc/%d/cgroup", (int)fx.init);
+	f = fopen(line, "r");
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, want);
+	fclose(f);
+	assert_true(found);
+	close(fx.in_w);
+	fx.in_w = -1;
+	assert_int_equal(wait_init(), 0);
+
+	/* not a cgroup: refused by the clone, with a sentence, nothing left */
+	spec.cgroup_v2_dir = fx.dir;
+	assert_int_not_equal(spawn_piped(&spec, NULL, NULL, &e), 0);
+	assert_has(e.msg, "cannot clone the container 'spawn-test' into new namespaces and the cgroup");
+	assert_no_children();
+}
+
+static int refuse_hook(pid_t pid, void *arg, struct run_err *e)
+{
+	(void)pid;
+	(void)arg;
+	return run_errf(e, EIO, "the test's hook refuses");
+}
+
 
 static void test_child_errors(void **state)
 {
@@ -889,6 +1003,12 @@ static void test_child_errors(void **state)
 	assert_has(e.msg, "cannot run sh");
 	assert_no_children();
 
+	/* exec into a container that is gone */
+	assert_int_equal(container_exec(INT32_MAX, sh, test_env, NULL, (int[3]){ -1, -1, -1 },
+					&(int){ 0 }, &e),
+			 -ESRCH);
+	assert_has(e.msg, "is not running");
+
 	spec = base_spec(sh);
 	spec.hostname = NULL;
 	assert_int_equal(spawn_piped(&spec, NULL, NULL, &e), -EINVAL);
@@ -897,8 +1017,11 @@ static void test_child_errors(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 
-int main(void)
+int main(int argc, char **argv, char **envp)
 {
+	(void)argc;
+	(void)argv;
+	initial_env = envp;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	const struct CMUnitTest tests[] = {
 		T(test_exit_statuses),	    T(test_status_fd),
@@ -910,6 +1033,7 @@ int main(void)
 		T(test_rootfs_sys_dev),	    T(test_rootfs_userns),
 		T(test_exec_same_namespaces), T(test_exec_userns),
 		T(test_ctrl_c_foreground),  T(test_ctrl_c_forwarded),
+		T(test_caller_strings_intact), T(test_born_in_cgroup),
 		T(test_child_errors),
 	};
 

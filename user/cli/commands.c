@@ -86,6 +86,8 @@ static const char *const environment[][2] = {
 	{ "BPFNET_BPFFS", "The bpffs when --bpffs is not given." },
 	{ "BPFNET_RUN_DIR", "The state root (default /run/bpfnet)." },
 	{ "BPFNET_CGROUP", "The cgroup v2 directory the socket hooks attach to (default the root)." },
+	{ "BPFNET_CGROUP_PARENT", "The cgroup below each hierarchy's root that the containers of "
+	  "run get theirs in (default bpfnet)." },
 };
 
 static const char description[] =
@@ -93,9 +95,10 @@ static const char description[] =
 	"tc programs on the containers' veths and on the node's uplink, BPF maps written by "
 	"this command. It routes between containers, masquerades their traffic out of the "
 	"node, publishes their ports as docker run -p does and tracks the connections it "
-	"translates. The datapath keeps forwarding with no bpfnet process running. Options "
-	"may stand anywhere on the command line; an object or verb may be shortened to a "
-	"unique prefix.";
+	"translates. The datapath keeps forwarding with no bpfnet process running. bpfnet run "
+	"makes containers on these networks from the kernel's namespaces and cgroups, with no "
+	"daemon. Options may stand anywhere on the command line before a --; an object or "
+	"verb may be shortened to a unique prefix.";
 
 /* ---- finding commands ----------------------------------------------------------------- */
 
@@ -514,7 +517,10 @@ static void man_page(FILE *f)
 	fputs(".SH FILES\n.TP\n.I /run/bpfnet/INSTANCE/state.json\nThe instance's networks, "
 	      "endpoints and the journal of a command in progress.\n.TP\n"
 	      ".I /sys/fs/bpf/bpfnet/INSTANCE/\nThe pinned maps, programs and links of the "
-	      "datapath.\n.SH SEE ALSO\n.BR ip (8),\n.BR tc (8),\n.BR bpftool (8)\n", f);
+	      "datapath.\n.TP\n.I /run/bpfnet/containers/NAME/\nA container of run: container.json "
+	      "(its record), status, log (run \\-d), its /etc files.\n.TP\n"
+	      ".I /var/run/netns/NAME\nA container's network namespace, as ip netns keeps them.\n"
+	      ".SH SEE ALSO\n.BR ip (8),\n.BR tc (8),\n.BR bpftool (8)\n", f);
 }
 
 /* ---- completion words ------------------------------------------------------------------ */

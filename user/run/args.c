@@ -125,8 +125,7 @@ int args_parse(const struct arg_spec *spec, int argc, char **argv, const char **
 				spec->min_pos == 1 ? "a container name" : "more arguments");
 	if (spec->command) {
 		if (i >= argc)
-			return run_errf(e, EINVAL, "'%s' needs a command: %s ... -- CMD [ARG...]",
-					spec->cmd, spec->cmd);
+			return run_errf(e, EINVAL, "'%s' needs a command after its options", spec->cmd);
 		*cmd_at = i;
 	}
 	return 0;

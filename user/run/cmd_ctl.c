@@ -115,7 +115,7 @@ int run_cmd_exec(const struct run_globals *g, int argc, char **argv)
 
 	if (args_parse(&spec, argc, argv, &name, &n_pos, &cmd_at, &e)) {
 		args_free(opts);
-		return run_usage(g, "%s (usage: bpfnet exec NAME -- CMD [ARG...])", e.msg);
+		return run_usage(g, "%s", e.msg);
 	}
 	if (workdir && workdir[0] != '/') {
 		args_free(opts);
@@ -206,7 +206,7 @@ int run_cmd_stop(const struct run_globals *g, int argc, char **argv)
 	char *end;
 
 	if (args_parse(&spec, argc, argv, names, &n_pos, NULL, &e))
-		return run_usage(g, "%s (usage: bpfnet stop NAME... [-t SECS])", e.msg);
+		return run_usage(g, "%s", e.msg);
 	if (secs_opt) {
 		long v = strtol(secs_opt, &end, 10);
 
@@ -238,6 +238,7 @@ static void kill_waiter(const struct container_record *r)
 
 static int rm_one(const char *word, bool force, struct run_err *e)
 {
+	char dir[BPFNET_PATH_MAX];
 	struct container_record r;
 	int fd, err;
 
@@ -249,6 +250,15 @@ static int rm_one(const char *word, bool force, struct run_err *e)
 		fprintf(stderr, "bpfnet: warning: %s; removing it, what it named is not known\n",
 			e->msg);
 		err = record_remove(word, e);
+		goto out;
+	}
+	/*
+	 * A directory without its record: a run killed before its first save, which is
+	 * before it made anything but (maybe) its userns range. Nothing else to remove.
+	 */
+	if (err == -ENOENT && record_name_valid(word, NULL) &&
+	    !record_path(word, NULL, dir, sizeof(dir)) && !access(dir, F_OK)) {
+		err = userns_release_named(word, e) ?: record_remove(word, e);
 		goto out;
 	}
 	if (err)
@@ -291,7 +301,7 @@ int run_cmd_rm(const struct run_globals *g, int argc, char **argv)
 	int n_pos, ret = 0;
 
 	if (args_parse(&spec, argc, argv, names, &n_pos, NULL, &e))
-		return run_usage(g, "%s (usage: bpfnet rm [-f] NAME...)", e.msg);
+		return run_usage(g, "%s", e.msg);
 	for (int i = 0; i < n_pos; i++) {
 		if (rm_one(names[i], force, &e))
 			ret = run_fail(g, &e);

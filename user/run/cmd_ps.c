@@ -155,7 +155,7 @@ int run_cmd_ps(const struct run_globals *g, int argc, char **argv)
 	int n_pos;
 
 	if (args_parse(&spec, argc, argv, NULL, &n_pos, NULL, &e))
-		return run_usage(g, "%s (usage: bpfnet ps [-a] [-q] [--json])", e.msg);
+		return run_usage(g, "%s", e.msg);
 	if (record_list(&list, &n, &bad, &e))
 		return run_fail(g, &e);
 	if (bad)
@@ -230,7 +230,7 @@ int run_cmd_logs(const struct run_globals *g, int argc, char **argv)
 	int n_pos, fd;
 
 	if (args_parse(&spec, argc, argv, &name, &n_pos, NULL, &e))
-		return run_usage(g, "%s (usage: bpfnet logs NAME [-f])", e.msg);
+		return run_usage(g, "%s", e.msg);
 	if (record_find(name, &r, &e))
 		return run_fail(g, &e);
 	strcpy(id, r.id);

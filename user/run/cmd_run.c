@@ -129,7 +129,7 @@ int run_start(struct run_config *c, const int stdio[3], pid_t *init_pid, struct 
 	struct start s = { .c = c };
 	struct spawn_spec spec = {
 		.name = c->name, .hostname = c->hostname, .rootfs = *c->rootfs ? c->rootfs : NULL,
-		.argv = c->argv, .envp = c->envp, .workdir = c->workdir_opt,
+		.argv = c->argv, .envp = c->envp, .workdir = *c->workdir ? c->workdir : NULL,
 		.host_network = c->net_mode == NET_HOST, .userns = c->userns,
 		.stdio = { stdio[0], stdio[1], stdio[2] }, .status_fd = -1,
 		.foreground = !c->detach,

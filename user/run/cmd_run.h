@@ -14,8 +14,9 @@
 
 /*
  * How the CLI prints an error (words on stderr, or its JSON on stdout with
- * --json): @usage for a wrong command line (exit 2), else the code and exit
- * status the CLI gives @errnum (positive). Returns that exit status.
+ * --json): @usage for a wrong command line (exit 2; the CLI adds the
+ * command's usage), else the code and exit status the CLI gives @errnum
+ * (positive). Returns that exit status.
  */
 typedef int (*run_error_fn)(bool usage, int errnum, const char *msg);
 

@@ -57,6 +57,9 @@ static int namespaces_open(pid_t pid, int fds[N_NS], struct run_err *e)
 
 	for (size_t i = 0; i < N_NS; i++)
 		fds[i] = -1;
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+		return run_errf(e, ESRCH, "the container's init (process %d) is not running",
+				(int)pid);
 	for (size_t i = 0; i < N_NS; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, namespaces[i].name);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);

@@ -63,7 +63,8 @@ noreturn void exec_command(char *const *argv, char *const *envp, const char *wor
  * container the caller's arguments and environment (`bpfnet run -e K=V ...`
  * and whatever the host's shell had). Overwrite both areas, as
  * setproctitle() does; their bounds are fields 48..51 of /proc/self/stat.
- * Cosmetic for the name, so a failure leaves them as they are.
+ * Cosmetic for the name, so a failure leaves them as they are. After the
+ * command is forked, which has its own copy of those strings.
  */
 static void forget_caller_cmdline(char *const *envp)
 {
@@ -105,7 +106,7 @@ static pid_t fork_command(const struct init_args *a)
 		if (a->status_fd >= 0)
 			close(a->status_fd);
 		if (a->take_terminal)
-			terminal_take_for_self();	/* tini's -p behaviour */
+			terminal_take_for_self();	/* as tini's isolate_child() */
 		exec_command(a->argv, a->envp, a->workdir, a->sync_fd);
 	}
 	/* both sides set the group, so neither the terminal nor a forward races the child's setpgid */
@@ -151,7 +152,6 @@ noreturn void init_run(const struct init_args *a)
 	int sig, status = 0;
 
 	prctl(PR_SET_NAME, INIT_NAME, 0, 0, 0);
-	forget_caller_cmdline(a->envp);
 	/*
 	 * A group of its own: the caller's terminal signals (Ctrl-C without a lent
 	 * terminal) go to the caller alone, which forwards them once, through us.
@@ -162,6 +162,8 @@ noreturn void init_run(const struct init_args *a)
 	command = fork_command(a);
 	/* the command has its own copy: EOF reaches the parent when its execve() closes that */
 	close(a->sync_fd);
+	/* only now: the command's argv, envp and workdir may be strings of the caller's argv */
+	forget_caller_cmdline(a->envp);
 	for (;;) {
 		sig = sigwaitinfo(&all, &si);
 		if (sig < 0)

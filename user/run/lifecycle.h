@@ -21,6 +21,13 @@
  */
 int container_teardown(struct container_record *r, int status, struct run_err *e);
 
+/*
+ * Give back every --userns range taken in the name of container @name (its
+ * file holds the name, userns.h): a run killed between userns_take() and the
+ * save of its record leaves one that no record names. Hold the lock.
+ */
+int userns_release_named(const char *name, struct run_err *e);
+
 /* Open the bpfnet instance of @r (its instance and bpffs). */
 int record_open_instance(const struct container_record *r, struct bpfnet **bn, struct run_err *e);
 

@@ -142,10 +142,43 @@ void record_list_free(struct container_record *list, size_t count)
 	free(list);
 }
 
+#define RECORD_MAX_BYTES (1 << 20)	/* far more than 1024 words of argv and env take */
+
+static int read_whole(int fd, char **out, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap), *grown;
+	ssize_t got;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((got = read(fd, buf + n, cap - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(buf);
+			return -errno;
+		}
+		n += (size_t)got;
+		if (n == cap) {
+			if (cap >= RECORD_MAX_BYTES || !(grown = realloc(buf, cap * 2))) {
+				free(buf);
+				return cap >= RECORD_MAX_BYTES ? -EFBIG : -ENOMEM;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int record_load(const char *name, struct container_record *r, struct run_err *e)
 {
-	char path[BPFNET_PATH_MAX];
+	char path[BPFNET_PATH_MAX], *text = NULL;
 	json_error_t jerr;
+	size_t len = 0;
 	json_t *o;
 	int fd, err;
 
@@ -160,8 +193,16 @@ int record_load(const char *name, struct container_record *r, struct run_err *e)
 	if (fd < 0)
 		return run_errf(e, errno == ELOOP ? EUCLEAN : errno, "cannot open %s: %s", path,
 				strerror(errno));
-	o = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+	/* whole, in a few reads: json_loadfd() reads a byte at a time */
+	err = read_whole(fd, &text, &len);
 	close(fd);
+	if (err == -EFBIG)
+		return run_errf(e, EUCLEAN, "%s: not a container record: over %d bytes", path,
+				RECORD_MAX_BYTES);
+	if (err)
+		return run_errf(e, -err, "cannot read %s: %s", path, strerror(-err));
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (!o)
 		return run_errf(e, EUCLEAN, "%s: not a container record: %s (line %d)", path,
 				jerr.text, jerr.line);
@@ -182,9 +223,26 @@ static int fsync_dir(const char *dir)
 	return err;
 }
 
+static int write_all(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int record_save(const struct container_record *r, struct run_err *e)
 {
-	char dir[BPFNET_PATH_MAX], path[BPFNET_PATH_MAX], tmp[BPFNET_PATH_MAX + 8];
+	char dir[BPFNET_PATH_MAX], path[BPFNET_PATH_MAX], tmp[BPFNET_PATH_MAX + 8], *text;
 	json_t *o;
 	int fd, err;
 
@@ -198,10 +256,14 @@ int record_save(const struct container_record *r, struct run_err *e)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return run_errf(e, errno, "cannot write %s: %s", tmp, strerror(errno));
+	/* one write, not jansson's one per token */
 	o = record_to_json(r);
-	err = o ? json_dumpfd(o, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
-	if (err || write(fd, "\n", 1) != 1 || fsync(fd)) {
+	errno = 0;
+	err = !text || write_all(fd, text) || write_all(fd, "\n") || fsync(fd);
+	free(text);
+	if (err) {
 		err = errno ? errno : EIO;
 		close(fd);
 		unlink(tmp);

@@ -99,7 +99,7 @@ int record_load(const char *name, struct container_record *r, struct run_err *e)
 int record_save(const struct container_record *r, struct run_err *e);
 /* Remove <name>'s directory and all in it; none is 0. Hold the lock. */
 int record_remove(const char *name, struct run_err *e);
-/* Every record, sorted by creation; a broken one is skipped with a warning in *bad (may be NULL). */
+/* Every record, oldest first; those that cannot be read are skipped, counted in *bad (or NULL). */
 int record_list(struct container_record **out, size_t *count, size_t *bad, struct run_err *e);
 /* The record named @word, or whose ID @word is a unique prefix of (docker's rule). */
 int record_find(const char *word, struct container_record *r, struct run_err *e);

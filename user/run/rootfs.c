@@ -5,11 +5,15 @@
  *
  * Every mount of the container's sits under "/" made recursively private
  * first, so none of them propagates back to the host's mount namespace.
+ * Two steps (spawn_internal.h): what touches the host's directories, with
+ * the credentials init was cloned with (host root); then, as the container's
+ * root and relative to the rootfs's bind mount, the mounts into it.
  * Without a rootfs the container has the host's files (as `ip netns exec`
  * gives), but a /proc of its own PID namespace mounted over the host's, so
  * that it sees only its own processes, and with its own network namespace
  * a /sys of that. With one:
- *   - the rootfs is bind-mounted onto itself (pivot_root wants a mount point);
+ *   - the rootfs is bind-mounted onto itself (pivot_root wants a mount point)
+ *     and becomes the cwd, from which every later path is resolved;
  *   - /proc, /sys (read-only), /dev (a tmpfs: the host's null, zero, full,
  *     random, urandom and tty bind-mounted in — a user namespace may not
  *     mknod, and a bind works in every case —, a new devpts instance, shm),
@@ -42,7 +46,7 @@
 #define PROC_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 static const char *const etc_files[] = { "hosts", "hostname", "resolv.conf" };
-#define N_ETC_FILES (sizeof(etc_files) / sizeof(etc_files[0]))
+_Static_assert(sizeof(etc_files) / sizeof(etc_files[0]) == FS_ETC_FILES, "FS_ETC_FILES");
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
@@ -209,16 +213,16 @@ static int mount_dev(const char *root, struct run_err *e)
  * mount that is no longer in the namespace (the old root, after the pivot) is
  * refused.
  */
-static int etc_sources_open(const char *etc_dir, int fds[N_ETC_FILES], struct run_err *e)
+static int etc_sources_open(const char *etc_dir, int fds[FS_ETC_FILES], struct run_err *e)
 {
 	char path[PATH_MAX];
 	int err;
 
-	for (size_t i = 0; i < N_ETC_FILES; i++)
+	for (size_t i = 0; i < FS_ETC_FILES; i++)
 		fds[i] = -1;
 	if (!etc_dir)
 		return 0;
-	for (size_t i = 0; i < N_ETC_FILES; i++) {
+	for (size_t i = 0; i < FS_ETC_FILES; i++) {
 		if ((err = path_in(path, sizeof(path), etc_dir, etc_files[i], e)))
 			return err;
 		fds[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -278,12 +282,12 @@ static int etc_target_make(const char *dst, struct run_err *e)
  * @create, a missing /etc or file is made (in a rootfs); without (the host's
  * files), a file the host lacks is left so: we never write into the host's /etc.
  */
-static int etc_bind(int fds[N_ETC_FILES], bool create, struct run_err *e)
+static int etc_bind(int fds[FS_ETC_FILES], bool create, struct run_err *e)
 {
 	char dst[64];
 	int err;
 
-	for (size_t i = 0; i < N_ETC_FILES; i++) {
+	for (size_t i = 0; i < FS_ETC_FILES; i++) {
 		if (fds[i] < 0)
 			continue;
 		snprintf(dst, sizeof(dst), "/etc/%s", etc_files[i]);
@@ -300,19 +304,16 @@ static int etc_bind(int fds[N_ETC_FILES], bool create, struct run_err *e)
 	return 0;
 }
 
-static void etc_sources_close(int fds[N_ETC_FILES])
+static void etc_sources_close(int fds[FS_ETC_FILES])
 {
-	for (size_t i = 0; i < N_ETC_FILES; i++)
+	for (size_t i = 0; i < FS_ETC_FILES; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 }
 
-/* the new root in place of the old, the old one (stacked on top by pivot_root) detached */
-static int pivot_into(const char *root, struct run_err *e)
+/* the new root (our cwd) in place of the old, the old one (stacked on top by pivot_root) detached */
+static int pivot_into_cwd(const char *root, struct run_err *e)
 {
-	if (chdir(root) < 0)
-		return run_errf(e, errno, "cannot change into the rootfs %s: %s", root,
-				strerror(errno));
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return run_errf(e, errno, "cannot pivot_root into %s: %s", root, strerror(errno));
 	if (umount2(".", MNT_DETACH) < 0)
@@ -322,34 +323,87 @@ static int pivot_into(const char *root, struct run_err *e)
 	return 0;
 }
 
-static int rootfs_mount_all(const struct spawn_spec *spec, const char *root, struct run_err *e)
+/*
+ * /etc and the files to bind over, made in the rootfs where missing (with the
+ * cloned credentials, see fs_prepare()); a link is left to etc_bind(), which
+ * follows it once inside.
+ */
+static int etc_points_make(const char *root, const int fds[FS_ETC_FILES], struct run_err *e)
+{
+	char path[PATH_MAX], name[32];
+	struct stat st;
+	int err;
+
+	for (size_t i = 0; i < FS_ETC_FILES; i++) {
+		if (fds[i] < 0)
+			continue;
+		snprintf(name, sizeof(name), "etc/%s", etc_files[i]);
+		if ((err = path_in(path, sizeof(path), root, "etc", e)) ||
+		    (err = mount_point(path, true, e)) ||
+		    (err = path_in(path, sizeof(path), root, name, e)))
+			return err;
+		if (lstat(path, &st) < 0 && (err = mount_point(path, false, e)))
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * A user namespace's root is "others" to the host's files: a rootfs it may not
+ * search (a mktemp -d is 0700) would be a root directory it cannot use at all.
+ */
+static int rootfs_open_to_userns_root(const char *root, struct run_err *e)
+{
+	struct stat st;
+
+	if (stat(root, &st) < 0)
+		return run_errf(e, errno, "cannot look at the rootfs %s: %s", root, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return run_errf(e, ENOTDIR, "the rootfs %s is not a directory", root);
+	if (!(st.st_mode & S_IXOTH))
+		return run_errf(e, EACCES, "the rootfs %s (mode %04o) is closed to the user "
+				"namespace's root, which is 'others' to it: make it searchable "
+				"(chmod o+rx)", root, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+static int rootfs_prepare(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e)
+{
+	static const char *const points[] = { "proc", "sys", "dev", "tmp" };
+	char path[PATH_MAX];
+	int err;
+
+	if (!realpath(spec->rootfs, fs->root))
+		return run_errf(e, errno, "cannot find the rootfs %s: %s", spec->rootfs,
+				strerror(errno));
+	if (spec->userns && (err = rootfs_open_to_userns_root(fs->root, e)))
+		return err;
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
+		if ((err = path_in(path, sizeof(path), fs->root, points[i], e)) ||
+		    (err = mount_point(path, true, e)))
+			return err;
+	if ((err = etc_points_make(fs->root, fs->etc, e)) ||
+	    (err = bind_mount(fs->root, fs->root, MS_REC, e)))
+		return err;
+	/* into the bind mount: from here on every path is relative to it */
+	if (chdir(fs->root) < 0)
+		return run_errf(e, errno, "cannot change into the rootfs %s: %s", fs->root,
+				strerror(errno));
+	return 0;
+}
+
+/* in the rootfs (our cwd), with the container's credentials: the mounts, the pivot, /etc */
+static int rootfs_finish(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e)
 {
 	int err;
 
-	if ((err = bind_mount(root, root, MS_REC, e)) ||
-	    (err = mount_in_rootfs(root, "proc", "proc", PROC_FLAGS, NULL, e)) ||
-	    (err = mount_sys(spec, root, e)) ||
-	    (err = mount_dev(root, e)))
+	if ((err = mount_in_rootfs(".", "proc", "proc", PROC_FLAGS, NULL, e)) ||
+	    (err = mount_sys(spec, ".", e)) ||
+	    (err = mount_dev(".", e)) ||
+	    (err = mount_in_rootfs(".", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e)) ||
+	    (err = pivot_into_cwd(fs->root, e)))
 		return err;
-	return mount_in_rootfs(root, "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e);
-}
-
-static int rootfs_enter(const struct spawn_spec *spec, struct run_err *e)
-{
-	char root[PATH_MAX];
-	int etc[N_ETC_FILES], err;
-
-	if (!realpath(spec->rootfs, root))
-		return run_errf(e, errno, "cannot find the rootfs %s: %s", spec->rootfs,
-				strerror(errno));
-	if ((err = etc_sources_open(spec->etc_dir, etc, e)))
-		goto out;
-	if ((err = rootfs_mount_all(spec, root, e)) || (err = pivot_into(root, e)))
-		goto out;
-	err = etc_bind(etc, true, e);
-out:
-	etc_sources_close(etc);
-	return err;
+	return etc_bind(fs->etc, true, e);
 }
 
 /*
@@ -358,25 +412,32 @@ out:
  * does; mounted over the host's, which a user namespace may not unmount),
  * and the container's /etc files.
  */
-static int host_files_enter(const struct spawn_spec *spec, struct run_err *e)
+static int host_files_finish(const struct spawn_spec *spec, struct fs_setup *fs,
+			     struct run_err *e)
 {
-	int etc[N_ETC_FILES], err;
+	int err;
 
 	if ((err = mount_fs("proc", "/proc", "proc", PROC_FLAGS, NULL, e)))
 		return err;
 	if (!spec->host_network && (err = mount_fs("sysfs", "/sys", "sysfs", PROC_FLAGS, NULL, e)))
 		return err;
-	if ((err = etc_sources_open(spec->etc_dir, etc, e)) == 0)
-		err = etc_bind(etc, false, e);
-	etc_sources_close(etc);
-	return err;
+	return etc_bind(fs->etc, false, e);
 }
 
-int fs_setup(const struct spawn_spec *spec, struct run_err *e)
+int fs_prepare(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e)
 {
 	int err;
 
-	if ((err = make_root_private(e)))
+	fs->root[0] = '\0';
+	if ((err = etc_sources_open(spec->etc_dir, fs->etc, e)) || (err = make_root_private(e)))
 		return err;
-	return spec->rootfs ? rootfs_enter(spec, e) : host_files_enter(spec, e);
+	return spec->rootfs ? rootfs_prepare(spec, fs, e) : 0;
+}
+
+int fs_finish(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e)
+{
+	int err = spec->rootfs ? rootfs_finish(spec, fs, e) : host_files_finish(spec, fs, e);
+
+	etc_sources_close(fs->etc);
+	return err;
 }

@@ -345,6 +345,8 @@ static int check_command(struct run_config *c, struct run_err *e)
 			       strlen(c->workdir_opt) >= BPFNET_PATH_MAX))
 		return run_errf(e, EINVAL, "-w %s: the working directory must be an absolute path "
 				"(of at most %d characters)", c->workdir_opt, BPFNET_PATH_MAX - 1);
+	if (c->workdir_opt)
+		strcpy(c->workdir, c->workdir_opt);
 	if (c->rootfs_opt) {
 		if (stat(c->rootfs_opt, &st))
 			return run_errf(e, errno, "--rootfs %s: %s", c->rootfs_opt, strerror(errno));
@@ -396,7 +398,7 @@ void run_config_record(const struct run_config *c, struct container_record *r)
 	snprintf(r->hostname, sizeof(r->hostname), "%s", c->hostname);
 	/* check_command() refused a longer one */
 	memcpy(r->rootfs, c->rootfs, strnlen(c->rootfs, sizeof(r->rootfs) - 1));
-	snprintf(r->workdir, sizeof(r->workdir), "%s", c->workdir_opt ? c->workdir_opt : "");
+	strcpy(r->workdir, c->workdir);
 	strcpy(r->network_mode, c->net_mode == NET_HOST ? "host" :
 	       c->net_mode == NET_NONE ? "none" : "networks");
 	for (size_t i = 0; i < c->n_ports; i++)

@@ -27,6 +27,7 @@ struct run_config {
 	char name[RUN_NAME_MAX];
 	char hostname[BPFNET_NAME_MAX];
 	char rootfs[PATH_MAX];		/* "": none */
+	char workdir[BPFNET_PATH_MAX];	/* "": "/" (a copy: init overwrites the caller's argv) */
 	char instance[BPFNET_NAME_MAX];
 	char bpffs[BPFNET_PATH_MAX];
 	struct cg_limits limits;

@@ -4,17 +4,18 @@
  *
  * container_spawn() clones the init process into new PID, mount, UTS, IPC and
  * (unless host networking) network namespaces, plus a user namespace with
- * --userns. The child stops on a pipe until the parent has run @before_start
+ * --userns. The child stops on a socket until the parent has run @before_start
  * (uid/gid maps, the cgroup, the netns bind mount, the network attachments,
  * the /etc files), then:
  *   - unshares its cgroup namespace where the kernel has one (after it was
  *     moved into its cgroup, so that cgroup is its root), sets the hostname,
  *     brings lo up in a new netns;
- *   - with a rootfs: bind-mounts it onto itself, bind-mounts the /etc files
- *     of spec->etc_dir (hosts, hostname, resolv.conf) into it, pivot_root,
- *     old root detached; /proc of the new PID namespace, /sys read-only, a
- *     minimal /dev (null, zero, full, random, urandom, tty bind-mounted from
- *     the host's; pts, shm), /tmp; without one: the host's files, own /proc;
+ *   - with a rootfs: bind-mounts it onto itself; /proc of the new PID
+ *     namespace, /sys read-only, a minimal /dev (null, zero, full, random,
+ *     urandom, tty bind-mounted from the host's; pts, shm), /tmp; pivot_root,
+ *     old root detached; the /etc files of spec->etc_dir (hosts, hostname,
+ *     resolv.conf) bound in; without one: the host's files, own /proc (and
+ *     /sys with its own network namespace);
  *   - forks the command (PID 2 in its namespace) and stays as PID 1: forwards
  *     every signal it can catch to it, reaps every orphan, and exits with the
  *     command's status as `docker run` reports it (0..255; 128+N for signal N).
@@ -28,9 +29,9 @@
  * stdio (init also status_fd, which the command does not get): every other
  * one is closed in the child, close-on-exec or not, so that a lock or socket
  * of the caller is never kept by a container that outlives it.
- * With a user namespace and a rootfs, the rootfs must have its mount points
- * (proc, sys, dev, tmp, etc/hosts, etc/hostname) if its root inside may not
- * create them in it.
+ * The mount points a rootfs lacks (proc, sys, dev, tmp, etc/hosts, ...) are
+ * made in it, also with a user namespace (before init becomes its root), and
+ * the rootfs and etc_dir may lie below directories closed to that root.
  */
 #ifndef BPFNET_RUN_SPAWN_H
 #define BPFNET_RUN_SPAWN_H
@@ -60,6 +61,9 @@ struct spawn_spec {
 					 * becomes the terminal's foreground (Ctrl-C reaches the
 					 * command once, not the caller), and container_wait()
 					 * gives it back to the caller */
+	const char *cgroup_v2_dir;	/* NULL, or a cgroup v2 directory init is born in
+					 * (clone3's CLONE_INTO_CGROUP): the hook need not
+					 * move it there, which costs a migration */
 };
 
 /*

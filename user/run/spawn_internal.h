@@ -15,6 +15,7 @@
 #ifndef BPFNET_RUN_SPAWN_INTERNAL_H
 #define BPFNET_RUN_SPAWN_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdnoreturn.h>
 #include "spawn.h"
@@ -75,7 +76,22 @@ struct init_args {
 /* Be the container's PID 1 until the command ends; exits with its status. */
 noreturn void init_run(const struct init_args *a);
 
-/* The container's files (rootfs.c), in the child once it is root in its namespaces. */
-int fs_setup(const struct spawn_spec *spec, struct run_err *e);
+/*
+ * The container's files (rootfs.c), in two steps around becoming the user
+ * namespace's root. fs_prepare() still has the credentials cloned from the
+ * caller (host root, unmapped inside): it opens the /etc sources, makes the
+ * mount points a rootfs lacks (owned by host root, as the rootfs is) and
+ * enters the rootfs's bind mount, so that directories of the host's closed
+ * to the container's root (a 0700 run dir or temp dir above them) are behind
+ * it. fs_finish(), with the container's credentials (a tmpfs mounted now is
+ * its root's), mounts, pivots and binds /etc.
+ */
+#define FS_ETC_FILES 3		/* hosts, hostname, resolv.conf */
+struct fs_setup {
+	int etc[FS_ETC_FILES];	/* the /etc sources, detached bind mounts; -1: none */
+	char root[PATH_MAX];	/* the rootfs, resolved; "" without one */
+};
+int fs_prepare(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e);
+int fs_finish(const struct spawn_spec *spec, struct fs_setup *fs, struct run_err *e);
 
 #endif

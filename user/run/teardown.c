@@ -6,11 +6,15 @@
  * when init ends, rm, or the first command that finds both init and its
  * waiter gone.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "lifecycle.h"
@@ -67,6 +71,43 @@ static int teardown_cgroup(struct container_record *r, struct run_err *e)
 	return err;
 }
 
+int userns_release_named(const char *name, struct run_err *e)
+{
+	char path[BPFNET_PATH_MAX + 16], want[RUN_NAME_MAX + 2], got[RUN_NAME_MAX + 2];
+	struct dirent *de;
+	DIR *d = opendir(record_userns_dir());
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : run_errf(e, errno, "cannot open %s: %s",
+						      record_userns_dir(), strerror(errno));
+	snprintf(want, sizeof(want), "%s\n", name);
+	while (!err && (de = readdir(d))) {
+		struct userns_range r = { .count = RUN_USERNS_SIZE };
+		char *end;
+		unsigned long first = strtoul(de->d_name, &end, 10);
+		ssize_t n;
+		int fd;
+
+		if (*end || end == de->d_name || first < RUN_USERNS_FIRST ||
+		    (first - RUN_USERNS_FIRST) % RUN_USERNS_SIZE ||
+		    (first - RUN_USERNS_FIRST) / RUN_USERNS_SIZE >= RUN_USERNS_RANGES)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", record_userns_dir(), de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		n = read(fd, got, sizeof(got) - 1);
+		close(fd);
+		if (n != (ssize_t)strlen(want) || memcmp(got, want, (size_t)n))
+			continue;
+		r.host_first = (uint32_t)first;
+		err = userns_release(record_userns_dir(), &r, e);
+	}
+	closedir(d);
+	return err;
+}
+
 int container_teardown(struct container_record *r, int status, struct run_err *e)
 {
 	int err;
@@ -75,6 +116,9 @@ int container_teardown(struct container_record *r, int status, struct run_err *e
 	    (err = netns_unbind(r->netns, e)))
 		return err;
 	if (r->userns && (err = userns_release(record_userns_dir(), &r->userns_range, e)))
+		return err;
+	/* one taken by a run killed before its record said so */
+	if ((err = userns_release_named(r->name, e)))
 		return err;
 	r->state = CONTAINER_EXITED;
 	/* the memory limit's kill, as docker reports it (OOMKilled, 137) */
