@@ -196,9 +196,8 @@ check "without --rootfs the host's /etc/hosts is untouched" cmp -s /etc/hosts "$
 # status_uid PID: the real uid of PID as the host sees it
 status_uid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 
-# the range's root opens its /etc files through the run dir: $TMP is mktemp's 0700, where
-# /run (the real run dir's parent) is 0755
-chmod 711 "$TMP"
+# $TMP (so the run dir and the rootfs in it) is mktemp's 0700: the runtime must open what
+# it needs before it becomes the range's root
 out_is 0 "--userns: the command is root inside" bnr run --rm --name "${PFX}u0" --userns -- id -u
 for u in u1 u2; do
 	bnr run -d --name "${PFX}$u" --userns -- sleep 600 >/dev/null || not_ok "--userns: run -d ${PFX}$u"
@@ -226,15 +225,16 @@ else
 		test "$uid1" != "$uid2" -a \( $((first1 + count1)) -le "$first2" -o $((first2 + count2)) -le "$first1" \)
 	is "$uid2" "$first2" "--userns: the second's root is the first of its range outside"
 	# root inside owns nothing of the host's: the host's root-only file stays closed
-	echo secret >"$TMP/root-only" && chmod 600 "$TMP/root-only"
+	# (the file's own mode must refuse it: $TMP is opened to others for the check)
+	echo secret >"$TMP/root-only" && chmod 600 "$TMP/root-only" && chmod 711 "$TMP"
 	out_is denied "--userns: root inside cannot read a host file only the host's root may" \
 		bnr exec "${PFX}u1" -- sh -c "cat $TMP/root-only >/dev/null 2>&1 && echo read || echo denied"
+	chmod 700 "$TMP"
 fi
 if [ -n "$ROOTFS" ]; then
 	out_is "0 busybox" "--userns with --rootfs: root inside, in the busybox rootfs" \
 		bnr run --rm --name "${PFX}u3" --userns --rootfs "$ROOTFS" -- sh -c 'echo $(id -u) $(readlink /bin/sh)'
 fi
-chmod 700 "$TMP"
 for u in u1 u2; do BNR_TIMEOUT=20 bnr rm -f "${PFX}$u" >/dev/null; done
 check "rm gave the ranges back (no userns range left)" test -z "$(ls "$BPFNET_RUN_DIR/userns" 2>/dev/null)"
 check "no record left" test -z "$(ls "$RUN_DIR" 2>/dev/null)"

@@ -75,6 +75,7 @@ static void kill_children(void)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	/* again and again: a killed caller's container becomes our child only then */
 	do {
 		n = 0;
 		f = fopen(path, "r");
@@ -84,8 +85,13 @@ static void kill_children(void)
 		}
 		if (f)
 			fclose(f);
-		while (waitpid(-1, NULL, 0) > 0)
-			;
+		/*
+		 * As many as were killed, in whatever order they end: a dying init
+		 * waits for its namespace's processes, one of which (an exec'd
+		 * command) may be a zombie of ours, to be reaped first.
+		 */
+		for (int i = 0; i < n; i++)
+			waitpid(-1, NULL, 0);
 	} while (n);
 }
 
@@ -108,10 +114,13 @@ static void fx_cleanup(void)
 	fx.cgroup[0] = '\0';
 }
 
-static void on_timeout(int sig)
+/* a hung test (the alarm) or the test killed (tests/run under timeout, Ctrl-C): clean up, fail */
+static void on_fatal_signal(int sig)
 {
-	(void)sig;
-	fprintf(stderr, "# test_run_spawn: a test hung for %d s\n", TEST_TIMEOUT);
+	if (sig == SIGALRM)
+		fprintf(stderr, "# test_run_spawn: a test hung for %d s\n", TEST_TIMEOUT);
+	else
+		fprintf(stderr, "# test_run_spawn: killed by signal %d\n", sig);
 	fx_cleanup();
 	_exit(1);
 }
@@ -125,7 +134,6 @@ static int fx_setup(void **state)
 	if (!mkdtemp(fx.dir))
 		return -1;
 	chmod(fx.dir, 0755);	/* a user namespace's root is "other" to it */
-	signal(SIGALRM, on_timeout);
 	alarm(TEST_TIMEOUT);
 	return 0;
 }
@@ -777,7 +785,8 @@ static void test_exec_userns(void **state)
  * Ctrl-C on the caller's terminal reaches the command exactly once: with
  * foreground, the terminal's foreground group is the command's (the caller
  * and init do not get it, and the terminal is the caller's again after the
- * wait); without, the caller gets it and forwards it through init. The
+ * wait); without, the caller gets it and forwards it through init; an exec'd
+ * command has the terminal as a foreground one. The
  * caller is a child of the test, leader of a session on a new pty. The
  * command says whether its group is the terminal's foreground (/proc's pgrp
  * and tpgid, fields 5 and 8).
@@ -787,8 +796,31 @@ static const char ctrl_c_script[] =
 	"trap 'n=$((n+1))' INT; echo ready; while [ ${n:-0} -lt 1 ]; do sleep 0.05; done; "
 	"sleep 0.5; echo $n; exit 4";
 
+enum ctrl_c_mode { CTRL_C_FOREGROUND, CTRL_C_FORWARDED, CTRL_C_EXEC };
+
+/* `bpfnet exec` of the script into a container that just sleeps; exit code as below */
+static int ctrl_c_exec(int tty, int out_w)
+{
+	char *sleeper[] = { "sleep", "1000", NULL };
+	char *argv[] = { "sh", "-c", (char *)ctrl_c_script, NULL };
+	struct spawn_spec spec = base_spec(sleeper);
+	struct run_err e = { 0 };
+	int stdio[3] = { tty, out_w, out_w }, status = -1, ws;
+	pid_t init;
+
+	spec.stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (container_spawn(&spec, NULL, NULL, &init, &e))
+		return 11;
+	close(spec.stdio[0]);
+	if (container_exec(init, argv, test_env, NULL, stdio, &status, &e) || status != 4)
+		status = -1;
+	kill(init, SIGKILL);
+	waitpid(init, &ws, 0);
+	return status == 4 ? 0 : 12;
+}
+
 /* the caller's side, in its own session; its exit code says what went wrong */
-static noreturn void ctrl_c_caller(const char *pty, int out_w, bool foreground)
+static noreturn void ctrl_c_caller(const char *pty, int out_w, enum ctrl_c_mode mode)
 {
 	char *argv[] = { "sh", "-c", (char *)ctrl_c_script, NULL };
 	struct spawn_spec spec = base_spec(argv);
@@ -804,7 +836,13 @@ static noreturn void ctrl_c_caller(const char *pty, int out_w, bool foreground)
 	sigemptyset(&intr);
 	sigaddset(&intr, SIGINT);
 	sigprocmask(SIG_BLOCK, &intr, NULL);
-	spec.foreground = foreground;
+	if (mode == CTRL_C_EXEC) {
+		status = ctrl_c_exec(tty, out_w);
+		if (status == 0 && tcgetpgrp(tty) != getpgrp())
+			status = 13;
+		_exit(status);
+	}
+	spec.foreground = mode == CTRL_C_FOREGROUND;
 	spec.stdio[0] = tty;
 	spec.stdio[1] = spec.stdio[2] = out_w;
 	if (container_spawn(&spec, NULL, NULL, &init, &e))
@@ -817,7 +855,7 @@ static noreturn void ctrl_c_caller(const char *pty, int out_w, bool foreground)
 	_exit(0);
 }
 
-static void ctrl_c_once(bool foreground)
+static void ctrl_c_once(enum ctrl_c_mode mode)
 {
 	char line[64], out[OUT_MAX];
 	int master, out_p[2], ws = -1;
@@ -831,12 +869,13 @@ static void ctrl_c_once(bool foreground)
 	caller = fork();
 	assert_cmp(caller, >=, 0);
 	if (caller == 0)
-		ctrl_c_caller(ptsname(master), out_p[1], foreground);
+		ctrl_c_caller(ptsname(master), out_p[1], mode);
 	fx.init = caller;	/* the teardown's to kill, with its container, if we fail */
 	fx.out_r = out_p[0];
 	close(out_p[1]);
 	read_line(fx.out_r, line, sizeof(line));
-	assert_string_equal(line, foreground ? "fg\n" : "bg\n");
+	/* exec gives the terminal as a foreground run does */
+	assert_string_equal(line, mode == CTRL_C_FORWARDED ? "bg\n" : "fg\n");
 	read_line(fx.out_r, line, sizeof(line));
 	assert_string_equal(line, "ready\n");
 	assert_int_equal(write(master, "\003", 1), 1);
@@ -851,13 +890,19 @@ static void ctrl_c_once(bool foreground)
 static void test_ctrl_c_foreground(void **state)
 {
 	(void)state;
-	ctrl_c_once(true);
+	ctrl_c_once(CTRL_C_FOREGROUND);
 }
 
 static void test_ctrl_c_forwarded(void **state)
 {
 	(void)state;
-	ctrl_c_once(false);
+	ctrl_c_once(CTRL_C_FORWARDED);
+}
+
+static void test_ctrl_c_exec(void **state)
+{
+	(void)state;
+	ctrl_c_once(CTRL_C_EXEC);
 }
 
 /* the environment the test was started with: its strings lie in the process's env area */
@@ -1023,6 +1068,10 @@ int main(int argc, char **argv, char **envp)
 	(void)argv;
 	initial_env = envp;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	signal(SIGALRM, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGHUP, on_fatal_signal);
+	signal(SIGINT, on_fatal_signal);
 	const struct CMUnitTest tests[] = {
 		T(test_exit_statuses),	    T(test_status_fd),
 		T(test_no_fd_leak),	    T(test_pid1_and_own_proc),
@@ -1033,6 +1082,7 @@ int main(int argc, char **argv, char **envp)
 		T(test_rootfs_sys_dev),	    T(test_rootfs_userns),
 		T(test_exec_same_namespaces), T(test_exec_userns),
 		T(test_ctrl_c_foreground),  T(test_ctrl_c_forwarded),
+		T(test_ctrl_c_exec),
 		T(test_caller_strings_intact), T(test_born_in_cgroup),
 		T(test_child_errors),
 	};
