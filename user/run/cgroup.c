@@ -270,6 +270,24 @@ int cg_plan(const struct cg_mounts *ms, const char *name, struct cgroup **out, s
 	return 0;
 }
 
+/*
+ * After the directories are made or looked up: a role whose directory is not
+ * there has none, but CPU time, which the v2 tree's cpu.stat counts with or
+ * without a cpu controller.
+ */
+static void settle_roles(struct cgroup *cg)
+{
+	bool v2 = cg->v2 >= 0 && cg->dir[cg->v2].present;
+	int r;
+
+	for (r = 0; r < CG_ROLES; r++) {
+		if (cg->role[r] < 0 || cg->dir[cg->role[r]].present)
+			continue;
+		cg->role[r] = r == CG_ROLE_CPUACCT && v2 ? cg->v2 : -1;
+		cg->v2_ctl[r] = false;
+	}
+}
+
 /* ---- removal ---- */
 
 /* Append the pid in @line to @pids. */
@@ -502,6 +520,7 @@ static int lookup(const char *name, struct cgroup **out, struct run_err *e)
 		return err;
 	for (i = 0; i < cg->n; i++)
 		cg->dir[i].present = !stat(cg->dir[i].path, &st) && S_ISDIR(st.st_mode);
+	settle_roles(cg);
 	*out = cg;
 	return 0;
 }
@@ -737,6 +756,43 @@ static int set_limits(struct cgroup *cg, const struct cg_limits *lim, struct run
 	return err;
 }
 
+/* The roles a limit of @lim asks for: the CPU quota's also accounts the CPU time. */
+static bool role_limited(enum cg_role r, const struct cg_limits *lim)
+{
+	switch (r) {
+	case CG_ROLE_MEMORY:
+		return lim->memory_bytes;
+	case CG_ROLE_CPU:
+	case CG_ROLE_CPUACCT:
+		return lim->cpu_quota_us;
+	case CG_ROLE_PIDS:
+		return lim->pids_max;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Is directory @i made? The v2 one always (the container is born in it, see
+ * spawn_spec.cgroup_v2_dir, and cgroup.kill lives there); a v1 one only for a
+ * limit set on it. Every move of a process between cgroups waits for an RCU
+ * grace period (cgroup_threadgroup_rwsem, 10-15 ms on this machine), so a
+ * container born in its v2 directory and with no v1 limit is never moved at
+ * all. Without a v2 tree every hierarchy gets one, so that the tree can be
+ * listed and killed.
+ */
+static bool dir_wanted(const struct cgroup *cg, size_t i, const struct cg_limits *lim)
+{
+	int r;
+
+	if (cg->v2 < 0 || (int)i == cg->v2)
+		return true;
+	for (r = 0; r < CG_ROLES; r++)
+		if (cg->role[r] == (int)i && role_limited(r, lim))
+			return true;
+	return false;
+}
+
 int cg_create_on(const struct cg_mounts *ms, const char *name, const struct cg_limits *lim,
 		 struct cgroup **out, struct run_err *e)
 {
@@ -760,7 +816,9 @@ int cg_create_on(const struct cg_mounts *ms, const char *name, const struct cg_l
 	if (!err)
 		err = need(cg, CG_ROLE_PIDS, lim->pids_max, "--pids", e);
 	for (i = 0; i < cg->n && !err; i++)
-		err = make_or_take(cg, &cg->dir[i], e);
+		if (dir_wanted(cg, i, lim))
+			err = make_or_take(cg, &cg->dir[i], e);
+	settle_roles(cg);
 	if (!err)
 		err = set_limits(cg, lim, e);
 	if (err) {
@@ -774,7 +832,8 @@ int cg_create_on(const struct cg_mounts *ms, const char *name, const struct cg_l
 
 /* ---- what is in it ---- */
 
-int cg_attach(struct cgroup *cg, pid_t pid, struct run_err *e)
+/* Move @pid into the directories of @cg, the v2 one only when @with_v2. */
+static int attach(struct cgroup *cg, pid_t pid, bool with_v2, struct run_err *e)
 {
 	char v[32];
 	size_t i;
@@ -782,7 +841,7 @@ int cg_attach(struct cgroup *cg, pid_t pid, struct run_err *e)
 
 	snprintf(v, sizeof(v), "%d", (int)pid);	/* 0: the writer itself */
 	for (i = 0; i < cg->n; i++) {
-		if (!cg->dir[i].present)
+		if (!cg->dir[i].present || (!with_v2 && (int)i == cg->v2))
 			continue;
 		err = write_file(cg->dir[i].path, "cgroup.procs", v);
 		if (err)
@@ -790,6 +849,21 @@ int cg_attach(struct cgroup *cg, pid_t pid, struct run_err *e)
 					cg->dir[i].path, strerror(-err));
 	}
 	return 0;
+}
+
+int cg_attach(struct cgroup *cg, pid_t pid, struct run_err *e)
+{
+	return attach(cg, pid, true, e);
+}
+
+int cg_attach_v1(struct cgroup *cg, pid_t pid, struct run_err *e)
+{
+	return attach(cg, pid, false, e);
+}
+
+const char *cg_v2_dir(const struct cgroup *cg)
+{
+	return cg->v2 >= 0 && cg->dir[cg->v2].present ? cg->dir[cg->v2].path : NULL;
 }
 
 /* The directory processes are listed from: the v2 one, else the first present. */

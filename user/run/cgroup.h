@@ -5,8 +5,9 @@
  * pure v2 host that is one directory; on this machine's hybrid layout (v1
  * controllers, cgroup2 apart at /sys/fs/cgroup/unified) memory, cpu and pids
  * are each where they are mounted: the v2 tree when the controller is enabled
- * there, else its v1 hierarchy. The container is always also put in the v2
- * tree when one is mounted (the socket hooks and cgroup.kill live there).
+ * there, else its v1 hierarchy. The container is always put in the v2 tree
+ * when one is mounted (the socket hooks and cgroup.kill live there), in a v1
+ * hierarchy only for a limit set there (each move costs an RCU grace period).
  *
  * The directory is <hierarchy root>/<parent>/<name>; parent is
  * RUN_CGROUP_PARENT or $BPFNET_CGROUP_PARENT (tests give their own).
@@ -44,6 +45,14 @@ void cg_free(struct cgroup *cg);
 
 /* Move @pid (0: the caller) into every directory of @cg. */
 int cg_attach(struct cgroup *cg, pid_t pid, struct run_err *e);
+/*
+ * The v2 directory (NULL: none), for a process to be born in
+ * (spawn_spec.cgroup_v2_dir), and cg_attach() of such a process: every
+ * directory but that one. A v1 hierarchy has a directory only for a limit set
+ * on it (cg_create()), so without one the container is never moved.
+ */
+const char *cg_v2_dir(const struct cgroup *cg);
+int cg_attach_v1(struct cgroup *cg, pid_t pid, struct run_err *e);
 /* The processes in it now (v2 tree, else the first hierarchy); *pids malloc()ed. */
 int cg_pids(struct cgroup *cg, pid_t **pids, size_t *count, struct run_err *e);
 /* Signal every process in it (cgroup.kill for SIGKILL where the kernel has it). */

@@ -74,7 +74,7 @@ static int before_start(pid_t pid, void *arg, struct run_err *e)
 	int err;
 
 	if ((s->r.userns && (err = userns_write_maps(pid, &s->r.userns_range, e))) ||
-	    (err = cg_attach(s->cg, pid, e)))
+	    (err = cg_attach_v1(s->cg, pid, e)))
 		return err;
 	if (c->net_mode != NET_HOST && (err = netns_bind(c->name, pid, e)))
 		return err;
@@ -150,6 +150,7 @@ int run_start(struct run_config *c, const int stdio[3], pid_t *init_pid, struct 
 	if (err >= 0) {
 		record_path(c->name, NULL, etc_dir, sizeof(etc_dir));
 		spec.etc_dir = etc_dir;
+		spec.cgroup_v2_dir = cg_v2_dir(s.cg);
 		err = container_spawn(&spec, before_start, &s, init_pid, e);
 	}
 	if (spec.status_fd >= 0)
