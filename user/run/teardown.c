@@ -112,8 +112,13 @@ int container_teardown(struct container_record *r, int status, struct run_err *e
 {
 	int err;
 
-	if ((err = teardown_network(r, e)) || (err = teardown_cgroup(r, e)) ||
-	    (err = netns_unbind(r->netns, e)))
+	/*
+	 * The netns unbound before its endpoints go, its processes killed before
+	 * that: a veth whose netns is gone from its path is left to the kernel's
+	 * deletion of the netns, which spares the wait of a netdev unregistration.
+	 */
+	if ((err = teardown_cgroup(r, e)) || (err = netns_unbind(r->netns, e)) ||
+	    (err = teardown_network(r, e)))
 		return err;
 	if (r->userns && (err = userns_release(record_userns_dir(), &r->userns_range, e)))
 		return err;

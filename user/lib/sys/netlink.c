@@ -473,6 +473,21 @@ int nl_link_set_up(struct nl *nl, int ifindex)
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
+int nl_link_down_rename(struct nl *nl, int ifindex, const char *name)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (!nl_name_ok(name))
+		return -EINVAL;
+	nlh = nl_link_msg(nl, RTM_NEWLINK, 0, ifindex);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_flags = 0;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
 int nl_link_del(struct nl *nl, int ifindex)
 {
 	return nl_talk(nl, nl_link_msg(nl, RTM_DELLINK, 0, ifindex), NULL, NULL);

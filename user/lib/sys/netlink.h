@@ -37,6 +37,8 @@ int nl_link_get_by_index(struct nl *nl, int ifindex, struct nl_link *out);
 int nl_link_foreach(struct nl *nl, int (*cb)(const struct nl_link *link, void *arg), void *arg);
 int nl_link_set_up(struct nl *nl, int ifindex);
 int nl_link_del(struct nl *nl, int ifindex);
+/* Take link @ifindex down and rename it to @name, in one request. */
+int nl_link_down_rename(struct nl *nl, int ifindex, const char *name);
 
 struct nl_veth_opts {
 	const char *name;		/* end created in this socket's netns */

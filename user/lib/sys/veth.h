@@ -13,7 +13,11 @@ void host_ifname_of(const struct bpfnet *bn, unsigned int id, char buf[IF_NAMESI
 /* "bn<hash>-": the name prefix of this instance's host-side veths. */
 void host_ifname_prefix(const struct bpfnet *bn, char buf[IF_NAMESIZE]);
 
-/* Delete endpoint @ep's veth from the node; already gone (netns deleted) is fine. */
+/*
+ * Delete endpoint @ep's veth from the node; already gone (netns deleted) is
+ * fine. When its netns is no longer at its path, the veth is left to the
+ * kernel's deletion of that netns: taken down and renamed "bn<hash>x<gen>".
+ */
 int ep_delete_veth(struct bpfnet *bn, struct nl *nl, const struct ep_state *ep);
 
 /* Is @name one of this instance's host veth names that @st does not give to an endpoint? */
