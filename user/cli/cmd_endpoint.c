@@ -242,7 +242,9 @@ const struct cmd endpoint_cmds[] = {
 	{ "endpoint show", do_show, "EP | --container-id ID [--ifname IF]",
 	  "Show endpoint EP, or the one of container ID at interface IF (default eth0).", 0 },
 	{ "endpoint rm", do_rm, "EP", "Remove endpoint EP: its veth pair, routes, published "
-	  "ports and flows.", 0 },
+	  "ports and flows. When its netns is gone from its path already, the veth is taken "
+	  "down and renamed bnHASHxGEN and the kernel deletes it with that netns, without the "
+	  "wait a deletion costs.", 0 },
 	{ "endpoint check", do_check_ep, "EP",
 	  "Is endpoint EP as it was made: both ends of its veth (up, MAC, MTU), its address and "
 	  "routes in its netns, its entries in every map, its published ports? Exit 1 when "

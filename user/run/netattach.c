@@ -289,7 +289,17 @@ int netattach_up(struct bpfnet *bn, const char *name, const char *container_id,
 	return err;
 }
 
-int netattach_down(struct bpfnet *bn, const char *container_id, struct run_err *e)
+/* Is endpoint @ep on a macvlan network (one gone counts as not)? */
+static bool on_macvlan(struct bpfnet *bn, const struct bpfnet_endpoint_info *ep)
+{
+	struct bpfnet_network_info net = { .sz = sizeof(net) };
+
+	return !bpfnet_network__get(bn, ep->network, &net) && net.mode == BPFNET_NETWORK_MACVLAN;
+}
+
+/* Remove the endpoints of @container_id, only those on macvlan networks if @macvlan_only. */
+static int down(struct bpfnet *bn, const char *container_id, bool macvlan_only,
+		struct run_err *e)
 {
 	struct bpfnet_endpoint_info *eps = NULL;
 	size_t n = 0;
@@ -302,7 +312,8 @@ int netattach_down(struct bpfnet *bn, const char *container_id, struct run_err *
 		return lib_err(bn, err, e, "cannot list the endpoints");
 	/* every one is tried: a failure leaves the rest for the next rm, not stuck behind it */
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(eps[i].container_id, container_id))
+		if (strcmp(eps[i].container_id, container_id) ||
+		    (macvlan_only && !on_macvlan(bn, &eps[i])))
 			continue;
 		err = bpfnet_endpoint__remove(bn, eps[i].name);
 		if (err && err != -ENOENT && !ret) {
@@ -314,4 +325,14 @@ int netattach_down(struct bpfnet *bn, const char *container_id, struct run_err *
 	}
 	free(eps);
 	return ret;
+}
+
+int netattach_down(struct bpfnet *bn, const char *container_id, struct run_err *e)
+{
+	return down(bn, container_id, false, e);
+}
+
+int netattach_down_macvlan(struct bpfnet *bn, const char *container_id, struct run_err *e)
+{
+	return down(bn, container_id, true, e);
 }

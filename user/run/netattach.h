@@ -57,6 +57,13 @@ int netattach_up(struct bpfnet *bn, const char *name, const char *container_id,
  * flows go with them). None left is 0: rm after a crash calls it blindly.
  */
 int netattach_down(struct bpfnet *bn, const char *container_id, struct run_err *e);
+/*
+ * The same for its endpoints on macvlan networks only: those go while the
+ * netns is still bound. A macvlan dies with its netns too, but until the
+ * kernel's worker has deleted it, its MAC (made from the address) is taken on
+ * the parent, and the next container given that address could not have it.
+ */
+int netattach_down_macvlan(struct bpfnet *bn, const char *container_id, struct run_err *e);
 
 /*
  * Write hosts, hostname and resolv.conf into @dir as Docker writes them:

@@ -34,8 +34,12 @@ int record_open_instance(const struct container_record *r, struct bpfnet **bn, s
 	return 0;
 }
 
-/* Its endpoints, found by its ID: none left (or no instance left to have any) is done. */
-static int teardown_network(const struct container_record *r, struct run_err *e)
+/*
+ * Its endpoints, found by its ID (those on macvlan networks only, if
+ * @macvlan_only): none left (or no instance left to have any) is done.
+ */
+static int teardown_network(const struct container_record *r, bool macvlan_only,
+			    struct run_err *e)
 {
 	struct bpfnet *bn;
 	int err;
@@ -48,7 +52,7 @@ static int teardown_network(const struct container_record *r, struct run_err *e)
 		return 0;
 	if (err)
 		return err;
-	err = netattach_down(bn, r->id, e);
+	err = macvlan_only ? netattach_down_macvlan(bn, r->id, e) : netattach_down(bn, r->id, e);
 	bpfnet__close(bn);
 	return err == -ENOENT ? 0 : err;
 }
@@ -116,9 +120,10 @@ int container_teardown(struct container_record *r, int status, struct run_err *e
 	 * The netns unbound before its endpoints go, its processes killed before
 	 * that: a veth whose netns is gone from its path is left to the kernel's
 	 * deletion of the netns, which spares the wait of a netdev unregistration.
+	 * Macvlans go first (netattach_down_macvlan()).
 	 */
-	if ((err = teardown_cgroup(r, e)) || (err = netns_unbind(r->netns, e)) ||
-	    (err = teardown_network(r, e)))
+	if ((err = teardown_cgroup(r, e)) || (err = teardown_network(r, true, e)) ||
+	    (err = netns_unbind(r->netns, e)) || (err = teardown_network(r, false, e)))
 		return err;
 	if (r->userns && (err = userns_release(record_userns_dir(), &r->userns_range, e)))
 		return err;
