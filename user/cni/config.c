@@ -262,6 +262,12 @@ static int parse_modes(json_t *root, struct cni_config *cfg, struct cni_error *e
 	if (mode && bpfnet_network_mode_parse(mode, &cfg->net.mode))
 		return cni_fail(e, CNI_ERR_UNSUPPORTED_FIELD, "unsupported field",
 				"mode '%s': %s", mode, bpfnet__errmsg(NULL));
+	/* a macvlan network needs its parent device, a key this plugin does not read */
+	if (mode && cfg->net.mode == BPFNET_NETWORK_MACVLAN)
+		return cni_fail(e, CNI_ERR_UNSUPPORTED_FIELD, "unsupported field",
+				"mode 'macvlan' is not offered by bpfnet-cni: the reference "
+				"macvlan plugin does it, bpfnet run on a network created with "
+				"--mode macvlan --parent DEV too");
 	cfg->mode_given = mode != NULL;
 	if (gwmode && bpfnet_gateway_mode_parse(gwmode, &cfg->net.gateway_mode))
 		return cni_fail(e, CNI_ERR_CONFIG, BAD_CONFIG, "gatewayMode '%s': %s", gwmode,
