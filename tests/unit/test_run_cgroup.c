@@ -129,8 +129,11 @@ static bool exists(const char *path)
 	return !stat(path, &st);
 }
 
-/* No v1 hierarchy has a directory @name under the tests' parent. */
-static void expect_no_v1_dir(const char *name)
+/*
+ * No hierarchy (only the v1 ones if @v1_only) has a directory @name under the
+ * tests' parent, nor (if @parent_too) the parent itself.
+ */
+static void expect_absent(const char *name, bool v1_only, bool parent_too)
 {
 	struct cg_mounts ms;
 	char path[1024];
@@ -138,11 +141,14 @@ static void expect_no_v1_dir(const char *name)
 
 	assert_int_equal(cg_mounts_load(&ms, NULL), 0);
 	for (i = 0; i < ms.n; i++) {
-		if (ms.m[i].v2)
+		if (v1_only && ms.m[i].v2)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/%s", ms.m[i].path, parent, name);
 		unit_case("%.150s", path);
 		assert_false(exists(path));
+		snprintf(path, sizeof(path), "%s/%s", ms.m[i].path, parent);
+		unit_case("%.150s", path);
+		assert_false(parent_too && exists(path));
 		unit_case_end();
 	}
 }
@@ -619,7 +625,7 @@ static void test_create_without_limits(void **state)
 		assert_null(cg_path(cg, "memory") && !cg_path_is_v2(cg, "memory") ? "" : NULL);
 		assert_null(cg_path(cg, "pids") && !cg_path_is_v2(cg, "pids") ? "" : NULL);
 		assert_null(cg_path(cg, "cpu") && !cg_path_is_v2(cg, "cpu") ? "" : NULL);
-		expect_no_v1_dir("t-nolimits");
+		expect_absent("t-nolimits", true, false);
 		/* CPU time then comes from the v2 tree's cpu.stat */
 		assert_int_equal(cg_cpu_usage_ns(cg, &ns, &e), 0);
 	}
@@ -839,20 +845,7 @@ static void test_pids_limit(void **state)
 /* No directory of @name, nor the parent, in any hierarchy. */
 static void expect_gone(const char *name)
 {
-	struct cg_mounts ms;
-	char path[1024];
-	size_t i;
-
-	assert_int_equal(cg_mounts_load(&ms, NULL), 0);
-	for (i = 0; i < ms.n; i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", ms.m[i].path, parent, name);
-		unit_case("%.150s", path);
-		assert_false(exists(path));
-		snprintf(path, sizeof(path), "%s/%s", ms.m[i].path, parent);
-		unit_case("%.150s", path);
-		assert_false(exists(path));
-		unit_case_end();
-	}
+	expect_absent(name, false, true);
 }
 
 static void test_remove_kills_and_removes_all(void **state)
