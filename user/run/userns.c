@@ -2,12 +2,12 @@
 /*
  * uid/gid ranges for --userns (userns.h). Range k is host uids
  * RUN_USERNS_FIRST + k * RUN_USERNS_SIZE .. + RUN_USERNS_SIZE - 1; it is
- * taken when <dir>/<its first uid> exists. open(O_CREAT | O_EXCL) is atomic
- * on a local filesystem, so of two runs that try the same k at once exactly
- * one gets it and the other goes on to k + 1: no lock file, nothing to
- * unlock after a crash. The file holds the container's name, for whoever
- * looks; a run killed between the open() and the write() leaves it empty,
- * and the range stays taken until someone removes it.
+ * taken when <dir>/<its first uid> exists. The file is written whole
+ * unnamed (O_TMPFILE) and then given the range's name by linkat(), which is
+ * atomic and fails with EEXIST when the name is taken, so of two runs that
+ * try the same k at once exactly one gets it and the other goes on to k + 1:
+ * no lock file, nothing to unlock after a crash, and never a range file
+ * without the name of its container (which rm -f gives back by that name).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,26 +48,32 @@ static int range_path(char *buf, size_t len, const char *dir, uint32_t first)
 	return 0;
 }
 
-/* Write @name into the range file @fd just made; on failure it is removed again. */
-static int record_name(int fd, const char *path, const char *name, struct run_err *e)
+/*
+ * An unnamed file in @dir holding "@name\n" (O_TMPFILE): linked under a
+ * range's name only once whole, so that a run killed at any instant leaves
+ * either no range file or one that names its container (rm gives it back).
+ */
+static int name_file(const char *dir, const char *name, struct run_err *e)
 {
 	char line[RUN_NAME_MAX + 2];
-	int len = snprintf(line, sizeof(line), "%s\n", name);
-	ssize_t n = write(fd, line, (size_t)len);
-	int err = n < 0 ? errno : n != len ? EIO : 0;
+	int len = snprintf(line, sizeof(line), "%s\n", name), fd, err;
+	ssize_t n;
 
-	if (close(fd) && !err)
-		err = errno;
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return run_errf(e, errno, "cannot make a file in %s: %s", dir, strerror(errno));
+	n = write(fd, line, (size_t)len);
+	err = n < 0 ? errno : n != len ? EIO : 0;
 	if (err) {
-		unlink(path);
-		return run_errf(e, err, "cannot write %s: %s", path, strerror(err));
+		close(fd);
+		return run_errf(e, err, "cannot write a file in %s: %s", dir, strerror(err));
 	}
-	return 0;
+	return fd;
 }
 
 int userns_take(const char *dir, const char *name, struct userns_range *out, struct run_err *e)
 {
-	char path[USERNS_PATH_MAX];
+	char path[USERNS_PATH_MAX], self[64];
 	uint32_t k, first;
 	int fd, err;
 
@@ -76,24 +82,30 @@ int userns_take(const char *dir, const char *name, struct userns_range *out, str
 	err = make_dir(dir, e);
 	if (err)
 		return err;
+	fd = name_file(dir, name, e);
+	if (fd < 0)
+		return fd;
+	/* linkat() through /proc/self/fd: an O_TMPFILE file gets its name, or EEXIST */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	for (k = 0; k < RUN_USERNS_RANGES; k++) {
 		first = RUN_USERNS_FIRST + k * RUN_USERNS_SIZE;
-		if (range_path(path, sizeof(path), dir, first))
+		if (range_path(path, sizeof(path), dir, first)) {
+			close(fd);
 			return run_errf(e, ENAMETOOLONG, "%s: path too long", dir);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
+		}
+		if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW)) {
 			if (errno == EEXIST)
 				continue;
-			return run_errf(e, errno, "cannot take uid range %s: %s", path,
-					strerror(errno));
+			err = errno;
+			close(fd);
+			return run_errf(e, err, "cannot take uid range %s: %s", path, strerror(err));
 		}
-		err = record_name(fd, path, name, e);
-		if (err)
-			return err;
+		close(fd);
 		out->host_first = first;
 		out->count = RUN_USERNS_SIZE;
 		return 0;
 	}
+	close(fd);
 	return run_errf(e, ENOSPC, "all %u uid ranges for --userns are taken (in %s)",
 			RUN_USERNS_RANGES, dir);
 }

@@ -2,9 +2,10 @@
 /*
  * --userns (userns.c): root inside a container is a range of unprivileged
  * uids and gids outside, RUN_USERNS_SIZE long, never shared by two
- * containers. A range is taken by creating <dir>/<first uid> with O_EXCL (the
- * container's name inside), so two runs at once cannot take the same one and
- * no lock is needed; it is given back by removing that file.
+ * containers. A range is taken by linking a file holding the container's
+ * name as <dir>/<first uid> (linkat() fails if it exists), so two runs at once
+ * cannot take the same one and no lock is needed; it is given back by
+ * removing that file.
  */
 #ifndef BPFNET_RUN_USERNS_H
 #define BPFNET_RUN_USERNS_H
