@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "procstat.h"
 #include "spawn_internal.h"
 
 #define INIT_NAME "bpfnet-init"	/* its comm, what `ps` shows for PID 1 */
@@ -69,22 +70,13 @@ noreturn void exec_command(char *const *argv, char *const *envp, const char *wor
 static void forget_caller_cmdline(char *const *envp)
 {
 	unsigned long area[4];	/* arg_start, arg_end, env_start, env_end */
-	char buf[1024], *p;
-	ssize_t n;
-	int fd;
+	const char *fields, *p;
+	char buf[1024];
 
-	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_stat_read(0, buf, sizeof(buf), &fields))
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* the comm before it may hold anything, also spaces */
-	for (int field = 2; p && field < 48; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %lu %lu %lu %lu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
+	p = proc_stat_field(fields, 48);
+	if (!p || sscanf(p, "%lu %lu %lu %lu", &area[0], &area[1], &area[2], &area[3]) != 4 ||
 	    area[1] <= area[0] || area[3] < area[2])
 		return;
 	environ = (char **)envp;	/* the strings the old environ points at go now */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lifecycle.h"
+#include "procstat.h"
 #include "record.h"
 #include "record_json.h"
 
@@ -410,29 +411,17 @@ int record_find(const char *word, struct container_record *r, struct run_err *e)
 
 int proc_start_time(pid_t pid, uint64_t *start_time)
 {
-	char path[64], buf[1024], *p, state;
+	const char *fields, *p;
 	unsigned long long st;
-	ssize_t n;
-	int fd;
+	char buf[1024];
 
-	if (pid <= 0)
+	if (pid <= 0 || proc_stat_read(pid, buf, sizeof(buf), &fields))
 		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	/* field 3 is the state, 22 the start time */
+	if (*fields == 'Z' || *fields == 'X')
 		return -ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = 0;
-	/* the command (field 2) may hold anything, ')' too: the fields follow the last one */
-	p = strrchr(buf, ')');
-	/* field 3 is the state, 22 the start time: 19 fields between */
-	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			 "%*s %*s %*s %llu", &state, &st) != 2)
-		return -ESRCH;
-	if (state == 'Z' || state == 'X')
+	p = proc_stat_field(fields, 22);
+	if (!p || sscanf(p, "%llu", &st) != 1)
 		return -ESRCH;
 	*start_time = st;
 	return 0;
