@@ -60,7 +60,6 @@ snapshot() {
 # refused DESC NEEDLE CMD...: CMD fails with exit 1 or 2, names NEEDLE, changes nothing
 refused() { refused_with "1 2" "$@"; }
 
-ep_ip() { bn --json endpoint show "$1" | json 'd["ip"]'; }
 net_names() { bn --json network ls | json '",".join(n["name"] for n in d)'; }
 
 # ---- init -----------------------------------------------------------------------------

@@ -72,19 +72,6 @@ sleeper() {
 	wait_until 5 test -s "$TMP/pid.$1" && SLEEPER=$(cat "$TMP/pid.$1")
 }
 
-ep_ip() { bn --json endpoint show "$1" | json 'd["ip"]'; }
-
-# route_is NS WHAT WANT: `ip route show WHAT` in container NS is exactly WANT
-route_is() {
-	local got
-	got=$(ip -n "$PFX$1" route show $2 | sed 's/ *$//')
-	[ "$got" = "$3" ] && return 0
-	echo "ip route show $2 in $1:"
-	echo "$got"
-	echo "want: $3"
-	return 1
-}
-
 # ---- the node: more interfaces, addresses and routes than the uplink ---------------------
 
 check "init --uplink $UPLINK" bn init --uplink "$UPLINK" || bail "init failed"

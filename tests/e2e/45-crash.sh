@@ -156,7 +156,6 @@ has_link() { grep -qx -- "$2" <<<"$(links_of "$1")"; }
 exists() { bn endpoint show "$1" >/dev/null 2>&1; }
 net_exists() { bn network show "$1" >/dev/null 2>&1; }
 host_if() { bn --json endpoint show "$1" | json 'd["host_ifname"]'; }
-ep_ip() { bn --json endpoint show "$1" | json 'd["ip"]'; }
 
 # ports_in_range EP: how many of EP's published ports lie in 20000-39999 (no python in
 # the loops: it takes longer to start than the commands run)

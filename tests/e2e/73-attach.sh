@@ -18,19 +18,6 @@ sandbox_setup
 TCP_PORT=5073
 STATE="$BPFNET_RUN_DIR/$INST/state.json"
 
-ep_ip() { bn --json endpoint show "$1" | json 'd["ip"]'; }
-
-# route_is NS WHAT WANT: `ip route show WHAT` in container NS is exactly WANT
-route_is() {
-	local got
-	got=$(ip -n "$PFX$1" route show $2 | sed 's/ *$//')
-	[ "$got" = "$3" ] && return 0
-	echo "ip route show $2 in $1:"
-	echo "$got"
-	echo "want: $3"
-	return 1
-}
-
 # no_default NS: container NS has no default route at all
 no_default() { route_is "$1" default ""; }
 

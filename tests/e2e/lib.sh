@@ -189,6 +189,20 @@ bnr() {
 		--instance "$INST" "$@"
 }
 
+# ep_ip EP: endpoint EP's address with its length ("10.0.0.2/24")
+ep_ip() { bn --json endpoint show "$1" | json 'd["ip"]'; }
+
+# route_is NS WHAT WANT: `ip route show WHAT` in container NS is exactly WANT
+route_is() {
+	local got
+	got=$(ip -n "$PFX$1" route show $2 | sed 's/ *$//')
+	[ "$got" = "$3" ] && return 0
+	echo "ip route show $2 in $1:"
+	echo "$got"
+	echo "want: $3"
+	return 1
+}
+
 # nsname SHORT: the full netns name of a container ("c1" -> "bnt123-c1")
 nsname() { sandbox_ns "$1"; }
 
