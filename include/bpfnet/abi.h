@@ -509,17 +509,22 @@ _Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room fo
 #define BPFNET_MAP_BACKENDS "backends4"
 
 /*
- * Every map above, the one list the control plane opens maps from (an
- * unlisted name is refused) and tests/unit/test_maps.c holds against the
- * skeletons. Append new ones.
+ * Every map above with its layout version, the one list the control plane
+ * opens maps from (an unlisted name is refused) and tests/unit/test_maps.c
+ * holds against the skeletons. A map's layout version is raised whenever its
+ * type, key, value, size or flags change: init then migrates the pinned map
+ * of the older layout into one of the new (user/lib/dp/migrate.c), or refuses
+ * a layout it cannot convert. Append new maps.
  */
 #define BPFNET_FOREACH_MAP(X)                                                \
-	X(BPFNET_MAP_EP_BY_IFINDEX) X(BPFNET_MAP_EP_BY_IP) X(BPFNET_MAP_NETWORKS) \
-	X(BPFNET_MAP_EP_STATS) X(BPFNET_MAP_DROP_STATS) X(BPFNET_MAP_GLOBAL_STATS) \
-	X(BPFNET_MAP_CONFIG) X(BPFNET_MAP_PORTMAP) X(BPFNET_MAP_CT)          \
-	X(BPFNET_MAP_NODE_ADDRS) X(BPFNET_MAP_SOCK_NAT) X(BPFNET_MAP_FDB)    \
-	X(BPFNET_MAP_FLOOD_PORTS) X(BPFNET_MAP_EP_PORTS) X(BPFNET_MAP_FRAG)  \
-	X(BPFNET_MAP_CP_STATS) X(BPFNET_MAP_BACKENDS)
+	X(BPFNET_MAP_EP_BY_IFINDEX, 1) X(BPFNET_MAP_EP_BY_IP, 1)             \
+	X(BPFNET_MAP_NETWORKS, 1) X(BPFNET_MAP_EP_STATS, 1)                  \
+	X(BPFNET_MAP_DROP_STATS, 1) X(BPFNET_MAP_GLOBAL_STATS, 1)            \
+	X(BPFNET_MAP_CONFIG, 1) X(BPFNET_MAP_PORTMAP, 1) X(BPFNET_MAP_CT, 1) \
+	X(BPFNET_MAP_NODE_ADDRS, 1) X(BPFNET_MAP_SOCK_NAT, 1)                \
+	X(BPFNET_MAP_FDB, 1) X(BPFNET_MAP_FLOOD_PORTS, 1)                    \
+	X(BPFNET_MAP_EP_PORTS, 1) X(BPFNET_MAP_FRAG, 1)                      \
+	X(BPFNET_MAP_CP_STATS, 1) X(BPFNET_MAP_BACKENDS, 1)
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

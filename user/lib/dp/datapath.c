@@ -85,7 +85,7 @@ static int pinned_fd(struct bpfnet *bn, const char *name, const char *what)
 	return fd;
 }
 
-#define MAP_NAME(name) name,
+#define MAP_NAME(name, layout) name,
 const char *const dp_map_names[] = { BPFNET_FOREACH_MAP(MAP_NAME) };
 #undef MAP_NAME
 const size_t dp_n_map_names = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
