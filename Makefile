@@ -246,6 +246,13 @@ bench: deps
 	$(MAKE) all
 	tools/bench $(BENCH_ARGS)
 
+# make fuzz: every fuzzer for a bounded time, FUZZ_SECONDS per target (issue 12):
+# fuzz-parsers, the control plane's parsers of outside input under libFuzzer (tests/fuzz/);
+# fuzz-packets, mutated packets through every BPF program with BPF_PROG_TEST_RUN.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-parsers fuzz-packets
+fuzz: fuzz-parsers fuzz-packets
+
 # libbpfnet.pc names the directories of this install: made again by every make install
 $(PC): user/lib/libbpfnet.pc.in FORCE
 	$(call msg,GEN,$@)
