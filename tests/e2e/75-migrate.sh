@@ -26,7 +26,15 @@ C2=10.41.0.3
 PUB=6100
 
 # snapshot: what a refused command must leave as it was (see below)
-snapshot() { for m in ct4 ep_by_ip layout; do map_id $m; done; prog_id from_container; }
+snapshot() {
+	for m in ct4 ep_by_ip ep_by_ifindex layout; do map_id $m; done
+	prog_id from_container
+	prog_id from_uplink
+	ls "$PINS"
+	tc -n "$NODE" filter show dev "$UPLINK" ingress
+	tc -n "$NODE" filter show dev "$(c1_veth)" ingress
+}
+c1_veth() { bn --json endpoint show c1 | json 'd["host_ifname"]'; }
 
 # bnx ARGS...: the next layout's bpfnet
 bnx() { BPFNET=$NEW bn "$@"; }
@@ -134,5 +142,54 @@ check "ext:45001 -> node:$PUB, the same flow, reaches c1" expect c1 udp_ask ext 
 check "c2 -> c1 still" expect c1 udp_ask c2 45010 $C1 53
 is "$(flows bnx | grep -c .)" $((FLOWS + 3)) "no flow was made anew"
 refused_with 1 "build/'s ct ls refuses the maps of layout 2" "ct4 has layout version 2" bn ct ls
+
+# ---- down: build/ migrates back -----------------------------------------------------------------
+check "init (build/, layout 1) migrates back" bn init --uplink "$UPLINK"
+is "$(value_size ct4)" 72 "ct4 is of layout 1 again"
+is "$(layout_of ct4)" 1/0 "the layout record says so"
+is "$(flows bn | grep -c .)" $((FLOWS + 3)) "every flow kept"
+is "$(endpoints bn)" "$eps_before" "endpoint ls: the same endpoints"
+is "$(ports bn)" "$ports_before" "port ls: the same published ports"
+check "ext:45001 -> node:$PUB, the same flow, reaches c1" expect c1 udp_ask ext 45001 $NODE_IP $PUB
+is "$(flows bn | grep -c .)" $((FLOWS + 3)) "no flow was made anew"
+
+# ---- a layout no binary knows: refused, nothing changed ---------------------------------------
+check "the layout record says ct4 is of layout 7 (written with bpftool)" layout_put ct4 7 0
+refused_with 1 "init refuses ct4 of layout 7, naming both versions" \
+	"map ct4 has layout version 7, this bpfnet's is 1" bn init --uplink "$UPLINK"
+refused_with 1 "init of build-next/ refuses it too" \
+	"map ct4 has layout version 7, this bpfnet's is 2" bnx init --uplink "$UPLINK"
+refused_with 1 "ct ls refuses it, telling to run init" "run \`bpfnet init\`" bn ct ls
+check "c1 still reached through the untouched datapath" expect c1 udp_ask ext 45001 $NODE_IP $PUB
+check "the record set back to layout 1" layout_put ct4 1 0
+
+# ---- SIGKILL at each step of a migration, completed by the next init --------------------------
+for step in prepared copied attached renamed_one; do
+	rm -f "$TMP/kill.err"
+	BPFNET_TEST_MIGRATE_PAUSE=$step ip netns exec "$NODE" "$NEW" --instance "$INST" \
+		init --uplink "$UPLINK" 2>"$TMP/kill.err" &
+	pid=$!
+	if ! wait_until 30 grep -q "paused at $step" "$TMP/kill.err"; then
+		not_ok "build-next/ init paused at $step"
+		diag_file "$TMP/kill.err"
+		kill -9 $pid
+		wait $pid
+		continue
+	fi
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	diag "killed at $step: $(ls "$PINS" | grep _new | tr '\n' ' ')"
+	if [ "$step" != prepared ]; then
+		refused_with 1 "killed at $step: ct ls refuses the half-migrated maps" \
+			"run \`bpfnet init\` to complete it" bn ct ls
+	fi
+	check "killed at $step: the next init completes the migration" bnx init --uplink "$UPLINK"
+	is "$(layout_of ct4)/$(value_size ct4)" 2/0/80 "killed at $step: ct4 is of layout 2"
+	is "$(staging_left)" 0 "killed at $step: no staging pin left"
+	is "$(flows bnx | grep -c .)" $((FLOWS + 3)) "killed at $step: every flow kept"
+	check "killed at $step: the flow still reaches c1" \
+		expect c1 udp_ask ext 45001 $NODE_IP $PUB
+	check "killed at $step: back to layout 1" bn init --uplink "$UPLINK"
+done
 
 done_testing
