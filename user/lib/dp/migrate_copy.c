@@ -138,6 +138,7 @@ static int copy_hash(struct mig_map *m, const struct value_shape *s, struct copy
 
 int mig_copy_map(struct bpfnet *bn, struct mig_map *m, bool second)
 {
+	unsigned long long t0 = bn_mono_ns();
 	struct value_shape s;
 	struct copy_bufs b = {};
 	int err = shape_of(m, &s);
@@ -158,6 +159,7 @@ int mig_copy_map(struct bpfnet *bn, struct mig_map *m, bool second)
 	free(b.in);
 	free(b.out);
 	free(b.cur);
+	m->pass_ns[second] = bn_mono_ns() - t0;
 	if (err)
 		return bn_fail(bn, err, "cannot migrate map %s (pass %d): %s%s", m->name,
 			       second ? 2 : 1, strerror(-err), err == -E2BIG ?
