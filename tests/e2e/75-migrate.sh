@@ -125,7 +125,9 @@ is "$(echo "$flows_before" | grep -c .)" $((FLOWS + 3)) "ct ls lists the 3 real 
 
 # ---- up: build-next/ migrates ------------------------------------------------------------------
 t0=$EPOCHREALTIME
-check "init (build-next/, layout 2) migrates" bnx init --uplink "$UPLINK" 2>"$TMP/up.err"
+# init_logged LOG ARGS...: bnx init ARGS with its stderr (the migration's figures) in LOG
+init_logged() { local log=$1; shift; bnx init "$@" 2>"$log"; }
+check "init (build-next/, layout 2) migrates" init_logged "$TMP/up.err" --uplink "$UPLINK"
 t1=$EPOCHREALTIME
 diag "init migrating $((FLOWS + 3)) flows ($((2 * FLOWS + 6)) ct entries): $(((${t1/./} - ${t0/./}) / 1000)) ms in all"
 diag_file "$TMP/up.err"
