@@ -5,7 +5,7 @@
  * entry; pass 2 adds what the old programs made in the window and keeps what
  * the new ones wrote since), per-CPU counters whose sums survive both
  * programs counting in the window, a new size alone (larger: copied; smaller
- * than the entries: refused in words). Needs root (bpf(2)), no netns.
+ * than the entries: refused in words), a ring buffer made anew. Needs root (bpf(2)), no netns.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,6 +180,22 @@ static void test_a_hash_smaller_than_its_entries_is_refused(void **state)
 	map_pair_free(&m);
 }
 
+/* A ring buffer of another size (the monitor's events) has nothing to carry over. */
+static void test_a_ring_buffer_is_made_anew(void **state)
+{
+	struct map_def small = { BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0 };
+	struct map_def large = small;
+	struct mig_map m;
+
+	(void)state;
+	large.max_entries = 8192;
+	m = map_pair("events", small, large, NULL);
+	assert_int_equal(mig_copy_map(&bn, &m, false), 0);
+	assert_int_equal(mig_copy_map(&bn, &m, true), 0);
+	assert_int_equal(m.n_copied, 0);
+	map_pair_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_percpu_counters_keep_their_sums),
 		cmocka_unit_test(test_a_larger_array_takes_every_entry),
 		cmocka_unit_test(test_a_hash_smaller_than_its_entries_is_refused),
+		cmocka_unit_test(test_a_ring_buffer_is_made_anew),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

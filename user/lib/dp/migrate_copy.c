@@ -136,6 +136,12 @@ static int copy_hash(struct mig_map *m, const struct value_shape *s, struct copy
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* A ring buffer or a perf event array holds no entries to carry over: made anew. */
+static bool has_entries(__u32 type)
+{
+	return type != BPF_MAP_TYPE_RINGBUF && type != BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
 int mig_copy_map(struct bpfnet *bn, struct mig_map *m, bool second)
 {
 	unsigned long long t0 = bn_mono_ns();
@@ -143,6 +149,8 @@ int mig_copy_map(struct bpfnet *bn, struct mig_map *m, bool second)
 	struct copy_bufs b = {};
 	int err = shape_of(m, &s);
 
+	if (!has_entries(m->have.type))
+		return 0;
 	if (err)
 		return bn_fail(bn, err, "cannot count CPUs: %s", strerror(-err));
 	if (m->have.key_size > KEY_MAX)
