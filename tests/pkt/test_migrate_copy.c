@@ -5,7 +5,8 @@
  * entry; pass 2 adds what the old programs made in the window and keeps what
  * the new ones wrote since), per-CPU counters whose sums survive both
  * programs counting in the window, a new size alone (larger: copied; smaller
- * than the entries: refused in words), a ring buffer made anew. Needs root (bpf(2)), no netns.
+ * than the entries: refused in words), a ring buffer made anew, an array of maps
+ * with its inner maps. Needs root (bpf(2)), no netns.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,6 +197,37 @@ static void test_a_ring_buffer_is_made_anew(void **state)
 	map_pair_free(&m);
 }
 
+/* An array of maps of a new size (the monitor's rings): each inner map kept in its slot. */
+static void test_an_array_of_maps_keeps_its_inner_maps(void **state)
+{
+	int ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "mig_ring", 0, 0, 4096, NULL);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = ring);
+	struct map_def small = { BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0 };
+	struct map_def large = small;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), slot = 2, id;
+	struct mig_map m = { .action = MIG_MIGRATE, .have = small, .want = large };
+
+	(void)state;
+	assert_true(ring >= 0);
+	large.max_entries = 8;
+	m.want = large;
+	snprintf(m.name, sizeof(m.name), "mon_rings");
+	m.old_fd = bpf_map_create(small.type, "mig_old", 4, 4, small.max_entries, &o);
+	m.new_fd = bpf_map_create(large.type, "mig_new", 4, 4, large.max_entries, &o);
+	assert_true(m.old_fd >= 0 && m.new_fd >= 0);
+	assert_int_equal(bpf_map_update_elem(m.old_fd, &slot, &ring, BPF_ANY), 0);
+	assert_int_equal(mig_copy_map(&bn, &m, false), 0);
+	assert_int_equal(mig_copy_map(&bn, &m, true), 0);
+	assert_int_equal(bpf_map_lookup_elem(m.new_fd, &slot, &id), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(ring, &info, &len), 0);
+	assert_int_equal(id, info.id);
+	slot = 1;
+	assert_int_not_equal(bpf_map_lookup_elem(m.new_fd, &slot, &id), 0);	/* empty stays so */
+	close(ring);
+	map_pair_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_a_larger_array_takes_every_entry),
 		cmocka_unit_test(test_a_hash_smaller_than_its_entries_is_refused),
 		cmocka_unit_test(test_a_ring_buffer_is_made_anew),
+		cmocka_unit_test(test_an_array_of_maps_keeps_its_inner_maps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
