@@ -253,6 +253,20 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-parsers fuzz-packets
 fuzz: fuzz-parsers fuzz-packets
 
+# make next (issue 12): the whole tree again in build-next/ with the "next" map layout of
+# include/bpfnet/abi.h (BPFNET_LAYOUT_NEXT: a conntrack and an endpoint field more, their
+# maps at layout 2), the binary the migration tests upgrade to and downgrade from.
+# BUILD=build-next tests/run ... runs the tests against it.
+.PHONY: next
+next:
+	$(MAKE) BUILD=build-next LAYOUT_CFLAGS=-DBPFNET_LAYOUT_NEXT all
+# the migration tests (75-migrate, 76-upgrade) need both builds: make check makes it too
+# (after deps, listed first in check's own rule)
+check: next
+LAYOUT_CFLAGS ?=
+CFLAGS += $(LAYOUT_CFLAGS)
+BPF_CFLAGS += $(LAYOUT_CFLAGS)
+
 # libbpfnet.pc names the directories of this install: made again by every make install
 $(PC): user/lib/libbpfnet.pc.in FORCE
 	$(call msg,GEN,$@)
@@ -289,6 +303,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/bpfnet
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-next
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
