@@ -7,13 +7,15 @@
  * program's case with the seed, the frame in and out in hex, and what broke.
  *
  * The topology: topo.h's two l3 networks (A and B in the masquerading NET1,
- * C in the routed-as-is NET2, published ports, node addresses), and a
- * masquerading bridge network NET3 with D and E (FDB, flood list). Before
- * the fuzzing, and again every FLOWS_EVERY frames, a set of flows is opened
- * with valid frames (masqueraded, published, hairpin, routed, bridge, UDP
- * fragmented) and the replies and ICMP errors of each are made from what
- * the datapath sent: the templates the mutations start from therefore reach
- * the established, reply and ICMP-error paths as well as the new-flow ones.
+ * gateway mode nat; C in NET2, not masquerading, gateway mode routed with
+ * its port 82/tcp published; published ports, node addresses), and a
+ * masquerading bridge network NET3 in gateway mode nat-unprotected with D
+ * and E (FDB, flood list). Before the fuzzing, and again every FLOWS_EVERY
+ * frames, a set of flows is opened with valid frames (masqueraded,
+ * published, hairpin, routed in, bridge, UDP fragmented) and the replies
+ * and ICMP errors of each are made from what the datapath sent: the
+ * templates the mutations start from therefore reach the established, reply
+ * and ICMP-error paths as well as the new-flow ones.
  *
  * The generators: random bytes of random length (and random bytes behind a
  * plausible Ethernet header), and templates mutated 0 to 3 times (fuzz.h:
@@ -209,8 +211,9 @@ static const struct tspec specs[] = {
 	{ OUTSIDE, TCP(REMOTE, 50001, NODE, 8080, ACK), .opts = true },
 	{ OUTSIDE, TCP(REMOTE, 50005, IP_A, 80, SYN) },
 	{ OUTSIDE, TCP(REMOTE, 50006, NODE, 9090, SYN) },
-	{ OUTSIDE, TCP(REMOTE, 50008, IP_D, 80, SYN) },
-	{ OUTSIDE, TCP(REMOTE, 50009, IP_C, 82, SYN) },
+	{ OUTSIDE, TCP(REMOTE, 50008, IP_D, 80, SYN), .open = true },
+	{ OUTSIDE, TCP(REMOTE, 50009, IP_C, 82, SYN), .open = true },
+	{ OUTSIDE, TCP(REMOTE, 50011, IP_C, 83, SYN) },
 	{ OUTSIDE, ICMP(REMOTE, NODE, ECHO, 0x100) },
 	{ OUTSIDE, ICMP(REMOTE, IP_C, ECHO, 0x101) },
 	{ OUTSIDE, UDP(REMOTE, 50010, NOT_NODE, 53) },
@@ -284,10 +287,19 @@ static void add_tmpl(const struct pkt *p, enum side side, int sender)
 
 /* ---- the topology: topo.h's l3 networks, a bridge network, routes ---- */
 
+/* NET2 in gateway mode "routed": C's published port 82/tcp is open to direct access. */
+static int seed_routed_net2(void)
+{
+	struct net_state n = topo_net_of(topo_net_seed(NET2), BPFNET_GW_MODE_ROUTED);
+
+	return topo_seed_net(&n) ?: topo_seed_ep_port(IP_C, 82, IPPROTO_TCP);
+}
+
+/* NET3, a bridge in gateway mode "nat-unprotected": the outside may reach D and E directly. */
 static int seed_bridge(void)
 {
-	struct net_state n = topo_net(NET3, SUBNET3, GW3, true, BPFNET_GW_MODE_NAT, true, false,
-				      gw3_mac);
+	struct net_state n = topo_net(NET3, SUBNET3, GW3, true, BPFNET_GW_MODE_NAT_UNPROTECTED,
+				      true, false, gw3_mac);
 	static struct bpfnet_flood fl;
 	__u32 key = NET3;
 	size_t i;
@@ -1058,7 +1070,7 @@ static int setup(void **state)
 
 	(void)state;
 	if (setup_netns() || skel_load() || xdp_skel_load() || topo_seed(BPFNET_GW_MODE_NAT) ||
-	    seed_bridge())
+	    seed_routed_net2() || seed_bridge())
 		return -1;
 	build_dict();
 	for (i = 0; i < ARRAY_SIZE(specs); i++) {
