@@ -25,7 +25,8 @@
  * ICMP error, ARP fields), their checksums made right again half of the time,
  * and one time in eight a checksum set where one's complement sums wrap.
  * A container's frame is sometimes sent on another endpoint's veth, or on
- * one without an endpoint.
+ * one without an endpoint. A frame xdp_from_uplink passes goes on through
+ * from_uplink, as it does on an uplink with both attached.
  *
  * The invariants of every frame:
  *  - the verdict is one the program returns (from_container: OK, SHOT,
@@ -737,7 +738,7 @@ static bool check_frame(const struct frame_run *r, char *why, size_t why_len)
 /* ---- the run ---- */
 
 struct run_stats {
-	uint64_t verdicts[8];	/* by the slots of verdict_slot() */
+	uint64_t verdicts[P_COUNT][8];	/* by program, by the slots of verdict_slot() */
 	uint64_t frames;	/* fuzzed and flow-opening frames, run */
 	uint64_t refused;	/* generated, but refused by BPF_PROG_TEST_RUN (kernel_refuses) */
 };
@@ -786,8 +787,11 @@ static bool kernel_refuses(enum prog_id prog, const struct pkt *in)
 				 (type == ETH_P_IPV6 && in->len < ETH_HLEN + IPV6_HDR_LEN));
 }
 
-/* One frame through @prog and its invariants; *@b is the counters before, and after on return. */
-static void one_frame(enum prog_id prog, int sender, uint16_t vlan_tci, const struct pkt *in,
+/*
+ * One frame through @prog and its invariants; *@b is the counters before,
+ * and after on return. The verdict; -1 for a frame the kernel refused.
+ */
+static int one_frame(enum prog_id prog, int sender, uint16_t vlan_tci, const struct pkt *in,
 		      struct pkt *out, struct snap *b, uint64_t n)
 {
 	unsigned int ifindex = prog == P_FROM_CONTAINER && sender >= 0 ? eps[sender]->ifindex :
@@ -800,7 +804,7 @@ static void one_frame(enum prog_id prog, int sender, uint16_t vlan_tci, const st
 
 	if (err == -EINVAL && kernel_refuses(prog, in)) {
 		stats.refused++;
-		return;
+		return -1;
 	}
 	if (err) {
 		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN failed: %s", strerror(-err));
@@ -813,9 +817,10 @@ static void one_frame(enum prog_id prog, int sender, uint16_t vlan_tci, const st
 		report(&r, why, n);
 		fail_msg("%s: frame %" PRIu64 ": %s", prog_names[prog], n, why);
 	}
-	stats.verdicts[verdict_slot(r.verdict)]++;
+	stats.verdicts[prog][verdict_slot(r.verdict)]++;
 	stats.frames++;
 	*b = a;
+	return r.verdict;
 }
 
 /* Who receives @out, which the datapath sent: the outside, an endpoint; false for neither. */
@@ -986,14 +991,15 @@ static void print_summary(enum prog_id prog, uint64_t ns, const struct snap *b0,
 	const int *vs = prog == P_XDP ? xdp : tc;
 	size_t nv = prog == P_XDP ? ARRAY_SIZE(xdp) : ARRAY_SIZE(tc), i;
 
-	printf("# %s: %" PRIu64 " frames in %.2f s, %.0f frames/s (%" PRIu64 " run, %" PRIu64
-	       " of them opening flows; %" PRIu64 " too short for BPF_PROG_TEST_RUN), seed 0x%016"
+	printf("# %s: %" PRIu64 " frames in %.2f s, %.0f frames/s (%" PRIu64 " runs, flow "
+	       "openings%s included; %" PRIu64 " too short for BPF_PROG_TEST_RUN), seed 0x%016"
 	       PRIx64 "\n", prog_names[prog], n_packets, s, (double)(n_packets) / s, stats.frames,
-	       stats.frames + stats.refused - n_packets, stats.refused, seed);
+	       prog == P_XDP ? " and from_uplink after XDP_PASS" : "", stats.refused, seed);
 	for (i = 0; i < nv; i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s %" PRIu64,
-					verdict_str(prog, vs[i]), stats.verdicts[verdict_slot(vs[i])]);
-	printf("#   verdicts:%s\n", line);
+					verdict_str(prog, vs[i]),
+					stats.verdicts[prog][verdict_slot(vs[i])]);
+	printf("#   verdicts of %s:%s\n", prog_names[prog], line);
 	len = 0;
 	line[0] = '\0';
 	for (i = 1; i < BPFNET_DROP_MAX && len < sizeof(line) - 64; i++)
@@ -1042,7 +1048,10 @@ static void fuzz(void **state)
 		if (n % FLOWS_EVERY == 0)
 			open_flows(&b, n);
 		sender = generate(prog, &in, &vlan_tci);
-		one_frame(prog, sender, vlan_tci, &in, &out, &b, n);
+		/* what XDP passes goes on to from_uplink, as on an uplink with both attached */
+		if (one_frame(prog, sender, vlan_tci, &in, &out, &b, n) == XDP_PASS &&
+		    prog == P_XDP)
+			one_frame(P_FROM_UPLINK, -1, 0, &in, &out, &b, n);
 	}
 	print_summary(prog, now_ns() - t0, &start, &b);
 	read_global_stats(g1);
