@@ -35,6 +35,7 @@
 #define TCP_FLAGS_BYTE 13
 #define ICMP_QUOTE_OFF ICMP_HDR_LEN	/* the quoted IP header, from the ICMP header */
 #define QUOTE_REWRITTEN_L4 6		/* ports and echo id of the quoted L4 header */
+#define ICMP_TYPE_PARAM_PROBLEM 12
 
 /* ---- a seeded PRNG (splitmix64): the same seed, the same packets ---- */
 
@@ -104,7 +105,7 @@ static inline bool is_ip_fragment_later(const uint8_t *iph)
 static inline bool icmp_is_error(uint8_t type)
 {
 	return type == ICMP_TYPE_DEST_UNREACH || type == ICMP_TYPE_TIME_EXCEEDED ||
-	       type == 12;	/* parameter problem */
+	       type == ICMP_TYPE_PARAM_PROBLEM;
 }
 
 /*
@@ -296,7 +297,7 @@ static inline void mut_ipv4_field(struct pkt *p, size_t l3, const struct fuzz_di
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0, 47, 255 };
 	static const uint8_t ttls[] = { 0, 1, 2, 255 };
 	uint8_t *iph = p->data + l3;
-	uint16_t tot;
+	uint16_t tot, frag;
 
 	if (l3 + IPV4_HDR_LEN > p->len)
 		return;
@@ -311,8 +312,8 @@ static inline void mut_ipv4_field(struct pkt *p, size_t l3, const struct fuzz_di
 				one_in(2) ? (uint16_t)(tot - rnd(40)) : (uint16_t)(tot + rnd(40)));
 		break;
 	case 2:
-		put_be16(iph + IP_OFF_FRAG, one_in(4) ? (uint16_t)rnd64() :
-				(uint16_t)(frags[rnd(ARRAY_SIZE(frags))] | (uint16_t)(rnd(2) * IPV4_FLAG_MF)));
+		frag = frags[rnd(ARRAY_SIZE(frags))] | (uint16_t)(rnd(2) * IPV4_FLAG_MF);
+		put_be16(iph + IP_OFF_FRAG, one_in(4) ? (uint16_t)rnd64() : frag);
 		break;
 	case 3:
 		iph[IP_OFF_PROTO] = one_in(4) ? (uint8_t)rnd64() : protos[rnd(ARRAY_SIZE(protos))];
@@ -328,7 +329,7 @@ static inline void mut_ipv4_field(struct pkt *p, size_t l3, const struct fuzz_di
 	}
 }
 
-/* IP options (NOPs, an end, or random bytes) inserted after the header, ihl and length following. */
+/* IP options (NOPs or random bytes) inserted after the header, ihl and length following. */
 static inline void mut_ip_options(struct pkt *p, size_t l3)
 {
 	size_t hlen, n, i, room;
@@ -352,7 +353,8 @@ static inline void mut_ip_options(struct pkt *p, size_t l3)
 static inline void mut_l4_field(struct pkt *p, size_t l3, const struct fuzz_dict *d)
 {
 	static const uint8_t icmp_types[] = { ICMP_TYPE_ECHO_REPLY, ICMP_TYPE_DEST_UNREACH, 5,
-					      ICMP_TYPE_ECHO_REQUEST, ICMP_TYPE_TIME_EXCEEDED, 12 };
+					      ICMP_TYPE_ECHO_REQUEST, ICMP_TYPE_TIME_EXCEEDED,
+					      ICMP_TYPE_PARAM_PROBLEM };
 	uint8_t *l4;
 	size_t hlen;
 
@@ -375,7 +377,8 @@ static inline void mut_l4_field(struct pkt *p, size_t l3, const struct fuzz_dict
 		break;
 	case 3:
 		if (l3 + hlen + UDP_HDR_LEN <= p->len)
-			put_be16(l4 + UDP_OFF_LEN, one_in(2) ? (uint16_t)rnd(16) : (uint16_t)rnd64());
+			put_be16(l4 + UDP_OFF_LEN,
+				 one_in(2) ? (uint16_t)rnd(16) : (uint16_t)rnd64());
 		break;
 	default:
 		l4[0] = one_in(4) ? (uint8_t)rnd64() : icmp_types[rnd(ARRAY_SIZE(icmp_types))];
@@ -587,6 +590,54 @@ static inline bool field_may_change(size_t i, const struct ipv4_view *v, const u
 	return qr >= ql4 && qr < ql4 + QUOTE_REWRITTEN_L4;
 }
 
+/* The transport checksum of @vi rewritten as @vo: neutral, a UDP "none" kept; *@valid if right. */
+static inline bool l4_csum_neutral(const struct ipv4_view *vi, const struct ipv4_view *vo,
+				   struct rewrite_tally *t, bool *valid, char *why, size_t why_len)
+{
+	int off = l4_check_off(vi->proto);
+	uint16_t ci, co;
+
+	if (is_ip_fragment_later(vi->iph) || off < 0 || vi->l4_len < (size_t)off + 2)
+		return true;	/* no transport header, or not as far as its checksum */
+	ci = get_be16(vi->iph + vi->hlen + off);
+	co = get_be16(vo->iph + vo->hlen + off);
+	t->l4_checked++;
+	if (vi->proto == IPPROTO_UDP && (!ci || !co)) {
+		if (ci != co) {
+			snprintf(why, why_len, "UDP checksum 0x%04x in, 0x%04x out: \"none\" (0) "
+				 "must stay none, and only it", ci, co);
+			return false;
+		}
+	} else if (l4_sum(vi) != l4_sum(vo)) {
+		snprintf(why, why_len, "transport (protocol %u) checksum not neutral: 0x%04x in, "
+			 "0x%04x out, 0x%04x would be right%s", vi->proto, ci, co,
+			 l4_csum_compute(vo->iph, vo->iph + vo->hlen, vo->l4_len),
+			 ipv4_is_fragment(vi->iph) ? " (over this first fragment)" : "");
+		return false;
+	}
+	*valid = *valid && !ipv4_is_fragment(vi->iph) &&
+		 l4_csum_valid(vi->iph, vi->iph + vi->hlen, vi->l4_len);
+	return true;
+}
+
+/* The header an ICMP error quotes, rewritten from @qi to @qo: its checksum neutral. */
+static inline bool quote_csum_neutral(const uint8_t *qi, const uint8_t *qo,
+				      struct rewrite_tally *t, bool *valid, char *why,
+				      size_t why_len)
+{
+	if (!qi || !qo)
+		return true;
+	t->icmp_quotes++;
+	if (sum_norm(csum_add(0, qi, ipv4_hdr_len(qi))) !=
+	    sum_norm(csum_add(0, qo, ipv4_hdr_len(qo)))) {
+		snprintf(why, why_len, "quoted IPv4 header checksum not neutral: 0x%04x in, 0x%04x "
+			 "out", get_be16(qi + IP_OFF_CHECK), get_be16(qo + IP_OFF_CHECK));
+		return false;
+	}
+	*valid = *valid && ipv4_csum_valid(qi);
+	return true;
+}
+
 /*
  * @out, the datapath's rewrite of the IPv4 frame @in: the same length, no
  * byte changed but those a router and NAT change (MACs, TTL, addresses,
@@ -606,12 +657,11 @@ static inline bool check_ipv4_rewrite(const struct pkt *in, const struct pkt *ou
 {
 	struct ipv4_view vi, vo;
 	const uint8_t *qi = NULL, *qo = NULL;
-	bool valid = true;
+	bool valid;
 	size_t i;
-	int off;
 
 	if (!ipv4_view_of(in, &vi)) {
-		snprintf(why, why_len, "rewrote a frame that is no IPv4 datagram the datapath parses");
+		snprintf(why, why_len, "rewrote a frame that is no IPv4 datagram it parses");
 		return false;
 	}
 	vo = vi;
@@ -637,37 +687,9 @@ static inline bool check_ipv4_rewrite(const struct pkt *in, const struct pkt *ou
 			 ipv4_csum_compute(vo.iph));
 		return false;
 	}
-	off = l4_check_off(vi.proto);
-	if (!is_ip_fragment_later(vi.iph) && off >= 0 && vi.l4_len >= (size_t)off + 2) {
-		uint16_t ci = get_be16(vi.iph + vi.hlen + off), co = get_be16(vo.iph + vo.hlen + off);
-
-		t->l4_checked++;
-		if (vi.proto == IPPROTO_UDP && (!ci || !co)) {
-			if (ci != co) {
-				snprintf(why, why_len, "UDP checksum 0x%04x in, 0x%04x out: \"none\" "
-					 "(0) must stay none, and only it", ci, co);
-				return false;
-			}
-		} else if (l4_sum(&vi) != l4_sum(&vo)) {
-			snprintf(why, why_len, "transport (protocol %u) checksum not neutral: 0x%04x "
-				 "in, 0x%04x out, 0x%04x would be right%s", vi.proto, ci, co,
-				 l4_csum_compute(vo.iph, vo.iph + vo.hlen, vo.l4_len),
-				 ipv4_is_fragment(vi.iph) ? " (over this first fragment)" : "");
-			return false;
-		}
-		valid = valid && !ipv4_is_fragment(vi.iph) &&
-			l4_csum_valid(vi.iph, vi.iph + vi.hlen, vi.l4_len);
-	}
-	if (qi && qo) {
-		t->icmp_quotes++;
-		if (sum_norm(csum_add(0, qi, ipv4_hdr_len(qi))) !=
-		    sum_norm(csum_add(0, qo, ipv4_hdr_len(qo)))) {
-			snprintf(why, why_len, "quoted IPv4 header checksum not neutral: 0x%04x in, "
-				 "0x%04x out", get_be16(qi + IP_OFF_CHECK), get_be16(qo + IP_OFF_CHECK));
-			return false;
-		}
-		valid = valid && ipv4_csum_valid(qi);
-	}
+	if (!l4_csum_neutral(&vi, &vo, t, &valid, why, why_len) ||
+	    !quote_csum_neutral(qi, qo, t, &valid, why, why_len))
+		return false;
 	t->valid_in += valid;
 	return true;
 }

@@ -79,7 +79,7 @@
 #define IP_E IP4(10, 3, 0, 3)
 #define BCAST3 IP4(10, 3, 0, 255)
 #define UNASSIGNED1 IP4(10, 1, 0, 99)
-#define FAR IP4(8, 8, 8, 8)		/* no route but the default, whose router has no neighbour */
+#define FAR IP4(8, 8, 8, 8)	/* only the default route, whose router has no neighbour */
 
 #define SHORT_RUN 20000
 #define DEFAULT_SEED 0x6270666e65747a31ULL
@@ -126,7 +126,8 @@ static const uint16_t dict_ports[] = {
 	80, 53, 81, 82, 90, 8080, 5353, 8081, 8082, 9090, 8090, 40010, 443, 22, 123,
 	BPFNET_SNAT_PORT_MIN, BPFNET_SNAT_PORT_MAX, 0, 65535, 40001, 40002, 50001, 50002,
 };
-static uint8_t dict_macs[16][ETH_ALEN];
+#define DICT_MACS_MAX 16
+static uint8_t dict_macs[DICT_MACS_MAX][ETH_ALEN];
 static struct fuzz_dict dict = { dict_addrs, ARRAY_SIZE(dict_addrs), dict_macs, 0, dict_ports,
 				 ARRAY_SIZE(dict_ports) };
 
@@ -249,7 +250,8 @@ static void build_spec(const struct tspec *s, struct pkt *p)
 	static const uint8_t opts[] = { 1, 1, 1, 0 };	/* NOP NOP NOP END */
 	struct ipv4_spec ip = { .saddr = s->saddr, .daddr = s->daddr, .proto = s->proto,
 				.ttl = DEFAULT_TTL, .id = s->id, .frag = s->frag,
-				.opts = s->opts ? opts : NULL, .opts_len = s->opts ? sizeof(opts) : 0 };
+				.opts = s->opts ? opts : NULL,
+				.opts_len = s->opts ? sizeof(opts) : 0 };
 	const uint8_t *dmac = s->dmac ? s->dmac : gateway_mac(s);
 	uint8_t payload[PAYLOAD_LEN];
 
@@ -370,6 +372,8 @@ static int setup_netns(void)
 
 static void dict_add_mac(const uint8_t *mac)
 {
+	if (dict.n_macs == DICT_MACS_MAX)
+		abort();
 	memcpy(dict_macs[dict.n_macs++], mac, ETH_ALEN);
 }
 
@@ -502,7 +506,7 @@ static void check_foreign_ep_slots(const char *name)
 
 struct frame_run {
 	enum prog_id prog;
-	int sender;		/* enum ep_index from a container; -1: none (uplink, or no endpoint) */
+	int sender;		/* enum ep_index from a container; -1: none (the uplink's veth) */
 	uint16_t vlan_tci;	/* skb VLAN metadata; 0: none */
 	const struct pkt *in, *out;
 	int verdict;
@@ -564,7 +568,8 @@ static bool check_drop_stats(const struct frame_run *r, char *why, size_t why_le
 	for (slot = 0; slot < BPFNET_DROP_SLOTS; slot++) {
 		d = r->a->drops[slot] - r->b->drops[slot];
 		if (d && (slot == BPFNET_DROP_UNUSED || slot >= BPFNET_DROP_MAX))
-			return WHY("drop_stats slot %u, no named reason's, grew by %" PRIu64, slot, d);
+			return WHY("drop_stats slot %u, no named reason's, grew by %" PRIu64, slot,
+				   d);
 		total += d;
 	}
 	if (total != (is_dropped(r) ? 1 : 0))
@@ -624,8 +629,8 @@ static bool check_delivery(const struct frame_run *r, const struct host *y, int 
 		uint32_t daddr = get_be32(v.iph + IP_OFF_DADDR);
 
 		if (!mac_is(r->out->data + ETH_OFF_DST, y->mac) || daddr != y->ip)
-			return WHY("a packet routed into %s is addressed to %s, not to it", y->ifname,
-				   ip_str(daddr));
+			return WHY("a packet routed into %s is addressed to %s, not to it",
+				   y->ifname, ip_str(daddr));
 	}
 	return true;
 }
@@ -696,7 +701,8 @@ static bool check_arp_reply(const struct frame_run *r, char *why, size_t why_len
 	if (r->prog != P_FROM_CONTAINER || r->sender < 0 || !is_redirect(r) ||
 	    r->in->len < ETH_HLEN + ARP_LEN)
 		return WHY("rewrote an ARP frame other than by answering a container");
-	if (get_be16(oa + ARP_OFF_OP) != ARP_OP_REPLY || !mac_is(o + ETH_OFF_DST, i + ETH_OFF_SRC) ||
+	if (get_be16(oa + ARP_OFF_OP) != ARP_OP_REPLY ||
+	    !mac_is(o + ETH_OFF_DST, i + ETH_OFF_SRC) ||
 	    !mac_is(oa + ARP_OFF_THA, ia + ARP_OFF_SHA) ||
 	    get_be32(oa + ARP_OFF_TIP) != get_be32(ia + ARP_OFF_SIP) ||
 	    get_be32(oa + ARP_OFF_SIP) != get_be32(ia + ARP_OFF_TIP) ||
@@ -727,7 +733,7 @@ static bool check_frame(const struct frame_run *r, char *why, size_t why_len)
 		return true;
 	/* what from_uplink leaves to the stack, and XDP to from_uplink, must be as it came */
 	if (r->prog != P_FROM_CONTAINER && !is_redirect(r))
-		return WHY("passed on a frame it rewrote: the next to see it gets a translated frame");
+		return WHY("passed on a frame it rewrote: the next to see it gets it translated");
 	if (r->vlan_tci)
 		return WHY("rewrote a frame tagged in the skb");
 	if (get_be16(r->in->data + ETH_OFF_PROTO) == ETH_P_ARP)
@@ -737,8 +743,11 @@ static bool check_frame(const struct frame_run *r, char *why, size_t why_len)
 
 /* ---- the run ---- */
 
+/* Verdicts -1 (TC_ACT_UNSPEC) to 6 counted one by one, the rest in the last slot. */
+#define VERDICT_SLOTS 8
+
 struct run_stats {
-	uint64_t verdicts[P_COUNT][8];	/* by program, by the slots of verdict_slot() */
+	uint64_t verdicts[P_COUNT][VERDICT_SLOTS];	/* by program, by verdict_slot() */
 	uint64_t frames;	/* fuzzed and flow-opening frames, run */
 	uint64_t refused;	/* generated, but refused by BPF_PROG_TEST_RUN (kernel_refuses) */
 };
@@ -747,7 +756,7 @@ static struct run_stats stats;
 
 static int verdict_slot(int v)
 {
-	return v >= -1 && v < 7 ? v + 1 : 7;
+	return v >= -1 && v < VERDICT_SLOTS - 2 ? v + 1 : VERDICT_SLOTS - 1;
 }
 
 static const char *verdict_str(enum prog_id prog, int v)
