@@ -253,6 +253,16 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-parsers fuzz-packets
 fuzz: fuzz-parsers fuzz-packets
 
+# fuzz-packets: tests/pkt/test_fuzz with FUZZ_PACKETS frames per BPF program (a count, not
+# FUZZ_SECONDS: the run does not depend on the clock), seeded with FUZZ_SEED or, when it is
+# empty, a random seed, printed to run it again. make check runs its short run (20,000).
+FUZZ_PACKETS ?= 1000000
+FUZZ_SEED ?=
+fuzz-packets: $(BUILD)/tests/pkt/test_fuzz
+	@seed='$(FUZZ_SEED)'; [ -n "$$seed" ] || seed=0x$$(od -An -N8 -tx8 /dev/urandom | tr -d ' '); \
+	echo "fuzz-packets: FUZZ_PACKETS=$(FUZZ_PACKETS) FUZZ_SEED=$$seed"; \
+	FUZZ_PACKETS='$(FUZZ_PACKETS)' FUZZ_SEED=$$seed CMOCKA_MESSAGE_OUTPUT=TAP $<
+
 # make next (issue 12): the whole tree again in build-next/ with the "next" map layout of
 # include/bpfnet/abi.h (BPFNET_LAYOUT_NEXT: a conntrack and an endpoint field more, their
 # maps at layout 2), the binary the migration tests upgrade to and downgrade from.

@@ -73,6 +73,14 @@ static __always_inline int egress_new(struct __ctx_buff *ctx, struct flow4 *f,
 	struct bpf_fib_lookup p;
 	int rc, ret;
 
+	/*
+	 * An echo reply that answers no tracked request starts no flow (Linux's
+	 * conntrack calls it invalid): its id is its "destination port", so there is
+	 * no source port to masquerade, and no request whose reply it could be. Left
+	 * to the stack untouched, as an untracked protocol is.
+	 */
+	if (f->key.proto == IPPROTO_ICMP && f->icmp_type == ICMP_ECHOREPLY)
+		return CTX_ACT_OK;
 	rc = fib_lookup4(ctx, f, &p, masquerade ? BPF_FIB_LOOKUP_SRC : 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return CTX_ACT_OK;	/* local, or the stack explains why not (ICMP) */

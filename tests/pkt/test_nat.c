@@ -81,6 +81,12 @@ static const struct nat_case nat_cases[] = {
 	  ROUTED_OUT },
 	{ "snat: to the node address without a published port, the node's",
 	  EP_A, { .t = T(UDP, IP_A, 5006, NODE, 9999) }, UNTOUCHED(TC_ACT_OK) },
+	/* found by test_fuzz: the id of a reply is its "destination port", so masquerading it
+	 * rewrote the id as the source port, the checksum updated from 0, not from the id */
+	{ "snat: an icmp echo reply answering no flow starts none, untouched, the stack's",
+	  EP_A, { .t = T(ICMP, IP_A, 0, REMOTE, 0x4500) }, UNTOUCHED(TC_ACT_OK) },
+	{ "snat: without masquerade, an icmp echo reply answering no flow is not tracked",
+	  EP_C, { .t = T(ICMP, IP_C, 0, REMOTE, 0x4500) }, UNTOUCHED(TC_ACT_OK) },
 
 	/* 4: hairpin */
 	{ "hairpin: 10.1.0.3:41000 > 192.168.50.1:8080 reaches 10.1.0.2:80 from 192.168.50.1:41000",
