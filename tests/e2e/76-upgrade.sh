@@ -253,11 +253,12 @@ PY
 	done
 }
 
-# conn_start SECONDS: new connections from ext through 18000 to c3, 4 in flight
+# conn_start SECONDS: new connections from ext through 18000 to c3, 500 a second (a steady
+# load that leaves the CPUs to the flows)
 CONN_PID=""
 conn_start() {
 	timeout -k 5 $(($1 + 30)) ip netns exec "$EXT" "$CONNRATE" client "$NODE_IP" 18000 \
-		--duration "$1" --concurrency 4 >"$TMP/conn.out" 2>&1 9>&- &
+		--duration "$1" --concurrency 8 --rate 500 >"$TMP/conn.out" 2>&1 9>&- &
 	CONN_PID=$!
 }
 
