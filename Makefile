@@ -253,6 +253,17 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-parsers fuzz-packets
 fuzz: fuzz-parsers fuzz-packets
 
+# make next (issue 12): the whole tree again in build-next/ with the "next" map layout of
+# include/bpfnet/abi.h (BPFNET_LAYOUT_NEXT: a conntrack and an endpoint field more, their
+# maps at layout 2), the binary the migration tests upgrade to and downgrade from.
+# BUILD=build-next tests/run ... runs the tests against it.
+.PHONY: next
+next:
+	$(MAKE) BUILD=build-next LAYOUT_CFLAGS=-DBPFNET_LAYOUT_NEXT all
+LAYOUT_CFLAGS ?=
+CFLAGS += $(LAYOUT_CFLAGS)
+BPF_CFLAGS += $(LAYOUT_CFLAGS)
+
 # ---- upgrade tests (issue 12): a CLI whose BPF programs differ from build/'s ----------
 # make prog-variant: build-prog/bpfnet, its programs compiled with BPFNET_PROG_VARIANT
 # (bpf/lib/variant.h: one instruction without effect at each tc entry, the same maps and
@@ -307,6 +318,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/bpfnet
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-next
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -73,6 +73,9 @@ static __always_inline void ct_account(struct bpfnet_ct_entry *e, struct bpfnet_
 
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, len);
+#ifdef BPFNET_LAYOUT_NEXT
+	e->last_seen_ns = bpf_ktime_get_ns();
+#endif
 	if (reply)
 		orig->flags |= BPFNET_CT_F_SEEN_REPLY;
 	if (f->key.proto == IPPROTO_TCP)

@@ -186,6 +186,9 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 	orig->expires_ns = now + ct_timeout_ns(f->key.proto, orig->state);
 	orig->packets = 1;
 	orig->bytes = len;
+#ifdef BPFNET_LAYOUT_NEXT
+	orig->last_seen_ns = now;	/* the reply's stays 0 until its first packet */
+#endif
 	/* never over an entry: the lookup removed a dead one, so another CPU made this flow */
 	if (bpf_map_update_elem(&ct4, &f->key, orig, BPF_NOEXIST)) {
 		bpf_map_delete_elem(&ct4, &rkey);

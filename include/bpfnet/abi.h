@@ -103,8 +103,21 @@ struct bpfnet_ep {
 	 * endpoint with the same address, no longer matches and is dead.
 	 */
 	__u32 gen;
+#ifdef BPFNET_LAYOUT_NEXT
+	/*
+	 * The "next" test layout (make next): the MTU of the endpoint's link,
+	 * BPFNET_EP_MTU_DEFAULT when migrated from a layout that had none.
+	 */
+	__u32 mtu;
+#endif
 };
+#ifdef BPFNET_LAYOUT_NEXT
+_Static_assert(sizeof(struct bpfnet_ep) == 40, "bpfnet_ep layout is ABI");
+#else
 _Static_assert(sizeof(struct bpfnet_ep) == 36, "bpfnet_ep layout is ABI");
+#endif
+/* An Ethernet link's MTU: what an endpoint of a layout without the field had. */
+#define BPFNET_EP_MTU_DEFAULT 1500
 
 /* Network flags (struct bpfnet_net.flags). */
 #define BPFNET_NET_F_MASQUERADE (1U << 0)	/* SNAT traffic leaving the node */
@@ -349,8 +362,20 @@ struct bpfnet_ct_entry {
 	__u64 expires_ns;	/* original entry: unused after this */
 	__u64 packets;		/* of this direction */
 	__u64 bytes;
+#ifdef BPFNET_LAYOUT_NEXT
+	/*
+	 * The "next" test layout (make next): bpf_ktime_get_ns() of this
+	 * direction's last packet; created_ns when migrated from a layout
+	 * that had none (the flow was seen then at least).
+	 */
+	__u64 last_seen_ns;
+#endif
 };
+#ifdef BPFNET_LAYOUT_NEXT
+_Static_assert(sizeof(struct bpfnet_ct_entry) == 80, "bpfnet_ct_entry layout is ABI");
+#else
 _Static_assert(sizeof(struct bpfnet_ct_entry) == 72, "bpfnet_ct_entry layout is ABI");
+#endif
 _Static_assert(__builtin_offsetof(struct bpfnet_ct_entry, flags) == 28,
 	       "bpfnet_ct_entry layout is ABI");
 _Static_assert(__builtin_offsetof(struct bpfnet_ct_entry, tx_gen) == 32,
@@ -516,15 +541,57 @@ _Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room fo
  * of the older layout into one of the new (user/lib/dp/migrate.c), or refuses
  * a layout it cannot convert. Append new maps.
  */
+#ifdef BPFNET_LAYOUT_NEXT
+#define BPFNET_LAYOUT_EP 2	/* bpfnet_ep.mtu */
+#define BPFNET_LAYOUT_CT 2	/* bpfnet_ct_entry.last_seen_ns */
+#else
+#define BPFNET_LAYOUT_EP 1
+#define BPFNET_LAYOUT_CT 1
+#endif
 #define BPFNET_FOREACH_MAP(X)                                                \
-	X(BPFNET_MAP_EP_BY_IFINDEX, 1) X(BPFNET_MAP_EP_BY_IP, 1)             \
+	X(BPFNET_MAP_EP_BY_IFINDEX, BPFNET_LAYOUT_EP)                        \
+	X(BPFNET_MAP_EP_BY_IP, BPFNET_LAYOUT_EP)                             \
 	X(BPFNET_MAP_NETWORKS, 1) X(BPFNET_MAP_EP_STATS, 1)                  \
 	X(BPFNET_MAP_DROP_STATS, 1) X(BPFNET_MAP_GLOBAL_STATS, 1)            \
-	X(BPFNET_MAP_CONFIG, 1) X(BPFNET_MAP_PORTMAP, 1) X(BPFNET_MAP_CT, 1) \
+	X(BPFNET_MAP_CONFIG, 1) X(BPFNET_MAP_PORTMAP, 1)                     \
+	X(BPFNET_MAP_CT, BPFNET_LAYOUT_CT)                                   \
 	X(BPFNET_MAP_NODE_ADDRS, 1) X(BPFNET_MAP_SOCK_NAT, 1)                \
 	X(BPFNET_MAP_FDB, 1) X(BPFNET_MAP_FLOOD_PORTS, 1)                    \
 	X(BPFNET_MAP_EP_PORTS, 1) X(BPFNET_MAP_FRAG, 1)                      \
 	X(BPFNET_MAP_CP_STATS, 1) X(BPFNET_MAP_BACKENDS, 1)
+
+/*
+ * The layout record, pinned beside the maps as BPFNET_MAP_LAYOUT: for each
+ * map name (key, NUL-padded) the layout version of the map pinned under that
+ * name, and under BPFNET_LAYOUT_KEY_ABI the ABI version. Written by the
+ * control plane only, never read by the programs. Its own layout is fixed
+ * forever (a hash of these keys and values), so that every bpfnet, older or
+ * newer, can read it. A datapath without it (made before layouts were
+ * recorded) is of layout 1 for every map; a map missing from it too.
+ */
+#define BPFNET_MAP_LAYOUT "layout"
+#define BPFNET_LAYOUT_NAME_LEN 32
+#define BPFNET_LAYOUT_MAX 128
+/* not a map name: bpffs names cannot hold dots */
+#define BPFNET_LAYOUT_KEY_ABI ".abi"
+
+struct bpfnet_layout_key {
+	char name[BPFNET_LAYOUT_NAME_LEN];
+};
+_Static_assert(sizeof(struct bpfnet_layout_key) == 32, "the layout record is fixed forever");
+
+struct bpfnet_layout_val {
+	__u32 version;		/* of the map pinned under the key's name */
+	/*
+	 * A migration to this version is under way: the new map may be pinned
+	 * as <name>_new (BPFNET_LAYOUT_STAGING), or already renamed over the
+	 * old. Every command but init refuses the map until init completes it.
+	 */
+	__u32 staged;
+};
+_Static_assert(sizeof(struct bpfnet_layout_val) == 8, "the layout record is fixed forever");
+/* Suffix of a migration's new maps beside the old ones (bpffs refuses dots). */
+#define BPFNET_LAYOUT_STAGING "_new"
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

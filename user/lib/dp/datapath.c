@@ -8,6 +8,8 @@
 #include <bpf/libbpf.h>
 
 #include "dp/datapath.h"
+#include "dp/layout.h"
+#include "dp/migrate.h"
 #include "sys/bpffs.h"
 #include "sys/fsutil.h"
 #include "datapath.skel.h"
@@ -39,7 +41,22 @@ static int pin_prog_atomic(struct bpfnet *bn, struct bpf_program *prog, const ch
 	return 0;
 }
 
-int dp_load(struct bpfnet *bn)
+/* The migrated maps pinned (or reused) beside the old ones, as their staging pins. */
+static int pin_paths_of_plan(struct bpf_object *obj, const struct mig_plan *plan)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *staging = mig_pin_path(plan, bpf_map__name(map));
+
+		if (!err && staging && bpf_map__pin_path(map))
+			err = bpf_map__set_pin_path(map, staging);
+	}
+	return err;
+}
+
+int dp_load(struct bpfnet *bn, const struct mig_plan *plan)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
 	struct datapath_bpf *skel;
@@ -56,6 +73,11 @@ int dp_load(struct bpfnet *bn)
 	skel = datapath_bpf__open_opts(&oopts);
 	if (!skel)
 		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
+	err = pin_paths_of_plan(skel->obj, plan);
+	if (err) {
+		bn_fail(bn, err, "cannot set the pin paths of the new maps: %s", strerror(-err));
+		goto out;
+	}
 	err = datapath_bpf__load(skel);
 	if (err) {
 		bn_fail(bn, err, "the kernel refused the datapath (%s); see the libbpf log above",
@@ -103,7 +125,8 @@ int dp_map_fd(struct bpfnet *bn, const char *map)
 	/* only maps of the ABI's list, the one tests/unit/test_maps.c holds against the object */
 	if (!dp_map_known(map))
 		return bn_fail(bn, -EINVAL, "no map '%s' in the datapath's ABI", map);
-	return pinned_fd(bn, map, "map");
+	/* a map of another layout, or one a killed init left half-migrated, is init's alone */
+	return layout_check(bn, map) ?: pinned_fd(bn, map, "map");
 }
 
 int dp_map_fd_sized(struct bpfnet *bn, const char *map, size_t value_size)

@@ -58,9 +58,12 @@ enum dp_map dp_map_by_name(const char *name);
 /*
  * Load the datapath with its maps reused from (or pinned to) the instance's pin
  * dir, and pin its programs there, replacing older ones atomically so that a
- * re-init upgrades the code without losing map contents.
+ * re-init upgrades the code without losing map contents (a map of another
+ * layout is migrated, dp/migrate.h).
  */
-int dp_load(struct bpfnet *bn);
+struct mig_plan;
+/* @plan (dp/migrate.h): the maps it migrates are made or reused at their staging pins. */
+int dp_load(struct bpfnet *bn, const struct mig_plan *plan);
 /* Attach pinned program @prog to tc ingress of @ifindex, replacing ours if there. */
 int dp_attach(struct bpfnet *bn, int ifindex, const char *prog, bool *created_hook);
 int dp_detach(struct bpfnet *bn, int ifindex, bool destroy_hook);

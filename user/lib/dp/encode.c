@@ -38,6 +38,10 @@ void dp_ep_encode(const struct ep_state *ep, const struct net_state *net,
 	memcpy(val->host_mac, ep->host_mac, sizeof(val->host_mac));
 	val->flags = BPFNET_EP_F_VALID;
 	val->gen = ep->gen;
+#ifdef BPFNET_LAYOUT_NEXT
+	/* the veths bpfnet makes keep the kernel's default MTU */
+	val->mtu = BPFNET_EP_MTU_DEFAULT;
+#endif
 	if (net_is_bridge(net))
 		val->flags |= BPFNET_EP_F_BRIDGE;
 	if (net->internal)

@@ -11,6 +11,7 @@
 #include "dp/bridge.h"
 #include "dp/endpoint.h"
 #include "dp/maps.h"
+#include "dp/migrate.h"
 #include "dp/node.h"
 #include "dp/sockhook.h"
 #include "sys/gateway.h"
@@ -274,20 +275,26 @@ int node_init_locked(struct dp *dp, struct state *st, struct nl *nl,
 	struct node_state before = st->node;
 	struct init_plan p = {};
 	struct uplink_set set = *want;	/* @want may be the state's, which is rewritten */
+	struct mig_plan *mp = NULL;
 	int err;
 
-	err = init_plan(bn, st, nl, &set, &p) ?: superseded_uplinks_detach(bn, st, nl, &set) ?:
-	      journal_record(bn, st, &p.j);
-	if (err)
+	/* every map decided first: a layout it cannot migrate leaves all as it was */
+	err = init_plan(bn, st, nl, &set, &p) ?: mig_plan(bn, &mp) ?:
+	      superseded_uplinks_detach(bn, st, nl, &set) ?: journal_record(bn, st, &p.j);
+	if (err) {
+		mig_plan_free(mp);
 		return err;
-	err = dp_load(bn) ?: uplinks_attach(bn, &p);
+	}
+	err = mig_prepare(bn, mp) ?: dp_load(bn, mp) ?: mig_copy(bn, mp) ?: mig_adopt(dp, mp) ?:
+	      uplinks_attach(bn, &p);
 	if (!err) {
 		st->node = p.node;
-		/* the node's addresses once the gateways are among them */
+		/* the node's addresses once the gateways are among them; the old maps go last */
 		err = node_config(dp) ?: sync_networks(dp, st, nl) ?: sync_endpoints(dp, st, nl) ?:
-		      node_addrs_refresh(dp, nl) ?: sock_hooks_attach(bn) ?:
+		      node_addrs_refresh(dp, nl) ?: sock_hooks_attach(bn) ?: mig_finish(bn, mp) ?:
 		      dropped_uplinks_detach(bn, &before, nl, &p) ?: journal_commit(bn, st);
 	}
+	mig_plan_free(mp);
 	if (err) {
 		char msg[sizeof(bn->errmsg)];
 

@@ -311,6 +311,27 @@ static int attach_all(struct bpfnet *bn, struct sock_bpf *skel, const char *dir)
 	return err;
 }
 
+/*
+ * The maps an unfinished migration made beside the old ones (dp/migrate.h),
+ * at their staging pins: the datapath's new programs use those already.
+ */
+static int pin_paths_of_migration(struct bpf_object *obj, const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err = 0;
+
+	bpf_object__for_each_map(map, obj) {
+		if (err || !bpf_map__pin_path(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s%s", dir, bpf_map__name(map),
+			 BPFNET_LAYOUT_STAGING);
+		if (access(path, F_OK) == 0)
+			err = bpf_map__set_pin_path(map, path);
+	}
+	return err;
+}
+
 int sock_hooks_attach(struct bpfnet *bn)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
@@ -329,7 +350,7 @@ int sock_hooks_attach(struct bpfnet *bn)
 	if (!skel)
 		return bn_fail(bn, -errno, "cannot open the socket hooks object: %s",
 			       strerror(errno));
-	err = sock_bpf__load(skel);
+	err = pin_paths_of_migration(skel->obj, dir) ?: sock_bpf__load(skel);
 	if (err)
 		bn_fail(bn, err, "the kernel refused the socket hooks (%s); see the libbpf log "
 			"above", strerror(-err));
