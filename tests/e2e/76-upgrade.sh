@@ -25,11 +25,13 @@
 # segments of a flow. A lost conntrack or NAT entry would cost far more: the flow's
 # next packets dropped or reset, its bytes stopping.
 #
-# UPGRADE_FLOW_SECONDS=N: how long each phase's flows run (30).
+# UPGRADE_FLOW_SECONDS=N: how long the flows of (a)-(c) run (30); those of (d), whose kills
+# take longer, run half as long again.
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
 FLOW_SECONDS=${UPGRADE_FLOW_SECONDS:-30}
+KILL_FLOW_SECONDS=$((FLOW_SECONDS * 3 / 2))
 TCP_RATE=20M		# per TCP flow: far below what a path carries here (gigabits)
 TCP_RATE_BPS=20000000
 UDP_RATE=1M UDP_LEN=1000	# 125 datagrams a second
@@ -107,6 +109,13 @@ runs_pinned() {
 	return 1
 }
 tag_of() { cut -d' ' -f2 <<<"$1"; }
+# map_sizes: the value sizes of the maps whose layout the next binary changes
+map_sizes() {
+	local m
+	for m in ct4 ep_by_ip ep_by_ifindex; do
+		bpftool -j map show pinned "$PINS/$m" | json 'd["bytes_value"]'
+	done | paste -sd/
+}
 
 # healthy DESC: check finds nothing, and status says every program is attached
 healthy() {
@@ -126,7 +135,7 @@ UP0=$(prog_on "$UPLINK") VE0=$(prog_on "$C1_HOST")
 # masquerade), in c3 (UDP through 15204), connrate in c3 (through 18000)
 bg timeout 600 ip netns exec "$(nsname c3)" "$CONNRATE" server 8000
 FLOWS=(ingress masq c2c udp)
-declare -A FLOW_PID=() FLOW_NS=() FLOW_DESC=(
+declare -A FLOW_PID=() FLOW_DESC=(
 	[ingress]="TCP ext -> published port -> c1"
 	[masq]="TCP c2 -> ext through masquerade"
 	[c2c]="TCP c2 -> c1"
@@ -154,28 +163,32 @@ established() {
 resets() { ip netns exec "$PFX$1" nstat -az TcpEstabResets | awk '$1 == "TcpEstabResets" { print $2 }'; }
 declare -A RESETS0=()
 
-# flows_start PHASE: every flow's server and client, returned once all are connected
+# flows_start PHASE SECONDS: every flow's server and client, for SECONDS, returned once
+# all are connected
+declare -A PHASE_SECONDS=()
 flows_start() {
-	local f n args ph=$1 s
+	local f n args ph=$1 s conns
+	PHASE_SECONDS[$ph]=$2
 	for s in "c1 5201" "ext 5202" "c1 5203" "c3 5204"; do
-		bg timeout $((FLOW_SECONDS + 60)) ip netns exec "$PFX${s% *}" iperf3 -s -1 -p "${s#* }"
+		bg timeout $(($2 + 60)) ip netns exec "$PFX${s% *}" iperf3 -s -1 -p "${s#* }"
 	done
 	for s in "c1 5201" "ext 5202" "c1 5203" "c3 5204"; do
-		wait_until 5 tcp_listening ${s% *} ${s#* } || bail "iperf3 server ${s#* } in ${s% *}"
+		wait_until 5 tcp_listening "${s% *}" "${s#* }" || bail "iperf3 server ${s#* } in ${s% *}"
 	done
 	for n in c1 c2; do RESETS0[$n]=$(resets $n); done
 	for f in "${FLOWS[@]}"; do
 		read -r n args <<<"$(flow_cmd "$f")"
-		FLOW_NS[$f]=$n
 		# shellcheck disable=SC2086 # the arguments are words
-		timeout -k 5 $((FLOW_SECONDS + 30)) ip netns exec "$PFX$n" iperf3 $args \
-			-t "$FLOW_SECONDS" -J --connect-timeout 3000 >"$TMP/$ph-$f.json" 2>"$TMP/$ph-$f.err" 9>&- &
+		timeout -k 5 $(($2 + 30)) ip netns exec "$PFX$n" iperf3 $args \
+			-t "$2" -J --connect-timeout 3000 >"$TMP/$ph-$f.json" 2>"$TMP/$ph-$f.err" 9>&- &
 		FLOW_PID[$f]=$!
 	done
 	for f in "${FLOWS[@]}"; do
 		read -r n args <<<"$(flow_cmd "$f")"
 		read -r _ dst _ port _ <<<"$args"
-		wait_until 10 established "$n" "$dst" "$port" $([ "$f" = udp ] && echo 1 || echo 2) ||
+		conns=2
+		[ "$f" = udp ] && conns=1
+		wait_until 10 established "$n" "$dst" "$port" $conns ||
 			{ not_ok "$ph: flow $f connected"; diag_file "$TMP/$ph-$f.err"; }
 	done
 	sleep 1 # a second of traffic before the first operation
@@ -194,7 +207,7 @@ flows_check() {
 	for f in "${FLOWS[@]}"; do
 		wait "${FLOW_PID[$f]}"
 		rc=$?
-		python3 - "$TMP/$ph-$f.json" "$rc" "$FLOW_SECONDS" "$f" "$TCP_RATE_BPS" \
+		python3 - "$TMP/$ph-$f.json" "$rc" "${PHASE_SECONDS[$ph]}" "$f" "$TCP_RATE_BPS" \
 			"$TCP_RETRANS_MAX" "$UDP_LOSS_MAX" >"$TMP/verdict" 2>&1 <<'PY'
 import json, sys
 path, rc, seconds, flow, rate, retrans_max, loss_max = sys.argv[1:]
@@ -236,9 +249,10 @@ if end:
     said.append("min bytes in a second %d" % (min(whole) if whole else -1))
 elif not bad:
     bad.append("no end in the JSON")
-print(("not ok" if bad else "ok") + "\t" + ", ".join(said) + ("\t" + "; ".join(bad) if bad else ""))
+# fields apart by US (\x1f): read splits on it without merging empty fields as on tabs
+print(("not ok" if bad else "ok") + "\x1f" + (", ".join(said) or "-") + "\x1f" + "; ".join(bad))
 PY
-		IFS=$'\t' read -r verdict said problems <"$TMP/verdict"
+		IFS=$'\x1f' read -r verdict said problems <"$TMP/verdict"
 		if [ "$verdict" = ok ]; then
 			ok "$ph: ${FLOW_DESC[$f]} kept its connection, lost nothing above the bound ($said)"
 		else
@@ -287,8 +301,9 @@ ms() {
 
 # ---- phase 1: (a), (b), (c) under the flows -----------------------------------------------------
 
-flows_start p1
+flows_start p1 "$FLOW_SECONDS"
 conn_start $((FLOW_SECONDS - 2))
+OPS_T0=$SECONDS
 
 # (a) init again, and again
 INIT_MS=()
@@ -322,12 +337,15 @@ healthy "(b) back"
 is "$(tag_of "$(prog_on "$UPLINK")") $(tag_of "$(prog_on "$C1_HOST")")" \
 	"$(tag_of "$UP0") $(tag_of "$VE0")" "(b) back: the normal programs run again"
 
-# (c) the next map layout, then the normal one again
+# (c) the next map layout, then the normal one again: the maps of the live flows' conntrack
+# and NAT entries and of the endpoints are made anew of other value sizes, their entries
+# converted, and the flows go on in them
 MIGRATE_MS=""
 if [ -n "$NEXT_WHY" ]; then
 	skip_test "(c) init of the next layout's binary under the flows" "$NEXT_WHY"
 	skip_test "(c) init of the normal binary again (migrating back)" "$NEXT_WHY"
 else
+	SIZES1=$(map_sizes)
 	CUR=$NEXT
 	if MIGRATE_MS=$(ms init); then
 		ok "(c) init of the next layout's binary (build-next/) under the flows ($MIGRATE_MS ms)"
@@ -336,14 +354,19 @@ else
 		diag_file "$TMP/ms.out"
 		MIGRATE_MS=""
 	fi
+	SIZES2=$(map_sizes)
+	check "(c) ct4, ep_by_ip, ep_by_ifindex migrated: values of $SIZES1 bytes -> $SIZES2" \
+		test "$SIZES1" != "$SIZES2"
 	healthy "(c) next layout"
 	check "(c) the uplink and c1's veth run its programs" runs_pinned
 	CUR=$NORMAL
 	check "(c) init of the normal binary again (migrating back)" bn init
+	is "$(map_sizes)" "$SIZES1" "(c) back: the maps are of layout 1 again"
 	healthy "(c) back"
 	check "(c) back: the uplink and c1's veth run the normal programs" runs_pinned
 fi
 
+diag "phase 1: the operations took $((SECONDS - OPS_T0)) s of the flows' $FLOW_SECONDS"
 check "phase 1: every flow still ran when the operations were done" flows_running
 flows_check p1
 conn_check p1
@@ -359,6 +382,7 @@ nap() { read -r -t "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))" -u "$NAP_
 kill_at() {
 	local ms=$1 pid
 	shift
+	TRIED+=("$ms")
 	ip netns exec "$NODE" "$CUR" --instance "$INST" "$@" >/dev/null 2>&1 9>&- &
 	pid=$!
 	nap "$ms"
@@ -375,8 +399,8 @@ points() {
 }
 
 # A kill loop's record: the points that hit, what failed after them
-HIT=() FAILS=()
-loop_start() { HIT=() FAILS=(); }
+HIT=() FAILS=() TRIED=()
+loop_start() { HIT=() FAILS=() TRIED=(); }
 # after DESC CMD...: a command after a kill that must succeed
 after() {
 	local desc=$1 out
@@ -387,7 +411,7 @@ after() {
 }
 loop_report() {
 	diag "$1: killed at ${HIT[*]:-no point} ms while it ran"
-	result $((${#HIT[@]} > 0 ? 0 : 1)) "(d) $1: kills came while it ran (${#HIT[@]} of $KILLS)"
+	result $((${#HIT[@]} > 0 ? 0 : 1)) "(d) $1: kills came while it ran (${#HIT[@]} of ${#TRIED[@]})"
 	if [ ${#FAILS[@]} = 0 ]; then
 		ok "(d) $1: after every kill the next command worked and check was clean"
 	else
@@ -396,8 +420,9 @@ loop_report() {
 	fi
 }
 
-flows_start p2
-conn_start $((FLOW_SECONDS - 2))
+flows_start p2 "$KILL_FLOW_SECONDS"
+conn_start $((KILL_FLOW_SECONDS - 2))
+OPS_T0=$SECONDS
 
 # init, killed: the next init finishes the upgrade
 W=$(printf '%s\n' "${INIT_MS[@]}" | sort -n | head -n1)
@@ -440,25 +465,63 @@ for POINT in $(points "${W:-500}"); do
 done
 loop_report "port add of 5000 ports"
 
-# a migration, killed: the next init of either binary finds the dataplane whole
+# kill_paused STEP: the next layout's init, stopped by its test hook at STEP of the
+# migration (BPFNET_TEST_MIGRATE_PAUSE), then sent SIGKILL; 0 when it got there
+kill_paused() {
+	local pid rc=0
+	BPFNET_TEST_MIGRATE_PAUSE=$1 ip netns exec "$NODE" "$NEXT" --instance "$INST" init \
+		>/dev/null 2>"$TMP/paused.err" 9>&- &
+	pid=$!
+	wait_until 30 grep -q "paused at $1" "$TMP/paused.err" || rc=1
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $rc
+}
+
+# migrated_round: after a killed migration, the next init of the next layout completes
+# it, and the normal binary's init migrates back, each leaving check clean
+migrated_round() {
+	CUR=$NEXT
+	after "init of the next layout's binary" bn init && after "check (next layout)" bn check
+	CUR=$NORMAL
+	after "init of the normal binary" bn init && after "check (back)" bn check
+}
+
+# a migration, killed at each of its steps and at spread points of its time
+MIGRATE_STEPS=(prepared copied attached renamed_one)
 if [ -n "$NEXT_WHY" ]; then
-	skip_test "(d) a migration to the next layout, killed" "$NEXT_WHY"
+	skip_test "(d) a migration to the next layout, killed at each step" "$NEXT_WHY"
+	skip_test "(d) a migration to the next layout, killed at spread points" "$NEXT_WHY"
 elif [ -z "$MIGRATE_MS" ]; then
 	not_ok "(d) a migration to the next layout, killed: (c) did not migrate"
 else
 	loop_start
-	for POINT in $(points "$MIGRATE_MS"); do
+	for POINT in "${MIGRATE_STEPS[@]}"; do
+		kill_paused "$POINT" && HIT+=("$POINT") ||
+			FAILS+=("the init did not pause at $POINT: $(head -c 300 "$TMP/paused.err")")
+		migrated_round
+	done
+	diag "migration: killed at the steps ${HIT[*]}"
+	result $((${#HIT[@]} == ${#MIGRATE_STEPS[@]} ? 0 : 1)) \
+		"(d) a migration, killed at each step (${MIGRATE_STEPS[*]})"
+	if [ ${#FAILS[@]} = 0 ]; then
+		ok "(d) ... after each the next init completed it, the one after migrated back, check clean"
+	else
+		not_ok "(d) ... after each the next init completed it, the one after migrated back, check clean"
+		for f in "${FAILS[@]:0:6}"; do diag "$f"; done
+	fi
+	loop_start
+	for POINT in $(KILLS=2 points "$MIGRATE_MS"); do
 		CUR=$NEXT
 		kill_at "$POINT" init && HIT+=("$POINT")
-		after "init of the next layout's binary" bn init && after "check (next)" bn check
-		CUR=$NORMAL
-		after "init of the normal binary" bn init && after "check (normal)" bn check
+		migrated_round
 	done
-	loop_report "a migration to the next layout and back"
+	loop_report "a migration to the next layout, at spread points"
 fi
 
 healthy "(d) after the kills"
 check "(d) the uplink and c1's veth run the pinned programs" runs_pinned
+diag "phase 2: the kills took $((SECONDS - OPS_T0)) s of the flows' $KILL_FLOW_SECONDS"
 check "phase 2: every flow still ran when the kills were done" flows_running
 flows_check p2
 conn_check p2
