@@ -260,6 +260,9 @@ fuzz: fuzz-parsers fuzz-packets
 .PHONY: next
 next:
 	$(MAKE) BUILD=build-next LAYOUT_CFLAGS=-DBPFNET_LAYOUT_NEXT all
+# the migration tests (75-migrate, 76-upgrade) need both builds: make check makes it too
+# (after deps, listed first in check's own rule)
+check: next
 LAYOUT_CFLAGS ?=
 CFLAGS += $(LAYOUT_CFLAGS)
 BPF_CFLAGS += $(LAYOUT_CFLAGS)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * libbpfnet: the embedding API of the bpfnet container dataplane (API v2,
- * symbol versions LIBBPFNET_0.2, LIBBPFNET_0.3 and LIBBPFNET_0.4).
+ * symbol versions LIBBPFNET_0.2, LIBBPFNET_0.3, LIBBPFNET_0.4 and LIBBPFNET_0.5).
  *
  * Conventions, as libbpf 1.0's:
  * - Functions return 0 or a negative errno. On error, bpfnet__errmsg(bn) says
@@ -66,7 +66,7 @@ extern "C" {
 
 /* The version of this header; bpfnet_version() gives the library's. */
 #define BPFNET_MAJOR_VERSION 0
-#define BPFNET_MINOR_VERSION 4
+#define BPFNET_MINOR_VERSION 5
 #define BPFNET_PATCH_VERSION 0
 #define BPFNET_VERSION_STR_(a, b, c) #a "." #b "." #c
 #define BPFNET_VERSION_STR_X_(a, b, c) BPFNET_VERSION_STR_(a, b, c)
@@ -328,6 +328,37 @@ int bpfnet_node__down(struct bpfnet *bn);
  * errno of reading the state (-EUCLEAN a corrupt state file, with its words).
  */
 int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out);
+
+/* Since 0.5: maps bpfnet_node__layout() reports at most. */
+#define BPFNET_LAYOUT_MAPS_MAX 64
+
+/* One pinned map's layout version: the datapath's and this library's. */
+struct bpfnet_map_layout {
+	char name[BPFNET_NAME_MAX];
+	unsigned int datapath;	/* of the map pinned under the name; 0: none pinned */
+	unsigned int binary;	/* this library's */
+	unsigned int migrating_to;	/* an init cut short was migrating it there; 0: none */
+};
+
+/* Since 0.5: the layouts of the datapath's maps (bpfnet_node__layout()). */
+struct bpfnet_layout_info {
+	size_t sz;		/* set by the caller */
+	unsigned int abi_datapath;	/* the datapath's ABI version; 0: made before layouts were recorded */
+	unsigned int abi_binary;	/* this library's */
+	/* a pinned map is of another layout than this library's, or half-migrated: init migrates */
+	bool differ;
+	unsigned int n_maps;
+	struct bpfnet_map_layout maps[BPFNET_LAYOUT_MAPS_MAX];
+};
+
+/*
+ * Since 0.5: the layout version of every map of the datapath (pinned or
+ * not) and this library's, from the layout record pinned with the maps (a
+ * datapath without one is of layout 1 throughout). Another layout is
+ * migrated by bpfnet_node__init(); the other calls refuse its maps
+ * (-EPROTO). -EINVAL bad sz; errno of bpf(2).
+ */
+int bpfnet_node__layout(struct bpfnet *bn, struct bpfnet_layout_info *out);
 
 /* One way the instance does not match its state; see bpfnet_node__check(). */
 struct bpfnet_check_issue {

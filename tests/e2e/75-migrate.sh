@@ -125,9 +125,12 @@ is "$(echo "$flows_before" | grep -c .)" $((FLOWS + 3)) "ct ls lists the 3 real 
 
 # ---- up: build-next/ migrates ------------------------------------------------------------------
 t0=$EPOCHREALTIME
-check "init (build-next/, layout 2) migrates" bnx init --uplink "$UPLINK"
+# init_logged LOG ARGS...: bnx init ARGS with its stderr (the migration's figures) in LOG
+init_logged() { local log=$1; shift; bnx init "$@" 2>"$log"; }
+check "init (build-next/, layout 2) migrates" init_logged "$TMP/up.err" --uplink "$UPLINK"
 t1=$EPOCHREALTIME
-diag "init migrating $((FLOWS + 3)) flows ($((2 * FLOWS + 6)) ct entries): $(((${t1/./} - ${t0/./}) / 1000)) ms"
+diag "init migrating $((FLOWS + 3)) flows ($((2 * FLOWS + 6)) ct entries): $(((${t1/./} - ${t0/./}) / 1000)) ms in all"
+diag_file "$TMP/up.err"
 is "$(value_size ct4)" 80 "ct4 is of layout 2 now (80 bytes)"
 is "$(value_size ep_by_ip)" 40 "ep_by_ip is of layout 2 now (40 bytes)"
 is "$(layout_of ct4)" 2/0 "the layout record says ct4 is of layout 2"
@@ -142,6 +145,16 @@ check "ext:45001 -> node:$PUB, the same flow, reaches c1" expect c1 udp_ask ext 
 check "c2 -> c1 still" expect c1 udp_ask c2 45010 $C1 53
 is "$(flows bnx | grep -c .)" $((FLOWS + 3)) "no flow was made anew"
 refused_with 1 "build/'s ct ls refuses the maps of layout 2" "ct4 has layout version 2" bn ct ls
+check "build-next/'s status: its layout and the datapath's agree" \
+	grep_out "the datapath's is this bpfnet's (ABI 1, ep_by_ifindex 2, ep_by_ip 2, ct4 2" bnx status
+check "build/'s status: the layouts differ, run init" \
+	grep_out "DIFFERS from this bpfnet's, run \`bpfnet init\` to migrate:" bn status
+check "build/'s status names ct4's two versions" grep_out "ct4 2 (this bpfnet: 1)" bn status
+is "$(bn --json status | json '[d["layout"]["differ"], d["layout"]["maps"]["ct4"]]')" \
+	'[true, {"datapath": 2, "binary": 1, "migrating_to": 0}]' "status --json: the same"
+is "$(bn --json check | json '[i["kind"] + " " + i["object"] for i in d]')" \
+	'["layout_differs ep_by_ifindex", "layout_differs ep_by_ip", "layout_differs ct4"]' \
+	"build/'s check: the three maps of layout 2"
 
 # ---- down: build/ migrates back -----------------------------------------------------------------
 check "init (build/, layout 1) migrates back" bn init --uplink "$UPLINK"
@@ -182,14 +195,48 @@ for step in prepared copied attached renamed_one; do
 	if [ "$step" != prepared ]; then
 		refused_with 1 "killed at $step: ct ls refuses the half-migrated maps" \
 			"run \`bpfnet init\` to complete it" bn ct ls
+		check "killed at $step: status says a migration was cut short" \
+			grep_out "a migration to 2 was cut short" bnx status
+		check "killed at $step: check finds it" \
+			grep_out '"migration_unfinished"' bnx --json check
 	fi
 	check "killed at $step: the next init completes the migration" bnx init --uplink "$UPLINK"
 	is "$(layout_of ct4)/$(value_size ct4)" 2/0/80 "killed at $step: ct4 is of layout 2"
 	is "$(staging_left)" 0 "killed at $step: no staging pin left"
-	is "$(flows bnx | grep -c .)" $((FLOWS + 3)) "killed at $step: every flow kept"
+	# the flows ext:45002 and :45003 may expire meanwhile (UDP, 60 s idle): not counted
+	is "$(flows bnx | grep -c "203.0.113.1:53 ")" "$FLOWS" \
+		"killed at $step: every synthetic flow kept"
+	check "killed at $step: the flow of ext:45001 kept" grep_out ":45001>" flows bnx
 	check "killed at $step: the flow still reaches c1" \
 		expect c1 udp_ask ext 45001 $NODE_IP $PUB
 	check "killed at $step: back to layout 1" bn init --uplink "$UPLINK"
 done
+
+# ---- the next mutating command finishes an interrupted migration first (the journal) -------
+rm -f "$TMP/kill.err"
+BPFNET_TEST_MIGRATE_PAUSE=attached ip netns exec "$NODE" "$NEW" --instance "$INST" \
+	init --uplink "$UPLINK" 2>"$TMP/kill.err" &
+pid=$!
+wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
+kill -9 $pid
+wait $pid 2>/dev/null
+new_ns c3
+check "killed at attached: endpoint add (build-next/) finishes the init first, then adds" \
+	bnx endpoint add n1 --netns "$(nsname c3)" --name c3 --ip 10.41.0.4
+is "$(layout_of ct4)/$(staging_left)" 2/0 "the migration is complete, no staging pin left"
+is "$(flows bnx | grep -c "203.0.113.1:53 ")" "$FLOWS" "every synthetic flow kept"
+check "c3 -> c1 through the new programs" expect c1 udp_ask c3 45011 $C1 53
+
+# ---- down of a half-migrated datapath leaves nothing ----------------------------------------
+rm -f "$TMP/kill.err"
+BPFNET_TEST_MIGRATE_PAUSE=attached ip netns exec "$NODE" "$NEW" --instance "$INST" \
+	init --uplink "$UPLINK" 2>"$TMP/kill.err" &
+pid=$!
+wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
+kill -9 $pid
+wait $pid 2>/dev/null
+check "down of a datapath killed mid-migration" bnx down
+no_pins() { [ ! -e "$PINS" ]; }
+check "no pin is left, staging ones neither" no_pins
 
 done_testing

@@ -330,6 +330,50 @@ static json_t *uplinks_json(const struct bpfnet_node_info *info)
 	return arr;
 }
 
+/*
+ * The maps' layout versions: one line when the datapath's are this bpfnet's
+ * (the maps not of layout 1 named), else the maps that differ and what to do.
+ */
+static void layout_print(const struct bpfnet_layout_info *l)
+{
+	const char *sep = "";
+
+	if (!l->differ) {
+		printf("layout: the datapath's is this bpfnet's (ABI %u", l->abi_binary);
+		for (unsigned int i = 0; i < l->n_maps; i++)
+			if (l->maps[i].binary != 1)
+				printf(", %s %u", l->maps[i].name, l->maps[i].binary);
+		printf(", every other map 1)\n");
+		return;
+	}
+	printf("layout: DIFFERS from this bpfnet's, run `bpfnet init` to migrate:");
+	for (unsigned int i = 0; i < l->n_maps; i++) {
+		const struct bpfnet_map_layout *m = &l->maps[i];
+
+		if (!m->datapath || (m->datapath == m->binary && !m->migrating_to))
+			continue;
+		printf("%s %s %u (this bpfnet: %u", sep, m->name, m->datapath, m->binary);
+		if (m->migrating_to)
+			printf("; a migration to %u was cut short", m->migrating_to);
+		printf(")");
+		sep = ",";
+	}
+	printf("\n");
+}
+
+static json_t *layout_json(const struct bpfnet_layout_info *l)
+{
+	json_t *maps = json_object();
+
+	for (unsigned int i = 0; i < l->n_maps; i++)
+		json_object_set_new(maps, l->maps[i].name,
+				    json_pack("{s:i, s:i, s:i}", "datapath", l->maps[i].datapath,
+					      "binary", l->maps[i].binary, "migrating_to",
+					      l->maps[i].migrating_to));
+	return json_pack("{s:b, s:{s:i, s:i}, s:o}", "differ", l->differ, "abi", "datapath",
+			 l->abi_datapath, "binary", l->abi_binary, "maps", maps);
+}
+
 int do_status(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_endpoint_info *eps = NULL;
@@ -337,19 +381,23 @@ int do_status(struct cli *cli, int argc, char **argv)
 	struct status_counts counts = {};
 	struct bpfnet_ct_summary ct = { .sz = sizeof(ct) };
 	struct bpfnet_node_info info = { .sz = sizeof(info) };
+	struct bpfnet_layout_info layout = { .sz = sizeof(layout) };
 	int err;
 
 	if (parse_args(&status_cmd, argc, argv, NULL, NULL, 0, 0))
 		return EXIT_USAGE;
 	err = bpfnet_node__info(cli->bn, &info);
 	if (!err && info.initialized)
+		err = bpfnet_node__layout(cli->bn, &layout);
+	/* maps of another layout are not this bpfnet's to read: the layouts say so instead */
+	if (!err && info.initialized && !layout.differ)
 		err = bpfnet_ct__summary(cli->bn, &ct) ?: status_count(cli, &counts, &eps);
 	if (err) {
 		free(eps);
 		return report_error(cli, err);
 	}
 	counts.flows = ct.flows;
-	if (info.initialized)
+	if (info.initialized && !layout.differ)
 		status_health(cli, &info, eps, counts.endpoints, &health);
 	if (cli->json) {
 		json_t *j = json_pack("{s:s, s:b, s:s, s:i, s:o, s:s, s:b, s:s}", "instance",
@@ -359,7 +407,9 @@ int do_status(struct cli *cli, int argc, char **argv)
 				      "pins_missing", info.pins_missing, "missing_pin",
 				      info.missing_pin);
 
-		if (info.initialized) {
+		if (info.initialized)
+			json_object_set_new(j, "layout", layout_json(&layout));
+		if (info.initialized && !layout.differ) {
 			json_t *more = status_more_json(&counts, &health);
 
 			json_object_update(j, more);
@@ -379,8 +429,11 @@ int do_status(struct cli *cli, int argc, char **argv)
 			printf("%s %s (ifindex %u)", u ? "," : "", info.uplinks[u],
 			       info.uplink_ifindexes[u]);
 		printf(", pins in %s\n", info.pin_dir);
-		status_more_print(&info, &counts, &health);
-		ct_print(&ct);
+		layout_print(&layout);
+		if (!layout.differ) {
+			status_more_print(&info, &counts, &health);
+			ct_print(&ct);
+		}
 	}
 	json_decref(health.detached);
 	json_decref(health.detached_uplinks);

@@ -276,7 +276,9 @@ int report_error(struct cli *cli, int err)
 	snprintf(text, sizeof(text), "%s", *msg ? msg : strerror(-err));
 	if (err == -ENOENT)
 		code = enoent_hint(cli, hint, sizeof(hint));
-	for (size_t i = 0; !*hint && i < sizeof(hints) / sizeof(hints[0]); i++)
+	/* a map of a layout init migrates: the library's words say to run it, nothing to add */
+	for (size_t i = 0; !*hint && !strstr(text, "`bpfnet init`") &&
+			   i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (hints[i].errnum == -err &&
 		    (!hints[i].cmd || (cli->cmd && !strcmp(hints[i].cmd, cli->cmd->name))))
 			snprintf(hint, sizeof(hint), "%s", hints[i].hint);

@@ -24,6 +24,7 @@
 #include "dp/datapath.h"
 #include "dp/maps.h"
 #include "dp/endpoint.h"
+#include "dp/layout.h"
 #include "dp/node.h"
 #include "dp/sockhook.h"
 #include "dp/svc.h"
@@ -133,9 +134,35 @@ static int pin_seen(const char *name, bool is_prog, bool is_pinned, void *arg)
 	return 0;
 }
 
+/*
+ * A map of another layout than this bpfnet's, or one an init killed mid-way
+ * left half-migrated: the maps are init's alone until it migrates them (their
+ * entries are not compared: this binary cannot read them).
+ */
+static int layout_seen(const struct layout_entry *e, void *arg)
+{
+	struct check *c = arg;
+
+	if (!e->pinned)
+		return 0;
+	if (e->staged || e->staging) {
+		finding_add(c, "migration_unfinished", FIX_REINIT, e->name, "map %s: a migration "
+			    "from layout %u%s was cut short (%s); init completes it", e->name,
+			    e->datapath, e->staged ? "" : " (not yet recorded)",
+			    e->staging ? "its new map is pinned beside it" : "renamed, not recorded");
+		c->pins_ok = false;
+	} else if (e->datapath != e->binary) {
+		finding_add(c, "layout_differs", FIX_REINIT, e->name, "map %s has layout version %u, "
+			    "this bpfnet's is %u; init migrates it", e->name, e->datapath, e->binary);
+		c->pins_ok = false;
+	}
+	return 0;
+}
+
 void check_pins(struct check *c)
 {
 	const char *dir;
+	__u32 abi;
 	int err;
 
 	c->pins_ok = true;
@@ -146,7 +173,7 @@ void check_pins(struct check *c)
 			       "initialized, yet %s holds pins", dir);
 		return;
 	}
-	err = dp_foreach_pin(c->bn, pin_seen, c);
+	err = dp_foreach_pin(c->bn, pin_seen, c) ?: layout_foreach(c->bn, layout_seen, c, &abi);
 	if (err)
 		c->err = c->err ?: err;
 }

@@ -131,3 +131,41 @@ int layout_check(struct bpfnet *bn, const char *name)
 			       "`bpfnet init` with this bpfnet to migrate it", name, v.version, mine);
 	return 0;
 }
+
+static bool pin_exists(struct bpfnet *bn, const char *name)
+{
+	char path[PATH_MAX];
+
+	return !layout_path(bn, name, "", path, sizeof(path)) && access(path, F_OK) == 0;
+}
+
+int layout_foreach(struct bpfnet *bn, int (*cb)(const struct layout_entry *e, void *arg),
+		   void *arg, __u32 *abi)
+{
+	struct bpfnet_layout_val v;
+	int fd = layout_open(bn), err = 0;
+
+	*abi = 0;
+	if (fd < 0 && fd != -ENOENT)
+		return fd;
+	if (fd >= 0 && !layout_get(fd, BPFNET_LAYOUT_KEY_ABI, &v))
+		*abi = v.version;
+	for (size_t i = 0; i < sizeof(binary_layouts) / sizeof(binary_layouts[0]) && !err; i++) {
+		struct layout_entry e = { .name = binary_layouts[i].name,
+					  .binary = binary_layouts[i].layout };
+
+		err = layout_get(fd, e.name, &v);
+		if (err) {
+			err = bn_fail(bn, err, "cannot read the layout record: %s", strerror(-err));
+			break;
+		}
+		e.pinned = pin_exists(bn, e.name);
+		e.staging = layout_staging_pinned(bn, e.name);
+		e.datapath = v.version;
+		e.staged = v.staged;
+		err = cb(&e, arg);
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}

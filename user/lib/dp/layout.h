@@ -29,4 +29,20 @@ bool layout_staging_pinned(struct bpfnet *bn, const char *name);
  */
 int layout_check(struct bpfnet *bn, const char *name);
 
+/* One map of the binary's list as the record and the pins say (for status and check). */
+struct layout_entry {
+	const char *name;
+	bool pinned;		/* a map is pinned under the name */
+	bool staging;		/* and a migration's new one beside it */
+	__u32 datapath;		/* the record's version of the pinned map */
+	__u32 staged;		/* the record: a migration to this version is unfinished */
+	__u32 binary;		/* this binary's */
+};
+/*
+ * @cb for every map of BPFNET_FOREACH_MAP; *@abi the record's ABI version (0:
+ * the datapath has no record). Stops at @cb's error.
+ */
+int layout_foreach(struct bpfnet *bn, int (*cb)(const struct layout_entry *e, void *arg),
+		   void *arg, __u32 *abi);
+
 #endif

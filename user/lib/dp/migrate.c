@@ -77,6 +77,7 @@ int mig_copy(struct bpfnet *bn, struct mig_plan *p)
 {
 	int rec = -1, err = 0;
 
+	p->copy_ns = bn_mono_ns();
 	for (size_t i = 0; i < p->n && !err; i++) {
 		struct mig_map *m = &p->maps[i];
 
@@ -98,6 +99,7 @@ int mig_copy(struct bpfnet *bn, struct mig_plan *p)
 	if (err)
 		return bn->errmsg[0] ? err : bn_fail(bn, err, "cannot mark the migration in the "
 						     "layout record: %s", strerror(-err));
+	p->staged_ns = bn_mono_ns();
 	mig_pause_at("copied");
 	return 0;
 }
@@ -127,7 +129,9 @@ static int rename_over(struct bpfnet *bn, int rec, const struct mig_map *m)
 	err = layout_put(rec, m->name, m->to, 0);
 	if (err)
 		return bn_fail(bn, err, "cannot write the layout record: %s", strerror(-err));
-	pr_info("map %s: migrated to layout %u (%zu entries)\n", m->name, m->to, m->n_copied);
+	pr_info("map %s: migrated from layout %u to %u: %zu entries, pass 1 %.1f ms, pass 2 %.1f "
+		"ms\n", m->name, m->from, m->to, m->n_copied, m->pass_ns[0] / 1e6,
+		m->pass_ns[1] / 1e6);
 	return 0;
 }
 
@@ -148,5 +152,9 @@ int mig_finish(struct bpfnet *bn, struct mig_plan *p)
 		if (p->maps[i].action == MIG_MIGRATE)
 			err = rename_over(bn, rec, &p->maps[i]);
 	close(rec);
+	if (!err)
+		pr_info("migration: %.1f ms from the first copy to the last rename, %.1f ms of them "
+			"with the new programs attached or being attached\n",
+			(bn_mono_ns() - p->copy_ns) / 1e6, (bn_mono_ns() - p->staged_ns) / 1e6);
 	return err;
 }

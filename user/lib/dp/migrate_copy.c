@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -136,12 +137,62 @@ static int copy_hash(struct mig_map *m, const struct value_shape *s, struct copy
 	return errno == ENOENT ? 0 : -errno;
 }
 
+static bool is_map_of_maps(__u32 type)
+{
+	return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+/*
+ * A map of maps (the monitor's rings): a lookup gives an inner map's id, an
+ * update takes its fd. Every inner map is put in the new map as it is, so a
+ * listener keeps its slot; one freed since the walk found it is skipped.
+ */
+static int copy_map_of_maps(struct mig_map *m)
+{
+	/* an array's slots all exist: it takes BPF_ANY alone */
+	__u64 flags = m->have.type == BPF_MAP_TYPE_ARRAY_OF_MAPS ? BPF_ANY : BPF_NOEXIST;
+	__u8 key[KEY_MAX], next[KEY_MAX];
+	void *prev = NULL;
+	__u32 id;
+	int fd, err = 0;
+
+	while (!err && !bpf_map_get_next_key(m->old_fd, prev, next)) {
+		memcpy(key, next, m->have.key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(m->old_fd, key, &id))
+			continue;	/* an empty slot of an array of maps */
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (!bpf_map_update_elem(m->new_fd, key, &fd, flags))
+			m->n_copied++;
+		else if (errno != EEXIST)
+			err = -errno;
+		close(fd);
+	}
+	return err ? err : errno == ENOENT ? 0 : -errno;
+}
+
+/* A ring buffer or a perf event array holds no entries to carry over: made anew. */
+static bool has_entries(__u32 type)
+{
+	return type != BPF_MAP_TYPE_RINGBUF && type != BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
 int mig_copy_map(struct bpfnet *bn, struct mig_map *m, bool second)
 {
+	unsigned long long t0 = bn_mono_ns();
 	struct value_shape s;
 	struct copy_bufs b = {};
 	int err = shape_of(m, &s);
 
+	if (!has_entries(m->have.type))
+		return 0;
+	if (is_map_of_maps(m->have.type)) {
+		err = copy_map_of_maps(m);
+		return err ? bn_fail(bn, err, "cannot migrate map %s: %s", m->name,
+				     strerror(-err)) : 0;
+	}
 	if (err)
 		return bn_fail(bn, err, "cannot count CPUs: %s", strerror(-err));
 	if (m->have.key_size > KEY_MAX)
@@ -158,6 +209,7 @@ int mig_copy_map(struct bpfnet *bn, struct mig_map *m, bool second)
 	free(b.in);
 	free(b.out);
 	free(b.cur);
+	m->pass_ns[second] = bn_mono_ns() - t0;
 	if (err)
 		return bn_fail(bn, err, "cannot migrate map %s (pass %d): %s%s", m->name,
 			       second ? 2 : 1, strerror(-err), err == -E2BIG ?

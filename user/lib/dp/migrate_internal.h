@@ -22,12 +22,14 @@ struct mig_map {
 	int old_fd, new_fd;	/* during the migration */
 	void *snap;		/* per-CPU counters as pass 1 read them, for pass 2's deltas */
 	size_t n_copied;	/* entries pass 1 and pass 2 wrote */
+	unsigned long long pass_ns[2];	/* how long each pass took */
 };
 
 struct mig_plan {
 	char dir[PATH_MAX];
 	size_t n;
 	struct mig_map maps[MIG_MAPS_MAX];
+	unsigned long long copy_ns, staged_ns;	/* pass 1 began; the maps were marked staged */
 };
 
 /* Pass 1 (@second false) or 2 of map @m, from its old fd into its new one. */
