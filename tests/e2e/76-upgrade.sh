@@ -357,6 +357,11 @@ else
 	SIZES2=$(map_sizes)
 	check "(c) ct4, ep_by_ip, ep_by_ifindex migrated: values of $SIZES1 bytes -> $SIZES2" \
 		test "$SIZES1" != "$SIZES2"
+	is "$(with "$NEXT" --json status | json '[d["layout"]["differ"]] + [d["layout"]["maps"][m]["datapath"]
+		for m in ("ct4", "ep_by_ip", "ep_by_ifindex")]')" "[false, 2, 2, 2]" \
+		"(c) status: the datapath's layout is the next binary's, ct4 and ep_by_* at 2"
+	check "(c) status of the normal binary: the layouts differ, ct4 at 2, its own 1" \
+		grep_out 'layout: DIFFERS.* ct4 2 (this bpfnet: 1' with "$NORMAL" status
 	healthy "(c) next layout"
 	check "(c) the uplink and c1's veth run its programs" runs_pinned
 	CUR=$NORMAL
