@@ -46,7 +46,6 @@ PINS="$BPFNET_BPFFS/bpfnet/$INST"
 NORMAL=$BPFNET
 PROG=$TMP/bpfnet-prog
 NEXT=$TMP/bpfnet-next
-NEXT_WHY=""
 make_quiet() { make -C "$REPO_DIR" --no-print-directory -s "$@" >"$TMP/make.log" 2>&1; }
 if make_quiet prog-variant && cp "$REPO_DIR/build-prog/bpfnet" "$PROG"; then
 	ok "make prog-variant: build-prog/bpfnet, the binary with changed programs"
@@ -54,15 +53,11 @@ else
 	diag_file "$TMP/make.log"
 	bail "make prog-variant"
 fi
-# make next: migrate's part of issue 12; until it is in the tree, (c) is skipped
-if ! grep -q '^next:' "$REPO_DIR/Makefile"; then
-	NEXT_WHY="no 'make next' in this tree (the next layout's binary)"
-elif make_quiet next && cp "$REPO_DIR/build-next/bpfnet" "$NEXT"; then
+if make_quiet next && cp "$REPO_DIR/build-next/bpfnet" "$NEXT"; then
 	ok "make next: build-next/bpfnet, the binary of the next map layout"
 else
 	diag_file "$TMP/make.log"
-	not_ok "make next"
-	NEXT_WHY="make next failed"
+	bail "make next"
 fi
 
 # with BIN ARGS...: bpfnet binary BIN of this instance in the node
@@ -341,35 +336,30 @@ is "$(tag_of "$(prog_on "$UPLINK")") $(tag_of "$(prog_on "$C1_HOST")")" \
 # and NAT entries and of the endpoints are made anew of other value sizes, their entries
 # converted, and the flows go on in them
 MIGRATE_MS=""
-if [ -n "$NEXT_WHY" ]; then
-	skip_test "(c) init of the next layout's binary under the flows" "$NEXT_WHY"
-	skip_test "(c) init of the normal binary again (migrating back)" "$NEXT_WHY"
+SIZES1=$(map_sizes)
+CUR=$NEXT
+if MIGRATE_MS=$(ms init); then
+	ok "(c) init of the next layout's binary (build-next/) under the flows ($MIGRATE_MS ms)"
 else
-	SIZES1=$(map_sizes)
-	CUR=$NEXT
-	if MIGRATE_MS=$(ms init); then
-		ok "(c) init of the next layout's binary (build-next/) under the flows ($MIGRATE_MS ms)"
-	else
-		not_ok "(c) init of the next layout's binary (build-next/) under the flows"
-		diag_file "$TMP/ms.out"
-		MIGRATE_MS=""
-	fi
-	SIZES2=$(map_sizes)
-	check "(c) ct4, ep_by_ip, ep_by_ifindex migrated: values of $SIZES1 bytes -> $SIZES2" \
-		test "$SIZES1" != "$SIZES2"
-	is "$(with "$NEXT" --json status | json '[d["layout"]["differ"]] + [d["layout"]["maps"][m]["datapath"]
-		for m in ("ct4", "ep_by_ip", "ep_by_ifindex")]')" "[false, 2, 2, 2]" \
-		"(c) status: the datapath's layout is the next binary's, ct4 and ep_by_* at 2"
-	check "(c) status of the normal binary: the layouts differ, ct4 at 2, its own 1" \
-		grep_out 'layout: DIFFERS.* ct4 2 (this bpfnet: 1' with "$NORMAL" status
-	healthy "(c) next layout"
-	check "(c) the uplink and c1's veth run its programs" runs_pinned
-	CUR=$NORMAL
-	check "(c) init of the normal binary again (migrating back)" bn init
-	is "$(map_sizes)" "$SIZES1" "(c) back: the maps are of layout 1 again"
-	healthy "(c) back"
-	check "(c) back: the uplink and c1's veth run the normal programs" runs_pinned
+	not_ok "(c) init of the next layout's binary (build-next/) under the flows"
+	diag_file "$TMP/ms.out"
+	MIGRATE_MS=""
 fi
+SIZES2=$(map_sizes)
+check "(c) ct4, ep_by_ip, ep_by_ifindex migrated: values of $SIZES1 bytes -> $SIZES2" \
+	test "$SIZES1" != "$SIZES2"
+is "$(with "$NEXT" --json status | json '[d["layout"]["differ"]] + [d["layout"]["maps"][m]["datapath"]
+	for m in ("ct4", "ep_by_ip", "ep_by_ifindex")]')" "[false, 2, 2, 2]" \
+	"(c) status: the datapath's layout is the next binary's, ct4 and ep_by_* at 2"
+check "(c) status of the normal binary: the layouts differ, ct4 at 2, its own 1" \
+	grep_out 'layout: DIFFERS.* ct4 2 (this bpfnet: 1' with "$NORMAL" status
+healthy "(c) next layout"
+check "(c) the uplink and c1's veth run its programs" runs_pinned
+CUR=$NORMAL
+check "(c) init of the normal binary again (migrating back)" bn init
+is "$(map_sizes)" "$SIZES1" "(c) back: the maps are of layout 1 again"
+healthy "(c) back"
+check "(c) back: the uplink and c1's veth run the normal programs" runs_pinned
 
 diag "phase 1: the operations took $((SECONDS - OPS_T0)) s of the flows' $FLOW_SECONDS"
 check "phase 1: every flow still ran when the operations were done" flows_running
@@ -494,10 +484,7 @@ migrated_round() {
 
 # a migration, killed at each of its steps and at spread points of its time
 MIGRATE_STEPS=(prepared copied attached renamed_one)
-if [ -n "$NEXT_WHY" ]; then
-	skip_test "(d) a migration to the next layout, killed at each step" "$NEXT_WHY"
-	skip_test "(d) a migration to the next layout, killed at spread points" "$NEXT_WHY"
-elif [ -z "$MIGRATE_MS" ]; then
+if [ -z "$MIGRATE_MS" ]; then
 	not_ok "(d) a migration to the next layout, killed: (c) did not migrate"
 else
 	loop_start

@@ -16,12 +16,9 @@ trap 'rm -rf "$OUTDIR"' EXIT
 
 make -C "$REPO_DIR" --no-print-directory -s prog-variant >"$OUTDIR/make.log" 2>&1 ||
 	{ diag_file "$OUTDIR/make.log"; bail "make prog-variant"; }
-SWAPS="none busy a-same b-prog b-back"
-if grep -q '^next:' "$REPO_DIR/Makefile"; then
-	make -C "$REPO_DIR" --no-print-directory -s next >"$OUTDIR/make.log" 2>&1 ||
-		{ diag_file "$OUTDIR/make.log"; bail "make next"; }
-	SWAPS+=" c-next c-back"
-fi
+make -C "$REPO_DIR" --no-print-directory -s next >"$OUTDIR/make.log" 2>&1 ||
+	{ diag_file "$OUTDIR/make.log"; bail "make next"; }
+SWAPS="none busy a-same b-prog b-back c-next c-back"
 
 start=$SECONDS
 "$REPO_DIR/tools/upgrade-bench" --quick --out "$OUTDIR/out" >"$OUTDIR/bench.log" 2>&1 &
