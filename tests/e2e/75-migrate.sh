@@ -217,22 +217,23 @@ rm -f "$TMP/kill.err"
 BPFNET_TEST_MIGRATE_PAUSE=attached ip netns exec "$NODE" "$NEW" --instance "$INST" \
 	init --uplink "$UPLINK" 2>"$TMP/kill.err" &
 pid=$!
-wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
+check "build-next/ init paused at attached" wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
 kill -9 $pid
 wait $pid 2>/dev/null
 new_ns c3
 check "killed at attached: endpoint add (build-next/) finishes the init first, then adds" \
 	bnx endpoint add n1 --netns "$(nsname c3)" --name c3 --ip 10.41.0.4
-is "$(layout_of ct4)/$(staging_left)" 2/0 "the migration is complete, no staging pin left"
+is "$(layout_of ct4) $(staging_left)" "2/0 0" "the migration is complete, no staging pin left"
 is "$(flows bnx | grep -c "203.0.113.1:53 ")" "$FLOWS" "every synthetic flow kept"
 check "c3 -> c1 through the new programs" expect c1 udp_ask c3 45011 $C1 53
 
 # ---- down of a half-migrated datapath leaves nothing ----------------------------------------
+check "back to layout 1, for one more migration" bn init --uplink "$UPLINK"
 rm -f "$TMP/kill.err"
 BPFNET_TEST_MIGRATE_PAUSE=attached ip netns exec "$NODE" "$NEW" --instance "$INST" \
 	init --uplink "$UPLINK" 2>"$TMP/kill.err" &
 pid=$!
-wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
+check "build-next/ init paused at attached" wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
 kill -9 $pid
 wait $pid 2>/dev/null
 check "down of a datapath killed mid-migration" bnx down

@@ -73,32 +73,38 @@ static int open_pin(struct bpfnet *bn, const char *path, int *fd)
 	return 0;
 }
 
+/* From here on the new programs may run against the new maps: other commands refuse. */
+static int mark_staged(struct bpfnet *bn, const struct mig_plan *p)
+{
+	int rec = layout_open(bn), err = 0;
+
+	if (rec < 0)
+		return rec == -ENOENT ? bn_fail(bn, rec, "the layout record is gone") : rec;
+	for (size_t i = 0; i < p->n && !err; i++)
+		if (p->maps[i].action == MIG_MIGRATE)
+			err = layout_put(rec, p->maps[i].name, p->maps[i].from, p->maps[i].to);
+	close(rec);
+	return err ? bn_fail(bn, err, "cannot mark the migration in the layout record: %s",
+			     strerror(-err)) : 0;
+}
+
 int mig_copy(struct bpfnet *bn, struct mig_plan *p)
 {
-	int rec = -1, err = 0;
+	int err = 0;
 
+	if (!mig_plan_migrates(p))
+		return 0;
 	p->copy_ns = bn_mono_ns();
 	for (size_t i = 0; i < p->n && !err; i++) {
 		struct mig_map *m = &p->maps[i];
 
-		if (m->action != MIG_MIGRATE)
-			continue;
-		err = open_pin(bn, m->path, &m->old_fd) ?: open_pin(bn, m->staging_path, &m->new_fd) ?:
-		      mig_copy_map(bn, m, false);
+		if (m->action == MIG_MIGRATE)
+			err = open_pin(bn, m->path, &m->old_fd) ?:
+			      open_pin(bn, m->staging_path, &m->new_fd) ?: mig_copy_map(bn, m, false);
 	}
-	if (!err && mig_plan_migrates(p)) {
-		rec = layout_open(bn);
-		err = rec < 0 ? rec : 0;
-	}
-	/* from here on the new programs may run against the new maps: other commands refuse */
-	for (size_t i = 0; i < p->n && !err; i++)
-		if (p->maps[i].action == MIG_MIGRATE)
-			err = layout_put(rec, p->maps[i].name, p->maps[i].from, p->maps[i].to);
-	if (rec >= 0)
-		close(rec);
+	err = err ?: mark_staged(bn, p);
 	if (err)
-		return bn->errmsg[0] ? err : bn_fail(bn, err, "cannot mark the migration in the "
-						     "layout record: %s", strerror(-err));
+		return err;
 	p->staged_ns = bn_mono_ns();
 	mig_pause_at("copied");
 	return 0;

@@ -150,10 +150,12 @@ static int plan_map(struct bpfnet *bn, int rec, const char *dir, const struct bp
 		 BPFNET_LAYOUT_STAGING);
 	object_def(map, &in.want);
 	in.to = m->to = layout_of_binary(m->name);
-	err = pinned_def(m->path, &in.have, &in.pinned) ?: plan_versions(bn, rec, m, &in);
+	err = pinned_def(m->path, &in.have, &in.pinned);
 	if (err)
-		return err < 0 && !bn->errmsg[0] ? bn_fail(bn, err, "cannot read map %s: %s",
-							   m->path, strerror(-err)) : err;
+		return bn_fail(bn, err, "cannot read map %s: %s", m->path, strerror(-err));
+	err = plan_versions(bn, rec, m, &in);
+	if (err)
+		return err;
 	mig_decide(&in, &d);
 	m->action = d.action;
 	m->conv = d.conv;
@@ -209,7 +211,6 @@ int mig_plan(struct bpfnet *bn, struct mig_plan **out)
 		free(p);
 		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
 	}
-	bn->errmsg[0] = '\0';
 	err = plan_maps(bn, p, skel->obj);
 	datapath_bpf__destroy(skel);
 	if (err) {
