@@ -277,6 +277,24 @@ LAYOUT_CFLAGS ?=
 CFLAGS += $(LAYOUT_CFLAGS)
 BPF_CFLAGS += $(LAYOUT_CFLAGS)
 
+# ---- upgrade tests (issue 12): a CLI whose BPF programs differ from build/'s ----------
+# make prog-variant: build-prog/bpfnet, its programs compiled with BPFNET_PROG_VARIANT
+# (bpf/lib/variant.h: one instruction without effect at each tc entry, the same maps and
+# layouts), the "binary with a changed program" that tests/e2e/76-upgrade.sh and
+# tools/upgrade-bench install over build/'s under live traffic
+PROG_VARIANT_BUILD := build-prog
+BPF_CFLAGS += $(BPF_VARIANT_CFLAGS)
+.PHONY: prog-variant
+prog-variant:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(PROG_VARIANT_BUILD) \
+		BPF_VARIANT_CFLAGS=-DBPFNET_PROG_VARIANT=1 $(PROG_VARIANT_BUILD)/bpfnet
+# the test needs it: make check builds it before running the tests (after deps)
+check: prog-variant
+clean: clean-prog-variant
+.PHONY: clean-prog-variant
+clean-prog-variant:
+	rm -rf $(PROG_VARIANT_BUILD)
+
 # libbpfnet.pc names the directories of this install: made again by every make install
 $(PC): user/lib/libbpfnet.pc.in FORCE
 	$(call msg,GEN,$@)

@@ -24,6 +24,7 @@
 #include "lib/sender.h"
 #include "lib/svc.h"
 #include "lib/uplink.h"
+#include "lib/variant.h"
 
 /* The network of @ep; NULL for none, or a slot cleared by network rm (mode NONE). */
 static __always_inline const struct bpfnet_net *net_of(const struct bpfnet_ep *ep)
@@ -251,8 +252,10 @@ SEC("tc")
 int from_container(struct __ctx_buff *ctx)
 {
 	__u32 ifindex = ctx_ifindex(ctx);
-	const struct bpfnet_ep *ep = bpf_map_lookup_elem(&ep_by_ifindex, &ifindex);
+	const struct bpfnet_ep *ep;
 
+	PROG_VARIANT_MARK();
+	ep = bpf_map_lookup_elem(&ep_by_ifindex, &ifindex);
 	if (!ep)
 		return finish(ctx, NULL, DIR_FROM_EP, DROP(DROP_NO_ENDPOINT));
 	return finish(ctx, ep, DIR_FROM_EP, handle_from_container(ctx, ep));
@@ -358,6 +361,7 @@ int from_uplink(struct __sk_buff *ctx)
 	__u32 l3_off;
 	int ret;
 
+	PROG_VARIANT_MARK();
 	if (uplink_parse(ctx, &l3_off, &iph))
 		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
 	dst = ep_of_ip(iph->daddr);

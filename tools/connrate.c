@@ -5,6 +5,7 @@
  *
  *   connrate server PORT [--bind IP] [--req BYTES] [--resp BYTES]
  *   connrate client IP PORT [--duration SEC] [--concurrency N] [--req BYTES] [--resp BYTES]
+ *                           [--interval MS] [--rate N]
  *   connrate rr IP PORT [--duration SEC] [--req BYTES] [--resp BYTES]
  *
  * The server answers every REQ bytes it reads with RESP bytes, on one epoll
@@ -16,7 +17,16 @@
  *
  *   conns=N errors=E seconds=S conn_per_s=R p50_us=X p99_us=Y
  *
- * (pXX_us: time from socket() to the last response byte). It closes with an
+ * (pXX_us: time from socket() to the last response byte). --interval MS adds a line
+ * every MS milliseconds, of the connections that ended in it (tools/upgrade-bench reads
+ * them as windows around an upgrade):
+ *
+ *   interval t=T conns=N errors=E conn_per_s=R max_us=M
+ *
+ * (T: seconds since the start, at the interval's end; M: the slowest connection that
+ * ended in it, so a SYN lost and sent again shows as a second). --rate N starts at most
+ * N connections a second (paced), a steady load that leaves the CPU to others.
+ * It closes with an
  * RST (SO_LINGER 0) once it has the whole response, so no side and no conntrack
  * table keeps TIME_WAIT state that would run a long test out of ports.
  *
@@ -63,7 +73,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: connrate server PORT [--bind IP] [--req BYTES] [--resp BYTES]\n"
 		"       connrate client IP PORT [--duration SEC] [--concurrency N]\n"
-		"                               [--req BYTES] [--resp BYTES]\n"
+		"                               [--req BYTES] [--resp BYTES] [--interval MS] [--rate N]\n"
 		"       connrate rr IP PORT [--duration SEC] [--req BYTES] [--resp BYTES]\n");
 	exit(2);
 }
@@ -105,7 +115,7 @@ static void parse_addr(struct sockaddr_in *sa, const char *ip, const char *port)
 /* the options of every mode; each mode takes some of them */
 struct opts {
 	const char *bind_ip;
-	int duration, concurrency, req, resp;
+	int duration, concurrency, req, resp, interval_ms, rate;
 };
 
 /* parse_opts: "--NAME VALUE" pairs from argv[i] on, NAME one of @allowed ("a b c") */
@@ -134,6 +144,10 @@ static void parse_opts(int argc, char **argv, int i, const char *allowed, struct
 			o->req = parse_num(val, 1, MAX_MSG, name);
 		else if (!strcmp(name, "--resp"))
 			o->resp = parse_num(val, 1, MAX_MSG, name);
+		else if (!strcmp(name, "--interval"))
+			o->interval_ms = parse_num(val, 10, 3600000, name);
+		else if (!strcmp(name, "--rate"))
+			o->rate = parse_num(val, 1, 10000000, name);
 	}
 }
 
@@ -268,6 +282,14 @@ struct cli {
 	unsigned long long done, errors;
 	uint32_t *samples;
 	size_t nsamples;
+	/* --rate: connections started so far, and the slots waiting for their turn */
+	int rate;
+	double t_start;
+	unsigned long long started;
+	uint32_t *idle;
+	int nidle;
+	/* --interval: the slowest connection of the current interval */
+	uint32_t interval_max_us;
 };
 
 static void cli_open(struct cli *c, struct cli_conn *k, uint32_t slot)
@@ -275,6 +297,13 @@ static void cli_open(struct cli *c, struct cli_conn *k, uint32_t slot)
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	int one = 1;
 
+	k->fd = -1;
+	/* over --rate: the slot waits in the idle list for cli_pace */
+	if (c->rate && c->started >= (now_s() - c->t_start) * c->rate) {
+		c->idle[c->nidle++] = slot;
+		return;
+	}
+	c->started++;
 	k->t0 = now_s();
 	k->got = 0;
 	k->state = CONNECTING;
@@ -293,9 +322,13 @@ static void cli_open(struct cli *c, struct cli_conn *k, uint32_t slot)
 static void cli_recycle(struct cli *c, struct cli_conn *k, uint32_t slot, int ok)
 {
 	if (ok) {
+		uint32_t us = (uint32_t)((now_s() - k->t0) * 1e6);
+
 		c->done++;
 		if (c->nsamples < MAX_SAMPLES)
-			c->samples[c->nsamples++] = (uint32_t)((now_s() - k->t0) * 1e6);
+			c->samples[c->nsamples++] = us;
+		if (us > c->interval_max_us)
+			c->interval_max_us = us;
 	} else {
 		c->errors++;
 	}
@@ -338,6 +371,37 @@ static void cli_event(struct cli *c, struct cli_conn *k, uint32_t slot, uint32_t
 	}
 }
 
+/* --rate: start the waiting slots whose turn has come */
+static void cli_pace(struct cli *c, struct cli_conn *conns)
+{
+	while (c->nidle && c->started < (now_s() - c->t_start) * c->rate) {
+		uint32_t slot = c->idle[--c->nidle];
+
+		cli_open(c, &conns[slot], slot);
+	}
+}
+
+/* --interval: one line of the connections that ended since the last one */
+struct ticker {
+	double next, last;
+	unsigned long long done, errors;
+};
+
+static void cli_tick(struct cli *c, struct ticker *t, double now, double interval)
+{
+	printf("interval t=%.3f conns=%llu errors=%llu conn_per_s=%.1f max_us=%u\n",
+	       now - c->t_start, c->done - t->done, c->errors - t->errors,
+	       (c->done - t->done) / (now - t->last), c->interval_max_us);
+	fflush(stdout);
+	t->done = c->done;
+	t->errors = c->errors;
+	t->last = now;
+	t->next += interval;
+	if (t->next <= now) /* the loop was held up for longer than an interval */
+		t->next = now + interval;
+	c->interval_max_us = 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -357,41 +421,54 @@ static int run_client(int argc, char **argv)
 	struct epoll_event evs[MAX_EVENTS];
 	struct cli c = { 0 };
 	struct cli_conn *conns;
-	double t_start, t_end, now;
+	struct ticker tick = { 0 };
+	double t_start, t_end, now, interval;
 	struct opts o;
-	int i;
+	int i, wait_ms;
 
 	if (argc < 2)
 		usage();
 	parse_addr(&c.dst, argv[0], argv[1]);
-	parse_opts(argc, argv, 2, " duration concurrency req resp ", &o);
+	parse_opts(argc, argv, 2, " duration concurrency req resp interval rate ", &o);
 	c.req = o.req;
 	c.resp = o.resp;
 	c.reqbuf = malloc(c.req);
 	conns = calloc(o.concurrency, sizeof(*conns));
 	c.samples = malloc(MAX_SAMPLES * sizeof(*c.samples));
-	if (!c.reqbuf || !conns || !c.samples)
+	c.idle = calloc(o.concurrency, sizeof(*c.idle));
+	c.rate = o.rate;
+	if (!c.reqbuf || !conns || !c.samples || !c.idle)
 		die("malloc");
 	memset(c.reqbuf, 'q', c.req);
 	c.ep = epoll_create1(0);
 	if (c.ep < 0)
 		die("epoll_create1");
 
-	t_start = now_s();
+	t_start = c.t_start = tick.last = now_s();
 	t_end = t_start + o.duration;
+	interval = o.interval_ms / 1000.0;
+	tick.next = t_start + interval;
 	for (i = 0; i < o.concurrency; i++)
 		cli_open(&c, &conns[i], i);
 	while (!stop && (now = now_s()) < t_end) {
-		int n = epoll_wait(c.ep, evs, MAX_EVENTS, 100);
+		int n;
 
+		/* a paced load wakes up for its next start: a millisecond is 1000/s */
+		wait_ms = c.nidle ? 1 : 100;
+		n = epoll_wait(c.ep, evs, MAX_EVENTS, wait_ms);
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait");
 		for (i = 0; i < n; i++)
 			cli_event(&c, &conns[evs[i].data.u32], evs[i].data.u32, evs[i].events);
+		if (c.rate)
+			cli_pace(&c, conns);
+		if (o.interval_ms && (now = now_s()) >= tick.next)
+			cli_tick(&c, &tick, now, interval);
 	}
 	now = now_s();
 	for (i = 0; i < o.concurrency; i++)
-		close(conns[i].fd);
+		if (conns[i].fd >= 0)
+			close(conns[i].fd);
 
 	qsort(c.samples, c.nsamples, sizeof(*c.samples), cmp_u32);
 	printf("conns=%llu errors=%llu seconds=%.3f conn_per_s=%.1f p50_us=%.0f p99_us=%.0f\n",
