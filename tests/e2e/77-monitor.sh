@@ -85,9 +85,12 @@ check_fails "ping -I $FAKE (not c1's) to c2 gets no reply" \
 	ns c1 ping -I $FAKE -c3 -i0.2 -W1 $C2
 check "monitor --count 3 ends by itself after 3 events" mon_wait "$pid"
 is "$(events "$TMP/drop.out" 'len(ev)')" 3 "3 JSON lines"
-is "$(events "$TMP/drop.out" 'sorted({(e["event"], e["reason"], e["endpoint"], e["direction"]) for e in ev})')" \
-	'[["drop", "spoofed_ip", "c1", "from_endpoint"]]' "each: a drop, spoofed_ip, endpoint c1, sent by it"
-is "$(events "$TMP/drop.out" 'sorted({(e["tuple"]["proto"], e["tuple"]["src"], e["tuple"]["dst"]) for e in ev})')" \
+is "$(events "$TMP/drop.out" \
+	'sorted({(e["event"], e["reason"], e["endpoint"], e["direction"]) for e in ev})')" \
+	'[["drop", "spoofed_ip", "c1", "from_endpoint"]]' \
+	"each: a drop, spoofed_ip, endpoint c1, sent by it"
+is "$(events "$TMP/drop.out" \
+	'sorted({(e["tuple"]["proto"], e["tuple"]["src"], e["tuple"]["dst"]) for e in ev})')" \
 	"[[\"icmp\", \"$FAKE\", \"$C2\"]]" "the tuple of each: icmp $FAKE -> $C2"
 # ping's 64 bytes of ICMP: a 98-byte frame, all of it captured
 is "$(events "$TMP/drop.out" 'sorted({(e["len"], e["cap_len"]) for e in ev})')" "[[98, 98]]" \
@@ -124,9 +127,11 @@ pid_flow=$MON_PID
 check "ext -> node:8080 reaches c1" expect c1 tcp_get ext $NODE_IP 8080
 check "monitor --type nat ends after its event" mon_wait "$pid_nat"
 check "monitor --type flow ends after its 2 events" mon_wait "$pid_flow"
-is "$(events "$TMP/nat.out" '[ev[0]["event"], ev[0]["flow"]["kind"], ev[0]["endpoint"], ev[0]["direction"]]')" \
+is "$(events "$TMP/nat.out" \
+	'[ev[0]["event"], ev[0]["flow"]["kind"], ev[0]["endpoint"], ev[0]["direction"]]')" \
 	'["flow_new", "portmap", "c1", "to_endpoint"]' "a new portmap flow into c1"
-is "$(events "$TMP/nat.out" '[(t["src"], t["dst"], t["dport"]) for t in (ev[0]["flow"]["before"], ev[0]["flow"]["after"])]')" \
+is "$(events "$TMP/nat.out" \
+	'[(t["src"], t["dst"], t["dport"]) for t in (ev[0]["flow"]["before"], ev[0]["flow"]["after"])]')" \
 	"[[\"$EXT_IP\", \"$NODE_IP\", 8080], [\"$EXT_IP\", \"$C1\", 80]]" \
 	"before -> after: $EXT_IP -> $NODE_IP:8080 => $EXT_IP -> $C1:80"
 is "$(events "$TMP/flow.out" '[(e["event"], e["flow"]["state"]) for e in ev]')" \

@@ -30,8 +30,9 @@ const struct cmd monitor_cmd = {
 	"endpoint's only; --pcap writes the packets' first 128 bytes (with their length) to "
 	"FILE for tcpdump -r; --count and --duration stop after N events or S seconds. The "
 	"datapath rate-limits events per CPU; what it held back is reported as \"N events "
-	"suppressed\". Nobody listening costs the datapath one map lookup per packet; a "
-	"monitor killed stops costing within 3 seconds. Up to 4 monitors at once.", CMD_NODE
+	"suppressed\" (--json: {\"event\": \"suppressed\", ...}). Nobody listening costs "
+	"the datapath one map lookup per packet; a monitor killed stops costing within 3 "
+	"seconds. Up to 4 monitors at once.", CMD_NODE
 };
 
 struct monitor_run {
@@ -141,11 +142,12 @@ static json_t *hex_json(const uint8_t *data, uint32_t len)
 	return j;
 }
 
-static void event_json(const struct bpfnet_monitor_event *e)
+/* time_ns: since the epoch (the event's monotonic time moved by the clocks' offset at the start) */
+static void event_json(const struct monitor_run *r, const struct bpfnet_monitor_event *e)
 {
 	json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:i, s:i, s:o}",
 			      "event", bpfnet_monitor_event_kind_str(e->kind), "time_ns",
-			      (json_int_t)e->ts_ns, "endpoint", e->endpoint, "ifname", e->ifname,
+			      (json_int_t)(e->ts_ns + r->mono_to_real_ns), "endpoint", e->endpoint, "ifname", e->ifname,
 			      "ifindex", (int)e->ifindex, "direction",
 			      e->to_endpoint ? "to_endpoint" : "from_endpoint", "hook",
 			      e->xdp ? "xdp" : "tc", "verdict", e->verdict, "tuple",
@@ -173,7 +175,7 @@ static int on_event(const struct bpfnet_monitor_event *e, void *ctx)
 	if (r->endpoint && strcmp(e->endpoint, r->endpoint))
 		return 0;
 	if (r->cli->json)
-		event_json(e);
+		event_json(r, e);
 	else
 		event_print(r, e);
 	fflush(stdout);

@@ -51,7 +51,7 @@ static __u64 lease_end(void)
 	return mono_ns() + BPFNET_MON_LEASE_MS * NSEC_PER_MSEC;
 }
 
-/* A slot whose lease is over (free, or its monitor gone), taken with a new lease; -EBUSY if none. */
+/* A slot whose lease is over (free, or its monitor gone), taken with a new lease; else -EBUSY. */
 static int slot_claim(struct bpfnet_mon_ctl *ctl, __u32 *slot)
 {
 	for (__u32 i = 0; i < BPFNET_MON_SLOTS; i++) {
@@ -70,7 +70,7 @@ static int slot_claim(struct bpfnet_mon_ctl *ctl, __u32 *slot)
 	return -EBUSY;
 }
 
-/* The lease extended, and the slot's bits in the datapath's mask (again: it may have lowered it). */
+/* The lease extended, the slot's bits in the datapath's mask (again: it may have lowered it). */
 static void slot_renew(struct dp_monitor *m)
 {
 	struct bpfnet_mon_ctl *ctl = m->ctl.ctl;
