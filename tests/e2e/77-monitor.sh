@@ -3,7 +3,8 @@
 # bpfnet monitor on real traffic: a container's spoofed packet shows as a drop of reason
 # spoofed_ip for its endpoint, with its tuple and first bytes; --pcap writes it so that
 # tcpdump -r reads it; a published port's flow shows as a NAT event (before -> after) and
-# its end (FIN both ways) as a flow event; --endpoint filters; two monitors both see every
+# its end (FIN both ways) as a flow event, masquerade and hairpin as NAT events too;
+# --endpoint filters; two monitors both see every
 # event; a monitor killed with SIGKILL stops costing: its lease runs out, the mask goes off
 # and the datapath produces no more events. Wrong command lines: exit 2, nothing tried.
 source "$(dirname "$0")/lib.sh"
@@ -21,7 +22,9 @@ check "endpoint add c1" bn endpoint add n1 --netns "$(nsname c1)" --name c1 --ip
 check "endpoint add c2" bn endpoint add n1 --netns "$(nsname c2)" --name c2 --ip $C2 || bail "c2"
 check "port add c1 8080:80" bn port add c1 8080:80
 bg timeout 120 ip netns exec "$(nsname c1)" socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo c1'
+bg timeout 120 ip netns exec "$EXT" socat TCP-LISTEN:8000,fork,reuseaddr SYSTEM:'echo ext'
 wait_until 5 tcp_listening c1 80 || bail "the server in c1 did not start"
+wait_until 5 tcp_listening ext 8000 || bail "the server in ext did not start"
 # the containers' neighbours resolved for good: a spoofed source would go into their ARP
 # requests too (dropped, as spoofed_ip as well), and the IP packets never be sent
 check "c1 pings c2" ns c1 ping -c1 -W2 $C2
@@ -137,6 +140,19 @@ is "$(events "$TMP/nat.out" \
 is "$(events "$TMP/flow.out" '[(e["event"], e["flow"]["state"]) for e in ev]')" \
 	'[["flow_new", "syn_sent"], ["flow_end", "time_wait"]]' \
 	"--type flow: the flow made (syn_sent), then ended by the FINs (time_wait)"
+
+# masquerade (c1 out to ext) and hairpin (c2 to the node's published port): NAT events too
+mon_start nat2 --json --type nat --count 2 || bail "monitor did not start"
+pid=$MON_PID
+check "c1 -> ext:8000 (masqueraded)" expect ext tcp_get c1 "$EXT_IP" 8000
+check "c2 -> node:8080 (hairpin) reaches c1" expect c1 tcp_get c2 $NODE_IP 8080
+check "monitor --type nat ends after the 2 new flows" mon_wait "$pid"
+is "$(events "$TMP/nat2.out" \
+	'[(e["flow"]["kind"], e["endpoint"], e["flow"]["before"]["src"], e["flow"]["after"]["src"],
+	   e["flow"]["after"]["dst"], e["flow"]["after"]["dport"]) for e in ev]')" \
+	"[[\"masquerade\", \"c1\", \"$C1\", \"$NODE_IP\", \"$EXT_IP\", 8000], \
+[\"hairpin\", \"c2\", \"$C2\", \"$NODE_IP\", \"$C1\", 80]]" \
+	"masquerade: $C1 => $NODE_IP; hairpin: $C2 -> node:8080 => $NODE_IP -> $C1:80"
 
 # ---- two monitors at once: each sees every event ---------------------------------------------
 
