@@ -4,9 +4,9 @@
 # spoofed_ip for its endpoint, with its tuple and first bytes; --pcap writes it so that
 # tcpdump -r reads it; a published port's flow shows as a NAT event (before -> after) and
 # its end (FIN both ways) as a flow event, masquerade and hairpin as NAT events too;
-# --endpoint filters; two monitors both see every
-# event; a monitor killed with SIGKILL stops costing: its lease runs out, the mask goes off
-# and the datapath produces no more events. Wrong command lines: exit 2, nothing tried.
+# --endpoint filters; two monitors both see every event; a monitor killed with SIGKILL
+# stops costing: its lease runs out, the mask goes off and the datapath produces no more
+# events. Wrong command lines: exit 2, nothing tried.
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
