@@ -68,6 +68,13 @@ static __always_inline int mon_take_token(struct bpfnet_mon_cpu *mc, __u64 now)
 	return 1;
 }
 
+/* Wake @ring's reader only when enough waits (BPFNET_MON_WAKEUP_BYTES); it reads by itself too. */
+static __always_inline __u64 mon_wakeup(void *ring)
+{
+	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= BPFNET_MON_WAKEUP_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* The event built in @mc, into the ring of every live slot that takes @accept. */
 static __always_inline void mon_write(struct bpfnet_mon_cpu *mc, const struct bpfnet_mon_ctl *ctl,
 				      __u32 accept, __u64 now)
@@ -82,7 +89,7 @@ static __always_inline void mon_write(struct bpfnet_mon_cpu *mc, const struct bp
 		if (!(ctl->slot_mask[i] & accept) || ctl->slot_until_ns[i] < now)
 			continue;
 		ring = bpf_map_lookup_elem(&mon_rings, &slot);
-		if (ring && bpf_ringbuf_output(ring, &mc->ev, sizeof(mc->ev), 0))
+		if (ring && bpf_ringbuf_output(ring, &mc->ev, sizeof(mc->ev), mon_wakeup(ring)))
 			mc->lost++;
 	}
 }

@@ -537,6 +537,13 @@ enum bpfnet_mon_event_kind {
 #define BPFNET_MON_LEASE_MS 3000
 #define BPFNET_MON_RENEW_MS 1000
 /*
+ * A reader is woken only once this much waits in its ring (about 300
+ * events); below it reads every BPFNET_MON_READ_MS by itself. A wakeup per
+ * event would cost a context switch per packet on a node under load.
+ */
+#define BPFNET_MON_WAKEUP_BYTES (64U << 10)
+#define BPFNET_MON_READ_MS 100
+/*
  * The token bucket of each CPU, before any ring: at most this many events a
  * second, bursts of up to BPFNET_MON_BURST. What it holds back is counted
  * (struct bpfnet_mon_cpu.suppressed).

@@ -192,9 +192,14 @@ int dp_monitor_poll(struct dp_monitor *m, int timeout_ms, dp_monitor_fn fn, void
 			if (left < wait)
 				wait = left;
 		}
+		if (wait > BPFNET_MON_READ_MS)
+			wait = BPFNET_MON_READ_MS;
 		/* at least one ms: a wait of 0 would spin until the renewal */
 		m->stop = 0;
 		got = ring_buffer__poll(m->rb, wait > 0 ? (int)wait : 1);
+		/* the datapath wakes readers only for a full batch: what waits below it, now */
+		if (!got && !m->stop)
+			got = ring_buffer__consume(m->rb);
 		if (m->stop)
 			return m->stop;
 		if (got < 0)
