@@ -13,6 +13,7 @@
 #include "lib/l3.h"
 #include "lib/l4.h"
 #include "lib/stats.h"
+#include "lib/monitor_note.h"
 
 static __always_inline int ct_key_equal(const struct bpfnet_ct_key *a, const struct bpfnet_ct_key *b)
 {
@@ -70,6 +71,7 @@ static __always_inline void ct_account(struct bpfnet_ct_entry *e, struct bpfnet_
 				       const struct flow4 *f, __u32 len)
 {
 	int reply = e != orig;
+	__u8 was = orig->state;
 
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, len);
@@ -83,6 +85,11 @@ static __always_inline void ct_account(struct bpfnet_ct_entry *e, struct bpfnet_
 	else if (reply)
 		orig->state = BPFNET_CT_ESTABLISHED;
 	orig->expires_ns = bpf_ktime_get_ns() + ct_timeout_ns(f->key.proto, orig->state);
+	/* the end the datapath sees: a RST, or the second FIN (expiry and eviction it does not) */
+	if (orig->state != was &&
+	    (orig->state == BPFNET_CT_CLOSE || orig->state == BPFNET_CT_TIME_WAIT))
+		/* a reply entry's peer is the original's key */
+		mon_note_flow(BPFNET_MON_EV_FLOW_END, reply ? &e->peer : &f->key, orig);
 }
 
 /* Does @peer, the entry under the other key of @key's flow, point back at @key? */

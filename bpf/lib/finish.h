@@ -2,21 +2,23 @@
 /*
  * The one exit of every entry program: each verdict passes through finish(),
  * which counts it (node-wide per drop reason, and against the endpoint the
- * packet concerns, in its direction) and turns the helpers' result into the
- * program type's return code. It is the one place an event stream would
- * hook into.
+ * packet concerns, in its direction), shows it to the event monitor
+ * (lib/monitor.h: a new drop reason shows there with no more code) and
+ * turns the helpers' result into the program type's return code.
  */
 #ifndef BPFNET_BPF_FINISH_H
 #define BPFNET_BPF_FINISH_H
 
 #include "lib/drop.h"
 #include "lib/stats.h"
+#include "lib/monitor.h"
 
 /* Which way a packet goes for the endpoint it concerns. */
 enum ep_dir {
 	DIR_FROM_EP,	/* sent by it (its host veth's ingress): tx, or its drop */
 	DIR_TO_EP,	/* for it, from outside: its drop (its rx is counted on delivery) */
 };
+_Static_assert(DIR_FROM_EP == 0 && DIR_TO_EP == 1, "struct bpfnet_mon_event.dir's values");
 
 /*
  * The verdict of @ret, the result of the packet's handling, for endpoint
@@ -26,6 +28,7 @@ enum ep_dir {
 static __always_inline int finish(struct __ctx_buff *ctx, const struct bpfnet_ep *ep,
 				  enum ep_dir dir, int ret)
 {
+	mon_finish(ctx, ep ? ep->id : 0, dir, ret);
 	if (is_drop(ret)) {
 		count_drop((__u32)-ret);
 		if (ep)

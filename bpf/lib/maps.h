@@ -184,4 +184,44 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cp_stats SEC(".maps");
 
+/*
+ * The event monitor (lib/monitor.h). Its listeners: one entry, memory-mapped
+ * by the monitors, which set and renew their leases with atomics.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct bpfnet_mon_ctl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mon_ctl SEC(".maps");
+
+/* The ring of a monitor, its template: each monitor makes its own and puts it in its slot. */
+struct mon_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, BPFNET_MON_RING_BYTES);
+};
+
+/*
+ * One ring per listening monitor, so that each reads every event (one ring
+ * has one reader's position). Empty slots are NULL.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, BPFNET_MON_SLOTS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct mon_ring);
+} mon_rings SEC(".maps");
+
+/* Each CPU's counters, token bucket, pending note and event being built. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfnet_mon_cpu);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mon_cpu SEC(".maps");
+
 #endif

@@ -195,6 +195,7 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 		return DROP(DROP_CT_INSERT);
 	}
 	count_global(BPFNET_G_CT_CREATED);
+	mon_note_flow(BPFNET_MON_EV_FLOW_NEW, &f->key, orig);
 	return 0;
 }
 

@@ -514,6 +514,144 @@ enum bpfnet_drop_reason {
 #define BPFNET_DROP_SLOTS 64
 _Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room for every reason");
 
+/*
+ * ---- the event monitor (bpf/lib/monitor.h, user/lib/dp/monitor.c) ----
+ *
+ * finish() (bpf/lib/finish.h), which every verdict passes, writes events
+ * into the rings of the monitors that listen: drops, new flows (with their
+ * translation), flows ended by the packets of their TCP teardown, and trace
+ * points of every verdict. Nobody listening costs one lookup of mon_ctl and
+ * one branch on its mask.
+ */
+
+/* What a monitor may ask for: bit BPFNET_MON_F(type) of the masks in struct bpfnet_mon_ctl. */
+enum bpfnet_mon_type {
+	BPFNET_MON_DROP = 0,	/* drops: reason, where, the packet's first bytes */
+	BPFNET_MON_NAT = 1,	/* new translated flows (portmap, masquerade, hairpin) */
+	BPFNET_MON_FLOW = 2,	/* every new flow, and flows a RST or the last FIN ends */
+	BPFNET_MON_TRACE = 3,	/* every verdict of every packet (drops included) */
+	BPFNET_MON_TYPES
+};
+#define BPFNET_MON_F(type) (1U << (type))
+#define BPFNET_MON_F_ALL (BPFNET_MON_F(BPFNET_MON_TYPES) - 1)
+
+/* The kind of one event record (struct bpfnet_mon_event.event). */
+enum bpfnet_mon_event_kind {
+	BPFNET_MON_EV_DROP = 1,		/* for DROP and TRACE listeners */
+	BPFNET_MON_EV_FLOW_NEW = 2,	/* translated: for NAT and FLOW listeners; else FLOW only */
+	BPFNET_MON_EV_FLOW_END = 3,	/* for FLOW listeners */
+	BPFNET_MON_EV_TRACE = 4,	/* a verdict other than a drop, for TRACE listeners */
+};
+
+/* Which program type wrote an event: the verdict's meaning (TC_ACT_* or XDP_*). */
+#define BPFNET_MON_HOOK_TC 0
+#define BPFNET_MON_HOOK_XDP 1
+
+/* Bytes of a packet an event carries, from its start (the Ethernet header). */
+#define BPFNET_MON_SNAP_LEN 128
+/* Monitors listening at once: each has its slot, a ring of its own in mon_rings. */
+#define BPFNET_MON_SLOTS 4
+/* Bytes of each monitor's ring (a power of two, whole pages): about 4,000 events. */
+#define BPFNET_MON_RING_BYTES (1U << 20)
+/*
+ * A slot is live until its lease runs out: its monitor renews it every
+ * BPFNET_MON_RENEW_MS; one killed stops renewing, and the datapath, finding
+ * the lease over, takes its bits out of the mask, so that the cost of
+ * listening goes with the listener.
+ */
+#define BPFNET_MON_LEASE_MS 3000
+#define BPFNET_MON_RENEW_MS 1000
+/*
+ * A reader is woken only once this much waits in its ring (about 300
+ * events); below it reads every BPFNET_MON_READ_MS by itself. A wakeup per
+ * event would cost a context switch per packet on a node under load.
+ */
+#define BPFNET_MON_WAKEUP_BYTES (64U << 10)
+#define BPFNET_MON_READ_MS 100
+/*
+ * The token bucket of each CPU, before any ring: at most this many events a
+ * second, bursts of up to BPFNET_MON_BURST. What it holds back is counted
+ * (struct bpfnet_mon_cpu.suppressed).
+ */
+#define BPFNET_MON_RATE 20000
+#define BPFNET_MON_BURST 1000
+/*
+ * A note a helper left for finish() (a new or ended flow) older than this
+ * is not the packet's own: a leftover of a packet whose finish() found no
+ * listener, dropped rather than reported late.
+ */
+#define BPFNET_MON_NOTE_MAX_AGE_NS 1000000ULL
+
+/*
+ * The listeners, one entry at index 0 of mon_ctl, memory-mapped by the
+ * monitors. @mask is the datapath's one branch: the union of the live
+ * slots' masks. A monitor claims a slot by compare-and-swap of its lease,
+ * puts its ring in mon_rings, sets its slot's mask, then ORs its bits into
+ * @mask (again at every renewal). The datapath only ever lowers @mask, when
+ * it finds a lease over.
+ */
+struct bpfnet_mon_ctl {
+	__u32 mask;				/* BPFNET_MON_F(), of every live slot */
+	__u32 pad;
+	__u32 slot_mask[BPFNET_MON_SLOTS];	/* what each slot's monitor asked for; 0: free */
+	__u64 slot_until_ns[BPFNET_MON_SLOTS];	/* bpf_ktime_get_ns() its lease ends at */
+};
+_Static_assert(sizeof(struct bpfnet_mon_ctl) == 8 + 12 * BPFNET_MON_SLOTS,
+	       "bpfnet_mon_ctl layout is ABI");
+
+/* One event, as a ring holds it. */
+struct bpfnet_mon_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u8 event;		/* enum bpfnet_mon_event_kind */
+	__u8 hook;		/* BPFNET_MON_HOOK_* */
+	__u8 dir;		/* 0: sent by the endpoint (its veth), 1: towards it (the uplink) */
+	__u8 ct_kind;		/* flow events: enum bpfnet_ct_kind */
+	__u8 ct_state;		/* flow events: enum bpfnet_ct_state after the packet */
+	__u8 pad[3];
+	__u32 ep_id;		/* the endpoint the packet concerns; 0: none known */
+	__u32 ifindex;		/* the device it came in on */
+	__u32 reason;		/* drop: enum bpfnet_drop_reason */
+	__s32 verdict;		/* the program's return code */
+	__u32 len;		/* the packet's length (at the verdict) */
+	__u32 cap_len;		/* bytes of it in data[] */
+	/* flow events: the flow's tuple as its original direction sends it, and translated */
+	struct bpfnet_ct_key before;
+	struct bpfnet_ct_key after;
+	__u8 data[BPFNET_MON_SNAP_LEN];
+};
+_Static_assert(sizeof(struct bpfnet_mon_event) == 40 + 32 + BPFNET_MON_SNAP_LEN,
+	       "bpfnet_mon_event layout is ABI");
+
+/* A flow event a helper noted on the packet's way, for finish() to write. */
+struct bpfnet_mon_note {
+	__u64 ns;		/* when noted; 0: none pending */
+	__u8 event;		/* BPFNET_MON_EV_FLOW_NEW or _END */
+	__u8 ct_kind;
+	__u8 ct_state;
+	__u8 accept;		/* BPFNET_MON_F() of the listeners it is for */
+	__u32 pad;
+	struct bpfnet_ct_key before;
+	struct bpfnet_ct_key after;
+};
+_Static_assert(sizeof(struct bpfnet_mon_note) == 48, "bpfnet_mon_note layout is ABI");
+
+/*
+ * Each CPU's part of the monitor (mon_cpu, per CPU): the counters, the token
+ * bucket, the pending note and the event being built (too big for the
+ * stack). Events finish() had for a listener = produced + suppressed;
+ * lost counts ring writes that found a ring full (one per ring).
+ */
+struct bpfnet_mon_cpu {
+	__u64 produced;		/* events written to at least one ring */
+	__u64 suppressed;	/* held back by the token bucket */
+	__u64 lost;		/* ring writes refused: that monitor's ring was full */
+	__u64 credit_ns;	/* the bucket: time credit, one event costs 1s / BPFNET_MON_RATE */
+	__u64 last_ns;		/* when the credit was last topped up */
+	struct bpfnet_mon_note note;
+	struct bpfnet_mon_event ev;
+};
+#define BPFNET_MON_CPU_COUNTERS 3	/* produced, suppressed, lost: what user space sums */
+
 /* Map names, as pinned under <bpffs>/bpfnet/<instance>/. */
 #define BPFNET_MAP_EP_BY_IFINDEX "ep_by_ifindex"
 #define BPFNET_MAP_EP_BY_IP "ep_by_ip"
@@ -532,6 +670,9 @@ _Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room fo
 #define BPFNET_MAP_FRAG "frag4"
 #define BPFNET_MAP_CP_STATS "cp_stats"
 #define BPFNET_MAP_BACKENDS "backends4"
+#define BPFNET_MAP_MON_CTL "mon_ctl"
+#define BPFNET_MAP_MON_RINGS "mon_rings"
+#define BPFNET_MAP_MON_CPU "mon_cpu"
 
 /*
  * Every map above with its layout version, the one list the control plane
@@ -558,7 +699,9 @@ _Static_assert(BPFNET_DROP_MAX <= BPFNET_DROP_SLOTS, "BPFNET_DROP_SLOTS: room fo
 	X(BPFNET_MAP_NODE_ADDRS, 1) X(BPFNET_MAP_SOCK_NAT, 1)                \
 	X(BPFNET_MAP_FDB, 1) X(BPFNET_MAP_FLOOD_PORTS, 1)                    \
 	X(BPFNET_MAP_EP_PORTS, 1) X(BPFNET_MAP_FRAG, 1)                      \
-	X(BPFNET_MAP_CP_STATS, 1) X(BPFNET_MAP_BACKENDS, 1)
+	X(BPFNET_MAP_CP_STATS, 1) X(BPFNET_MAP_BACKENDS, 1)                 \
+	X(BPFNET_MAP_MON_CTL, 1) X(BPFNET_MAP_MON_RINGS, 1)                  \
+	X(BPFNET_MAP_MON_CPU, 1)
 
 /*
  * The layout record, pinned beside the maps as BPFNET_MAP_LAYOUT: for each

@@ -737,6 +737,102 @@ int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out);
 /* Free the arrays of @stats (not @stats itself); NULL is fine. */
 void bpfnet_stats__free(struct bpfnet_stats *stats);
 
+
+/* ---- the event monitor (since 0.5) --------------------------------------- */
+
+/*
+ * What a monitor asks for (bpfnet_monitor_opts.types), or'd together:
+ * drops; new translated flows (portmap, masquerade, hairpin) with the tuple
+ * before and after translation; every new flow and the flows a RST or the
+ * last FIN ends (expiry, eviction and flushes happen outside the datapath
+ * and are not shown); a trace point of every verdict, drops included.
+ */
+#define BPFNET_MONITOR_DROP (1U << 0)
+#define BPFNET_MONITOR_NAT (1U << 1)
+#define BPFNET_MONITOR_FLOW (1U << 2)
+#define BPFNET_MONITOR_TRACE (1U << 3)
+#define BPFNET_MONITOR_ALL 0xfU
+/* Bytes of a packet an event carries at most, from its start (the Ethernet header). */
+#define BPFNET_MONITOR_SNAP_LEN 128
+
+/* "drop", "nat", "flow", "trace", "all", or several of them comma separated, into *out. */
+int bpfnet_monitor_types_parse(const char *s, unsigned int *out);
+
+enum bpfnet_monitor_event_kind {
+	BPFNET_EVENT_DROP = 1,		/* "drop" */
+	BPFNET_EVENT_FLOW_NEW = 2,	/* "flow_new": its first packet made it */
+	BPFNET_EVENT_FLOW_END = 3,	/* "flow_end": a RST, or the second FIN */
+	BPFNET_EVENT_TRACE = 4,		/* "trace": any other verdict */
+};
+const char *bpfnet_monitor_event_kind_str(enum bpfnet_monitor_event_kind kind);
+
+/* A packet's or a flow's addresses and ports (host order; ICMP echo: the id in sport). */
+struct bpfnet_tuple {
+	enum bpfnet_proto proto;	/* 0: not IPv4, or its headers not all there */
+	struct bpfnet_addr src, dst;
+	uint16_t sport, dport;
+};
+
+struct bpfnet_monitor_event {
+	size_t sz;			/* set by the library */
+	enum bpfnet_monitor_event_kind kind;
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
+	char endpoint[BPFNET_NAME_MAX];	/* the endpoint the packet concerns; "" none known */
+	char ifname[IF_NAMESIZE];	/* the device it came in on ("" if gone) */
+	unsigned int ifindex;
+	bool to_endpoint;		/* from the uplink towards the endpoint; else sent by it */
+	bool xdp;			/* seen by the XDP program (else tc) */
+	const char *reason;		/* a drop's reason (static); NULL otherwise */
+	const char *verdict;		/* "drop", "pass", "ok", "redirect", "stolen", "tx" */
+	struct bpfnet_tuple tuple;	/* the packet's own, read from its first bytes */
+	/* flow events: the flow's kind, state, and its tuple before and after translation */
+	enum bpfnet_flow_kind flow_kind;
+	enum bpfnet_flow_state flow_state;
+	struct bpfnet_tuple before, after;
+	uint32_t len;			/* the packet's length */
+	uint32_t cap_len;		/* bytes of it in data: BPFNET_MONITOR_SNAP_LEN at most */
+	const uint8_t *data;		/* valid during the callback only */
+};
+
+/* Called for each event; a non-zero return stops bpfnet_monitor__poll(), which returns it. */
+typedef int (*bpfnet_monitor_fn)(const struct bpfnet_monitor_event *ev, void *ctx);
+
+struct bpfnet_monitor_opts {
+	size_t sz;
+	unsigned int types;	/* BPFNET_MONITOR_*; 0: BPFNET_MONITOR_DROP */
+};
+
+struct bpfnet_monitor;
+
+/*
+ * Start listening: the datapath writes the events of @opts->types into a
+ * ring of this monitor's own, until bpfnet_monitor__close() or until the
+ * process dies (its lease, renewed by __poll(), runs out within 3 s, and
+ * the datapath stops paying for it). Up to 4 monitors at once; each sees
+ * every event (the datapath's rate limit, per CPU, is shared). -EBUSY when
+ * 4 listen already; -ENOENT not initialized; -EPERM without CAP_BPF.
+ */
+int bpfnet_monitor__open(struct bpfnet *bn, const struct bpfnet_monitor_opts *opts,
+			 struct bpfnet_monitor **out);
+/*
+ * Wait up to @timeout_ms (-1: for ever) for events and call @fn for each;
+ * renews the lease. Returns the number of events, or @fn's non-zero
+ * return, or -errno (-EINTR on a signal).
+ */
+int bpfnet_monitor__poll(struct bpfnet_monitor *m, int timeout_ms, bpfnet_monitor_fn fn,
+			 void *ctx);
+
+/* The datapath's monitor counters, node-wide and summed over CPUs, since its maps were made. */
+struct bpfnet_monitor_counters {
+	size_t sz;			/* set by the caller */
+	uint64_t produced;		/* events written (to every listening monitor's ring) */
+	uint64_t suppressed;		/* held back by the rate limit */
+	uint64_t lost;			/* ring writes refused: a monitor's ring was full */
+};
+int bpfnet_monitor__counters(struct bpfnet_monitor *m, struct bpfnet_monitor_counters *out);
+/* Stop listening and free @m; NULL is fine. */
+void bpfnet_monitor__close(struct bpfnet_monitor *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -319,6 +319,9 @@ is "$(complete_words bpfnet --instance "$INST" network show "")" "n1 n2 " \
 is "$(complete_words bpfnet --instance "$INST" port rm "")" "c1 c2 " \
 	"completion: endpoint names after port rm"
 check "completion: stats --all" grep_out -- "--all" complete_words bpfnet stats --
+check "completion: monitor's options" grep_out -- "--pcap" complete_words bpfnet monitor --
+is "$(complete_words bpfnet monitor --type "")" "all drop flow nat trace " \
+	"completion: monitor --type's values"
 check "the completion is bash without errors (bash -n)" bash -n "$COMPLETION"
 
 done_testing

@@ -107,6 +107,11 @@ stop_servers() {
 teardown_variant() {
 	stop_servers
 	[ -n "$TMP" ] || return 0
+	# a monitor of the mon variants: ended before the instance goes
+	if [ -f "$TMP/monitor.pid" ]; then
+		kill "$(cat "$TMP/monitor.pid")" 2>/dev/null
+		rm -f "$TMP/monitor.pid"
+	fi
 	[ -d "$BPFNET_RUN_DIR/$INSTANCE" ] && sandbox_instance_down
 	# whatever "down" left: the next variant must start from empty maps
 	rm -rf "${BPFNET_RUN_DIR:?}/$INSTANCE" "${BPFNET_BPFFS:?}/bpfnet"

@@ -25,6 +25,9 @@
 
 # shellcheck disable=SC2034 # used by tools/bench, which sources this
 VARIANTS_ALL=(floor bridge-iptables bridge-iptables-nft nftables bpfnet-l3 bpfnet-bridge)
+# Run only when --only names them: bpfnet-l3 with a `bpfnet monitor` listening all along (the
+# cost of the event monitor: --only bpfnet-l3,bpfnet-l3-mon-drop,bpfnet-l3-mon-all)
+VARIANTS_MORE=(bpfnet-l3-mon-drop bpfnet-l3-mon-all)
 INSTANCE=bench
 BR=br0
 BR_SUBNET=10.97.0.0/24
@@ -268,6 +271,24 @@ setup_bpfnet() {
 }
 
 setup_bpfnet_l3() { setup_bpfnet l3; }
+
+# monitor_start TYPE: `bpfnet monitor --type TYPE` in the node netns for the variant's life,
+# its text stream thrown away (what it costs to read and format it is part of the cost);
+# teardown_variant stops it (its pid in $TMP/monitor.pid)
+monitor_start() {
+	ip netns exec "$P-node" "$BPFNET" --instance "$INSTANCE" monitor --type "$1" \
+		--duration 3600 </dev/null >/dev/null 2>"$TMP/monitor.err" &
+	echo $! >"$TMP/monitor.pid"
+	for _ in $(seq 50); do
+		grep -q "^monitor: listening" "$TMP/monitor.err" && return 0
+		sleep 0.1
+	done
+	cat "$TMP/monitor.err" >&2
+	return 1
+}
+
+setup_bpfnet_l3_mon_drop() { setup_bpfnet l3 && monitor_start drop; }
+setup_bpfnet_l3_mon_all() { setup_bpfnet l3 && monitor_start all; }
 setup_bpfnet_bridge() { setup_bpfnet bridge; }
 
 prepare_bpfnet() { cp "$1" "$TMP/ports.specs"; }

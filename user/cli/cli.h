@@ -107,6 +107,8 @@ int do_init(struct cli *cli, int argc, char **argv);
 int do_down(struct cli *cli, int argc, char **argv);
 int do_status(struct cli *cli, int argc, char **argv);
 int do_stats(struct cli *cli, int argc, char **argv);
+extern const struct cmd monitor_cmd;	/* cmd_monitor.c */
+int do_monitor(struct cli *cli, int argc, char **argv);
 int do_check(struct cli *cli, int argc, char **argv);
 /* One issue of a check, as check --json prints it: {kind, object, message, repaired}. */
 json_t *check_issue_json(const struct bpfnet_check_issue *i);

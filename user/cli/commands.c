@@ -42,6 +42,7 @@ const struct object objects[] = {
 	{ "ct", NULL, ct_cmds, NULL, "Connection tracking of the flows bpfnet translates or routes." },
 	{ "fdb", NULL, fdb_cmds, NULL, "The forwarding database of the bridge networks." },
 	{ "stats", NULL, NULL, &stats_cmd, NULL },
+	{ "monitor", NULL, NULL, &monitor_cmd, NULL },
 	{ "check", NULL, NULL, &check_cmd, NULL },
 	{ "run", NULL, NULL, &run_cmd, NULL },
 	{ "exec", NULL, NULL, &exec_cmd, NULL },

@@ -31,6 +31,9 @@ enum dp_map {
 	DP_EP_PORTS,
 	DP_CP_STATS,
 	DP_BACKENDS,
+	DP_MON_CTL,
+	DP_MON_RINGS,
+	DP_MON_CPU,
 	DP_MAP_COUNT
 };
 

@@ -38,6 +38,9 @@ static const struct {
 	[DP_EP_PORTS] = { BPFNET_MAP_EP_PORTS, sizeof(__u32) },
 	[DP_CP_STATS] = { BPFNET_MAP_CP_STATS, sizeof(__u64) },
 	[DP_BACKENDS] = { BPFNET_MAP_BACKENDS, sizeof(struct bpfnet_backend) },
+	[DP_MON_CTL] = { BPFNET_MAP_MON_CTL, sizeof(struct bpfnet_mon_ctl) },
+	[DP_MON_RINGS] = { BPFNET_MAP_MON_RINGS, sizeof(__u32) },	/* a ring's id */
+	[DP_MON_CPU] = { BPFNET_MAP_MON_CPU, sizeof(struct bpfnet_mon_cpu) },
 };
 
 /* ---- the handle ---- */
@@ -628,4 +631,67 @@ int dp_map_del(struct dp *dp, enum dp_map m, const void *key)
 int dp_map_put(struct dp *dp, enum dp_map m, const void *key, const void *val)
 {
 	return map_update(dp, m, key, val);
+}
+
+/* ---- the event monitor (dp/monitor.c) ---- */
+
+int dp_mon_ctl_open(struct dp *dp, struct dp_mon_ctl *ctl)
+{
+	int fd = dp_fd(dp, DP_MON_CTL);
+	long page = sysconf(_SC_PAGESIZE);
+
+	ctl->len = (sizeof(*ctl->ctl) + page - 1) / page * page;
+	ctl->ctl = NULL;
+	if (fd < 0)
+		return fd;
+	ctl->ctl = mmap(NULL, ctl->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ctl->ctl == MAP_FAILED) {
+		ctl->ctl = NULL;
+		return bn_fail(dp->bn, -errno, "cannot map %s: %s", BPFNET_MAP_MON_CTL,
+			       strerror(errno));
+	}
+	return 0;
+}
+
+void dp_mon_ctl_close(struct dp_mon_ctl *ctl)
+{
+	if (ctl->ctl)
+		munmap(ctl->ctl, ctl->len);
+	ctl->ctl = NULL;
+}
+
+int dp_mon_ring_create(struct dp *dp)
+{
+	/* the same shape as mon_rings' template (bpf/lib/maps.h): the kernel compares */
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "mon_ring", 0, 0, BPFNET_MON_RING_BYTES, NULL);
+
+	if (fd < 0)
+		return bn_fail(dp->bn, -errno, "cannot create a ring buffer of %u bytes: %s",
+			       BPFNET_MON_RING_BYTES, strerror(errno));
+	return fd;
+}
+
+int dp_mon_ring_put(struct dp *dp, __u32 slot, int ring_fd)
+{
+	__u32 val = (__u32)ring_fd;
+
+	return map_update(dp, DP_MON_RINGS, &slot, &val);
+}
+
+int dp_mon_ring_del(struct dp *dp, __u32 slot)
+{
+	return map_delete(dp, DP_MON_RINGS, &slot);
+}
+
+int dp_mon_counters_read(struct dp *dp, __u64 out[BPFNET_MON_CPU_COUNTERS])
+{
+	__u64 sum[sizeof(struct bpfnet_mon_cpu) / sizeof(__u64)];
+	int err = percpu_sum(dp, DP_MON_CPU, 0, sum, sizeof(struct bpfnet_mon_cpu));
+
+	if (err < 0)
+		return bn_fail(dp->bn, err, "cannot read %s: %s", BPFNET_MAP_MON_CPU,
+			       strerror(-err));
+	/* produced, suppressed, lost: the struct's first words */
+	memcpy(out, sum, BPFNET_MON_CPU_COUNTERS * sizeof(__u64));
+	return 0;
 }

@@ -128,4 +128,21 @@ void *dp_dump_val(const struct dp_dump *d, size_t i);
 int dp_map_del(struct dp *dp, enum dp_map m, const void *key);
 int dp_map_put(struct dp *dp, enum dp_map m, const void *key, const void *val);
 
+/* ---- the event monitor (dp/monitor.c) ---- */
+/* mon_ctl mapped: the listeners' slots, leases and mask, changed with atomics. */
+struct dp_mon_ctl {
+	struct bpfnet_mon_ctl *ctl;
+	size_t len;
+};
+
+int dp_mon_ctl_open(struct dp *dp, struct dp_mon_ctl *ctl);
+void dp_mon_ctl_close(struct dp_mon_ctl *ctl);
+/* A new ring of mon_rings' shape: its fd, or -errno with the message set. */
+int dp_mon_ring_create(struct dp *dp);
+/* Ring @ring_fd as slot @slot's of mon_rings / the slot emptied (empty is fine). */
+int dp_mon_ring_put(struct dp *dp, __u32 slot, int ring_fd);
+int dp_mon_ring_del(struct dp *dp, __u32 slot);
+/* mon_cpu's counters (produced, suppressed, lost), summed over CPUs. */
+int dp_mon_counters_read(struct dp *dp, __u64 out[BPFNET_MON_CPU_COUNTERS]);
+
 #endif
