@@ -176,6 +176,21 @@ refused_with 1 "ct ls refuses it, telling to run init" "run \`bpfnet init\`" bn 
 check "c1 still reached through the untouched datapath" expect c1 udp_ask ext 45001 $NODE_IP $PUB
 check "the record set back to layout 1" layout_put ct4 1 0
 
+# ---- a datapath of a bpfnet before the layout record and the monitor ------------------------
+# Such a bpfnet pinned neither the record nor the monitor's maps: their pins go (the programs
+# keep the maps they hold), and the datapath is what that bpfnet left, still forwarding.
+check "the layout record and the monitor's maps unpinned, as a bpfnet 0.4 left them" \
+	rm "$PINS/layout" "$PINS/mon_ctl" "$PINS/mon_rings" "$PINS/mon_cpu"
+check "c1 reached through the older datapath" expect c1 udp_ask ext 45001 $NODE_IP $PUB
+check "status: a datapath of an older bpfnet, running, that init upgrades" \
+	grep_out "a datapath of an older bpfnet (it has no map" bn status
+check "init upgrades it in place" bn init --uplink "$UPLINK"
+is "$(layout_of ct4)" 1/0 "the layout record is there again: ct4 of layout 1"
+is "$(flows bn | grep -c .)" $((FLOWS + 3)) "every flow kept"
+check "the same flow reaches c1" expect c1 udp_ask ext 45001 $NODE_IP $PUB
+is "$(flows bn | grep -c .)" $((FLOWS + 3)) "no flow was made anew"
+check "check: healthy" bn check
+
 # ---- SIGKILL at each step of a migration, completed by the next init --------------------------
 for step in prepared copied attached renamed_one; do
 	rm -f "$TMP/kill.err"

@@ -116,13 +116,35 @@ int do_down(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * Is the pin @missing a map this bpfnet has and the pinned datapath never had,
+ * beside maps it has: a datapath of an older bpfnet, running, that init upgrades?
+ */
+static bool older_datapath(const struct bpfnet_layout_info *l, const char *missing)
+{
+	bool some_pinned = false, new_map = false;
+
+	for (unsigned int i = 0; i < l->n_maps; i++) {
+		some_pinned |= l->maps[i].datapath != 0;
+		new_map |= !l->maps[i].datapath && !strcmp(l->maps[i].name, missing);
+	}
+	return some_pinned && new_map;
+}
+
 /* The state says initialized, the bpffs says otherwise: the datapath is not running. */
-static void status_pins_missing(struct cli *cli, const struct bpfnet_node_info *info)
+static void status_pins_missing(struct cli *cli, const struct bpfnet_node_info *info,
+				const struct bpfnet_layout_info *layout)
 {
 	const char *inst = bpfnet__instance(cli->bn);
 	char list[BPFNET_UPLINK_MAX * IF_NAMESIZE];
 
 	uplinks_str(info, list, sizeof(list));
+	if (info->missing_pin[0] && older_datapath(layout, info->missing_pin)) {
+		printf("instance %s: running on %s, a datapath of an older bpfnet (it has no map "
+		       "%s): 'bpfnet init' upgrades it in place, its flows kept\n", inst, list,
+		       info->missing_pin);
+		return;
+	}
 	if (info->missing_pin[0])
 		printf("instance %s: not running: the state says initialized on %s, but %s/%s is "
 		       "not pinned", inst, list, info->pin_dir, info->missing_pin);
@@ -389,6 +411,9 @@ int do_status(struct cli *cli, int argc, char **argv)
 	err = bpfnet_node__info(cli->bn, &info);
 	if (!err && info.initialized)
 		err = bpfnet_node__layout(cli->bn, &layout);
+	/* pins missing: the layouts tell a datapath of an older bpfnet from none, if they can */
+	if (!err && info.pins_missing && bpfnet_node__layout(cli->bn, &layout))
+		layout.n_maps = 0;
 	/* maps of another layout are not this bpfnet's to read: the layouts say so instead */
 	if (!err && info.initialized && !layout.differ)
 		err = bpfnet_ct__summary(cli->bn, &ct) ?: status_count(cli, &counts, &eps);
@@ -419,7 +444,7 @@ int do_status(struct cli *cli, int argc, char **argv)
 		}
 		print_json(j);
 	} else if (info.pins_missing) {
-		status_pins_missing(cli, &info);
+		status_pins_missing(cli, &info, &layout);
 	} else if (!info.initialized) {
 		printf("instance %s: not initialized\n", bpfnet__instance(cli->bn));
 	} else {
