@@ -335,7 +335,7 @@ static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off
 		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst);
 	if ((*dst)->flags & BPFNET_EP_F_INTERNAL)
 		return DROP(DROP_INTERNAL);
-	return routed_to_ep(ctx, l3_off, iph, *dst);
+	return uplink_check_source(iph->saddr) ?: routed_to_ep(ctx, l3_off, iph, *dst);
 }
 
 /*

@@ -31,6 +31,19 @@ static __always_inline int uplink_parse(struct __ctx_buff *ctx, __u32 *l3_off, s
 	return parse_ipv4(ctx, *l3_off, iph) ? -1 : 0;
 }
 
+/*
+ * A local container's address never arrives as a source from the uplink: a
+ * container's packets leave by its veth, masqueraded ones with the node's
+ * address. One from outside is spoofed, whatever it is for: let in, it would
+ * reach a container of another network as if that container had sent it.
+ * Checked where a packet would start something (a new flow, an ICMP error,
+ * anything routed to a container), so the node's own traffic pays nothing.
+ */
+static __always_inline int uplink_check_source(__be32 saddr)
+{
+	return ep_of_ip(saddr) ? DROP(DROP_LOCAL_SOURCE) : 0;
+}
+
 /* First packet of an outside client's flow to a published port: DNAT, source kept. */
 static __always_inline int portmap_new(struct __ctx_buff *ctx, struct flow4 *f,
 				       const struct bpfnet_backend *be,
@@ -77,7 +90,7 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 						struct iphdr *iph, const struct bpfnet_ep **to)
 {
 	const struct bpfnet_backend *be;
-	__be32 daddr = iph->daddr;
+	__be32 daddr = iph->daddr, saddr = iph->saddr;
 	struct ct_hit hit;
 	struct flow4 f;
 	int ret = parse_flow4_frag(ctx, l3_off, iph, &f);
@@ -89,7 +102,8 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	if (f.kind == FLOW_FRAGMENT)
 		return frag4_to_node();
 	if (f.kind == FLOW_ICMP_ERROR) {
-		ret = icmp_error_nat(ctx, &f, CT_FROM_OUTSIDE, NULL, to);
+		ret = uplink_check_source(saddr) ?:
+		      icmp_error_nat(ctx, &f, CT_FROM_OUTSIDE, NULL, to);
 		return ret == 1 ? CTX_ACT_PASS : ret ?: deliver4(ctx, &f, *to);
 	}
 	switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, NULL, CT_MAY_RETIRE, &hit)) {
@@ -105,7 +119,7 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	if (ret)
 		return ret;
 	*to = ep_of_ip(be->ep_ip);
-	return portmap_new(ctx, &f, be, *to);
+	return uplink_check_source(saddr) ?: portmap_new(ctx, &f, be, *to);
 }
 
 #endif

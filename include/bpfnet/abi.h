@@ -501,7 +501,8 @@ _Static_assert(sizeof(struct bpfnet_sock_nat_val) == 8, "bpfnet_sock_nat_val lay
 	X(DROP_FRAG_TINY, "fragment_tiny")         /* splits or overlaps the L4 header, RFC 1858 */ \
 	X(DROP_FRAG_NO_FIRST, "fragment_before_first") /* a later fragment, its first not seen */ \
 	X(DROP_FRAG_NO_FLOW, "fragment_without_flow")  /* its first made no flow, or it ended */ \
-	X(DROP_NO_BACKEND, "no_backend")           /* a published port's service has no backend */
+	X(DROP_NO_BACKEND, "no_backend")           /* a published port's service has no backend */ \
+	X(DROP_LOCAL_SOURCE, "uplink_local_source") /* from the uplink, a local container's address */
 
 #define BPFNET_DROP_ENUM(name, str) BPFNET_##name,
 enum bpfnet_drop_reason {

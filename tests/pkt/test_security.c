@@ -208,6 +208,7 @@ struct one_case {
 	enum bpfnet_drop_reason drop;
 	enum out out;
 	enum host_id rx;
+	enum host_id charged;		/* a published port's drop: its container (struct expect) */
 	bool tracked;			/* a new untranslated conntrack flow */
 };
 
@@ -245,6 +246,19 @@ static const struct one_case one_cases[] = {
 	  UPLINK, { .t = T(UDP, 0, 68, BROADCAST, 67) }, NODES(TC_ACT_UNSPEC) },
 	{ "martian: a multicast destination (mDNS) is none, the node's untouched",
 	  UPLINK, { .t = T(UDP, REMOTE, 5353, MDNS_GROUP, 5353) }, NODES(TC_ACT_UNSPEC) },
+
+	/* 1b. a local container's address as the source, from the uplink: spoofed */
+	{ "uplink spoof: C's 10.2.0.2 from the uplink to the published 0.0.0.0:8080 (to A, NET1)",
+	  UPLINK, { .t = T(TCP, IP_C, 40000, NODE, 8080), SYN_ }, DROP_AS(DROP_LOCAL_SOURCE),
+	  .charged = EP_A },
+	{ "uplink spoof: A's 10.1.0.2 from the uplink to its own published 0.0.0.0:5353/udp",
+	  UPLINK, { .t = T(UDP, IP_A, 40000, NODE, 5353) }, DROP_AS(DROP_LOCAL_SOURCE),
+	  .charged = EP_A },
+	{ "uplink spoof: C's 10.2.0.2 routed to A's address (nat-unprotected)",
+	  UPLINK, { .t = T(TCP, IP_C, 40000, IP_A, 80), SYN_ }, .net1 = UNPROTECTED,
+	  DROP_AS(DROP_LOCAL_SOURCE) },
+	{ "uplink spoof: a container's address to the node's own port is the node's, untouched",
+	  UPLINK, { .t = T(TCP, IP_C, 40000, NODE, 22), SYN_ }, NODES(TC_ACT_UNSPEC) },
 
 	/* 2. martians, from containers */
 	{ "martian: a container to 127.0.0.1:9090 (published on loopback) is dropped, not hairpinned",
@@ -433,7 +447,8 @@ static void set_modes(const struct one_case *c)
 static void run_one(void **state)
 {
 	const struct one_case *c = *state;
-	struct expect x = { .verdict = c->verdict, .drop = c->drop, .rx = c->rx };
+	struct expect x = { .verdict = c->verdict, .drop = c->drop, .rx = c->rx,
+			    .charged = c->charged };
 	struct pkt in, out, want;
 
 	at("%s", c->name);
