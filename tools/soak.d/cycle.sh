@@ -5,7 +5,7 @@
 # made on purpose (--leak-test).
 CYCLE_PORT=20000 CYCLE_UDP_PORT=20001
 CYCLE_L3_IP=10.61.0.100 CYCLE_BR_IP=10.62.0.100
-KMEM_EVERY=50 # cycles between two samples of kernel memory (kmem.csv)
+KMEM_EVERY=40 # cycles between two samples of kernel memory (kmem.csv), each settled
 
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
@@ -52,11 +52,12 @@ run_cycles() {
 		echo "$i,$3,$r" >>"$OUT/cycles.csv"
 		[ "${r##*,}" = 1 ] || FAILS=$((FAILS + 1))
 		if [ "$3" = soak ] && [ $(((i - $1) % KMEM_EVERY)) = 0 ]; then
+			kmem_settle 5
 			echo "$i,$(kmem_sample)" >>"$OUT/kmem.csv"
 		fi
 		[ $((i % 100)) = 0 ] && say "  cycle $i ($FAILS failed so far)"
 	done
-	[ "$3" = soak ] && echo "$2,$(kmem_sample)" >>"$OUT/kmem.csv"
+	[ "$3" = soak ] && kmem_settle 5 && echo "$2,$(kmem_sample)" >>"$OUT/kmem.csv"
 	[ "$FAILS" = 0 ]
 }
 

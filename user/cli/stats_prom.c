@@ -175,11 +175,13 @@ static void prom_drops(struct prom *p, const struct stats_snap *snap)
 static const struct {
 	const char *event, *help;
 } event_help[] = {
-	{ "ct_created", "Flows conntrack began tracking." },
+	{ "ct_created", "Flows conntrack began tracking (a 4-tuple reused after its "
+			"connection closed re-arms its entry: not counted again)." },
 	{ "ct_evicted", "Flows found broken by the LRU eviction of one of their entries." },
 	{ "ct_expired", "Flows found expired and removed." },
-	{ "portmap_flows", "New flows through a published port (DNAT)." },
-	{ "masquerade_flows", "New flows leaving with the node's address (SNAT)." },
+	{ "portmap_flows", "New flows through a published port (DNAT; 4-tuples, as ct_created)." },
+	{ "masquerade_flows", "New flows leaving with the node's address (SNAT; 4-tuples, as "
+			      "ct_created)." },
 	{ "hairpin_flows", "New flows from a container to a published port." },
 	{ "icmp_errors_translated", "ICMP errors translated for a NATed flow." },
 	{ "fdb_learned", "MACs learned from traffic on bridge networks." },
