@@ -41,9 +41,10 @@ kmem_sample() {
 # kmem_settle [SECS]: wait (at most SECS, default 20) until deleted netns are freed (the
 # kernel does it in a workqueue, after RCU grace periods) and unreclaimable slab stops
 # moving: a sample taken right after a cycle holds megabytes the kernel has yet to free
+# shellcheck disable=SC2120 # callers give SECS or take the default
 kmem_settle() {
-	local prev=-1 cur i
-	for i in $(seq "${1:-20}"); do
+	local prev=-1 cur _
+	for _ in $(seq "${1:-20}"); do
 		cur=$(awk '/^SUnreclaim:/ {print $2}' /proc/meminfo)
 		[ $prev -ge 0 ] && [ $((cur > prev ? cur - prev : prev - cur)) -lt 256 ] && return 0
 		prev=$cur

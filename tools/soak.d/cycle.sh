@@ -28,7 +28,7 @@ cycle() {
 		spid=$!
 		got=$(timeout -k 2 10 ip netns exec "$P-ext" socat -T 3 - \
 			"TCP:$NODE_IP:$CYCLE_PORT,connect-timeout=2,retry=100,interval=0.02" </dev/null 2>>"$LOG")
-		[ "$got" = "cycle$n" ] || { ok=0; printf 'cycle %s: got "%s" through the port\n' "$n" "$got" >>"$LOG"; }
+		[ "$got" = "cycle$n" ] || { ok=0; cycle_diag "$n" "$got"; }
 		logged ip netns exec "$ns" ping -c1 -W2 "$EXT_IP" || ok=0
 		logged ip netns exec "$ns" ping -c1 -W2 "$NODE_IP" || ok=0
 		kill $spid 2>/dev/null
@@ -39,6 +39,20 @@ cycle() {
 	logged ip netns del "$ns" || ok=0
 	t4=$(now_ms)
 	echo "$((t1 - t0)),$((t2 - t1)),$((t3 - t2)),$((t4 - t3)),$ok"
+}
+
+# cycle_diag N GOT: what the log needs to tell a lost connection's cause: the flows of the
+# port, the container's sockets, the drop reasons that are not zero, and a second try
+cycle_diag() {
+	local again
+	printf 'cycle %s: got "%s" through the port\n' "$1" "$2" >>"$LOG"
+	logged bn ct ls --port "$CYCLE_PORT"
+	logged ip netns exec "$P-cy$1" ss -tan
+	bn stats --prometheus 2>&1 | grep '^bpfnet_drops_total' | grep -v ' 0$' >>"$LOG"
+	again=$(timeout -k 2 5 ip netns exec "$P-ext" socat -T 2 - \
+		"TCP:$NODE_IP:$CYCLE_PORT,connect-timeout=2" </dev/null 2>&1)
+	printf 'cycle %s: a second try (no server any more: refused is right) says "%s"\n' \
+		"$1" "$again" >>"$LOG"
 }
 
 # run_cycles FROM TO PHASE: cycles FROM..TO into cycles.csv; FAILS: how many failed
