@@ -5,7 +5,7 @@
  *
  *   connrate server PORT [--bind IP] [--req BYTES] [--resp BYTES]
  *   connrate client IP PORT [--duration SEC] [--concurrency N] [--req BYTES] [--resp BYTES]
- *                           [--interval MS] [--rate N]
+ *                           [--interval MS] [--rate N] [--conns N]
  *   connrate rr IP PORT [--duration SEC] [--req BYTES] [--resp BYTES]
  *
  * The server answers every REQ bytes it reads with RESP bytes, on one epoll
@@ -13,7 +13,9 @@
  *
  * client: one "connection" is connect, send a REQ-byte request, read the
  * RESP-byte response, close. N of them are kept in flight with non-blocking
- * sockets on one epoll loop; after DURATION seconds it prints one line:
+ * sockets on one epoll loop; after DURATION seconds (with --conns: once N
+ * connections were tried, DURATION then only a limit, by default a day) it
+ * prints one line:
  *
  *   conns=N errors=E seconds=S conn_per_s=R p50_us=X p99_us=Y
  *
@@ -72,7 +74,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: connrate server PORT [--bind IP] [--req BYTES] [--resp BYTES]\n"
-		"       connrate client IP PORT [--duration SEC] [--concurrency N]\n"
+		"       connrate client IP PORT [--duration SEC] [--concurrency N] [--conns N]\n"
 		"                               [--req BYTES] [--resp BYTES] [--interval MS] [--rate N]\n"
 		"       connrate rr IP PORT [--duration SEC] [--req BYTES] [--resp BYTES]\n");
 	exit(2);
@@ -116,6 +118,7 @@ static void parse_addr(struct sockaddr_in *sa, const char *ip, const char *port)
 struct opts {
 	const char *bind_ip;
 	int duration, concurrency, req, resp, interval_ms, rate;
+	unsigned long long conns;	/* client: stop after this many tries; 0: none */
 };
 
 /* parse_opts: "--NAME VALUE" pairs from argv[i] on, NAME one of @allowed ("a b c") */
@@ -138,6 +141,8 @@ static void parse_opts(int argc, char **argv, int i, const char *allowed, struct
 			o->bind_ip = val;
 		else if (!strcmp(name, "--duration"))
 			o->duration = parse_num(val, 1, 86400, name);
+		else if (!strcmp(name, "--conns"))
+			o->conns = (unsigned long long)parse_num(val, 1, 1000000000, name);
 		else if (!strcmp(name, "--concurrency"))
 			o->concurrency = parse_num(val, 1, MAX_CONCURRENCY, name);
 		else if (!strcmp(name, "--req"))
@@ -416,6 +421,14 @@ static double percentile(const uint32_t *v, size_t n, double p)
 	return v[(size_t)(p / 100.0 * (n - 1) + 0.5)];
 }
 
+static int duration_given(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i += 2)
+		if (!strcmp(argv[i], "--duration"))
+			return 1;
+	return 0;
+}
+
 static int run_client(int argc, char **argv)
 {
 	struct epoll_event evs[MAX_EVENTS];
@@ -429,7 +442,9 @@ static int run_client(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	parse_addr(&c.dst, argv[0], argv[1]);
-	parse_opts(argc, argv, 2, " duration concurrency req resp interval rate ", &o);
+	parse_opts(argc, argv, 2, " duration concurrency req resp interval rate conns ", &o);
+	if (o.conns && !duration_given(argc, argv))
+		o.duration = 86400;
 	c.req = o.req;
 	c.resp = o.resp;
 	c.reqbuf = malloc(c.req);
@@ -450,7 +465,7 @@ static int run_client(int argc, char **argv)
 	tick.next = t_start + interval;
 	for (i = 0; i < o.concurrency; i++)
 		cli_open(&c, &conns[i], i);
-	while (!stop && (now = now_s()) < t_end) {
+	while (!stop && (now = now_s()) < t_end && (!o.conns || c.done + c.errors < o.conns)) {
 		int n;
 
 		/* a paced load wakes up for its next start: a millisecond is 1000/s */

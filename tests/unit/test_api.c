@@ -356,6 +356,19 @@ static void test_other_opts(void **state)
 	assert_false(node.initialized);
 }
 
+/* A stats struct never filled (zeroed, sz 0) or refused by get is freed without a fault. */
+static void test_stats_free_unfilled(void **state)
+{
+	struct fixture *f = *state;
+	struct bpfnet_stats zeroed = { 0 }, s = { .sz = 3 };
+
+	bpfnet_stats__free(NULL);
+	bpfnet_stats__free(&zeroed);
+	assert_int_equal(bpfnet_stats__get(f->bn, &s), -EINVAL);
+	bpfnet_stats__free(&s);
+	assert_null(s.endpoints);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network_sz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masquerade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_opts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_free_unfilled, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

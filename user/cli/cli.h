@@ -110,6 +110,11 @@ int do_stats(struct cli *cli, int argc, char **argv);
 extern const struct cmd monitor_cmd;	/* cmd_monitor.c */
 int do_monitor(struct cli *cli, int argc, char **argv);
 int do_check(struct cli *cli, int argc, char **argv);
+/* cmd_node.c: the conntrack fill as status and stats show it. */
+/* The pressure warning into @buf, or NULL when the table is below BPFNET_CT_PRESSURE_PCT. */
+const char *ct_warning(const struct bpfnet_ct_summary *ct, char *buf, size_t len);
+json_t *ct_json(const struct bpfnet_ct_summary *ct);
+json_t *warnings_json(const struct bpfnet_ct_summary *ct);	/* [ct_warning()] or [] */
 /* One issue of a check, as check --json prints it: {kind, object, message, repaired}. */
 json_t *check_issue_json(const struct bpfnet_check_issue *i);
 

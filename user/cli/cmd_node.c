@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* bpfnet init|down|status|stats */
+/* bpfnet init|down|status (stats: cmd_stats.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +27,6 @@ const struct cmd status_cmd = {
 	"The node: its uplinks, the counts of networks, endpoints, published ports and flows, "
 	"the datapath's ABI version, whether the tc programs of each uplink and of each "
 	"endpoint and the socket hooks are attached, the conntrack fill.", 0
-};
-const struct cmd stats_cmd = {
-	"stats", do_stats, "[--all]",
-	"Counters per endpoint, drop reason and event; the conntrack fill (warns above 90%). "
-	"Drop reasons that never happened are left out unless --all; on a terminal, bytes "
-	"and counts in human units (K, M, G).", CMD_NODE
 };
 
 static int init_on(struct cli *cli, const char *const *names, size_t n)
@@ -155,7 +149,7 @@ static void status_pins_missing(struct cli *cli, const struct bpfnet_node_info *
 }
 
 /* The conntrack pressure warning, or NULL when the table is below BPFNET_CT_PRESSURE_PCT. */
-static const char *ct_warning(const struct bpfnet_ct_summary *ct, char *buf, size_t len)
+const char *ct_warning(const struct bpfnet_ct_summary *ct, char *buf, size_t len)
 {
 	if (!ct->pressure)
 		return NULL;
@@ -166,7 +160,7 @@ static const char *ct_warning(const struct bpfnet_ct_summary *ct, char *buf, siz
 	return buf;
 }
 
-static json_t *ct_json(const struct bpfnet_ct_summary *ct)
+json_t *ct_json(const struct bpfnet_ct_summary *ct)
 {
 	return json_pack("{s:I, s:I, s:I, s:i, s:b, s:I, s:{s:I, s:I, s:I}}",
 			 "flows", (json_int_t)ct->flows, "entries", (json_int_t)ct->entries,
@@ -177,7 +171,7 @@ static json_t *ct_json(const struct bpfnet_ct_summary *ct)
 			 "evicted", (json_int_t)ct->gc.evicted);
 }
 
-static json_t *warnings_json(const struct bpfnet_ct_summary *ct)
+json_t *warnings_json(const struct bpfnet_ct_summary *ct)
 {
 	json_t *w = json_array();
 	char buf[256];
@@ -463,122 +457,5 @@ int do_status(struct cli *cli, int argc, char **argv)
 	json_decref(health.detached);
 	json_decref(health.detached_uplinks);
 	free(eps);
-	return EXIT_OK;
-}
-
-/* How stats prints its numbers: exact, or in human units on a terminal. */
-struct stats_fmt {
-	bool human;
-	bool all;	/* drop reasons at zero too */
-};
-
-/* @v into @buf, exact or (human) with a K/M/G/T suffix of powers of @base. */
-static const char *num(const struct stats_fmt *fmt, uint64_t v, unsigned int base, char *buf,
-		       size_t len)
-{
-	static const char units[] = "KMGTPE";
-	double d = (double)v;
-	int u = -1;
-
-	if (!fmt->human || v < base) {
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-		return buf;
-	}
-	while (d >= base && u < 5) {
-		d /= base;
-		u++;
-	}
-	snprintf(buf, len, d < 10 ? "%.1f%c%s" : "%.0f%c%s", d, units[u], base == 1024 ? "i" : "");
-	return buf;
-}
-
-static void stats_print(const struct bpfnet_stats *s, const struct stats_fmt *fmt)
-{
-	char buf[256], a[24], b[24], c[24], d[24], e[24];
-	size_t hidden = 0;
-
-	printf("%-16s %12s %14s %12s %14s %10s\n", "ENDPOINT", "TX-PACKETS", "TX-BYTES",
-	       "RX-PACKETS", "RX-BYTES", "DROPS");
-	for (size_t i = 0; i < s->n_endpoints; i++) {
-		const struct bpfnet_endpoint_stats *ep = &s->endpoints[i];
-
-		printf("%-16s %12s %14s %12s %14s %10s\n", ep->name,
-		       num(fmt, ep->tx_packets, 1000, a, sizeof(a)),
-		       num(fmt, ep->tx_bytes, 1024, b, sizeof(b)),
-		       num(fmt, ep->rx_packets, 1000, c, sizeof(c)),
-		       num(fmt, ep->rx_bytes, 1024, d, sizeof(d)),
-		       num(fmt, ep->drops, 1000, e, sizeof(e)));
-	}
-	printf("\n%-28s %12s\n", "DROP-REASON", "PACKETS");
-	for (size_t i = 0; i < s->n_drops; i++) {
-		if (!s->drops[i].packets && !fmt->all) {
-			hidden++;
-			continue;
-		}
-		printf("%-28s %12s\n", s->drops[i].reason,
-		       num(fmt, s->drops[i].packets, 1000, a, sizeof(a)));
-	}
-	if (hidden)
-		printf("(%zu drop reason%s at zero not shown: --all shows them)\n", hidden,
-		       hidden == 1 ? "" : "s");
-	printf("\n%-28s %12s\n", "EVENT", "COUNT");
-	for (size_t i = 0; i < s->n_events; i++)
-		printf("%-28s %12s\n", s->events[i].reason,
-		       num(fmt, s->events[i].packets, 1000, a, sizeof(a)));
-	printf("%-28s %12llu (live, as ct ls lists them)\n", "ct_flows",
-	       (unsigned long long)s->ct.flows);
-	printf("%-28s %12llu of %llu (%u%%)\n", "ct_entries", (unsigned long long)s->ct_entries,
-	       (unsigned long long)s->ct_max, s->ct.fill_pct);
-	printf("%-28s %12llu (created, less ended, less live: lost to LRU eviction)\n", "ct_lost",
-	       (unsigned long long)s->ct.lost);
-	if (ct_warning(&s->ct, buf, sizeof(buf)))
-		printf("\nwarning: %s\n", buf);
-}
-
-static json_t *stats_json(const struct bpfnet_stats *s)
-{
-	json_t *eps = json_array(), *drops = json_object(), *events = json_object();
-
-	for (size_t i = 0; i < s->n_endpoints; i++) {
-		const struct bpfnet_endpoint_stats *e = &s->endpoints[i];
-
-		json_array_append_new(eps, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name",
-						     e->name, "tx_packets", (json_int_t)e->tx_packets,
-						     "tx_bytes", (json_int_t)e->tx_bytes,
-						     "rx_packets", (json_int_t)e->rx_packets,
-						     "rx_bytes", (json_int_t)e->rx_bytes,
-						     "drops", (json_int_t)e->drops));
-	}
-	for (size_t i = 0; i < s->n_drops; i++)
-		json_object_set_new(drops, s->drops[i].reason,
-				    json_integer((json_int_t)s->drops[i].packets));
-	for (size_t i = 0; i < s->n_events; i++)
-		json_object_set_new(events, s->events[i].reason,
-				    json_integer((json_int_t)s->events[i].packets));
-	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "endpoints", eps, "drops", drops,
-			 "events", events, "ct_entries", (json_int_t)s->ct_entries, "ct_max",
-			 (json_int_t)s->ct_max, "ct", ct_json(&s->ct), "warnings",
-			 warnings_json(&s->ct));
-}
-
-int do_stats(struct cli *cli, int argc, char **argv)
-{
-	struct stats_fmt fmt = { .human = isatty(STDOUT_FILENO) };
-	int all = 0;
-	const struct opt opts[] = { FLAG("all", &all), {} };
-	struct bpfnet_stats s = { .sz = sizeof(s) };
-	int err;
-
-	if (parse_args(&stats_cmd, argc, argv, opts, NULL, 0, 0))
-		return EXIT_USAGE;
-	fmt.all = all;
-	err = bpfnet_stats__get(cli->bn, &s);
-	if (err)
-		return report_error(cli, err);
-	if (cli->json)
-		print_json(stats_json(&s));
-	else
-		stats_print(&s, &fmt);
-	bpfnet_stats__free(&s);
 	return EXIT_OK;
 }

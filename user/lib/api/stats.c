@@ -135,12 +135,16 @@ int bpfnet_stats__get(struct bpfnet *bn, struct bpfnet_stats *out)
 	return err;
 }
 
-/* The arrays are early fields: every caller's sz reaches them. */
+/*
+ * The arrays are early fields: every caller's sz reaches them. A struct whose
+ * sz is below that was never filled (bpfnet_stats__get() refuses it): a
+ * zeroed one, freed before any get, is left as it is.
+ */
 void bpfnet_stats__free(struct bpfnet_stats *stats)
 {
 	size_t sz;
 
-	if (!stats)
+	if (!stats || stats->sz <= sizeof(size_t))
 		return;
 	sz = stats->sz < sizeof(*stats) ? stats->sz : sizeof(*stats);
 	stats_free(stats);

@@ -19,13 +19,17 @@
  * network's segment. Its flows end as it leaves the endpoint maps, whatever
  * the size of the conntrack table: they hold its generation, which nothing
  * has any more (moby#8795; a new endpoint at its address gets a new one).
+ * Its counters are zeroed once no program finds it any more (the next add
+ * of its id zeroes them too): a pinned map keeps nothing of a removed
+ * endpoint, which tools/soak checks.
  */
 static int ep_detach(struct dp *dp, struct state *st, const struct ep_state *ep)
 {
 	const struct net_state *net = state_net(st, ep->network);
 
 	/* no network (a state edited by hand): clear ep_ports as if it were routed */
-	return dp_ep_del(dp, ep) ?: ports_drop_endpoint(dp, ep, !net || net_is_routed(net)) ?:
+	return dp_ep_del(dp, ep) ?: dp_ep_stats_zero(dp, ep->id) ?:
+	       ports_drop_endpoint(dp, ep, !net || net_is_routed(net)) ?:
 	       (net ? bridge_port_leave(dp, st, net, ep) : 0);
 }
 
