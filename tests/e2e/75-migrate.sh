@@ -39,33 +39,6 @@ c1_veth() { bn --json endpoint show c1 | json 'd["host_ifname"]'; }
 # bnx ARGS...: the next layout's bpfnet
 bnx() { BPFNET=$NEW bn "$@"; }
 
-udp_server() {
-	bg timeout 300 ip netns exec "$PFX$1" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", int(sys.argv[2])))
-while True:
-    data, peer = s.recvfrom(2048)
-    s.sendto(sys.argv[1].encode(), peer)
-' "$2" "$3"
-}
-
-# udp_ask NS SRC_PORT DST PORT: one datagram from SRC_PORT, the answer ("timeout": none)
-udp_ask() {
-	ns "$1" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.settimeout(1.5)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-s.sendto(b"q", (sys.argv[2], int(sys.argv[3])))
-try:
-    print(s.recv(100).decode())
-except (socket.timeout, ConnectionRefusedError):
-    print("timeout")
-' "$2" "$3" "$4"
-}
-
 # value_size MAP: the pinned map's value size, as the kernel says
 value_size() { bpftool -j map show pinned "$PINS/$1" | json 'd["bytes_value"]'; }
 map_id() { bpftool -j map show pinned "$PINS/$1" | json 'd["id"]'; }

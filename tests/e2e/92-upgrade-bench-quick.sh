@@ -21,17 +21,9 @@ make -C "$REPO_DIR" --no-print-directory -s next >"$OUTDIR/make.log" 2>&1 ||
 SWAPS="none busy a-same b-prog b-back c-next c-back"
 
 start=$SECONDS
-"$REPO_DIR/tools/upgrade-bench" --quick --out "$OUTDIR/out" >"$OUTDIR/bench.log" 2>&1 &
-bench=$!
-(
-	sleep "$LIMIT"
-	kill -TERM "$bench" 2>/dev/null && sleep 10 && kill -KILL "$bench" 2>/dev/null
-) >/dev/null 2>&1 &
-watchdog=$!
-wait "$bench"
+timeout -k 10 "$LIMIT" "$REPO_DIR/tools/upgrade-bench" --quick --out "$OUTDIR/out" \
+	>"$OUTDIR/bench.log" 2>&1
 rc=$?
-kill "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
 if [ $rc = 0 ]; then
 	ok "tools/upgrade-bench --quick exits 0: no connection failed ($((SECONDS - start)) s)"
 else

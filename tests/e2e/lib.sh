@@ -264,6 +264,38 @@ udp_listening() {
 	[ -n "$(ns "$1" ss -Hlun "sport = :$2")" ]
 }
 
+# udp_server NS NAME PORT [LOG]: answer every datagram with NAME (noting its sender in LOG)
+udp_server() {
+	bg timeout 300 ip netns exec "$PFX$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[2])))
+while True:
+    data, peer = s.recvfrom(2048)
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], "a") as f:
+            f.write("%s:%d %s\n" % (peer[0], peer[1], data.decode(errors="replace")))
+    s.sendto(sys.argv[1].encode(), peer)
+' "${@:2}"
+}
+
+# udp_ask NS SRC_PORT DST PORT: one datagram from SRC_PORT, print the answer ("timeout": none)
+udp_ask() {
+	ns "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.settimeout(1.5)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.sendto(b"q", (sys.argv[2], int(sys.argv[3])))
+try:
+    print(s.recv(100).decode())
+except (socket.timeout, ConnectionRefusedError):
+    print("timeout")
+' "$2" "$3" "$4"
+}
+
 # tcp_echo FROM DST [PORT]: a line through the TCP echo server at DST ($TCP_PORT) comes back
 tcp_echo() {
 	local token="tcp $1->$2 $RANDOM" got
