@@ -11,14 +11,11 @@
 #include <linux/bpf.h>
 
 #include "api/internal.h"
+#include "api/types.h"
 #include "dp/monitor.h"
 #include "sys/store.h"
 
 #define NSEC_PER_SEC 1000000000ULL
-
-#define DROP_NAME(name, str) [BPFNET_##name] = str,
-static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
-#undef DROP_NAME
 
 /* The datapath's flow kinds (their order of telling apart) as the API's. */
 #define KIND(name, pub, str, flag) [BPFNET_##name] = BPFNET_FLOW_##pub,
@@ -166,10 +163,8 @@ static int on_event(const struct bpfnet_mon_event *raw, void *ctx)
 	ev.ifindex = raw->ifindex;
 	ev.to_endpoint = raw->dir == 1;
 	ev.xdp = raw->hook == BPFNET_MON_HOOK_XDP;
-	if (raw->reason && raw->reason < BPFNET_DROP_MAX)
-		ev.reason = drop_names[raw->reason];
-	else if (raw->reason)
-		ev.reason = "?";
+	if (raw->reason)
+		ev.reason = bn_drop_reason_name(raw->reason) ?: "?";
 	ev.verdict = verdict_name(raw);
 	ev.cap_len = raw->cap_len < BPFNET_MON_SNAP_LEN ? raw->cap_len : BPFNET_MON_SNAP_LEN;
 	ev.len = raw->len;

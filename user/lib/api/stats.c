@@ -4,13 +4,10 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "api/types.h"
 #include "dp/ct.h"
 #include "dp/maps.h"
 #include "sys/store.h"
-
-#define DROP_NAME(name, str) str,
-static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
-#undef DROP_NAME
 
 #define EVENT_NAME(name, str) [BPFNET_##name] = str,
 static const char *const event_names[BPFNET_G_MAX] = { BPFNET_FOREACH_GLOBAL(EVENT_NAME) };
@@ -57,7 +54,7 @@ static int read_drops(struct dp *dp, struct bpfnet_stats *out)
 		__u64 n;
 
 		err = dp_drop_read(dp, r, &n);
-		out->drops[out->n_drops].reason = drop_names[r];
+		out->drops[out->n_drops].reason = bn_drop_reason_name(r);
 		out->drops[out->n_drops++].packets = n;
 	}
 	return err ? bn_fail(dp->bn, err, "cannot read drop counters: %s", strerror(-err)) : 0;

@@ -63,6 +63,15 @@ ENUM_NAMES(flow_kinds, "conntrack kind", "routed, portmap, masquerade, hairpin",
 #undef FLOW_STATE_NAME
 #undef FLOW_KIND_NAME
 
+#define DROP_NAME(name, str) [BPFNET_##name] = str,
+static const char *const drop_names[BPFNET_DROP_MAX] = { BPFNET_FOREACH_DROP(DROP_NAME) };
+#undef DROP_NAME
+
+const char *bn_drop_reason_name(unsigned int reason)
+{
+	return reason && reason < BPFNET_DROP_MAX ? drop_names[reason] : NULL;
+}
+
 #define ENUM_FUNCS(prefix, type, table)							\
 	const char *prefix##_str(enum type v)						\
 	{										\

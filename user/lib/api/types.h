@@ -13,4 +13,7 @@ int bn_addr4(struct bpfnet *bn, const struct bpfnet_addr *a, const char *what,
 	     struct in_addr *out);
 struct bpfnet_prefix bn_prefix_from4(struct in_addr a, unsigned int len);
 
+/* The name of drop reason @reason (abi.h's, as stats and the monitor show it); NULL: none. */
+const char *bn_drop_reason_name(unsigned int reason);
+
 #endif
