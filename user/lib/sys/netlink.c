@@ -31,7 +31,11 @@
 #define NL_DUMP_TRIES	3
 
 struct nl {
-	struct mnl_socket *sock;
+	struct mnl_socket *sock;	/* NULL: a replay (nl_open_replay) */
+	/* a replay's replies still to read, and the copy of the one read last */
+	const unsigned char *replay;
+	size_t replay_left;
+	void *replay_msg;
 	unsigned int portid;
 	unsigned int seq;
 	char errmsg[256];
@@ -141,11 +145,61 @@ static int nl_cb_data(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * A replay's next chunk (nl_open_replay) as one datagram of the kernel, into
+ * an allocation of its exact size, so that a parser reading past the end of
+ * the reply reads past the end of an object (which ASan sees), not into
+ * stale bytes of nl->buf. -1 with errno as recvfrom() would.
+ */
+static ssize_t nl_replay_recv(struct nl *nl, const void **buf)
+{
+	uint16_t len;
+
+	free(nl->replay_msg);
+	nl->replay_msg = NULL;
+	if (nl->replay_left < sizeof(len)) {
+		errno = ENODATA;
+		return -1;
+	}
+	memcpy(&len, nl->replay, sizeof(len));
+	nl->replay += sizeof(len);
+	nl->replay_left -= sizeof(len);
+	if (len > nl->replay_left)
+		len = nl->replay_left;
+	/* what mnl_socket_recvfrom() says of a datagram larger than its buffer */
+	if (len > NL_BUF_SIZE) {
+		errno = ENOSPC;
+		return -1;
+	}
+	nl->replay_msg = malloc(len ? len : 1);
+	if (!nl->replay_msg)
+		return -1;
+	memcpy(nl->replay_msg, nl->replay, len);
+	nl->replay += len;
+	nl->replay_left -= len;
+	*buf = nl->replay_msg;
+	return len;
+}
+
+/* The next datagram of replies: from the socket into nl->buf, or a replay's. */
+static ssize_t nl_recv(struct nl *nl, const void **buf)
+{
+	if (!nl->sock)
+		return nl_replay_recv(nl, buf);
+	*buf = nl->buf;
+	return mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+}
+
 /* Discard what is still queued after libmnl gave up on a reply mid-way. */
 static void nl_drain(struct nl *nl)
 {
-	int fd = mnl_socket_get_fd(nl->sock);
+	int fd;
 
+	if (!nl->sock) {
+		nl->replay_left = 0;
+		return;
+	}
+	fd = mnl_socket_get_fd(nl->sock);
 	while (recv(fd, nl->buf, sizeof(nl->buf), MSG_DONTWAIT) > 0)
 		;
 }
@@ -172,6 +226,7 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 	};
 	struct nl_ctx ctx = { .nl = nl, .cb = cb, .arg = arg };
 	int ret = MNL_CB_OK, err;
+	const void *buf;
 	ssize_t n;
 
 	/* Sequence 0 would turn off libmnl's sequence check. */
@@ -179,15 +234,15 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 		nl->seq = 1;
 	nlh->nlmsg_seq = nl->seq;
 	nl->errmsg[0] = '\0';
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+	if (nl->sock && mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		n = nl_recv(nl, &buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			goto err_drain;
-		ret = mnl_cb_run2(nl->buf, n, nl->seq, nl->portid, nl_cb_data,
+		ret = mnl_cb_run2(buf, n, nl->seq, nl->portid, nl_cb_data,
 				  &ctx, ctl, MNL_ARRAY_SIZE(ctl));
 	} while (ret > MNL_CB_STOP);
 	if (ret < 0)
@@ -264,11 +319,26 @@ err_free:
 	return err;
 }
 
+int nl_open_replay(struct nl **out, const void *replies, size_t len)
+{
+	struct nl *nl = calloc(1, sizeof(*nl));
+
+	*out = nl;
+	if (!nl)
+		return -ENOMEM;
+	/* sequence and port 0 in a reply match any request, as the kernel's 0 do */
+	nl->replay = replies;
+	nl->replay_left = len;
+	return 0;
+}
+
 void nl_close(struct nl *nl)
 {
 	if (!nl)
 		return;
-	mnl_socket_close(nl->sock);
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->replay_msg);
 	free(nl);
 }
 
