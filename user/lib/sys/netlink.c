@@ -216,6 +216,31 @@ static struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/*
+ * libmnl 1.0.4's mnl_nlmsg_ok() compares nlmsg_len with what is left as an
+ * int: a length of 2^31 or more passes as negative, and mnl_nlmsg_next()
+ * then steps gigabytes past the datagram. Every message's length is checked
+ * here, unsigned, before libmnl walks them (bytes too few for a header at
+ * the end are left, as libmnl leaves them).
+ */
+static bool nl_datagram_ok(const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n >= sizeof(struct nlmsghdr)) {
+		size_t len = ((const struct nlmsghdr *)p)->nlmsg_len;
+
+		if (len < sizeof(struct nlmsghdr) || len > n)
+			return false;
+		len = NLMSG_ALIGN(len);
+		if (len >= n)
+			break;
+		p += len;
+		n -= len;
+	}
+	return true;
+}
+
 /* Send @nlh and read replies until the ACK; @cb sees each data message. */
 static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 {
@@ -242,6 +267,10 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 			continue;
 		if (n < 0)
 			goto err_drain;
+		if (!nl_datagram_ok(buf, (size_t)n)) {
+			errno = EBADMSG;
+			goto err_drain;
+		}
 		ret = mnl_cb_run2(buf, n, nl->seq, nl->portid, nl_cb_data,
 				  &ctx, ctl, MNL_ARRAY_SIZE(ctl));
 	} while (ret > MNL_CB_STOP);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * sys/netlink.c's reading of replies, fed through nl_open_replay(): what the
+ * parsers' fuzzer (tests/fuzz/fuzz_netlink.c) found in them, each as the
+ * datagram that showed it. No socket, no root.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+
+#include "sys/netlink.h"
+
+/* A replay input being built: chunks of a 16-bit length and a datagram each. */
+struct replies {
+	unsigned char bytes[4096];
+	size_t len;
+};
+
+/* Append @n bytes of @dgram as one datagram. */
+static void add_datagram(struct replies *r, const void *dgram, size_t n)
+{
+	uint16_t len = (uint16_t)n;
+
+	assert_true(r->len + sizeof(len) + n <= sizeof(r->bytes));
+	memcpy(r->bytes + r->len, &len, sizeof(len));
+	memcpy(r->bytes + r->len + sizeof(len), dgram, n);
+	r->len += sizeof(len) + n;
+}
+
+/* A link message of ifindex @index named @name into @buf; returns its length. */
+static size_t put_link(char *buf, int index, const char *name)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	ifi->ifi_index = index;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh->nlmsg_len;
+}
+
+static size_t put_done(char *buf)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int *error = mnl_nlmsg_put_extra_header(nlh, sizeof(*error));
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	*error = 0;
+	return nlh->nlmsg_len;
+}
+
+static int count_link(const struct nl_link *link, void *arg)
+{
+	assert_string_equal(link->name, "eth0");
+	assert_int_equal(link->ifindex, 2);
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A link dump as the kernel sends it, replayed: the link is seen, the dump ends. */
+static void test_replay_link_dump(void **state)
+{
+	char dgram[512] __attribute__((aligned(4)));
+	struct replies r = {};
+	struct nl *nl;
+	size_t n;
+	int seen = 0;
+
+	(void)state;
+	n = put_link(dgram, 2, "eth0");
+	n += put_done(dgram + n);
+	add_datagram(&r, dgram, n);
+	assert_int_equal(nl_open_replay(&nl, r.bytes, r.len), 0);
+	assert_int_equal(nl_link_foreach(nl, count_link, &seen), 0);
+	assert_int_equal(seen, 1);
+	/* nothing is left to read: the next request's reply is missing, not made up */
+	assert_int_equal(nl_link_foreach(nl, count_link, &seen), -ENODATA);
+	nl_close(nl);
+}
+
+/*
+ * Found by fuzz_netlink: a message whose nlmsg_len is 2^31 or more passed
+ * libmnl's signed length check and its walk stepped 4 GiB past the datagram
+ * (SEGV in mnl_nlmsg_ok). Such a datagram is refused whole.
+ */
+static void test_nlmsg_len_huge(void **state)
+{
+	char dgram[512] __attribute__((aligned(4)));
+	struct replies r = {};
+	struct nl *nl;
+	size_t n;
+	int seen = 0;
+
+	(void)state;
+	n = put_link(dgram, 2, "eth0");
+	n += put_link(dgram + n, 3, "eth1");
+	((struct nlmsghdr *)dgram)->nlmsg_len = 0xfffffff0;
+	add_datagram(&r, dgram, n);
+	assert_int_equal(nl_open_replay(&nl, r.bytes, r.len), 0);
+	assert_int_equal(nl_link_foreach(nl, count_link, &seen), -EBADMSG);
+	assert_int_equal(seen, 0);
+	nl_close(nl);
+}
+
+/* A message longer than what is left of its datagram: the same refusal. */
+static void test_nlmsg_len_past_datagram(void **state)
+{
+	char dgram[512] __attribute__((aligned(4)));
+	struct replies r = {};
+	struct nl *nl;
+	size_t n;
+	int seen = 0;
+
+	(void)state;
+	n = put_link(dgram, 2, "eth0");
+	((struct nlmsghdr *)dgram)->nlmsg_len = (uint32_t)n + 4;
+	add_datagram(&r, dgram, n);
+	assert_int_equal(nl_open_replay(&nl, r.bytes, r.len), 0);
+	assert_int_equal(nl_link_foreach(nl, count_link, &seen), -EBADMSG);
+	nl_close(nl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_link_dump),
+		cmocka_unit_test(test_nlmsg_len_huge),
+		cmocka_unit_test(test_nlmsg_len_past_datagram),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
