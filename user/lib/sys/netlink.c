@@ -92,6 +92,16 @@ static void nl_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t hlen)
 	}
 }
 
+/*
+ * The errno of a reply's error field, which the kernel sets to -errno. A
+ * value no errno can be (positive, INT_MIN, below -4095, the kernel's
+ * MAX_ERRNO) is no error we could name: EPROTO, never its negation.
+ */
+static int nl_reply_errno(int error)
+{
+	return error < 0 && error >= -4095 ? -error : EPROTO;
+}
+
 static int nl_cb_error(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
@@ -109,7 +119,7 @@ static int nl_cb_error(const struct nlmsghdr *nlh, void *data)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len > sizeof(err->msg))
 		hlen = sizeof(err->error) + err->msg.nlmsg_len;
 	nl_extack(ctx->nl, nlh, hlen);
-	nl_set_err(ctx, err->error < 0 ? -err->error : err->error);
+	nl_set_err(ctx, nl_reply_errno(err->error));
 	return MNL_CB_STOP;
 }
 
@@ -124,7 +134,7 @@ static int nl_cb_done(const struct nlmsghdr *nlh, void *data)
 	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
 	if (error < 0) {
 		nl_extack(ctx->nl, nlh, sizeof(error));
-		nl_set_err(ctx, -error);
+		nl_set_err(ctx, nl_reply_errno(error));
 	}
 	return MNL_CB_STOP;
 }
