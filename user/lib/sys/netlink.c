@@ -953,12 +953,12 @@ struct nl_qdisc_find {
 static int nl_qdisc_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_qdisc_find *q = data;
-	struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[TCA_MAX + 1] = {};
 	struct nl_attrs a = { tb, TCA_MAX };
 	char kind[IFNAMSIZ];	/* TCA_KIND names are as short as device names */
 
-	if (tcm->tcm_ifindex != q->ifindex ||
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm) || tcm->tcm_ifindex != q->ifindex ||
 	    mnl_attr_parse(nlh, sizeof(*tcm), nl_attr_cb, &a) < 0 || !tb[TCA_KIND])
 		return MNL_CB_OK;
 	nl_attr_strcpy(kind, sizeof(kind), tb[TCA_KIND]);
