@@ -269,8 +269,9 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -
 	-fsanitize=fuzzer-no-link -Wno-unknown-attributes
 # clang 14 has no symver attribute: the default versions of what the library defines twice
 # (api/endpoint.c, api/network.c) are bound by hand, as gcc's "@@" binds them in a static link
-FUZZ_LDFLAGS := -Wl,--defsym=bpfnet_endpoint__list=ep_list_v0_3 \
-	-Wl,--defsym=bpfnet_network__list=net_list_v0_4
+# (-u: their objects are taken from the archive even when nothing else of them is used)
+FUZZ_LDFLAGS := -Wl,-u,ep_list_v0_3 -Wl,--defsym=bpfnet_endpoint__list=ep_list_v0_3 \
+	-Wl,-u,net_list_v0_4 -Wl,--defsym=bpfnet_network__list=net_list_v0_4
 FUZZ_SRCS := $(LIB_SRCS) $(RUN_SRCS) $(filter-out user/cni/main.c,$(CNI_SRCS))
 FUZZ_SRC_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(FUZZ_SRCS))
 FUZZ_LIB := $(FUZZ_OBJ)/libbpfnet-fuzz.a

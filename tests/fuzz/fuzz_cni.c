@@ -7,7 +7,9 @@
  * cni_config_parse() for both needs, cni_config_apply_args(), the VERSION
  * answer, the error object of a failure; and for a config that parses, the
  * result an ADD would print (with its prevResult) and CHECK's comparison
- * against the prevResult, for a fixed endpoint.
+ * against the prevResult, for a fixed endpoint with the environment's
+ * CNI_IFNAME in CNI_NETNS. Every answer is JSON: a plugin that prints none
+ * leaves the runtime with no word of what happened.
  */
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -82,10 +84,27 @@ static void fixed_endpoint(struct bpfnet_endpoint_info *ep)
 	strcpy(ep->container_id, "abc123");
 }
 
+/* ADD's result names the container side: its last address's interface is @ep's, in @netns. */
+static void check_result(json_t *r, const struct bpfnet_endpoint_info *ep, const char *netns)
+{
+	json_t *ips = json_object_get(r, "ips"), *ip, *iface;
+	const char *name, *sandbox;
+
+	FUZZ_ASSERT(json_array_size(ips));
+	ip = json_array_get(ips, json_array_size(ips) - 1);
+	iface = json_array_get(json_object_get(r, "interfaces"),
+			       (size_t)json_integer_value(json_object_get(ip, "interface")));
+	name = json_string_value(json_object_get(iface, "name"));
+	sandbox = json_string_value(json_object_get(iface, "sandbox"));
+	FUZZ_ASSERT(name && !strcmp(name, ep->ifname));
+	FUZZ_ASSERT(sandbox && !strcmp(sandbox, netns));
+}
+
 static void check_network_config(const char *text, size_t len, const struct cni_env *env,
 				 bool env_ok)
 {
 	struct bpfnet_endpoint_info ep;
+	const char *netns = "/var/run/netns/c1";
 	struct cni_config cfg;
 	struct cni_error e = {};
 	char diff[1024];
@@ -101,12 +120,18 @@ static void check_network_config(const char *text, size_t len, const struct cni_
 	if (env_ok && cni_config_apply_args(&cfg, &env->args, &e))
 		check_error(&e, cfg.version);
 	fixed_endpoint(&ep);
-	r = cni_result_json(&cfg, &ep, ep.netns);
+	/* the container side as ADD makes it: named and placed as the environment says */
+	if (env_ok && env->ifname && (env->command == CNI_CMD_ADD || env->command == CNI_CMD_CHECK)) {
+		snprintf(ep.ifname, sizeof(ep.ifname), "%s", env->ifname);
+		netns = env->netns;
+	}
+	r = cni_result_json(&cfg, &ep, netns);
 	FUZZ_ASSERT(r);
+	check_result(r, &ep, netns);
 	json_decref(r);
 	if (cfg.prev_result) {
 		diff[0] = '\0';
-		FUZZ_ASSERT(cni_result_compare(cfg.prev_result, &ep, ep.netns, diff,
+		FUZZ_ASSERT(cni_result_compare(cfg.prev_result, &ep, netns, diff,
 					       sizeof(diff)) >= 0);
 		FUZZ_ASSERT(strlen(diff) < sizeof(diff));
 	}
