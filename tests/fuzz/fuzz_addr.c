@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Addresses, prefixes and MACs as users, state files and CNI configs give
- * them: bpfnet_addr_parse() and bpfnet_prefix_parse() (api/types.c, the CLI's
- * and the CNI plugin's), cidr4_parse() and ip4_parse() (model/ipam.c, a
- * network's subnet), mac_parse() (model, the state file's) and
- * cni_mac_parse() (the CNI config's). The input is one string, given to
- * each. What parses prints as text that parses back to the same value.
+ * them: bpfnet_addr_parse() and bpfnet_prefix_parse() (api/types.c, the
+ * CLI's, the CNI plugin's, the records'), cidr4_parse() and ip4_parse()
+ * (model/ipam.c; the first is no one's but its unit test's now), mac_parse()
+ * (model, the state file's) and cni_mac_parse() (the CNI config's). The input
+ * is one string, given to each. What parses prints as text that parses back
+ * to the same value.
  */
 #include <arpa/inet.h>
 
@@ -56,7 +57,13 @@ static void check_cidr4(const char *s)
 		return;
 	FUZZ_ASSERT(len >= IPAM_PREFIX_MIN && len <= IPAM_PREFIX_MAX);
 	FUZZ_ASSERT(!(ntohl(net.s_addr) & ~prefix_mask(len)));
-	/* the public parser takes every subnet the model does, as the same prefix */
+	/*
+	 * The public parser takes every subnet the model does, as the same prefix;
+	 * but no text longer than any prefix needs ("0.0.0.0/000...08"), which the
+	 * model's, used by nothing but its unit test, reads.
+	 */
+	if (strlen(s) >= BPFNET_PREFIXSTRLEN)
+		return;
 	FUZZ_ASSERT(bpfnet_prefix_parse(s, &p) == 0);
 	FUZZ_ASSERT(p.addr.family == AF_INET && p.addr.v4.s_addr == net.s_addr && p.len == len);
 }
