@@ -31,6 +31,8 @@ static int addr_cb(const struct nl_addr4 *a, void *arg)
 {
 	(*(size_t *)arg)++;
 	FUZZ_ASSERT(strnlen(a->label, sizeof(a->label)) < sizeof(a->label));
+	/* the node checks take it to prefix_mask(), as a route's */
+	FUZZ_ASSERT(a->prefix_len <= 32);
 	return 0;
 }
 

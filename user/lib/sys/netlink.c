@@ -759,8 +759,9 @@ static bool nl_addr_parse(const struct nlmsghdr *nlh, void *data)
 	struct nl_attrs a = { tb, IFA_MAX };
 	struct nl_addr4 *out = data;
 
+	/* a length past 32 is no IPv4 prefix: prefix_mask() of it would shift by more than 31 */
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET ||
-	    mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
+	    ifa->ifa_prefixlen > 32 || mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
 		return false;
 	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on p2p links */
 	if (!tb[IFA_LOCAL] || mnl_attr_get_payload_len(tb[IFA_LOCAL]) != 4)
