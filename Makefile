@@ -266,10 +266,12 @@ fuzz-packets: $(BUILD)/tests/pkt/test_fuzz
 # make next (issue 12): the whole tree again in build-next/ with the "next" map layout of
 # include/bpfnet/abi.h (BPFNET_LAYOUT_NEXT: a conntrack and an endpoint field more, their
 # maps at layout 2), the binary the migration tests upgrade to and downgrade from.
-# BUILD=build-next tests/run ... runs the tests against it.
+# make next NEXT_GOAL=all, then BUILD=build-next tests/run ..., runs the tests against it.
+# Only the CLI by default, all make check needs of it; NEXT_GOAL=all builds its tests too.
+NEXT_GOAL ?= build-next/bpfnet
 .PHONY: next
 next:
-	$(MAKE) BUILD=build-next LAYOUT_CFLAGS=-DBPFNET_LAYOUT_NEXT all
+	$(MAKE) BUILD=build-next LAYOUT_CFLAGS=-DBPFNET_LAYOUT_NEXT $(NEXT_GOAL)
 # the migration tests (75-migrate, 76-upgrade) need both builds: make check makes it too
 # (after deps, listed first in check's own rule)
 check: next
@@ -294,6 +296,56 @@ clean: clean-prog-variant
 .PHONY: clean-prog-variant
 clean-prog-variant:
 	rm -rf $(PROG_VARIANT_BUILD)
+
+# ---- fuzz-parsers: libFuzzer on every parser of outside input (tests/fuzz/README.md) -------
+# Each tests/fuzz/fuzz_T.c is built twice, against the library's, the runtime's and the
+# CNI plugin's sources compiled again with ASan, UBSan and libFuzzer's coverage (not the
+# -O2 objects): the fuzzer $(BUILD)/fuzz/fuzz_T, and with tests/fuzz/replay.c's main() the
+# unit test $(BUILD)/tests/unit/test_fuzz_T, which replays T's committed corpus and its
+# regressions in make check. libFuzzer's runtime is libclang-rt-dev's: clang only
+# recommends it, and make deps installs no recommends.
+DEB_PACKAGES += libclang-rt-dev
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ := $(BUILD)/fuzz/obj
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
+	-Iuser/lib -Iuser -Itests/fuzz -I$(BUILD)/include -MD -MP $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -Wno-unknown-attributes
+# clang 14 has no symver attribute: the default versions of what the library defines twice
+# (api/endpoint.c, api/network.c) are bound by hand, as gcc's "@@" binds them in a static link
+# (-u: their objects are taken from the archive even when nothing else of them is used)
+FUZZ_LDFLAGS := -Wl,-u,ep_list_v0_3 -Wl,--defsym=bpfnet_endpoint__list=ep_list_v0_3 \
+	-Wl,-u,net_list_v0_4 -Wl,--defsym=bpfnet_network__list=net_list_v0_4
+FUZZ_SRCS := $(LIB_SRCS) $(RUN_SRCS) $(filter-out user/cni/main.c,$(CNI_SRCS))
+FUZZ_SRC_OBJS := $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(FUZZ_SRCS))
+FUZZ_LIB := $(FUZZ_OBJ)/libbpfnet-fuzz.a
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+FUZZ_REPLAYS := $(addprefix $(BUILD)/tests/unit/test_fuzz_,$(FUZZ_TARGETS))
+all: $(FUZZ_REPLAYS)
+
+$(FUZZ_SRC_OBJS): $(SKELS)
+$(FUZZ_OBJ)/%.o: %.c
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_OBJ)/tests/fuzz/replay_%.o: tests/fuzz/replay.c
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DFUZZ_TARGET='"$*"' -c $< -o $@
+$(FUZZ_LIB): $(FUZZ_SRC_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/unit/test_fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o \
+		$(FUZZ_OBJ)/tests/fuzz/replay_%.o $(FUZZ_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# each target FUZZ_SECONDS over a fresh copy of its corpus; a crash fails make, its input kept
+fuzz-parsers: $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
 
 # libbpfnet.pc names the directories of this install: made again by every make install
 $(PC): user/lib/libbpfnet.pc.in FORCE

@@ -396,6 +396,13 @@ static const struct env_case env_cases[] = {
 	{ { "CNI_COMMAND", "DEL", "CNI_CONTAINERID", CID }, -1, "CNI_IFNAME" },
 	{ { "CNI_COMMAND", "DEL", "CNI_CONTAINERID", CID, "CNI_IFNAME", "eth0", "CNI_ARGS", "x" },
 	  -1, "CNI_ARGS" },
+	/* the result names CNI_NETNS and CNI_IFNAME in JSON, which holds UTF-8 only (fuzz_cni) */
+	{ { "CNI_COMMAND", "ADD", "CNI_CONTAINERID", CID, "CNI_NETNS", "/run/netns/\xff",
+	    "CNI_IFNAME", "eth0" }, -1, "is not UTF-8" },
+	{ { "CNI_COMMAND", "ADD", "CNI_CONTAINERID", CID, "CNI_NETNS", "/run/netns/x",
+	    "CNI_IFNAME", "eth\xc3" }, -1, "CNI_IFNAME" },
+	{ { "CNI_COMMAND", "ADD", "CNI_CONTAINERID", CID, "CNI_NETNS", "/run/netns/\xc3\xa9t\xc3\xa9",
+	    "CNI_IFNAME", "\xc3\xa9th0" }, 0, NULL },
 };
 
 static void test_env(void **state)
@@ -446,6 +453,11 @@ static void test_names(void **state)
 	assert_false(cni_ifname_valid(".."));
 	assert_false(cni_ifname_valid("a b"));
 	assert_false(cni_ifname_valid("a:1"));
+	/* UTF-8, as the result's JSON holds it: no stray byte, overlong form or surrogate */
+	assert_true(cni_ifname_valid("\xc3\xa9th0"));
+	assert_false(cni_ifname_valid("eth\xff"));
+	assert_false(cni_ifname_valid("\xc0\xafx"));
+	assert_false(cni_ifname_valid("\xed\xa0\x80"));
 }
 
 int main(void)

@@ -180,6 +180,45 @@ static void test_error_object(void **state)
 	json_decref(j);
 }
 
+/*
+ * Found by fuzz_cni: CNI_COMMAND "\xabVERSION" is quoted in the details, which
+ * are then no UTF-8, json_pack() refused them and the plugin printed no error
+ * object at all. Such bytes are '?' now, as is a sequence vsnprintf() cut.
+ */
+static void test_error_object_not_utf8(void **state)
+{
+	struct cni_command_case {
+		const char *command, *details;
+	} cases[] = {
+		{ "\xabVERSION", "CNI_COMMAND '?VERSION' is not one of" },
+		{ "\xc3\xa9", "CNI_COMMAND '\xc3\xa9' is not" },		/* UTF-8 stays */
+		{ "\xc0\xaf", "CNI_COMMAND '?" "?' is not" },		/* an overlong '/' */
+	};
+	struct cni_error e = { 0 };
+	enum cni_command cmd;
+	char long_text[sizeof(e.details) + 8];
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cni_command_parse(cases[i].command, &cmd, &e), -1);
+		j = cni_error_json(&e, CNI_V_1_0_0);
+		assert_non_null(j);
+		assert_has(str_at(j, "details"), cases[i].details);
+		json_decref(j);
+	}
+	/* details cut in the middle of a two-byte sequence: the half left is a '?' */
+	memset(long_text, 'a', sizeof(long_text));
+	memcpy(long_text + sizeof(e.details) - 2, "\xc3\xa9", 2);
+	long_text[sizeof(long_text) - 1] = '\0';
+	cni_fail(&e, CNI_ERR_CONFIG, "m", "%s", long_text);
+	j = cni_error_json(&e, CNI_V_1_0_0);
+	assert_non_null(j);
+	assert_int_equal(strlen(str_at(j, "details")), sizeof(e.details) - 1);
+	assert_int_equal(str_at(j, "details")[sizeof(e.details) - 2], '?');
+	json_decref(j);
+}
+
 static void test_errno_codes(void **state)
 {
 	(void)state;
@@ -273,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_result_internal),
 		cmocka_unit_test(test_result_appends_prev),
 		cmocka_unit_test(test_error_object),
+		cmocka_unit_test(test_error_object_not_utf8),
 		cmocka_unit_test(test_errno_codes),
 		cmocka_unit_test(test_version_result),
 		cmocka_unit_test(test_compare),

@@ -63,8 +63,19 @@ int cni_fail(struct cni_error *e, unsigned int code, const char *msg, const char
 unsigned int cni_code_for_errno(int err);
 /* cni_fail() for a library call that returned @err on @bn: details = bpfnet__errmsg(bn). */
 int cni_fail_lib(struct cni_error *e, struct bpfnet *bn, int err, const char *msg);
-/* The error object {"cniVersion", "code", "msg", "details"} (new reference). */
+/*
+ * The error object {"cniVersion", "code", "msg", "details"} (new reference).
+ * Bytes of the texts that are not UTF-8 (from the environment, or a sequence
+ * cut short) are written as '?': JSON holds UTF-8 only.
+ */
 json_t *cni_error_json(const struct cni_error *e, enum cni_version v);
+
+/* ---- UTF-8 (utf8.c) -------------------------------------------------------- */
+
+/* Is @s UTF-8 that jansson takes (no overlong form, surrogate, or code point past U+10FFFF)? */
+bool cni_utf8_valid(const char *s);
+/* @src into @dst (size @len, NUL-terminated), each byte that is no UTF-8 as '?'; cut whole. */
+void cni_utf8_copy(char *dst, size_t len, const char *src);
 
 /* ---- environment (env.c) -------------------------------------------------- */
 
@@ -101,7 +112,7 @@ int cni_env_load(struct cni_env *env, const char *(*getenv_fn)(const char *), st
 int cni_args_parse(const char *s, struct cni_args *out, struct cni_error *e);
 /* A CNI_CONTAINERID as the spec allows it ([A-Za-z0-9][A-Za-z0-9_.-]*), short enough. */
 bool cni_container_id_valid(const char *id);
-/* An interface name Linux takes: 1..15 characters, no '/', ':' or whitespace, not . or .. */
+/* An interface name Linux takes, 1..15 bytes, no '/', ':' or whitespace, not . or .., in UTF-8. */
 bool cni_ifname_valid(const char *name);
 
 /* ---- network config (config.c) -------------------------------------------- */

@@ -45,7 +45,9 @@ bool cni_ifname_valid(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (!len || len >= IF_NAMESIZE || !strcmp(name, ".") || !strcmp(name, ".."))
+	/* UTF-8 too: the result names it, and JSON holds nothing else */
+	if (!len || len >= IF_NAMESIZE || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    !cni_utf8_valid(name))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (name[i] == '/' || name[i] == ':' || isspace((unsigned char)name[i]))
@@ -120,6 +122,10 @@ static int env_require(const struct cni_env *env, struct cni_error *e)
 	if (need_netns && (!env->netns || !*env->netns))
 		return cni_fail(e, CNI_ERR_ENV, "CNI_NETNS is not set",
 				"CNI_NETNS must be the path of the container's network namespace");
+	/* the result names the netns: a path JSON cannot hold would lose it after the ADD */
+	if (env->netns && !cni_utf8_valid(env->netns))
+		return cni_fail(e, CNI_ERR_ENV, "invalid CNI_NETNS",
+				"CNI_NETNS '%s' is not UTF-8", env->netns);
 	return 0;
 }
 

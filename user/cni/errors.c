@@ -57,8 +57,13 @@ int cni_fail_lib(struct cni_error *e, struct bpfnet *bn, int err, const char *ms
 
 json_t *cni_error_json(const struct cni_error *e, enum cni_version v)
 {
+	char msg[sizeof(e->msg)], details[sizeof(e->details)];
+
+	/* a CNI_COMMAND or path of any bytes is quoted in them, and vsnprintf() cuts anywhere */
+	cni_utf8_copy(msg, sizeof(msg), e->msg);
+	cni_utf8_copy(details, sizeof(details), e->details);
 	return json_pack("{s:s, s:I, s:s, s:s}", "cniVersion", cni_version_str(v), "code",
-			 (json_int_t)e->code, "msg", e->msg, "details", e->details);
+			 (json_int_t)e->code, "msg", msg, "details", details);
 }
 
 void cni_append(char *buf, size_t len, const char *fmt, ...)

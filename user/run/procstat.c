@@ -8,10 +8,19 @@
 
 #include "procstat.h"
 
+int proc_stat_parse(const char *buf, const char **fields)
+{
+	const char *p = strrchr(buf, ')');
+
+	if (!p || p[1] != ' ')
+		return -ESRCH;
+	*fields = p + 2;
+	return 0;
+}
+
 int proc_stat_read(pid_t pid, char *buf, size_t len, const char **fields)
 {
 	char path[64];
-	const char *p;
 	ssize_t n;
 	int fd;
 
@@ -29,11 +38,7 @@ int proc_stat_read(pid_t pid, char *buf, size_t len, const char **fields)
 	if (n <= 0)
 		return -ESRCH;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return -ESRCH;
-	*fields = p + 2;
-	return 0;
+	return proc_stat_parse(buf, fields);
 }
 
 const char *proc_stat_field(const char *fields, int n)

@@ -16,6 +16,8 @@
  * 3 (the state) in it. 0, or -ESRCH when there is no such process to read.
  */
 int proc_stat_read(pid_t pid, char *buf, size_t len, const char **fields);
+/* The same of a stat line already read into @buf (NUL-terminated): -ESRCH when it is not one. */
+int proc_stat_parse(const char *buf, const char **fields);
 
 /* Field @n (3 or more, as proc(5) counts them) of @fields from proc_stat_read(); NULL: none. */
 const char *proc_stat_field(const char *fields, int n);

@@ -31,7 +31,11 @@
 #define NL_DUMP_TRIES	3
 
 struct nl {
-	struct mnl_socket *sock;
+	struct mnl_socket *sock;	/* NULL: a replay (nl_open_replay) */
+	/* a replay's replies still to read, and the copy of the one read last */
+	const unsigned char *replay;
+	size_t replay_left;
+	void *replay_msg;
 	unsigned int portid;
 	unsigned int seq;
 	char errmsg[256];
@@ -88,6 +92,16 @@ static void nl_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t hlen)
 	}
 }
 
+/*
+ * The errno of a reply's error field, which the kernel sets to -errno. A
+ * value no errno can be (positive, INT_MIN, below -4095, the kernel's
+ * MAX_ERRNO) is no error we could name: EPROTO, never its negation.
+ */
+static int nl_reply_errno(int error)
+{
+	return error < 0 && error >= -4095 ? -error : EPROTO;
+}
+
 static int nl_cb_error(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
@@ -105,7 +119,7 @@ static int nl_cb_error(const struct nlmsghdr *nlh, void *data)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len > sizeof(err->msg))
 		hlen = sizeof(err->error) + err->msg.nlmsg_len;
 	nl_extack(ctx->nl, nlh, hlen);
-	nl_set_err(ctx, err->error < 0 ? -err->error : err->error);
+	nl_set_err(ctx, nl_reply_errno(err->error));
 	return MNL_CB_STOP;
 }
 
@@ -120,7 +134,7 @@ static int nl_cb_done(const struct nlmsghdr *nlh, void *data)
 	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
 	if (error < 0) {
 		nl_extack(ctx->nl, nlh, sizeof(error));
-		nl_set_err(ctx, -error);
+		nl_set_err(ctx, nl_reply_errno(error));
 	}
 	return MNL_CB_STOP;
 }
@@ -141,11 +155,61 @@ static int nl_cb_data(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * A replay's next chunk (nl_open_replay) as one datagram of the kernel, into
+ * an allocation of its exact size, so that a parser reading past the end of
+ * the reply reads past the end of an object (which ASan sees), not into
+ * stale bytes of nl->buf. -1 with errno as recvfrom() would.
+ */
+static ssize_t nl_replay_recv(struct nl *nl, const void **buf)
+{
+	uint16_t len;
+
+	free(nl->replay_msg);
+	nl->replay_msg = NULL;
+	if (nl->replay_left < sizeof(len)) {
+		errno = ENODATA;
+		return -1;
+	}
+	memcpy(&len, nl->replay, sizeof(len));
+	nl->replay += sizeof(len);
+	nl->replay_left -= sizeof(len);
+	if (len > nl->replay_left)
+		len = nl->replay_left;
+	/* what mnl_socket_recvfrom() says of a datagram larger than its buffer */
+	if (len > NL_BUF_SIZE) {
+		errno = ENOSPC;
+		return -1;
+	}
+	nl->replay_msg = malloc(len ? len : 1);
+	if (!nl->replay_msg)
+		return -1;
+	memcpy(nl->replay_msg, nl->replay, len);
+	nl->replay += len;
+	nl->replay_left -= len;
+	*buf = nl->replay_msg;
+	return len;
+}
+
+/* The next datagram of replies: from the socket into nl->buf, or a replay's. */
+static ssize_t nl_recv(struct nl *nl, const void **buf)
+{
+	if (!nl->sock)
+		return nl_replay_recv(nl, buf);
+	*buf = nl->buf;
+	return mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+}
+
 /* Discard what is still queued after libmnl gave up on a reply mid-way. */
 static void nl_drain(struct nl *nl)
 {
-	int fd = mnl_socket_get_fd(nl->sock);
+	int fd;
 
+	if (!nl->sock) {
+		nl->replay_left = 0;
+		return;
+	}
+	fd = mnl_socket_get_fd(nl->sock);
 	while (recv(fd, nl->buf, sizeof(nl->buf), MSG_DONTWAIT) > 0)
 		;
 }
@@ -162,6 +226,31 @@ static struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/*
+ * libmnl 1.0.4's mnl_nlmsg_ok() compares nlmsg_len with what is left as an
+ * int: a length of 2^31 or more passes as negative, and mnl_nlmsg_next()
+ * then steps gigabytes past the datagram. Every message's length is checked
+ * here, unsigned, before libmnl walks them (bytes too few for a header at
+ * the end are left, as libmnl leaves them).
+ */
+static bool nl_datagram_ok(const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n >= sizeof(struct nlmsghdr)) {
+		size_t len = ((const struct nlmsghdr *)p)->nlmsg_len;
+
+		if (len < sizeof(struct nlmsghdr) || len > n)
+			return false;
+		len = NLMSG_ALIGN(len);
+		if (len >= n)
+			break;
+		p += len;
+		n -= len;
+	}
+	return true;
+}
+
 /* Send @nlh and read replies until the ACK; @cb sees each data message. */
 static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 {
@@ -172,6 +261,7 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 	};
 	struct nl_ctx ctx = { .nl = nl, .cb = cb, .arg = arg };
 	int ret = MNL_CB_OK, err;
+	const void *buf;
 	ssize_t n;
 
 	/* Sequence 0 would turn off libmnl's sequence check. */
@@ -179,15 +269,19 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 		nl->seq = 1;
 	nlh->nlmsg_seq = nl->seq;
 	nl->errmsg[0] = '\0';
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+	if (nl->sock && mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		n = nl_recv(nl, &buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			goto err_drain;
-		ret = mnl_cb_run2(nl->buf, n, nl->seq, nl->portid, nl_cb_data,
+		if (!nl_datagram_ok(buf, (size_t)n)) {
+			errno = EBADMSG;
+			goto err_drain;
+		}
+		ret = mnl_cb_run2(buf, n, nl->seq, nl->portid, nl_cb_data,
 				  &ctx, ctl, MNL_ARRAY_SIZE(ctl));
 	} while (ret > MNL_CB_STOP);
 	if (ret < 0)
@@ -264,11 +358,26 @@ err_free:
 	return err;
 }
 
+int nl_open_replay(struct nl **out, const void *replies, size_t len)
+{
+	struct nl *nl = calloc(1, sizeof(*nl));
+
+	*out = nl;
+	if (!nl)
+		return -ENOMEM;
+	/* sequence and port 0 in a reply match any request, as the kernel's 0 do */
+	nl->replay = replies;
+	nl->replay_left = len;
+	return 0;
+}
+
 void nl_close(struct nl *nl)
 {
 	if (!nl)
 		return;
-	mnl_socket_close(nl->sock);
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->replay_msg);
 	free(nl);
 }
 
@@ -650,8 +759,9 @@ static bool nl_addr_parse(const struct nlmsghdr *nlh, void *data)
 	struct nl_attrs a = { tb, IFA_MAX };
 	struct nl_addr4 *out = data;
 
+	/* a length past 32 is no IPv4 prefix: prefix_mask() of it would shift by more than 31 */
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) || ifa->ifa_family != AF_INET ||
-	    mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
+	    ifa->ifa_prefixlen > 32 || mnl_attr_parse(nlh, sizeof(*ifa), nl_attr_cb, &a) < 0)
 		return false;
 	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on p2p links */
 	if (!tb[IFA_LOCAL] || mnl_attr_get_payload_len(tb[IFA_LOCAL]) != 4)
@@ -844,12 +954,12 @@ struct nl_qdisc_find {
 static int nl_qdisc_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_qdisc_find *q = data;
-	struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[TCA_MAX + 1] = {};
 	struct nl_attrs a = { tb, TCA_MAX };
 	char kind[IFNAMSIZ];	/* TCA_KIND names are as short as device names */
 
-	if (tcm->tcm_ifindex != q->ifindex ||
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm) || tcm->tcm_ifindex != q->ifindex ||
 	    mnl_attr_parse(nlh, sizeof(*tcm), nl_attr_cb, &a) < 0 || !tb[TCA_KIND])
 		return MNL_CB_OK;
 	nl_attr_strcpy(kind, sizeof(kind), tb[TCA_KIND]);

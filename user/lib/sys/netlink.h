@@ -18,6 +18,15 @@ struct nl;
 /* Open a socket in the netns of @netns_fd (-1: the caller's current netns). */
 int nl_open(struct nl **out, int netns_fd);
 void nl_close(struct nl *nl);
+/*
+ * A socket that sends nothing and reads the kernel's part from @replies (@len
+ * bytes, kept by reference: they must outlive it), for the fuzzer
+ * (tests/fuzz/fuzz_netlink.c) and tests: each read of a reply takes the next
+ * chunk, a 16-bit length (host order) and that many bytes, as one datagram;
+ * past the end, reads fail with ENODATA. Replies match a request when their
+ * nlmsg_seq is the request's or 0 (the first request's is 1, then 2...).
+ */
+int nl_open_replay(struct nl **out, const void *replies, size_t len);
 /* The kernel's extended-ACK text of the last failed request, or "". */
 const char *nl_errmsg(const struct nl *nl);
 
