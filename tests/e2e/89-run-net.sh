@@ -44,10 +44,17 @@ snapshot() {
 	echo "userns: $(ls "$BPFNET_RUN_DIR/userns" 2>/dev/null | tr '\n' ' ')"
 }
 
-# same_as_before DESC: the snapshot is as $TMP/snap.before, else the difference
-same_as_before() {
+# snap_same: the snapshot now is as $TMP/snap.before
+snap_same() {
 	snapshot >"$TMP/snap.after" 2>&1
-	if cmp -s "$TMP/snap.before" "$TMP/snap.after"; then
+	cmp -s "$TMP/snap.before" "$TMP/snap.after"
+}
+
+# same_as_before DESC: the snapshot is as $TMP/snap.before, else the difference. Given a few
+# seconds: a veth whose netns went with the container is retired (renamed bn<hash>x<gen>) and
+# deleted by the kernel's netns cleanup worker, which on a loaded machine takes its time.
+same_as_before() {
+	if wait_until 10 snap_same; then
 		ok "$1"
 		return 0
 	fi
