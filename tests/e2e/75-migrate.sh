@@ -165,20 +165,29 @@ is "$(flows bn | grep -c .)" $((FLOWS + 3)) "no flow was made anew"
 check "check: healthy" bn check
 
 # ---- SIGKILL at each step of a migration, completed by the next init --------------------------
-for step in prepared copied attached renamed_one; do
+# kill_at STEP: build-next/'s init, paused at STEP by the test hook, killed with SIGKILL there;
+# fails (not ok, with its stderr) when it never got there
+kill_at() {
+	local pid
 	rm -f "$TMP/kill.err"
-	BPFNET_TEST_MIGRATE_PAUSE=$step ip netns exec "$NODE" "$NEW" --instance "$INST" \
+	BPFNET_TEST_MIGRATE_PAUSE=$1 ip netns exec "$NODE" "$NEW" --instance "$INST" \
 		init --uplink "$UPLINK" 2>"$TMP/kill.err" &
 	pid=$!
-	if ! wait_until 30 grep -q "paused at $step" "$TMP/kill.err"; then
-		not_ok "build-next/ init paused at $step"
+	if ! wait_until 30 grep -q "paused at $1" "$TMP/kill.err"; then
+		not_ok "build-next/ init paused at $1"
 		diag_file "$TMP/kill.err"
 		kill -9 $pid
 		wait $pid
-		continue
+		return 1
 	fi
+	ok "build-next/ init paused at $1"
 	kill -9 $pid
 	wait $pid 2>/dev/null
+	return 0	# not wait's 137 of the kill
+}
+
+for step in prepared copied attached renamed_one; do
+	kill_at $step || continue
 	diag "killed at $step: $(ls "$PINS" | grep _new | tr '\n' ' ')"
 	if [ "$step" != prepared ]; then
 		refused_with 1 "killed at $step: ct ls refuses the half-migrated maps" \
@@ -201,13 +210,7 @@ for step in prepared copied attached renamed_one; do
 done
 
 # ---- the next mutating command finishes an interrupted migration first (the journal) -------
-rm -f "$TMP/kill.err"
-BPFNET_TEST_MIGRATE_PAUSE=attached ip netns exec "$NODE" "$NEW" --instance "$INST" \
-	init --uplink "$UPLINK" 2>"$TMP/kill.err" &
-pid=$!
-check "build-next/ init paused at attached" wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
-kill -9 $pid
-wait $pid 2>/dev/null
+kill_at attached
 new_ns c3
 check "killed at attached: endpoint add (build-next/) finishes the init first, then adds" \
 	bnx endpoint add n1 --netns "$(nsname c3)" --name c3 --ip 10.41.0.4
@@ -217,13 +220,7 @@ check "c3 -> c1 through the new programs" expect c1 udp_ask c3 45011 $C1 53
 
 # ---- down of a half-migrated datapath leaves nothing ----------------------------------------
 check "back to layout 1, for one more migration" bn init --uplink "$UPLINK"
-rm -f "$TMP/kill.err"
-BPFNET_TEST_MIGRATE_PAUSE=attached ip netns exec "$NODE" "$NEW" --instance "$INST" \
-	init --uplink "$UPLINK" 2>"$TMP/kill.err" &
-pid=$!
-check "build-next/ init paused at attached" wait_until 30 grep -q "paused at attached" "$TMP/kill.err"
-kill -9 $pid
-wait $pid 2>/dev/null
+kill_at attached
 check "down of a datapath killed mid-migration" bnx down
 no_pins() { [ ! -e "$PINS" ]; }
 check "no pin is left, staging ones neither" no_pins
