@@ -57,6 +57,31 @@ errlog() {
 	} >>"$OUT/errors.log"
 }
 
+# ---- CPU time per unit of work -------------------------------------------------------
+# On a shared machine the rate of a path moves with whatever else runs; the CPU time the
+# work took moves less. Around each measurement the machine's busy time is sampled from
+# /proc/stat (all cores: user nice system irq softirq steal; idle and iowait left out, guest
+# time is already in user) and divided by the work done: METRIC_cpu_ns in raw.csv. It is
+# machine-wide on purpose (client, server and both sides' softirqs run on any core), so it
+# also holds other load: the spread over reps shows how much.
+
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+cpu_busy_ns() {
+	awk -v hz="$CLK_TCK" '/^cpu / { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1e9 / hz; exit }' /proc/stat
+}
+
+# put_cpu SECTION VARIANT PATH PORTS REP METRIC BUSY0 UNITS WHAT: METRIC_cpu_ns = the busy
+# ns since BUSY0 over UNITS of work (nothing when the measurement gave no count)
+put_cpu() {
+	local busy1 val
+	busy1=$(cpu_busy_ns)
+	val=$(awk -v a="$7" -v b="$busy1" -v u="$8" 'BEGIN { if (u + 0 > 0 && b >= a) printf "%.1f", (b - a) / u }')
+	[ -n "$val" ] || return 0
+	record "$1" "$2" "$3" "$4" "$5" "${6}_cpu_ns" "$val"
+	printf '      %-26s %s\n' "CPU ns per $9" "$val"
+}
+
 # ---- servers ---------------------------------------------------------------------------
 
 listening() { ip netns exec "$P-$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q .; }
@@ -90,54 +115,67 @@ start_servers() {
 # m_* SECTION VARIANT PATH PORTS REP CLIENT_NS IP PORT [...]
 
 m_tcp() { # ... STREAMS
-	local out=$TMP/iperf.json val
+	local out=$TMP/iperf.json val busy
+	busy=$(cpu_busy_ns)
 	client "$6" $((DURATION + 20)) iperf3 -c "$7" -p "$8" -t "$DURATION" -P "$9" -J \
 		--connect-timeout 3000 >"$out" 2>&1
 	val=$(python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print("%.3f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))' <"$out" 2>/dev/null) ||
+r = d["end"]["sum_received"]
+print("%.3f %d" % (r["bits_per_second"] / 1e9, r["bytes"]))' <"$out" 2>/dev/null) ||
 		errlog "iperf3 $4 $2 $3 -> $7:$8 -P $9" "$out"
-	put "$1" "$2" "$3" "$4" "$5" "tcp$9_gbps" "$val" "TCP $9 stream(s) Gbit/s"
+	put "$1" "$2" "$3" "$4" "$5" "tcp$9_gbps" "${val% *}" "TCP $9 stream(s) Gbit/s" &&
+		put_cpu "$1" "$2" "$3" "$4" "$5" "tcp$9_gbps" "$busy" "$((${val#* } / 1000))" "KB received"
 }
 
 # UDP datagrams of UDP_LEN bytes at UDP_RATE, each cut into fragments by the sender's stack:
 # the share the server lost (every fragment of a datagram must arrive, translated alike) and
 # what it received
 m_udp_frag() {
-	local out=$TMP/iperf-udp.json vals
+	local out=$TMP/iperf-udp.json vals busy
+	busy=$(cpu_busy_ns)
 	# stderr apart: iperf3 warns there that such datagrams are fragmented
 	client "$6" $((DURATION + 20)) iperf3 -c "$7" -p "$8" -u -l "$UDP_LEN" -b "$UDP_RATE" \
 		-t "$DURATION" -J --connect-timeout 3000 >"$out" 2>"$out.err"
 	vals=$(python3 -c '
 import json, sys
 r = json.load(sys.stdin)["end"]["sum_received"]
-print("%.3f %.1f" % (r["lost_percent"], r["bits_per_second"] / 1e6))' <"$out" 2>/dev/null) ||
+print("%.3f %.1f %d" % (r["lost_percent"], r["bits_per_second"] / 1e6,
+                       r["packets"] - r["lost_packets"]))' <"$out" 2>/dev/null) ||
 		{ cat "$out.err" >>"$out"; errlog "iperf3 -u $4 $2 $3 -> $7:$8" "$out"; }
-	put "$1" "$2" "$3" "$4" "$5" udp_frag_loss_pct "${vals% *}" "UDP $UDP_LEN B lost %"
-	put "$1" "$2" "$3" "$4" "$5" udp_frag_mbps "${vals#* }" "UDP $UDP_LEN B received Mbit/s"
+	read -r -a vals <<<"$vals"
+	put "$1" "$2" "$3" "$4" "$5" udp_frag_loss_pct "${vals[0]:-}" "UDP $UDP_LEN B lost %"
+	put "$1" "$2" "$3" "$4" "$5" udp_frag_mbps "${vals[1]:-}" "UDP $UDP_LEN B received Mbit/s" &&
+		put_cpu "$1" "$2" "$3" "$4" "$5" udp_frag_mbps "$busy" "${vals[2]}" "datagram received"
 }
 
 # one connection, one request in flight (connrate rr; sockperf would add 2 s a test)
 m_rr() {
-	local out=$TMP/rr.log p50 p99
+	local out=$TMP/rr.log p50 p99 busy
+	busy=$(cpu_busy_ns)
 	client "$6" $((DURATION + 20)) "$CONNRATE" rr "$7" "$8" --duration "$DURATION" \
 		--req "$MSG" --resp "$MSG" >"$out" 2>&1
 	p50=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' "$out")
 	p99=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' "$out")
 	if [ -z "$p50" ] || [ -z "$p99" ]; then errlog "connrate rr $2 $3 -> $7:$8" "$out"; fi
-	put "$1" "$2" "$3" "$4" "$5" rr_p50_us "$p50" "RR p50 us"
+	put "$1" "$2" "$3" "$4" "$5" rr_p50_us "$p50" "RR p50 us" &&
+		put_cpu "$1" "$2" "$3" "$4" "$5" rr_p50_us "$busy" \
+			"$(sed -n 's/^rtts=\([0-9]*\) .*/\1/p' "$out")" "transaction"
 	put "$1" "$2" "$3" "$4" "$5" rr_p99_us "$p99" "RR p99 us"
 }
 
 m_conn() {
-	local out=$TMP/connrate.log rate p99
+	local out=$TMP/connrate.log rate p99 busy
+	busy=$(cpu_busy_ns)
 	client "$6" $((DURATION + 20)) "$CONNRATE" client "$7" "$8" --duration "$DURATION" \
 		--concurrency "$CONCURRENCY" --req "$MSG" --resp "$MSG" >"$out" 2>&1
 	rate=$(sed -n 's/.*conn_per_s=\([0-9.]*\).*/\1/p' "$out")
 	p99=$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' "$out")
 	[ -n "$rate" ] || errlog "connrate $2 $3 -> $7:$8" "$out"
-	put "$1" "$2" "$3" "$4" "$5" conn_per_s "$rate" "new connections/s"
+	put "$1" "$2" "$3" "$4" "$5" conn_per_s "$rate" "new connections/s" &&
+		put_cpu "$1" "$2" "$3" "$4" "$5" conn_per_s "$busy" \
+			"$(sed -n 's/^conns=\([0-9]*\) .*/\1/p' "$out")" "connection"
 	[ -n "$rate" ] && record "$1" "$2" "$3" "$4" "$5" conn_p99_us "$p99"
 	return 0
 }
