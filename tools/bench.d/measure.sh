@@ -63,23 +63,31 @@ errlog() {
 # /proc/stat (all cores: user nice system irq softirq steal; idle and iowait left out, guest
 # time is already in user) and divided by the work done: METRIC_cpu_ns in raw.csv. It is
 # machine-wide on purpose (client, server and both sides' softirqs run on any core), so it
-# also holds other load: the spread over reps shows how much.
+# also holds other load. METRIC_cpu_busy_pct, the share of all cores busy during the test,
+# tells when that load saturated them (then CPU ns per unit is just cores ÷ rate).
 
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+NCPU=$(nproc)
 
-cpu_busy_ns() {
-	awk -v hz="$CLK_TCK" '/^cpu / { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1e9 / hz; exit }' /proc/stat
+# cpu_mark: "BUSY_NS WALL_NS" now
+cpu_mark() {
+	awk -v hz="$CLK_TCK" -v now="$(date +%s%N)" \
+		'/^cpu / { printf "%.0f %s\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1e9 / hz, now; exit }' /proc/stat
 }
 
-# put_cpu SECTION VARIANT PATH PORTS REP METRIC BUSY0 UNITS WHAT: METRIC_cpu_ns = the busy
-# ns since BUSY0 over UNITS of work (nothing when the measurement gave no count)
+# put_cpu SECTION VARIANT PATH PORTS REP METRIC MARK0 UNITS WHAT: METRIC_cpu_ns = the busy
+# ns since MARK0 over UNITS of work (nothing when the measurement gave no count), and
+# METRIC_cpu_busy_pct
 put_cpu() {
-	local busy1 val
-	busy1=$(cpu_busy_ns)
-	val=$(awk -v a="$7" -v b="$busy1" -v u="$8" 'BEGIN { if (u + 0 > 0 && b >= a) printf "%.1f", (b - a) / u }')
-	[ -n "$val" ] || return 0
-	record "$1" "$2" "$3" "$4" "$5" "${6}_cpu_ns" "$val"
-	printf '      %-26s %s\n' "CPU ns per $9" "$val"
+	local vals
+	read -r -a vals <<<"$(awk -v m0="$7" -v m1="$(cpu_mark)" -v u="$8" -v n="$NCPU" 'BEGIN {
+		split(m0, a, " "); split(m1, b, " ")
+		if (u + 0 > 0 && b[1] >= a[1] && b[2] > a[2])
+			printf "%.1f %.1f", (b[1] - a[1]) / u, 100 * (b[1] - a[1]) / ((b[2] - a[2]) * n) }')"
+	[ ${#vals[@]} = 2 ] || return 0
+	record "$1" "$2" "$3" "$4" "$5" "${6}_cpu_ns" "${vals[0]}"
+	record "$1" "$2" "$3" "$4" "$5" "${6}_cpu_busy_pct" "${vals[1]}"
+	printf '      %-26s %s (cores %s%% busy)\n' "CPU ns per $9" "${vals[0]}" "${vals[1]}"
 }
 
 # ---- servers ---------------------------------------------------------------------------
@@ -116,7 +124,7 @@ start_servers() {
 
 m_tcp() { # ... STREAMS
 	local out=$TMP/iperf.json val busy
-	busy=$(cpu_busy_ns)
+	busy=$(cpu_mark)
 	client "$6" $((DURATION + 20)) iperf3 -c "$7" -p "$8" -t "$DURATION" -P "$9" -J \
 		--connect-timeout 3000 >"$out" 2>&1
 	val=$(python3 -c '
@@ -134,7 +142,7 @@ print("%.3f %d" % (r["bits_per_second"] / 1e9, r["bytes"]))' <"$out" 2>/dev/null
 # what it received
 m_udp_frag() {
 	local out=$TMP/iperf-udp.json vals busy
-	busy=$(cpu_busy_ns)
+	busy=$(cpu_mark)
 	# stderr apart: iperf3 warns there that such datagrams are fragmented
 	client "$6" $((DURATION + 20)) iperf3 -c "$7" -p "$8" -u -l "$UDP_LEN" -b "$UDP_RATE" \
 		-t "$DURATION" -J --connect-timeout 3000 >"$out" 2>"$out.err"
@@ -153,7 +161,7 @@ print("%.3f %.1f %d" % (r["lost_percent"], r["bits_per_second"] / 1e6,
 # one connection, one request in flight (connrate rr; sockperf would add 2 s a test)
 m_rr() {
 	local out=$TMP/rr.log p50 p99 busy
-	busy=$(cpu_busy_ns)
+	busy=$(cpu_mark)
 	client "$6" $((DURATION + 20)) "$CONNRATE" rr "$7" "$8" --duration "$DURATION" \
 		--req "$MSG" --resp "$MSG" >"$out" 2>&1
 	p50=$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' "$out")
@@ -167,7 +175,7 @@ m_rr() {
 
 m_conn() {
 	local out=$TMP/connrate.log rate p99 busy
-	busy=$(cpu_busy_ns)
+	busy=$(cpu_mark)
 	client "$6" $((DURATION + 20)) "$CONNRATE" client "$7" "$8" --duration "$DURATION" \
 		--concurrency "$CONCURRENCY" --req "$MSG" --resp "$MSG" >"$out" 2>&1
 	rate=$(sed -n 's/.*conn_per_s=\([0-9.]*\).*/\1/p' "$out")

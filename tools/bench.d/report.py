@@ -57,6 +57,7 @@ RATIO_METRICS = [  # metric, name, which way is better: the rows of the ratio ta
     ("rr_p50_us_cpu_ns", "CPU ns per RR transaction", "lower"),
 ]
 HEADLINE_METRICS = ["conn_per_s", "rr_p50_us"]
+SATURATED_PCT = 90  # cores busier than this during a test: the CPU ns carry no news
 UDP_METRICS = [  # fragmented UDP (iperf3 -u -l 3000), shown path by path side by side
     ("udp_frag_loss_pct", "lost %"),
     ("udp_frag_mbps", "received Mbit/s"),
@@ -175,6 +176,18 @@ def has_any(d, vs, path, metrics):
     return any(d.get("paths", v, base_path(v, path), 0, m)[0] for v in vs for m, _ in metrics)
 
 
+def busy_note(d, vs, path):
+    """A word when the cores were nearly all busy during the path's tests: then other load
+    filled them and CPU ns per unit says no more than the rate does."""
+    pct = [x for v in vs for m, _ in CPU_METRICS
+           for x in d.get("paths", v, base_path(v, path), 0, m.replace("_cpu_ns", "_cpu_busy_pct"))[0]]
+    if not pct or statistics.median(pct) < SATURATED_PCT:
+        return []
+    return [f"The cores were {statistics.median(pct):.0f}% busy (median over these tests): "
+            "something else filled them, so these CPU ns are about cores ÷ rate and say no "
+            "more than the rates; measure CPU time on a quieter machine.", ""]
+
+
 def floor_section(d, variants):
     if FLOOR not in variants:
         return []
@@ -187,6 +200,7 @@ def floor_section(d, variants):
         md += ["CPU ns (all cores' busy time ÷ the work):", ""]
         md += table(["variant"] + [t for _, t in CPU_METRICS],
                     value_rows(d, [FLOOR], "c2c", CPU_METRICS)) + [""]
+        md += busy_note(d, [FLOOR], "c2c")
     return md
 
 
@@ -221,11 +235,13 @@ def paths_section(d, variants, paths, reps):
         if has_any(d, vs, path, CPU_METRICS):
             md += ["CPU ns:", ""] + table(["variant"] + [t for _, t in CPU_METRICS],
                                           value_rows(d, vs, path, CPU_METRICS)) + [""]
+            md += busy_note(d, vs, path)
         rows = ratio_rows(d, vs, path, bases) if bases else []
         if rows:
             md += ["Ratios, rep by rep (rep k ÷ the baseline's rep k), median (min–max):", ""]
-            md += table(["figure", "variant"] + [h for _, h in bases], rows)
-            md += ["", SPANS_NOTE, ""]
+            md += table(["figure", "variant"] + [h for _, h in bases], rows) + [""]
+            if any(c.endswith(" ~") for r in rows for c in r):
+                md += [SPANS_NOTE, ""]
     return md
 
 
