@@ -177,15 +177,16 @@ def has_any(d, vs, path, metrics):
 
 
 def busy_note(d, vs, path):
-    """A word when the cores were nearly all busy during the path's tests: then other load
-    filled them and CPU ns per unit says no more than the rate does."""
+    """A word when the cores were nearly all busy during the path's tests: then CPU ns per
+    unit says no more than the rate does."""
     pct = [x for v in vs for m, _ in CPU_METRICS
            for x in d.get("paths", v, base_path(v, path), 0, m.replace("_cpu_ns", "_cpu_busy_pct"))[0]]
     if not pct or statistics.median(pct) < SATURATED_PCT:
         return []
-    return [f"The cores were {statistics.median(pct):.0f}% busy (median over these tests): "
-            "something else filled them, so these CPU ns are about cores ÷ rate and say no "
-            "more than the rates; measure CPU time on a quieter machine.", ""]
+    return [f"The cores were {statistics.median(pct):.0f}% busy during these tests (median): "
+            "then CPU ns per unit is about cores ÷ rate and tells no more than the rate, "
+            "whether the test itself or other load filled them (the load average in "
+            "conditions.txt says which).", ""]
 
 
 def floor_section(d, variants):
