@@ -740,6 +740,23 @@ static void report(FILE *csv)
 
 /* ---- main ---- */
 
+/* Every case of @verdict made to expect a return code its program does not give. */
+static void expect_wrong(const char *verdict)
+{
+	bool found = false;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (strcmp(cases[i].verdict, verdict))
+			continue;
+		/* TC_ACT_STOLEN and XDP_ABORTED: returned by none of these cases */
+		cases[i].want.verdict = cases[i].hook == HOOK_XDP ? XDP_ABORTED : TC_ACT_STOLEN;
+		found = true;
+	}
+	if (!found)
+		die("--wrong-verdict: no verdict class '%s'", verdict);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: verdict-cost [--samples N] [--batches N] [--repeat N] [--csv FILE]\n"
@@ -747,6 +764,8 @@ static void usage(FILE *f)
 		   "  --batches N  repeat calls per repeat-measured verdict (default %u)\n"
 		   "  --repeat N   runs per repeat call (default %u)\n"
 		   "  --csv FILE   also write hook,program,verdict,ns,ns_min,ns_max,samples,method\n"
+		   "  --wrong-verdict VERDICT  expect another return code of VERDICT's runs: a check\n"
+		   "               of the checks, the run must fail\n"
 		   "Runs in a private netns of its own (root); ns are per packet, the empty\n"
 		   "program's median (measured the same way) subtracted.\n",
 		DEFAULT_SAMPLES, MAX_SAMPLES, DEFAULT_BATCHES, DEFAULT_REPEAT);
@@ -771,6 +790,7 @@ int main(int argc, char **argv)
 		{ "batches", required_argument, NULL, 'b' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "csv", required_argument, NULL, 'c' },
+		{ "wrong-verdict", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -794,6 +814,9 @@ int main(int argc, char **argv)
 		case 'c':
 			csv_path = optarg;
 			break;
+		case 'w':
+			expect_wrong(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -806,8 +829,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (csv_path && !(csv = fopen(csv_path, "w")))
-		die("%s: %s", csv_path, strerror(errno));
 	setup();
 	/* interleaved: each round takes the next chunk of every verdict still short of samples */
 	for (done = false; !done;) {
@@ -823,6 +844,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* opened only now: a failed run leaves no CSV that looks like results */
+	if (csv_path && !(csv = fopen(csv_path, "w")))
+		die("%s: %s", csv_path, strerror(errno));
 	report(csv);
 	if (csv && fclose(csv))
 		die("%s: %s", csv_path, strerror(errno));
