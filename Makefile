@@ -195,6 +195,16 @@ $(BUILD)/tools/svcmap: tools/svcmap.c $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< $(LIB) $(LDLIBS)
 
+# tools/verdict-cost: per-packet ns of each verdict class of each datapath program by
+# BPF_PROG_TEST_RUN (the bench's verdicts stage), built on the packet tests' harness
+# (tests/pkt: topology, seeding through the library's encoders, frame builders and checks)
+all: $(BUILD)/tools/verdict-cost
+$(BUILD)/tools/verdict-cost.o: CFLAGS += -Itests/pkt
+$(BUILD)/tools/verdict-cost.o: $(SKELS)
+$(BUILD)/tools/verdict-cost: $(BUILD)/tools/verdict-cost.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
 # bpfnet-cni: the CNI plugin, a separate main over the public API (user/cni), linked
 # statically against libbpfnet like the CLI so that the plugin directory's copy stands
 # alone. Its unit tests (tests/unit/test_cni_*) link its objects but main.o.
