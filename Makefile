@@ -188,6 +188,13 @@ $(BUILD)/tools/ctfill: tools/ctfill.c include/bpfnet/abi.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< -lbpf -lelf -lz
 
+# tools/pps: the bench's UDP generator (XDP live frames, no pktgen) and sink, for its pps stage
+all: $(BUILD)/tools/pps
+$(BUILD)/tools/pps: tools/pps.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -fPIC -MD -MP,$(CFLAGS)) -o $@ $< -lbpf -lelf -lz
+
 # tools/svcmap: published ports written and read through the library's encoder, for e2e tests
 all: $(BUILD)/tools/svcmap
 $(BUILD)/tools/svcmap: tools/svcmap.c $(LIB)
