@@ -165,7 +165,11 @@ measure_path() {
 	m_tcp "${a[@]}" "$pi" 2
 	m_rr "${a[@]}" "$pc"
 	m_conn "${a[@]}" "$pc"
-	m_udp_frag "${a[@]}" "$pi"
+	m_udp_frag "${a[@]}" "$pi" && return 0
+	# a known limit of Docker's, not of the bench: the reason beside the error
+	[ "$v/$path" = docker/hairpin ] && note "$v" "paths/$path/udp" error \
+		"docker-proxy, bound to 0.0.0.0, answers UDP from the bridge's address rather than the node address the client sent to (moby/libnetwork#1729), so iperf3 -u gets no reply"
+	return 0
 }
 
 # ports_file N: the "HOST:CPORT" list of N extras and the measured ports (made once)
