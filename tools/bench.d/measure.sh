@@ -18,7 +18,7 @@ MSG=64 # bytes of a request and of a response
 # fragments it loses rather than the CPU it lacks; the floor's own loss is the machine's noise
 UDP_LEN=3000 UDP_RATE=100M
 # shellcheck disable=SC2034 # used by tools/bench, which sources this
-PATHS_ALL=(c2c ingress egress)
+PATHS_ALL=(c2c ingress egress local hairpin)
 
 record() { # SECTION VARIANT PATH PORTS REP METRIC VALUE
 	local IFS=,
@@ -190,21 +190,32 @@ m_conn() {
 
 # ---- a path -----------------------------------------------------------------------------------
 
-# measure_path VARIANT REP PATH: every metric of one path (c2c, ingress, egress)
+# measure_path VARIANT REP PATH: every metric of one path: c2c, ingress (routed: to the
+# container's own address and port, without NAT), egress, local (a client of the node, in
+# the sandbox's cgroup, to 127.0.0.1:PUBLISHED), hairpin (c1 to the node's uplink
+# address:PUBLISHED, served by c2)
 measure_path() {
-	local v=$1 rep=$2 path=$3 ns ip pi pc
+	local v=$1 rep=$2 path=$3 ns ip pi=$HOST_IPERF pc=$HOST_CONN CLIENT_CGROUP=''
+	# shellcheck disable=SC2034 # CLIENT_CGROUP: read by client (sandbox.sh)
 	case "$path" in
 	c2c) ns=c1 ip=$C2_IP pi=$PORT_IPERF pc=$PORT_CONN ;;
-	ingress) ns=ext ip=$NODE_IP pi=$HOST_IPERF pc=$HOST_CONN ;;
+	ingress) ns=ext ip=$NODE_IP ;;
 	egress) ns=c1 ip=$EXT_IP pi=$PORT_IPERF pc=$PORT_CONN ;;
+	local) ns=node ip=127.0.0.1 CLIENT_CGROUP=${SB_CGROUP:-} ;;
+	hairpin) ns=c1 ip=$NODE_IP ;;
 	esac
+	[ "$FAMILY/$path" = routed/ingress ] && ip=$C2_IP pi=$PORT_IPERF pc=$PORT_CONN
 	printf '    %s: %s -> %s\n' "$path" "$ns" "$ip"
 	local a=(paths "$v" "$path" 0 "$rep" "$ns" "$ip")
 	m_tcp "${a[@]}" "$pi" 1
 	m_tcp "${a[@]}" "$pi" 2
 	m_rr "${a[@]}" "$pc"
 	m_conn "${a[@]}" "$pc"
-	m_udp_frag "${a[@]}" "$pi"
+	m_udp_frag "${a[@]}" "$pi" && return 0
+	# a known limit of Docker's, not of the bench: the reason beside the error
+	[ "$v/$path" = docker/hairpin ] && note "$v" "paths/$path/udp" error \
+		"docker-proxy, bound to 0.0.0.0, answers UDP from the bridge's address rather than the node address the client sent to (moby/libnetwork#1729), so iperf3 -u gets no reply"
+	return 0
 }
 
 # ports_file N: the "HOST:CPORT" list of N extras and the measured ports (made once)

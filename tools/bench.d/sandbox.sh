@@ -59,11 +59,19 @@ nsrun() {
 	run "$t" ip netns exec "$P-$n" "$@"
 }
 
-# client SHORT SECS CMD...: a measuring client in netns SHORT, on the client CPU
+# client SHORT SECS CMD...: a measuring client in netns SHORT, on the client CPU; with
+# CLIENT_CGROUP set, in that cgroup (the node's own clients: where bpfnet's socket hooks are)
+CLIENT_CGROUP=''
 client() {
 	local n=$1 t=$2
 	shift 2
-	nsrun "$n" "$t" "${PIN_CLIENT[@]}" "$@"
+	if [ -n "$CLIENT_CGROUP" ]; then
+		# shellcheck disable=SC2016 # for the inner sh
+		run "$t" sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CLIENT_CGROUP" \
+			ip netns exec "$P-$n" "${PIN_CLIENT[@]}" "$@"
+	else
+		nsrun "$n" "$t" "${PIN_CLIENT[@]}" "$@"
+	fi
 }
 
 # server SHORT CMD...: a server in netns SHORT on the server CPU, in the background
@@ -113,13 +121,14 @@ teardown_variant() {
 		rm -f "$TMP/monitor.pid"
 	fi
 	[ -d "$BPFNET_RUN_DIR/$INSTANCE" ] && sandbox_instance_down
+	docker_down
 	# whatever "down" left: the next variant must start from empty maps
 	rm -rf "${BPFNET_RUN_DIR:?}/$INSTANCE" "${BPFNET_BPFFS:?}/bpfnet"
 	sandbox_netns_del_all
 }
 
-# sandbox_init: the run's temp dir, private bpffs and empty cgroup (no process in it:
-# the bench measures no client of the node itself), with the traps that remove them
+# sandbox_init: the run's temp dir, private bpffs and empty cgroup (no process of the host
+# in it: only the clients of the local path, the node's own), with the traps that remove them
 sandbox_init() {
 	SB_INSTANCE=$INSTANCE
 	sandbox_open bench || die "cannot make the sandbox (a temp dir in /run, a bpffs in it)"

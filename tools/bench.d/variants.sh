@@ -14,6 +14,9 @@
 #   dp_mem_F              KiB the dataplane itself says it holds (bpfnet: map memlock)
 #   mappings_F            how many port mappings the dataplane lists (a check of the install)
 #
+#   path_on_F PATH        (optional) what PATH needs of the rule set before it is measured
+#   path_off_F PATH       (optional) undo it, after
+#
 # setup_V runs in a bash of its own with "set -e" (see setup_variant): it prints
 # shell assignments that setup_variant evaluates:
 #   FAMILY   the family above
@@ -24,7 +27,8 @@
 # and stops with "unsupported REASON" (exit 3) when the variant cannot be built here.
 
 # shellcheck disable=SC2034 # used by tools/bench, which sources this
-VARIANTS_ALL=(floor bridge-iptables bridge-iptables-nft nftables bpfnet-l3 bpfnet-bridge)
+VARIANTS_ALL=(floor routed bridge-iptables bridge-iptables-nft nftables docker docker-noproxy
+	bpfnet-l3 bpfnet-bridge)
 # Run only when --only names them: bpfnet-l3 with a `bpfnet monitor` listening all along (the
 # cost of the event monitor: --only bpfnet-l3,bpfnet-l3-mon-drop,bpfnet-l3-mon-all)
 VARIANTS_MORE=(bpfnet-l3-mon-drop bpfnet-l3-mon-all)
@@ -50,7 +54,7 @@ setup_variant() {
 	rm -f "$TMP/unsupported"
 	FAMILY='' C2_IP='' HAS_NAT=0 NAT_WHY='' IPT=''
 	vars=$(BENCH_PREFIX=$P BENCH_TMP=$TMP OUT=$OUT BPFNET=$BPFNET BR_NETFILTER=$BR_NETFILTER \
-		bash -e -c 'source "$BENCH_D/sandbox.sh"; source "$BENCH_D/variants.sh"; "$1"' \
+		BENCH_LIFETIME=$SERVER_LIFETIME bash -e -c 'source "$BENCH_D/sandbox.sh"; source "$BENCH_D/variants.sh"; "$1"' \
 		setup "setup_${1//-/_}" 2>"$TMP/setup.err")
 	rc=$?
 	[ $rc = 0 ] || return $rc
@@ -67,6 +71,33 @@ setup_floor() {
 	run 10 ip -n "$P-c1" link set eth0 up
 	run 10 ip -n "$P-c2" link set eth0 up
 	echo "FAMILY=floor C2_IP=10.99.0.2 HAS_NAT=0 NAT_WHY='a veth pair has no NAT'"
+}
+
+# ---- routed: the floor of every two-hop path, plain kernel forwarding -------------------
+
+# c1 and c2 on veths of the node with /32 routes to them, the node the gateway of each
+# (ROUTED_GW on every host-side veth), ext routing the subnet via the node: no NAT, no
+# netfilter rule, no BPF; clients reach the containers' own addresses and ports
+ROUTED_SUBNET=10.96.0.0/24
+ROUTED_GW=10.96.0.1
+setup_routed() {
+	local c i=2
+	sandbox_uplink
+	new_ns c1 c2
+	for c in c1 c2; do
+		run 10 ip -n "$P-node" link add "veth-$c" type veth peer name eth0 netns "$P-$c"
+		run 10 ip -n "$P-node" addr add "$ROUTED_GW/32" dev "veth-$c"
+		run 10 ip -n "$P-node" link set "veth-$c" up
+		run 10 ip -n "$P-node" route add "10.96.0.$i/32" dev "veth-$c"
+		run 10 ip -n "$P-$c" addr add "10.96.0.$i/32" dev eth0
+		run 10 ip -n "$P-$c" link set eth0 up
+		run 10 ip -n "$P-$c" route add "$ROUTED_GW" dev eth0
+		run 10 ip -n "$P-$c" route add default via "$ROUTED_GW"
+		i=$((i + 1))
+	done
+	nsrun node 10 sysctl -qw net.ipv4.ip_forward=1
+	run 10 ip -n "$P-ext" route add "$ROUTED_SUBNET" via "$NODE_IP"
+	echo "FAMILY=routed C2_IP=10.96.0.3 HAS_NAT=0 NAT_WHY='no published port without NAT'"
 }
 
 # ---- Linux bridge with Docker's iptables rules ------------------------------------------
@@ -172,6 +203,29 @@ rule_add_iptables() {
 		-j DNAT --to-destination "$C2_IP:$2"
 }
 
+# the local path: what Docker's rule set has with --userland-proxy=false (with docker-proxy
+# on, the rebuilt rules' own, 127.0.0.1 is docker-proxy's, which a rule set has not): nat
+# OUTPUT without the 127.0.0.0/8 exception, local sources masqueraded out of the bridge,
+# route_localnet on it. Only for that path: the other paths keep Docker's default rules.
+ipt_local_rules() { # -A|-D
+	nsrun node 60 "$IPT" -w 30 -t nat "$1" OUTPUT -m addrtype --dst-type LOCAL -j DOCKER &&
+		nsrun node 60 "$IPT" -w 30 -t nat "$1" POSTROUTING -o "$BR" -m addrtype \
+			--src-type LOCAL -j MASQUERADE
+}
+path_on_iptables() {
+	[ "$1" = local ] || return 0
+	nsrun node 60 "$IPT" -w 30 -t nat -D OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL \
+		-j DOCKER && ipt_local_rules -A &&
+		nsrun node 10 sysctl -qw "net.ipv4.conf.$BR.route_localnet=1"
+}
+path_off_iptables() {
+	[ "$1" = local ] || return 0
+	ipt_local_rules -D &&
+		nsrun node 60 "$IPT" -w 30 -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype \
+			--dst-type LOCAL -j DOCKER &&
+		nsrun node 10 sysctl -qw "net.ipv4.conf.$BR.route_localnet=0"
+}
+
 dp_mem_iptables() { :; }
 mappings_iptables() { nsrun node 60 "$IPT-save" -t nat | grep -c -- '-j DNAT'; }
 
@@ -225,6 +279,34 @@ publish_one_nftables() {
 publish_udp_nftables() {
 	nsrun node 60 nft add rule ip bench prerouting iifname != "$BR" fib daddr type local \
 		udp dport "$1" dnat ip to "$C2_IP:$2"
+}
+
+# the local path, as for iptables: the output chain's dnat without the 127.0.0.0/8
+# exception (and the measured UDP port), local sources masqueraded out of the bridge in a
+# table of its own, route_localnet on the bridge; the rules return after the path
+path_on_nftables() {
+	[ "$1" = local ] || return 0
+	cat >"$TMP/local.nft" <<EOF
+flush chain ip bench output
+add rule ip bench output fib daddr type local dnat ip to tcp dport map @portmap
+add rule ip bench output fib daddr type local udp dport $HOST_IPERF dnat ip to $C2_IP:$PORT_IPERF
+table ip bench_local {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "$BR" fib saddr type local masquerade
+	}
+}
+EOF
+	nsrun node 60 nft -f "$TMP/local.nft" &&
+		nsrun node 10 sysctl -qw "net.ipv4.conf.$BR.route_localnet=1"
+}
+path_off_nftables() {
+	[ "$1" = local ] || return 0
+	printf '%s\n' "flush chain ip bench output" "delete table ip bench_local" \
+		"add rule ip bench output ip daddr != 127.0.0.0/8 fib daddr type local dnat ip to tcp dport map @portmap" \
+		>"$TMP/local-off.nft"
+	nsrun node 60 nft -f "$TMP/local-off.nft" &&
+		nsrun node 10 sysctl -qw "net.ipv4.conf.$BR.route_localnet=0"
 }
 
 dp_mem_nftables() { :; }
@@ -321,7 +403,31 @@ total = sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip(
 print(total // 1024)'
 }
 
+# shellcheck source=docker.sh
+source "$BENCH_D/docker.sh"
+
 # ---- what every family shares ----------------------------------------------------------------
+
+# path_why PATH: why the variant just built cannot measure PATH (nothing when it can)
+path_why() {
+	case "$FAMILY/$1" in
+	*/c2c) ;;
+	floor/* | routed/local | routed/hairpin) echo "no published port without NAT" ;;
+	routed/*) ;;
+	iptables/hairpin | nftables/hairpin)
+		echo "Docker's rules with docker-proxy on (the rebuilt ones) leave a container's" \
+			"connection to a published port of the node to docker-proxy (DNAT only from" \
+			"! -i $BR): see the docker variants" ;;
+	*) [ "$HAS_NAT" = 1 ] || echo "$NAT_WHY" ;;
+	esac
+}
+
+# scale_why V N: why variant V is not measured with N published ports (nothing when it is)
+scale_why() {
+	case "$1" in
+	docker | docker-noproxy) docker_scale_why "$2" ;;
+	esac
+}
 
 # kmem_kb: kernel memory that rules, sets and maps live in (unreclaimable slab,
 # vmalloc, per-CPU), machine-wide, from /proc/meminfo
@@ -340,6 +446,12 @@ save_ruleset() {
 	case "$FAMILY" in
 	iptables) nsrun node 60 "$IPT-save" >"$OUT/rules/$1.rules" 2>&1 ;;
 	nftables) nsrun node 60 nft list ruleset >"$OUT/rules/$1.nft" 2>&1 ;;
+	docker)
+		{
+			nsrun node 60 iptables-save
+			dk inspect c1 c2
+		} >"$OUT/rules/$1.rules" 2>&1
+		;;
 	bpfnet)
 		{
 			bn --json network ls
