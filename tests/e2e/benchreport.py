@@ -65,6 +65,7 @@ bpfnet-tc,3,1000000,1,1000000,1000,1000000,1000000
 iptables,1,500000,1,500000,2000,500000,500000
 iptables,2,800000,1,800000,1250,800000,800000
 iptables,3,600000,1,600000,1667,600000,600000
+nftables,1,unsupported,,,,,
 """
 MEM = """variant,what,count,bytes
 bpfnet-l3,conntrack flows,2000,512000
@@ -238,6 +239,9 @@ def test_full(tmp):
     xdp = [r for r in md_rows(pp) if r[0] == "bpfnet-xdp"]
     check(len(xdp) == 2 and xdp[1][1:] == ["3.30 (3.00–3.60)", "6.00 (4.12–6.00)"],
           "pps table: x bpfnet-tc and x iptables rep by rep", xdp)
+    check("Not measured: nftables: unsupported" in pp and
+          not [r for r in md_rows(pp) if r[0] == "nftables"],
+          "pps: an unsupported variant is named, not tabled", pp)
     mm = section(md, "## Memory")
     check(["bpfnet-l3", "conntrack flows", "2000", "512000", "256000"] in md_rows(mm),
           "mem table: bytes per 1,000", md_rows(mm))
@@ -293,7 +297,7 @@ def test_bad_stage(tmp):
     if r.returncode:
         return
     check("Cannot be shown: verdicts.csv: no column ns_min" in md, "missing columns are named")
-    check("Cannot be shown: pps.csv line 11: 'many' in column pps is no number" in md,
+    check("Cannot be shown: pps.csv line 12: 'many' in column pps is no number" in md,
           "a bad number is named with its line", section(md, "## Packets per second"))
 
 

@@ -23,9 +23,14 @@ class StageError(Exception):
     pass
 
 
-def read_rows(out, name, cols, numeric):
+STATUS_WORDS = ("unsupported", "error")
+
+
+def read_rows(out, name, cols, numeric, status_col=None):
     """The rows of OUT/NAME as dicts (NUMERIC columns as floats), None when the file is
-    not there; StageError when it is there but not in the agreed format."""
+    not there; StageError when it is there but not in the agreed format. A row whose
+    STATUS_COL holds a word of STATUS_WORDS instead of a number is kept as it is, with
+    its "status" set (its reason is in notes.csv)."""
     path = os.path.join(out, name)
     if not os.path.exists(path):
         return None
@@ -37,6 +42,10 @@ def read_rows(out, name, cols, numeric):
                              f"(expected {','.join(cols)})")
         rows = []
         for i, row in enumerate(r, start=2):
+            if status_col and row.get(status_col) in STATUS_WORDS:
+                row["status"] = row[status_col]
+                rows.append(row)
+                continue
             try:
                 for c in numeric:
                     row[c] = float(row[c])
@@ -52,7 +61,7 @@ def load_verdicts(out):
 
 def load_pps(out):
     return read_rows(out, "pps.csv", PPS_COLS, ["rep", "pps", "busy_cores", "pps_per_core",
-                                                "ns_per_packet", "sent", "received"])
+                                                "ns_per_packet", "sent", "received"], status_col="pps")
 
 
 def load_mem(out):
@@ -115,7 +124,8 @@ def verdicts_section(out):
 # ---- packets per second per core --------------------------------------------------------------
 
 def pps_by_rep(rows, variant, col="pps_per_core"):
-    return {int(r["rep"]): r[col] for r in rows if r["variant"] == variant}
+    return {int(r["rep"]): r[col] for r in rows
+            if r["variant"] == variant and not r.get("status")}
 
 
 def pps_variants(rows):
@@ -124,6 +134,8 @@ def pps_variants(rows):
 
 
 def render_pps(rows):
+    failed = sorted({f"{r['variant']}: {r['status']}" for r in rows if r.get("status")})
+    rows = [r for r in rows if not r.get("status")]
     vs = pps_variants(rows)
     md = ["Published-port packets on the uplink: packets per second per busy core "
           "(received ÷ the cores' busy time), median (min–max) over the reps. Higher is better "
@@ -141,6 +153,8 @@ def render_pps(rows):
         rs = [[v] + [per_rep_ratio(pps_by_rep(rows, v), pps_by_rep(rows, b)).text()
                      if v != b else "–" for b in bases] for v in vs]
         md += table(["variant"] + [f"x {b}" for b in bases], rs)
+    if failed:
+        md += ["", "Not measured: " + "; ".join(failed) + " (why: \"Unsupported and failed\")."]
     return md
 
 
