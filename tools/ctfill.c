@@ -200,10 +200,20 @@ static int fill(int fd, const struct layout *l, __u32 n, struct in_addr base, in
 	return err;
 }
 
+/* The table's max_entries: bpfnet init sizes it (--ct-max). */
+static __u32 max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
 /* Every key first: an update moves its element within the bucket, restarting a walk. */
 static int expire_all(int fd, const struct layout *l)
 {
-	struct bpfnet_ct_key *keys = calloc(BPFNET_CT_MAX, sizeof(*keys));
+	__u32 max = max_entries(fd);
+	struct bpfnet_ct_key *keys = calloc(max + 1, sizeof(*keys));
 	__u8 *v = malloc(l->size);
 	__u64 past = mono_ns() - AGE_NS, created;
 	size_t n = 0;
@@ -211,7 +221,7 @@ static int expire_all(int fd, const struct layout *l)
 
 	if (!keys || !v)
 		err = -ENOMEM;
-	while (!err && n < BPFNET_CT_MAX &&
+	while (!err && n < max &&
 	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
 		n++;
 	for (size_t i = 0; !err && i < n; i++) {
@@ -248,7 +258,8 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return usage();
 	if (!strcmp(argv[2], "fill")) {
-		if (argc < 4 || (n = strtol(argv[3], NULL, 10)) <= 0 || n > BPFNET_CT_MAX / 2)
+		if (argc < 4 || (n = strtol(argv[3], NULL, 10)) <= 0 ||
+		    n > BPFNET_CT_MAX_LIMIT / 2)
 			return usage();
 		for (int i = 4; i < argc; i++) {
 			if (!strcmp(argv[i], "--expired"))

@@ -21,8 +21,15 @@
 /* Networks one instance can hold (ids 1..BPFNET_NET_MAX-1; 0 means "none"). */
 #define BPFNET_NET_MAX 256
 
-/* Published ports (portmap4): Docker's -p ranges of all endpoints, TCP and UDP. */
-#define BPFNET_PORTMAP_MAX 131072
+/*
+ * Published ports (portmap4): Docker's -p ranges of all endpoints, TCP and
+ * UDP. This is the object's size, the default of `bpfnet init --ports-max`
+ * (BPFNET_PORTS_MAX_MIN..BPFNET_PORTS_MAX_LIMIT below), which sizes
+ * backends4 and ep_ports alike: 240 bytes of preallocated kernel memory a
+ * port, 3.9 MB at this default, more than a small host publishes (the bench's
+ * 50,000 ports ask for --ports-max).
+ */
+#define BPFNET_PORTMAP_MAX 16384
 /*
  * Backends (backends4) of the services published ports lead to: one per
  * published port today, the room a service of several backends will need
@@ -33,12 +40,30 @@
 #define BPFNET_SVC_BACKENDS_MAX 1
 /* Published container ports (ep_ports): at most one per published host port. */
 #define BPFNET_EP_PORTS_MAX BPFNET_PORTMAP_MAX
-/* Conntrack entries; every NATed flow takes two (original and reply direction). */
-#define BPFNET_CT_MAX 262144
+/*
+ * Conntrack entries; every NATed flow takes two (original and reply
+ * direction). The object's size, the default of `bpfnet init --ct-max`:
+ * 65,536 entries, 32,768 flows, 10 MB (152 bytes an entry, preallocated). A
+ * full table evicts the least recently used flows (LRU), counted as lost.
+ */
+#define BPFNET_CT_MAX 65536
+/*
+ * The bounds of the sizes init takes (issue 13). Hash maps need no power of
+ * two (the kernel rounds their buckets up itself). Below the minimums an LRU
+ * table evicts erratically (each CPU takes free entries in batches of 128);
+ * the limits keep one option under 2.5 GB of kernel memory.
+ */
+#define BPFNET_CT_MAX_MIN 1024
+#define BPFNET_CT_MAX_LIMIT (1U << 24)
+#define BPFNET_PORTS_MAX_MIN 64
+#define BPFNET_PORTS_MAX_LIMIT (1U << 20)
 /* IPv4 addresses of the node (portmap wildcard matching, hairpin, local clients). */
 #define BPFNET_NODE_ADDR_MAX 256
-/* Translated sockets of local clients (connect4/sendmsg4 -> getpeername4/recvmsg4). */
-#define BPFNET_SOCK_NAT_MAX 65536
+/*
+ * Translated sockets of local clients (connect4/sendmsg4 -> getpeername4/
+ * recvmsg4): one a flow, so init sizes it with conntrack, half its entries.
+ */
+#define BPFNET_SOCK_NAT_MAX (BPFNET_CT_MAX / 2)
 /* Source ports masquerade hands out, as Linux's default ip_local_port_range. */
 #define BPFNET_SNAT_PORT_MIN 32768
 #define BPFNET_SNAT_PORT_MAX 60999

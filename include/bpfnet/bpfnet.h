@@ -66,7 +66,7 @@ extern "C" {
 
 /* The version of this header; bpfnet_version() gives the library's. */
 #define BPFNET_MAJOR_VERSION 0
-#define BPFNET_MINOR_VERSION 5
+#define BPFNET_MINOR_VERSION 6
 #define BPFNET_PATCH_VERSION 0
 #define BPFNET_VERSION_STR_(a, b, c) #a "." #b "." #c
 #define BPFNET_VERSION_STR_X_(a, b, c) BPFNET_VERSION_STR_(a, b, c)
@@ -292,6 +292,18 @@ struct bpfnet_init_opts {
 	 */
 	const char *const *uplinks;
 	size_t n_uplinks;
+	/*
+	 * Since 0.6: the sizes of the big tables, 0 for the running node's (a
+	 * first init: the default). Another size on a running node migrates
+	 * the maps into tables of the new size, flows and ports kept.
+	 * ct_max: conntrack entries, two a flow (BPFNET_CT_MAX_MIN to
+	 * BPFNET_CT_MAX_LIMIT, default BPFNET_CT_MAX; the socket table of local
+	 * clients gets half); a full table evicts its least recently used flows.
+	 * ports_max: published ports (BPFNET_PORTS_MAX_MIN to
+	 * BPFNET_PORTS_MAX_LIMIT, default BPFNET_PORTMAP_MAX).
+	 */
+	unsigned int ct_max;
+	unsigned int ports_max;
 	size_t :0;
 };
 
@@ -314,7 +326,9 @@ int bpfnet_node__init(struct bpfnet *bn, const char *uplink);
  * of the main table (each nexthop of a multipath one), lowest metric first.
  * Every error comes before anything changes: -ENODEV a device missing or
  * none detected (no default route); -E2BIG more than BPFNET_UPLINK_MAX;
- * -EINVAL bad opts, a name twice, a bad name; errno as bpfnet_node__init().
+ * -EINVAL bad opts, a name twice, a bad name, a size out of range;
+ * -ENOSPC a size smaller than the entries its tables hold; errno as
+ * bpfnet_node__init().
  */
 int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opts);
 /*
@@ -359,6 +373,33 @@ struct bpfnet_layout_info {
  * (-EPROTO). -EINVAL bad sz; errno of bpf(2).
  */
 int bpfnet_node__layout(struct bpfnet *bn, struct bpfnet_layout_info *out);
+
+/* Since 0.6: one pinned map of the datapath and the kernel memory it takes. */
+struct bpfnet_map_mem {
+	char name[BPFNET_NAME_MAX];
+	unsigned int type;		/* enum bpf_map_type */
+	unsigned int max_entries;
+	unsigned int key_size, value_size;
+	uint64_t memlock;		/* bytes, as the kernel accounts them (fdinfo memlock) */
+};
+
+/* Since 0.6: the datapath's maps (bpfnet_node__maps()). */
+struct bpfnet_maps_info {
+	size_t sz;		/* set by the caller */
+	unsigned int ct_max;	/* the sizes init chose (bpfnet_init_opts) */
+	unsigned int ports_max;
+	uint64_t ct_memlock;	/* the maps each size makes (ct4 and sock_nat) */
+	uint64_t ports_memlock;	/* (portmap4, backends4, ep_ports) */
+	uint64_t memlock;	/* every pinned map of the datapath */
+	unsigned int n_maps;
+	struct bpfnet_map_mem maps[BPFNET_LAYOUT_MAPS_MAX];
+};
+
+/*
+ * Since 0.6: every pinned map of the datapath, its size and memory. -EINVAL
+ * bad sz; -ENOENT not initialized (no map pinned); errno of bpf(2).
+ */
+int bpfnet_node__maps(struct bpfnet *bn, struct bpfnet_maps_info *out);
 
 /* One way the instance does not match its state; see bpfnet_node__check(). */
 struct bpfnet_check_issue {

@@ -204,7 +204,8 @@ loop_report "init (first)" $FEW
 
 # ---- the sandbox for the rest -------------------------------------------------------------------
 
-check "init" bn init --uplink "$UPLINK" || bail "init failed"
+# a range of $RANGE_PORTS ports below: more than the default --ports-max
+check "init" bn init --uplink "$UPLINK" --ports-max 65536 || bail "init failed"
 check "network create n1 (bridge)" bn network create n1 --mode bridge --subnet 10.10.0.0/24
 check "network create n2 (l3)" bn network create n2 --subnet 10.20.0.0/24
 # routed: published container ports are counted in ep_ports too

@@ -20,7 +20,8 @@ CLIENT_PORT=45678	# the ext client's one source port: one 4-tuple throughout
 MASQ_PORT=47000		# c1's source port to ext, inside the SNAT range: kept
 EXT_SRV=9999
 
-check "init" bn init --uplink "$UPLINK" || bail "init failed"
+# the figures below (91% at 120,000 flows, full at 131,072) are of a 262,144-entry table
+check "init" bn init --uplink "$UPLINK" --ct-max 262144 || bail "init failed"
 check "network create n1" bn network create n1 --subnet 10.40.0.0/24
 new_ns c1 c1b
 check "endpoint add c1" bn endpoint add n1 --netns "$(nsname c1)" --name c1 --ip $C1 ||

@@ -130,9 +130,9 @@ static void test_version(void **state)
 {
 	(void)state;
 	assert_string_equal(bpfnet_version(), BPFNET_VERSION_STRING);
-	assert_string_equal(BPFNET_VERSION_STRING, "0.5.0");
-	assert_cmp(BPFNET_VERSION_CODE, >=, BPFNET_VERSION(0, 5, 0));
-	assert_cmp(BPFNET_VERSION_CODE, <, BPFNET_VERSION(0, 6, 0));
+	assert_string_equal(BPFNET_VERSION_STRING, "0.6.0");
+	assert_cmp(BPFNET_VERSION_CODE, >=, BPFNET_VERSION(0, 6, 0));
+	assert_cmp(BPFNET_VERSION_CODE, <, BPFNET_VERSION(0, 7, 0));
 }
 
 /* Every name parses back to its value; unknown values and names are told apart. */

@@ -340,7 +340,9 @@ setup_bpfnet() {
 	[ -x "$BPFNET" ] || unsupported "$BPFNET is missing (run make)"
 	sandbox_uplink
 	new_ns c1 c2
-	bn init --uplink up0 >/dev/null
+	# tables for the scale test's 50,000 ports and --ct-rm's 250,000 entries (the defaults,
+	# 16,384 ports and 65,536 entries, fit a small host); ct4 as large as before issue 13
+	bn init --uplink up0 --ct-max 262144 --ports-max 65536 >/dev/null
 	if ! out=$(bn network create bench --mode "$mode" --subnet "$BPFNET_SUBNET" 2>&1); then
 		[ "$mode" = l3 ] && { echo "$out" >&2; return 1; }
 		unsupported "bpfnet network create --mode $mode failed: ${out:0:200}"

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* bpfnet init|down|status (stats: cmd_stats.c) */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,19 @@
 #include "cli.h"
 
 const struct cmd init_cmd = {
-	"init", do_init, "[--uplink DEV[,DEV...]|auto]",
+	"init", do_init, "[--uplink DEV[,DEV...]|auto] [--ct-max N] [--ports-max N]",
 	"Load the datapath, pin it and attach it to the uplinks: the devices traffic from "
 	"outside arrives on (a NIC, a second one, a VPN), at most 8. --uplink auto takes the "
 	"devices of the node's IPv4 default routes; without --uplink, a node not initialized "
 	"is initialized so, and an initialized one keeps its uplinks. Safe to re-run: it "
 	"upgrades in place and keeps the maps; with other uplinks it attaches to the new ones "
-	"and detaches from the dropped ones, endpoints and flows untouched.", 0
+	"and detaches from the dropped ones, endpoints and flows untouched. --ct-max sizes the "
+	"conntrack table in entries, two a flow (default 65536, 1024 to 16777216; a full table "
+	"evicts its least recently used flows, counted in stats as ct_lost), --ports-max the "
+	"published-port tables (default 16384, 64 to 1048576); without them a running node "
+	"keeps its sizes, with others its tables are migrated into new ones, flows and ports "
+	"kept (a size smaller than the entries held is refused). status shows the sizes and "
+	"the memory they take.", 0
 };
 const struct cmd down_cmd = {
 	"down", do_down, "",
@@ -29,17 +37,21 @@ const struct cmd status_cmd = {
 	"endpoint and the socket hooks are attached, the conntrack fill.", 0
 };
 
-static int init_on(struct cli *cli, const char *const *names, size_t n)
+/* @sizes: the tables' sizes of the command line (0: keep), the uplinks set here. */
+static int init_on(struct cli *cli, const struct bpfnet_init_opts *sizes,
+		   const char *const *names, size_t n)
 {
-	struct bpfnet_init_opts o = { .sz = sizeof(o), .uplinks = n ? names : NULL,
-				      .n_uplinks = n };
-	int err = bpfnet_node__init_opts(cli->bn, &o);
+	struct bpfnet_init_opts o = *sizes;
+	int err;
 
+	o.uplinks = n ? names : NULL;
+	o.n_uplinks = n;
+	err = bpfnet_node__init_opts(cli->bn, &o);
 	return err ? report_error(cli, err) : do_status(cli, 0, NULL);
 }
 
 /* No --uplink: the uplinks the node has (an upgrade never moves them), else detected. */
-static int init_keeping(struct cli *cli)
+static int init_keeping(struct cli *cli, const struct bpfnet_init_opts *sizes)
 {
 	struct bpfnet_node_info info = { .sz = sizeof(info) };
 	const char *names[BPFNET_UPLINK_MAX];
@@ -49,11 +61,12 @@ static int init_keeping(struct cli *cli)
 		return report_error(cli, err);
 	for (unsigned int i = 0; i < info.n_uplinks; i++)
 		names[i] = info.uplinks[i];
-	return init_on(cli, names, info.initialized || info.pins_missing ? info.n_uplinks : 0);
+	return init_on(cli, sizes, names,
+		       info.initialized || info.pins_missing ? info.n_uplinks : 0);
 }
 
 /* --uplink eth0,eth1: each name as given; the library says what is wrong with the list. */
-static int init_listed(struct cli *cli, const char *list)
+static int init_listed(struct cli *cli, const struct bpfnet_init_opts *sizes, const char *list)
 {
 	size_t max = 1, n = 0;
 	char *copy = strdup(list), *next = copy;
@@ -75,25 +88,55 @@ static int init_listed(struct cli *cli, const char *list)
 			goto out;
 		}
 	}
-	rc = init_on(cli, names, n);
+	rc = init_on(cli, sizes, names, n);
 out:
 	free(names);
 	free(copy);
 	return rc;
 }
 
+/*
+ * --ct-max/--ports-max N: a decimal number, nothing else (the library says
+ * whether it is in range); absent: 0, the node's size kept.
+ */
+static int parse_size(const char *opt, const char *s, unsigned int min, unsigned int limit,
+		      unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	*out = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v > UINT_MAX || !v)
+		return value_errorf(EINVAL, "%s '%s': a number from %u to %u", opt, s, min, limit);
+	*out = (unsigned int)v;
+	return 0;
+}
+
 int do_init(struct cli *cli, int argc, char **argv)
 {
-	const char *uplink = NULL;
-	const struct opt opts[] = { OPT("uplink", &uplink), {} };
+	const char *uplink = NULL, *ct_max = NULL, *ports_max = NULL;
+	const struct opt opts[] = { OPT("uplink", &uplink), OPT("ct-max", &ct_max),
+				    OPT("ports-max", &ports_max), {} };
+	struct bpfnet_init_opts sizes = { .sz = sizeof(sizes) };
+	int rc;
 
 	if (parse_args(&init_cmd, argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
+	rc = parse_size("--ct-max", ct_max, BPFNET_CT_MAX_MIN, BPFNET_CT_MAX_LIMIT,
+			&sizes.ct_max) ?:
+	     parse_size("--ports-max", ports_max, BPFNET_PORTS_MAX_MIN, BPFNET_PORTS_MAX_LIMIT,
+			&sizes.ports_max);
+	if (rc)
+		return rc;
 	if (!uplink)
-		return init_keeping(cli);
+		return init_keeping(cli, &sizes);
 	if (!strcmp(uplink, "auto"))
-		return init_on(cli, NULL, 0);
-	return init_listed(cli, uplink);
+		return init_on(cli, &sizes, NULL, 0);
+	return init_listed(cli, &sizes, uplink);
 }
 
 int do_down(struct cli *cli, int argc, char **argv)
@@ -390,6 +433,34 @@ static json_t *layout_json(const struct bpfnet_layout_info *l)
 			 l->abi_datapath, "binary", l->abi_binary, "maps", maps);
 }
 
+static double mib(uint64_t bytes)
+{
+	return bytes / (1024.0 * 1024.0);
+}
+
+/* The big tables' sizes and the kernel memory of every map. */
+static void maps_print(const struct bpfnet_maps_info *m)
+{
+	printf("tables: conntrack %u entries (%u flows, %.1f MiB), published ports %u (%.1f "
+	       "MiB); every map %.1f MiB of kernel memory\n", m->ct_max, m->ct_max / 2,
+	       mib(m->ct_memlock), m->ports_max, mib(m->ports_memlock), mib(m->memlock));
+}
+
+static json_t *maps_json(const struct bpfnet_maps_info *m)
+{
+	json_t *tables = json_object();
+
+	for (unsigned int i = 0; i < m->n_maps; i++)
+		json_object_set_new(tables, m->maps[i].name,
+				    json_pack("{s:i, s:I}", "max_entries",
+					      (int)m->maps[i].max_entries, "memlock",
+					      (json_int_t)m->maps[i].memlock));
+	return json_pack("{s:i, s:i, s:I, s:I, s:I, s:o}", "ct_max", (int)m->ct_max, "ports_max",
+			 (int)m->ports_max, "ct_memlock", (json_int_t)m->ct_memlock,
+			 "ports_memlock", (json_int_t)m->ports_memlock, "memlock",
+			 (json_int_t)m->memlock, "tables", tables);
+}
+
 int do_status(struct cli *cli, int argc, char **argv)
 {
 	struct bpfnet_endpoint_info *eps = NULL;
@@ -398,6 +469,7 @@ int do_status(struct cli *cli, int argc, char **argv)
 	struct bpfnet_ct_summary ct = { .sz = sizeof(ct) };
 	struct bpfnet_node_info info = { .sz = sizeof(info) };
 	struct bpfnet_layout_info layout = { .sz = sizeof(layout) };
+	struct bpfnet_maps_info maps = { .sz = sizeof(maps) };
 	int err;
 
 	if (parse_args(&status_cmd, argc, argv, NULL, NULL, 0, 0))
@@ -411,6 +483,8 @@ int do_status(struct cli *cli, int argc, char **argv)
 	/* maps of another layout are not this bpfnet's to read: the layouts say so instead */
 	if (!err && info.initialized && !layout.differ)
 		err = bpfnet_ct__summary(cli->bn, &ct) ?: status_count(cli, &counts, &eps);
+	if (!err && info.initialized)
+		err = bpfnet_node__maps(cli->bn, &maps);
 	if (err) {
 		free(eps);
 		return report_error(cli, err);
@@ -426,8 +500,10 @@ int do_status(struct cli *cli, int argc, char **argv)
 				      "pins_missing", info.pins_missing, "missing_pin",
 				      info.missing_pin);
 
-		if (info.initialized)
+		if (info.initialized) {
 			json_object_set_new(j, "layout", layout_json(&layout));
+			json_object_set_new(j, "maps", maps_json(&maps));
+		}
 		if (info.initialized && !layout.differ) {
 			json_t *more = status_more_json(&counts, &health);
 
@@ -449,6 +525,7 @@ int do_status(struct cli *cli, int argc, char **argv)
 			       info.uplink_ifindexes[u]);
 		printf(", pins in %s\n", info.pin_dir);
 		layout_print(&layout);
+		maps_print(&maps);
 		if (!layout.differ) {
 			status_more_print(&info, &counts, &health);
 			ct_print(&ct);

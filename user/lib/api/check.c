@@ -423,7 +423,7 @@ static int reinit(struct check *c)
 	struct uplink_set want;
 
 	uplink_set_of_node(&c->st->node, &want);
-	return node_init_locked(&c->dp, c->st, c->nl, &want);
+	return node_init_locked(&c->dp, c->st, c->nl, &want, NULL);
 }
 
 /* Repair one finding; *dirty when @c->st changed and is to be saved. */

@@ -8,20 +8,41 @@
 #include "api/txn.h"
 #include "dp/datapath.h"
 #include "dp/node.h"
+#include "dp/sizes.h"
 #include "sys/bpffs.h"
 #include "sys/store.h"
 #include "sys/uplink.h"
 
+/* What an init is asked for: uplinks, and the tables' sizes (0: keep). */
+struct init_want {
+	struct uplink_set uplinks;
+	struct dp_sizes sizes;
+};
+
 /* The uplinks asked for: none means those of the default routes, detected under the lock. */
 static int init_change(struct txn *t, void *arg)
 {
-	struct uplink_set *want = arg;
+	struct init_want *want = arg;
 	struct nl *nl;
 	int err = txn_nl(t, &nl);
 
-	if (!err && !want->n)
-		err = uplinks_detect(t->bn, nl, want->names, &want->n);
-	return err ?: node_init_locked(&t->dp, &t->st, nl, want);
+	if (!err && !want->uplinks.n)
+		err = uplinks_detect(t->bn, nl, want->uplinks.names, &want->uplinks.n);
+	return err ?: node_init_locked(&t->dp, &t->st, nl, &want->uplinks, &want->sizes);
+}
+
+/* The sizes of @opts, each checked before anything changes; 0 keeps the node's. */
+static int sizes_take(struct bpfnet *bn, const struct bpfnet_init_opts *opts,
+		      struct dp_sizes *sizes)
+{
+	int err = 0;
+
+	sizes->n[DP_SIZE_CT] = OPTS_GET(opts, ct_max, 0);
+	sizes->n[DP_SIZE_PORTS] = OPTS_GET(opts, ports_max, 0);
+	for (int s = 0; s < DP_SIZE_COUNT && !err; s++)
+		if (sizes->n[s])
+			err = dp_size_check(bn, s, sizes->n[s]);
+	return err;
 }
 
 /* The caller's list into @want: each a device name, each once, at most BPFNET_UPLINK_MAX. */
@@ -48,14 +69,15 @@ static int uplinks_take(struct bpfnet *bn, const char *const *uplinks, size_t n,
 
 int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opts)
 {
-	struct uplink_set want;
+	struct init_want want;
 	const char *const *uplinks = OPTS_HAS(opts, uplinks) ? opts->uplinks : NULL;
 	size_t n = OPTS_HAS(opts, n_uplinks) ? opts->n_uplinks : 0;
 	int err;
 
 	if (!OPTS_VALID(opts))
 		return bn_fail(bn, -EINVAL, "struct bpfnet_init_opts: bad sz");
-	err = uplinks_take(bn, uplinks, uplinks ? n : 0, &want);
+	err = uplinks_take(bn, uplinks, uplinks ? n : 0, &want.uplinks) ?:
+	      sizes_take(bn, opts, &want.sizes);
 	return err ?: txn_run(bn, JOURNAL_INIT, init_change, &want);
 }
 

@@ -61,7 +61,7 @@ static int init_again(struct dp *dp, struct state *st, struct nl *nl, const stru
 	struct uplink_set want;
 
 	uplink_set_of_journal(j, &want);
-	return node_init_locked(dp, st, nl, &want);
+	return node_init_locked(dp, st, nl, &want, NULL);
 }
 
 static int recover_op(struct dp *dp, struct state *st, struct nl *nl, const struct journal *j)

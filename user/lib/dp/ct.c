@@ -80,17 +80,18 @@ static int ct_snapshot(struct dp *dp, struct ct_row **out, size_t *n)
 {
 	struct bpfnet_ct_key *keys = calloc(CT_BATCH, sizeof(*keys));
 	struct bpfnet_ct_entry *vals = calloc(CT_BATCH, sizeof(*vals));
-	struct ct_row *rows = malloc(BPFNET_CT_MAX * sizeof(*rows));
-	__u32 token = 0, count;
+	__u32 token = 0, count, max = 0;
+	int err = dp_max_entries(dp, DP_CT, &max);
+	/* init sizes the table (dp/sizes.h) */
+	struct ct_row *rows = err ? NULL : malloc((max + 1) * sizeof(*rows));
 	size_t got = 0, kept = 0;
 	bool first = true;
-	int err = 0;
 
-	if (!keys || !vals || !rows)
+	if (!err && (!keys || !vals || !rows))
 		err = -ENOMEM;
 	/* a hash map's batch token is a bucket number; ENOENT ends the walk */
-	while (!err && got < BPFNET_CT_MAX) {
-		count = got + CT_BATCH > BPFNET_CT_MAX ? BPFNET_CT_MAX - got : CT_BATCH;
+	while (!err && got < max) {
+		count = got + CT_BATCH > max ? max - got : CT_BATCH;
 		err = dp_ct_read_batch(dp, &token, first, keys, vals, &count);
 		for (__u32 i = 0; i < count && (!err || err == -ENOENT); i++, got++) {
 			rows[got].key = keys[i];
@@ -287,6 +288,7 @@ int ct_summary(struct dp *dp, struct bpfnet_ct_summary *out)
 {
 	__u64 c[BPFNET_G_MAX], ended;
 	struct ct_walk_result res;
+	__u32 max;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -300,9 +302,12 @@ int ct_summary(struct dp *dp, struct bpfnet_ct_summary *out)
 		return err;
 	out->flows = res.live;
 	out->entries = res.entries;
-	out->max = BPFNET_CT_MAX;
-	out->fill_pct = (unsigned int)(res.entries * 100 / BPFNET_CT_MAX);
-	out->pressure = res.entries * 100 > (__u64)BPFNET_CT_MAX * BPFNET_CT_PRESSURE_PCT;
+	err = dp_max_entries(dp, DP_CT, &max);
+	if (err)
+		return err;
+	out->max = max;
+	out->fill_pct = (unsigned int)(res.entries * 100 / max);
+	out->pressure = res.entries * 100 > (__u64)max * BPFNET_CT_PRESSURE_PCT;
 	out->gc = res.gc;
 	ended = c[BPFNET_G_CT_EXPIRED] + res.gc.expired + c[BPFNET_G_CT_RETIRED] +
 		res.gc.retired + c[BPFNET_G_CT_FLUSHED] + res.live;

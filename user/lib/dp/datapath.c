@@ -10,6 +10,7 @@
 #include "dp/datapath.h"
 #include "dp/layout.h"
 #include "dp/migrate.h"
+#include "dp/sizes.h"
 #include "sys/bpffs.h"
 #include "sys/fsutil.h"
 #include "datapath.skel.h"
@@ -73,6 +74,10 @@ int dp_load(struct bpfnet *bn, const struct mig_plan *plan)
 	skel = datapath_bpf__open_opts(&oopts);
 	if (!skel)
 		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
+	/* the tables' sizes first: the plan was made against them */
+	err = dp_sizes_apply(bn, skel->obj, mig_plan_sizes(plan));
+	if (err)
+		goto out;
 	err = pin_paths_of_plan(skel->obj, plan);
 	if (err) {
 		bn_fail(bn, err, "cannot set the pin paths of the new maps: %s", strerror(-err));

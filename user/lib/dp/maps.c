@@ -623,6 +623,21 @@ int dp_map_dump(struct dp *dp, enum dp_map m, struct dp_dump *d)
 	return 0;
 }
 
+int dp_max_entries(struct dp *dp, enum dp_map m, __u32 *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = dp_fd(dp, m);
+
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return bn_fail(dp->bn, -errno, "cannot read map %s: %s", dp_maps[m].name,
+			       strerror(errno));
+	*max = info.max_entries;
+	return 0;
+}
+
 int dp_map_del(struct dp *dp, enum dp_map m, const void *key)
 {
 	return map_delete(dp, m, key);

@@ -125,6 +125,8 @@ void dp_dump_free(struct dp_dump *d);
 void *dp_dump_key(const struct dp_dump *d, size_t i);
 void *dp_dump_val(const struct dp_dump *d, size_t i);
 /* Delete @key of map @m (missing is fine) / write @val under it. */
+/* The max_entries of map @m as pinned (init chooses some: dp/sizes.h). */
+int dp_max_entries(struct dp *dp, enum dp_map m, __u32 *max);
 int dp_map_del(struct dp *dp, enum dp_map m, const void *key);
 int dp_map_put(struct dp *dp, enum dp_map m, const void *key, const void *val);
 

@@ -135,9 +135,14 @@ static int rename_over(struct bpfnet *bn, int rec, const struct mig_map *m)
 	err = layout_put(rec, m->name, m->to, 0);
 	if (err)
 		return bn_fail(bn, err, "cannot write the layout record: %s", strerror(-err));
-	pr_info("map %s: migrated from layout %u to %u: %zu entries, pass 1 %.1f ms, pass 2 %.1f "
-		"ms\n", m->name, m->from, m->to, m->n_copied, m->pass_ns[0] / 1e6,
-		m->pass_ns[1] / 1e6);
+	if (m->from == m->to)
+		pr_info("map %s: resized to %u entries: %zu entries copied, pass 1 %.1f ms, pass 2 "
+			"%.1f ms\n", m->name, m->want.max_entries, m->n_copied,
+			m->pass_ns[0] / 1e6, m->pass_ns[1] / 1e6);
+	else
+		pr_info("map %s: migrated from layout %u to %u: %zu entries, pass 1 %.1f ms, pass 2 "
+			"%.1f ms\n", m->name, m->from, m->to, m->n_copied, m->pass_ns[0] / 1e6,
+			m->pass_ns[1] / 1e6);
 	return 0;
 }
 

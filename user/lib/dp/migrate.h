@@ -20,6 +20,7 @@
 #include "dp/migrate_convert.h"
 
 struct dp;
+struct dp_sizes;
 
 /* What a map is made of, as the kernel reports it and the object defines it. */
 struct map_def {
@@ -54,9 +55,13 @@ struct mig_plan;
 
 /*
  * Every map decided (*out allocated; free with mig_plan_free()), nothing
- * changed; -EPROTO with the message of the first refused map.
+ * changed; -EPROTO with the message of the first refused map. @sizes (NULL:
+ * keep every size) the tables' sizes init was asked for (sizes.h): a new one
+ * migrates the maps of its group; -ENOSPC one smaller than their entries.
  */
-int mig_plan(struct bpfnet *bn, struct mig_plan **out);
+int mig_plan(struct bpfnet *bn, const struct dp_sizes *sizes, struct mig_plan **out);
+/* The sizes the load gives the big tables (dp_sizes_apply()). */
+const struct dp_sizes *mig_plan_sizes(const struct mig_plan *p);
 void mig_plan_free(struct mig_plan *p);
 /* Does the plan migrate any map? */
 bool mig_plan_migrates(const struct mig_plan *p);

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include "dp/migrate.h"
+#include "dp/sizes.h"
 #include "bpfnet/abi.h"
 
 #define MIG_MAPS_MAX 64
@@ -29,6 +30,7 @@ struct mig_plan {
 	char dir[PATH_MAX];
 	size_t n;
 	struct mig_map maps[MIG_MAPS_MAX];
+	struct dp_sizes sizes;	/* of the big tables, resolved: what the load makes */
 	unsigned long long copy_ns, staged_ns;	/* pass 1 began; the maps were marked staged */
 };
 

@@ -137,6 +137,18 @@ static int plan_versions(struct bpfnet *bn, int rec, struct mig_map *m, struct m
 	return 0;
 }
 
+/* A map made smaller: its entries must fit, or nothing changes (dp_size_shrink_check()). */
+static int shrink_check(struct bpfnet *bn, const struct mig_map *m)
+{
+	int fd = bpf_obj_get(m->path), err;
+
+	if (fd < 0)
+		return bn_fail(bn, -errno, "cannot open %s: %s", m->path, strerror(errno));
+	err = dp_size_shrink_check(bn, m->name, fd, m->want.max_entries);
+	close(fd);
+	return err;
+}
+
 static int plan_map(struct bpfnet *bn, int rec, const char *dir, const struct bpf_map *map,
 		    struct mig_map *m)
 {
@@ -164,9 +176,14 @@ static int plan_map(struct bpfnet *bn, int rec, const char *dir, const struct bp
 	m->want = in.want;
 	if (d.action == MIG_REFUSE)
 		return bn_fail(bn, -EPROTO, "%s", d.why);
-	if (d.action == MIG_MIGRATE)
+	if (d.action == MIG_MIGRATE && in.want.max_entries < in.have.max_entries)
+		err = shrink_check(bn, m);
+	if (!err && d.action == MIG_MIGRATE && in.from == in.to)
+		pr_info("map %s: %u -> %u entries, migrating\n", m->name, in.have.max_entries,
+			in.want.max_entries);
+	else if (!err && d.action == MIG_MIGRATE)
 		pr_info("map %s: layout %u -> %u, migrating\n", m->name, m->from, m->to);
-	return 0;
+	return err;
 }
 
 static int plan_maps(struct bpfnet *bn, struct mig_plan *p, struct bpf_object *obj)
@@ -189,7 +206,7 @@ static int plan_maps(struct bpfnet *bn, struct mig_plan *p, struct bpf_object *o
 	return err;
 }
 
-int mig_plan(struct bpfnet *bn, struct mig_plan **out)
+int mig_plan(struct bpfnet *bn, const struct dp_sizes *sizes, struct mig_plan **out)
 {
 	struct datapath_bpf *skel;
 	struct mig_plan *p;
@@ -211,7 +228,8 @@ int mig_plan(struct bpfnet *bn, struct mig_plan **out)
 		free(p);
 		return bn_fail(bn, -errno, "cannot open the datapath object: %s", strerror(errno));
 	}
-	err = plan_maps(bn, p, skel->obj);
+	err = dp_sizes_resolve(bn, p->dir, sizes, &p->sizes) ?:
+	      dp_sizes_apply(bn, skel->obj, &p->sizes) ?: plan_maps(bn, p, skel->obj);
 	datapath_bpf__destroy(skel);
 	if (err) {
 		mig_plan_free(p);
@@ -241,6 +259,11 @@ static const struct mig_map *plan_find(const struct mig_plan *p, const char *nam
 		if (!strcmp(p->maps[i].name, name))
 			return &p->maps[i];
 	return NULL;
+}
+
+const struct dp_sizes *mig_plan_sizes(const struct mig_plan *p)
+{
+	return &p->sizes;
 }
 
 bool mig_plan_migrates(const struct mig_plan *p)

@@ -269,7 +269,7 @@ static void added_uplinks_detach(struct bpfnet *bn, struct nl *nl, const struct 
 }
 
 int node_init_locked(struct dp *dp, struct state *st, struct nl *nl,
-		     const struct uplink_set *want)
+		     const struct uplink_set *want, const struct dp_sizes *sizes)
 {
 	struct bpfnet *bn = dp->bn;
 	struct node_state before = st->node;
@@ -279,7 +279,7 @@ int node_init_locked(struct dp *dp, struct state *st, struct nl *nl,
 	int err;
 
 	/* every map decided first: a layout it cannot migrate leaves all as it was */
-	err = init_plan(bn, st, nl, &set, &p) ?: mig_plan(bn, &mp) ?:
+	err = init_plan(bn, st, nl, &set, &p) ?: mig_plan(bn, sizes, &mp) ?:
 	      superseded_uplinks_detach(bn, st, nl, &set) ?: journal_record(bn, st, &p.j);
 	if (err) {
 		mig_plan_free(mp);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "core/core.h"
 #include "dp/datapath.h"
+#include "dp/sizes.h"
 #include "model/state.h"
 #include "sys/netlink.h"
 
@@ -31,10 +32,10 @@ void uplink_set_of_journal(const struct journal *j, struct uplink_set *out);
  * datapath, attach it to every uplink of @want and detach it from those the
  * node has no more, sync every network and endpoint of @st into it, save
  * @st. A first init that fails takes back what it made; a later one the
- * uplinks it added.
+ * uplinks it added. @sizes (NULL: keep) the big tables' sizes (dp/sizes.h).
  */
 int node_init_locked(struct dp *dp, struct state *st, struct nl *nl,
-		     const struct uplink_set *want);
+		     const struct uplink_set *want, const struct dp_sizes *sizes);
 /*
  * Take back what a first init of entry @j made: every uplink's filter (and
  * its clsact qdisc, when it had none before), the gateways, the pins.

@@ -22,6 +22,7 @@
 #include "core/core.h"
 #include "sys/bpffs.h"
 #include "sys/fsutil.h"
+#include "dp/sizes.h"
 #include "dp/sockhook.h"
 #include "sock.skel.h"
 
@@ -350,7 +351,8 @@ int sock_hooks_attach(struct bpfnet *bn)
 	if (!skel)
 		return bn_fail(bn, -errno, "cannot open the socket hooks object: %s",
 			       strerror(errno));
-	err = pin_paths_of_migration(skel->obj, dir) ?: sock_bpf__load(skel);
+	err = pin_paths_of_migration(skel->obj, dir) ?: dp_sizes_match_pins(bn, skel->obj) ?:
+	      sock_bpf__load(skel);
 	if (err)
 		bn_fail(bn, err, "the kernel refused the socket hooks (%s); see the libbpf log "
 			"above", strerror(-err));

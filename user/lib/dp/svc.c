@@ -134,6 +134,15 @@ int svc_write(const struct svc_maps *sm, const struct svc_port *p, size_t n, __u
 	return err;
 }
 
+/* The max_entries of map @fd, which init chooses (dp/sizes.h); 0 when unknown. */
+static __u32 fd_max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
 int svc_publish(const struct svc_maps *sm, const struct svc_port *p, size_t n)
 {
 	struct bpfnet *bn = sm->dp->bn;
@@ -151,8 +160,9 @@ int svc_publish(const struct svc_maps *sm, const struct svc_port *p, size_t n)
 	if (err == -EEXIST)
 		return bn_fail(bn, err, "cannot publish: a service id just handed out is in %s "
 			       "already (the count of ids in %s was lost)", map, BPFNET_MAP_CONFIG);
-	return bn_fail(bn, err, "cannot publish: %s refused %zu entries (%s; at most %d ports in "
-		       "all)", map, n, strerror(-err), BPFNET_PORTMAP_MAX);
+	return bn_fail(bn, err, "cannot publish: %s refused %zu entries (%s; at most %u ports in "
+		       "all: bpfnet init --ports-max sets it)", map, n, strerror(-err),
+		       fd_max_entries(sm->portmap));
 }
 
 void svc_unpublish(const struct svc_maps *sm, const struct bpfnet_portmap_key *key)
@@ -207,13 +217,15 @@ static int cmp_backend(const void *a, const void *b)
 /* Every backend, sorted by (service, slot). */
 static int dump_backends(int fd, struct backend_row **rows, size_t *n)
 {
-	struct bpfnet_backend_key *keys = calloc(BPFNET_BACKEND_MAX, sizeof(*keys));
-	struct bpfnet_backend *vals = calloc(BPFNET_BACKEND_MAX, sizeof(*vals));
-	int err = !keys || !vals ? -ENOMEM : 0;
+	__u32 max = fd_max_entries(fd);
+	struct bpfnet_backend_key *keys = calloc(max + 1, sizeof(*keys));
+	struct bpfnet_backend *vals = calloc(max + 1, sizeof(*vals));
+	int err = !max ? -errno : !keys || !vals ? -ENOMEM : 0;
 
 	*rows = NULL;
+	*n = 0;
 	if (!err)
-		err = dump_hash(fd, keys, sizeof(*keys), vals, sizeof(*vals), BPFNET_BACKEND_MAX, n);
+		err = dump_hash(fd, keys, sizeof(*keys), vals, sizeof(*vals), max, n);
 	if (!err && !(*rows = calloc(*n + 1, sizeof(**rows))))
 		err = -ENOMEM;
 	for (size_t i = 0; !err && i < *n; i++) {
@@ -229,17 +241,17 @@ static int dump_backends(int fd, struct backend_row **rows, size_t *n)
 
 int svc_dump(const struct svc_maps *sm, struct svc_dump *d)
 {
-	struct bpfnet_portmap_key *keys = calloc(BPFNET_PORTMAP_MAX, sizeof(*keys));
-	struct bpfnet_portmap_val *vals = calloc(BPFNET_PORTMAP_MAX, sizeof(*vals));
+	__u32 max = fd_max_entries(sm->portmap);
+	struct bpfnet_portmap_key *keys = calloc(max + 1, sizeof(*keys));
+	struct bpfnet_portmap_val *vals = calloc(max + 1, sizeof(*vals));
 	struct backend_row *rows = NULL, *hit;
 	struct bpfnet_backend_key bk;
 	size_t n_rows = 0;
-	int err = !keys || !vals ? -ENOMEM : 0;
+	int err = !max ? -errno : !keys || !vals ? -ENOMEM : 0;
 
 	memset(d, 0, sizeof(*d));
 	if (!err)
-		err = dump_hash(sm->portmap, keys, sizeof(*keys), vals, sizeof(*vals),
-				BPFNET_PORTMAP_MAX, &d->n);
+		err = dump_hash(sm->portmap, keys, sizeof(*keys), vals, sizeof(*vals), max, &d->n);
 	if (!err)
 		err = dump_backends(sm->backends, &rows, &n_rows);
 	if (!err && !(d->ports = calloc(d->n + 1, sizeof(*d->ports))))
