@@ -211,7 +211,7 @@ static __always_inline int bridge_from_container(struct __ctx_buff *ctx, __u32 l
 	ret = l2_check_proto(proto) ?: l2_check_sender(ctx, l3_off, ep, proto, &f);
 	if (ret)
 		return ret;
-	now = bpf_ktime_get_ns();
+	now = fdb_now();
 	fdb_learn(ep, now);
 	eth = parse_eth(ctx, &l3_off);	/* the checks may have pulled data: pointers anew */
 	if (!eth)

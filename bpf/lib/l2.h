@@ -15,6 +15,23 @@
 #include "lib/sender.h"
 #include "lib/stats.h"
 
+/*
+ * The running kernel's version, from libbpf at load: the verifier sees a
+ * constant and drops the branch the kernel does not need.
+ */
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+/*
+ * Since Linux 6.15 (commit c4327229948879 "bpf: Scrub packet on
+ * bpf_redirect_peer") a peer redirect scrubs the skb, which marks it
+ * PACKET_HOST for the destination's stack. (Stable kernels that took the
+ * fix keep the helper call below: redundant there, not wrong.)
+ */
+static __always_inline int peer_redirect_scrubs(void)
+{
+	return LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 15, 0);
+}
+
 /* The group bit of the first octet: broadcast and multicast destinations. */
 static __always_inline int mac_is_group(const __u8 *mac)
 {
@@ -68,10 +85,12 @@ static __always_inline int l2_forward(struct __ctx_buff *ctx, const struct bpfne
 	/*
 	 * Addressed to another MAC than the sender's host veth, the frame was
 	 * marked PACKET_OTHERHOST on arrival. A peer redirect does not classify
-	 * it again, and kernels that do not scrub it there (recent ones do) would
-	 * hand the destination's stack a frame it drops.
+	 * it again; before 6.15 it did not scrub it either, and the destination's
+	 * stack would drop the frame. The helper call is a good part of a
+	 * switched frame's cost, so only those kernels pay it.
 	 */
-	ctx_change_type(ctx, PACKET_HOST);
+	if (!peer_redirect_scrubs())
+		ctx_change_type(ctx, PACKET_HOST);
 	ep_count_rx(to->ep_id, ctx_len(ctx));
 	return ctx_redirect_peer(ctx, to->ifindex);
 }

@@ -187,7 +187,7 @@ _Static_assert(sizeof(struct bpfnet_fdb_key) == 12, "bpfnet_fdb_key layout is AB
 struct bpfnet_fdb_val {
 	__u32 ifindex;		/* host-side veth of the port */
 	__u32 ep_id;		/* the port's endpoint, for its counters */
-	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of a recent frame from the MAC */
+	__u64 last_seen_ns;	/* CLOCK_MONOTONIC (coarse) of a recent frame from the MAC */
 	__u32 flags;		/* BPFNET_FDB_F_* */
 	__u32 pad;
 };

@@ -35,6 +35,8 @@
 #define LIVE_STEP_MS 10
 #define ANCIENT_NS 0		/* last_seen at boot: older than FAST_AGEING_NS whatever the uptime */
 #define FAST_AGEING_NS (1 * NSEC_PER_MSEC)	/* the ageing time of the cases about ageing */
+/* The FDB's coarse clock lags CLOCK_MONOTONIC by a tick (10 ms at HZ=100); ten times that. */
+#define COARSE_LAG_NS (100 * NSEC_PER_MSEC)
 
 #define IP_A IP4(10, 1, 0, 2)
 #define IP_B IP4(10, 1, 0, 3)
@@ -316,6 +318,23 @@ static void prepare_aged(void)
 	fdb_put(NET1, aged_mac, EP_B, ANCIENT_NS, BPFNET_FDB_F_LEARNED);
 }
 
+/* When the running case's prepare() wrote the FDB: CLOCK_MONOTONIC. */
+static uint64_t prepared_ns;
+
+/* A's static entry, idle since boot: A's next frame must refresh it. */
+static void prepare_a_idle(void)
+{
+	prepared_ns = now_ns();
+	fdb_put(NET1, hosts[EP_A].mac, EP_A, ANCIENT_NS, BPFNET_FDB_F_STATIC);
+}
+
+/* A's static entry, refreshed a moment ago: A's next frame must not write it. */
+static void prepare_a_fresh(void)
+{
+	prepared_ns = now_ns();
+	fdb_put(NET1, hosts[EP_A].mac, EP_A, prepared_ns, BPFNET_FDB_F_STATIC);
+}
+
 /* B's static entry, as idle as the aged one. */
 static void prepare_b_idle(void)
 {
@@ -331,6 +350,31 @@ static void check_port(const struct bcase *c, const uint8_t *mac, enum host_id p
 		fail_msg("%s: FDB entry: expected ifindex %u ep %u flags %u, got %u %u %u",
 			 c->name, hosts[port].ifindex, hosts[port].ep_id, flags, v.ifindex,
 			 v.ep_id, v.flags);
+}
+
+/* A's entry refreshed, on the clock user space reads it with (fdb ls: its age), still static. */
+static void check_a_refreshed(const struct bcase *c)
+{
+	struct bpfnet_fdb_val v = fdb_get(c, NET1, hosts[EP_A].mac);
+	uint64_t after = now_ns();
+
+	check_port(c, hosts[EP_A].mac, EP_A, BPFNET_FDB_F_STATIC);
+	if (v.last_seen_ns + COARSE_LAG_NS < prepared_ns || v.last_seen_ns > after)
+		fail_msg("%s: last_seen %llu ns, expected within [%llu - %llu, %llu] (CLOCK_MONOTONIC)",
+			 c->name, (unsigned long long)v.last_seen_ns,
+			 (unsigned long long)prepared_ns, (unsigned long long)COARSE_LAG_NS,
+			 (unsigned long long)after);
+}
+
+/* A's entry exactly as prepare_a_fresh() wrote it: learning wrote nothing. */
+static void check_a_untouched(const struct bcase *c)
+{
+	struct bpfnet_fdb_val v = fdb_get(c, NET1, hosts[EP_A].mac);
+
+	check_port(c, hosts[EP_A].mac, EP_A, BPFNET_FDB_F_STATIC);
+	if (v.last_seen_ns != prepared_ns)
+		fail_msg("%s: last_seen rewritten: %llu ns, was %llu", c->name,
+			 (unsigned long long)v.last_seen_ns, (unsigned long long)prepared_ns);
 }
 
 static void check_d_learned(const struct bcase *c)
@@ -566,6 +610,12 @@ static const struct bcase cases[] = {
 	  SWITCHED, .rx = { [EP_A] = 1, [EP_B] = 1, [EP_D] = 1 },
 	  .events = { [BPFNET_G_FDB_MOVED] = 1, [BPFNET_G_FLOODED] = 1 },
 	  .check = check_c_moved },
+	{ "learning: A's frame refreshes A's entry idle for over a second, on CLOCK_MONOTONIC",
+	  .from = EP_A, UDP_TO(B), .prepare = prepare_a_idle, SWITCHED, .rx = { [EP_B] = 1 },
+	  .check = check_a_refreshed },
+	{ "learning: A's frame does not write A's entry refreshed less than a second ago",
+	  .from = EP_A, UDP_TO(B), .prepare = prepare_a_fresh, SWITCHED, .rx = { [EP_B] = 1 },
+	  .check = check_a_untouched },
 
 	/* 2. known unicast: L2, the frame untouched */
 	{ "known unicast: udp A->B goes to B's port only, TTL kept", .from = EP_A, UDP_TO(B),
@@ -667,6 +717,7 @@ static const struct bcase cases[] = {
 	/* 8. live: frames really delivered, each exactly once */
 	{ "live: broadcast from A reaches B, C and D once each; A and E nothing", .live = true,
 	  .from = EP_A, .dst = TO_BCAST, .dst_ip = IP4(10, 1, 0, 255), FLOODED_TO_BCD },
+	/* marked PACKET_HOST for B: by the kernel's peer-redirect scrub (6.15+) or by BPF before */
 	{ "live: known unicast A->B reaches B only, unchanged", .live = true, .from = EP_A,
 	  UDP_TO(B), SWITCHED, .rx = { [EP_B] = 1 } },
 	{ "live: unknown unicast from A reaches B, C and D", .live = true, .from = EP_A,
