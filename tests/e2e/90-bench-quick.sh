@@ -37,18 +37,10 @@ host_state() {
 host_state >"$OUTDIR/before"
 diag "tools/bench --quick --only $VARIANTS (at most ${BENCH_LIMIT}s)"
 start=$SECONDS
-# in the background, so that its pid (and so its netns prefix) is known
-"$REPO_DIR/tools/bench" --quick --only "$VARIANTS" --out "$OUTDIR/out" >"$OUTDIR/bench.log" 2>&1 &
-bench=$!
-(
-	sleep "$BENCH_LIMIT"
-	kill -TERM "$bench" 2>/dev/null && sleep 10 && kill -KILL "$bench" 2>/dev/null
-) >/dev/null 2>&1 &
-watchdog=$!
-wait "$bench"
+# its pid (LIMITED_PID) names the netns it makes
+run_limited "$BENCH_LIMIT" "$OUTDIR/bench.log" "$REPO_DIR/tools/bench" --quick --only "$VARIANTS" --out "$OUTDIR/out"
 rc=$?
-kill "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
+bench=$LIMITED_PID
 if [ $rc = 0 ]; then
 	ok "tools/bench --quick exits 0 ($((SECONDS - start)) s)"
 else

@@ -16,18 +16,10 @@ OUTDIR=$(mktemp -d /tmp/bpfnet-bench-pps-test.XXXXXX)
 trap 'rm -rf "$OUTDIR"' EXIT
 
 diag "tools/bench --pps yes with every other stage off (at most ${BENCH_LIMIT}s)"
-"$REPO_DIR/tools/bench" --paths none --ports-scale none --ct-rm none --reps 1 --pps yes \
-	--pps-duration 2 --out "$OUTDIR/out" >"$OUTDIR/bench.log" 2>&1 &
-bench=$!
-(
-	sleep "$BENCH_LIMIT"
-	kill -TERM "$bench" 2>/dev/null && sleep 10 && kill -KILL "$bench" 2>/dev/null
-) >/dev/null 2>&1 &
-watchdog=$!
-wait "$bench"
+run_limited "$BENCH_LIMIT" "$OUTDIR/bench.log" "$REPO_DIR/tools/bench" --paths none --ports-scale none \
+	--ct-rm none --reps 1 --pps yes --pps-duration 2 --out "$OUTDIR/out"
 rc=$?
-kill "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
+bench=$LIMITED_PID
 if [ $rc = 0 ]; then
 	ok "tools/bench --pps yes exits 0"
 else

@@ -227,6 +227,26 @@ wait_until() {
 	done
 }
 
+# run_limited SECONDS LOG CMD...: CMD with its output in LOG, sent TERM (then KILL 10 s on)
+# should it run past SECONDS; returns its exit status. LIMITED_PID keeps CMD's pid, for the
+# names it gave what it made (the bench's netns prefix).
+run_limited() {
+	local limit=$1 log=$2 watchdog rc
+	shift 2
+	"$@" >"$log" 2>&1 &
+	LIMITED_PID=$!
+	(
+		sleep "$limit"
+		kill -TERM "$LIMITED_PID" 2>/dev/null && sleep 10 && kill -KILL "$LIMITED_PID" 2>/dev/null
+	) >/dev/null 2>&1 &
+	watchdog=$!
+	wait "$LIMITED_PID"
+	rc=$?
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
+	return $rc
+}
+
 # bg CMD...: start a server in the background (killed by the trap)
 bg() {
 	"$@" >/dev/null 2>&1 9>&- &

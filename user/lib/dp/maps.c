@@ -70,6 +70,21 @@ int dp_fd(struct dp *dp, enum dp_map m)
 	return dp->fd[m];
 }
 
+int dp_pinned_info(const char *path, struct bpf_map_info *info, bool *pinned)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_obj_get(path), err = 0;
+
+	memset(info, 0, sizeof(*info));
+	*pinned = fd >= 0;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, info, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int dp_adopt(struct dp *dp, enum dp_map m, int fd)
 {
 	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);

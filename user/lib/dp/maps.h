@@ -19,6 +19,9 @@
  * packet tests run the control plane's operations on their skeleton's maps.
  */
 int dp_adopt(struct dp *dp, enum dp_map m, int fd);
+struct bpf_map_info;
+/* The definition of the map pinned at @path into @info; *@pinned false (and 0) when none is. */
+int dp_pinned_info(const char *path, struct bpf_map_info *info, bool *pinned);
 
 /* ---- endpoints: ep_by_ifindex and ep_by_ip hold the same value ---- */
 int dp_ep_put(struct dp *dp, const struct ep_state *ep,

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "dp/layout.h"
+#include "dp/maps.h"
 #include "dp/migrate_internal.h"
 #include "sys/bpffs.h"
 #include "datapath.skel.h"
@@ -94,18 +95,11 @@ void mig_decide(const struct mig_in *in, struct mig_decision *d)
 /* What is pinned at @path, if anything. */
 static int pinned_def(const char *path, struct map_def *def, bool *pinned)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path), err = 0;
+	struct bpf_map_info info;
+	int err = dp_pinned_info(path, &info, pinned);
 
-	*pinned = fd >= 0;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		err = -errno;
 	*def = (struct map_def){ info.type, info.key_size, info.value_size, info.max_entries,
 				 info.map_flags };
-	close(fd);
 	return err;
 }
 

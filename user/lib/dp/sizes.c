@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfnet/abi.h"
+#include "dp/maps.h"
 #include "dp/sizes.h"
 
 /* A map's size is its group's, divided by @div (sock_nat: one entry a flow, ct4 two). */
@@ -75,18 +76,11 @@ bool dp_size_of_map(const char *name, const struct dp_sizes *sz, __u32 *max_entr
 /* The max_entries pinned at @path; 0 when nothing is pinned there. */
 static int pinned_max(const char *path, __u32 *max)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path), err = 0;
+	struct bpf_map_info info;
+	bool pinned;
+	int err = dp_pinned_info(path, &info, &pinned);
 
-	*max = 0;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		err = -errno;
-	else
-		*max = info.max_entries;
-	close(fd);
+	*max = info.max_entries;
 	return err;
 }
 
