@@ -154,14 +154,32 @@ static __always_inline int ctx_tx(struct xdp_md *ctx)
 
 /*
  * There is no peer redirect for XDP: the frame goes out of the host-side
- * veth, whose transmit delivers it into the container (the veth's peer must
- * take XDP frames: an XDP program or GRO on it, the attaching code's
- * business).
+ * veth, whose ndo_xdp_xmit puts it on the peer's rx ring, which exists only
+ * while NAPI runs on the peer (an XDP program or GRO on it; endpoint add
+ * turns GRO on, ctx_may_deliver() checks it was).
  */
 static __always_inline int ctx_redirect_peer(struct xdp_md *ctx, __u32 ifindex)
 {
 	return bpf_redirect(ifindex, 0);
 }
+
+/*
+ * Can a frame for @ep be delivered from XDP? Only into a local endpoint
+ * (the rest may need neighbour resolution: tc's), and only one whose
+ * container-side veth takes XDP frames (BPFNET_EP_F_XDP_RX): otherwise
+ * veth_xdp_xmit() would drop it. Asked before anything is rewritten, so that
+ * a frame it refuses goes to the stack, and to tc, untouched.
+ */
+static __always_inline int ctx_may_deliver(const struct bpfnet_ep *ep)
+{
+	return ep && (ep->flags & BPFNET_EP_F_XDP_RX);
+}
+
+/*
+ * ICMP errors for translated flows are rare and their translation long
+ * (lib/icmp_nat.h, two headers): tc's, which the frame reaches untouched.
+ */
+#define CTX_ICMP_ERROR_NAT 0
 
 /*
  * No neighbour resolution for XDP, and a frame already translated cannot go

@@ -10,13 +10,16 @@
 #include "cli.h"
 
 const struct cmd init_cmd = {
-	"init", do_init, "[--uplink DEV[,DEV...]|auto]",
+	"init", do_init, "[--uplink DEV[,DEV...]|auto] [--xdp auto|off]",
 	"Load the datapath, pin it and attach it to the uplinks: the devices traffic from "
 	"outside arrives on (a NIC, a second one, a VPN), at most 8. --uplink auto takes the "
 	"devices of the node's IPv4 default routes; without --uplink, a node not initialized "
 	"is initialized so, and an initialized one keeps its uplinks. Safe to re-run: it "
 	"upgrades in place and keeps the maps; with other uplinks it attaches to the new ones "
-	"and detaches from the dropped ones, endpoints and flows untouched.", 0
+	"and detaches from the dropped ones, endpoints and flows untouched. --xdp auto "
+	"(the default) also attaches the uplink's XDP program natively where the driver has "
+	"native XDP (veth does; tc's program stays for what XDP leaves to it); --xdp off "
+	"keeps tc alone. Re-running init switches it either way.", 0
 };
 const struct cmd down_cmd = {
 	"down", do_down, "",
@@ -29,10 +32,13 @@ const struct cmd status_cmd = {
 	"endpoint and the socket hooks are attached, the conntrack fill.", 0
 };
 
+/* init --xdp: BPFNET_DEFAULT (auto) or BPFNET_NO (off), of every init of this command. */
+static int init_xdp;
+
 static int init_on(struct cli *cli, const char *const *names, size_t n)
 {
 	struct bpfnet_init_opts o = { .sz = sizeof(o), .uplinks = n ? names : NULL,
-				      .n_uplinks = n };
+				      .n_uplinks = n, .xdp = init_xdp };
 	int err = bpfnet_node__init_opts(cli->bn, &o);
 
 	return err ? report_error(cli, err) : do_status(cli, 0, NULL);
@@ -84,11 +90,14 @@ out:
 
 int do_init(struct cli *cli, int argc, char **argv)
 {
-	const char *uplink = NULL;
-	const struct opt opts[] = { OPT("uplink", &uplink), {} };
+	const char *uplink = NULL, *xdp = "auto";
+	const struct opt opts[] = { OPT("uplink", &uplink), OPT("xdp", &xdp), {} };
 
 	if (parse_args(&init_cmd, argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
+	if (strcmp(xdp, "auto") && strcmp(xdp, "off"))
+		return usage_error("--xdp: '%s' is neither auto nor off", xdp);
+	init_xdp = strcmp(xdp, "off") ? BPFNET_DEFAULT : BPFNET_NO;
 	if (!uplink)
 		return init_keeping(cli);
 	if (!strcmp(uplink, "auto"))
@@ -336,14 +345,47 @@ static void status_more_print(const struct bpfnet_node_info *info, const struct 
 	}
 }
 
+/*
+ * Uplink @u's XDP program: "native" (attached beside tc), "off" (init --xdp
+ * off) or "tc" (tc alone: refused, the reason in uplink_xdp_refused).
+ */
+static const char *uplink_xdp_mode(const struct bpfnet_node_info *info, unsigned int u)
+{
+	if (info->uplink_xdp[u])
+		return "native";
+	return info->xdp_off ? "off" : "tc";
+}
+
 static json_t *uplinks_json(const struct bpfnet_node_info *info)
 {
 	json_t *arr = json_array();
 
 	for (unsigned int u = 0; u < info->n_uplinks; u++)
-		json_array_append_new(arr, json_pack("{s:s, s:i}", "name", info->uplinks[u],
-						     "ifindex", info->uplink_ifindexes[u]));
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s}", "name",
+						     info->uplinks[u], "ifindex",
+						     info->uplink_ifindexes[u], "xdp",
+						     uplink_xdp_mode(info, u), "xdp_refused",
+						     info->uplink_xdp_refused[u]));
 	return arr;
+}
+
+/* "xdp: eth0 native, wg0 tc alone (the driver has no native XDP)", or off for all. */
+static void xdp_print(const struct bpfnet_node_info *info)
+{
+	if (info->xdp_off) {
+		printf("xdp: off (init --xdp off): tc alone on every uplink\n");
+		return;
+	}
+	printf("xdp:");
+	for (unsigned int u = 0; u < info->n_uplinks; u++) {
+		printf("%s %s ", u ? "," : "", info->uplinks[u]);
+		if (info->uplink_xdp[u])
+			printf("native");
+		else
+			printf("tc alone (%s)", info->uplink_xdp_refused[u][0] ?
+			       info->uplink_xdp_refused[u] : "not attached: 'bpfnet init' attaches");
+	}
+	printf("\n");
 }
 
 /*
@@ -426,6 +468,8 @@ int do_status(struct cli *cli, int argc, char **argv)
 				      "pins_missing", info.pins_missing, "missing_pin",
 				      info.missing_pin);
 
+		json_object_set_new(j, "xdp", json_string(info.xdp_off ? "off" : "auto"));
+
 		if (info.initialized)
 			json_object_set_new(j, "layout", layout_json(&layout));
 		if (info.initialized && !layout.differ) {
@@ -448,6 +492,7 @@ int do_status(struct cli *cli, int argc, char **argv)
 			printf("%s %s (ifindex %u)", u ? "," : "", info.uplinks[u],
 			       info.uplink_ifindexes[u]);
 		printf(", pins in %s\n", info.pin_dir);
+		xdp_print(&info);
 		layout_print(&layout);
 		if (!layout.differ) {
 			status_more_print(&info, &counts, &health);
