@@ -18,6 +18,7 @@
 #include "bpfnet/abi.h"
 #include "lib/maps.h"
 #include "lib/finish.h"
+#include "lib/xdp_deliver.h"
 #include "lib/uplink.h"
 
 SEC("xdp")

@@ -163,17 +163,8 @@ static __always_inline int ctx_redirect_peer(struct xdp_md *ctx, __u32 ifindex)
 	return bpf_redirect(ifindex, 0);
 }
 
-/*
- * Can a frame for @ep be delivered from XDP? Only into a local endpoint
- * (the rest may need neighbour resolution: tc's), and only one whose
- * container-side veth takes XDP frames (BPFNET_EP_F_XDP_RX): otherwise
- * veth_xdp_xmit() would drop it. Asked before anything is rewritten, so that
- * a frame it refuses goes to the stack, and to tc, untouched.
- */
-static __always_inline int ctx_may_deliver(const struct bpfnet_ep *ep)
-{
-	return ep && (ep->flags & BPFNET_EP_F_XDP_RX);
-}
+/* lib/xdp_deliver.h: what XDP delivers itself, before any rewrite; the rest is tc's. */
+#define ctx_may_deliver(ctx, f, ep) xdp_may_deliver(ctx, f, ep)
 
 /*
  * ICMP errors for translated flows are rare and their translation long

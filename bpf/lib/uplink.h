@@ -111,7 +111,7 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, NULL, CT_MAY_RETIRE, &hit)) {
 	case CT_FLOW:
 		*to = hit.dst;
-		return ctx_may_deliver(*to) ? ct_forward(ctx, &f, &hit) : CTX_ACT_PASS;
+		return ctx_may_deliver(ctx, &f, *to) ? ct_forward(ctx, &f, &hit) : CTX_ACT_PASS;
 	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 		return DROP(DROP_SPOOFED_IP);
 	}
@@ -122,7 +122,7 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 		return ret;
 	*to = ep_of_ip(be->ep_ip);
 	return uplink_check_source(saddr) ?:
-	       (ctx_may_deliver(*to) ? portmap_new(ctx, &f, be, *to) : CTX_ACT_PASS);
+	       (ctx_may_deliver(ctx, &f, *to) ? portmap_new(ctx, &f, be, *to) : CTX_ACT_PASS);
 }
 
 #endif
