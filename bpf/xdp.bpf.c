@@ -6,9 +6,11 @@
  * skb for it. What this path does not handle (the node's own traffic, IPv4
  * routed to a container address, which the gateway modes judge with
  * redirect_peer) goes on with XDP_PASS to the stack, where from_uplink sees
- * it. Its maps are the datapath's own, shared by name. Attaching it is not
- * done yet; the packet tests run it with BPF_PROG_TEST_RUN on the cases of
- * from_uplink.
+ * it, and so does what it cannot deliver (ctx_may_deliver(): an endpoint
+ * whose veth takes no XDP frames, anything that is not a local endpoint's)
+ * and ICMP errors, all untouched. Its maps are the datapath's own, shared by
+ * name. init attaches it natively (driver mode) beside from_uplink, which
+ * stays for all of that (dp/xdp.c).
  */
 #include "ctx/xdp.h"
 #include <bpf/bpf_endian.h>
@@ -16,6 +18,7 @@
 #include "bpfnet/abi.h"
 #include "lib/maps.h"
 #include "lib/finish.h"
+#include "lib/xdp_deliver.h"
 #include "lib/uplink.h"
 
 SEC("xdp")
@@ -34,6 +37,8 @@ int xdp_from_uplink(struct xdp_md *ctx)
 		ret = CTX_ACT_PASS;	/* routed to a container: from_uplink's */
 	else if (!ret)
 		ret = ipv4_nat_from_uplink(ctx, l3_off, iph, &dst);
+	if (ret == CTX_ACT_REDIRECT)
+		count_global(BPFNET_G_XDP_DELIVERED);
 	return finish(ctx, dst, DIR_TO_EP, ret);
 }
 

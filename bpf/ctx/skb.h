@@ -16,6 +16,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include "bpfnet/abi.h"
 
 #define __ctx_buff __sk_buff
 #define CTX_IS_SKB 1
@@ -145,6 +146,12 @@ static __always_inline int ctx_redirect_peer(struct __sk_buff *ctx, __u32 ifinde
 {
 	return bpf_redirect_peer(ifindex, 0);
 }
+
+/* tc delivers whatever its helpers can: bpf_redirect_peer() needs nothing of the peer. */
+#define ctx_may_deliver(ctx, f, ep) 1
+
+/* tc translates ICMP errors for the flows they quote. */
+#define CTX_ICMP_ERROR_NAT 1
 
 /* Out of @ifindex towards next hop @nh, which the kernel resolves (NO_NEIGH lookups). */
 static __always_inline int ctx_redirect_neigh(struct __sk_buff *ctx, __u32 ifindex,

@@ -154,14 +154,23 @@ static __always_inline int ctx_tx(struct xdp_md *ctx)
 
 /*
  * There is no peer redirect for XDP: the frame goes out of the host-side
- * veth, whose transmit delivers it into the container (the veth's peer must
- * take XDP frames: an XDP program or GRO on it, the attaching code's
- * business).
+ * veth, whose ndo_xdp_xmit puts it on the peer's rx ring, which exists only
+ * while NAPI runs on the peer (an XDP program or GRO on it; endpoint add
+ * turns GRO on, ctx_may_deliver() checks it was).
  */
 static __always_inline int ctx_redirect_peer(struct xdp_md *ctx, __u32 ifindex)
 {
 	return bpf_redirect(ifindex, 0);
 }
+
+/* lib/xdp_deliver.h: what XDP delivers itself, before any rewrite; the rest is tc's. */
+#define ctx_may_deliver(ctx, f, ep) xdp_may_deliver(ctx, f, ep)
+
+/*
+ * ICMP errors for translated flows are rare and their translation long
+ * (lib/icmp_nat.h, two headers): tc's, which the frame reaches untouched.
+ */
+#define CTX_ICMP_ERROR_NAT 0
 
 /*
  * No neighbour resolution for XDP, and a frame already translated cannot go

@@ -102,6 +102,8 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	if (f.kind == FLOW_FRAGMENT)
 		return frag4_to_node();
 	if (f.kind == FLOW_ICMP_ERROR) {
+		if (!CTX_ICMP_ERROR_NAT)
+			return CTX_ACT_PASS;
 		ret = uplink_check_source(saddr) ?:
 		      icmp_error_nat(ctx, &f, CT_FROM_OUTSIDE, NULL, to);
 		return ret == 1 ? CTX_ACT_PASS : ret ?: deliver4(ctx, &f, *to);
@@ -109,7 +111,7 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, NULL, CT_MAY_RETIRE, &hit)) {
 	case CT_FLOW:
 		*to = hit.dst;
-		return ct_forward(ctx, &f, &hit);
+		return ctx_may_deliver(ctx, &f, *to) ? ct_forward(ctx, &f, &hit) : CTX_ACT_PASS;
 	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 		return DROP(DROP_SPOOFED_IP);
 	}
@@ -119,7 +121,8 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	if (ret)
 		return ret;
 	*to = ep_of_ip(be->ep_ip);
-	return uplink_check_source(saddr) ?: portmap_new(ctx, &f, be, *to);
+	return uplink_check_source(saddr) ?:
+	       (ctx_may_deliver(ctx, &f, *to) ? portmap_new(ctx, &f, be, *to) : CTX_ACT_PASS);
 }
 
 #endif

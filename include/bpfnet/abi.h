@@ -99,6 +99,11 @@
 #define BPFNET_EP_F_VALID (1U << 0)
 #define BPFNET_EP_F_BRIDGE (1U << 1)	/* on a bridge network: switched at L2 */
 #define BPFNET_EP_F_INTERNAL (1U << 2)	/* on an internal network: nothing in or out */
+/*
+ * Its container-side veth takes XDP frames (GRO on, so NAPI runs there):
+ * xdp_from_uplink may deliver to it; without, it leaves the frame to tc.
+ */
+#define BPFNET_EP_F_XDP_RX (1U << 3)
 
 /* Network modes (struct bpfnet_net.mode). */
 enum bpfnet_net_mode {
@@ -461,7 +466,8 @@ _Static_assert(sizeof(struct bpfnet_frag_val) == 16, "bpfnet_frag_val layout is 
 	X(G_FRAG_TO_NODE, "fragments_unmatched_to_node") /* later before first, from the uplink */ \
 	X(G_CT_RETIRED, "ct_retired")         /* flows of endpoints removed or re-created */ \
 	X(G_CT_FLUSHED, "ct_flushed")         /* live flows removed by ct flush or port rm */ \
-	X(G_UPLINK_PASSED, "uplink_passed")   /* frames from an uplink left to the node's stack */
+	X(G_UPLINK_PASSED, "uplink_passed")   /* frames from an uplink left to the node's stack */ \
+	X(G_XDP_DELIVERED, "xdp_delivered")   /* frames the uplink's XDP program delivered */
 
 #define BPFNET_GLOBAL_ENUM(name, str) BPFNET_##name,
 enum bpfnet_global_counter {
@@ -765,6 +771,9 @@ _Static_assert(sizeof(struct bpfnet_layout_val) == 8, "the layout record is fixe
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"
 #define BPFNET_PROG_FROM_UPLINK "from_uplink"
+#define BPFNET_PROG_XDP_FROM_UPLINK "xdp_from_uplink"
+/* Pinned XDP link of uplink ifindex N: BPFNET_LINK_XDP_PREFIX "N". */
+#define BPFNET_LINK_XDP_PREFIX "link_xdp_"
 /* Pinned cgroup links of the socket hooks for the node's local clients. */
 #define BPFNET_LINK_CONNECT4 "link_connect4"
 #define BPFNET_LINK_SENDMSG4 "link_sendmsg4"

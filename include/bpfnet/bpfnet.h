@@ -84,6 +84,7 @@ const char *bpfnet_version(void);
 #define BPFNET_PATH_MAX 256	/* netns paths, with the NUL */
 #define BPFNET_CONTAINER_ID_MAX 128	/* a runtime's container ID, with the NUL */
 #define BPFNET_UPLINK_MAX 8	/* devices one instance attaches its uplink program to */
+#define BPFNET_XDP_WHY_MAX 96	/* why native XDP was refused on an uplink, in words */
 
 /* ---- logging ------------------------------------------------------------- */
 
@@ -281,6 +282,14 @@ struct bpfnet_node_info {
 	unsigned int n_uplinks;
 	char uplinks[BPFNET_UPLINK_MAX][IF_NAMESIZE];
 	unsigned int uplink_ifindexes[BPFNET_UPLINK_MAX];
+	/*
+	 * Since 0.6: the uplink XDP program (init --xdp): off on the node, or per
+	 * uplink attached natively now, else the kernel's refusal in words ("":
+	 * none recorded, e.g. detached behind bpfnet's back).
+	 */
+	bool xdp_off;
+	bool uplink_xdp[BPFNET_UPLINK_MAX];
+	char uplink_xdp_refused[BPFNET_UPLINK_MAX][BPFNET_XDP_WHY_MAX];
 };
 
 struct bpfnet_init_opts {
@@ -304,6 +313,11 @@ struct bpfnet_init_opts {
 	 */
 	unsigned int ct_max;
 	unsigned int ports_max;
+	/*
+	 * Since 0.6: the uplink XDP program, natively beside tc's where the
+	 * driver has it: BPFNET_DEFAULT or BPFNET_YES (auto), BPFNET_NO (tc alone).
+	 */
+	int xdp;
 	size_t :0;
 };
 

@@ -303,7 +303,18 @@ struct expect {
 	 */
 	enum host_id charged;
 	uint64_t global[BPFNET_G_MAX];	/* every counter not named must stay */
+	/*
+	 * Under via_xdp, a delivery (rx) that xdp_from_uplink leaves to tc all
+	 * the same (an ICMP error, a fragment, routed to a container): without
+	 * it, XDP must deliver it itself.
+	 */
+	bool xdp_to_tc;
 };
+
+/* The last uplink step under via_xdp: xdp_from_uplink passed it on, and tc decided. */
+static bool xdp_passed;
+/* The test running has the endpoints without BPFNET_EP_F_XDP_RX: every delivery is tc's. */
+static bool eps_not_xdp_ready;
 
 /* Whose drops a drop of the frame @in, entering on @dev, counts against. */
 static enum host_id charged_host(enum host_id dev, const struct pkt *in, const struct expect *x)
@@ -326,8 +337,16 @@ static void check_counters(enum host_id dev, const struct pkt *in, const struct 
 
 	/* what tc's from_uplink leaves to the stack counts once in uplink_passed */
 	memcpy(global, x->global, sizeof(global));
-	if (dev == UPLINK && !via_xdp && x->verdict == TC_ACT_UNSPEC)
+	if (dev == UPLINK && (!via_xdp || xdp_passed) && x->verdict == TC_ACT_UNSPEC)
 		global[BPFNET_G_UPLINK_PASSED]++;
+	if (dev == UPLINK && via_xdp && !xdp_passed && x->verdict == TC_ACT_REDIRECT)
+		global[BPFNET_G_XDP_DELIVERED]++;
+	if (dev == UPLINK && via_xdp && x->rx && !x->xdp_to_tc && !eps_not_xdp_ready &&
+	    xdp_passed)
+		fail_msg("%s: xdp_from_uplink passed to tc a delivery it should make itself", where);
+	if (dev == UPLINK && via_xdp && (x->xdp_to_tc || (x->rx && eps_not_xdp_ready)) &&
+	    !xdp_passed)
+		fail_msg("%s: xdp_from_uplink decided a frame it should leave to tc", where);
 	check_drop_deltas(where, x->drop, b->drops, a->drops);
 	check_global_deltas(where, global, b->global, a->global);
 	for (i = EP_A; i < UPLINK; i++) {
@@ -346,16 +365,24 @@ static int run_frame(enum host_id dev, const struct pkt *in, struct pkt *out)
 	struct bpf_program *prog = dev == UPLINK ? skel->progs.from_uplink :
 						   skel->progs.from_container;
 
-	if (via_xdp && dev == UPLINK)
-		return xdp_test_run(where, xdp_skel->progs.xdp_from_uplink, hosts[dev].ifindex,
-				    in, out);
+	xdp_passed = false;
+	if (via_xdp && dev == UPLINK) {
+		int verdict = xdp_test_run(where, xdp_skel->progs.xdp_from_uplink,
+					   hosts[dev].ifindex, in, out);
+
+		if (verdict != XDP_PASS)
+			return verdict;
+		/* the stack, then tc's from_uplink: it must see the frame as it arrived */
+		xdp_passed = true;
+		assert_pkt_equal(where, in, out);
+	}
 	return prog_test_run(where, prog, hosts[dev].ifindex, in, out);
 }
 
 /* @got, run_frame()'s verdict on @dev, of the class of the tc verdict @want. */
 static void check_run_verdict(enum host_id dev, int want, int got)
 {
-	if (via_xdp && dev == UPLINK)
+	if (via_xdp && dev == UPLINK && !xdp_passed)
 		check_xdp_verdict(where, want, got);
 	else
 		check_verdict(where, want, got);
@@ -591,6 +618,56 @@ static int nat_setup_netns(void)
 	return sh(cmd);
 }
 
+/* BPFNET_EP_F_XDP_RX on (@on) or off every endpoint of map @map, keyed by anything. */
+static int eps_map_set_xdp_rx(struct bpf_map *map, bool on)
+{
+	int fd = bpf_map__fd(map);
+	uint8_t key[8], next[8];	/* ep_by_ip's and ep_by_ifindex's keys: 4 bytes */
+	struct bpfnet_ep ep;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (bpf_map_lookup_elem(fd, next, &ep))
+			return -1;
+		ep.flags = on ? ep.flags | BPFNET_EP_F_XDP_RX : ep.flags & ~BPFNET_EP_F_XDP_RX;
+		if (bpf_map_update_elem(fd, next, &ep, BPF_EXIST))
+			return -1;
+		memcpy(key, next, sizeof(key));
+		prev = key;
+	}
+	return 0;
+}
+
+static int eps_set_xdp_rx(bool on)
+{
+	eps_not_xdp_ready = !on;
+	return eps_map_set_xdp_rx(skel->maps.ep_by_ip, on) ?:
+	       eps_map_set_xdp_rx(skel->maps.ep_by_ifindex, on);
+}
+
+/* A test of the uplink's path under XDP once more, with no endpoint's veth taking XDP frames. */
+static void run_via_xdp_not_ready(void **state)
+{
+	assert_int_equal(eps_set_xdp_rx(false), 0);
+	run_via_xdp(state);
+}
+
+static struct xdp_variant xdp_not_ready_variants[MAX_TESTS];
+static size_t n_xdp_not_ready_variants;
+
+static void add_test_xdp_not_ready(const char *name, CMUnitTestFunction fn, const void *arg)
+{
+	struct xdp_variant *v;
+
+	if (n_xdp_not_ready_variants == MAX_TESTS)
+		abort();
+	v = &xdp_not_ready_variants[n_xdp_not_ready_variants++];
+	v->fn = fn;
+	v->arg = arg;
+	snprintf(v->name, sizeof(v->name), "xdp, veths without XDP: %s", name);
+	add_test(v->name, run_via_xdp_not_ready, v);
+}
+
 /* Every test starts from an empty conntrack table and the networks as seeded. */
 static int reset_state(void **state)
 {
@@ -599,6 +676,8 @@ static int reset_state(void **state)
 	(void)state;
 	where[0] = '\0';
 	via_xdp = false;
+	if (eps_set_xdp_rx(true))
+		return -1;
 	for (i = 0; i < ARRAY_SIZE(nets); i++) {
 		struct net_state n = topo_net_of(&nets[i], BPFNET_GW_MODE_NAT);
 

@@ -50,8 +50,9 @@ static inline int topo_seed_ep(const struct net_state *n, unsigned int ifindex,
 			       uint32_t id, uint32_t ip, const uint8_t *mac,
 			       const uint8_t *host_mac, uint32_t gen)
 {
+	/* GRO on, as endpoint add turns it on: the uplink's XDP program delivers to it */
 	struct ep_state ep = { .id = id, .host_ifindex = ifindex, .gen = gen,
-			       .prefix_len = n->prefix_len, .gateway = n->gateway };
+			       .prefix_len = n->prefix_len, .gateway = n->gateway, .xdp_rx = true };
 	struct bpfnet_ep val;
 
 	ep.ip.s_addr = htonl(ip);

@@ -278,6 +278,8 @@ static void run_icmp_err_case(void **state)
 	}
 	to = host_of_ip(wire.saddr);
 	x.rx = to == UPLINK ? H_NONE : to;
+	/* ICMP errors are tc's: XDP passes them on untouched */
+	x.xdp_to_tc = c->err_from == UPLINK;
 	x.global[BPFNET_G_ICMP_ERR_NAT] = 1;
 	step(c->err_from, &in, &out, &x);
 	build_quote(&qwant, &wire);
@@ -1056,6 +1058,37 @@ static bool on_xdp_path(const struct nat_case *c)
 	return c->from == UPLINK || (c->to == UPLINK && (c->flags & F_SNAT));
 }
 
+/*
+ * A published port's SYN whose TCP checksum is only the pseudo header's, as
+ * a veth hands over its peer's offloaded frames: XDP cannot complete it, so
+ * it passes the frame untouched, and tc (whose skb knows) translates it.
+ */
+static void test_xdp_partial_csum_to_tc(void **state)
+{
+	const struct nat_case *c = &nat_cases[0];	/* tcp to 0.0.0.0:8080, published */
+	struct seg s = first_seg(c);
+	struct pkt in, out;
+	uint8_t *iph, *l4;
+	uint32_t sum = 0;
+	size_t l4_len;
+
+	(void)state;
+	at("partial checksum: a SYN to a published port");
+	frame_from(&in, UPLINK, &s);
+	iph = in.data + in.l3_off;
+	l4 = in.data + in.l4_off;
+	l4_len = get_be16(iph + IP_OFF_TOT_LEN) - ipv4_hdr_len(iph);
+	for (size_t i = 0; i < 8; i += 2)	/* saddr, daddr */
+		sum += get_be16(iph + IP_OFF_SADDR + i);
+	sum += IPPROTO_TCP + l4_len;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	put_be16(l4 + l4_check_off(IPPROTO_TCP), (uint16_t)sum);
+	assert_int_equal(xdp_test_run(where, xdp_skel->progs.xdp_from_uplink,
+				      hosts[UPLINK].ifindex, &in, &out), XDP_PASS);
+	expect_frame(&in, &out);
+}
+
 /* The cases of the uplink's published-port path again, under XDP. */
 static void add_xdp_tests(void)
 {
@@ -1070,6 +1103,12 @@ static void add_xdp_tests(void)
 			add_test_xdp(icmp_err_cases[i].name, run_icmp_err_case, &icmp_err_cases[i]);
 	for (i = 0; i < ARRAY_SIZE(tcp_seqs); i++)
 		add_test_xdp(tcp_seqs[i].name, run_tcp_seq, &tcp_seqs[i]);
+	/* an endpoint whose veth takes no XDP frames: XDP leaves each of its frames to tc */
+	for (i = 0; i < ARRAY_SIZE(nat_cases); i++)
+		if (on_xdp_path(&nat_cases[i]))
+			add_test_xdp_not_ready(nat_cases[i].name, run_nat_case, &nat_cases[i]);
+	add_test_xdp("a partial checksum (CHECKSUM_PARTIAL from a veth) is left to tc",
+		     test_xdp_partial_csum_to_tc, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad_cases); i++)
 		if (bad_cases[i].dev == UPLINK)
 			add_test_xdp(bad_cases[i].name, run_bad_case, &bad_cases[i]);

@@ -48,8 +48,10 @@ static void test_roundtrip(void **state)
 	e.gateway = n.gateway;
 	st.node.initialized = 1;
 	st.node.n_uplinks = 2;
-	st.node.uplinks[0] = (struct node_uplink){ "up0", 2, 1 };
-	st.node.uplinks[1] = (struct node_uplink){ "wg0", 9, 0 };
+	st.node.uplinks[0] = (struct node_uplink){ "up0", 2, 1, 1, "" };
+	st.node.uplinks[1] = (struct node_uplink){ "wg0", 9, 0, 0, "the driver has no native XDP" };
+	st.node.xdp_off = 1;
+	e.xdp_rx = true;
 	assert_int_equal(bn_lock(f->bn), 0);
 	assert_int_equal(state_add_net(&st, &n), 0);
 	assert_int_equal(state_add_net(&st, &br), 0);
@@ -60,6 +62,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(back.node.initialized, 1);
 	assert_int_equal(back.node.n_uplinks, 2);
 	assert_memory_equal(&back.node.uplinks[0], &st.node.uplinks[0], sizeof(struct node_uplink));
+	assert_int_equal(back.node.xdp_off, 1);
 	assert_memory_equal(&back.node.uplinks[1], &st.node.uplinks[1], sizeof(struct node_uplink));
 	assert_ptr_equal(node_uplink(&back.node, "wg0"), &back.node.uplinks[1]);
 	assert_null(node_uplink(&back.node, "eth9"));

@@ -12,7 +12,7 @@
 #include "cli.h"
 
 const struct cmd init_cmd = {
-	"init", do_init, "[--uplink DEV[,DEV...]|auto] [--ct-max N] [--ports-max N]",
+	"init", do_init, "[--uplink DEV[,DEV...]|auto] [--xdp auto|off] [--ct-max N] [--ports-max N]",
 	"Load the datapath, pin it and attach it to the uplinks: the devices traffic from "
 	"outside arrives on (a NIC, a second one, a VPN), at most 8. --uplink auto takes the "
 	"devices of the node's IPv4 default routes; without --uplink, a node not initialized "
@@ -24,7 +24,10 @@ const struct cmd init_cmd = {
 	"published-port tables (default 16384, 64 to 1048576); without them a running node "
 	"keeps its sizes, with others its tables are migrated into new ones, flows and ports "
 	"kept (a size smaller than the entries held is refused). status shows the sizes and "
-	"the memory they take.", 0
+	"the memory they take. --xdp auto "
+	"(the default) also attaches the uplink's XDP program natively where the driver has "
+	"native XDP (veth does; tc's program stays for what XDP leaves to it); --xdp off "
+	"keeps tc alone. Re-running init switches it either way.", 0
 };
 const struct cmd down_cmd = {
 	"down", do_down, "",
@@ -37,11 +40,11 @@ const struct cmd status_cmd = {
 	"endpoint and the socket hooks are attached, the conntrack fill.", 0
 };
 
-/* @sizes: the tables' sizes of the command line (0: keep), the uplinks set here. */
-static int init_on(struct cli *cli, const struct bpfnet_init_opts *sizes,
+/* @given: the options of the command line (table sizes, 0: keep; --xdp), the uplinks set here. */
+static int init_on(struct cli *cli, const struct bpfnet_init_opts *given,
 		   const char *const *names, size_t n)
 {
-	struct bpfnet_init_opts o = *sizes;
+	struct bpfnet_init_opts o = *given;
 	int err;
 
 	o.uplinks = n ? names : NULL;
@@ -51,7 +54,7 @@ static int init_on(struct cli *cli, const struct bpfnet_init_opts *sizes,
 }
 
 /* No --uplink: the uplinks the node has (an upgrade never moves them), else detected. */
-static int init_keeping(struct cli *cli, const struct bpfnet_init_opts *sizes)
+static int init_keeping(struct cli *cli, const struct bpfnet_init_opts *given)
 {
 	struct bpfnet_node_info info = { .sz = sizeof(info) };
 	const char *names[BPFNET_UPLINK_MAX];
@@ -61,12 +64,12 @@ static int init_keeping(struct cli *cli, const struct bpfnet_init_opts *sizes)
 		return report_error(cli, err);
 	for (unsigned int i = 0; i < info.n_uplinks; i++)
 		names[i] = info.uplinks[i];
-	return init_on(cli, sizes, names,
+	return init_on(cli, given, names,
 		       info.initialized || info.pins_missing ? info.n_uplinks : 0);
 }
 
 /* --uplink eth0,eth1: each name as given; the library says what is wrong with the list. */
-static int init_listed(struct cli *cli, const struct bpfnet_init_opts *sizes, const char *list)
+static int init_listed(struct cli *cli, const struct bpfnet_init_opts *given, const char *list)
 {
 	size_t max = 1, n = 0;
 	char *copy = strdup(list), *next = copy;
@@ -88,7 +91,7 @@ static int init_listed(struct cli *cli, const struct bpfnet_init_opts *sizes, co
 			goto out;
 		}
 	}
-	rc = init_on(cli, sizes, names, n);
+	rc = init_on(cli, given, names, n);
 out:
 	free(names);
 	free(copy);
@@ -118,25 +121,28 @@ static int parse_size(const char *opt, const char *s, unsigned int min, unsigned
 
 int do_init(struct cli *cli, int argc, char **argv)
 {
-	const char *uplink = NULL, *ct_max = NULL, *ports_max = NULL;
+	const char *uplink = NULL, *ct_max = NULL, *ports_max = NULL, *xdp = "auto";
 	const struct opt opts[] = { OPT("uplink", &uplink), OPT("ct-max", &ct_max),
-				    OPT("ports-max", &ports_max), {} };
-	struct bpfnet_init_opts sizes = { .sz = sizeof(sizes) };
+				    OPT("ports-max", &ports_max), OPT("xdp", &xdp), {} };
+	struct bpfnet_init_opts given = { .sz = sizeof(given) };
 	int rc;
 
 	if (parse_args(&init_cmd, argc, argv, opts, NULL, 0, 0))
 		return EXIT_USAGE;
 	rc = parse_size("--ct-max", ct_max, BPFNET_CT_MAX_MIN, BPFNET_CT_MAX_LIMIT,
-			&sizes.ct_max) ?:
+			&given.ct_max) ?:
 	     parse_size("--ports-max", ports_max, BPFNET_PORTS_MAX_MIN, BPFNET_PORTS_MAX_LIMIT,
-			&sizes.ports_max);
+			&given.ports_max);
 	if (rc)
 		return rc;
+	if (strcmp(xdp, "auto") && strcmp(xdp, "off"))
+		return usage_error("--xdp: '%s' is neither auto nor off", xdp);
+	given.xdp = strcmp(xdp, "off") ? BPFNET_DEFAULT : BPFNET_NO;
 	if (!uplink)
-		return init_keeping(cli, &sizes);
+		return init_keeping(cli, &given);
 	if (!strcmp(uplink, "auto"))
-		return init_on(cli, &sizes, NULL, 0);
-	return init_listed(cli, &sizes, uplink);
+		return init_on(cli, &given, NULL, 0);
+	return init_listed(cli, &given, uplink);
 }
 
 int do_down(struct cli *cli, int argc, char **argv)
@@ -379,14 +385,47 @@ static void status_more_print(const struct bpfnet_node_info *info, const struct 
 	}
 }
 
+/*
+ * Uplink @u's XDP program: "native" (attached beside tc), "off" (init --xdp
+ * off) or "tc" (tc alone: refused, the reason in uplink_xdp_refused).
+ */
+static const char *uplink_xdp_mode(const struct bpfnet_node_info *info, unsigned int u)
+{
+	if (info->uplink_xdp[u])
+		return "native";
+	return info->xdp_off ? "off" : "tc";
+}
+
 static json_t *uplinks_json(const struct bpfnet_node_info *info)
 {
 	json_t *arr = json_array();
 
 	for (unsigned int u = 0; u < info->n_uplinks; u++)
-		json_array_append_new(arr, json_pack("{s:s, s:i}", "name", info->uplinks[u],
-						     "ifindex", info->uplink_ifindexes[u]));
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s}", "name",
+						     info->uplinks[u], "ifindex",
+						     info->uplink_ifindexes[u], "xdp",
+						     uplink_xdp_mode(info, u), "xdp_refused",
+						     info->uplink_xdp_refused[u]));
 	return arr;
+}
+
+/* "xdp: eth0 native, wg0 tc alone (the driver has no native XDP)", or off for all. */
+static void xdp_print(const struct bpfnet_node_info *info)
+{
+	if (info->xdp_off) {
+		printf("xdp: off (init --xdp off): tc alone on every uplink\n");
+		return;
+	}
+	printf("xdp:");
+	for (unsigned int u = 0; u < info->n_uplinks; u++) {
+		printf("%s %s ", u ? "," : "", info->uplinks[u]);
+		if (info->uplink_xdp[u])
+			printf("native");
+		else
+			printf("tc alone (%s)", info->uplink_xdp_refused[u][0] ?
+			       info->uplink_xdp_refused[u] : "not attached: 'bpfnet init' attaches");
+	}
+	printf("\n");
 }
 
 /*
@@ -500,6 +539,8 @@ int do_status(struct cli *cli, int argc, char **argv)
 				      "pins_missing", info.pins_missing, "missing_pin",
 				      info.missing_pin);
 
+		json_object_set_new(j, "xdp", json_string(info.xdp_off ? "off" : "auto"));
+
 		if (info.initialized) {
 			json_object_set_new(j, "layout", layout_json(&layout));
 			json_object_set_new(j, "maps", maps_json(&maps));
@@ -524,6 +565,7 @@ int do_status(struct cli *cli, int argc, char **argv)
 			printf("%s %s (ifindex %u)", u ? "," : "", info.uplinks[u],
 			       info.uplink_ifindexes[u]);
 		printf(", pins in %s\n", info.pin_dir);
+		xdp_print(&info);
 		layout_print(&layout);
 		maps_print(&maps);
 		if (!layout.differ) {

@@ -19,6 +19,7 @@
 #include "dp/endpoint.h"
 #include "model/ipam.h"
 #include "sys/epnetns.h"
+#include "sys/ethtool.h"
 #include "sys/fsutil.h"
 #include "sys/macvlan.h"
 #include "sys/netlink.h"
@@ -421,6 +422,12 @@ static int configure_container(struct ep_add *a)
 		return bn_fail(a->bn, err, "cannot open netlink in %s: %s", a->ep.netns,
 			       strerror(-err));
 	netns_run(a->netns_fd, ipv6_off, a->ep.ifname);
+	/*
+	 * GRO on the container's veth, so that the uplink's XDP program can
+	 * deliver into it (veth_xdp_xmit() needs NAPI on the peer); refused, the
+	 * endpoint is tc's alone, which needs nothing of it
+	 */
+	a->ep.xdp_rx = !ep_is_macvlan(&a->ep) && !netns_run(a->netns_fd, link_gro_on, a->ep.ifname);
 	err = nl_link_get_by_name(a->ct_nl, a->ep.ifname, &eth) ?:
 	      nl_link_get_by_name(a->ct_nl, "lo", &lo) ?:
 	      nl_addr_add4(a->ct_nl, eth.ifindex, a->ep.ip, a->ep.prefix_len) ?:

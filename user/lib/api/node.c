@@ -9,6 +9,7 @@
 #include "dp/datapath.h"
 #include "dp/node.h"
 #include "dp/sizes.h"
+#include "dp/xdp.h"
 #include "sys/bpffs.h"
 #include "sys/store.h"
 #include "sys/uplink.h"
@@ -72,12 +73,16 @@ int bpfnet_node__init_opts(struct bpfnet *bn, const struct bpfnet_init_opts *opt
 	struct init_want want;
 	const char *const *uplinks = OPTS_HAS(opts, uplinks) ? opts->uplinks : NULL;
 	size_t n = OPTS_HAS(opts, n_uplinks) ? opts->n_uplinks : 0;
-	int err;
+	int xdp = OPTS_GET(opts, xdp, BPFNET_DEFAULT), err;
 
 	if (!OPTS_VALID(opts))
 		return bn_fail(bn, -EINVAL, "struct bpfnet_init_opts: bad sz");
+	if (xdp != BPFNET_DEFAULT && xdp != BPFNET_YES && xdp != BPFNET_NO)
+		return bn_fail(bn, -EINVAL, "struct bpfnet_init_opts: xdp %d: BPFNET_DEFAULT, "
+			       "BPFNET_YES or BPFNET_NO", xdp);
 	err = uplinks_take(bn, uplinks, uplinks ? n : 0, &want.uplinks) ?:
 	      sizes_take(bn, opts, &want.sizes);
+	want.uplinks.xdp_off = xdp == BPFNET_NO;
 	return err ?: txn_run(bn, JOURNAL_INIT, init_change, &want);
 }
 
@@ -141,7 +146,13 @@ int bpfnet_node__info(struct bpfnet *bn, struct bpfnet_node_info *out)
 	for (size_t i = 0; i < st.node.n_uplinks; i++) {
 		snprintf(info.uplinks[i], sizeof(info.uplinks[i]), "%s", st.node.uplinks[i].name);
 		info.uplink_ifindexes[i] = st.node.uplinks[i].ifindex;
+		/* attached is the kernel's word, not the state's: a device re-created lost it */
+		info.uplink_xdp[i] = st.node.initialized &&
+				     dp_xdp_attached(bn, (int)st.node.uplinks[i].ifindex);
+		snprintf(info.uplink_xdp_refused[i], sizeof(info.uplink_xdp_refused[i]), "%s",
+			 st.node.uplinks[i].xdp_refused);
 	}
+	info.xdp_off = st.node.xdp_off;
 	/* as before several: the first */
 	snprintf(info.uplink, sizeof(info.uplink), "%s", info.uplinks[0]);
 	info.uplink_ifindex = info.uplink_ifindexes[0];

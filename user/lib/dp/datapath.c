@@ -11,6 +11,7 @@
 #include "dp/layout.h"
 #include "dp/migrate.h"
 #include "dp/sizes.h"
+#include "dp/xdp.h"
 #include "sys/bpffs.h"
 #include "sys/fsutil.h"
 #include "datapath.skel.h"
@@ -90,7 +91,7 @@ int dp_load(struct bpfnet *bn, const struct mig_plan *plan)
 		goto out;
 	}
 	err = pin_prog_atomic(bn, skel->progs.from_container, dir) ?:
-	      pin_prog_atomic(bn, skel->progs.from_uplink, dir);
+	      pin_prog_atomic(bn, skel->progs.from_uplink, dir) ?: dp_xdp_load(bn, dir, plan);
 out:
 	datapath_bpf__destroy(skel);
 	return err;
@@ -269,7 +270,8 @@ int dp_foreach_pin(struct bpfnet *bn,
 		   int (*cb)(const char *name, bool is_prog, bool is_pinned, void *arg), void *arg)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
-	const char *progs[] = { BPFNET_PROG_FROM_CONTAINER, BPFNET_PROG_FROM_UPLINK };
+	const char *progs[] = { BPFNET_PROG_FROM_CONTAINER, BPFNET_PROG_FROM_UPLINK,
+				BPFNET_PROG_XDP_FROM_UPLINK };
 	struct datapath_bpf *skel;
 	struct bpf_map *map;
 	const char *dir;

@@ -46,6 +46,8 @@ void dp_ep_encode(const struct ep_state *ep, const struct net_state *net,
 		val->flags |= BPFNET_EP_F_BRIDGE;
 	if (net->internal)
 		val->flags |= BPFNET_EP_F_INTERNAL;
+	if (ep->xdp_rx)
+		val->flags |= BPFNET_EP_F_XDP_RX;
 }
 
 void dp_ep_port_encode(__be32 ip, __be16 port, __u8 proto, struct bpfnet_ep_port_key *k)

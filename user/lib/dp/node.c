@@ -14,6 +14,7 @@
 #include "dp/migrate.h"
 #include "dp/node.h"
 #include "dp/sockhook.h"
+#include "dp/xdp.h"
 #include "sys/gateway.h"
 #include "sys/netlink.h"
 #include "sys/store.h"
@@ -102,6 +103,7 @@ static int node_config(struct dp *dp)
 void uplink_set_of_node(const struct node_state *node, struct uplink_set *out)
 {
 	out->n = node->n_uplinks;
+	out->xdp_off = node->xdp_off;
 	for (size_t i = 0; i < out->n; i++)
 		snprintf(out->names[i], IF_NAMESIZE, "%s", node->uplinks[i].name);
 }
@@ -128,7 +130,7 @@ static int uplink_detach(struct bpfnet *bn, struct nl *nl, const char *name, boo
 
 	if (nl_link_get_by_name(nl, name, &up))
 		return 0;
-	return dp_detach(bn, up.ifindex, destroy_clsact);
+	return dp_xdp_detach(bn, up.ifindex) ?: dp_detach(bn, up.ifindex, destroy_clsact);
 }
 
 int node_init_undo(struct bpfnet *bn, struct state *st, struct nl *nl, const struct journal *j)
@@ -185,6 +187,7 @@ static int init_plan(struct bpfnet *bn, struct state *st, struct nl *nl,
 	p->j.op = JOURNAL_INIT;
 	p->j.first_init = !st->node.initialized;
 	p->node.initialized = 1;
+	p->node.xdp_off = want->xdp_off;
 	for (size_t i = 0; i < want->n; i++) {
 		struct node_uplink *u = &p->node.uplinks[i];
 		const struct node_uplink *old = node_uplink(&st->node, want->names[i]);
@@ -229,7 +232,30 @@ static int superseded_uplinks_detach(struct bpfnet *bn, const struct state *st, 
 	return err;
 }
 
-/* The filter on every uplink of the plan; a qdisc created here is the node's to remove. */
+/*
+ * The XDP program natively on uplink @u, or off it (--xdp off): a refusal
+ * leaves tc alone there, its reason recorded for node show.
+ */
+static int uplink_xdp(struct bpfnet *bn, const struct node_state *node, struct node_uplink *u)
+{
+	int ret;
+
+	u->xdp_native = 0;
+	u->xdp_refused[0] = '\0';
+	if (node->xdp_off)
+		return dp_xdp_detach(bn, (int)u->ifindex);
+	ret = dp_xdp_attach(bn, (int)u->ifindex, u->xdp_refused, sizeof(u->xdp_refused));
+	if (ret < 0)
+		return ret;
+	u->xdp_native = !ret;
+	return 0;
+}
+
+/*
+ * The filter on every uplink of the plan, then the XDP program (tc first:
+ * what XDP passes on must find it); a qdisc created here is the node's to
+ * remove.
+ */
 static int uplinks_attach(struct bpfnet *bn, struct init_plan *p)
 {
 	int err = 0;
@@ -238,7 +264,8 @@ static int uplinks_attach(struct bpfnet *bn, struct init_plan *p)
 		struct node_uplink *u = &p->node.uplinks[i];
 		bool created = false;
 
-		err = dp_attach(bn, (int)u->ifindex, BPFNET_PROG_FROM_UPLINK, &created);
+		err = dp_attach(bn, (int)u->ifindex, BPFNET_PROG_FROM_UPLINK, &created) ?:
+		      uplink_xdp(bn, &p->node, u);
 		u->created_clsact |= created;
 	}
 	return err;

@@ -20,6 +20,7 @@ int node_addrs_sync(struct dp *dp);
 struct uplink_set {
 	size_t n;
 	char names[BPFNET_UPLINK_MAX][IF_NAMESIZE];
+	bool xdp_off;	/* tc alone on each, no XDP program (init --xdp off) */
 };
 
 /* The node's uplinks as the state has them; those an init's entry asked for. */

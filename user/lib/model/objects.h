@@ -50,6 +50,8 @@ struct ep_state {
 	 * of a container, whose way out is another endpoint's).
 	 */
 	bool no_default_route;
+	/* GRO turned on on its container-side veth: it takes XDP frames (BPFNET_EP_F_XDP_RX) */
+	bool xdp_rx;
 	uint8_t mac[6];
 	uint8_t host_mac[6];
 	unsigned int mtu;

@@ -21,7 +21,10 @@
  * 6: networks may have mode "macvlan" with their "parent" device, endpoints of them
  *    "parent" (and no host side: "host_ifname" ""); missing: "" (an l3 or bridge one);
  *    endpoints may have "default_route": false (missing: true); versions 2 to 5 still
- *    read, and are written back as 6
+ *    read, and are written back as 6; since 0.6 (the same version, every new key
+ *    optional) the node may have "xdp" ("auto", missing, or "off"), its uplinks
+ *    "xdp_native" and "xdp_refused" (missing: false, ""), endpoints "xdp_rx"
+ *    (their veth takes XDP frames; missing: false)
  */
 #define STATE_VERSION 6
 #define STATE_VERSION_OLDEST 2
@@ -86,6 +89,10 @@ json_t *ep_to_json(const struct ep_state *e)
 		json_decref(o);
 		return NULL;
 	}
+	if (o && e->xdp_rx && json_object_set_new(o, "xdp_rx", json_true())) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -96,9 +103,11 @@ static json_t *uplinks_to_json(const struct node_state *node)
 	for (size_t i = 0; arr && i < node->n_uplinks; i++) {
 		const struct node_uplink *u = &node->uplinks[i];
 
-		if (json_array_append_new(arr, json_pack("{s:s, s:i, s:b}", "name", u->name,
-							 "ifindex", u->ifindex, "created_clsact",
-							 u->created_clsact))) {
+		if (json_array_append_new(arr, json_pack("{s:s, s:i, s:b, s:b, s:s}", "name",
+							 u->name, "ifindex", u->ifindex,
+							 "created_clsact", u->created_clsact,
+							 "xdp_native", u->xdp_native,
+							 "xdp_refused", u->xdp_refused))) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -116,10 +125,10 @@ json_t *state_to_json(const struct state *st)
 		json_array_append_new(eps, ep_to_json(&st->eps[i]));
 	for (size_t i = 0; i < st->n_bound_ips; i++)
 		json_array_append_new(bound, ip_json(st->bound_ips[i]));
-	root = json_pack("{s:i, s:{s:b, s:o}, s:o, s:o, s:o}", "version", STATE_VERSION,
+	root = json_pack("{s:i, s:{s:b, s:o, s:s}, s:o, s:o, s:o}", "version", STATE_VERSION,
 			 "node", "initialized", st->node.initialized, "uplinks",
-			 uplinks_to_json(&st->node), "networks", nets, "endpoints", eps,
-			 "bound_ips", bound);
+			 uplinks_to_json(&st->node), "xdp", st->node.xdp_off ? "off" : "auto",
+			 "networks", nets, "endpoints", eps, "bound_ips", bound);
 	if (!root || st->journal.op == JOURNAL_NONE)
 		return root;
 	/* a pending command that cannot be written must not be saved as none */
@@ -208,17 +217,17 @@ int ep_from_json(json_t *j, struct ep_state *e)
 {
 	const char *name, *net, *netns, *ifname, *host_ifname, *ip, *gw, *mac, *host_mac;
 	const char *container_id = "", *parent = "";
-	int id, ifindex, plen, mtu, default_route = 1;
+	int id, ifindex, plen, mtu, default_route = 1, xdp_rx = 0;
 	json_int_t gen = 0, ns_dev = 0, ns_ino = 0;
 
 	if (json_unpack(j, "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s?I, "
-			"s?s, s?I, s?I, s?b, s?s}",
+			"s?s, s?I, s?I, s?b, s?s, s?b}",
 			"name", &name, "network", &net, "netns", &netns, "ifname", &ifname,
 			"host_ifname", &host_ifname, "id", &id, "host_ifindex", &ifindex, "ip", &ip,
 			"prefix_len", &plen, "gateway", &gw, "mac", &mac, "host_mac", &host_mac,
 			"mtu", &mtu, "gen", &gen, "container_id", &container_id, "netns_dev",
 			&ns_dev, "netns_ino", &ns_ino, "default_route", &default_route, "parent",
-			&parent) ||
+			&parent, "xdp_rx", &xdp_rx) ||
 	    gen < 0 || gen > UINT32_MAX)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
@@ -226,6 +235,7 @@ int ep_from_json(json_t *j, struct ep_state *e)
 	e->netns_dev = (uint64_t)ns_dev;
 	e->netns_ino = (uint64_t)ns_ino;
 	e->no_default_route = !default_route;
+	e->xdp_rx = xdp_rx;
 	e->id = id;
 	e->host_ifindex = ifindex;
 	e->prefix_len = plen;
@@ -243,15 +253,18 @@ int ep_from_json(json_t *j, struct ep_state *e)
 
 static int uplink_from_json(json_t *j, struct node_uplink *u)
 {
-	const char *name;
-	int ifindex, created;
+	const char *name, *refused = "";
+	int ifindex, created, native = 0;
 
-	if (json_unpack(j, "{s:s, s:i, s:b}", "name", &name, "ifindex", &ifindex,
-			"created_clsact", &created) || !*name || ifindex < 0)
+	if (json_unpack(j, "{s:s, s:i, s:b, s?b, s?s}", "name", &name, "ifindex", &ifindex,
+			"created_clsact", &created, "xdp_native", &native, "xdp_refused",
+			&refused) || !*name || ifindex < 0)
 		return -EINVAL;
 	u->ifindex = ifindex;
 	u->created_clsact = created;
-	return take_str(u->name, sizeof(u->name), name);
+	u->xdp_native = native;
+	return take_str(u->name, sizeof(u->name), name) ?:
+	       take_str(u->xdp_refused, sizeof(u->xdp_refused), refused);
 }
 
 /*
@@ -261,7 +274,7 @@ static int uplink_from_json(json_t *j, struct node_uplink *u)
  */
 static int node_from_json(json_t *node, struct node_state *out)
 {
-	const char *uplink;
+	const char *uplink, *xdp = "auto";
 	json_t *arr, *item;
 	int init, ifindex, created;
 	size_t i;
@@ -279,11 +292,13 @@ static int node_from_json(json_t *node, struct node_state *out)
 		out->uplinks[0].created_clsact = created;
 		return take_str(out->uplinks[0].name, sizeof(out->uplinks[0].name), uplink);
 	}
-	if (json_unpack(node, "{s:b, s:o}", "initialized", &init, "uplinks", &arr) ||
+	if (json_unpack(node, "{s:b, s:o, s?s}", "initialized", &init, "uplinks", &arr, "xdp",
+			&xdp) ||
 	    !json_is_array(arr) || json_array_size(arr) > BPFNET_UPLINK_MAX ||
-	    (init && !json_array_size(arr)))
+	    (init && !json_array_size(arr)) || (strcmp(xdp, "auto") && strcmp(xdp, "off")))
 		return -EINVAL;
 	out->initialized = init;
+	out->xdp_off = !strcmp(xdp, "off");
 	json_array_foreach(arr, i, item) {
 		int err = uplink_from_json(item, &out->uplinks[out->n_uplinks++]);
 

@@ -35,12 +35,19 @@ struct node_uplink {
 	char name[IF_NAMESIZE];
 	unsigned int ifindex;
 	int created_clsact;	/* init created its clsact qdisc: detaching removes it */
+	/*
+	 * xdp_from_uplink attached natively beside from_uplink; when the node
+	 * wants XDP but the kernel refused it here, the reason (tc alone).
+	 */
+	int xdp_native;
+	char xdp_refused[BPFNET_XDP_WHY_MAX];
 };
 
 struct node_state {
 	int initialized;
 	size_t n_uplinks;	/* 1..BPFNET_UPLINK_MAX when initialized, in the order given */
 	struct node_uplink uplinks[BPFNET_UPLINK_MAX];
+	int xdp_off;		/* init --xdp off: tc alone on every uplink */
 };
 
 struct state {
