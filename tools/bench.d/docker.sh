@@ -80,7 +80,7 @@ setup_docker_daemon() {
 		unsupported "dockerd is not installed (Debian's docker.io; make bench installs it)"
 	[ -x "$DOCKER_CLI" ] || unsupported "$DOCKER_CLI is not installed (Debian's docker.io)"
 	[ -x "$(command -v docker-proxy)" ] || unsupported "docker-proxy is not installed (docker.io)"
-	sandbox_uplink
+	bench_uplink
 	if ! docker_start "$@" 2>"$TMP/dockerd.err"; then
 		why=$(tr '\n' ' ' <"$TMP/dockerd.err")
 		unsupported "dockerd did not start in the node netns: ${why:0:300}"

@@ -134,3 +134,11 @@ sandbox_init() {
 	sandbox_open bench || die "cannot make the sandbox (a temp dir in /run, a bpffs in it)"
 	TMP=$SB_TMP CGROUP_NOTE=$SB_CGROUP_NOTE
 }
+
+# bench_uplink: the uplink, its outside end sending as frames off a wire arrive: full
+# checksums, at most the MTU (checksum offload off, so TSO too), the same for every variant.
+# A veth would hand the node partial checksums and 64 KB TSO frames that no NIC receives,
+# and native XDP on the node's end would turn TSO off for bpfnet's variants alone.
+bench_uplink() {
+	sandbox_uplink && run 10 ip netns exec "$SB_EXT" ethtool -K "$SB_EXT_IF" tx off >/dev/null
+}

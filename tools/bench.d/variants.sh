@@ -82,7 +82,7 @@ ROUTED_SUBNET=10.96.0.0/24
 ROUTED_GW=10.96.0.1
 setup_routed() {
 	local c i=2
-	sandbox_uplink
+	bench_uplink
 	new_ns c1 c2
 	for c in c1 c2; do
 		run 10 ip -n "$P-node" link add "veth-$c" type veth peer name eth0 netns "$P-$c"
@@ -105,7 +105,7 @@ setup_routed() {
 # bridge_topology: br0 in the node (the gateway), c1 and c2 on it as docker0 has them
 bridge_topology() {
 	local c i=2
-	sandbox_uplink
+	bench_uplink
 	new_ns c1 c2
 	run 10 ip -n "$P-node" link add "$BR" type bridge
 	run 10 ip -n "$P-node" addr add "$BR_GW/24" dev "$BR"
@@ -338,7 +338,7 @@ bpfnet_nat_check() {
 setup_bpfnet() {
 	local mode=$1 out ip
 	[ -x "$BPFNET" ] || unsupported "$BPFNET is missing (run make)"
-	sandbox_uplink
+	bench_uplink
 	new_ns c1 c2
 	# tables for the scale test's 50,000 ports and --ct-rm's 250,000 entries (the defaults,
 	# 16,384 ports and 65,536 entries, fit a small host); ct4 as large as before issue 13
