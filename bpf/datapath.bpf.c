@@ -359,12 +359,15 @@ int from_uplink(struct __sk_buff *ctx)
 	const struct bpfnet_ep *dst;
 	struct iphdr *iph;
 	__u32 l3_off;
-	int ret;
+	int ret, cls;
 
 	PROG_VARIANT_MARK();
 	if (uplink_parse(ctx, &l3_off, &iph))
 		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
-	dst = ep_of_ip(iph->daddr);
+	cls = uplink_classify(ctx, l3_off, iph);
+	if (cls == UPLINK_NOT_OURS)
+		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
+	dst = cls == UPLINK_FOR_NODE ? NULL : ep_of_ip(iph->daddr);
 	ret = ipv4_check_martian(iph->saddr, iph->daddr) ?:
 	      ipv4_from_uplink(ctx, l3_off, iph, &dst);
 	if (ret == CTX_ACT_PASS)

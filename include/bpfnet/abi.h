@@ -674,6 +674,7 @@ struct bpfnet_mon_cpu {
 #define BPFNET_MAP_MON_CTL "mon_ctl"
 #define BPFNET_MAP_MON_RINGS "mon_rings"
 #define BPFNET_MAP_MON_CPU "mon_cpu"
+#define BPFNET_MAP_NODE_PORTS "node_ports"
 
 /*
  * Every map above with its layout version, the one list the control plane
@@ -702,7 +703,7 @@ struct bpfnet_mon_cpu {
 	X(BPFNET_MAP_EP_PORTS, 1) X(BPFNET_MAP_FRAG, 1)                      \
 	X(BPFNET_MAP_CP_STATS, 1) X(BPFNET_MAP_BACKENDS, 1)                 \
 	X(BPFNET_MAP_MON_CTL, 1) X(BPFNET_MAP_MON_RINGS, 1)                  \
-	X(BPFNET_MAP_MON_CPU, 1)
+	X(BPFNET_MAP_MON_CPU, 1) X(BPFNET_MAP_NODE_PORTS, 1)
 
 /*
  * The layout record, pinned beside the maps as BPFNET_MAP_LAYOUT: for each
@@ -736,6 +737,22 @@ struct bpfnet_layout_val {
 _Static_assert(sizeof(struct bpfnet_layout_val) == 8, "the layout record is fixed forever");
 /* Suffix of a migration's new maps beside the old ones (bpffs refuses dots). */
 #define BPFNET_LAYOUT_STAGING "_new"
+
+/*
+ * node_ports (i13-fastpath): the uplink's early "not ours" check, one lookup
+ * keyed by the destination address. An entry says that address is the
+ * node's (no container's) and holds every (proto, port) published on any
+ * address, a bit each: a TCP or UDP packet to it whose destination port has
+ * no bit and lies outside the masquerade range is the node's own traffic,
+ * passed without looking further. A set bit or a missing entry only means
+ * "look further": the control plane may leave bits set, never clear one
+ * while the port is published or its flows live.
+ */
+#define BPFNET_NODE_PORTS_WORDS (65536 / 64)
+struct bpfnet_node_ports {
+	__u64 bits[2][BPFNET_NODE_PORTS_WORDS];	/* [0] TCP, [1] UDP; port p: word p / 64, bit p % 64 */
+};
+_Static_assert(sizeof(struct bpfnet_node_ports) == 16384, "bpfnet_node_ports layout is ABI");
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

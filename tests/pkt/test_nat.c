@@ -898,6 +898,9 @@ static void svc_frontend_put(uint16_t port, uint32_t id, uint16_t count)
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
 		fail_msg("%s: cannot write frontend :%u", where, port);
+	/* and the uplink's early check, as every publish writes it */
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports for :%u", where, port);
 }
 
 static void svc_backend_put(uint32_t id, uint16_t slot, uint32_t ip, uint16_t port)
