@@ -959,6 +959,92 @@ static void test_svc_backend_decides(void **state)
 	svc_remove(SVC_PORT, SVC_ID, 1);
 }
 
+/* ---- node_ports: the uplink's early check ---- */
+
+#define EARLY_PORT (SVC_PORT + 3)	/* a frontend these tests write, node_ports or not */
+
+/*
+ * The early check alone decides for a node address: with a frontend in
+ * portmap4 that node_ports was not told of (no command leaves that), the
+ * first packet passes to the node untouched and starts nothing, so neither
+ * conntrack nor portmap4 was asked. Once node_ports is written, the same
+ * port is DNATed; with no entry for the address, it is too (a missing entry
+ * only means "look further").
+ */
+static void test_node_ports_decides(void **state)
+{
+	const struct nat_case told = {
+		"early check: a port node_ports has is published", UPLINK,
+		{ .t = T(TCP, REMOTE, 40121, NODE, EARLY_PORT) },
+		.xl = T(TCP, REMOTE, 40121, IP_C, 82), PUBLISHED(EP_C) };
+	const struct nat_case unknown = {
+		"early check: no entry for the address, the long way", UPLINK,
+		{ .t = T(TCP, REMOTE, 40122, NODE, EARLY_PORT) },
+		.xl = T(TCP, REMOTE, 40122, IP_C, 82), PUBLISHED(EP_C) };
+	struct bpfnet_portmap_key k = svc_frontend_key(EARLY_PORT);
+	struct bpfnet_portmap_val v = { .svc_id = SVC_ID + 3, .count = 1 };
+	struct seg s = { .t = T(TCP, REMOTE, 40120, NODE, EARLY_PORT), .tcp_flags = TCP_FLAG_SYN };
+	__be32 node = htonl(NODE);
+	struct pkt in, out;
+
+	(void)state;
+	at("early check: a frontend node_ports was not told of");
+	svc_backend_put(SVC_ID + 3, 0, IP_C, 82);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write frontend :%u", where, EARLY_PORT);
+	frame_from(&in, UPLINK, &s);
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
+	expect_no_ct(&s.t);
+	at("%s", told.name);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+	open_flow(&told, &in, &out);
+	at("%s", unknown.name);
+	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.node_ports), &node))
+		fail_msg("%s: no node_ports entry for the node address", where);
+	open_flow(&unknown, &in, &out);
+	svc_remove(EARLY_PORT, SVC_ID + 3, 1);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+}
+
+static bool node_port_bit(const struct bpfnet_node_ports *np, uint8_t proto, uint16_t port)
+{
+	return np->bits[proto == IPPROTO_UDP][port / 64] & (1ULL << (port % 64));
+}
+
+/*
+ * What the control plane's writer makes of the topology: every node address
+ * (127.0.0.1 too) gets every published (proto, port), wherever it is
+ * published; no other address, a container's least, has an entry.
+ */
+static void test_node_ports_written(void **state)
+{
+	int fd = bpf_map__fd(skel->maps.node_ports);
+	static struct bpfnet_node_ports np;
+	const uint32_t addrs[] = { NODE, LOOPBACK };
+	__be32 other[] = { htonl(NOT_NODE), htonl(IP_A), htonl(GW1) };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		__be32 a = htonl(addrs[i]);
+
+		at("node_ports of %08x", addrs[i]);
+		if (bpf_map_lookup_elem(fd, &a, &np))
+			fail_msg("%s: no entry", where);
+		for (size_t p = 0; p < ARRAY_SIZE(portmaps); p++)
+			if (!node_port_bit(&np, portmaps[p].proto, portmaps[p].host_port))
+				fail_msg("%s: no bit for published %u/%u", where, portmaps[p].host_port,
+					 portmaps[p].proto);
+		if (node_port_bit(&np, IPPROTO_UDP, 8080) || node_port_bit(&np, IPPROTO_TCP, 5353) ||
+		    node_port_bit(&np, IPPROTO_TCP, 22))
+			fail_msg("%s: a bit for a port published for no proto of it", where);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
+		if (!bpf_map_lookup_elem(fd, &other[i], &np))
+			fail_msg("node_ports: an entry for %08x, no node address", ntohl(other[i]));
+}
+
 /* A published port whose service has no backend: its new flows are dropped, and counted. */
 struct svc_drop_case {
 	const char *name;
@@ -1085,6 +1171,8 @@ static void add_xdp_tests(void)
 		     test_svc_slots, NULL);
 	add_test_xdp("drop: a published flow's packet with ttl 1, counted against its container",
 		     test_published_drop_charged, NULL);
+	add_test_xdp("early check: node_ports alone decides for a node address",
+		     test_node_ports_decides, NULL);
 	add_test_xdp("stale: expired flow, its reply is not translated",
 		     test_expired_flow_reply_untranslated, NULL);
 	add_test_xdp("stale: original deleted, its reply is not translated",
@@ -1136,6 +1224,10 @@ int main(void)
 		 test_svc_slots, NULL);
 	add_test("drop: a published flow's packet with ttl 1, counted against its container",
 		 test_published_drop_charged, NULL);
+	add_test("early check: node_ports alone decides for a node address",
+		 test_node_ports_decides, NULL);
+	add_test("early check: node_ports holds every published port under each node address",
+		 test_node_ports_written, NULL);
 	add_xdp_tests();
 	/* every test starts from an empty conntrack table */
 	return run_group("nat", setup_datapath, skel_destroy, reset_state);
