@@ -329,10 +329,10 @@ static __always_inline int uplink_pass(void)
 }
 
 static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
-					    struct iphdr *iph, const struct bpfnet_ep **dst)
+					    struct iphdr *iph, const struct bpfnet_ep **dst, int cls)
 {
 	if (!*dst)
-		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst);
+		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst, cls);
 	if ((*dst)->flags & BPFNET_EP_F_INTERNAL)
 		return DROP(DROP_INTERNAL);
 	return uplink_check_source(iph->saddr) ?: routed_to_ep(ctx, l3_off, iph, *dst);
@@ -367,9 +367,9 @@ int from_uplink(struct __sk_buff *ctx)
 	cls = uplink_classify(ctx, l3_off, iph);
 	if (cls == UPLINK_NOT_OURS)
 		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
-	dst = cls == UPLINK_FOR_NODE ? NULL : ep_of_ip(iph->daddr);
+	dst = cls == UPLINK_UNKNOWN ? ep_of_ip(iph->daddr) : NULL;
 	ret = ipv4_check_martian(iph->saddr, iph->daddr) ?:
-	      ipv4_from_uplink(ctx, l3_off, iph, &dst);
+	      ipv4_from_uplink(ctx, l3_off, iph, &dst, cls);
 	if (ret == CTX_ACT_PASS)
 		ret = uplink_pass();
 	return finish(ctx, dst, DIR_TO_EP, ret);

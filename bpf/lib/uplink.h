@@ -97,6 +97,7 @@ enum uplink_class {
 	UPLINK_UNKNOWN = 0,	/* look further, from the endpoint of its address on */
 	UPLINK_NOT_OURS,	/* the node's own traffic: pass it */
 	UPLINK_FOR_NODE,	/* for a node address, so for no container: maybe ours */
+	UPLINK_FLOW_ONLY,	/* for a node address, no published port: ours only if a flow's */
 };
 
 /*
@@ -109,8 +110,11 @@ enum uplink_class {
  * published port (whose flows end before its bit is cleared), and only
  * published ports start flows. A published port's packet learns on the way
  * that its address is no container's, which saves the endpoint lookup.
- * Masquerade replies, fragments and ICMP errors are not looked at: they pay
- * what they paid before.
+ * A port in the masquerade range that no address publishes (a masquerade
+ * reply, or a reply to the node's own client: Linux's ephemeral ports are
+ * that range) can only be claimed by a ct4 flow, so the published-port
+ * lookups are skipped (UPLINK_FLOW_ONLY). Fragments and ICMP errors are not
+ * looked at: they pay what they paid before.
  */
 static __always_inline int uplink_classify(struct __ctx_buff *ctx, __u32 l3_off,
 					   const struct iphdr *iph)
@@ -118,20 +122,22 @@ static __always_inline int uplink_classify(struct __ctx_buff *ctx, __u32 l3_off,
 	const struct bpfnet_node_ports *np;
 	__be32 daddr = iph->daddr;
 	int port = uplink_peek_dport(ctx, l3_off, iph);
+	int unpublished;
 	__u32 p;
 
-	if (port < 0 || (port >= BPFNET_SNAT_PORT_MIN && port <= BPFNET_SNAT_PORT_MAX) ||
-	    ipv4_check_martian(iph->saddr, daddr))
+	if (port < 0 || ipv4_check_martian(iph->saddr, daddr))
 		return UPLINK_UNKNOWN;
 	np = bpf_map_lookup_elem(&node_ports, &daddr);
 	if (!np)
 		return UPLINK_UNKNOWN;
+	unpublished = port >= BPFNET_SNAT_PORT_MIN && port <= BPFNET_SNAT_PORT_MAX ?
+		      UPLINK_FLOW_ONLY : UPLINK_NOT_OURS;
 	if (iph->protocol == IPPROTO_ICMP)
-		return UPLINK_NOT_OURS;
+		return unpublished;
 	p = port & 0xffff;
 	if (np->bits[iph->protocol == IPPROTO_UDP][p / 64] & (1ULL << (p % 64)))
 		return UPLINK_FOR_NODE;
-	return UPLINK_NOT_OURS;
+	return unpublished;
 }
 
 /* First packet of an outside client's flow to a published port: DNAT, source kept. */
@@ -174,10 +180,12 @@ static __always_inline int frag4_to_node(void)
  * address: replies to NATed flows, published ports. A malformed L4 header
  * is dropped when it is addressed to the node; anything else that is not
  * bpfnet's goes on untouched. *@to is the endpoint the packet is for, once
- * known, so that a drop counts against it.
+ * known, so that a drop counts against it. @cls is uplink_classify()'s
+ * answer: UPLINK_FLOW_ONLY skips the published-port lookups.
  */
 static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
-						struct iphdr *iph, const struct bpfnet_ep **to)
+						struct iphdr *iph, const struct bpfnet_ep **to,
+						int cls)
 {
 	const struct bpfnet_backend *be;
 	__be32 daddr = iph->daddr, saddr = iph->saddr;
@@ -203,6 +211,8 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 		return DROP(DROP_SPOOFED_IP);
 	}
+	if (cls == UPLINK_FLOW_ONLY)
+		return CTX_ACT_PASS;
 	ret = svc_lookup(&f.key, &be);
 	if (ret == SVC_NONE)
 		return CTX_ACT_PASS;

@@ -1008,6 +1008,44 @@ static void test_node_ports_decides(void **state)
 		fail_msg("%s: cannot write node_ports", where);
 }
 
+#define EARLY_RANGE_PORT (BPFNET_SNAT_PORT_MIN + 7)	/* a frontend in the masquerade range */
+
+/*
+ * A port in the masquerade range that node_ports says no address publishes
+ * can only be a flow's: with a frontend in portmap4 that node_ports was not
+ * told of, the first packet passes untouched and starts nothing (portmap4 was
+ * not asked), while a masquerade reply of the same range is still
+ * translated. Once node_ports has the port, it is DNATed.
+ */
+static void test_node_ports_flow_only(void **state)
+{
+	const struct nat_case told = {
+		"early check: a published port in the masquerade range", UPLINK,
+		{ .t = T(TCP, REMOTE, 40131, NODE, EARLY_RANGE_PORT) },
+		.xl = T(TCP, REMOTE, 40131, IP_C, 82), PUBLISHED(EP_C) };
+	struct bpfnet_portmap_key k = svc_frontend_key(EARLY_RANGE_PORT);
+	struct bpfnet_portmap_val v = { .svc_id = SVC_ID + 4, .count = 1 };
+	struct seg s = { .t = T(TCP, REMOTE, 40130, NODE, EARLY_RANGE_PORT),
+			 .tcp_flags = TCP_FLAG_SYN };
+	struct pkt in, out;
+
+	(void)state;
+	at("early check: an unpublished port in the masquerade range, a frontend not told of");
+	svc_backend_put(SVC_ID + 4, 0, IP_C, 82);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write frontend :%u", where, EARLY_RANGE_PORT);
+	frame_from(&in, UPLINK, &s);
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
+	expect_no_ct(&s.t);
+	at("%s", told.name);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+	open_flow(&told, &in, &out);
+	svc_remove(EARLY_RANGE_PORT, SVC_ID + 4, 1);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+}
+
 static bool node_port_bit(const struct bpfnet_node_ports *np, uint8_t proto, uint16_t port)
 {
 	return np->bits[proto == IPPROTO_UDP][port / 64] & (1ULL << (port % 64));
@@ -1173,6 +1211,8 @@ static void add_xdp_tests(void)
 		     test_published_drop_charged, NULL);
 	add_test_xdp("early check: node_ports alone decides for a node address",
 		     test_node_ports_decides, NULL);
+	add_test_xdp("early check: in the masquerade range, only a flow claims an unpublished port",
+		     test_node_ports_flow_only, NULL);
 	add_test_xdp("stale: expired flow, its reply is not translated",
 		     test_expired_flow_reply_untranslated, NULL);
 	add_test_xdp("stale: original deleted, its reply is not translated",
@@ -1226,6 +1266,8 @@ int main(void)
 		 test_published_drop_charged, NULL);
 	add_test("early check: node_ports alone decides for a node address",
 		 test_node_ports_decides, NULL);
+	add_test("early check: in the masquerade range, only a flow claims an unpublished port",
+		 test_node_ports_flow_only, NULL);
 	add_test("early check: node_ports holds every published port under each node address",
 		 test_node_ports_written, NULL);
 	add_xdp_tests();
