@@ -301,7 +301,7 @@ static __always_inline int routed_to_ep(struct __ctx_buff *ctx, __u32 l3_off, st
 	if (f.kind == FLOW_TRACKED) {
 		switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, dst, CT_MAY_RETIRE, &hit)) {
 		case CT_FLOW:	/* no translation: the flow's own destination, @dst */
-			ct_account(hit.e, hit.orig, &f, ctx_len(ctx));
+			ct_account(hit.e, &f, ctx_len(ctx));
 			return l3_forward_to_ep(ctx, l3_off, dst);
 		case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 			return DROP(DROP_SPOOFED_IP);

@@ -430,11 +430,10 @@ static void test_expired_original_starts_a_new_flow(void **state)
 
 	(void)state;
 	udp_flow_open(&f);
+	ct_expire_flow(&f.t, &f.xl);
 	old = ct_must_get(&f.t);
-	old.expires_ns = 1;
-	ct_put(&f.t, &old);
 
-	at("expired original: next packet");
+	at("expired flow: next packet of the original direction");
 	x.global[BPFNET_G_CT_EXPIRED] = 1;
 	x.global[BPFNET_G_CT_CREATED] = 1;
 	x.global[BPFNET_G_SNAT] = 1;
@@ -460,15 +459,12 @@ static void test_expired_original_starts_a_new_flow(void **state)
 
 static void test_expired_flow_reply_untranslated(void **state)
 {
-	struct bpfnet_ct_entry e;
 	struct udp_flow f;
 	struct tuple r;
 
 	(void)state;
 	udp_flow_open(&f);
-	e = ct_must_get(&f.t);
-	e.expires_ns = 1;
-	ct_put(&f.t, &e);
+	ct_expire_flow(&f.t, &f.xl);
 	at("expired flow: reply from outside");
 	expect_reply_untranslated(&f, BPFNET_G_CT_EXPIRED);
 	r = reverse(&f.xl);
@@ -476,6 +472,10 @@ static void test_expired_flow_reply_untranslated(void **state)
 	expect_no_ct(&r);
 }
 
+/*
+ * A reply whose original is gone (the LRU's doing) goes on to the container
+ * it was made for until its own copy of the expiry runs out, not longer.
+ */
 static void test_orphan_reply_untranslated(void **state)
 {
 	struct udp_flow f;
@@ -484,7 +484,11 @@ static void test_orphan_reply_untranslated(void **state)
 	(void)state;
 	udp_flow_open(&f);
 	ct_del(&f.t);
-	at("original deleted: reply from outside");
+	at("original deleted: reply from outside, its own copy unexpired");
+	flow_step(&udp_snat_flow, &f.xl, true, 0);
+	r = reverse(&f.xl);
+	ct_expire(&r);
+	at("original deleted: reply from outside, its own copy expired");
 	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
 	r = reverse(&f.xl);
 	expect_no_ct(&r);
@@ -503,11 +507,90 @@ static void test_reply_of_reused_original_untranslated(void **state)
 	e.peer.dport = htons(f.xl.sport == BPFNET_SNAT_PORT_MIN ? BPFNET_SNAT_PORT_MAX :
 								BPFNET_SNAT_PORT_MIN);
 	ct_put(&f.t, &e);
-	at("original pointing elsewhere: reply from outside");
-	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
 	r = reverse(&f.xl);
+	ct_expire(&r);
+	at("original pointing elsewhere: reply from outside, its own copy expired");
+	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
 	expect_no_ct(&r);
 	ct_must_get(&f.t);
+}
+
+/*
+ * Each direction keeps its own copy of the expiry, refreshed by its packets
+ * alone (one lookup): the flow lives while either is unexpired. A reply
+ * leaves the original's expired copy alone; the original direction's next
+ * packet finds its copy expired, takes the reply's and goes on in the flow.
+ */
+static void test_one_copy_expired_flow_lives(void **state)
+{
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+	struct seg s = udp_snat_flow.seg;
+	struct pkt in, out, want;
+	struct bpfnet_ct_entry o;
+	struct udp_flow f;
+
+	(void)state;
+	udp_flow_open(&f);
+	at("one copy expired: first reply (seen_reply, a change: both copies written)");
+	flow_step(&udp_snat_flow, &f.xl, true, 0);
+	expect_flow_ct(&f.t, &f.xl, F_SNAT | F_SEEN, BPFNET_CT_ESTABLISHED);
+	ct_expire(&f.t);
+	at("one copy expired: the original's, a reply goes on");
+	flow_step(&udp_snat_flow, &f.xl, true, 0);
+	o = ct_must_get(&f.t);
+	if (o.expires_ns != 1)
+		fail_msg("%s: ct4[%s]: a reply without a change of state wrote the original's "
+			 "expiry (%llu)", where, tuple_str(&f.t), (unsigned long long)o.expires_ns);
+	at("one copy expired: the original direction's next packet, in the same flow");
+	frame_from(&in, EP_A, &s);
+	step(EP_A, &in, &out, &x);	/* no ct_created, no ct_expired: the same flow */
+	s.t = f.xl;
+	expected_out(&want, &in, &s, UPLINK, false);
+	expect_frame(&want, &out);
+	expect_flow_ct(&f.t, &f.xl, F_SNAT | F_SEEN, BPFNET_CT_ESTABLISHED);
+}
+
+/*
+ * A reply writes the original's copy only when it changes the state: its
+ * SYN-ACK and its FIN do, its plain ACKs do not; the FIN of either side is
+ * in both copies, so either direction's entry ends the flow alike.
+ */
+static void test_reply_writes_original_on_change(void **state)
+{
+	const struct nat_case *c = &tcp_dnat_flow;
+	struct tuple r = reverse(&c->xl);
+	struct bpfnet_ct_entry o;
+	struct pkt in, out;
+	__u64 mark;
+
+	(void)state;
+	at("state copies: SYN");
+	open_flow(c, &in, &out);
+	at("state copies: SYN-ACK, the original's copy established too");
+	flow_step(c, &c->xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &c->xl, c->flags | F_SEEN, BPFNET_CT_ESTABLISHED);
+	o = ct_must_get(&c->seg.t);
+	mark = o.expires_ns - NSEC_PER_SEC;	/* still live, and told apart from a write */
+	o.expires_ns = mark;
+	ct_put(&c->seg.t, &o);
+	at("state copies: the reply's ACK leaves the original's copy alone");
+	flow_step(c, &c->xl, true, TCP_FLAG_ACK);
+	if (ct_must_get(&c->seg.t).expires_ns != mark)
+		fail_msg("%s: ct4[%s]: the original's expiry was written", where,
+			 tuple_str(&c->seg.t));
+	at("state copies: the reply's FIN is in both copies");
+	flow_step(c, &c->xl, true, TCP_FLAG_FIN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &c->xl, c->flags | F_SEEN | BPFNET_CT_F_FIN_REPLY,
+		       BPFNET_CT_FIN_WAIT);
+	at("state copies: the client's FIN, time_wait in both");
+	flow_step(c, &c->xl, false, TCP_FLAG_FIN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &c->xl,
+		       c->flags | F_SEEN | BPFNET_CT_F_FIN_REPLY | BPFNET_CT_F_FIN_ORIG,
+		       BPFNET_CT_TIME_WAIT);
+	expect_ct(&r, &(struct ct_want){ .peer = c->seg.t, .state = BPFNET_CT_TIME_WAIT,
+		  .flags = F_REPLY | F_SNAT | F_SEEN | BPFNET_CT_F_FIN_REPLY | BPFNET_CT_F_FIN_ORIG,
+		  .nat = { 0, c->seg.t.daddr, c->seg.t.dport, 0, 0 },
+		  .timeout_s = BPFNET_CT_TIMEOUT_TIME_WAIT });
 }
 
 /* ---- 8: malformed and hostile ---- */
@@ -1215,10 +1298,12 @@ static void add_xdp_tests(void)
 		     test_node_ports_flow_only, NULL);
 	add_test_xdp("stale: expired flow, its reply is not translated",
 		     test_expired_flow_reply_untranslated, NULL);
-	add_test_xdp("stale: original deleted, its reply is not translated",
+	add_test_xdp("stale: original deleted, its reply is not translated once its own copy expired",
 		     test_orphan_reply_untranslated, NULL);
-	add_test_xdp("stale: original pointing to another reply, this reply is not translated",
+	add_test_xdp("stale: original pointing to another reply, this reply is not translated once expired",
 		     test_reply_of_reused_original_untranslated, NULL);
+	add_test_xdp("state copies: one direction's copy expired, the flow lives",
+		     test_one_copy_expired_flow_lives, NULL);
 }
 
 int main(void)
@@ -1244,14 +1329,18 @@ int main(void)
 		 run_routed_collision, routed_victims[1]);
 	for (i = 0; i < ARRAY_SIZE(routed_cases); i++)
 		add_test(routed_cases[i].name, run_routed_case, &routed_cases[i]);
-	add_test("stale: expired original, the next packet starts a new flow",
+	add_test("stale: expired flow, the next packet starts a new flow",
 		 test_expired_original_starts_a_new_flow, NULL);
 	add_test("stale: expired flow, its reply is not translated",
 		 test_expired_flow_reply_untranslated, NULL);
-	add_test("stale: original deleted, its reply is not translated",
+	add_test("stale: original deleted, its reply is not translated once its own copy expired",
 		 test_orphan_reply_untranslated, NULL);
-	add_test("stale: original pointing to another reply, this reply is not translated",
+	add_test("stale: original pointing to another reply, this reply is not translated once expired",
 		 test_reply_of_reused_original_untranslated, NULL);
+	add_test("state copies: one direction's copy expired, the flow lives",
+		 test_one_copy_expired_flow_lives, NULL);
+	add_test("state copies: a reply writes the original's only when the state changes",
+		 test_reply_writes_original_on_change, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad_cases); i++)
 		add_test(bad_cases[i].name, run_bad_case, &bad_cases[i]);
 	add_test("snat exhaustion: every port towards one destination taken",
