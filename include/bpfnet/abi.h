@@ -305,10 +305,10 @@ _Static_assert(BPFNET_CT_NONE == 0, "a zeroed entry has no state");
 #define BPFNET_FOREACH_CT_FLAG(X)                                            \
 	X(SNAT, 0)         /* rewrite the source to nat_saddr:nat_sport */   \
 	X(DNAT, 1)         /* rewrite the destination to nat_daddr:nat_dport */ \
-	X(REPLY, 2)        /* this is the reply direction; state lives in peer */ \
-	X(SEEN_REPLY, 3)   /* original: the reply direction has answered */  \
-	X(FIN_ORIG, 4)     /* original: FIN sent by the originator */        \
-	X(FIN_REPLY, 5)    /* original: FIN sent by the responder */         \
+	X(REPLY, 2)        /* this is the reply direction (the original is peer) */ \
+	X(SEEN_REPLY, 3)   /* the reply direction has answered (both copies) */ \
+	X(FIN_ORIG, 4)     /* FIN sent by the originator */                  \
+	X(FIN_REPLY, 5)    /* FIN sent by the responder */                   \
 	X(PORTMAP, 6)      /* created by a published port (DNAT) */          \
 	X(HAIRPIN, 7)      /* container to a published port of the node */
 
@@ -337,9 +337,10 @@ enum bpfnet_ct_kind {
 #undef BPFNET_CT_KIND_ENUM
 
 /*
- * A flow direction's translation. The original direction's entry holds the
- * flow's state and expiry; the reply entry points at it through @peer and is
- * only valid while the original exists and points back.
+ * A flow direction's translation. Each direction's entry points at the other
+ * through @peer and holds a copy of the flow's state (state, the SEEN_REPLY
+ * and FIN flags, expiry), written by its own packets and, on a change of
+ * state, into the other's too (bpf/lib/ct.h).
  */
 struct bpfnet_ct_entry {
 	struct bpfnet_ct_key peer;	/* the other direction's key */
@@ -348,7 +349,7 @@ struct bpfnet_ct_entry {
 	__be16 nat_sport;
 	__be16 nat_dport;
 	__u8 flags;		/* BPFNET_CT_F_* */
-	__u8 state;		/* enum bpfnet_ct_state (original entry) */
+	__u8 state;		/* enum bpfnet_ct_state (this entry's copy, bpf/lib/ct.h) */
 	__u16 pad;
 	/*
 	 * Generations (struct bpfnet_ep.gen) of the container endpoint that
@@ -359,7 +360,7 @@ struct bpfnet_ct_entry {
 	__u32 tx_gen;
 	__u32 rx_gen;
 	__u64 created_ns;	/* bpf_ktime_get_ns() */
-	__u64 expires_ns;	/* original entry: unused after this */
+	__u64 expires_ns;	/* this entry's copy: the flow lives while either is ahead */
 	__u64 packets;		/* of this direction */
 	__u64 bytes;
 #ifdef BPFNET_LAYOUT_NEXT
