@@ -329,7 +329,8 @@ static __always_inline int uplink_pass(void)
 }
 
 static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
-					    struct iphdr *iph, const struct bpfnet_ep **dst, int cls)
+					    struct iphdr *iph, const struct bpfnet_ep **dst,
+					    int cls)
 {
 	if (!*dst)
 		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst, cls);

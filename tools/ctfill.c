@@ -14,7 +14,8 @@
  * an hour or (--expired) past their time; --count adds them to the
  * ct_created counter in cp_stats, as if the datapath had made them, so that
  * the "lost to eviction" figure stays true. expire-all: every flow in the
- * table past its time, both entries' copies of its expiry. Both print the entries the table holds afterwards.
+ * table past its time, both entries' copies of its expiry. Both print the
+ * entries the table holds afterwards.
  *
  * The entry layout is read from the map's own BTF (member offsets by name),
  * so the same binary fills the map of an older bpfnet (the bench compares

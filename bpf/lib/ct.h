@@ -118,7 +118,7 @@ static __always_inline void ct_account(struct bpfnet_ct_entry *e, const struct f
 		return;
 	other = bpf_map_lookup_elem(&ct4, &e->peer);
 	if (!ct_paired(other, &f->key, e))
-		other = NULL;	/* half a flow (the LRU took the other): its own copy ends it */
+		other = NULL;	/* half a flow (the LRU took the other half) */
 	if (other)
 		ct_state_copy(other, e);
 	orig = reply ? other : e;

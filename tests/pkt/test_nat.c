@@ -1298,9 +1298,10 @@ static void add_xdp_tests(void)
 		     test_node_ports_flow_only, NULL);
 	add_test_xdp("stale: expired flow, its reply is not translated",
 		     test_expired_flow_reply_untranslated, NULL);
-	add_test_xdp("stale: original deleted, its reply is not translated once its own copy expired",
+	add_test_xdp("stale: original deleted, its reply untranslated once its own copy expired",
 		     test_orphan_reply_untranslated, NULL);
-	add_test_xdp("stale: original pointing to another reply, this reply is not translated once expired",
+	add_test_xdp("stale: original pointing to another reply, this one untranslated "
+		     "once expired",
 		     test_reply_of_reused_original_untranslated, NULL);
 	add_test_xdp("state copies: one direction's copy expired, the flow lives",
 		     test_one_copy_expired_flow_lives, NULL);
@@ -1333,9 +1334,9 @@ int main(void)
 		 test_expired_original_starts_a_new_flow, NULL);
 	add_test("stale: expired flow, its reply is not translated",
 		 test_expired_flow_reply_untranslated, NULL);
-	add_test("stale: original deleted, its reply is not translated once its own copy expired",
+	add_test("stale: original deleted, its reply untranslated once its own copy expired",
 		 test_orphan_reply_untranslated, NULL);
-	add_test("stale: original pointing to another reply, this reply is not translated once expired",
+	add_test("stale: original pointing to another reply, this one untranslated once expired",
 		 test_reply_of_reused_original_untranslated, NULL);
 	add_test("state copies: one direction's copy expired, the flow lives",
 		 test_one_copy_expired_flow_lives, NULL);
