@@ -301,7 +301,7 @@ static __always_inline int routed_to_ep(struct __ctx_buff *ctx, __u32 l3_off, st
 	if (f.kind == FLOW_TRACKED) {
 		switch (ct_lookup_flow(&f.key, CT_FROM_OUTSIDE, dst, CT_MAY_RETIRE, &hit)) {
 		case CT_FLOW:	/* no translation: the flow's own destination, @dst */
-			ct_account(hit.e, hit.orig, &f, ctx_len(ctx));
+			ct_account(hit.e, &f, ctx_len(ctx));
 			return l3_forward_to_ep(ctx, l3_off, dst);
 		case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 			return DROP(DROP_SPOOFED_IP);
@@ -329,10 +329,11 @@ static __always_inline int uplink_pass(void)
 }
 
 static __always_inline int ipv4_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
-					    struct iphdr *iph, const struct bpfnet_ep **dst)
+					    struct iphdr *iph, const struct bpfnet_ep **dst,
+					    int cls)
 {
 	if (!*dst)
-		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst);
+		return ipv4_nat_from_uplink(ctx, l3_off, iph, dst, cls);
 	if ((*dst)->flags & BPFNET_EP_F_INTERNAL)
 		return DROP(DROP_INTERNAL);
 	return uplink_check_source(iph->saddr) ?: routed_to_ep(ctx, l3_off, iph, *dst);
@@ -359,14 +360,17 @@ int from_uplink(struct __sk_buff *ctx)
 	const struct bpfnet_ep *dst;
 	struct iphdr *iph;
 	__u32 l3_off;
-	int ret;
+	int ret, cls;
 
 	PROG_VARIANT_MARK();
 	if (uplink_parse(ctx, &l3_off, &iph))
 		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
-	dst = ep_of_ip(iph->daddr);
+	cls = uplink_classify(ctx, l3_off, iph);
+	if (cls == UPLINK_NOT_OURS)
+		return finish(ctx, NULL, DIR_TO_EP, uplink_pass());
+	dst = cls == UPLINK_UNKNOWN ? ep_of_ip(iph->daddr) : NULL;
 	ret = ipv4_check_martian(iph->saddr, iph->daddr) ?:
-	      ipv4_from_uplink(ctx, l3_off, iph, &dst);
+	      ipv4_from_uplink(ctx, l3_off, iph, &dst, cls);
 	if (ret == CTX_ACT_PASS)
 		ret = uplink_pass();
 	return finish(ctx, dst, DIR_TO_EP, ret);

@@ -27,16 +27,19 @@ int xdp_from_uplink(struct xdp_md *ctx)
 	const struct bpfnet_ep *dst;
 	struct iphdr *iph;
 	__u32 l3_off;
-	int ret;
+	int ret, cls;
 
 	if (uplink_parse(ctx, &l3_off, &iph))
 		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
-	dst = ep_of_ip(iph->daddr);
+	cls = uplink_classify(ctx, l3_off, iph);
+	if (cls == UPLINK_NOT_OURS)
+		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
+	dst = cls == UPLINK_UNKNOWN ? ep_of_ip(iph->daddr) : NULL;
 	ret = ipv4_check_martian(iph->saddr, iph->daddr);
 	if (!ret && dst)
 		ret = CTX_ACT_PASS;	/* routed to a container: from_uplink's */
 	else if (!ret)
-		ret = ipv4_nat_from_uplink(ctx, l3_off, iph, &dst);
+		ret = ipv4_nat_from_uplink(ctx, l3_off, iph, &dst, cls);
 	if (ret == CTX_ACT_REDIRECT)
 		count_global(BPFNET_G_XDP_DELIVERED);
 	return finish(ctx, dst, DIR_TO_EP, ret);

@@ -14,7 +14,8 @@
  * an hour or (--expired) past their time; --count adds them to the
  * ct_created counter in cp_stats, as if the datapath had made them, so that
  * the "lost to eviction" figure stays true. expire-all: every flow in the
- * table past its time. Both print the entries the table holds afterwards.
+ * table past its time, both entries' copies of its expiry. Both print the
+ * entries the table holds afterwards.
  *
  * The entry layout is read from the map's own BTF (member offsets by name),
  * so the same binary fills the map of an older bpfnet (the bench compares
@@ -225,7 +226,8 @@ static int expire_all(int fd, const struct layout *l)
 	       !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]))
 		n++;
 	for (size_t i = 0; !err && i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &keys[i], v) || (v[l->flags] & BPFNET_CT_F_REPLY))
+		/* replies too: each entry has its copy of the flow's expiry (bpf/lib/ct.h) */
+		if (bpf_map_lookup_elem(fd, &keys[i], v))
 			continue;
 		memcpy(&created, v + l->created_ns, sizeof(created));
 		if (created > past)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Conntrack of translated flows. Each flow has two entries in ct4: the
- * original direction (holding state and expiry) and the reply direction
- * (pointing at the original). An entry is only used while the pair is intact,
- * unexpired and made for the endpoints now at its ends (their generations);
- * anything else is a leftover of LRU eviction, expiry or a removed endpoint,
- * removed when found and counted by that cause.
+ * Conntrack of translated flows. Each flow has two entries in ct4, one per
+ * direction, each pointing at the other and each holding a copy of the
+ * flow's state and expiry, so that a packet of either direction costs one
+ * lookup: the copy of the packet's direction is written by its packets, the
+ * other's only when the state changes. The flow lives while either copy is
+ * unexpired and the endpoints at its ends are the ones it was made for (their
+ * generations); anything else is a leftover of LRU eviction, expiry or a
+ * removed endpoint, removed when found and counted by that cause.
  */
 #ifndef BPFNET_BPF_CT_H
 #define BPFNET_BPF_CT_H
@@ -66,12 +68,39 @@ static __always_inline void ct_tcp_advance(struct bpfnet_ct_entry *orig, __u8 fl
 		orig->state = BPFNET_CT_ESTABLISHED;
 }
 
-/* Account a packet of the flow: state, expiry, counters. */
-static __always_inline void ct_account(struct bpfnet_ct_entry *e, struct bpfnet_ct_entry *orig,
-				       const struct flow4 *f, __u32 len)
+/* The flags that are the flow's state: each entry keeps its copy, as of state and expiry. */
+#define CT_F_STATE (BPFNET_CT_F_SEEN_REPLY | BPFNET_CT_F_FIN_ORIG | BPFNET_CT_F_FIN_REPLY)
+
+/* Is @other, the entry under @e's peer key, @e's other half (@e stored under @key)? */
+static __always_inline int ct_paired(const struct bpfnet_ct_entry *other,
+				     const struct bpfnet_ct_key *key,
+				     const struct bpfnet_ct_entry *e)
 {
-	int reply = e != orig;
-	__u8 was = orig->state;
+	return other && ct_key_equal(&other->peer, key) &&
+	       !(other->flags & BPFNET_CT_F_REPLY) != !(e->flags & BPFNET_CT_F_REPLY);
+}
+
+/* Give @to the flow's state as @from has it: state, its flags, expiry. */
+static __always_inline void ct_state_copy(struct bpfnet_ct_entry *to,
+					  const struct bpfnet_ct_entry *from)
+{
+	to->state = from->state;
+	to->flags = (to->flags & ~CT_F_STATE) | (from->flags & CT_F_STATE);
+	to->expires_ns = from->expires_ns;
+}
+
+/*
+ * Account a packet of the flow in the entry of its direction @e: counters,
+ * and the state and expiry of @e's copy. Only a change of state (SYN-ACK,
+ * FIN, RST, a first answer: a few times a flow) is also written into the
+ * other half, the one lookup more, so that neither copy lets a packet in
+ * after the other's direction ended the flow.
+ */
+static __always_inline void ct_account(struct bpfnet_ct_entry *e, const struct flow4 *f, __u32 len)
+{
+	int reply = e->flags & BPFNET_CT_F_REPLY;
+	__u8 was = e->state, was_flags = e->flags & CT_F_STATE;
+	struct bpfnet_ct_entry *other, *orig;
 
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->bytes, len);
@@ -79,24 +108,25 @@ static __always_inline void ct_account(struct bpfnet_ct_entry *e, struct bpfnet_
 	e->last_seen_ns = bpf_ktime_get_ns();
 #endif
 	if (reply)
-		orig->flags |= BPFNET_CT_F_SEEN_REPLY;
+		e->flags |= BPFNET_CT_F_SEEN_REPLY;
 	if (f->key.proto == IPPROTO_TCP)
-		ct_tcp_advance(orig, f->tcp_flags, reply);
+		ct_tcp_advance(e, f->tcp_flags, reply);
 	else if (reply)
-		orig->state = BPFNET_CT_ESTABLISHED;
-	orig->expires_ns = bpf_ktime_get_ns() + ct_timeout_ns(f->key.proto, orig->state);
+		e->state = BPFNET_CT_ESTABLISHED;
+	e->expires_ns = bpf_ktime_get_ns() + ct_timeout_ns(f->key.proto, e->state);
+	if (e->state == was && (e->flags & CT_F_STATE) == was_flags)
+		return;
+	other = bpf_map_lookup_elem(&ct4, &e->peer);
+	if (!ct_paired(other, &f->key, e))
+		other = NULL;	/* half a flow (the LRU took the other half) */
+	if (other)
+		ct_state_copy(other, e);
+	orig = reply ? other : e;
 	/* the end the datapath sees: a RST, or the second FIN (expiry and eviction it does not) */
-	if (orig->state != was &&
-	    (orig->state == BPFNET_CT_CLOSE || orig->state == BPFNET_CT_TIME_WAIT))
+	if (orig && e->state != was &&
+	    (e->state == BPFNET_CT_CLOSE || e->state == BPFNET_CT_TIME_WAIT))
 		/* a reply entry's peer is the original's key */
 		mon_note_flow(BPFNET_MON_EV_FLOW_END, reply ? &e->peer : &f->key, orig);
-}
-
-/* Does @peer, the entry under the other key of @key's flow, point back at @key? */
-static __always_inline int ct_points_back(const struct bpfnet_ct_entry *peer,
-					  const struct bpfnet_ct_key *key)
-{
-	return peer && ct_key_equal(&peer->peer, key);
 }
 
 /*
@@ -110,7 +140,7 @@ static __always_inline void ct_end_flow(const struct bpfnet_ct_key *key,
 	/* a copy: once deleted, an LRU element may be reused by another CPU at once */
 	struct bpfnet_ct_key other = e->peer;
 	int is_orig = !(e->flags & BPFNET_CT_F_REPLY);
-	int paired = ct_points_back(bpf_map_lookup_elem(&ct4, &other), key);
+	int paired = ct_paired(bpf_map_lookup_elem(&ct4, &other), key, e);
 	int gone_key = !bpf_map_delete_elem(&ct4, key);
 	int gone_other = paired && !bpf_map_delete_elem(&ct4, &other);
 
@@ -118,59 +148,45 @@ static __always_inline void ct_end_flow(const struct bpfnet_ct_key *key,
 		count_global(counter);
 }
 
-/* The original entry of the flow of @e (stored under @key); NULL if its pair is broken. */
-static __always_inline struct bpfnet_ct_entry *ct_orig_of(const struct bpfnet_ct_key *key,
-							  struct bpfnet_ct_entry *e)
-{
-	struct bpfnet_ct_entry *o;
-
-	if (!(e->flags & BPFNET_CT_F_REPLY))
-		return e;
-	o = bpf_map_lookup_elem(&ct4, &e->peer);
-	if (!o || (o->flags & BPFNET_CT_F_REPLY) || !ct_key_equal(&o->peer, key))
-		return NULL;
-	return o;
-}
-
 /*
- * The original entry of the flow of @e (stored under @key) while that flow
- * lives. A flow that is over is removed and counted by why: its original
- * lost to LRU eviction (or replaced by a flow that reuses its tuple), or its
- * time run out.
+ * Entry @e (stored under @key) while its flow lives: its own copy of the
+ * expiry unexpired (one lookup, the established path in either direction),
+ * or else its other half's, whose state it then takes. A flow over is
+ * removed and counted by why: its time run out, or (a reply whose original
+ * is gone: LRU eviction, or a flow that reuses its tuple) evicted. A reply
+ * whose original is gone lives on until its own copy expires: it lets in
+ * what it let in while the original was there, to the endpoints it was
+ * made for (ct_lookup_flow() checks their generations), and no longer.
  */
-static __always_inline struct bpfnet_ct_entry *ct_live_orig(const struct bpfnet_ct_key *key,
-							    struct bpfnet_ct_entry *e)
+static __always_inline struct bpfnet_ct_entry *ct_live(const struct bpfnet_ct_key *key,
+						       struct bpfnet_ct_entry *e)
 {
-	struct bpfnet_ct_entry *o = ct_orig_of(key, e);
+	struct bpfnet_ct_entry *other;
 
-	if (!o) {
-		if (!bpf_map_delete_elem(&ct4, key))
+	if (e->expires_ns >= bpf_ktime_get_ns())
+		return e;
+	other = bpf_map_lookup_elem(&ct4, &e->peer);
+	if (!ct_paired(other, key, e)) {
+		if (!(e->flags & BPFNET_CT_F_REPLY))
+			ct_end_flow(key, e, BPFNET_G_CT_EXPIRED);
+		else if (!bpf_map_delete_elem(&ct4, key))
 			count_global(BPFNET_G_CT_EVICTED);
 		return NULL;
 	}
-	if (o->expires_ns < bpf_ktime_get_ns()) {
+	if (other->expires_ns < bpf_ktime_get_ns()) {
 		ct_end_flow(key, e, BPFNET_G_CT_EXPIRED);
 		return NULL;
 	}
-	return o;
+	ct_state_copy(e, other);
+	return e;
 }
 
-/*
- * The valid entry for @key, and in *@orig the flow's original-direction entry
- * (the same one for original-direction packets). Stale pairs are removed.
- */
-static __always_inline struct bpfnet_ct_entry *ct_lookup(const struct bpfnet_ct_key *key,
-							 struct bpfnet_ct_entry **orig)
+/* The valid entry for @key; a stale one is removed. */
+static __always_inline struct bpfnet_ct_entry *ct_lookup(const struct bpfnet_ct_key *key)
 {
-	struct bpfnet_ct_entry *e = bpf_map_lookup_elem(&ct4, key), *o;
+	struct bpfnet_ct_entry *e = bpf_map_lookup_elem(&ct4, key);
 
-	if (!e)
-		return NULL;
-	o = ct_live_orig(key, e);
-	if (!o)
-		return NULL;
-	*orig = o;
-	return e;
+	return e ? ct_live(key, e) : NULL;
 }
 
 static __always_inline __u32 ep_gen(const struct bpfnet_ep *ep)
@@ -197,7 +213,6 @@ static __always_inline int ct_gens_current(const struct bpfnet_ct_key *key,
 /* A packet's flow, as conntrack found it. */
 struct ct_hit {
 	struct bpfnet_ct_entry *e;	/* the entry of the packet's direction */
-	struct bpfnet_ct_entry *orig;	/* the flow's original direction (e itself for it) */
 	const struct bpfnet_ep *dst;	/* where it goes after translation; NULL: out */
 };
 
@@ -231,7 +246,7 @@ static __always_inline int ct_lookup_flow(const struct bpfnet_ct_key *key, __u32
 					  const struct bpfnet_ep *daddr_ep, int may_retire,
 					  struct ct_hit *hit)
 {
-	struct bpfnet_ct_entry *e = ct_lookup(key, &hit->orig);
+	struct bpfnet_ct_entry *e = ct_lookup(key);
 
 	if (!e)
 		return CT_NEW;
@@ -247,20 +262,38 @@ static __always_inline int ct_lookup_flow(const struct bpfnet_ct_key *key, __u32
 }
 
 /*
+ * Is @old, the entry under @key, a live flow's, one a new flow must spare? A
+ * reply whose original is gone is not: a new flow takes its tuple (it is
+ * removed here, counted as evicted), as it did when every use looked both up.
+ */
+static __always_inline int ct_holds(const struct bpfnet_ct_key *key, struct bpfnet_ct_entry *old)
+{
+	if (!ct_live(key, old))
+		return 0;
+	if (!(old->flags & BPFNET_CT_F_REPLY) ||
+	    ct_paired(bpf_map_lookup_elem(&ct4, &old->peer), key, old))
+		return 1;
+	if (!bpf_map_delete_elem(&ct4, key))
+		count_global(BPFNET_G_CT_EVICTED);
+	return 0;
+}
+
+/*
  * Claim @key for a new flow's reply direction: succeeds if nobody holds it or
  * its holder is a dead leftover (removed here and counted: evicted, expired,
  * or of endpoints that are gone), never over a live flow's entry of either
  * direction. Two CPUs racing for one key: only one wins.
  */
-static __always_inline int ct_claim(const struct bpfnet_ct_key *key,
-				    const struct bpfnet_ct_entry *val)
+__noinline int ct_claim(const struct bpfnet_ct_key *key, const struct bpfnet_ct_entry *val)
 {
 	struct bpfnet_ct_entry *old;
 
+	if (!key || !val)	/* a global function's pointers may be NULL to the verifier */
+		return -1;
 	if (!bpf_map_update_elem(&ct4, key, val, BPF_NOEXIST))
 		return 0;
 	old = bpf_map_lookup_elem(&ct4, key);
-	if (old && ct_live_orig(key, old)) {
+	if (old && ct_holds(key, old)) {
 		if (ct_gens_current(key, old))
 			return -1;
 		ct_end_flow(key, old, BPFNET_G_CT_RETIRED);

@@ -90,7 +90,7 @@ static __always_inline int deliver4(struct __ctx_buff *ctx, const struct flow4 *
 static __always_inline int ct_forward(struct __ctx_buff *ctx, struct flow4 *f,
 				      const struct ct_hit *hit)
 {
-	ct_account(hit->e, hit->orig, f, ctx_len(ctx));
+	ct_account(hit->e, f, ctx_len(ctx));
 	return nat_apply(ctx, f, hit->e) ?: deliver4(ctx, f, hit->dst);
 }
 

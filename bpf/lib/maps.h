@@ -123,6 +123,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } node_addrs SEC(".maps");
 
+/* The uplink's early check (lib/uplink.h): node address -> published ports (abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFNET_NODE_ADDR_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* 16 KiB a value: only the node's few addresses */
+	__type(key, __be32);
+	__type(value, struct bpfnet_node_ports);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} node_ports SEC(".maps");
+
 /* Local clients' translated sockets, to answer getpeername/recvmsg with the published address. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

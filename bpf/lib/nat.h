@@ -159,6 +159,9 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 		return DROP(DROP_FRAG_NO_FLOW);
 	nat_reply_of(f, t, &rkey, &reply);
 	reply.created_ns = now;
+	/* the reply's copy of the flow's state, as the original's (ct.h) */
+	reply.state = f->key.proto == IPPROTO_TCP ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
+	reply.expires_ns = now + ct_timeout_ns(f->key.proto, reply.state);
 	/* a reply tuple that a live flow holds is never taken over: that flow's packets would go astray */
 	if (t->snat_addr)
 		ret = snat_claim_port(&rkey, &reply, f->key.sport);
@@ -181,9 +184,9 @@ static __always_inline int nat_create(const struct flow4 *f, const struct nat_ta
 	}
 	orig->tx_gen = t->tx_gen;
 	orig->rx_gen = t->rx_gen;
-	orig->state = f->key.proto == IPPROTO_TCP ? BPFNET_CT_SYN_SENT : BPFNET_CT_ESTABLISHED;
+	orig->state = reply.state;
 	orig->created_ns = now;
-	orig->expires_ns = now + ct_timeout_ns(f->key.proto, orig->state);
+	orig->expires_ns = reply.expires_ns;
 	orig->packets = 1;
 	orig->bytes = len;
 #ifdef BPFNET_LAYOUT_NEXT

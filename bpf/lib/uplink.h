@@ -44,6 +44,102 @@ static __always_inline int uplink_check_source(__be32 saddr)
 	return ep_of_ip(saddr) ? DROP(DROP_LOCAL_SOURCE) : 0;
 }
 
+/*
+ * The destination port of a whole TCP, UDP or ICMP echo packet @iph whose
+ * L4 header lies in the linear data and is one the slow path would not
+ * drop (parse_ports(), parse_icmp()): an ICMP echo's id where its reply
+ * tuple has it, 0 for a request. -1 for anything else, left to the slow
+ * path: fragments, ICMP errors, other protocols, short or malformed headers.
+ */
+static __always_inline int uplink_peek_dport(struct __ctx_buff *ctx, __u32 l3_off,
+					     const struct iphdr *iph)
+{
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
+	__u32 l4_off = l3_off + iph->ihl * 4, l3_end = l3_off + bpf_ntohs(iph->tot_len);
+	__u8 *l4 = data + l4_off;
+	__u32 claimed;
+
+	if (ipv4_is_later_fragment(iph) || (iph->frag_off & bpf_htons(IP_MF)) ||
+	    l4_off > L4_OFF_MAX)
+		return -1;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+		if ((void *)(l4 + sizeof(struct tcphdr)) > data_end ||
+		    l4_off + sizeof(struct tcphdr) > l3_end)
+			return -1;
+		claimed = (l4[TCP_DOFF_OFF] >> 4) * 4;
+		if (claimed < sizeof(struct tcphdr) || l4_off + claimed > l3_end)
+			return -1;
+		return bpf_ntohs(((struct tcphdr *)l4)->dest);
+	case IPPROTO_UDP:
+		if ((void *)(l4 + sizeof(struct udphdr)) > data_end ||
+		    l4_off + sizeof(struct udphdr) > l3_end)
+			return -1;
+		claimed = bpf_ntohs(((struct udphdr *)l4)->len);
+		if (claimed < sizeof(struct udphdr) || l4_off + claimed > l3_end)
+			return -1;
+		return bpf_ntohs(((struct udphdr *)l4)->dest);
+	case IPPROTO_ICMP:
+		if ((void *)(l4 + sizeof(struct icmphdr)) > data_end ||
+		    l4_off + sizeof(struct icmphdr) > l3_end)
+			return -1;
+		if (((struct icmphdr *)l4)->type == ICMP_ECHO)
+			return 0;
+		if (((struct icmphdr *)l4)->type == ICMP_ECHOREPLY)
+			return bpf_ntohs(((struct icmphdr *)l4)->un.echo.id);
+		return -1;
+	}
+	return -1;
+}
+
+/* uplink_classify(): what the one early lookup tells of a packet from the uplink. */
+enum uplink_class {
+	UPLINK_UNKNOWN = 0,	/* look further, from the endpoint of its address on */
+	UPLINK_NOT_OURS,	/* the node's own traffic: pass it */
+	UPLINK_FOR_NODE,	/* for a node address, so for no container: maybe ours */
+	UPLINK_FLOW_ONLY,	/* for a node address, no published port: ours only if a flow's */
+};
+
+/*
+ * The node's own traffic, told by one lookup before any other (node_ports,
+ * abi.h): a packet for a node address, no martian, whose destination port
+ * lies outside the masquerade range and, for TCP and UDP, is published on
+ * no address. Nothing further would claim it: every flow a packet from the
+ * uplink can match is for a container's address (routed), a masquerade port
+ * (lib/nat.h claims reply ports in that range only, ICMP echo ids too) or a
+ * published port (whose flows end before its bit is cleared), and only
+ * published ports start flows. A published port's packet learns on the way
+ * that its address is no container's, which saves the endpoint lookup.
+ * A port in the masquerade range that no address publishes (a masquerade
+ * reply, or a reply to the node's own client: Linux's ephemeral ports are
+ * that range) can only be claimed by a ct4 flow, so the published-port
+ * lookups are skipped (UPLINK_FLOW_ONLY). Fragments and ICMP errors are not
+ * looked at: they pay what they paid before.
+ */
+static __always_inline int uplink_classify(struct __ctx_buff *ctx, __u32 l3_off,
+					   const struct iphdr *iph)
+{
+	const struct bpfnet_node_ports *np;
+	__be32 daddr = iph->daddr;
+	int port = uplink_peek_dport(ctx, l3_off, iph);
+	int unpublished;
+	__u32 p;
+
+	if (port < 0 || ipv4_check_martian(iph->saddr, daddr))
+		return UPLINK_UNKNOWN;
+	np = bpf_map_lookup_elem(&node_ports, &daddr);
+	if (!np)
+		return UPLINK_UNKNOWN;
+	unpublished = port >= BPFNET_SNAT_PORT_MIN && port <= BPFNET_SNAT_PORT_MAX ?
+		      UPLINK_FLOW_ONLY : UPLINK_NOT_OURS;
+	if (iph->protocol == IPPROTO_ICMP)
+		return unpublished;
+	p = port & 0xffff;
+	if (np->bits[iph->protocol == IPPROTO_UDP][p / 64] & (1ULL << (p % 64)))
+		return UPLINK_FOR_NODE;
+	return unpublished;
+}
+
 /* First packet of an outside client's flow to a published port: DNAT, source kept. */
 static __always_inline int portmap_new(struct __ctx_buff *ctx, struct flow4 *f,
 				       const struct bpfnet_backend *be,
@@ -84,10 +180,12 @@ static __always_inline int frag4_to_node(void)
  * address: replies to NATed flows, published ports. A malformed L4 header
  * is dropped when it is addressed to the node; anything else that is not
  * bpfnet's goes on untouched. *@to is the endpoint the packet is for, once
- * known, so that a drop counts against it.
+ * known, so that a drop counts against it. @cls is uplink_classify()'s
+ * answer: UPLINK_FLOW_ONLY skips the published-port lookups.
  */
 static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3_off,
-						struct iphdr *iph, const struct bpfnet_ep **to)
+						struct iphdr *iph, const struct bpfnet_ep **to,
+						int cls)
 {
 	const struct bpfnet_backend *be;
 	__be32 daddr = iph->daddr, saddr = iph->saddr;
@@ -115,6 +213,8 @@ static __always_inline int ipv4_nat_from_uplink(struct __ctx_buff *ctx, __u32 l3
 	case CT_FOREIGN:	/* the tuple of a container's own packets, from outside */
 		return DROP(DROP_SPOOFED_IP);
 	}
+	if (cls == UPLINK_FLOW_ONLY)
+		return CTX_ACT_PASS;
 	ret = svc_lookup(&f.key, &be);
 	if (ret == SVC_NONE)
 		return CTX_ACT_PASS;

@@ -335,10 +335,10 @@ _Static_assert(BPFNET_CT_NONE == 0, "a zeroed entry has no state");
 #define BPFNET_FOREACH_CT_FLAG(X)                                            \
 	X(SNAT, 0)         /* rewrite the source to nat_saddr:nat_sport */   \
 	X(DNAT, 1)         /* rewrite the destination to nat_daddr:nat_dport */ \
-	X(REPLY, 2)        /* this is the reply direction; state lives in peer */ \
-	X(SEEN_REPLY, 3)   /* original: the reply direction has answered */  \
-	X(FIN_ORIG, 4)     /* original: FIN sent by the originator */        \
-	X(FIN_REPLY, 5)    /* original: FIN sent by the responder */         \
+	X(REPLY, 2)        /* this is the reply direction (the original is peer) */ \
+	X(SEEN_REPLY, 3)   /* the reply direction has answered (both copies) */ \
+	X(FIN_ORIG, 4)     /* FIN sent by the originator */                  \
+	X(FIN_REPLY, 5)    /* FIN sent by the responder */                   \
 	X(PORTMAP, 6)      /* created by a published port (DNAT) */          \
 	X(HAIRPIN, 7)      /* container to a published port of the node */
 
@@ -367,9 +367,10 @@ enum bpfnet_ct_kind {
 #undef BPFNET_CT_KIND_ENUM
 
 /*
- * A flow direction's translation. The original direction's entry holds the
- * flow's state and expiry; the reply entry points at it through @peer and is
- * only valid while the original exists and points back.
+ * A flow direction's translation. Each direction's entry points at the other
+ * through @peer and holds a copy of the flow's state (state, the SEEN_REPLY
+ * and FIN flags, expiry), written by its own packets and, on a change of
+ * state, into the other's too (bpf/lib/ct.h).
  */
 struct bpfnet_ct_entry {
 	struct bpfnet_ct_key peer;	/* the other direction's key */
@@ -378,7 +379,7 @@ struct bpfnet_ct_entry {
 	__be16 nat_sport;
 	__be16 nat_dport;
 	__u8 flags;		/* BPFNET_CT_F_* */
-	__u8 state;		/* enum bpfnet_ct_state (original entry) */
+	__u8 state;		/* enum bpfnet_ct_state (this entry's copy, bpf/lib/ct.h) */
 	__u16 pad;
 	/*
 	 * Generations (struct bpfnet_ep.gen) of the container endpoint that
@@ -389,7 +390,7 @@ struct bpfnet_ct_entry {
 	__u32 tx_gen;
 	__u32 rx_gen;
 	__u64 created_ns;	/* bpf_ktime_get_ns() */
-	__u64 expires_ns;	/* original entry: unused after this */
+	__u64 expires_ns;	/* this entry's copy: the flow lives while either is ahead */
 	__u64 packets;		/* of this direction */
 	__u64 bytes;
 #ifdef BPFNET_LAYOUT_NEXT
@@ -705,6 +706,7 @@ struct bpfnet_mon_cpu {
 #define BPFNET_MAP_MON_CTL "mon_ctl"
 #define BPFNET_MAP_MON_RINGS "mon_rings"
 #define BPFNET_MAP_MON_CPU "mon_cpu"
+#define BPFNET_MAP_NODE_PORTS "node_ports"
 
 /*
  * Every map above with its layout version, the one list the control plane
@@ -733,7 +735,7 @@ struct bpfnet_mon_cpu {
 	X(BPFNET_MAP_EP_PORTS, 1) X(BPFNET_MAP_FRAG, 1)                      \
 	X(BPFNET_MAP_CP_STATS, 1) X(BPFNET_MAP_BACKENDS, 1)                 \
 	X(BPFNET_MAP_MON_CTL, 1) X(BPFNET_MAP_MON_RINGS, 1)                  \
-	X(BPFNET_MAP_MON_CPU, 1)
+	X(BPFNET_MAP_MON_CPU, 1) X(BPFNET_MAP_NODE_PORTS, 1)
 
 /*
  * The layout record, pinned beside the maps as BPFNET_MAP_LAYOUT: for each
@@ -767,6 +769,22 @@ struct bpfnet_layout_val {
 _Static_assert(sizeof(struct bpfnet_layout_val) == 8, "the layout record is fixed forever");
 /* Suffix of a migration's new maps beside the old ones (bpffs refuses dots). */
 #define BPFNET_LAYOUT_STAGING "_new"
+
+/*
+ * node_ports (i13-fastpath): the uplink's early "not ours" check, one lookup
+ * keyed by the destination address. An entry says that address is the
+ * node's (no container's) and holds every (proto, port) published on any
+ * address, a bit each: a TCP or UDP packet to it whose destination port has
+ * no bit and lies outside the masquerade range is the node's own traffic,
+ * passed without looking further. A set bit or a missing entry only means
+ * "look further": the control plane may leave bits set, never clear one
+ * while the port is published or its flows live.
+ */
+#define BPFNET_NODE_PORTS_WORDS (65536 / 64)
+struct bpfnet_node_ports {
+	__u64 bits[2][BPFNET_NODE_PORTS_WORDS];	/* [0] TCP, [1] UDP; port p: word p / 64, bit p % 64 */
+};
+_Static_assert(sizeof(struct bpfnet_node_ports) == 16384, "bpfnet_node_ports layout is ABI");
 
 /* Pinned program names, used by endpoint add to attach without reloading. */
 #define BPFNET_PROG_FROM_CONTAINER "from_container"

@@ -487,6 +487,24 @@ static void ct_del(const struct tuple *t)
 }
 
 /* Empty ct4: collect every key first, deleting while walking a hash map restarts the walk. */
+/* The copy of the flow's expiry that entry @t holds, run out (each entry has one, bpf/lib/ct.h). */
+static void ct_expire(const struct tuple *t)
+{
+	struct bpfnet_ct_entry e = ct_must_get(t);
+
+	e.expires_ns = 1;
+	ct_put(t, &e);
+}
+
+/* Both copies of the expiry of the flow @t (translated to @xl) run out: the flow is over. */
+static void ct_expire_flow(const struct tuple *t, const struct tuple *xl)
+{
+	struct tuple r = reverse(xl);
+
+	ct_expire(t);
+	ct_expire(&r);
+}
+
 static int ct_clear(void)
 {
 	int fd = bpf_map__fd(skel->maps.ct4);
@@ -743,17 +761,22 @@ static unsigned int timeout_of(uint8_t proto, int state)
 	}
 }
 
+/* The flags that are the flow's state, of which each entry has a copy (bpf/lib/ct.h). */
+#define F_STATE (BPFNET_CT_F_SEEN_REPLY | BPFNET_CT_F_FIN_ORIG | BPFNET_CT_F_FIN_REPLY)
+
 /*
  * Both entries of the flow whose original direction @t is translated to
  * @xl: the original (state, expiry, @flags) and the reply, keyed by the
- * reverse of @xl and translating back to @t.
+ * reverse of @xl and translating back to @t, with the same copy of the
+ * state (every change of state is written into both).
  */
 static void expect_flow_ct(const struct tuple *t, const struct tuple *xl, uint8_t flags, int state)
 {
 	struct tuple r = reverse(xl);
 	struct ct_want o = { .peer = r, .flags = flags, .state = state,
 			     .timeout_s = timeout_of(t->proto, state) };
-	struct ct_want rw = { .peer = *t, .flags = F_REPLY, .state = -1 };
+	struct ct_want rw = { .peer = *t, .flags = F_REPLY | (flags & F_STATE), .state = state,
+			      .timeout_s = timeout_of(t->proto, state) };
 
 	if (flags & F_SNAT) {
 		o.nat.saddr = xl->saddr;

@@ -2,7 +2,8 @@
 /*
  * Seeding the packet tests' maps the way the control plane writes them:
  * every entry is made by the library's own encoders (dp_net_encode,
- * dp_ep_encode, svc_port_encode and svc_write, dp_node_addr_encode) from networks,
+ * dp_ep_encode, svc_port_encode and svc_write, dp_node_addr_encode,
+ * node_ports_write) from networks,
  * endpoints and mappings as the library keeps them (struct net_state,
  * struct ep_state, struct port_map), so the tests start from
  * the values the library writes and cannot drift from them. Used by the l3
@@ -14,6 +15,7 @@
 #include "harness.h"
 #include "dp/datapath.h"
 #include "dp/encode.h"
+#include "dp/node_ports.h"
 #include "dp/svc.h"
 
 #define PREFIX_24 24
@@ -67,6 +69,22 @@ static inline int topo_seed_ep(const struct net_state *n, unsigned int ifindex,
  * writes it: service @svc_id with one backend. A port published before is
  * unpublished first (tests that unpublish seed again).
  */
+/* node_ports from the seeded portmap4 and node_addrs, as every command that changes them writes it. */
+static inline int topo_seed_node_ports(void)
+{
+	struct node_ports_fds fds = {
+		.portmap = bpf_map__fd(skel->maps.portmap4),
+		.node_addrs = bpf_map__fd(skel->maps.node_addrs),
+		.ep_by_ip = bpf_map__fd(skel->maps.ep_by_ip),
+		.node_ports = bpf_map__fd(skel->maps.node_ports),
+	};
+	int err = node_ports_write(&fds);
+
+	if (err)
+		fprintf(stderr, "seeding node_ports: %s\n", strerror(-err));
+	return err;
+}
+
 static inline int topo_seed_port(uint8_t proto, uint32_t host_ip, uint16_t host_port,
 				 uint32_t ep_ip, uint16_t ep_port, uint32_t svc_id)
 {
@@ -85,7 +103,7 @@ static inline int topo_seed_port(uint8_t proto, uint32_t host_ip, uint16_t host_
 		fprintf(stderr, "seeding port %u: %s refused it\n", host_port, map ? map : "?");
 		return -1;
 	}
-	return 0;
+	return topo_seed_node_ports();
 }
 
 static inline int topo_seed_node_addr(uint32_t ip)
@@ -95,7 +113,8 @@ static inline int topo_seed_node_addr(uint32_t ip)
 	__u32 val;
 
 	dp_node_addr_encode(&addr, &key, &val);
-	return map_update(skel->maps.node_addrs, &key, sizeof(key), &val, sizeof(val));
+	return map_update(skel->maps.node_addrs, &key, sizeof(key), &val, sizeof(val)) ?:
+	       topo_seed_node_ports();
 }
 
 /*

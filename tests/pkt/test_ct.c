@@ -168,6 +168,11 @@ static void expect_new_flow(enum host_id from, const struct seg *s, const struct
 
 /* ---- 1: eviction, counted where the datapath meets its leftovers ---- */
 
+/*
+ * A reply whose original the LRU took lives on its own copy of the expiry
+ * (one lookup per packet: it cannot know), to the container it was made
+ * for; once that copy runs out it is removed, counted evicted.
+ */
 static void test_evicted_orphan_reply(void **state)
 {
 	struct seg r = { .t = reverse(&masq_a.xl) };
@@ -176,7 +181,10 @@ static void test_evicted_orphan_reply(void **state)
 	(void)state;
 	xl = open_case(&masq_a);
 	ct_del(&masq_a.seg.t);	/* the LRU took the original */
-	at("original evicted: the reply from outside");
+	at("original evicted: the reply from outside, its own copy unexpired");
+	flow_step(&masq_a, &xl, true, 0);
+	ct_expire(&r.t);
+	at("original evicted: the reply from outside, its own copy expired");
 	expect_untouched(UPLINK, &r, TC_ACT_UNSPEC, BPFNET_G_CT_EVICTED);
 	expect_flow_gone(&masq_a.seg.t, &xl);
 	at("original evicted: the next reply finds nothing left to count");
@@ -220,13 +228,11 @@ static void test_evicted_dnat_reply_reclaimed(void **state)
 static void test_expired_snat_port_reclaimed(void **state)
 {
 	struct seg s = masq_b_same_port.seg;
-	struct bpfnet_ct_entry e;
+	struct tuple xl;
 
 	(void)state;
-	open_case(&masq_a);
-	e = ct_must_get(&masq_a.seg.t);
-	e.expires_ns = 1;
-	ct_put(&masq_a.seg.t, &e);
+	xl = open_case(&masq_a);
+	ct_expire_flow(&masq_a.seg.t, &xl);
 	at("A's flow expired: B's new flow wants its port");
 	expect_new_flow(EP_B, &s, &masq_b_same_port.xl, UPLINK, BPFNET_G_SNAT, BPFNET_G_CT_EXPIRED);
 	expect_no_ct(&masq_a.seg.t);
@@ -506,14 +512,11 @@ static void run_walk(ct_visit_fn visit, const struct walk_want *w)
 static void test_walk_collects_by_cause(void **state)
 {
 	struct tuple live, exp, orphan_reply, orphan_orig, retired;
-	struct bpfnet_ct_entry e;
 
 	(void)state;
 	live = open_case(&masq_a);
 	exp = open_case(&masq_a_other);
-	e = ct_must_get(&masq_a_other.seg.t);
-	e.expires_ns = 1;
-	ct_put(&masq_a_other.seg.t, &e);
+	ct_expire_flow(&masq_a_other.seg.t, &exp);
 	backdate_flow(&masq_a_other.seg.t, &exp);
 	orphan_reply = open_case(&pub_a);
 	ct_del(&pub_a.seg.t);
@@ -574,15 +577,12 @@ static bool flush_all(const struct bpfnet_ct_key *k, const struct bpfnet_ct_entr
 /* A flush removes the live flows, counted flushed, and the dead by their cause. */
 static void test_walk_flush(void **state)
 {
-	struct bpfnet_ct_entry e;
 	struct tuple xl;
 
 	(void)state;
 	open_case(&masq_a);
 	xl = open_case(&masq_a_other);
-	e = ct_must_get(&masq_a_other.seg.t);
-	e.expires_ns = 1;
-	ct_put(&masq_a_other.seg.t, &e);
+	ct_expire_flow(&masq_a_other.seg.t, &xl);
 	backdate_flow(&masq_a_other.seg.t, &xl);
 	at("flush");
 	run_walk(flush_all, &(struct walk_want){ .flushed = 1, .expired = 1 });
@@ -622,7 +622,8 @@ int main(void)
 {
 	if (nat_setup_netns())
 		return 1;
-	add_test("evicted: a reply without its original is counted once, not translated",
+	add_test("evicted: a reply without its original lives until its own copy expires, "
+		 "then is counted once, not translated",
 		 test_evicted_orphan_reply, NULL);
 	add_test("evicted: a masquerade port held by a half-evicted flow is reclaimed, counted",
 		 test_evicted_snat_port_reclaimed, NULL);

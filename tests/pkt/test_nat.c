@@ -432,11 +432,10 @@ static void test_expired_original_starts_a_new_flow(void **state)
 
 	(void)state;
 	udp_flow_open(&f);
+	ct_expire_flow(&f.t, &f.xl);
 	old = ct_must_get(&f.t);
-	old.expires_ns = 1;
-	ct_put(&f.t, &old);
 
-	at("expired original: next packet");
+	at("expired flow: next packet of the original direction");
 	x.global[BPFNET_G_CT_EXPIRED] = 1;
 	x.global[BPFNET_G_CT_CREATED] = 1;
 	x.global[BPFNET_G_SNAT] = 1;
@@ -462,15 +461,12 @@ static void test_expired_original_starts_a_new_flow(void **state)
 
 static void test_expired_flow_reply_untranslated(void **state)
 {
-	struct bpfnet_ct_entry e;
 	struct udp_flow f;
 	struct tuple r;
 
 	(void)state;
 	udp_flow_open(&f);
-	e = ct_must_get(&f.t);
-	e.expires_ns = 1;
-	ct_put(&f.t, &e);
+	ct_expire_flow(&f.t, &f.xl);
 	at("expired flow: reply from outside");
 	expect_reply_untranslated(&f, BPFNET_G_CT_EXPIRED);
 	r = reverse(&f.xl);
@@ -478,6 +474,10 @@ static void test_expired_flow_reply_untranslated(void **state)
 	expect_no_ct(&r);
 }
 
+/*
+ * A reply whose original is gone (the LRU's doing) goes on to the container
+ * it was made for until its own copy of the expiry runs out, not longer.
+ */
 static void test_orphan_reply_untranslated(void **state)
 {
 	struct udp_flow f;
@@ -486,7 +486,11 @@ static void test_orphan_reply_untranslated(void **state)
 	(void)state;
 	udp_flow_open(&f);
 	ct_del(&f.t);
-	at("original deleted: reply from outside");
+	at("original deleted: reply from outside, its own copy unexpired");
+	flow_step(&udp_snat_flow, &f.xl, true, 0);
+	r = reverse(&f.xl);
+	ct_expire(&r);
+	at("original deleted: reply from outside, its own copy expired");
 	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
 	r = reverse(&f.xl);
 	expect_no_ct(&r);
@@ -505,11 +509,90 @@ static void test_reply_of_reused_original_untranslated(void **state)
 	e.peer.dport = htons(f.xl.sport == BPFNET_SNAT_PORT_MIN ? BPFNET_SNAT_PORT_MAX :
 								BPFNET_SNAT_PORT_MIN);
 	ct_put(&f.t, &e);
-	at("original pointing elsewhere: reply from outside");
-	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
 	r = reverse(&f.xl);
+	ct_expire(&r);
+	at("original pointing elsewhere: reply from outside, its own copy expired");
+	expect_reply_untranslated(&f, BPFNET_G_CT_EVICTED);
 	expect_no_ct(&r);
 	ct_must_get(&f.t);
+}
+
+/*
+ * Each direction keeps its own copy of the expiry, refreshed by its packets
+ * alone (one lookup): the flow lives while either is unexpired. A reply
+ * leaves the original's expired copy alone; the original direction's next
+ * packet finds its copy expired, takes the reply's and goes on in the flow.
+ */
+static void test_one_copy_expired_flow_lives(void **state)
+{
+	struct expect x = { .verdict = TC_ACT_REDIRECT };
+	struct seg s = udp_snat_flow.seg;
+	struct pkt in, out, want;
+	struct bpfnet_ct_entry o;
+	struct udp_flow f;
+
+	(void)state;
+	udp_flow_open(&f);
+	at("one copy expired: first reply (seen_reply, a change: both copies written)");
+	flow_step(&udp_snat_flow, &f.xl, true, 0);
+	expect_flow_ct(&f.t, &f.xl, F_SNAT | F_SEEN, BPFNET_CT_ESTABLISHED);
+	ct_expire(&f.t);
+	at("one copy expired: the original's, a reply goes on");
+	flow_step(&udp_snat_flow, &f.xl, true, 0);
+	o = ct_must_get(&f.t);
+	if (o.expires_ns != 1)
+		fail_msg("%s: ct4[%s]: a reply without a change of state wrote the original's "
+			 "expiry (%llu)", where, tuple_str(&f.t), (unsigned long long)o.expires_ns);
+	at("one copy expired: the original direction's next packet, in the same flow");
+	frame_from(&in, EP_A, &s);
+	step(EP_A, &in, &out, &x);	/* no ct_created, no ct_expired: the same flow */
+	s.t = f.xl;
+	expected_out(&want, &in, &s, UPLINK, false);
+	expect_frame(&want, &out);
+	expect_flow_ct(&f.t, &f.xl, F_SNAT | F_SEEN, BPFNET_CT_ESTABLISHED);
+}
+
+/*
+ * A reply writes the original's copy only when it changes the state: its
+ * SYN-ACK and its FIN do, its plain ACKs do not; the FIN of either side is
+ * in both copies, so either direction's entry ends the flow alike.
+ */
+static void test_reply_writes_original_on_change(void **state)
+{
+	const struct nat_case *c = &tcp_dnat_flow;
+	struct tuple r = reverse(&c->xl);
+	struct bpfnet_ct_entry o;
+	struct pkt in, out;
+	__u64 mark;
+
+	(void)state;
+	at("state copies: SYN");
+	open_flow(c, &in, &out);
+	at("state copies: SYN-ACK, the original's copy established too");
+	flow_step(c, &c->xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &c->xl, c->flags | F_SEEN, BPFNET_CT_ESTABLISHED);
+	o = ct_must_get(&c->seg.t);
+	mark = o.expires_ns - NSEC_PER_SEC;	/* still live, and told apart from a write */
+	o.expires_ns = mark;
+	ct_put(&c->seg.t, &o);
+	at("state copies: the reply's ACK leaves the original's copy alone");
+	flow_step(c, &c->xl, true, TCP_FLAG_ACK);
+	if (ct_must_get(&c->seg.t).expires_ns != mark)
+		fail_msg("%s: ct4[%s]: the original's expiry was written", where,
+			 tuple_str(&c->seg.t));
+	at("state copies: the reply's FIN is in both copies");
+	flow_step(c, &c->xl, true, TCP_FLAG_FIN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &c->xl, c->flags | F_SEEN | BPFNET_CT_F_FIN_REPLY,
+		       BPFNET_CT_FIN_WAIT);
+	at("state copies: the client's FIN, time_wait in both");
+	flow_step(c, &c->xl, false, TCP_FLAG_FIN | TCP_FLAG_ACK);
+	expect_flow_ct(&c->seg.t, &c->xl,
+		       c->flags | F_SEEN | BPFNET_CT_F_FIN_REPLY | BPFNET_CT_F_FIN_ORIG,
+		       BPFNET_CT_TIME_WAIT);
+	expect_ct(&r, &(struct ct_want){ .peer = c->seg.t, .state = BPFNET_CT_TIME_WAIT,
+		  .flags = F_REPLY | F_SNAT | F_SEEN | BPFNET_CT_F_FIN_REPLY | BPFNET_CT_F_FIN_ORIG,
+		  .nat = { 0, c->seg.t.daddr, c->seg.t.dport, 0, 0 },
+		  .timeout_s = BPFNET_CT_TIMEOUT_TIME_WAIT });
 }
 
 /* ---- 8: malformed and hostile ---- */
@@ -900,6 +983,9 @@ static void svc_frontend_put(uint16_t port, uint32_t id, uint16_t count)
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
 		fail_msg("%s: cannot write frontend :%u", where, port);
+	/* and the uplink's early check, as every publish writes it */
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports for :%u", where, port);
 }
 
 static void svc_backend_put(uint32_t id, uint16_t slot, uint32_t ip, uint16_t port)
@@ -956,6 +1042,130 @@ static void test_svc_backend_decides(void **state)
 	at("%s: the earlier flow's next packet stays with 10.2.0.2:82", first.name);
 	flow_step(&first, &first.xl, false, TCP_FLAG_ACK);
 	svc_remove(SVC_PORT, SVC_ID, 1);
+}
+
+/* ---- node_ports: the uplink's early check ---- */
+
+#define EARLY_PORT (SVC_PORT + 3)	/* a frontend these tests write, node_ports or not */
+
+/*
+ * The early check alone decides for a node address: with a frontend in
+ * portmap4 that node_ports was not told of (no command leaves that), the
+ * first packet passes to the node untouched and starts nothing, so neither
+ * conntrack nor portmap4 was asked. Once node_ports is written, the same
+ * port is DNATed; with no entry for the address, it is too (a missing entry
+ * only means "look further").
+ */
+static void test_node_ports_decides(void **state)
+{
+	const struct nat_case told = {
+		"early check: a port node_ports has is published", UPLINK,
+		{ .t = T(TCP, REMOTE, 40121, NODE, EARLY_PORT) },
+		.xl = T(TCP, REMOTE, 40121, IP_C, 82), PUBLISHED(EP_C) };
+	const struct nat_case unknown = {
+		"early check: no entry for the address, the long way", UPLINK,
+		{ .t = T(TCP, REMOTE, 40122, NODE, EARLY_PORT) },
+		.xl = T(TCP, REMOTE, 40122, IP_C, 82), PUBLISHED(EP_C) };
+	struct bpfnet_portmap_key k = svc_frontend_key(EARLY_PORT);
+	struct bpfnet_portmap_val v = { .svc_id = SVC_ID + 3, .count = 1 };
+	struct seg s = { .t = T(TCP, REMOTE, 40120, NODE, EARLY_PORT), .tcp_flags = TCP_FLAG_SYN };
+	__be32 node = htonl(NODE);
+	struct pkt in, out;
+
+	(void)state;
+	at("early check: a frontend node_ports was not told of");
+	svc_backend_put(SVC_ID + 3, 0, IP_C, 82);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write frontend :%u", where, EARLY_PORT);
+	frame_from(&in, UPLINK, &s);
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
+	expect_no_ct(&s.t);
+	at("%s", told.name);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+	open_flow(&told, &in, &out);
+	at("%s", unknown.name);
+	if (bpf_map_delete_elem(bpf_map__fd(skel->maps.node_ports), &node))
+		fail_msg("%s: no node_ports entry for the node address", where);
+	open_flow(&unknown, &in, &out);
+	svc_remove(EARLY_PORT, SVC_ID + 3, 1);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+}
+
+#define EARLY_RANGE_PORT (BPFNET_SNAT_PORT_MIN + 7)	/* a frontend in the masquerade range */
+
+/*
+ * A port in the masquerade range that node_ports says no address publishes
+ * can only be a flow's: with a frontend in portmap4 that node_ports was not
+ * told of, the first packet passes untouched and starts nothing (portmap4 was
+ * not asked), while a masquerade reply of the same range is still
+ * translated. Once node_ports has the port, it is DNATed.
+ */
+static void test_node_ports_flow_only(void **state)
+{
+	const struct nat_case told = {
+		"early check: a published port in the masquerade range", UPLINK,
+		{ .t = T(TCP, REMOTE, 40131, NODE, EARLY_RANGE_PORT) },
+		.xl = T(TCP, REMOTE, 40131, IP_C, 82), PUBLISHED(EP_C) };
+	struct bpfnet_portmap_key k = svc_frontend_key(EARLY_RANGE_PORT);
+	struct bpfnet_portmap_val v = { .svc_id = SVC_ID + 4, .count = 1 };
+	struct seg s = { .t = T(TCP, REMOTE, 40130, NODE, EARLY_RANGE_PORT),
+			 .tcp_flags = TCP_FLAG_SYN };
+	struct pkt in, out;
+
+	(void)state;
+	at("early check: an unpublished port in the masquerade range, a frontend not told of");
+	svc_backend_put(SVC_ID + 4, 0, IP_C, 82);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write frontend :%u", where, EARLY_RANGE_PORT);
+	frame_from(&in, UPLINK, &s);
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
+	expect_no_ct(&s.t);
+	at("%s", told.name);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+	open_flow(&told, &in, &out);
+	svc_remove(EARLY_RANGE_PORT, SVC_ID + 4, 1);
+	if (topo_seed_node_ports())
+		fail_msg("%s: cannot write node_ports", where);
+}
+
+static bool node_port_bit(const struct bpfnet_node_ports *np, uint8_t proto, uint16_t port)
+{
+	return np->bits[proto == IPPROTO_UDP][port / 64] & (1ULL << (port % 64));
+}
+
+/*
+ * What the control plane's writer makes of the topology: every node address
+ * (127.0.0.1 too) gets every published (proto, port), wherever it is
+ * published; no other address, a container's least, has an entry.
+ */
+static void test_node_ports_written(void **state)
+{
+	int fd = bpf_map__fd(skel->maps.node_ports);
+	static struct bpfnet_node_ports np;
+	const uint32_t addrs[] = { NODE, LOOPBACK };
+	__be32 other[] = { htonl(NOT_NODE), htonl(IP_A), htonl(GW1) };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		__be32 a = htonl(addrs[i]);
+
+		at("node_ports of %08x", addrs[i]);
+		if (bpf_map_lookup_elem(fd, &a, &np))
+			fail_msg("%s: no entry", where);
+		for (size_t p = 0; p < ARRAY_SIZE(portmaps); p++)
+			if (!node_port_bit(&np, portmaps[p].proto, portmaps[p].host_port))
+				fail_msg("%s: no bit for published %u/%u", where, portmaps[p].host_port,
+					 portmaps[p].proto);
+		if (node_port_bit(&np, IPPROTO_UDP, 8080) || node_port_bit(&np, IPPROTO_TCP, 5353) ||
+		    node_port_bit(&np, IPPROTO_TCP, 22))
+			fail_msg("%s: a bit for a port published for no proto of it", where);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
+		if (!bpf_map_lookup_elem(fd, &other[i], &np))
+			fail_msg("node_ports: an entry for %08x, no node address", ntohl(other[i]));
 }
 
 /* A published port whose service has no backend: its new flows are dropped, and counted. */
@@ -1121,12 +1331,19 @@ static void add_xdp_tests(void)
 		     test_svc_slots, NULL);
 	add_test_xdp("drop: a published flow's packet with ttl 1, counted against its container",
 		     test_published_drop_charged, NULL);
+	add_test_xdp("early check: node_ports alone decides for a node address",
+		     test_node_ports_decides, NULL);
+	add_test_xdp("early check: in the masquerade range, only a flow claims an unpublished port",
+		     test_node_ports_flow_only, NULL);
 	add_test_xdp("stale: expired flow, its reply is not translated",
 		     test_expired_flow_reply_untranslated, NULL);
-	add_test_xdp("stale: original deleted, its reply is not translated",
+	add_test_xdp("stale: original deleted, its reply untranslated once its own copy expired",
 		     test_orphan_reply_untranslated, NULL);
-	add_test_xdp("stale: original pointing to another reply, this reply is not translated",
+	add_test_xdp("stale: original pointing to another reply, this one untranslated "
+		     "once expired",
 		     test_reply_of_reused_original_untranslated, NULL);
+	add_test_xdp("state copies: one direction's copy expired, the flow lives",
+		     test_one_copy_expired_flow_lives, NULL);
 }
 
 int main(void)
@@ -1152,14 +1369,18 @@ int main(void)
 		 run_routed_collision, routed_victims[1]);
 	for (i = 0; i < ARRAY_SIZE(routed_cases); i++)
 		add_test(routed_cases[i].name, run_routed_case, &routed_cases[i]);
-	add_test("stale: expired original, the next packet starts a new flow",
+	add_test("stale: expired flow, the next packet starts a new flow",
 		 test_expired_original_starts_a_new_flow, NULL);
 	add_test("stale: expired flow, its reply is not translated",
 		 test_expired_flow_reply_untranslated, NULL);
-	add_test("stale: original deleted, its reply is not translated",
+	add_test("stale: original deleted, its reply untranslated once its own copy expired",
 		 test_orphan_reply_untranslated, NULL);
-	add_test("stale: original pointing to another reply, this reply is not translated",
+	add_test("stale: original pointing to another reply, this one untranslated once expired",
 		 test_reply_of_reused_original_untranslated, NULL);
+	add_test("state copies: one direction's copy expired, the flow lives",
+		 test_one_copy_expired_flow_lives, NULL);
+	add_test("state copies: a reply writes the original's only when the state changes",
+		 test_reply_writes_original_on_change, NULL);
 	for (i = 0; i < ARRAY_SIZE(bad_cases); i++)
 		add_test(bad_cases[i].name, run_bad_case, &bad_cases[i]);
 	add_test("snat exhaustion: every port towards one destination taken",
@@ -1172,6 +1393,12 @@ int main(void)
 		 test_svc_slots, NULL);
 	add_test("drop: a published flow's packet with ttl 1, counted against its container",
 		 test_published_drop_charged, NULL);
+	add_test("early check: node_ports alone decides for a node address",
+		 test_node_ports_decides, NULL);
+	add_test("early check: in the masquerade range, only a flow claims an unpublished port",
+		 test_node_ports_flow_only, NULL);
+	add_test("early check: node_ports holds every published port under each node address",
+		 test_node_ports_written, NULL);
 	add_xdp_tests();
 	/* every test starts from an empty conntrack table */
 	return run_group("nat", setup_datapath, skel_destroy, reset_state);

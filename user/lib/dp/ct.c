@@ -145,11 +145,33 @@ static bool pair_intact(const struct bpfnet_ct_key *key, const struct bpfnet_ct_
 	       !(other->flags & BPFNET_CT_F_REPLY) != !(e->flags & BPFNET_CT_F_REPLY);
 }
 
+/* The flags that are the flow's state, of which each half has its copy (bpf/lib/ct.h). */
+#define CT_F_STATE (BPFNET_CT_F_SEEN_REPLY | BPFNET_CT_F_FIN_ORIG | BPFNET_CT_F_FIN_REPLY)
+
+/*
+ * The flow of original @e as its later-written half has it: each half keeps
+ * a copy of state and expiry, written by its direction's packets (the other
+ * half's only when the state changes), so the later expiry is the flow's.
+ */
+static struct bpfnet_ct_entry ct_flow_view(const struct bpfnet_ct_entry *e,
+					   const struct bpfnet_ct_entry *other)
+{
+	struct bpfnet_ct_entry v = *e;
+
+	if (other && other->expires_ns > v.expires_ns) {
+		v.state = other->state;
+		v.flags = (v.flags & ~CT_F_STATE) | (other->flags & CT_F_STATE);
+		v.expires_ns = other->expires_ns;
+	}
+	return v;
+}
+
 /*
  * The fate of entry @e under @key, its other half @other (NULL: none). The
- * order is the datapath's: a reply without its original is evicted; a flow
- * past its time expired, whatever else befell it; then a broken pair, then
- * the endpoints.
+ * order is the datapath's: a reply without its original is evicted (the
+ * datapath would use it until its own copy expires, the walk tidies it); a
+ * flow past both copies' time expired, whatever else befell it; then a
+ * broken pair, then the endpoints.
  */
 static enum ct_fate ct_fate_of(const struct ct_walk *w, const struct bpfnet_ct_key *key,
 			       const struct bpfnet_ct_entry *e, const struct bpfnet_ct_entry *other)
@@ -158,7 +180,7 @@ static enum ct_fate ct_fate_of(const struct ct_walk *w, const struct bpfnet_ct_k
 
 	if (e->flags & BPFNET_CT_F_REPLY)
 		return intact ? CT_PARTNER : CT_EVICTED;
-	if (e->expires_ns < w->now)
+	if (ct_flow_view(e, intact ? other : NULL).expires_ns < w->now)
 		return CT_EXPIRED;
 	if (!intact)
 		return CT_EVICTED;
@@ -243,7 +265,9 @@ int ct_walk_maps(struct dp *dp, struct dp_cp_stats *cp, __u64 now, ct_visit_fn v
 		if (fate == CT_PARTNER)
 			continue;
 		if (fate == CT_LIVE) {
-			flush = visit && visit(&r->key, &r->val, other, arg);
+			struct bpfnet_ct_entry view = ct_flow_view(&r->val, other);
+
+			flush = visit && visit(&r->key, &view, other, arg);
 			if (!flush) {
 				res->live++;
 				continue;

@@ -34,6 +34,7 @@ enum dp_map {
 	DP_MON_CTL,
 	DP_MON_RINGS,
 	DP_MON_CPU,
+	DP_NODE_PORTS,
 	DP_MAP_COUNT
 };
 

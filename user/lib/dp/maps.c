@@ -41,6 +41,7 @@ static const struct {
 	[DP_MON_CTL] = { BPFNET_MAP_MON_CTL, sizeof(struct bpfnet_mon_ctl) },
 	[DP_MON_RINGS] = { BPFNET_MAP_MON_RINGS, sizeof(__u32) },	/* a ring's id */
 	[DP_MON_CPU] = { BPFNET_MAP_MON_CPU, sizeof(struct bpfnet_mon_cpu) },
+	[DP_NODE_PORTS] = { BPFNET_MAP_NODE_PORTS, sizeof(struct bpfnet_node_ports) },
 };
 
 /* ---- the handle ---- */

@@ -13,6 +13,7 @@
 #include "dp/maps.h"
 #include "dp/migrate.h"
 #include "dp/node.h"
+#include "dp/node_ports.h"
 #include "dp/sockhook.h"
 #include "dp/xdp.h"
 #include "sys/gateway.h"
@@ -32,7 +33,7 @@ int node_addrs_refresh(struct dp *dp, struct nl *nl)
 
 	if (err)
 		return bn_fail(bn, err, "cannot list the node's addresses: %s", strerror(-err));
-	return dp_node_addrs_set(dp, addrs, n);
+	return dp_node_addrs_set(dp, addrs, n) ?: dp_node_ports_sync(dp);
 }
 
 int node_addrs_sync(struct dp *dp)

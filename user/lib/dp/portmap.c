@@ -11,6 +11,7 @@
 #include "dp/ct.h"
 #include "dp/encode.h"
 #include "dp/maps.h"
+#include "dp/node_ports.h"
 #include "dp/portmap.h"
 #include "dp/svc.h"
 
@@ -33,7 +34,8 @@ int ports_write(struct dp *dp, const struct port_map *maps, size_t n, size_t n_p
 		for (size_t i = 0; i < count; i++)
 			svc_unpublish(&sm, &p[i].key);
 	else
-		err = svc_publish(&sm, p, count);
+		/* the early check's bits once the ports are there: it lets nothing pass they take */
+		err = svc_publish(&sm, p, count) ?: dp_node_ports_sync(dp);
 out:
 	free(p);
 	return err;
@@ -141,6 +143,9 @@ int ports_end_flows(struct dp *dp, const struct port_map *maps, size_t n)
 	}
 	if (!err)
 		err = ct_flush_matching(dp, flow_of_removed_port, &rp, NULL);
+	/* their flows gone, the early check may take the node's own traffic on those ports */
+	if (!err)
+		err = dp_node_ports_sync(dp);
 	for (int s = 0; s < 2; s++) {
 		free(rp.port[s]);
 		free(rp.host_ip[s]);
@@ -182,7 +187,8 @@ int ports_drop_endpoint(struct dp *dp, const struct ep_state *ep, bool routed)
 		err = svc_sweep(&sm);
 	if (err)
 		return bn_fail(dp->bn, err, "cannot read the published ports: %s", strerror(-err));
-	return 0;
+	/* its flows die with its generation: no packet of them is the node's */
+	return dp_node_ports_sync(dp);
 }
 
 /*
