@@ -26,12 +26,12 @@
 # next packets dropped or reset, its bytes stopping.
 #
 # UPGRADE_FLOW_SECONDS=N: how long the flows of (a)-(c) run (30); those of (d), whose kills
-# take longer, run half as long again.
+# take longer (each init after a kill loads and verifies the tc and XDP programs), twice as long.
 source "$(dirname "$0")/lib.sh"
 sandbox_setup
 
 FLOW_SECONDS=${UPGRADE_FLOW_SECONDS:-30}
-KILL_FLOW_SECONDS=$((FLOW_SECONDS * 3 / 2))
+KILL_FLOW_SECONDS=$((FLOW_SECONDS * 2))
 TCP_RATE=20M		# per TCP flow: far below what a path carries here (gigabits)
 TCP_RATE_BPS=20000000
 UDP_RATE=1M UDP_LEN=1000	# 125 datagrams a second
