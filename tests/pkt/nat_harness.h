@@ -53,6 +53,8 @@ static const char payload[] = "bpfnet nat test payload, odd length";
 /* Three NOPs and an end of list: an ihl 6 header. */
 static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
 
+#define XDP_PREFIX "xdp: "		/* of every message of a test run via_xdp */
+
 static char where[256];		/* the step running, for every message */
 /* The uplink's steps of the test running go through xdp_from_uplink, not from_uplink. */
 static bool via_xdp;
@@ -62,11 +64,17 @@ static void at(const char *fmt, ...)
 {
 	va_list ap;
 
-	size_t off = (size_t)snprintf(where, sizeof(where), "%s", via_xdp ? "xdp: " : "");
+	size_t off = (size_t)snprintf(where, sizeof(where), "%s", via_xdp ? XDP_PREFIX : "");
 
 	va_start(ap, fmt);
 	vsnprintf(where + off, sizeof(where) - off, fmt, ap);
 	va_end(ap);
+}
+
+/* The step running without XDP_PREFIX: to build a further step's at() on. */
+static const char *where_case(void)
+{
+	return via_xdp ? where + strlen(XDP_PREFIX) : where;
 }
 
 /*
@@ -100,7 +108,7 @@ static void add_test_xdp(const char *name, CMUnitTestFunction fn, const void *ar
 	v = &xdp_variants[n_xdp_variants++];
 	v->fn = fn;
 	v->arg = arg;
-	snprintf(v->name, sizeof(v->name), "xdp: %s", name);
+	snprintf(v->name, sizeof(v->name), XDP_PREFIX "%s", name);
 	add_test(v->name, run_via_xdp, v);
 }
 
