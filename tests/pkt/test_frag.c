@@ -14,7 +14,9 @@
  * scratch, its checksums computed in full over all of it; each output
  * fragment must match byte for byte, its IPv4 header checksum is checked,
  * and the output fragments are put together again to check the transport
- * checksum (carried by the first) over the whole datagram.
+ * checksum (carried by the first) over the whole datagram. Each case with a
+ * step on the uplink runs once more through xdp_from_uplink, then tc: every
+ * fragment must reach from_uplink untouched, which decides as it does alone.
  */
 #include "nat_harness.h"
 

@@ -14,7 +14,9 @@
  * has a default route via 192.168.50.2, as most nodes do: whatever the
  * datapath wrongly lets out, leaves. Each case sets the gateway modes it
  * needs; every test starts from the networks, endpoints, node addresses and
- * empty conntrack, FDB and ep_ports tables as seeded.
+ * empty conntrack, FDB and ep_ports tables as seeded. Each case with a step
+ * on the uplink runs once more through xdp_from_uplink, then tc (see
+ * add_xdp_tests()).
  */
 #include "nat_harness.h"
 
