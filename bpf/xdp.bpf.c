@@ -8,7 +8,7 @@
  * redirect_peer) goes on with XDP_PASS to the stack, where from_uplink sees
  * it, and so does what it cannot deliver (ctx_may_deliver(): an endpoint
  * whose veth takes no XDP frames, anything that is not a local endpoint's)
- * and ICMP errors, all untouched. Its maps are the datapath's own, shared by
+ * and ICMP errors and fragments, all untouched. Its maps are the datapath's own, shared by
  * name. init attaches it natively (driver mode) beside from_uplink, which
  * stays for all of that (dp/xdp.c).
  */
@@ -30,6 +30,13 @@ int xdp_from_uplink(struct xdp_md *ctx)
 	int ret, cls;
 
 	if (uplink_parse(ctx, &l3_off, &iph))
+		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
+	/*
+	 * Fragments are from_uplink's: none may be delivered from here
+	 * (xdp_may_deliver()), and tracking one here too (frag4, its counters)
+	 * would count it twice once tc has it.
+	 */
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return finish(ctx, NULL, DIR_TO_EP, CTX_ACT_PASS);
 	cls = uplink_classify(ctx, l3_off, iph);
 	if (cls == UPLINK_NOT_OURS)

@@ -48,7 +48,7 @@
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_MSEC 1000000L
 #define HEXDUMP_ROW 16		/* bytes per hex dump line */
-#define MAX_TESTS 128		/* test cases of one program */
+#define MAX_TESTS 192		/* test cases of one program */
 
 static const uint8_t foreign_mac[ETH_ALEN] = { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
 

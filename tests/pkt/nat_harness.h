@@ -53,6 +53,8 @@ static const char payload[] = "bpfnet nat test payload, odd length";
 /* Three NOPs and an end of list: an ihl 6 header. */
 static const uint8_t ip_options[] = { IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_END };
 
+#define XDP_PREFIX "xdp: "		/* of every message of a test run via_xdp */
+
 static char where[256];		/* the step running, for every message */
 /* The uplink's steps of the test running go through xdp_from_uplink, not from_uplink. */
 static bool via_xdp;
@@ -62,11 +64,17 @@ static void at(const char *fmt, ...)
 {
 	va_list ap;
 
-	size_t off = (size_t)snprintf(where, sizeof(where), "%s", via_xdp ? "xdp: " : "");
+	size_t off = (size_t)snprintf(where, sizeof(where), "%s", via_xdp ? XDP_PREFIX : "");
 
 	va_start(ap, fmt);
 	vsnprintf(where + off, sizeof(where) - off, fmt, ap);
 	va_end(ap);
+}
+
+/* The step running without XDP_PREFIX: to build a further step's at() on. */
+static const char *where_case(void)
+{
+	return via_xdp ? where + strlen(XDP_PREFIX) : where;
 }
 
 /*
@@ -100,7 +108,7 @@ static void add_test_xdp(const char *name, CMUnitTestFunction fn, const void *ar
 	v = &xdp_variants[n_xdp_variants++];
 	v->fn = fn;
 	v->arg = arg;
-	snprintf(v->name, sizeof(v->name), "xdp: %s", name);
+	snprintf(v->name, sizeof(v->name), XDP_PREFIX "%s", name);
 	add_test(v->name, run_via_xdp, v);
 }
 
@@ -311,6 +319,16 @@ struct expect {
 	bool xdp_to_tc;
 };
 
+/*
+ * Is @s, arriving on @dev, routed to a container's own address from the
+ * uplink? Under XDP that is from_uplink's (the gateway modes judge it, with
+ * redirect_peer): xdp_from_uplink passes it untouched, martians aside.
+ */
+static bool routed_in(enum host_id dev, const struct seg *s)
+{
+	return dev == UPLINK && host_of_ip(s->t.daddr) != UPLINK;
+}
+
 /* The last uplink step under via_xdp: xdp_from_uplink passed it on, and tc decided. */
 static bool xdp_passed;
 /* The test running has the endpoints without BPFNET_EP_F_XDP_RX: every delivery is tc's. */
@@ -347,6 +365,8 @@ static void check_counters(enum host_id dev, const struct pkt *in, const struct 
 	if (dev == UPLINK && via_xdp && (x->xdp_to_tc || (x->rx && eps_not_xdp_ready)) &&
 	    !xdp_passed)
 		fail_msg("%s: xdp_from_uplink decided a frame it should leave to tc", where);
+	if (dev == UPLINK && via_xdp && x->verdict == TC_ACT_SHOT && !x->xdp_to_tc && xdp_passed)
+		fail_msg("%s: xdp_from_uplink passed to tc a frame it should drop itself", where);
 	check_drop_deltas(where, x->drop, b->drops, a->drops);
 	check_global_deltas(where, global, b->global, a->global);
 	for (i = EP_A; i < UPLINK; i++) {
@@ -843,6 +863,7 @@ static struct tuple open_flow(const struct nat_case *c, struct pkt *in, struct p
 
 	x.global[BPFNET_G_CT_CREATED] = 1;
 	x.global[c->kind] = 1;
+	x.xdp_to_tc = routed_in(c->from, &s);
 	frame_from(in, c->from, &s);
 	step(c->from, in, out, &x);
 	if (c->flags & F_SNAT)
@@ -867,7 +888,7 @@ static void flow_step(const struct nat_case *c, const struct tuple *xl, bool rep
 	s.tcp_flags = c->seg.t.proto == IPPROTO_TCP ? tcp_flags : 0;
 	frame_from(&in, dev, &s);
 	step(dev, &in, &out, &(struct expect){ .verdict = TC_ACT_REDIRECT,
-		.rx = to == UPLINK ? H_NONE : to });
+		.rx = to == UPLINK ? H_NONE : to, .xdp_to_tc = routed_in(dev, &s) });
 	s.t = reply ? reverse(&c->seg.t) : *xl;
 	expected_out(&want, &in, &s, to, c->no_neigh);
 	expect_frame(&want, &out);

@@ -14,7 +14,9 @@
  * scratch, its checksums computed in full over all of it; each output
  * fragment must match byte for byte, its IPv4 header checksum is checked,
  * and the output fragments are put together again to check the transport
- * checksum (carried by the first) over the whole datagram.
+ * checksum (carried by the first) over the whole datagram. Each case with a
+ * step on the uplink runs once more through xdp_from_uplink, then tc: every
+ * fragment must reach from_uplink untouched, which decides as it does alone.
  */
 #include "nat_harness.h"
 
@@ -281,9 +283,11 @@ static struct tuple send_fragmented(const struct nat_case *c, struct tuple xl, b
 	s.t = reply ? reverse(&xl) : c->seg.t;
 	s.tcp_flags = s.t.proto == IPPROTO_TCP ? TCP_FLAG_ACK | TCP_FLAG_PSH : 0;
 	frags_from(dev, &s, in);
-	snprintf(step_of, sizeof(step_of), "%s", where);
+	snprintf(step_of, sizeof(step_of), "%s", where_case());
 	for (i = 0; i < N_FRAGS; i++) {
-		struct expect x = { .verdict = TC_ACT_REDIRECT, .rx = to == UPLINK ? H_NONE : to };
+		/* under XDP, a fragment is tc's: xdp_from_uplink passes it untouched */
+		struct expect x = { .verdict = TC_ACT_REDIRECT, .rx = to == UPLINK ? H_NONE : to,
+				    .xdp_to_tc = dev == UPLINK };
 
 		at("%s: %s fragment", step_of, frag_names[i]);
 		if (i == 0) {
@@ -352,7 +356,8 @@ static void test_routed_in_published(void **state)
 /* @flags' mode keeps 10.1.0.2:7000 (not published) closed from outside: to every fragment. */
 static void routed_in_closed(uint8_t flags)
 {
-	struct expect x = { .verdict = TC_ACT_SHOT, .drop = BPFNET_DROP_DIRECT_ROUTING };
+	struct expect x = { .verdict = TC_ACT_SHOT, .drop = BPFNET_DROP_DIRECT_ROUTING,
+			    .xdp_to_tc = routed_in(UPLINK, &routed_udp.seg) };
 	struct pkt in[N_FRAGS], out;
 	int i;
 
@@ -420,9 +425,12 @@ static void test_container_later_before_first(void **state)
 /* From outside to a container's address: no telling which flow it would join. */
 static void test_uplink_to_container_later_before_first(void **state)
 {
+	struct expect x = DROPPED(DROP_FRAG_NO_FIRST);
+
 	(void)state;
+	x.xdp_to_tc = routed_in(UPLINK, &routed_udp.seg);	/* under XDP: routed in, tc's */
 	at("uplink to 10.1.0.2: last fragment before the first");
-	send_one(UPLINK, &routed_udp.seg, 2, &DROPPED(DROP_FRAG_NO_FIRST));
+	send_one(UPLINK, &routed_udp.seg, 2, &x);
 	expect_no_ct(&routed_udp.seg.t);
 }
 
@@ -436,7 +444,8 @@ static void test_uplink_to_node_later_before_first(void **state)
 {
 	const struct nat_case *c = &dnat_udp;
 	struct expect to_node = { .verdict = TC_ACT_UNSPEC };
-	struct expect dnat = { .verdict = TC_ACT_REDIRECT, .rx = EP_A };
+	/* under XDP, fragments are tc's: xdp_from_uplink passes them untouched */
+	struct expect dnat = { .verdict = TC_ACT_REDIRECT, .rx = EP_A, .xdp_to_tc = true };
 	struct pkt in[N_FRAGS], out;
 
 	(void)state;
@@ -557,7 +566,9 @@ static void run_tiny_case(void **state)
 		put_be16(iph + IP_OFF_FRAG, IPV4_FLAG_MF | c->offset);
 		ipv4_csum_set(iph);
 	}
-	step(c->dev, &p, &out, &DROPPED(DROP_FRAG_TINY));
+	/* under XDP, a fragment is tc's: xdp_from_uplink passes it untouched */
+	step(c->dev, &p, &out, &(struct expect){ .verdict = TC_ACT_SHOT,
+		.drop = BPFNET_DROP_FRAG_TINY, .xdp_to_tc = c->dev == UPLINK });
 	expect_no_ct(&c->seg.t);
 }
 
@@ -600,6 +611,44 @@ static void run_untouched_case(void **state)
 
 /* ---- main ---- */
 
+/* Does flow @c have a step on the uplink: from it, or its replies (from outside)? */
+static bool has_uplink_step(const struct nat_case *c)
+{
+	return c->from == UPLINK || c->to == UPLINK;
+}
+
+/*
+ * Every case with a step on the uplink once more through xdp_from_uplink
+ * then, if it passes the frame, from_uplink (nat_harness.h's add_test_xdp()).
+ */
+static void add_xdp_tests(char **names)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(frag_cases); i++)
+		if (has_uplink_step(frag_cases[i]))
+			add_test_xdp(names[i], run_frag_case, frag_cases[i]);
+	add_test_xdp("routed in, nat-unprotected: every fragment gets in, tracked",
+		     test_routed_in_unprotected, NULL);
+	add_test_xdp("routed in, routed mode: every fragment to a published container port gets in",
+		     test_routed_in_published, NULL);
+	add_test_xdp("routed in, nat mode: every fragment dropped as the first",
+		     test_routed_in_nat_closed, NULL);
+	add_test_xdp("routed in, routed mode: every fragment to an unpublished port dropped",
+		     test_routed_in_unpublished_closed, NULL);
+	add_test_xdp("before its first: from outside to a container address, dropped",
+		     test_uplink_to_container_later_before_first, NULL);
+	add_test_xdp("before its first: from outside to a node address, left to the node",
+		     test_uplink_to_node_later_before_first, NULL);
+	for (i = 0; i < ARRAY_SIZE(tiny_cases); i++)
+		if (tiny_cases[i].dev == UPLINK)
+			add_test_xdp(tiny_cases[i].name, run_tiny_case, &tiny_cases[i]);
+	for (i = 0; i < ARRAY_SIZE(untouched_cases); i++)
+		if (untouched_cases[i].dev == UPLINK)
+			add_test_xdp(untouched_cases[i].name, run_untouched_case,
+				     &untouched_cases[i]);
+}
+
 int main(void)
 {
 	char *names[ARRAY_SIZE(frag_cases)];
@@ -634,5 +683,6 @@ int main(void)
 		add_test(tiny_cases[i].name, run_tiny_case, &tiny_cases[i]);
 	for (i = 0; i < ARRAY_SIZE(untouched_cases); i++)
 		add_test(untouched_cases[i].name, run_untouched_case, &untouched_cases[i]);
+	add_xdp_tests(names);
 	return run_group("frag", setup_datapath, skel_destroy, reset_maps);
 }

@@ -14,7 +14,9 @@
  * has a default route via 192.168.50.2, as most nodes do: whatever the
  * datapath wrongly lets out, leaves. Each case sets the gateway modes it
  * needs; every test starts from the networks, endpoints, node addresses and
- * empty conntrack, FDB and ep_ports tables as seeded.
+ * empty conntrack, FDB and ep_ports tables as seeded. Each case with a step
+ * on the uplink runs once more through xdp_from_uplink, then tc (see
+ * add_xdp_tests()).
  */
 #include "nat_harness.h"
 
@@ -444,6 +446,11 @@ static void set_modes(const struct one_case *c)
 		fail_msg("%s: cannot make the gateway a node address", where);
 }
 
+static bool is_martian(enum bpfnet_drop_reason drop)
+{
+	return drop == BPFNET_DROP_MARTIAN_SOURCE || drop == BPFNET_DROP_MARTIAN_DEST;
+}
+
 static void run_one(void **state)
 {
 	const struct one_case *c = *state;
@@ -455,6 +462,8 @@ static void run_one(void **state)
 	set_modes(c);
 	build_one(&in, c);
 	x.global[BPFNET_G_CT_CREATED] = c->tracked;
+	/* under XDP, martians are dropped first; the rest routed to a container is tc's */
+	x.xdp_to_tc = routed_in(c->dev, &c->seg) && !is_martian(c->drop);
 	/* a first fragment leaves its ports in frag4 for the later ones, whatever its fate */
 	x.global[BPFNET_G_FRAG_TRACKED] = c->seg.frag == IPV4_FLAG_MF;
 	step(c->dev, &in, &out, &x);
@@ -516,7 +525,8 @@ static void own_flow_replies(const struct nat_case *c, uint8_t mode)
 	at("%s: a 'reply' from another port", c->name);
 	other.t.sport++;
 	frame_from(&in, UPLINK, &other);
-	step(UPLINK, &in, &out, &(struct expect){ DROPPED(DROP_DIRECT_ROUTING) });
+	step(UPLINK, &in, &out, &(struct expect){ DROPPED(DROP_DIRECT_ROUTING),
+		.xdp_to_tc = routed_in(UPLINK, &other) });
 	expect_no_ct(&other.t);
 }
 
@@ -556,7 +566,8 @@ static void test_nat_masq_replies(void **state)
 	flow_step(&a_tcp_masq, &xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
 	at("%s: the same ports routed straight to 10.1.0.2", a_tcp_masq.name);
 	frame_from(&in, UPLINK, &direct);
-	step(UPLINK, &in, &out, &(struct expect){ DROPPED(DROP_DIRECT_ROUTING) });
+	step(UPLINK, &in, &out, &(struct expect){ DROPPED(DROP_DIRECT_ROUTING),
+		.xdp_to_tc = routed_in(UPLINK, &direct) });
 }
 
 /* routed: a published container port; the container's answer leaves as it is, the flow goes on. */
@@ -691,7 +702,8 @@ static const struct nat_case a_udp_masq_opts = {
 static void test_icmp_quote_options_masq(void **state)
 {
 	struct icmp_err e = { FRAG_NEEDED_1400, REMOTE, NODE, DEFAULT_TTL, false };
-	struct expect x = { .verdict = TC_ACT_REDIRECT, .rx = EP_A };
+	/* ICMP errors are tc's: XDP passes them on untouched */
+	struct expect x = { .verdict = TC_ACT_REDIRECT, .rx = EP_A, .xdp_to_tc = true };
 	struct pkt in, out, want, q, qwant;
 	struct tuple xl;
 
@@ -761,13 +773,16 @@ static void test_icmp_error_routed_flow(void **state)
 	at("frag needed quoting %s", c_udp_out.name);
 	quote_of(&q, &xl, false);
 	build_error(&in, hosts[UPLINK].host_mac, hosts[UPLINK].mac, &e, &q);
-	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_REDIRECT, .rx = EP_C });
+	/* ICMP errors are tc's under XDP, as is all routed to a container */
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_REDIRECT, .rx = EP_C,
+		.xdp_to_tc = true });
 	expect_routed(&in, hosts[EP_C].mac, hosts[EP_C].host_mac, &want);
 	expect_frame(&want, &out);
 	at("frag needed quoting a flow 10.2.0.2 never had");
 	quote_of(&q, &stranger, false);
 	build_error(&in, hosts[UPLINK].host_mac, hosts[UPLINK].mac, &e, &q);
-	step(UPLINK, &in, &out, &(struct expect){ DROPPED(DROP_DIRECT_ROUTING) });
+	step(UPLINK, &in, &out, &(struct expect){ DROPPED(DROP_DIRECT_ROUTING),
+		.xdp_to_tc = true });
 }
 
 /* ---- IP options on every NAT path: the L4 header found from the IHL ---- */
@@ -805,6 +820,43 @@ static void run_opt_flow(void **state)
 }
 
 /* ---- main ---- */
+
+/*
+ * Every case with a step on the uplink once more through xdp_from_uplink
+ * then, if it passes the frame, from_uplink (nat_harness.h's add_test_xdp()).
+ * A VLAN tag in skb metadata has no XDP form (there is no skb): the tagged
+ * cases here carry the tag in the frame, as a driver without VLAN offload
+ * hands it to XDP, and XDP must pass it untouched.
+ */
+static void add_xdp_tests(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(one_cases); i++)
+		if (one_cases[i].dev == UPLINK)
+			add_test_xdp(one_cases[i].name, run_one, &one_cases[i]);
+	add_test_xdp("nat, no masquerade: replies of a container's own udp flow",
+		     test_nat_nomasq_udp_replies, NULL);
+	add_test_xdp("nat, no masquerade: replies of a container's own tcp flow",
+		     test_nat_nomasq_tcp_replies, NULL);
+	add_test_xdp("routed: replies of a container's own flow", test_routed_udp_replies, NULL);
+	add_test_xdp("nat: a masqueraded flow's replies, not straight to the container",
+		     test_nat_masq_replies, NULL);
+	add_test_xdp("routed: a published container port's flow, both ways",
+		     test_routed_published_flow, NULL);
+	add_test_xdp("routed: published host ports still DNAT", test_dnat_routed, NULL);
+	add_test_xdp("nat-unprotected: published host ports still DNAT", test_dnat_unprotected,
+		     NULL);
+	add_test_xdp("icmp error: a quote with ip options, frag needed for a masqueraded flow",
+		     test_icmp_quote_options_masq, NULL);
+	add_test_xdp("icmp error: a quote with ip options, from a container for a published port",
+		     test_icmp_quote_options_dnat, NULL);
+	add_test_xdp("icmp error: about a container's own routed flow, and about none",
+		     test_icmp_error_routed_flow, NULL);
+	for (i = 0; i < ARRAY_SIZE(opt_flows); i++)
+		if (opt_flows[i].from == UPLINK || opt_flows[i].to == UPLINK)
+			add_test_xdp(opt_flows[i].name, run_opt_flow, &opt_flows[i]);
+}
 
 /* test_nat's netns, and a default route via REMOTE: what is let out, leaves. */
 static int setup_netns(void)
@@ -848,5 +900,6 @@ int main(void)
 		 test_icmp_error_routed_flow, NULL);
 	for (i = 0; i < ARRAY_SIZE(opt_flows); i++)
 		add_test(opt_flows[i].name, run_opt_flow, &opt_flows[i]);
+	add_xdp_tests();
 	return run_group("security", setup_datapath, skel_destroy, reset_all);
 }
