@@ -71,6 +71,20 @@ int dp_fd(struct dp *dp, enum dp_map m)
 	return dp->fd[m];
 }
 
+__u32 dp_map_count(int fd, __u32 limit)
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+	__u32 n = 0;
+
+	while (n <= limit && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
 int dp_pinned_info(const char *path, struct bpf_map_info *info, bool *pinned)
 {
 	__u32 len = sizeof(*info);

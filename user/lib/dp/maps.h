@@ -19,6 +19,9 @@
  * packet tests run the control plane's operations on their skeleton's maps.
  */
 int dp_adopt(struct dp *dp, enum dp_map m, int fd);
+/* The entries of hash map @fd (keys of at most 64 bytes, as every datapath map's), counted
+ * up to @limit + 1 (enough to tell "more"). */
+__u32 dp_map_count(int fd, __u32 limit);
 struct bpf_map_info;
 /* The definition of the map pinned at @path into @info; *@pinned false (and 0) when none is. */
 int dp_pinned_info(const char *path, struct bpf_map_info *info, bool *pinned);

@@ -150,21 +150,6 @@ int dp_sizes_match_pins(struct bpfnet *bn, struct bpf_object *obj)
 	return err;
 }
 
-/* The entries of hash map @fd, counted up to @limit + 1 (enough to tell "more"). */
-static __u32 count_entries(int fd, __u32 limit)
-{
-	__u8 key[64], next[64];
-	void *prev = NULL;
-	__u32 n = 0;
-
-	while (n <= limit && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
 int dp_size_shrink_check(struct bpfnet *bn, const char *name, int fd, __u32 max_entries)
 {
 	struct bpf_map_info info = {};
@@ -176,7 +161,7 @@ int dp_size_shrink_check(struct bpfnet *bn, const char *name, int fd, __u32 max_
 		return bn_fail(bn, -errno, "cannot read map %s: %s", name, strerror(errno));
 	if (info.key_size > 64 || max_entries >= info.max_entries)
 		return 0;
-	n = count_entries(fd, max_entries);
+	n = dp_map_count(fd, max_entries);
 	if (n <= max_entries)
 		return 0;
 	dp_size_of_map(name, &none, &unused, &group);
@@ -197,7 +182,7 @@ __u64 dp_map_memlock(int fd)
 	f = fopen(path, "re");
 	if (!f)
 		return 0;
-	/* the kernel's own account of the map (bpf_map_memory_usage()), as bpftool shows */
+	/* the kernel's own account of the map's memory, as bpftool shows it */
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "memlock: %llu", &v) == 1)
 			break;
