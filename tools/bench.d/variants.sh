@@ -30,8 +30,9 @@
 VARIANTS_ALL=(floor routed bridge-iptables bridge-iptables-nft nftables docker docker-noproxy
 	bpfnet-l3 bpfnet-bridge)
 # Run only when --only names them: bpfnet-l3 with a `bpfnet monitor` listening all along (the
-# cost of the event monitor: --only bpfnet-l3,bpfnet-l3-mon-drop,bpfnet-l3-mon-all)
-VARIANTS_MORE=(bpfnet-l3-mon-drop bpfnet-l3-mon-all)
+# cost of the event monitor: --only bpfnet-l3,bpfnet-l3-mon-drop,bpfnet-l3-mon-all), and
+# bpfnet-l3-tc, bpfnet-bridge-tc: tc alone on the uplink (init --xdp off), what XDP changes
+VARIANTS_MORE=(bpfnet-l3-mon-drop bpfnet-l3-mon-all bpfnet-l3-tc bpfnet-bridge-tc)
 INSTANCE=bench
 BR=br0
 BR_SUBNET=10.97.0.0/24
@@ -335,14 +336,15 @@ bpfnet_nat_check() {
 }
 
 # setup_bpfnet MODE: init on the uplink, one network of MODE, endpoints c1 and c2
+# setup_bpfnet MODE [XDP]: XDP auto (the default) or off (tc alone on the uplink)
 setup_bpfnet() {
-	local mode=$1 out ip
+	local mode=$1 xdp=${2:-auto} out ip
 	[ -x "$BPFNET" ] || unsupported "$BPFNET is missing (run make)"
 	bench_uplink
 	new_ns c1 c2
 	# tables for the scale test's 50,000 ports and --ct-rm's 250,000 entries (the defaults,
 	# 16,384 ports and 65,536 entries, fit a small host); ct4 as large as before issue 13
-	bn init --uplink up0 --ct-max 262144 --ports-max 65536 >/dev/null
+	bn init --uplink up0 --ct-max 262144 --ports-max 65536 --xdp "$xdp" >/dev/null
 	if ! out=$(bn network create bench --mode "$mode" --subnet "$BPFNET_SUBNET" 2>&1); then
 		[ "$mode" = l3 ] && { echo "$out" >&2; return 1; }
 		unsupported "bpfnet network create --mode $mode failed: ${out:0:200}"
@@ -355,6 +357,9 @@ setup_bpfnet() {
 }
 
 setup_bpfnet_l3() { setup_bpfnet l3; }
+# bpfnet with tc alone on the uplink (init --xdp off): what the uplink's XDP program changes
+setup_bpfnet_l3_tc() { setup_bpfnet l3 off; }
+setup_bpfnet_bridge_tc() { setup_bpfnet bridge off; }
 
 # monitor_start TYPE: `bpfnet monitor --type TYPE` in the node netns for the variant's life,
 # its text stream thrown away (what it costs to read and format it is part of the cost);
