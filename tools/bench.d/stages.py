@@ -89,31 +89,23 @@ def verdict_spread(r):
     return s
 
 
-def empty_baseline(rows, hook):
-    for r in rows:
-        if r["hook"] == hook and r["verdict"] == "empty_program":
-            return r["ns"]
-    return None
-
-
 def render_verdicts(rows):
     order = {v: i for i, v in enumerate(VERDICT_ORDER)}
     rows = sorted(rows, key=lambda r: (r["hook"], r["program"] if r["verdict"] != "empty_program"
                                        else "", order.get(r["verdict"], 99)))
     md = ["Nanoseconds per packet through each program, by the verdict the packet got "
-          "(BPF_PROG_TEST_RUN with repeat): median (min–max) over the samples. "
-          "\"above empty\" subtracts the empty program's run at the same hook, the cost of "
-          "the test run itself. Lower is better.", ""]
+          "(BPF_PROG_TEST_RUN): median (min–max) over the samples, net of an empty program "
+          "run the same way (tools/verdict-cost subtracts it; the method column says which "
+          "baseline). The empty program's own rows are the test run's cost, raw. "
+          "Lower is better.", ""]
     out = []
     for r in rows:
-        base = empty_baseline(rows, r["hook"])
-        above = "–" if base is None or r["verdict"] == "empty_program" else fmt(r["ns"] - base)
-        name = ("empty program (baseline)" if r["verdict"] == "empty_program" else r["verdict"])
+        name = ("empty program (baseline, raw)" if r["verdict"] == "empty_program"
+                else r["verdict"])
         out.append([r["hook"], r["program"], name,
-                    f"{fmt(r['ns'])} ({fmt(r['ns_min'])}–{fmt(r['ns_max'])})", above,
+                    f"{fmt(r['ns'])} ({fmt(r['ns_min'])}–{fmt(r['ns_max'])})",
                     str(int(r["samples"])), r["method"]])
-    return md + table(["hook", "program", "verdict", "ns per packet", "above empty", "samples",
-                       "method"], out)
+    return md + table(["hook", "program", "verdict", "ns per packet", "samples", "method"], out)
 
 
 def verdicts_section(out):
