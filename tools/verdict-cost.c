@@ -602,21 +602,6 @@ static void drop_at_bridge_peers(void)
 	}
 }
 
-/* A flow of @c opened and established (SYN, SYN-ACK, ACK) through the harness' checked steps. */
-static struct tuple establish(const struct nat_case *c)
-{
-	struct pkt in, out;
-	struct tuple xl;
-
-	at("%s: first packet", c->name);
-	xl = open_flow(c, &in, &out);
-	at("%s: reply", c->name);
-	flow_step(c, &xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
-	at("%s: ack", c->name);
-	flow_step(c, &xl, false, TCP_FLAG_ACK);
-	return xl;
-}
-
 static void establish_flows(void)
 {
 	static const struct nat_case published = {
@@ -628,8 +613,8 @@ static void establish_flows(void)
 		{ .t = T(TCP, IP_A, MASQ_EST_SPORT, REMOTE, 443) },
 		.xl = T(TCP, NODE, 0, REMOTE, 443), MASQUERADED };
 
-	establish(&published);
-	masq_est_xl = establish(&masq);
+	establish_flow(&published);
+	masq_est_xl = establish_flow(&masq);
 }
 
 static void setup(void)

@@ -895,6 +895,21 @@ static void flow_step(const struct nat_case *c, const struct tuple *xl, bool rep
 	check_csums(&out);
 }
 
+/* A flow of @c opened and established (SYN, SYN-ACK, ACK), each step checked; its translation. */
+static struct tuple establish_flow(const struct nat_case *c)
+{
+	struct pkt in, out;
+	struct tuple xl;
+
+	at("%s: first packet", c->name);
+	xl = open_flow(c, &in, &out);
+	at("%s: reply", c->name);
+	flow_step(c, &xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	at("%s: ack", c->name);
+	flow_step(c, &xl, false, TCP_FLAG_ACK);
+	return xl;
+}
+
 /* @t as the conntrack entry @e rewrites it. */
 static struct tuple translate(const struct tuple *t, const struct bpfnet_ct_entry *e)
 {

@@ -1049,6 +1049,25 @@ static void test_svc_backend_decides(void **state)
 #define EARLY_PORT (SVC_PORT + 3)	/* a frontend these tests write, node_ports or not */
 
 /*
+ * A frontend :@port of service @svc (backend IP_C:82) written into portmap4
+ * behind node_ports' back: the first packet @s of a flow to it passes
+ * untouched and starts nothing, which shows neither ct4 nor portmap4 was asked.
+ */
+static void frontend_untold(uint16_t port, uint32_t svc, const struct seg *s)
+{
+	struct bpfnet_portmap_key k = svc_frontend_key(port);
+	struct bpfnet_portmap_val v = { .svc_id = svc, .count = 1 };
+	struct pkt in, out;
+
+	svc_backend_put(svc, 0, IP_C, 82);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
+		fail_msg("%s: cannot write frontend :%u", where, port);
+	frame_from(&in, UPLINK, s);
+	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
+	expect_no_ct(&s->t);
+}
+
+/*
  * The early check alone decides for a node address: with a frontend in
  * portmap4 that node_ports was not told of (no command leaves that), the
  * first packet passes to the node untouched and starts nothing, so neither
@@ -1066,20 +1085,13 @@ static void test_node_ports_decides(void **state)
 		"early check: no entry for the address, the long way", UPLINK,
 		{ .t = T(TCP, REMOTE, 40122, NODE, EARLY_PORT) },
 		.xl = T(TCP, REMOTE, 40122, IP_C, 82), PUBLISHED(EP_C) };
-	struct bpfnet_portmap_key k = svc_frontend_key(EARLY_PORT);
-	struct bpfnet_portmap_val v = { .svc_id = SVC_ID + 3, .count = 1 };
 	struct seg s = { .t = T(TCP, REMOTE, 40120, NODE, EARLY_PORT), .tcp_flags = TCP_FLAG_SYN };
 	__be32 node = htonl(NODE);
 	struct pkt in, out;
 
 	(void)state;
 	at("early check: a frontend node_ports was not told of");
-	svc_backend_put(SVC_ID + 3, 0, IP_C, 82);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
-		fail_msg("%s: cannot write frontend :%u", where, EARLY_PORT);
-	frame_from(&in, UPLINK, &s);
-	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
-	expect_no_ct(&s.t);
+	frontend_untold(EARLY_PORT, SVC_ID + 3, &s);
 	at("%s", told.name);
 	if (topo_seed_node_ports())
 		fail_msg("%s: cannot write node_ports", where);
@@ -1108,20 +1120,13 @@ static void test_node_ports_flow_only(void **state)
 		"early check: a published port in the masquerade range", UPLINK,
 		{ .t = T(TCP, REMOTE, 40131, NODE, EARLY_RANGE_PORT) },
 		.xl = T(TCP, REMOTE, 40131, IP_C, 82), PUBLISHED(EP_C) };
-	struct bpfnet_portmap_key k = svc_frontend_key(EARLY_RANGE_PORT);
-	struct bpfnet_portmap_val v = { .svc_id = SVC_ID + 4, .count = 1 };
 	struct seg s = { .t = T(TCP, REMOTE, 40130, NODE, EARLY_RANGE_PORT),
 			 .tcp_flags = TCP_FLAG_SYN };
 	struct pkt in, out;
 
 	(void)state;
 	at("early check: an unpublished port in the masquerade range, a frontend not told of");
-	svc_backend_put(SVC_ID + 4, 0, IP_C, 82);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.portmap4), &k, &v, BPF_ANY))
-		fail_msg("%s: cannot write frontend :%u", where, EARLY_RANGE_PORT);
-	frame_from(&in, UPLINK, &s);
-	step(UPLINK, &in, &out, &(struct expect){ .verdict = TC_ACT_UNSPEC });
-	expect_no_ct(&s.t);
+	frontend_untold(EARLY_RANGE_PORT, SVC_ID + 4, &s);
 	at("%s", told.name);
 	if (topo_seed_node_ports())
 		fail_msg("%s: cannot write node_ports", where);

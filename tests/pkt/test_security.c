@@ -807,16 +807,7 @@ static const struct nat_case opt_flows[] = {
 
 static void run_opt_flow(void **state)
 {
-	const struct nat_case *c = *state;
-	struct pkt in, out;
-	struct tuple xl;
-
-	at("%s: first packet", c->name);
-	xl = open_flow(c, &in, &out);
-	at("%s: reply", c->name);
-	flow_step(c, &xl, true, TCP_FLAG_SYN | TCP_FLAG_ACK);
-	at("%s: again", c->name);
-	flow_step(c, &xl, false, TCP_FLAG_ACK);
+	establish_flow(*state);
 }
 
 /* ---- main ---- */
