@@ -9,9 +9,6 @@
 
 #include "lib/l4.h"
 
-#define IPPROTO_TCP_ 6
-#define IPPROTO_UDP_ 17
-
 /*
  * Is @f's L4 checksum only the pseudo-header's (CHECKSUM_PARTIAL: a local
  * sender left the rest to offload)? A veth uplink passes such frames from
@@ -42,7 +39,7 @@ static __always_inline int xdp_may_deliver(struct xdp_md *ctx, const struct flow
 {
 	if (!ep || !(ep->flags & BPFNET_EP_F_XDP_RX) || f->no_l4 || f->first_frag)
 		return 0;
-	if (f->key.proto != IPPROTO_TCP_ && f->key.proto != IPPROTO_UDP_)
+	if (f->key.proto != IPPROTO_TCP && f->key.proto != IPPROTO_UDP)
 		return 1;
 	return !f->csum_off || !l4_csum_partial(ctx, f);
 }
